@@ -1,0 +1,6 @@
+// Package hyperv is the only part of hvbalancer that speaks WinRM and PowerShell.
+// It offers a small typed API over one Hyper-V host: host facts, VMs, performance
+// counters, locating a VM by id and live-migrating it. Scripts are embedded .ps1
+// files; parameters travel as base64 JSON data and are never spliced into script
+// text. Every call carries its own deadline. It imports no other hvbalancer package.
+package hyperv
