@@ -1,0 +1,222 @@
+package hyperv
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"html"
+	"io"
+	"net"
+	"regexp"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/masterzen/winrm"
+)
+
+// Client talks to one Hyper-V host over WinRM. It is safe for concurrent
+// use; each call opens its own remote shell.
+type Client struct {
+	cfg  Config
+	addr string
+	wc   *winrm.Client
+}
+
+// New validates cfg and returns a client for the host. It does not connect.
+func New(cfg Config) (*Client, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.withDefaults()
+	wc, err := cfg.winrmClient()
+	if err != nil {
+		return nil, fmt.Errorf("new client for %s: %w", cfg.address(), err)
+	}
+	return &Client{cfg: cfg, addr: cfg.address(), wc: wc}, nil
+}
+
+// Address returns the host's host:port, for logs.
+func (c *Client) Address() string { return c.addr }
+
+// maxStdout bounds how much output a script may print.
+const maxStdout = 64 << 20
+
+// phase is how far a remote command got.
+type phase int32
+
+const (
+	phaseShell   phase = iota // opening the shell: nothing ran
+	phaseCommand              // the command request is on its way: the script may have started
+	phaseReceive              // the command started
+)
+
+// execResult is what one remote command produced.
+type execResult struct {
+	stdout, stderr []byte
+	exitCode       int
+	err            error // transport error
+}
+
+// exec runs cmdline in a new shell. It returns when the command ends or the
+// transport fails; ctx cancels the remote command. Each request is bounded
+// by the transport's own timeouts, so exec always returns eventually.
+func (c *Client) exec(ctx context.Context, cmdline string, ph *atomic.Int32) execResult {
+	shell, err := c.wc.CreateShell()
+	if err != nil {
+		return execResult{err: err}
+	}
+	defer func() { _ = shell.Close() }()
+	ph.Store(int32(phaseCommand))
+	if err := ctx.Err(); err != nil {
+		return execResult{err: err}
+	}
+	cmd, err := shell.ExecuteWithContext(ctx, cmdline)
+	if err != nil {
+		return execResult{err: err}
+	}
+	ph.Store(int32(phaseReceive))
+	stdout := &capBuffer{max: maxStdout}
+	stderr := &capBuffer{max: maxStderr}
+	var wg sync.WaitGroup
+	wg.Go(func() { _, _ = io.Copy(stdout, cmd.Stdout) })
+	wg.Go(func() { _, _ = io.Copy(stderr, cmd.Stderr) })
+	cmd.Wait()
+	wg.Wait()
+	_ = cmd.Close()
+	res := execResult{stdout: stdout.Bytes(), stderr: stderr.Bytes(), exitCode: cmd.ExitCode(), err: cmd.Error()}
+	if res.err == nil && stdout.over {
+		res.err = fmt.Errorf("output over %d bytes: %w", maxStdout, ErrUnexpectedOutput)
+	}
+	return res
+}
+
+// capBuffer keeps the first max bytes written and discards the rest, so the
+// writer never blocks the library's reader.
+type capBuffer struct {
+	bytes.Buffer
+	max  int
+	over bool
+}
+
+func (b *capBuffer) Write(p []byte) (int, error) {
+	if room := b.max - b.Len(); room < len(p) {
+		b.over = true
+		if room > 0 {
+			b.Buffer.Write(p[:room])
+		}
+		return len(p), nil
+	}
+	return b.Buffer.Write(p)
+}
+
+// callError is the outcome of run when no script result is available.
+type callError struct {
+	err   error // classified, redacted
+	phase phase // how far the command got
+}
+
+// run executes script with params under its own deadline. It returns when
+// the command finishes or the deadline (or ctx) ends, even if the library
+// is still busy: the command then runs down in the background, cancelled.
+func (c *Client) run(ctx context.Context, script string, params any, timeout time.Duration) (execResult, *callError) {
+	cmdline, err := EncodeCommand(script, params)
+	if err != nil {
+		return execResult{}, &callError{err: fmt.Errorf("%w: %w", ErrInvalidArgument, err)}
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	var ph atomic.Int32
+	done := make(chan execResult, 1)
+	go func() { done <- c.exec(ctx, cmdline, &ph) }()
+	select {
+	case res := <-done:
+		if res.err != nil {
+			return res, &callError{err: c.transportError(res.err), phase: phase(ph.Load())}
+		}
+		return res, nil
+	case <-ctx.Done():
+		p := phase(ph.Load())
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return execResult{}, &callError{err: fmt.Errorf("%w: no result within %s: %w", ErrTimeout, timeout, ctx.Err()), phase: p}
+		}
+		return execResult{}, &callError{err: ctx.Err(), phase: p}
+	}
+}
+
+var (
+	status401RE = regexp.MustCompile(`(?:http error|http response error:|request returned:) 401\b`)
+	faultTextRE = regexp.MustCompile(`(?s)<(?:[A-Za-z0-9]+:)?(?:Message|Text)(?:\s[^>]*)?>(.*?)</`)
+	markupRE    = regexp.MustCompile(`(?s)<[?A-Za-z].*$`)
+)
+
+// transportError classifies a WinRM library error and makes its text safe
+// and short: no password, SOAP bodies reduced to their fault message.
+func (c *Client) transportError(err error) error {
+	var kinds []error
+	msg := err.Error()
+	var opErr *net.OpError
+	var dnsErr *net.DNSError
+	switch {
+	case status401RE.MatchString(msg):
+		kinds = append(kinds, ErrUnauthorized)
+		msg = "http status 401"
+	case errors.As(err, &opErr) && opErr.Op == "dial", errors.As(err, &dnsErr),
+		errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH):
+		kinds = append(kinds, ErrUnreachable)
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+		return err
+	}
+	msg = strings.TrimPrefix(msg, "unknown error ")
+	if loc := markupRE.FindStringIndex(msg); loc != nil {
+		var parts []string
+		for _, m := range faultTextRE.FindAllStringSubmatch(msg[loc[0]:], 3) {
+			if t := strings.TrimSpace(html.UnescapeString(m[1])); t != "" && !strings.Contains(t, "<") {
+				parts = append(parts, t)
+			}
+		}
+		msg = strings.TrimSpace(msg[:loc[0]] + " " + strings.Join(parts, ": "))
+	}
+	if len(kinds) > 0 {
+		msg = kinds[0].Error() + ": " + msg
+	}
+	return &redactedError{msg: "wsman: " + redact(msg, c.cfg.Password), kinds: kinds, cause: err}
+}
+
+// scriptError turns a failed script's stderr into a *PowerShellError.
+func scriptError(script string, res execResult) *PowerShellError {
+	text := stderrText(res.stderr)
+	rec := parseErrorText(text)
+	e := &PowerShellError{Script: script, ExitCode: res.exitCode, Message: rec.Message, Category: rec.Category, ErrorID: rec.ErrorID}
+	if e.Message == "" {
+		e.Message = truncate(strings.Join(strings.Fields(text), " "), maxMessage)
+	}
+	return e
+}
+
+// failed reports whether a finished script failed: a non-zero exit code, or
+// error text on stderr and nothing on stdout.
+func failed(res execResult) bool {
+	if res.exitCode != 0 {
+		return true
+	}
+	return len(trimOutput(res.stdout)) == 0 && stderrText(res.stderr) != ""
+}
+
+// call runs a read-only script and returns its stdout, or an error that
+// starts with op and the host address.
+func (c *Client) call(ctx context.Context, op, script string, params any, timeout time.Duration) ([]byte, error) {
+	res, cerr := c.run(ctx, script, params, timeout)
+	if cerr != nil {
+		return nil, fmt.Errorf("%s on %s: %w", op, c.addr, cerr.err)
+	}
+	if failed(res) {
+		ps := scriptError(script, res)
+		ps.Message = redact(ps.Message, c.cfg.Password)
+		return nil, fmt.Errorf("%s on %s: %w", op, c.addr, ps)
+	}
+	return res.stdout, nil
+}

@@ -1,0 +1,330 @@
+package hyperv
+
+import (
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/masterzen/winrm"
+)
+
+// AuthMethod is how the client authenticates to WinRM.
+type AuthMethod int
+
+// Authentication methods. Basic and NTLM over plain HTTP need the host's
+// WinRM service to allow unencrypted traffic; prefer HTTPS.
+const (
+	AuthBasic AuthMethod = iota
+	AuthNTLM
+	AuthKerberos
+)
+
+// String returns the method's configuration name: "basic", "ntlm" or "kerberos".
+func (m AuthMethod) String() string {
+	switch m {
+	case AuthBasic:
+		return "basic"
+	case AuthNTLM:
+		return "ntlm"
+	case AuthKerberos:
+		return "kerberos"
+	}
+	return "AuthMethod(" + strconv.Itoa(int(m)) + ")"
+}
+
+// ParseAuthMethod parses a configuration name ("basic", "ntlm", "kerberos";
+// case-insensitive). The empty string is basic.
+func ParseAuthMethod(s string) (AuthMethod, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "", "basic":
+		return AuthBasic, nil
+	case "ntlm":
+		return AuthNTLM, nil
+	case "kerberos":
+		return AuthKerberos, nil
+	}
+	return 0, fmt.Errorf("parse auth method %q: want basic, ntlm or kerberos: %w", s, ErrInvalidConfig)
+}
+
+// KerberosConfig says how to get a Kerberos ticket for the host.
+type KerberosConfig struct {
+	Realm      string // e.g. "LAB.EXAMPLE"
+	ConfigFile string // krb5.conf path
+	SPN        string // service principal; empty = HTTP/<host>
+	CCache     string // credential cache file; when set, Username and Password are not used
+}
+
+// Config says how to reach one Hyper-V host. Secrets are passed in, never
+// logged or put in errors: String, GoString and LogValue leave the password
+// out, and it is not marshalled.
+type Config struct {
+	Host               string // DNS name or IP address
+	Port               int    // 0 = 5985 (HTTP) or 5986 (HTTPS)
+	HTTPS              bool
+	CACert             []byte // PEM; empty = system roots
+	InsecureSkipVerify bool
+	TLSServerName      string // name to verify the certificate against; empty = Host
+	Auth               AuthMethod
+	Username           string
+	Password           string `json:"-" yaml:"-"`
+	Kerberos           KerberosConfig
+	CallTimeout        time.Duration // deadline of each read call; 0 = DefaultCallTimeout
+	MoveTimeout        time.Duration // deadline of each migration; 0 = DefaultMoveTimeout
+	OperationTimeout   time.Duration // WS-Man OperationTimeout (Receive long poll); 0 = DefaultOperationTimeout
+}
+
+// Defaults for the zero fields of Config.
+const (
+	DefaultHTTPPort         = 5985
+	DefaultHTTPSPort        = 5986
+	DefaultCallTimeout      = 60 * time.Second
+	DefaultMoveTimeout      = 4 * time.Hour
+	DefaultOperationTimeout = 5 * time.Second
+)
+
+// ErrInvalidConfig marks every configuration problem.
+var ErrInvalidConfig = errors.New("invalid config")
+
+// withDefaults fills the zero fields.
+func (c Config) withDefaults() Config {
+	if c.Port == 0 {
+		c.Port = DefaultHTTPPort
+		if c.HTTPS {
+			c.Port = DefaultHTTPSPort
+		}
+	}
+	if c.CallTimeout == 0 {
+		c.CallTimeout = DefaultCallTimeout
+	}
+	if c.MoveTimeout == 0 {
+		c.MoveTimeout = DefaultMoveTimeout
+	}
+	if c.OperationTimeout == 0 {
+		c.OperationTimeout = DefaultOperationTimeout
+	}
+	return c
+}
+
+// Validate reports every problem of the configuration at once; each
+// matches ErrInvalidConfig.
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(field, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s: %w", field, fmt.Sprintf(format, args...), ErrInvalidConfig))
+	}
+	switch {
+	case c.Host == "":
+		bad("host", "required")
+	case len(c.Host) > 253:
+		bad("host", "longer than 253 characters")
+	case strings.ContainsAny(c.Host, "/@[]?#% \t\r\n") || strings.ContainsFunc(c.Host, isControl):
+		bad("host", "%q is not a host name or IP address (no scheme, port or path)", c.Host)
+	}
+	if c.Port < 0 || c.Port > 65535 {
+		bad("port", "%d out of range 1-65535", c.Port)
+	}
+	if !c.HTTPS {
+		if len(c.CACert) > 0 {
+			bad("ca_cert", "set without https")
+		}
+		if c.InsecureSkipVerify {
+			bad("insecure_skip_verify", "set without https")
+		}
+		if c.TLSServerName != "" {
+			bad("tls_server_name", "set without https")
+		}
+	}
+	if len(c.CACert) > 0 && !x509.NewCertPool().AppendCertsFromPEM(c.CACert) {
+		bad("ca_cert", "no PEM certificate found")
+	}
+	switch c.Auth {
+	case AuthBasic, AuthNTLM:
+		if c.Username == "" {
+			bad("username", "required for %s authentication", c.Auth)
+		}
+		if c.Password == "" {
+			bad("password", "required for %s authentication", c.Auth)
+		}
+	case AuthKerberos:
+		if c.Kerberos.Realm == "" {
+			bad("kerberos.realm", "required for kerberos authentication")
+		}
+		if c.Kerberos.ConfigFile == "" {
+			bad("kerberos.config_file", "required for kerberos authentication")
+		}
+		if c.Kerberos.CCache == "" && (c.Username == "" || c.Password == "") {
+			bad("kerberos", "needs a credential cache or a username and password")
+		}
+	default:
+		bad("auth", "unknown method %d", int(c.Auth))
+	}
+	for _, d := range []struct {
+		field string
+		v     time.Duration
+	}{{"call_timeout", c.CallTimeout}, {"move_timeout", c.MoveTimeout}, {"operation_timeout", c.OperationTimeout}} {
+		if d.v < 0 {
+			bad(d.field, "%s is negative", d.v)
+		}
+	}
+	if c.OperationTimeout != 0 && (c.OperationTimeout < time.Second || c.OperationTimeout > time.Hour) {
+		bad("operation_timeout", "%s out of range 1s-1h", c.OperationTimeout)
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	return fmt.Errorf("hyperv config for %q: %w", c.Host, errors.Join(errs...))
+}
+
+func isControl(r rune) bool { return r < 0x20 || r == 0x7f }
+
+// String describes the configuration without its password.
+func (c Config) String() string {
+	d := c.withDefaults()
+	var b strings.Builder
+	fmt.Fprintf(&b, "hyperv.Config{host=%s port=%d https=%t", d.Host, d.Port, d.HTTPS)
+	if d.HTTPS {
+		fmt.Fprintf(&b, " ca_cert=%t insecure_skip_verify=%t", len(d.CACert) > 0, d.InsecureSkipVerify)
+		if d.TLSServerName != "" {
+			fmt.Fprintf(&b, " tls_server_name=%s", d.TLSServerName)
+		}
+	}
+	fmt.Fprintf(&b, " auth=%s username=%s password=%s", d.Auth, d.Username, redactedMark(d.Password))
+	if d.Auth == AuthKerberos {
+		fmt.Fprintf(&b, " realm=%s krb5_conf=%s spn=%s ccache=%s", d.Kerberos.Realm, d.Kerberos.ConfigFile, d.Kerberos.SPN, d.Kerberos.CCache)
+	}
+	fmt.Fprintf(&b, " call_timeout=%s move_timeout=%s operation_timeout=%s}", d.CallTimeout, d.MoveTimeout, d.OperationTimeout)
+	return b.String()
+}
+
+// GoString is String, so %#v does not print the password either.
+func (c Config) GoString() string { return c.String() }
+
+// LogValue implements slog.LogValuer without the password.
+func (c Config) LogValue() slog.Value {
+	d := c.withDefaults()
+	return slog.GroupValue(
+		slog.String("host", d.Host),
+		slog.Int("port", d.Port),
+		slog.Bool("https", d.HTTPS),
+		slog.Bool("insecure_skip_verify", d.InsecureSkipVerify),
+		slog.String("auth", d.Auth.String()),
+		slog.String("username", d.Username),
+		slog.String("password", redactedMark(d.Password)),
+	)
+}
+
+func redactedMark(secret string) string {
+	if secret == "" {
+		return "<none>"
+	}
+	return "<redacted>"
+}
+
+// Address returns host:port.
+func (c Config) address() string {
+	return net.JoinHostPort(c.Host, strconv.Itoa(c.Port))
+}
+
+// wsmanDuration formats d as an xs:duration for WS-Man, e.g. "PT5.000S".
+func wsmanDuration(d time.Duration) string {
+	return fmt.Sprintf("PT%.3fS", d.Seconds())
+}
+
+// dialTimeout bounds connecting to a host.
+const dialTimeout = 15 * time.Second
+
+// httpTimeout bounds each HTTP exchange: a Receive long poll lasts up to
+// the OperationTimeout, so it gets that plus a margin.
+func (c Config) httpTimeout() time.Duration {
+	return c.OperationTimeout + 30*time.Second
+}
+
+// winrmClient builds the WinRM client for a validated, defaulted config.
+func (c Config) winrmClient() (*winrm.Client, error) {
+	ep := &winrm.Endpoint{
+		Host:          c.Host,
+		Port:          c.Port,
+		HTTPS:         c.HTTPS,
+		Insecure:      c.InsecureSkipVerify,
+		TLSServerName: c.TLSServerName,
+		CACert:        c.CACert,
+		Timeout:       c.httpTimeout(),
+	}
+	p := *winrm.DefaultParameters // DefaultParameters is shared: copy it
+	p.Timeout = wsmanDuration(c.OperationTimeout)
+	dial := idleDialer(c.httpTimeout())
+	p.Dial = dial
+	switch c.Auth {
+	case AuthNTLM:
+		p.TransportDecorator = func() winrm.Transporter { return winrm.NewClientNTLMWithDial(dial) }
+	case AuthKerberos:
+		proto := "http"
+		if c.HTTPS {
+			proto = "https"
+		}
+		settings := &winrm.Settings{
+			WinRMUsername: c.Username,
+			WinRMPassword: c.Password,
+			WinRMHost:     c.Host,
+			WinRMPort:     c.Port,
+			WinRMProto:    proto,
+			WinRMInsecure: c.InsecureSkipVerify,
+			KrbRealm:      c.Kerberos.Realm,
+			KrbConfig:     c.Kerberos.ConfigFile,
+			KrbSpn:        c.Kerberos.SPN,
+			KrbCCache:     c.Kerberos.CCache,
+		}
+		p.TransportDecorator = func() winrm.Transporter { return winrm.NewClientKerberos(settings) }
+	}
+	wc, err := winrm.NewClientWithParameters(ep, c.Username, c.Password, &p)
+	if err != nil {
+		return nil, fmt.Errorf("set up transport: %s: %w", redact(err.Error(), c.Password), ErrInvalidConfig)
+	}
+	return wc, nil
+}
+
+// idleDialer dials with a timeout and returns connections on which every
+// read and write must make progress within idle, so a host that stops
+// answering mid-exchange (even during a TLS handshake) cannot hold a
+// request forever.
+func idleDialer(idle time.Duration) func(network, addr string) (net.Conn, error) {
+	d := &net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second}
+	return func(network, addr string) (net.Conn, error) {
+		conn, err := d.Dial(network, addr)
+		if err != nil {
+			return nil, err
+		}
+		return &idleConn{Conn: conn, idle: idle}, nil
+	}
+}
+
+// idleConn pushes its deadlines forward on every read and write. A write
+// also extends a pending read, as the HTTP transport keeps one outstanding
+// to watch idle connections.
+type idleConn struct {
+	net.Conn
+	idle time.Duration
+}
+
+func (c *idleConn) Read(b []byte) (int, error) {
+	if err := c.Conn.SetReadDeadline(time.Now().Add(c.idle)); err != nil {
+		return 0, err
+	}
+	return c.Conn.Read(b)
+}
+
+func (c *idleConn) Write(b []byte) (int, error) {
+	t := time.Now().Add(c.idle)
+	if err := c.Conn.SetWriteDeadline(t); err != nil {
+		return 0, err
+	}
+	if err := c.Conn.SetReadDeadline(t); err != nil {
+		return 0, err
+	}
+	return c.Conn.Write(b)
+}

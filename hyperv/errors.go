@@ -1,0 +1,213 @@
+package hyperv
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// Transport and protocol failures, matched with errors.Is.
+var (
+	// ErrUnauthorized: the host refused the credentials (HTTP 401).
+	ErrUnauthorized = errors.New("unauthorized")
+	// ErrUnreachable: no connection could be made (refused, timed out, no route, unknown name).
+	ErrUnreachable = errors.New("host unreachable")
+	// ErrTimeout: the call's own deadline passed; such errors also match
+	// context.DeadlineExceeded.
+	ErrTimeout = errors.New("timeout")
+	// ErrOutcomeUnknown: a move was sent but its result never arrived (the
+	// connection broke or the deadline passed). The migration may still be
+	// running on the host: reconcile with Locate before doing anything else.
+	ErrOutcomeUnknown = errors.New("migration outcome unknown")
+	// ErrUnexpectedOutput: a script printed something that could not be decoded.
+	ErrUnexpectedOutput = errors.New("unexpected output")
+	// ErrInvalidArgument: a call's argument was rejected before anything was sent.
+	ErrInvalidArgument = errors.New("invalid argument")
+)
+
+// Migration failure causes; a *MigrationError unwraps to exactly one of them.
+var (
+	// ErrDoubleHop: the source host had no credentials to reach the
+	// destination (CredSSP without a CredSSP session, or Kerberos constrained
+	// delegation not configured): 0x8009030E, 0x8009030D.
+	ErrDoubleHop = errors.New("no credentials to reach the destination (double hop)")
+	// ErrDestinationOutOfMemory: the destination lacks memory for the VM (0x8007000E).
+	ErrDestinationOutOfMemory = errors.New("not enough memory on the destination")
+	// ErrMigrationTimeout: Hyper-V timed the migration out (0x800705B4).
+	ErrMigrationTimeout = errors.New("migration timed out")
+	// ErrConnectionRefused: the destination refused the migration connection (0x8007274D).
+	ErrConnectionRefused = errors.New("destination refused the migration connection")
+	// ErrIncompatibleHardware: the VM uses processor features the destination lacks.
+	ErrIncompatibleHardware = errors.New("incompatible hardware on the destination")
+	// ErrMigrationDisabled: the destination does not accept live migrations.
+	ErrMigrationDisabled = errors.New("destination does not accept live migrations")
+	// ErrVMNotFound: the VM is not on the source host.
+	ErrVMNotFound = errors.New("vm not found")
+	// ErrMigrationFailed: any other migration failure.
+	ErrMigrationFailed = errors.New("migration failed")
+)
+
+// PowerShellError is a script that ended with an error: a non-zero exit
+// code, usually with an error record on stderr.
+type PowerShellError struct {
+	Script   string // script name, e.g. "get-vms"
+	ExitCode int
+	Message  string // the error's message, without the position lines
+	Category string // CategoryInfo's category, e.g. "ObjectNotFound"
+	ErrorID  string // FullyQualifiedErrorId
+}
+
+// Error implements error.
+func (e *PowerShellError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "script %s exited with code %d", e.Script, e.ExitCode)
+	if e.Message != "" {
+		b.WriteString(": ")
+		b.WriteString(e.Message)
+	}
+	if e.ErrorID != "" || e.Category != "" {
+		b.WriteString(" (")
+		b.WriteString(e.Category)
+		if e.ErrorID != "" {
+			if e.Category != "" {
+				b.WriteString(", ")
+			}
+			b.WriteString(e.ErrorID)
+		}
+		b.WriteString(")")
+	}
+	return b.String()
+}
+
+// MigrationError is a live migration that Hyper-V reported as failed. The
+// VM is still on the source host.
+type MigrationError struct {
+	VMID        string
+	Source      string // the host that was asked to move the VM
+	Destination string
+	HResult     uint32 // 0 when the error text carried none
+	Message     string
+	Err         error            // the cause: ErrDoubleHop, ErrVMNotFound, ... or ErrMigrationFailed
+	PowerShell  *PowerShellError // the script's error, when there was one
+
+	addr string // the source's host:port, for Error
+}
+
+// Error implements error.
+func (e *MigrationError) Error() string {
+	msg := e.Message
+	if msg == "" && e.Err != nil {
+		msg = e.Err.Error()
+	}
+	on := e.addr
+	if on == "" {
+		on = e.Source
+	}
+	return fmt.Sprintf("move vm %s to %s on %s: %s", e.VMID, e.Destination, on, msg)
+}
+
+// Unwrap returns the cause sentinel and the PowerShell error.
+func (e *MigrationError) Unwrap() []error {
+	errs := make([]error, 0, 2)
+	if e.Err != nil {
+		errs = append(errs, e.Err)
+	}
+	if e.PowerShell != nil {
+		errs = append(errs, e.PowerShell)
+	}
+	return errs
+}
+
+var hresultRE = regexp.MustCompile(`\(0x([0-9A-Fa-f]{8})\)`)
+
+// hresultCauses maps the HRESULTs Hyper-V reports for failed migrations.
+var hresultCauses = map[uint32]error{
+	0x8009030E: ErrDoubleHop,
+	0x8009030D: ErrDoubleHop,
+	0x8007000E: ErrDestinationOutOfMemory,
+	0x800705B4: ErrMigrationTimeout,
+	0x8007274D: ErrConnectionRefused,
+}
+
+// hresults returns every "(0x........)" code in text, in order.
+func hresults(text string) []uint32 {
+	var codes []uint32
+	for _, m := range hresultRE.FindAllStringSubmatch(text, -1) {
+		v, err := strconv.ParseUint(m[1], 16, 32)
+		if err == nil {
+			codes = append(codes, uint32(v))
+		}
+	}
+	return codes
+}
+
+// migrationCause classifies a migration error text: it returns the HRESULT
+// (the first one with a known cause, else the first one, else 0) and the
+// cause sentinel.
+func migrationCause(text string) (uint32, error) {
+	codes := hresults(text)
+	for _, c := range codes {
+		if cause, ok := hresultCauses[c]; ok {
+			return c, cause
+		}
+	}
+	var code uint32
+	if len(codes) > 0 {
+		code = codes[0]
+	}
+	lower := strings.ToLower(text)
+	switch {
+	case strings.Contains(lower, "processor-specific features"), strings.Contains(lower, "incompatible"):
+		return code, ErrIncompatibleHardware
+	case strings.Contains(lower, "not configured to accept live migrations"):
+		return code, ErrMigrationDisabled
+	case strings.Contains(lower, "unable to find a virtual machine with id"):
+		return code, ErrVMNotFound
+	}
+	return code, ErrMigrationFailed
+}
+
+// redactedError carries a message that was checked for secrets, and keeps
+// the original error's identity for errors.Is and errors.As.
+type redactedError struct {
+	msg   string
+	kinds []error // sentinels this error matches
+	cause error
+}
+
+func (e *redactedError) Error() string { return e.msg }
+
+func (e *redactedError) Unwrap() []error {
+	errs := append([]error(nil), e.kinds...)
+	if e.cause != nil {
+		errs = append(errs, e.cause)
+	}
+	return errs
+}
+
+// redact removes secret from s, and bounds its length.
+func redact(s, secret string) string {
+	if secret != "" {
+		s = strings.ReplaceAll(s, secret, "<redacted>")
+	}
+	return truncate(s, maxErrorText)
+}
+
+// maxErrorText bounds text from outside that goes into an error message.
+const maxErrorText = 2048
+
+// truncate cuts s to at most n bytes on a rune boundary, marking the cut.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n - len(" …")
+	for cut > 0 && !utf8RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + " …"
+}
+
+func utf8RuneStart(b byte) bool { return b&0xC0 != 0x80 }

@@ -1,0 +1,180 @@
+package hyperv
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+)
+
+// Fuzz targets for every parser of host output. Run one with, e.g.,
+// go test -run '^$' -fuzz '^FuzzParseVMs$' -fuzztime 20s ./hyperv/
+
+func FuzzParseVMs(f *testing.F) {
+	for _, s := range []string{"", "\r\n", psVMWeb01, "[" + psVMWeb01 + "," + psVMOff + "," + psVMOdd + "]", "null", "[null]",
+		`{"Id":"a","Uptime":"1.02:03:04.5"}`, `{"Id":"a","Uptime":{"Ticks":-1}}`, "\xef\xbb\xbf[]", `[{"Id":"a"},1]`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		fast, errFast := decodeList[vmJSON]("get-vms", b)
+		slow, errSlow := decodeListSlowly[vmJSON]("get-vms", quoteNonFinite(trimOutput(b)))
+		if len(trimOutput(b)) > 0 && ((errFast == nil) != (errSlow == nil) || !reflect.DeepEqual(fast, slow) && len(fast)+len(slow) > 0) {
+			t.Errorf("fast and careful decoding disagree: %v, %v / %v, %v", fast, errFast, slow, errSlow)
+		}
+		vms, err := parseVMs(b)
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), "parse get-vms output: ") {
+				t.Errorf("error %q lacks the script", err)
+			}
+			return
+		}
+		for _, vm := range vms {
+			if vm.ID == "" || vm.Tags == nil {
+				t.Errorf("vm %+v: empty id or nil tags", vm)
+			}
+		}
+	})
+}
+
+func FuzzParseHostAndLocation(f *testing.F) {
+	f.Add([]byte(`{"Name":"HV01","LogicalProcessorCount":32,"Cluster":null}`))
+	f.Add([]byte(`{"Id":"a","Name":"web01","State":2,"Status":"Migrating - 45% complete","ComputerName":"HV01","IsClustered":false}`))
+	f.Add([]byte(`{"Name":"web01","OwnerNode":"HV02","State":0}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		_, _ = parseHost(b)
+		_, _, _ = parseLocation(ScriptMoveVM, b)
+		_, _, _ = parseClusterMove("id", b)
+	})
+}
+
+func FuzzPSDate(f *testing.F) {
+	for _, s := range []string{`"\/Date(1700000000000)\/"`, `"\/Date(1700000000000+0100)\/"`, `"\/Date(-62135596800000)\/"`,
+		`null`, `"2025-11-28T03:20:00Z"`, `"\/Date(9223372036854775807)\/"`, `5`, `"\/Date(-9223372036854775808-9999)\/"`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var d psDate
+		if err := d.UnmarshalJSON(b); err != nil {
+			return
+		}
+		var s string
+		if string(b) != "null" && json.Unmarshal(b, &s) == nil {
+			if t1, ok := parsePSDate(s); !ok || !t1.Equal(time.Time(d)) {
+				t.Errorf("parsePSDate(%q) disagrees with UnmarshalJSON", s)
+			}
+		}
+	})
+}
+
+func FuzzTimeSpan(f *testing.F) {
+	for _, s := range []string{`{"Ticks":1234500000000,"Days":1}`, `{"Ticks":-9223372036854775808}`, `{"Ticks":1e3}`, `null`,
+		`"1.10:17:30.1234567"`, `"-00:00:01"`, `{"Ticks":"5"}`, `[]`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var ts psTimeSpan
+		_ = ts.UnmarshalJSON(b)
+		if d, ok := parseTimeSpanText(string(b)); ok && d != 0 && string(b) == "" {
+			t.Error("empty text parsed")
+		}
+	})
+}
+
+func FuzzParseCounters(f *testing.F) {
+	f.Add([]byte(`[{"Path":"\\\\hv01\\hyper-v hypervisor logical processor(_total)\\% total run time","InstanceName":"_total","CookedValue":63.2,"Timestamp":"\/Date(1764300000000)\/"},` +
+		`{"Path":"\\\\hv01\\hyper-v hypervisor virtual processor(a:b:hv vp 0)\\% guest run time","InstanceName":"a:b:hv vp 0","CookedValue":NaN,"Timestamp":"\/Date(1764300000000)\/"},` +
+		`{"Path":"\\\\hv01\\memory\\available mbytes","InstanceName":"","CookedValue":81234,"Timestamp":"\/Date(1764300000000)\/"},` +
+		`{"Path":"\\\\hv01\\hyper-v dynamic memory vm(web01)\\average pressure","InstanceName":"web01","CookedValue":"NaN","Timestamp":null}]`))
+	f.Add([]byte(`{"Path":"\\\\x","CookedValue":1e400}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		c, err := parseCounters(b)
+		if err != nil {
+			return
+		}
+		if !finite(c.HostCPUPercent) || c.AvailableMemory < 0 || c.VMs == nil {
+			t.Errorf("host counters %+v", c)
+		}
+		for name, vc := range c.VMs {
+			if len(vc.CPUPercent) == 0 && !vc.HasPressure {
+				t.Errorf("vm %q: empty entry", name)
+			}
+			if len(vc.CPUPercent) > 0 && math.IsNaN(vc.MeanCPUPercent) {
+				t.Errorf("vm %q: NaN mean", name)
+			}
+			if vc.HasPressure && !finite(vc.MemoryPressure) {
+				t.Errorf("vm %q: pressure %v", name, vc.MemoryPressure)
+			}
+		}
+	})
+}
+
+func FuzzStderr(f *testing.F) {
+	f.Add([]byte(clixmlDoubleHop))
+	f.Add([]byte(clixmlNotRecognized))
+	f.Add([]byte("#< CLIXML\r\n<Objs><S S=\"Error\">_xD83D__xDE00_ _xD800_ _x005F_x0041_ &amp;&lt;&#x1F600;</S></Objs>"))
+	f.Add([]byte("plain \xff text\r\nAt line:1 char:1\r\n+ CategoryInfo : X: y\r\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		text := stderrText(b)
+		if !utf8.ValidString(text) {
+			t.Errorf("stderr text is not UTF-8: %q", text)
+		}
+		rec := parseErrorText(text)
+		if len(rec.Message) > maxMessage || !utf8.ValidString(rec.Message) {
+			t.Errorf("message %q: too long or not UTF-8", rec.Message)
+		}
+	})
+}
+
+func FuzzUnescapePS(f *testing.F) {
+	for _, s := range []string{"_x000D__x000A_", "_xD83D__xDE00_", "_xDE00__xD83D_", "_x005F_x0041_", "__x0041__", "_x00"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		out := unescapePS(s)
+		if !strings.Contains(s, "_x") && out != s {
+			t.Errorf("unescapePS(%q) = %q, want it unchanged", s, out)
+		}
+	})
+}
+
+func FuzzMigrationCause(f *testing.F) {
+	for _, s := range []string{"No credentials are available in the security package (0x8009030E).", "(0x8007000e)",
+		"processor-specific features", "not configured to accept live migrations. (0x80042001)", "(0x)(0x123456789)"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		code, cause := migrationCause(s)
+		if cause == nil {
+			t.Fatal("nil cause")
+		}
+		if code != 0 && !strings.Contains(strings.ToLower(s), fmt.Sprintf("(0x%08x)", code)) {
+			t.Errorf("code %#x not in %q", code, s)
+		}
+	})
+}
+
+func FuzzParseTags(f *testing.F) {
+	f.Add("role=sql\r\nOwner: db-team\n# c\nprose: words here")
+	f.Fuzz(func(t *testing.T, notes string) {
+		for k := range ParseTags(notes) {
+			if !validTagKey(k) || strings.ToLower(k) != k {
+				t.Errorf("bad key %q", k)
+			}
+		}
+	})
+}
+
+func FuzzQuoteNonFinite(f *testing.F) {
+	f.Add([]byte(`{"a":NaN,"b":"x\"NaN","c":-Infinity}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		out := quoteNonFinite(b)
+		if json.Valid(b) && !bytes.Equal(out, b) {
+			t.Errorf("valid JSON %q changed to %q", b, out)
+		}
+	})
+}

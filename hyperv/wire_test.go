@@ -1,0 +1,294 @@
+package hyperv_test
+
+import (
+	"context"
+	"crypto/tls"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+	"unicode/utf16"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/hvbalancer/hvbalancer/hyperv"
+	"github.com/hvbalancer/hvbalancer/hyperv/sim/wsman"
+)
+
+const (
+	wireUser     = `LAB\svc-balancer`
+	wirePassword = "Wire-Pa55-s3cr3t!"
+	vmID         = "3f1c2a9e-8b7d-4c6e-9f10-2a3b4c5d6e7f"
+)
+
+// reply is a recorded PowerShell 5.1 result for one script.
+type reply struct {
+	stdout, stderr string
+	exit           int
+	block          bool // never finish on its own: wait for the command to be cancelled
+}
+
+// fakeHost is a canned Runner: it decodes each command as powershell.exe
+// would, records the script name and parameters, and answers with the
+// recorded output of that script.
+type fakeHost struct {
+	t       *testing.T
+	mu      sync.Mutex
+	replies map[string]reply
+	calls   []call
+}
+
+type call struct {
+	Script string
+	Params map[string]any
+}
+
+func (h *fakeHost) set(script string, r reply) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.replies == nil {
+		h.replies = map[string]reply{}
+	}
+	h.replies[script] = r
+}
+
+func (h *fakeHost) lastCall() call {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if len(h.calls) == 0 {
+		return call{}
+	}
+	return h.calls[len(h.calls)-1]
+}
+
+func (h *fakeHost) Run(ctx context.Context, cmd wsman.Command, stdout, stderr io.Writer) int {
+	script, params, err := decodeCommandLine(cmd.Line)
+	if err != nil {
+		h.t.Errorf("runner: %v", err)
+		return 1
+	}
+	h.mu.Lock()
+	h.calls = append(h.calls, call{script, params})
+	r, ok := h.replies[script]
+	h.mu.Unlock()
+	if !ok {
+		h.t.Errorf("runner: no reply recorded for %s", script)
+		return 1
+	}
+	if r.block {
+		<-ctx.Done()
+		return 1
+	}
+	_, _ = io.WriteString(stdout, r.stdout)
+	_, _ = io.WriteString(stderr, r.stderr)
+	return r.exit
+}
+
+// decodeCommandLine returns the script name (from its "# hvbalancer NAME"
+// header) and the JSON parameters of an encoded command.
+func decodeCommandLine(line string) (string, map[string]any, error) {
+	fields := strings.Fields(line)
+	raw, err := base64.StdEncoding.DecodeString(fields[len(fields)-1])
+	if err != nil {
+		return "", nil, err
+	}
+	u := make([]uint16, len(raw)/2)
+	for i := range u {
+		u[i] = uint16(raw[2*i]) | uint16(raw[2*i+1])<<8
+	}
+	lines := strings.Split(string(utf16.Decode(u)), "\n")
+	if len(lines) < 3 {
+		return "", nil, io.ErrUnexpectedEOF
+	}
+	blob := strings.TrimSuffix(strings.TrimPrefix(lines[1], hyperv.ParamPrefix), hyperv.ParamSuffix)
+	js, err := base64.StdEncoding.DecodeString(blob)
+	if err != nil {
+		return "", nil, err
+	}
+	var params map[string]any
+	if err := json.Unmarshal(js, &params); err != nil {
+		return "", nil, err
+	}
+	return strings.TrimPrefix(lines[2], "# hvbalancer "), params, nil
+}
+
+// fixture is a WS-Man server on 127.0.0.1 backed by a fakeHost.
+type fixture struct {
+	host   *fakeHost
+	ws     *wsman.Server
+	config hyperv.Config // ready to use, with the right password
+}
+
+type fixtureOpts struct {
+	https     bool
+	intercept func(op wsman.Op, shellID, commandID string) wsman.Action
+}
+
+func newFixture(t *testing.T, o fixtureOpts) *fixture {
+	t.Helper()
+	h := &fakeHost{t: t}
+	ws, err := wsman.NewServer(wsman.Config{
+		Authenticate: func(u, p string) bool { return u == wireUser && p == wirePassword },
+		Runner:       h,
+		Intercept:    o.intercept,
+		MachineName:  "HV01",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/wsman", ws)
+	srv := httptest.NewUnstartedServer(mux)
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // failed TLS handshakes are expected
+	cfg := hyperv.Config{Host: "127.0.0.1", Username: wireUser, Password: wirePassword,
+		CallTimeout: 30 * time.Second, MoveTimeout: 30 * time.Second, OperationTimeout: time.Second}
+	if o.https {
+		ca, err := wsman.NewCA()
+		if err != nil {
+			t.Fatal(err)
+		}
+		cert, err := ca.Issue("127.0.0.1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
+		srv.StartTLS()
+		cfg.HTTPS, cfg.CACert = true, ca.CertPEM()
+	} else {
+		srv.Start()
+	}
+	t.Cleanup(func() { ws.Close(); srv.Close() })
+	_, port, _ := net.SplitHostPort(srv.Listener.Addr().String())
+	cfg.Port, _ = strconv.Atoi(port)
+	return &fixture{host: h, ws: ws, config: cfg}
+}
+
+func (f *fixture) client(t *testing.T, mod func(*hyperv.Config)) *hyperv.Client {
+	t.Helper()
+	cfg := f.config
+	if mod != nil {
+		mod(&cfg)
+	}
+	c, err := hyperv.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// Recorded outputs of Windows PowerShell 5.1.
+const (
+	outHost = `{"Name":"HV01","FullyQualifiedDomainName":"HV01.lab.example","LogicalProcessorCount":32,"MemoryCapacity":274877906944,"VirtualMachineMigrationEnabled":true,"MaximumVirtualMachineMigrations":2,"VirtualMachineMigrationAuthenticationType":1,"VirtualMachineMigrationPerformanceOption":1,"Cluster":"CL01"}` + "\r\n"
+	outVMs  = `[{"Id":"3f1c2a9e-8b7d-4c6e-9f10-2a3b4c5d6e7f","Name":"web01","State":2,"CPUUsage":7,"ProcessorCount":4,"MemoryAssigned":4294967296,"MemoryDemand":3221225472,"MemoryStartup":4294967296,"DynamicMemoryEnabled":false,"IsClustered":false,"Uptime":{"Ticks":1234500000000,"Days":1,"Hours":10,"Milliseconds":0,"Minutes":17,"Seconds":30,"TotalDays":1.4288194444444444,"TotalHours":34.291666666666664,"TotalMilliseconds":123450000,"TotalMinutes":2057.5,"TotalSeconds":123450},"Notes":"role=sql\nowner=db-team","ComputerName":"HV01"},` +
+		`{"Id":"0a1b2c3d-0000-4000-8000-000000000001","Name":"x\u0027; Stop-Computer -Force; \u0027","State":3,"CPUUsage":0,"ProcessorCount":2,"MemoryAssigned":0,"MemoryDemand":0,"MemoryStartup":2147483648,"DynamicMemoryEnabled":true,"IsClustered":false,"Uptime":{"Ticks":0,"Days":0,"Hours":0,"Milliseconds":0,"Minutes":0,"Seconds":0,"TotalDays":0,"TotalHours":0,"TotalMilliseconds":0,"TotalMinutes":0,"TotalSeconds":0},"Notes":"","ComputerName":"HV01"}]` + "\r\n"
+	outCounters = `[{"Path":"\\\\hv01\\hyper-v hypervisor logical processor(_total)\\% total run time","InstanceName":"_total","CookedValue":63.2,"Timestamp":"\/Date(1764300000000)\/"},` +
+		`{"Path":"\\\\hv01\\hyper-v hypervisor virtual processor(web01:hv vp 0)\\% guest run time","InstanceName":"web01:hv vp 0","CookedValue":41.7,"Timestamp":"\/Date(1764300000000)\/"},` +
+		`{"Path":"\\\\hv01\\hyper-v hypervisor virtual processor(_total)\\% guest run time","InstanceName":"_total","CookedValue":41.7,"Timestamp":"\/Date(1764300000000)\/"},` +
+		`{"Path":"\\\\hv01\\memory\\available mbytes","InstanceName":"","CookedValue":81234,"Timestamp":"\/Date(1764300000000)\/"},` +
+		`{"Path":"\\\\hv01\\hyper-v dynamic memory vm(web01)\\average pressure","InstanceName":"web01","CookedValue":78,"Timestamp":"\/Date(1764300000000)\/"}]` + "\r\n"
+	outLocate      = `{"Id":"3f1c2a9e-8b7d-4c6e-9f10-2a3b4c5d6e7f","Name":"web01","State":2,"Status":"Operating normally","ComputerName":"HV01","IsClustered":false}` + "\r\n"
+	outMove        = `{"Id":"3f1c2a9e-8b7d-4c6e-9f10-2a3b4c5d6e7f","Name":"web01","State":2,"Status":"Operating normally","ComputerName":"HV02","IsClustered":false}` + "\r\n"
+	outClusterMove = `{"Name":"web01","OwnerNode":"HV02","State":0}` + "\r\n"
+)
+
+func TestWireCalls(t *testing.T) {
+	for _, https := range []bool{false, true} {
+		t.Run("https="+strconv.FormatBool(https), func(t *testing.T) {
+			f := newFixture(t, fixtureOpts{https: https})
+			f.host.set(hyperv.ScriptGetHost, reply{stdout: outHost})
+			f.host.set(hyperv.ScriptGetVMs, reply{stdout: outVMs})
+			f.host.set(hyperv.ScriptGetCounters, reply{stdout: outCounters})
+			f.host.set(hyperv.ScriptLocateVM, reply{stdout: outLocate})
+			f.host.set(hyperv.ScriptMoveVM, reply{stdout: outMove})
+			f.host.set(hyperv.ScriptMoveClusterVM, reply{stdout: outClusterMove})
+			c := f.client(t, nil)
+			ctx := t.Context()
+
+			h, err := c.Host(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantHost := hyperv.HostInfo{Name: "HV01", FQDN: "HV01.lab.example", Cluster: "CL01", LogicalProcessors: 32,
+				MemoryCapacity: 274877906944, MigrationEnabled: true, MaxMigrations: 2,
+				AuthType: hyperv.MigrationAuthKerberos, PerformanceOption: hyperv.MigrationCompression}
+			if diff := cmp.Diff(wantHost, h); diff != "" {
+				t.Errorf("Host (-want +got):\n%s", diff)
+			}
+
+			vms, err := c.VMs(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(vms) != 2 || vms[0].Name != "web01" || vms[0].Tags["role"] != "sql" || vms[0].Uptime != 123450*time.Second ||
+				vms[1].Name != "x'; Stop-Computer -Force; '" || vms[1].State != hyperv.VMStateOff {
+				t.Errorf("VMs = %+v", vms)
+			}
+
+			cs, err := c.Counters(ctx, 1500*time.Millisecond)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := f.host.lastCall().Params["SampleInterval"]; got != 2.0 {
+				t.Errorf("SampleInterval sent = %v, want 2", got)
+			}
+			wantCounters := hyperv.Counters{Time: time.UnixMilli(1764300000000).UTC(), HostCPUPercent: 63.2, AvailableMemory: 81234 << 20,
+				VMs: map[string]hyperv.VMCounters{"web01": {CPUPercent: []float64{41.7}, MeanCPUPercent: 41.7, MemoryPressure: 78, HasPressure: true}}}
+			if diff := cmp.Diff(wantCounters, cs); diff != "" {
+				t.Errorf("Counters (-want +got):\n%s", diff)
+			}
+
+			loc, ok, err := c.Locate(ctx, vmID)
+			if err != nil || !ok || loc.Host != "HV01" || loc.State != hyperv.VMStateRunning {
+				t.Errorf("Locate = %+v, %t, %v", loc, ok, err)
+			}
+			if got := f.host.lastCall().Params["Id"]; got != vmID {
+				t.Errorf("Id sent = %v", got)
+			}
+			f.host.set(hyperv.ScriptLocateVM, reply{})
+			if loc, ok, err := c.Locate(ctx, vmID); err != nil || ok {
+				t.Errorf("Locate of an absent VM = %+v, %t, %v", loc, ok, err)
+			}
+
+			loc, err = c.Move(ctx, vmID, "HV02", hyperv.MoveOptions{StoragePath: `D:\VMs`})
+			if err != nil || loc.Host != "HV02" {
+				t.Errorf("Move = %+v, %v", loc, err)
+			}
+			wantParams := map[string]any{"Id": vmID, "DestinationHost": "HV02", "DestinationStoragePath": `D:\VMs`}
+			if diff := cmp.Diff(call{hyperv.ScriptMoveVM, wantParams}, f.host.lastCall()); diff != "" {
+				t.Errorf("move call (-want +got):\n%s", diff)
+			}
+
+			loc, err = c.Move(ctx, vmID, "HV02", hyperv.MoveOptions{Clustered: true})
+			wantLoc := hyperv.VMLocation{ID: vmID, Name: "web01", Host: "HV02", State: hyperv.VMStateRunning, Status: "Online", Clustered: true}
+			if err != nil || loc != wantLoc {
+				t.Errorf("clustered Move = %+v, %v", loc, err)
+			}
+			if got := f.host.lastCall(); got.Script != hyperv.ScriptMoveClusterVM || got.Params["DestinationHost"] != "HV02" {
+				t.Errorf("clustered move call = %+v", got)
+			}
+		})
+	}
+}
+
+func TestWireConcurrent(t *testing.T) {
+	f := newFixture(t, fixtureOpts{})
+	f.host.set(hyperv.ScriptGetVMs, reply{stdout: outVMs})
+	c := f.client(t, nil)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			if vms, err := c.VMs(t.Context()); err != nil || len(vms) != 2 {
+				t.Errorf("VMs = %d, %v", len(vms), err)
+			}
+		})
+	}
+	wg.Wait()
+}
