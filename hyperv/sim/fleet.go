@@ -1,0 +1,285 @@
+package sim
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Defaults of a fleet file.
+const (
+	DefaultDomain          = "lab.example"
+	DefaultUsername        = "hvadmin"
+	DefaultPassword        = "hvsim-demo-password" // the simulator is a test double
+	DefaultReserveGiB      = 4
+	DefaultMaxMigrations   = 2
+	DefaultBandwidthGbps   = 10
+	DefaultOverheadPercent = 3
+	DefaultDirtyRateMBps   = 50
+	DefaultMemoryDemand    = 0.6
+	DefaultMoveFailure     = "0x8009030E"
+)
+
+// DefaultStart is the simulated time a fleet starts at when its file names none.
+var DefaultStart = time.Date(2026, 1, 5, 8, 0, 0, 0, time.UTC)
+
+// FleetSpec is a fleet file: the hosts, their VMs and how the VMs load them.
+type FleetSpec struct {
+	Name        string      `yaml:"name,omitempty"`
+	Seed        int64       `yaml:"seed"`
+	Start       time.Time   `yaml:"start,omitempty"` // simulated clock start; zero means DefaultStart
+	Speed       float64     `yaml:"speed,omitempty"` // default clock speed for hvsim (default 1)
+	Domain      string      `yaml:"domain,omitempty"`
+	Credentials Credentials `yaml:"credentials,omitempty"`
+	Hosts       []HostSpec  `yaml:"hosts"`
+	VMs         []VMSpec    `yaml:"vms"`
+}
+
+// Credentials are the Basic-auth user name and password every host accepts.
+type Credentials struct {
+	Username string `yaml:"username,omitempty"`
+	Password string `yaml:"password,omitempty"`
+}
+
+// HostSpec describes one Hyper-V host.
+type HostSpec struct {
+	Name              string            `yaml:"name"`
+	Cluster           string            `yaml:"cluster,omitempty"`
+	Group             string            `yaml:"group,omitempty"`
+	Labels            map[string]string `yaml:"labels,omitempty"`
+	LogicalProcessors int               `yaml:"logical_processors"`
+	MemoryGiB         float64           `yaml:"memory_gib"`
+	ReserveGiB        float64           `yaml:"reserve_gib,omitempty"`    // memory kept for the host itself (default 4)
+	MaxMigrations     int               `yaml:"max_migrations,omitempty"` // simultaneous live migrations (default 2)
+	MigrationEnabled  *bool             `yaml:"migration_enabled,omitempty"`
+	Authentication    string            `yaml:"authentication,omitempty"` // Kerberos (default) or CredSSP
+	Performance       string            `yaml:"performance,omitempty"`    // TCPIP, Compression (default) or SMB
+	BandwidthGbps     float64           `yaml:"bandwidth_gbps,omitempty"`
+	OverheadPercent   float64           `yaml:"overhead_percent,omitempty"` // hypervisor CPU overhead (default 3)
+	Faults            Faults            `yaml:"faults,omitempty"`
+}
+
+// VMSpec describes one virtual machine and its load.
+type VMSpec struct {
+	ID            string   `yaml:"id,omitempty"` // GUID; derived from seed, index and name when empty
+	Name          string   `yaml:"name"`
+	Host          string   `yaml:"host"`
+	State         string   `yaml:"state,omitempty"` // Running (default), Off, Saved or Paused
+	CPUs          int      `yaml:"cpus"`
+	MemoryGiB     float64  `yaml:"memory_gib"` // startup memory
+	Dynamic       bool     `yaml:"dynamic,omitempty"`
+	MemoryMinGiB  float64  `yaml:"memory_min_gib,omitempty"` // dynamic only
+	MemoryMaxGiB  float64  `yaml:"memory_max_gib,omitempty"` // dynamic only
+	Notes         string   `yaml:"notes,omitempty"`
+	Clustered     bool     `yaml:"clustered,omitempty"`
+	Load          Load     `yaml:"load,omitempty"`
+	DirtyRateMBps float64  `yaml:"dirty_rate_mbps,omitempty"` // MiB of memory dirtied per second (default 50)
+	Uptime        Duration `yaml:"uptime,omitempty"`          // uptime at the start; derived when zero
+}
+
+// Load is how busy a VM is over time.
+type Load struct {
+	Profile   string   `yaml:"profile,omitempty"`   // steady (default), diurnal, bursty or randomwalk
+	CPU       float64  `yaml:"cpu,omitempty"`       // mean demand, fraction 0..1 of its vCPUs
+	Amplitude float64  `yaml:"amplitude,omitempty"` // swing around the mean, fraction 0..1
+	Period    Duration `yaml:"period,omitempty"`    // diurnal period (default 24h)
+	Memory    float64  `yaml:"memory,omitempty"`    // memory demand, fraction of startup (or maximum when dynamic); default 0.6
+}
+
+// Duration is a time.Duration written as text ("90s", "24h") in YAML and JSON.
+type Duration time.Duration
+
+// String returns the duration as time.Duration prints it.
+func (d Duration) String() string { return time.Duration(d).String() }
+
+// Std returns the duration as a time.Duration.
+func (d Duration) Std() time.Duration { return time.Duration(d) }
+
+// MarshalYAML writes the duration as text.
+func (d Duration) MarshalYAML() (any, error) { return d.String(), nil }
+
+// UnmarshalYAML reads a duration written as text.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	v, err := time.ParseDuration(n.Value)
+	if n.Kind != yaml.ScalarNode || err != nil {
+		return fmt.Errorf("line %d: invalid duration %q (want e.g. \"90s\" or \"24h\")", n.Line, n.Value)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// MarshalJSON writes the duration as a JSON string.
+func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(d.String()) }
+
+// UnmarshalJSON reads a duration written as a JSON string.
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("duration must be a string like \"90s\", got %s", b)
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("invalid duration %q (want e.g. \"90s\" or \"24h\")", s)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// FieldError is one problem found in a fleet file, at a path such as
+// "hosts[2].memory_gib".
+type FieldError struct {
+	Path string
+	Err  error
+}
+
+// Error returns "path: problem".
+func (e *FieldError) Error() string { return e.Path + ": " + e.Err.Error() }
+
+// Unwrap returns the problem.
+func (e *FieldError) Unwrap() error { return e.Err }
+
+// ParseFleet decodes a fleet file strictly (an unknown key is an error),
+// fills in defaults and validates it as a whole: every problem is reported at
+// once, as an errors.Join of *FieldError.
+func ParseFleet(data []byte) (*FleetSpec, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	var s FleetSpec
+	if err := dec.Decode(&s); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, errors.New("decode fleet: empty document")
+		}
+		return nil, fmt.Errorf("decode fleet: %w", err)
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
+		return nil, errors.New("decode fleet: more than one YAML document")
+	}
+	s.SetDefaults()
+	if err := s.Validate(); err != nil {
+		return nil, err
+	}
+	return &s, nil
+}
+
+// LoadFleet reads and parses the fleet file at path.
+func LoadFleet(path string) (*FleetSpec, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("load fleet: %w", err)
+	}
+	s, err := ParseFleet(data)
+	if err != nil {
+		return nil, fmt.Errorf("load fleet %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// Marshal returns the fleet as YAML that ParseFleet reads back unchanged.
+func (s *FleetSpec) Marshal() ([]byte, error) {
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(s); err != nil {
+		return nil, fmt.Errorf("marshal fleet: %w", err)
+	}
+	if err := enc.Close(); err != nil {
+		return nil, fmt.Errorf("marshal fleet: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// SetDefaults fills in every field left empty with its default. VM IDs left
+// empty are derived from the seed, the VM's index and its name.
+func (s *FleetSpec) SetDefaults() {
+	if s.Name == "" {
+		s.Name = "fleet"
+	}
+	if s.Start.IsZero() {
+		s.Start = DefaultStart
+	}
+	if s.Speed == 0 {
+		s.Speed = 1
+	}
+	if s.Domain == "" {
+		s.Domain = DefaultDomain
+	}
+	if s.Credentials.Username == "" {
+		s.Credentials.Username = DefaultUsername
+	}
+	if s.Credentials.Password == "" {
+		s.Credentials.Password = DefaultPassword
+	}
+	for i := range s.Hosts {
+		h := &s.Hosts[i]
+		if h.ReserveGiB == 0 {
+			h.ReserveGiB = DefaultReserveGiB
+		}
+		if h.MaxMigrations == 0 {
+			h.MaxMigrations = DefaultMaxMigrations
+		}
+		if h.MigrationEnabled == nil {
+			t := true
+			h.MigrationEnabled = &t
+		}
+		h.Authentication = canonical(h.Authentication, "Kerberos", "Kerberos", "CredSSP")
+		h.Performance = canonical(h.Performance, "Compression", "TCPIP", "Compression", "SMB")
+		if h.BandwidthGbps == 0 {
+			h.BandwidthGbps = DefaultBandwidthGbps
+		}
+		if h.OverheadPercent == 0 {
+			h.OverheadPercent = DefaultOverheadPercent
+		}
+		h.Faults.normalize()
+	}
+	for i := range s.VMs {
+		v := &s.VMs[i]
+		if v.ID == "" {
+			v.ID = deriveID(s.Seed, i, v.Name)
+		}
+		v.ID = strings.ToLower(v.ID)
+		v.State = canonical(v.State, "Running", "Running", "Off", "Saved", "Paused")
+		if v.DirtyRateMBps == 0 {
+			v.DirtyRateMBps = DefaultDirtyRateMBps
+		}
+		v.Load.Profile = canonical(v.Load.Profile, ProfileSteady, ProfileSteady, ProfileDiurnal, ProfileBursty, ProfileRandomWalk)
+		if v.Load.Period == 0 && v.Load.Profile == ProfileDiurnal {
+			v.Load.Period = Duration(24 * time.Hour)
+		}
+		if v.Load.Memory == 0 {
+			v.Load.Memory = DefaultMemoryDemand
+		}
+	}
+}
+
+// canonical returns def for an empty s, the spelling from choices that
+// matches s case-insensitively, or s itself (for Validate to reject).
+func canonical(s, def string, choices ...string) string {
+	if s == "" {
+		return def
+	}
+	for _, c := range choices {
+		if strings.EqualFold(s, c) {
+			return c
+		}
+	}
+	return s
+}
+
+// deriveID returns a stable version-4-shaped GUID for VM index i.
+func deriveID(seed int64, i int, name string) string {
+	sum := sha256.Sum256([]byte(strconv.FormatInt(seed, 10) + "/" + strconv.Itoa(i) + "/" + name))
+	b := sum[:16]
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}

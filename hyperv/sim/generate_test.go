@@ -1,0 +1,111 @@
+package sim
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+	"pgregory.net/rapid"
+)
+
+func TestGenerateIsDeterministic(t *testing.T) {
+	tests := []struct {
+		hosts, vms int
+		seed       int64
+	}{
+		{hosts: 1, vms: 0, seed: 0},
+		{hosts: 8, vms: 120, seed: 1},
+		{hosts: 40, vms: 1500, seed: -7},
+	}
+	for _, tc := range tests {
+		t.Run(fmt.Sprintf("%d-%d-%d", tc.hosts, tc.vms, tc.seed), func(t *testing.T) {
+			a, b := Generate(tc.hosts, tc.vms, tc.seed), Generate(tc.hosts, tc.vms, tc.seed)
+			if diff := cmp.Diff(a, b); diff != "" {
+				t.Fatalf("two runs differ (-first +second):\n%s", diff)
+			}
+			if len(a.Hosts) != tc.hosts || len(a.VMs) != tc.vms {
+				t.Errorf("got %d hosts and %d VMs", len(a.Hosts), len(a.VMs))
+			}
+			if err := a.Validate(); err != nil {
+				t.Errorf("Validate: %v", err)
+			}
+		})
+	}
+	if diff := cmp.Diff(Generate(8, 120, 1), Generate(8, 120, 2)); diff == "" {
+		t.Error("different seeds give the same fleet")
+	}
+}
+
+func TestGenerateHasAMix(t *testing.T) {
+	s := Generate(8, 400, 3)
+	f, err := NewFleet(s, NewManualClock(s.Start))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lps, hot, clustered, dynamic, off := map[int]bool{}, 0, 0, 0, 0
+	profiles := map[string]bool{}
+	for _, name := range f.HostNames() {
+		h, _ := f.Host(name)
+		lps[h.LogicalProcessors] = true
+		if h.CPUPercent > 85 {
+			hot++
+		}
+	}
+	for _, v := range s.VMs {
+		profiles[v.Load.Profile] = true
+		if v.Clustered {
+			clustered++
+		}
+		if v.Dynamic {
+			dynamic++
+		}
+		if v.State == "Off" {
+			off++
+		}
+		if v.CPUs < 1 || v.CPUs > 16 || v.MemoryGiB < 1 || v.MemoryGiB > 64 {
+			t.Errorf("%s has %d vCPUs and %g GiB", v.Name, v.CPUs, v.MemoryGiB)
+		}
+	}
+	if len(lps) < 2 || hot < 2 || clustered == 0 || dynamic == 0 || off == 0 || len(profiles) != 4 {
+		t.Errorf("not mixed enough: LP sizes %v, %d hot hosts, %d clustered, %d dynamic, %d off VMs, profiles %v",
+			lps, hot, clustered, dynamic, off, profiles)
+	}
+}
+
+// TestGenerateProperty: any size and seed gives a fleet that survives a
+// YAML round trip and whose running VMs fit in memory even at their peak.
+func TestGenerateProperty(t *testing.T) {
+	maxVMs := 2000
+	if testing.Short() {
+		maxVMs = 200
+	}
+	rapid.Check(t, func(t *rapid.T) {
+		hosts := rapid.IntRange(1, 64).Draw(t, "hosts")
+		vms := rapid.IntRange(0, maxVMs).Draw(t, "vms")
+		seed := rapid.Int64().Draw(t, "seed")
+		s := Generate(hosts, vms, seed)
+		data, err := s.Marshal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := ParseFleet(data)
+		if err != nil {
+			t.Fatalf("ParseFleet(Marshal()): %v", err)
+		}
+		if diff := cmp.Diff(s, back, cmpopts.EquateEmpty()); diff != "" {
+			t.Fatalf("round trip (-want +got):\n%s", diff)
+		}
+		peak := map[string]float64{}
+		for i := range back.VMs {
+			if v := &back.VMs[i]; v.State == "Running" || v.State == "Paused" {
+				peak[v.Host] += vmPeakGiB(v)
+			}
+		}
+		for _, h := range back.Hosts {
+			if peak[h.Name] > h.MemoryGiB-h.ReserveGiB {
+				t.Fatalf("%s: running VMs peak at %g GiB, %g GiB free", h.Name, peak[h.Name], h.MemoryGiB-h.ReserveGiB)
+			}
+		}
+	})
+}

@@ -1,0 +1,240 @@
+package sim
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"io"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hvbalancer/hvbalancer/hyperv"
+	"github.com/hvbalancer/hvbalancer/hyperv/sim/wsman"
+)
+
+// hostShell answers the command lines sent to one simulated host as
+// powershell.exe on Windows Server with Hyper-V would.
+type hostShell struct {
+	fleet   *Fleet
+	host    string
+	scripts map[string]string // normalized script body -> script name
+
+	mu         sync.Mutex
+	migrating  map[string]bool          // command ids running a live migration
+	classified map[string]chan struct{} // closed once Run knows what a command runs
+}
+
+var _ wsman.Runner = (*hostShell)(nil)
+
+func newHostShell(f *Fleet, host string) *hostShell {
+	known := make(map[string]string)
+	for name, body := range hyperv.Scripts() {
+		known[strings.TrimRight(strings.ReplaceAll(body, "\r\n", "\n"), " \t\n")] = name
+	}
+	return &hostShell{fleet: f, host: host, scripts: known, migrating: make(map[string]bool), classified: make(map[string]chan struct{})}
+}
+
+// isMigrating reports whether command id is running a live migration.
+func (h *hostShell) isMigrating(commandID string) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.migrating[commandID]
+}
+
+// classifiedChan returns the channel Run closes once it knows whether
+// command id runs a migration, making it if need be.
+func (h *hostShell) classifiedChan(commandID string) chan struct{} {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	ch, ok := h.classified[commandID]
+	if !ok {
+		ch = make(chan struct{})
+		h.classified[commandID] = ch
+	}
+	return ch
+}
+
+// willMigrate waits (up to wait) until Run has classified command id, and
+// reports whether it runs a live migration. A Receive can reach the host
+// before the command's goroutine has read its script.
+func (h *hostShell) willMigrate(commandID string, wait time.Duration) bool {
+	ch := h.classifiedChan(commandID)
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-ch:
+		return h.isMigrating(commandID)
+	case <-t.C:
+		h.mu.Lock()
+		if h.classified[commandID] == ch {
+			delete(h.classified, commandID) // the command had ended: nothing will close it
+		}
+		h.mu.Unlock()
+		return false
+	}
+}
+
+// classify records what command id runs and wakes willMigrate.
+func (h *hostShell) classify(commandID string, migrating bool) {
+	ch := h.classifiedChan(commandID)
+	h.mu.Lock()
+	if migrating {
+		h.migrating[commandID] = true
+	}
+	h.mu.Unlock()
+	close(ch)
+}
+
+// forget drops what Run recorded about command id.
+func (h *hostShell) forget(commandID string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	delete(h.migrating, commandID)
+	delete(h.classified, commandID)
+}
+
+// Run implements wsman.Runner.
+func (h *hostShell) Run(ctx context.Context, cmd wsman.Command, stdout, stderr io.Writer) int {
+	defer h.forget(cmd.CommandID)
+	name, s, code, done := h.identify(cmd.Line, stderr)
+	h.classify(cmd.CommandID, name == hyperv.ScriptMoveVM || name == hyperv.ScriptMoveClusterVM)
+	if done {
+		return code
+	}
+	if fl, err := h.fleet.Faults(h.host); err == nil && fl.Hang {
+		<-ctx.Done()
+		return 1
+	}
+	return h.runScript(ctx, name, s, stdout, stderr)
+}
+
+// identify decodes a command line and finds which of hvbalancer's scripts it
+// runs. done is set when the command has already been answered (an error,
+// or nothing to run) with exit code code.
+func (h *hostShell) identify(line string, stderr io.Writer) (name string, s script, code int, done bool) {
+	inv, exe, err := parseCommandLine(line)
+	switch {
+	case errors.Is(err, errNotPowerShell):
+		io.WriteString(stderr, "'"+exe+"' is not recognized as an internal or external command,\r\noperable program or batch file.\r\n")
+		return "", s, 1, true
+	case errors.Is(err, errBadEncoding):
+		io.WriteString(stderr, "Cannot process the command because the value specified with -EncodedCommand is not properly encoded. The value must be Base64 encoded.\r\n")
+		return "", s, 1, true
+	}
+	s = splitScript(inv.Text)
+	if strings.TrimSpace(s.Body) == "" {
+		return "", s, 0, true
+	}
+	name, ok := h.scripts[s.Body]
+	if !ok {
+		w := firstWord(s.Body)
+		line, char, src := s.lineOf(w)
+		return "", s, h.fail(stderr, psError{
+			Command:  w,
+			Message:  []string{"The term '" + w + "' is not recognized as the name of a cmdlet, function, script file, or operable program. Check the spelling of the name, or if a path was included, verify that the path is correct and try again."},
+			Line:     line,
+			Char:     char,
+			Source:   src,
+			Category: "ObjectNotFound: (" + w + ":String) [], CommandNotFoundException",
+			ErrorID:  "CommandNotFoundException",
+		}), true
+	}
+	return name, s, 0, false
+}
+
+// runScript runs one of hvbalancer's scripts against the fleet and prints
+// its result as PowerShell would.
+func (h *hostShell) runScript(ctx context.Context, name string, s script, stdout, stderr io.Writer) int {
+	params, perr := decodeParams(s)
+	if perr != nil {
+		line, char, src := s.lineOf("ConvertFrom-Json")
+		perr.Line, perr.Char, perr.Source = line, char, src
+		return h.fail(stderr, *perr)
+	}
+	run := &scriptRun{shell: h, script: s, params: params}
+	var items []any
+	var pe *psError
+	switch name {
+	case hyperv.ScriptGetHost:
+		items, pe = run.getHost()
+	case hyperv.ScriptGetVMs:
+		items, pe = run.getVMs()
+	case hyperv.ScriptGetCounters:
+		items, pe = run.getCounters(ctx)
+	case hyperv.ScriptLocateVM:
+		items, pe = run.locateVM()
+	case hyperv.ScriptMoveVM:
+		items, pe = run.moveVM(ctx)
+	case hyperv.ScriptMoveClusterVM:
+		items, pe = run.moveClusterVM(ctx)
+	}
+	if ctx.Err() != nil {
+		return 1 // the client stopped the pipeline
+	}
+	if pe != nil {
+		return h.fail(stderr, *pe)
+	}
+	out, err := convertToJSON(items)
+	if err != nil {
+		return h.fail(stderr, psError{Command: "ConvertTo-Json", Message: []string{err.Error()}, Category: "NotSpecified: (:) [ConvertTo-Json], InvalidOperationException", ErrorID: "System.InvalidOperationException,Microsoft.PowerShell.Commands.ConvertToJsonCommand"})
+	}
+	stdout.Write(out)
+	return 0
+}
+
+func (h *hostShell) fail(stderr io.Writer, e psError) int {
+	io.WriteString(stderr, clixml(e))
+	return 1
+}
+
+// params is the decoded $a object; absent fields read as $null.
+type params map[string]any
+
+func decodeParams(s script) (params, *psError) {
+	if !s.HasParams {
+		return params{}, nil
+	}
+	raw, err := base64.StdEncoding.DecodeString(s.Params)
+	if err != nil {
+		return nil, &psError{
+			Message:  []string{`Exception calling "FromBase64String" with "1" argument(s): "The input is not a valid Base-64 string as it contains a non-base 64 character, more than two padding characters, or an illegal character among the padding characters. "`},
+			Category: "NotSpecified: (:) [], MethodInvocationException",
+			ErrorID:  "FormatException",
+		}
+	}
+	var p params
+	if err := json.Unmarshal(raw, &p); err != nil || p == nil {
+		return nil, &psError{
+			Command:  "ConvertFrom-Json",
+			Message:  []string{"Invalid JSON primitive: " + firstToken(string(raw)) + "."},
+			Category: "NotSpecified: (:) [ConvertFrom-Json], ArgumentException",
+			ErrorID:  "System.ArgumentException,Microsoft.PowerShell.Commands.ConvertFromJsonCommand",
+		}
+	}
+	return p, nil
+}
+
+func firstToken(s string) string {
+	if f := strings.Fields(s); len(f) > 0 {
+		return f[0]
+	}
+	return ""
+}
+
+// str reads a parameter as PowerShell would coerce it to a string.
+func (p params) str(key string) (string, bool) {
+	v, ok := p[key]
+	if !ok || v == nil {
+		return "", false
+	}
+	switch t := v.(type) {
+	case string:
+		return t, true
+	case float64, bool:
+		b, _ := json.Marshal(t)
+		return string(b), true
+	}
+	return "", false
+}
