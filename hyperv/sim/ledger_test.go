@@ -31,7 +31,6 @@ func busyFleet(t *testing.T) (*Fleet, *ManualClock) {
 
 func TestConcurrentMigrationsStayWithinEachHostsLimit(t *testing.T) {
 	f, clock := busyFleet(t)
-	autoAdvance(t, clock, 3*time.Second)
 	var wg sync.WaitGroup
 	errs := make(chan error, 20)
 	for i, v := range f.spec.VMs {
@@ -46,6 +45,14 @@ func TestConcurrentMigrationsStayWithinEachHostsLimit(t *testing.T) {
 			errs <- err
 		}()
 	}
+	// Let every request reach the fleet before simulated time moves, so each
+	// host has more work than its limit and the limit is what holds it back.
+	for deadline := time.Now().Add(30 * time.Second); len(f.Ledger()) < 20; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("only %d of 20 migrations reached the fleet", len(f.Ledger()))
+		}
+	}
+	autoAdvance(t, clock, 3*time.Second)
 	wg.Wait()
 	close(errs)
 	for err := range errs {
