@@ -1,0 +1,90 @@
+package collector
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// labelHost is the only metric label: no per-VM labels.
+const labelHost = "host"
+
+// metrics are the collector's Prometheus metrics.
+type metrics struct {
+	polls    prometheus.Counter
+	errors   *prometheus.CounterVec
+	duration prometheus.Histogram
+	cpu      *prometheus.GaugeVec
+	memory   *prometheus.GaugeVec
+	up       *prometheus.GaugeVec
+}
+
+// newMetrics makes the metrics and registers them on reg (when not nil).
+func newMetrics(reg prometheus.Registerer) (*metrics, error) {
+	const ns, sub = "hvbalancer", "collector"
+	m := &metrics{
+		polls: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: ns, Subsystem: sub, Name: "polls_total",
+			Help: "Polling rounds completed.",
+		}),
+		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: ns, Subsystem: sub, Name: "errors_total",
+			Help: "Host polls that failed, by host.",
+		}, []string{labelHost}),
+		duration: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Namespace: ns, Subsystem: sub, Name: "poll_duration_seconds",
+			Help:    "Duration of one polling round over every host.",
+			Buckets: []float64{0.5, 1, 2, 5, 10, 20, 30, 60, 120},
+		}),
+		cpu: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Namespace: ns, Subsystem: sub, Name: "host_cpu_utilization_ratio",
+			Help: "Host CPU use at the last good sample (hypervisor total run time), 0..1.",
+		}, []string{labelHost}),
+		memory: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Namespace: ns, Subsystem: sub, Name: "host_memory_utilization_ratio",
+			Help: "Host memory in use at the last good sample, fraction of capacity 0..1.",
+		}, []string{labelHost}),
+		up: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Namespace: ns, Subsystem: sub, Name: "host_up",
+			Help: "1 when the host's health is ok in the last snapshot, else 0.",
+		}, []string{labelHost}),
+	}
+	if reg == nil {
+		return m, nil
+	}
+	var errs []error
+	for _, c := range []prometheus.Collector{m.polls, m.errors, m.duration, m.cpu, m.memory, m.up} {
+		if err := reg.Register(c); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("register metrics: %w", err)
+	}
+	return m, nil
+}
+
+// observeHost sets one host's gauges from its snapshot entry.
+func (m *metrics) observeHost(h *Host) {
+	up := 0.0
+	if h.Health == HealthOK {
+		up = 1
+	}
+	m.up.WithLabelValues(h.Name).Set(up)
+	if h.Samples == 0 {
+		m.cpu.DeleteLabelValues(h.Name)
+		m.memory.DeleteLabelValues(h.Name)
+		return
+	}
+	m.cpu.WithLabelValues(h.Name).Set(h.CPU.Last / 100)
+	m.memory.WithLabelValues(h.Name).Set(h.Memory.Last / 100)
+}
+
+// forget drops a removed host's series.
+func (m *metrics) forget(host string) {
+	m.errors.DeleteLabelValues(host)
+	m.cpu.DeleteLabelValues(host)
+	m.memory.DeleteLabelValues(host)
+	m.up.DeleteLabelValues(host)
+}

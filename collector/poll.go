@@ -1,0 +1,249 @@
+package collector
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/hvbalancer/hvbalancer/hyperv"
+)
+
+// job is one host's part of a round, fixed before the round starts.
+type job struct {
+	target    Target
+	needFacts bool
+}
+
+// result is what one host's poll brought back.
+type result struct {
+	done      bool      // the host was polled (not skipped because ctx ended)
+	at        time.Time // when the answers were in
+	facts     hyperv.HostInfo
+	readFacts bool
+	vms       []hyperv.VM
+	counters  hyperv.Counters
+	err       error
+}
+
+// Poll runs one round: every host concurrently (at most Concurrency at
+// once), each under its own CallTimeout. A failing host never fails the
+// round: it is marked in the snapshot. The snapshot is taken at Config.Now
+// when the round ends, in UTC. Poll returns the new snapshot, which
+// Latest returns from then on; it fails only when ctx is done, and then
+// publishes nothing (answers that did arrive still go into the windows).
+func (c *Collector) Poll(ctx context.Context) (*Snapshot, error) {
+	c.pollMu.Lock()
+	defer c.pollMu.Unlock()
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("poll: %w", err)
+	}
+	start := time.Now()
+
+	c.mu.Lock()
+	jobs := make([]job, 0, len(c.targets))
+	for _, t := range c.targets {
+		st := c.hosts[t.Name]
+		jobs = append(jobs, job{target: t, needFacts: st.needFacts(c.cfg.FactsEvery)})
+	}
+	c.mu.Unlock()
+	// Merge in name order, so that a VM two hosts report lands on the same
+	// one every time.
+	slices.SortFunc(jobs, func(a, b job) int { return strings.Compare(a.target.Name, b.target.Name) })
+
+	results := make([]result, len(jobs))
+	var g errgroup.Group
+	g.SetLimit(c.cfg.Concurrency)
+	for i := range jobs {
+		if ctx.Err() != nil {
+			break
+		}
+		g.Go(func() error {
+			results[i] = c.pollHost(ctx, jobs[i])
+			return nil
+		})
+	}
+	_ = g.Wait() // host failures are results, never errors
+
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	claimed := make(map[string]bool)
+	for i, r := range results {
+		st := c.hosts[jobs[i].target.Name]
+		if !r.done || st == nil { // skipped, or removed by SetTargets meanwhile
+			continue
+		}
+		if r.err != nil && ctx.Err() != nil {
+			continue // cut short by the caller, not the host's fault
+		}
+		c.applyLocked(jobs[i].target.Name, st, r, claimed)
+	}
+	c.expireVMsLocked(c.cfg.Now())
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("poll: %w", err)
+	}
+	s := c.buildLocked(c.cfg.Now().UTC())
+	c.latest.Store(s)
+	c.metrics.polls.Inc()
+	c.metrics.duration.Observe(time.Since(start).Seconds())
+	return s, nil
+}
+
+// pollHost reads one host: its facts when due, its VMs and its counters,
+// one call after the other, all under one deadline.
+func (c *Collector) pollHost(ctx context.Context, j job) result {
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.CallTimeout)
+	defer cancel()
+	src := j.target.Source
+	r := result{done: true}
+	call := "get host"
+	r.err = func() error {
+		if j.needFacts {
+			f, err := src.Host(ctx)
+			if err != nil {
+				return err
+			}
+			r.facts, r.readFacts = f, true
+		}
+		call = "get vms"
+		vms, err := src.VMs(ctx)
+		if err != nil {
+			return err
+		}
+		r.vms = vms
+		call = "get counters"
+		cs, err := src.Counters(ctx, c.cfg.SampleInterval)
+		if err != nil {
+			return err
+		}
+		r.counters = cs
+		return nil
+	}()
+	if r.err == context.DeadlineExceeded { // bare, not wrapped: say which call and how long
+		r.err = fmt.Errorf("%s: no answer within %s: %w", call, c.cfg.CallTimeout, r.err)
+	}
+	r.at = c.cfg.Now()
+	return r
+}
+
+// applyLocked merges one host's result into its state and its VMs' windows.
+// claimed holds the VM IDs an earlier host reported this round.
+func (c *Collector) applyLocked(name string, st *hostState, r result, claimed map[string]bool) {
+	if r.err != nil {
+		reason := reasonText(r.err)
+		if !st.failed || st.lastErr != reason {
+			c.log.Warn("host poll failed", "host", name, "error", reason)
+		}
+		st.failed, st.lastErr = true, reason
+		c.metrics.errors.WithLabelValues(name).Inc()
+		return
+	}
+	if st.failed {
+		c.log.Info("host answers again", "host", name)
+	}
+	if r.readFacts {
+		st.facts, st.haveFacts, st.sinceFacts = r.facts, true, 0
+	}
+	st.sinceFacts++
+	st.failed, st.lastErr, st.lastGood = false, "", r.at
+	span := c.cfg.Window
+	st.cpu.add(r.at, clamp(r.counters.HostCPUPercent, 100), span)
+	st.mem.add(r.at, memoryPercent(st.facts.MemoryCapacity, r.counters.AvailableMemory), span)
+
+	sameName := make(map[string]int, len(r.vms))
+	for _, v := range r.vms {
+		sameName[strings.ToLower(v.Name)]++
+	}
+	ids := make([]string, 0, len(r.vms))
+	for _, v := range r.vms {
+		if v.ID == "" || claimed[v.ID] {
+			continue
+		}
+		claimed[v.ID] = true
+		vs := c.vms[v.ID]
+		if vs == nil {
+			vs = &vmState{}
+			c.vms[v.ID] = vs
+		} else if vs.host != name {
+			c.log.Debug("vm moved", "vm", v.ID, "from", vs.host, "host", name)
+		}
+		v.Tags = cloneTags(v.Tags)
+		vs.vm, vs.host = v, name
+		cores := vmCores(v, sameName[strings.ToLower(v.Name)], r.counters, st.facts.LogicalProcessors)
+		vs.cpu.add(r.at, cores, span)
+		ids = append(ids, v.ID)
+	}
+	st.vmIDs = ids
+}
+
+// expireVMsLocked forgets the VMs that no host lists any more once their
+// window is empty.
+func (c *Collector) expireVMsLocked(now time.Time) {
+	listed := make(map[string]bool, len(c.vms))
+	for _, st := range c.hosts {
+		for _, id := range st.vmIDs {
+			listed[id] = true
+		}
+	}
+	for id, vs := range c.vms {
+		if listed[id] {
+			continue
+		}
+		vs.cpu.expire(now, c.cfg.Window)
+		if vs.cpu.len() == 0 {
+			delete(c.vms, id)
+		}
+	}
+}
+
+// vmCores is a running VM's CPU use in logical processors. Counters are
+// keyed by VM name, so they are used only when no other VM on the host has
+// the same name; otherwise (or without counters) Get-VM's CPUUsage, a
+// percent of the whole host, is converted. VMs that are not running use none.
+func vmCores(v hyperv.VM, sameName int, cs hyperv.Counters, hostLPs int) float64 {
+	if v.State != hyperv.VMStateRunning {
+		return 0
+	}
+	if vc, ok := cs.VMs[strings.ToLower(v.Name)]; ok && sameName == 1 && len(vc.CPUPercent) > 0 && v.ProcessorCount > 0 {
+		return clamp(vc.MeanCPUPercent, 100) * float64(v.ProcessorCount) / 100
+	}
+	return clamp(float64(v.CPUUsage), 100) * float64(hostLPs) / 100
+}
+
+// memoryPercent is the memory in use, percent of capacity.
+func memoryPercent(capacity, available int64) float64 {
+	if capacity <= 0 {
+		return 0
+	}
+	return clamp(float64(capacity-available)/float64(capacity)*100, 100)
+}
+
+// clamp bounds v to 0..hi; NaN counts as 0.
+func clamp(v, hi float64) float64 {
+	switch {
+	case !(v > 0):
+		return 0
+	case v > hi:
+		return hi
+	}
+	return v
+}
+
+// maxReason bounds a host's Reason.
+const maxReason = 1024
+
+// reasonText makes an error one bounded line for a snapshot's Reason.
+func reasonText(err error) string {
+	s := strings.Join(strings.Fields(err.Error()), " ")
+	if len(s) > maxReason {
+		cut := maxReason
+		for cut > 0 && s[cut]&0xC0 == 0x80 {
+			cut--
+		}
+		s = s[:cut] + " …"
+	}
+	return s
+}

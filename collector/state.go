@@ -1,0 +1,138 @@
+package collector
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/hvbalancer/hvbalancer/hyperv"
+)
+
+// hostState is what the collector remembers of one host between rounds.
+type hostState struct {
+	facts      hyperv.HostInfo // from the last good poll
+	haveFacts  bool
+	sinceFacts int // good polls since the facts were read
+
+	cpu, mem window    // percent
+	lastGood time.Time // when the last good answers came in; zero = never
+	failed   bool      // the latest poll failed
+	lastErr  string    // why, one line
+
+	vmIDs []string // the VMs it reported at its last good poll, in its order
+}
+
+// vmState is what the collector remembers of one VM, by ID, wherever it runs.
+type vmState struct {
+	vm   hyperv.VM // as last reported
+	host string    // the target that last reported it
+	cpu  window    // logical processors
+}
+
+// needFacts reports whether the host's facts must be read this round.
+func (st *hostState) needFacts(every int) bool {
+	return !st.haveFacts || st.failed || st.sinceFacts >= every
+}
+
+// health says whether the host is ok at now, and if not why. A host that
+// never answered is unreachable; one whose last good sample is older than
+// staleAfter is stale; one whose latest poll failed is unreachable.
+func (st *hostState) health(now time.Time, staleAfter time.Duration) (Health, string) {
+	switch {
+	case st.lastGood.IsZero():
+		if st.lastErr == "" {
+			return HealthUnreachable, "not polled yet"
+		}
+		return HealthUnreachable, st.lastErr
+	case now.Sub(st.lastGood) > staleAfter:
+		reason := fmt.Sprintf("no good sample for %s", now.Sub(st.lastGood).Round(time.Second))
+		if st.lastErr != "" {
+			reason += ": " + st.lastErr
+		}
+		return HealthStale, reason
+	case st.failed:
+		return HealthUnreachable, st.lastErr
+	}
+	return HealthOK, ""
+}
+
+// buildLocked makes a new snapshot of every configured host at now. Every
+// slice and map in it is new: nothing it holds is shared with the
+// collector's state or an earlier snapshot. Hosts that are not ok keep
+// their last known data and VMs.
+func (c *Collector) buildLocked(now time.Time) *Snapshot {
+	targets := slices.Clone(c.targets)
+	slices.SortFunc(targets, func(a, b Target) int { return strings.Compare(a.Name, b.Name) })
+	s := &Snapshot{
+		Version:       SnapshotVersion,
+		Taken:         now,
+		WindowSeconds: c.cfg.Window.Seconds(),
+		Hosts:         make([]Host, 0, len(targets)),
+		VMs:           make([]VM, 0, len(c.vms)),
+	}
+	for _, t := range targets {
+		st := c.hosts[t.Name]
+		h := Host{
+			Name:        t.Name,
+			Cluster:     t.Cluster,
+			Group:       t.Group,
+			Labels:      cloneTags(t.Labels),
+			LastSeen:    st.lastGood.UTC(),
+			Maintenance: t.Maintenance,
+			CPU:         st.cpu.stat(),
+			Memory:      st.mem.stat(),
+			Samples:     st.cpu.len(),
+		}
+		h.Health, h.Reason = st.health(now, c.cfg.StaleAfter)
+		if st.haveFacts {
+			if h.Cluster == "" {
+				h.Cluster = st.facts.Cluster
+			}
+			h.LogicalProcessors = st.facts.LogicalProcessors
+			h.MemoryBytes = st.facts.MemoryCapacity
+			h.MigrationEnabled = st.facts.MigrationEnabled
+			h.MaxMigrations = st.facts.MaxMigrations
+		}
+		s.Hosts = append(s.Hosts, h)
+		c.metrics.observeHost(&h)
+		for _, id := range st.vmIDs {
+			if vs := c.vms[id]; vs != nil && vs.host == t.Name {
+				s.VMs = append(s.VMs, vs.snapshot(t.Name))
+			}
+		}
+	}
+	slices.SortFunc(s.VMs, func(a, b VM) int { return strings.Compare(a.ID, b.ID) })
+	return s
+}
+
+// snapshot returns the VM's snapshot entry on host.
+func (vs *vmState) snapshot(host string) VM {
+	v := vs.vm
+	return VM{
+		ID:             v.ID,
+		Name:           v.Name,
+		Host:           host,
+		State:          v.State.String(),
+		CPUs:           v.ProcessorCount,
+		Clustered:      v.Clustered,
+		Notes:          v.Notes,
+		Tags:           cloneTags(v.Tags),
+		MemoryAssigned: v.MemoryAssigned,
+		MemoryStartup:  v.MemoryStartup,
+		MemoryDemand:   v.MemoryDemand,
+		DynamicMemory:  v.DynamicMemory,
+		CPU:            vs.cpu.stat(),
+		UptimeSeconds:  v.Uptime.Seconds(),
+		Samples:        vs.cpu.len(),
+	}
+}
+
+// cloneTags copies m; nil when empty, as a snapshot read back from JSON has it.
+func cloneTags(m map[string]string) map[string]string {
+	if len(m) == 0 {
+		return nil
+	}
+	return maps.Clone(m)
+}
