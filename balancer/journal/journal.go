@@ -1,0 +1,303 @@
+package journal
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+)
+
+// State is where a journaled migration stands.
+type State string
+
+// States of a migration. Intent, Started and Unknown are unresolved: the VM
+// must not be moved again until its entry is final.
+const (
+	StateIntent    State = "intent"    // decided and about to start; Move-VM not sent yet
+	StateStarted   State = "started"   // Move-VM sent; the outcome is not known yet
+	StateUnknown   State = "unknown"   // the connection or the daemon was lost mid-migration
+	StateSucceeded State = "succeeded" // the VM runs on the destination
+	StateFailed    State = "failed"    // the VM stayed on the source
+	StateSkipped   State = "skipped"   // re-validation refused it before it started
+)
+
+// Final reports whether the state is an outcome.
+func (s State) Final() bool {
+	return s == StateSucceeded || s == StateFailed || s == StateSkipped
+}
+
+// allowed are the transitions the executor may make.
+var allowed = map[State][]State{
+	StateIntent:  {StateStarted, StateSkipped, StateFailed, StateUnknown},
+	StateStarted: {StateSucceeded, StateFailed, StateUnknown},
+	StateUnknown: {StateSucceeded, StateFailed},
+}
+
+// Entry is one migration in the journal.
+type Entry struct {
+	MoveID     string    `json:"move_id"` // unique per decision: plan id and move number
+	PlanID     string    `json:"plan_id"`
+	VMID       string    `json:"vm_id"`
+	VMName     string    `json:"vm_name"`
+	From       string    `json:"from"`
+	To         string    `json:"to"`
+	Trigger    string    `json:"trigger,omitempty"`
+	Bytes      int64     `json:"bytes,omitempty"`
+	State      State     `json:"state"`
+	Cause      string    `json:"cause,omitempty"` // typed cause of a failure, e.g. "double_hop"
+	Error      string    `json:"error,omitempty"`
+	Reconciled bool      `json:"reconciled,omitempty"` // outcome learned by locating the VM
+	Intent     time.Time `json:"intent"`
+	Started    time.Time `json:"started,omitzero"`
+	Ended      time.Time `json:"ended,omitzero"`
+	Seq        uint64    `json:"seq"`
+}
+
+// Sentinel errors.
+var (
+	ErrNotFound       = errors.New("no such move")
+	ErrBadTransition  = errors.New("transition not allowed")
+	ErrLocked         = errors.New("journal is in use by another process")
+	errMissingMoveID  = errors.New("entry has no move id")
+	bucketMoves       = []byte("moves") // move id -> entry JSON
+	bucketOrder       = []byte("order") // seq (big endian) -> move id
+	defaultLockWait   = 2 * time.Second
+	errCorruptJournal = errors.New("corrupt journal entry")
+)
+
+// Journal is an open journal file. It is safe for concurrent use.
+type Journal struct {
+	db *bolt.DB
+}
+
+// Open opens (creating if need be) the journal at path. Only one process may
+// hold it: a second daemon on the same state directory gets ErrLocked.
+func Open(path string) (*Journal, error) {
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: defaultLockWait})
+	if errors.Is(err, berrors.ErrTimeout) {
+		return nil, fmt.Errorf("open journal %s: %w", path, ErrLocked)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open journal %s: %w", path, err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		for _, b := range [][]byte{bucketMoves, bucketOrder} {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open journal %s: %w", path, err)
+	}
+	return &Journal{db: db}, nil
+}
+
+// Close closes the file.
+func (j *Journal) Close() error { return j.db.Close() }
+
+func get(tx *bolt.Tx, moveID string) (Entry, bool, error) {
+	v := tx.Bucket(bucketMoves).Get([]byte(moveID))
+	if v == nil {
+		return Entry{}, false, nil
+	}
+	var e Entry
+	if err := json.Unmarshal(v, &e); err != nil {
+		return Entry{}, false, fmt.Errorf("%w %s: %w", errCorruptJournal, moveID, err)
+	}
+	return e, true, nil
+}
+
+func put(tx *bolt.Tx, e Entry) error {
+	v, err := json.Marshal(e)
+	if err != nil {
+		return err
+	}
+	return tx.Bucket(bucketMoves).Put([]byte(e.MoveID), v)
+}
+
+// Intend records the intent to migrate, synced to disk, before Move-VM is
+// sent. If the move id is already journaled, nothing changes and the
+// existing entry is returned with created false: a decision is carried out
+// once, whatever happens to the daemon in between.
+func (j *Journal) Intend(e Entry) (Entry, bool, error) {
+	if e.MoveID == "" {
+		return Entry{}, false, errMissingMoveID
+	}
+	var out Entry
+	var created bool
+	err := j.db.Update(func(tx *bolt.Tx) error {
+		old, ok, err := get(tx, e.MoveID)
+		if err != nil || ok {
+			out = old
+			return err
+		}
+		seq, err := tx.Bucket(bucketOrder).NextSequence()
+		if err != nil {
+			return err
+		}
+		e.Seq, e.State = seq, StateIntent
+		e.Started, e.Ended = time.Time{}, time.Time{}
+		var k [8]byte
+		binary.BigEndian.PutUint64(k[:], seq)
+		if err := tx.Bucket(bucketOrder).Put(k[:], []byte(e.MoveID)); err != nil {
+			return err
+		}
+		out, created = e, true
+		return put(tx, e)
+	})
+	if err != nil {
+		return Entry{}, false, fmt.Errorf("journal intent of %s: %w", e.MoveID, err)
+	}
+	return out, created, nil
+}
+
+// Transition moves an entry to state at time at, with a cause and message
+// for failures. Only the executor's transitions are allowed (intent →
+// started → outcome, or → unknown → outcome once reconciled).
+func (j *Journal) Transition(moveID string, to State, at time.Time, cause, msg string) (Entry, error) {
+	var out Entry
+	err := j.db.Update(func(tx *bolt.Tx) error {
+		e, ok, err := get(tx, moveID)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return ErrNotFound
+		}
+		if !contains(allowed[e.State], to) {
+			return fmt.Errorf("%w: %s to %s", ErrBadTransition, e.State, to)
+		}
+		if e.State == StateUnknown {
+			e.Reconciled = true
+		}
+		e.State = to
+		switch {
+		case to == StateStarted:
+			e.Started = at
+		case to.Final():
+			e.Ended = at
+		}
+		if cause != "" || msg != "" {
+			e.Cause, e.Error = cause, msg
+		}
+		out = e
+		return put(tx, e)
+	})
+	if err != nil {
+		return Entry{}, fmt.Errorf("journal %s of %s: %w", to, moveID, err)
+	}
+	return out, nil
+}
+
+func contains(s []State, x State) bool {
+	for _, v := range s {
+		if v == x {
+			return true
+		}
+	}
+	return false
+}
+
+// Get returns one entry.
+func (j *Journal) Get(moveID string) (Entry, error) {
+	var e Entry
+	err := j.db.View(func(tx *bolt.Tx) error {
+		var ok bool
+		var err error
+		e, ok, err = get(tx, moveID)
+		if err == nil && !ok {
+			err = ErrNotFound
+		}
+		return err
+	})
+	if err != nil {
+		return Entry{}, fmt.Errorf("journal get %s: %w", moveID, err)
+	}
+	return e, nil
+}
+
+// Entries returns the newest entries first, at most limit (0: all), that
+// keep returns true for (nil: all).
+func (j *Journal) Entries(limit int, keep func(Entry) bool) ([]Entry, error) {
+	var out []Entry
+	err := j.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketOrder).Cursor()
+		for k, id := c.Last(); k != nil; k, id = c.Prev() {
+			e, ok, err := get(tx, string(id))
+			if err != nil {
+				return err
+			}
+			if !ok || (keep != nil && !keep(e)) {
+				continue
+			}
+			out = append(out, e)
+			if limit > 0 && len(out) == limit {
+				break
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("journal entries: %w", err)
+	}
+	return out, nil
+}
+
+// Unresolved returns the entries whose outcome is not known (intent, started
+// or unknown), oldest first: after a restart each must be reconciled before
+// its VM may move again.
+func (j *Journal) Unresolved() ([]Entry, error) {
+	es, err := j.Entries(0, func(e Entry) bool { return !e.State.Final() })
+	sort.Slice(es, func(a, b int) bool { return es[a].Seq < es[b].Seq })
+	return es, err
+}
+
+// LastMoved returns, per VM id, when its last successful migration ended:
+// what the planner's cooldown needs.
+func (j *Journal) LastMoved() (map[string]time.Time, error) {
+	out := map[string]time.Time{}
+	_, err := j.Entries(0, func(e Entry) bool {
+		if e.State == StateSucceeded && e.Ended.After(out[e.VMID]) {
+			out[e.VMID] = e.Ended
+		}
+		return false
+	})
+	return out, err
+}
+
+// Prune deletes final entries that ended before t, and returns how many.
+func (j *Journal) Prune(t time.Time) (int, error) {
+	n := 0
+	err := j.db.Update(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketOrder).Cursor()
+		for k, id := c.First(); k != nil; k, id = c.Next() {
+			e, ok, err := get(tx, string(id))
+			if err != nil {
+				return err
+			}
+			if ok && (!e.State.Final() || !e.Ended.Before(t)) {
+				continue
+			}
+			if err := tx.Bucket(bucketMoves).Delete(id); err != nil {
+				return err
+			}
+			if err := c.Delete(); err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+	if err != nil {
+		return n, fmt.Errorf("journal prune: %w", err)
+	}
+	return n, nil
+}
