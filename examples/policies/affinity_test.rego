@@ -1,0 +1,34 @@
+package hvbalancer_test
+
+import data.hvbalancer
+
+test_anti_affinity_denies_a_second_sql_vm if {
+	hvbalancer.deny == {"sql02: anti-affinity role=sql with sql01 on HV01"} with input as candidate(fleet, "id-sql02", "HV01", ["id-sql01", "id-sql02", "id-web01"])
+}
+
+test_anti_affinity_allows_a_host_without_sql if {
+	count(hvbalancer.deny) == 0 with input as candidate(fleet, "id-sql02", "HV03", ["id-sql02"])
+	count(hvbalancer.deny) == 0 with input as candidate(fleet, "id-web01", "HV02", ["id-sql02", "id-web01"])
+}
+
+test_group_tag_limits_destinations if {
+	f := with_vm(fleet, "id-web01", {"tags": {"group": "rack-b"}})
+	hvbalancer.deny == {"web01: group=rack-b does not allow HV02 (group rack-a)"} with input as candidate(f, "id-web01", "HV02", ["id-web01"])
+	count(hvbalancer.deny) == 0 with input as candidate(f, "id-web01", "HV03", ["id-web01"])
+}
+
+test_group_tag_denies_hosts_without_group if {
+	f := with_host(with_vm(fleet, "id-web01", {"tags": {"group": "rack-b"}}), "HV03", {"group": ""})
+	hvbalancer.deny == {"web01: group=rack-b does not allow HV03 (group none)"} with input as candidate(f, "id-web01", "HV03", ["id-web01"])
+}
+
+test_pin_denies_every_other_host if {
+	f := with_vm(fleet, "id-web01", {"tags": {"pin": "hv03"}})
+	hvbalancer.deny == {"web01: pinned to HV03"} with input as candidate(f, "id-web01", "HV02", ["id-web01"])
+	count(hvbalancer.deny) == 0 with input as candidate(f, "id-web01", "HV03", ["id-web01"])
+}
+
+test_pin_to_a_host_not_in_the_fleet_denies_every_move if {
+	f := with_vm(fleet, "id-web01", {"tags": {"pin": "hv99"}})
+	hvbalancer.deny == {"web01: pinned to hv99"} with input as candidate(f, "id-web01", "HV02", ["id-web01"])
+}

@@ -1,0 +1,63 @@
+# data.hvbalancer.requests: moves the policy demands. Only running VMs that
+# are not frozen are requested (only they can be live-migrated).
+package hvbalancer
+
+# Evacuate every VM from a host in maintenance, except VMs pinned to it:
+# those stay for the administrator to handle.
+requests contains {
+	"vm": id,
+	"reason": sprintf("%s: evacuate %s (maintenance)", [vm_name(id), name]),
+	"priority": settings.priorities.maintenance,
+} if {
+	some name in hosts_in_maintenance
+	some id in input.fleet.hosts[name].vms
+	vm := input.fleet.vms[id]
+	movable(id, vm)
+	not pinned_to_own_host(vm)
+}
+
+hosts_in_maintenance contains name if {
+	some name, _ in input.fleet.hosts
+	in_maintenance(name)
+}
+
+pinned_to_own_host(vm) if pinned_host(vm) == vm.host
+
+# Bring a pinned VM back to its host when that host can take it.
+requests contains {
+	"vm": id,
+	"to": pin,
+	"reason": sprintf("%s: pinned to %s", [vm_name(id), pin]),
+	"priority": settings.priorities.pin,
+} if {
+	some id, vm in input.fleet.vms
+	vm.tags.pin
+	movable(id, vm)
+	pin := pinned_host(vm)
+	pin != vm.host
+	input.fleet.hosts[pin].health == "ok"
+	not in_maintenance(pin)
+}
+
+# Repair anti-affinity: when VMs of one anti-affinity role share a host, all
+# but the first (by ID) move; the planner chooses where.
+requests contains {
+	"vm": id,
+	"reason": sprintf("%s: anti-affinity role=%s with %s on %s", [vm_name(id), role, vm_name(keep), name]),
+	"priority": settings.priorities.anti_affinity,
+} if {
+	some role in anti_affinity_roles
+	some name, host in input.fleet.hosts
+	ids := sort([x | some x in host.vms; lower(input.fleet.vms[x].tags.role) == role])
+	count(ids) > 1
+	keep := ids[0]
+	some id in array.slice(ids, 1, count(ids))
+	movable(id, input.fleet.vms[id])
+}
+
+anti_affinity_roles := {lower(r) | some r in settings.anti_affinity_roles}
+
+movable(id, vm) if {
+	vm.state == "Running"
+	not frozen[id]
+}

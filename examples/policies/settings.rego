@@ -1,0 +1,33 @@
+# Settings of the shipped policy: the defaults below, overridden by the
+# object hvbalancer_settings in this directory's data.yaml. Nested objects
+# merge, so the data file needs only the keys it changes.
+package hvbalancer
+
+default_settings := {
+	# Passed to the planner as data.hvbalancer.config.
+	"config": {"cpu_high": 75, "memory_high": 85, "max_moves": 10},
+	# During business hours (local time of input.now) these config values win.
+	"business_hours": {
+		"days": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"],
+		"start": "08:00",
+		"end": "18:00",
+		"config": {"max_moves": 3, "aggressiveness": 2},
+	},
+	# VMs whose role tag is one of these never share a host.
+	"anti_affinity_roles": ["sql"],
+	# Whether a VM that is not clustered may move onto a cluster node from
+	# outside that cluster.
+	"standalone_into_cluster": false,
+	"penalties": {
+		"cross_group": 5,
+		"recent_migration": 20,
+		"recent_migration_hours": 24,
+	},
+	"priorities": {"maintenance": 100, "pin": 80, "anti_affinity": 50},
+}
+
+default user_settings := {}
+
+user_settings := data.hvbalancer_settings
+
+settings := object.union(default_settings, user_settings)

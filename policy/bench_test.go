@@ -1,0 +1,88 @@
+package policy
+
+import (
+	"context"
+	"testing"
+)
+
+// benchFleet is the benchmark fleet: 64 hosts, 8,000 VMs.
+func benchFleet() *Input { return generatedInput(64, 8000, 7) }
+
+// benchMoves are candidate moves across the fleet with their projections.
+func benchMoves(in *Input, n int) ([]Move, []Projected) {
+	hosts := sortedKeys(in.Fleet.Hosts)
+	ids := sortedKeys(in.Fleet.VMs)
+	moves := make([]Move, 0, n)
+	projs := make([]Projected, 0, n)
+	for i := 0; len(moves) < n; i++ {
+		id := ids[(i*7919)%len(ids)]
+		from := in.Fleet.VMs[id].Host
+		to := hosts[(i*31)%len(hosts)]
+		if to == from {
+			continue
+		}
+		m := Move{VM: id, From: from, To: to}
+		moves = append(moves, m)
+		projs = append(projs, project(in, m))
+	}
+	return moves, projs
+}
+
+// BenchmarkJudge measures one candidate judged by the shipped policy on a
+// 64-host, 8,000-VM fleet, every call a cache miss (a new round for each
+// pass over the candidates).
+func BenchmarkJudge(b *testing.B) {
+	in := benchFleet()
+	e := mustLoad(b, Options{Dir: examplesDir})
+	moves, projs := benchMoves(in, 4096)
+	ctx := context.Background()
+	r := mustBegin(b, e, in)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		k := i % len(moves)
+		if k == 0 && i > 0 {
+			b.StopTimer()
+			r = mustBegin(b, e, in)
+			b.StartTimer()
+		}
+		if _, err := r.Judge(ctx, moves[k], projs[k]); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkJudgeCached measures a candidate asked for again in a round.
+func BenchmarkJudgeCached(b *testing.B) {
+	in := benchFleet()
+	e := mustLoad(b, Options{Dir: examplesDir})
+	moves, projs := benchMoves(in, 64)
+	ctx := context.Background()
+	r := mustBegin(b, e, in)
+	for k := range moves {
+		if _, err := r.Judge(ctx, moves[k], projs[k]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		k := i % len(moves)
+		if _, err := r.Judge(ctx, moves[k], projs[k]); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkBegin measures beginning a round on a 64-host, 8,000-VM fleet:
+// converting the input and evaluating config, requests and frozen.
+func BenchmarkBegin(b *testing.B) {
+	in := benchFleet()
+	e := mustLoad(b, Options{Dir: examplesDir})
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := e.Begin(ctx, in); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

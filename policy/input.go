@@ -1,0 +1,130 @@
+package policy
+
+// Input is the document every rule of package hvbalancer sees as `input`.
+// Its shape is published as a JSON schema (schema/input.json) so that OPA's
+// type checker catches a misspelled field in a policy. Nil maps and slices
+// reach policies as empty objects and arrays.
+type Input struct {
+	// Now is the time of the round, RFC 3339 in the configured time zone.
+	Now     string  `json:"now"`
+	Fleet   Fleet   `json:"fleet"`
+	History History `json:"history"`
+	// Move and Projected are set only while a candidate move is judged.
+	Move      *Move      `json:"move,omitempty"`
+	Projected *Projected `json:"projected,omitempty"`
+}
+
+// Fleet is every host, keyed by name, and every VM, keyed by ID.
+type Fleet struct {
+	Hosts map[string]Host `json:"hosts"`
+	VMs   map[string]VM   `json:"vms"`
+}
+
+// Host is one host as policies see it. Loads are percentages 0..100,
+// smoothed over the collector's window.
+type Host struct {
+	Name        string            `json:"name"`
+	Cluster     string            `json:"cluster"`
+	Group       string            `json:"group"`
+	Labels      map[string]string `json:"labels"`
+	Health      string            `json:"health"` // ok, stale or unreachable
+	Maintenance bool              `json:"maintenance"`
+	Capacity    Capacity          `json:"capacity"`
+	CPU         LoadStat          `json:"cpu"`
+	Memory      LoadStat          `json:"memory"`
+	VMs         []string          `json:"vms"` // IDs of the VMs on it, sorted
+}
+
+// Capacity is a host's size.
+type Capacity struct {
+	CPUs        int   `json:"cpus"` // logical processors
+	MemoryBytes int64 `json:"memory_bytes"`
+}
+
+// LoadStat is a smoothed load: the mean and the 95th percentile over the
+// window. (It is not called Load: that is the function that loads a policy.)
+type LoadStat struct {
+	Mean float64 `json:"mean"`
+	P95  float64 `json:"p95"`
+}
+
+// VM is one virtual machine as policies see it. CPU is a percentage of the
+// VM's own virtual processors (100 = all of them busy).
+type VM struct {
+	Name          string            `json:"name"`
+	Host          string            `json:"host"`
+	State         string            `json:"state"` // Running, Off, Saved, Paused, ...
+	CPUs          int               `json:"cpus"`
+	MemoryBytes   int64             `json:"memory_bytes"` // assigned memory
+	CPU           LoadStat          `json:"cpu"`
+	Clustered     bool              `json:"clustered"`
+	Notes         string            `json:"notes"`
+	Tags          map[string]string `json:"tags"`           // key=value lines of the VM's Notes
+	LastMigration string            `json:"last_migration"` // RFC 3339, empty if never
+}
+
+// History is what happened recently, newest first.
+type History struct {
+	Moves    []Event `json:"moves"`
+	Failures []Event `json:"failures"`
+}
+
+// Event is one past migration or failure.
+type Event struct {
+	VM    string `json:"vm"`
+	From  string `json:"from"`
+	To    string `json:"to"`
+	At    string `json:"at"` // RFC 3339
+	Error string `json:"error,omitempty"`
+}
+
+// Move is a candidate migration: VM ID, source and destination host names.
+type Move struct {
+	VM   string `json:"vm"`
+	From string `json:"from"`
+	To   string `json:"to"`
+}
+
+// Projected is the state both hosts of a candidate would be in after it and
+// every move planned before it.
+type Projected struct {
+	From HostLoad `json:"from"`
+	To   HostLoad `json:"to"`
+}
+
+// HostLoad is one host's projected load (percent 0..100) and VMs.
+type HostLoad struct {
+	CPU    float64  `json:"cpu"`
+	Memory float64  `json:"memory"`
+	VMs    []string `json:"vms"` // IDs, sorted
+}
+
+// Request is a move a policy demands (data.hvbalancer.requests): evacuate a
+// host, pin a VM, repair an anti-affinity. An empty To lets the planner choose.
+type Request struct {
+	VM       string `json:"vm"`
+	To       string `json:"to,omitempty"`
+	Reason   string `json:"reason"`
+	Priority int    `json:"priority"`
+}
+
+// Verdict is a policy's judgement of one candidate: any Deny message vetoes
+// it; Penalty is a soft cost added to the planner's objective.
+type Verdict struct {
+	Deny    []string `json:"deny,omitempty"`
+	Penalty float64  `json:"penalty,omitempty"`
+}
+
+// Settings are the planner thresholds a policy may set or compute
+// (data.hvbalancer.config); nil fields leave the configured value.
+// Unknown keys are an error, so a typo does not pass silently.
+type Settings struct {
+	CPUHigh             *float64 `json:"cpu_high,omitempty"`              // percent: a host above is hot
+	MemoryHigh          *float64 `json:"memory_high,omitempty"`           // percent
+	TargetSpread        *float64 `json:"target_spread,omitempty"`         // stop when the spread is below this
+	MaxMoves            *int     `json:"max_moves,omitempty"`             // per plan
+	Aggressiveness      *int     `json:"aggressiveness,omitempty"`        // 1..5
+	CPUWeight           *float64 `json:"cpu_weight,omitempty"`            // objective weights
+	MemoryWeight        *float64 `json:"memory_weight,omitempty"`         //
+	MigrationCostWeight *float64 `json:"migration_cost_weight,omitempty"` //
+}

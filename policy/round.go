@@ -1,0 +1,120 @@
+package policy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"github.com/open-policy-agent/opa/v1/rego"
+)
+
+// Round is one planning round's view of the policy: the input converted
+// once, the round-wide decisions (config, requests, frozen) evaluated once,
+// and per candidate verdicts cached. It keeps the policy it began with even
+// if the engine reloads. It is safe for concurrent use.
+type Round struct {
+	policy   *compiled
+	shared   *sharedValues // round-constant rule values; nil shares nothing
+	terms    inputTerms
+	hosts    map[string]bool
+	vms      map[string]bool
+	settings Settings
+	requests []Request
+	frozen   map[string]bool
+
+	mu    sync.Mutex
+	cache map[string]*judgement
+	evals atomic.Int64
+}
+
+// Begin starts a round on in: it converts the input to OPA's value form once
+// and evaluates data.hvbalancer.config, requests and frozen. in.Move and
+// in.Projected are ignored (Judge supplies them). An invalid decision (an
+// unknown config key, a request for a VM not in the fleet, ...) is an error
+// naming every problem.
+func (e *Engine) Begin(ctx context.Context, in *Input) (*Round, error) {
+	c := e.cur.Load()
+	terms, err := convertInput(in)
+	if err != nil {
+		return nil, fmt.Errorf("begin round: input: %w", err)
+	}
+	r := &Round{
+		policy: c,
+		shared: newSharedValues(),
+		terms:  terms,
+		hosts:  make(map[string]bool, len(in.Fleet.Hosts)),
+		vms:    make(map[string]bool, len(in.Fleet.VMs)),
+		frozen: map[string]bool{},
+		cache:  map[string]*judgement{},
+	}
+	for name := range in.Fleet.Hosts {
+		r.hosts[name] = true
+	}
+	for id := range in.Fleet.VMs {
+		r.vms[id] = true
+	}
+	rs, err := c.round.Eval(ctx, rego.EvalParsedInput(terms.object(nil, nil)),
+		rego.EvalVirtualCache(newEvalCache(r.shared, c.consts)))
+	if err != nil {
+		return nil, fmt.Errorf("begin round: %w", err)
+	}
+	if len(rs) != 1 {
+		return nil, fmt.Errorf("begin round: %d results, want 1", len(rs))
+	}
+	b := rs[0].Bindings
+	var errs []error
+	if v, ok := single(b["config"]); ok {
+		if r.settings, err = decodeSettings(v); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if v, ok := single(b["requests"]); ok {
+		if r.requests, err = decodeRequests(v, in); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if v, ok := single(b["frozen"]); ok {
+		ids, err := decodeStrings("frozen", v)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		for _, id := range ids {
+			r.frozen[id] = true
+		}
+	}
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("begin round: %w", errors.Join(errs...))
+	}
+	return r, nil
+}
+
+// single unwraps a rule collected by the queries into an array of zero or
+// one values: ok is false when the rule is undefined.
+func single(v any) (any, bool) {
+	arr, _ := v.([]any)
+	if len(arr) == 0 {
+		return nil, false
+	}
+	return arr[0], true
+}
+
+// Digest is the digest of the policy the round uses.
+func (r *Round) Digest() string { return r.policy.digest }
+
+// Settings are the thresholds the policy set (data.hvbalancer.config); nil
+// fields leave the planner's configured values.
+func (r *Round) Settings() Settings { return r.settings }
+
+// Requests are the moves the policy demands (data.hvbalancer.requests),
+// sorted by priority (highest first), then VM and destination. A VM may be
+// requested more than once (for example by two rules); the first wins.
+func (r *Round) Requests() []Request { return append([]Request(nil), r.requests...) }
+
+// Frozen reports whether the policy froze the VM (data.hvbalancer.frozen):
+// it must not move this round.
+func (r *Round) Frozen(vmID string) bool { return r.frozen[vmID] }
+
+// Evaluations is how many Judge calls reached Rego rather than the cache.
+func (r *Round) Evaluations() int { return int(r.evals.Load()) }

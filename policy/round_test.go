@@ -1,0 +1,150 @@
+package policy
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func ptr[T any](v T) *T { return &v }
+
+func TestConfigDecoding(t *testing.T) {
+	tests := []struct {
+		name    string
+		rule    string
+		want    Settings
+		wantErr string
+	}{{
+		name: "undefined leaves everything to the planner",
+		rule: `config := {} if false`,
+	}, {
+		name: "every key",
+		rule: `config := {"cpu_high": 70, "memory_high": 80.5, "target_spread": 4, "max_moves": 3, "aggressiveness": 2,
+			"cpu_weight": 1, "memory_weight": 0.5, "migration_cost_weight": 0}`,
+		want: Settings{CPUHigh: ptr(70.0), MemoryHigh: ptr(80.5), TargetSpread: ptr(4.0), MaxMoves: ptr(3), Aggressiveness: ptr(2),
+			CPUWeight: ptr(1.0), MemoryWeight: ptr(0.5), MigrationCostWeight: ptr(0.0)},
+	}, {
+		name: "null leaves the configured value",
+		rule: `config := {"cpu_high": null, "max_moves": 4}`,
+		want: Settings{MaxMoves: ptr(4)},
+	}, {
+		name:    "unknown keys are named",
+		rule:    `config := {"cpu_hgih": 70, "max_move": 3, "memory_high": 80}`,
+		wantErr: `begin round: config: unknown key "cpu_hgih", "max_move" (known: cpu_high, memory_high, target_spread, max_moves, aggressiveness, cpu_weight, memory_weight, migration_cost_weight)`,
+	}, {
+		name:    "not an object",
+		rule:    `config := ["cpu_high", 70]`,
+		wantErr: `begin round: config is a array, want an object`,
+	}, {
+		name:    "wrong types",
+		rule:    `config := {"max_moves": 2.5, "cpu_high": "75"}`,
+		wantErr: "begin round: config: cpu_high is the string \"75\", want a number\nconfig: max_moves is the number 2.5, want an integer",
+	}, {
+		name:    "out of range",
+		rule:    `config := {"cpu_high": 0, "memory_high": 120, "aggressiveness": 6, "max_moves": -1, "cpu_weight": -2}`,
+		wantErr: "begin round: config: cpu_high 0 is not a percentage in (0, 100]\nconfig: memory_high 120 is not a percentage in (0, 100]\nconfig: cpu_weight -2 is negative\nconfig: max_moves -1 is negative\nconfig: aggressiveness 6 is not in 1..5",
+	}}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := mustLoad(t, Options{Dir: writePolicy(t, map[string]string{"p.rego": "package hvbalancer\n\n" + tc.rule + "\n"})})
+			r, err := e.Begin(context.Background(), emptyInput())
+			if tc.wantErr != "" {
+				if err == nil || err.Error() != tc.wantErr {
+					t.Fatalf("Begin error = %v\nwant %s", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Begin: %v", err)
+			}
+			if diff := cmp.Diff(tc.want, r.Settings()); diff != "" {
+				t.Errorf("Settings (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestRequestsDecoding(t *testing.T) {
+	tests := []struct {
+		name    string
+		rule    string
+		want    []Request
+		wantErr string
+	}{{
+		name: "sorted by priority, vm, to",
+		rule: `requests := {
+			{"vm": "vm1", "reason": "b", "priority": 10},
+			{"vm": "vm1", "to": "HV02", "reason": "a", "priority": 10},
+			{"vm": "vm2", "reason": "c", "priority": 100},
+			{"vm": "vm1", "reason": "d"},
+		}`,
+		want: []Request{
+			{VM: "vm2", Reason: "c", Priority: 100},
+			{VM: "vm1", Reason: "b", Priority: 10},
+			{VM: "vm1", To: "HV02", Reason: "a", Priority: 10},
+			{VM: "vm1", Reason: "d"},
+		},
+	}, {
+		name: "invalid entries are all listed",
+		rule: `requests := {{"vm": "nope", "reason": "x", "priority": 1}, {"vm": "vm1", "to": "HV99", "reason": "y"}, {"vm": "vm2", "priority": 1.5, "prio": 3}, "vm1"}`,
+		wantErr: "begin round: requests: \"vm1\": is a string, want an object\n" +
+			"requests: {\"prio\":3,\"priority\":1.5,\"vm\":\"vm2\"}: unknown key \"prio\" (known: vm, to, reason, priority); priority is the number 1.5, want an integer; no reason\n" +
+			"requests: {\"priority\":1,\"reason\":\"x\",\"vm\":\"nope\"}: vm \"nope\" is not a VM in the fleet\n" +
+			"requests: {\"reason\":\"y\",\"to\":\"HV99\",\"vm\":\"vm1\"}: to \"HV99\" is not a host in the fleet",
+	}, {
+		name:    "not a set",
+		rule:    `requests := "vm1"`,
+		wantErr: "begin round: requests is a string, want a set of objects",
+	}}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			in := emptyInput()
+			in.Fleet.VMs["vm2"] = VM{Name: "two", Host: "HV02", State: "Running"}
+			e := mustLoad(t, Options{Dir: writePolicy(t, map[string]string{"p.rego": "package hvbalancer\n\n" + tc.rule + "\n"})})
+			r, err := e.Begin(context.Background(), in)
+			if tc.wantErr != "" {
+				if err == nil || err.Error() != tc.wantErr {
+					t.Fatalf("Begin error = %v\nwant %s", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Begin: %v", err)
+			}
+			if diff := cmp.Diff(tc.want, r.Requests()); diff != "" {
+				t.Errorf("Requests (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestFrozen(t *testing.T) {
+	e := mustLoad(t, Options{Dir: writePolicy(t, map[string]string{"p.rego": "package hvbalancer\n\nfrozen contains \"vm1\"\n"})})
+	r := mustBegin(t, e, emptyInput())
+	if !r.Frozen("vm1") || r.Frozen("vm2") {
+		t.Errorf("Frozen(vm1), Frozen(vm2) = %v, %v; want true, false", r.Frozen("vm1"), r.Frozen("vm2"))
+	}
+	e = mustLoad(t, Options{Dir: writePolicy(t, map[string]string{"p.rego": "package hvbalancer\n\nfrozen contains 1\n"})})
+	_, err := e.Begin(context.Background(), emptyInput())
+	if want := "begin round: frozen holds the number 1, want strings only"; err == nil || err.Error() != want {
+		t.Errorf("Begin = %v, want %s", err, want)
+	}
+}
+
+func TestBeginErrors(t *testing.T) {
+	e := mustLoad(t, Options{Dir: writePolicy(t, map[string]string{"p.rego": "package hvbalancer\n\nconfig := {\"max_moves\": 1}\nconfig := {\"max_moves\": 2} if input.now != \"\"\n"})})
+	_, err := e.Begin(context.Background(), emptyInput())
+	if err == nil || !strings.Contains(err.Error(), "p.rego:4: eval_conflict_error: rule data.hvbalancer.config produced conflicting values") {
+		t.Errorf("Begin with conflicting config = %v, want an eval_conflict_error", err)
+	}
+	in := emptyInput()
+	h := in.Fleet.Hosts["HV01"]
+	h.CPU.Mean = inf()
+	in.Fleet.Hosts["HV01"] = h
+	_, err = mustLoad(t, Options{Dir: examplesDir}).Begin(context.Background(), in)
+	if want := "begin round: input: host HV01: cpu: mean: +Inf is not a finite number"; err == nil || err.Error() != want {
+		t.Errorf("Begin with an infinite load = %v, want %s", err, want)
+	}
+}

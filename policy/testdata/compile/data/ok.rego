@@ -1,0 +1,3 @@
+package hvbalancer
+
+config := data.limits

@@ -1,0 +1,5 @@
+package hvbalancer
+
+deny contains "a" if {
+	input.move.form == "HV01"
+}

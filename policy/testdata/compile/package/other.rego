@@ -1,0 +1,3 @@
+package balancing
+
+deny contains "never" if false

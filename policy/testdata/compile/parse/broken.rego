@@ -1,0 +1,5 @@
+package hvbalancer
+
+deny contains msg if {
+	msg := "unclosed
+}

@@ -1,0 +1,240 @@
+package policy
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+)
+
+// This file builds OPA's value form of the input directly from the Go types,
+// with the same shape their JSON encoding has (and the schema describes), so
+// no JSON round trip is needed. Nil maps and slices become empty objects and
+// arrays, as the schema wants.
+
+// inputTerms is the converted part of an Input that stays the same for a
+// whole round.
+type inputTerms struct {
+	now, fleet, history *ast.Term
+}
+
+// object returns the input document with the optional move and projected
+// parts (nil leaves them out). The round's terms are shared, not copied.
+func (t inputTerms) object(move, projected *ast.Term) ast.Object {
+	items := make([][2]*ast.Term, 0, 5)
+	items = append(items,
+		ast.Item(ast.StringTerm("now"), t.now),
+		ast.Item(ast.StringTerm("fleet"), t.fleet),
+		ast.Item(ast.StringTerm("history"), t.history))
+	if move != nil {
+		items = append(items, ast.Item(ast.StringTerm("move"), move))
+	}
+	if projected != nil {
+		items = append(items, ast.Item(ast.StringTerm("projected"), projected))
+	}
+	return ast.NewObject(items...)
+}
+
+// keyTerms are the object keys of the input, made once per conversion and
+// shared by every object that has them.
+type keyTerms map[string]*ast.Term
+
+func (k keyTerms) item(key string, v *ast.Term) [2]*ast.Term {
+	t, ok := k[key]
+	if !ok {
+		t = ast.StringTerm(key)
+		k[key] = t
+	}
+	return [2]*ast.Term{t, v}
+}
+
+// convertInput converts the round's part of in (not Move and Projected).
+func convertInput(in *Input) (inputTerms, error) {
+	k := keyTerms{}
+	hosts := make([][2]*ast.Term, 0, len(in.Fleet.Hosts))
+	for _, name := range sortedKeys(in.Fleet.Hosts) {
+		h := in.Fleet.Hosts[name]
+		t, err := hostTerm(k, &h)
+		if err != nil {
+			return inputTerms{}, fmt.Errorf("host %s: %w", name, err)
+		}
+		hosts = append(hosts, ast.Item(ast.StringTerm(name), t))
+	}
+	vms := make([][2]*ast.Term, 0, len(in.Fleet.VMs))
+	for _, id := range sortedKeys(in.Fleet.VMs) {
+		v := in.Fleet.VMs[id]
+		t, err := vmTerm(k, &v)
+		if err != nil {
+			return inputTerms{}, fmt.Errorf("vm %s: %w", id, err)
+		}
+		vms = append(vms, ast.Item(ast.StringTerm(id), t))
+	}
+	fleet := ast.ObjectTerm(
+		k.item("hosts", ast.ObjectTerm(hosts...)),
+		k.item("vms", ast.ObjectTerm(vms...)))
+	history := ast.ObjectTerm(
+		k.item("moves", eventsTerm(in.History.Moves)),
+		k.item("failures", eventsTerm(in.History.Failures)))
+	return inputTerms{now: ast.StringTerm(in.Now), fleet: fleet, history: history}, nil
+}
+
+func hostTerm(k keyTerms, h *Host) (*ast.Term, error) {
+	cpu, err := loadTerm(k, h.CPU)
+	if err != nil {
+		return nil, fmt.Errorf("cpu: %w", err)
+	}
+	mem, err := loadTerm(k, h.Memory)
+	if err != nil {
+		return nil, fmt.Errorf("memory: %w", err)
+	}
+	return ast.ObjectTerm(
+		k.item("name", ast.StringTerm(h.Name)),
+		k.item("cluster", ast.StringTerm(h.Cluster)),
+		k.item("group", ast.StringTerm(h.Group)),
+		k.item("labels", stringMapTerm(h.Labels)),
+		k.item("health", ast.StringTerm(h.Health)),
+		k.item("maintenance", ast.BooleanTerm(h.Maintenance)),
+		k.item("capacity", ast.ObjectTerm(
+			k.item("cpus", intTerm(int64(h.Capacity.CPUs))),
+			k.item("memory_bytes", intTerm(h.Capacity.MemoryBytes)))),
+		k.item("cpu", cpu),
+		k.item("memory", mem),
+		k.item("vms", stringsTerm(h.VMs)),
+	), nil
+}
+
+func vmTerm(k keyTerms, v *VM) (*ast.Term, error) {
+	cpu, err := loadTerm(k, v.CPU)
+	if err != nil {
+		return nil, fmt.Errorf("cpu: %w", err)
+	}
+	return ast.ObjectTerm(
+		k.item("name", ast.StringTerm(v.Name)),
+		k.item("host", ast.StringTerm(v.Host)),
+		k.item("state", ast.StringTerm(v.State)),
+		k.item("cpus", intTerm(int64(v.CPUs))),
+		k.item("memory_bytes", intTerm(v.MemoryBytes)),
+		k.item("cpu", cpu),
+		k.item("clustered", ast.BooleanTerm(v.Clustered)),
+		k.item("notes", ast.StringTerm(v.Notes)),
+		k.item("tags", stringMapTerm(v.Tags)),
+		k.item("last_migration", ast.StringTerm(v.LastMigration)),
+	), nil
+}
+
+func loadTerm(k keyTerms, l LoadStat) (*ast.Term, error) {
+	mean, err := floatTerm(l.Mean)
+	if err != nil {
+		return nil, fmt.Errorf("mean: %w", err)
+	}
+	p95, err := floatTerm(l.P95)
+	if err != nil {
+		return nil, fmt.Errorf("p95: %w", err)
+	}
+	return ast.ObjectTerm(k.item("mean", mean), k.item("p95", p95)), nil
+}
+
+func eventsTerm(events []Event) *ast.Term {
+	terms := make([]*ast.Term, len(events))
+	for i, e := range events {
+		items := [][2]*ast.Term{
+			ast.Item(ast.StringTerm("vm"), ast.StringTerm(e.VM)),
+			ast.Item(ast.StringTerm("from"), ast.StringTerm(e.From)),
+			ast.Item(ast.StringTerm("to"), ast.StringTerm(e.To)),
+			ast.Item(ast.StringTerm("at"), ast.StringTerm(e.At)),
+		}
+		if e.Error != "" { // omitempty, as in JSON
+			items = append(items, ast.Item(ast.StringTerm("error"), ast.StringTerm(e.Error)))
+		}
+		terms[i] = ast.ObjectTerm(items...)
+	}
+	return ast.ArrayTerm(terms...)
+}
+
+// moveTerm converts a candidate move.
+func moveTerm(m Move) *ast.Term {
+	return ast.ObjectTerm(
+		ast.Item(ast.StringTerm("vm"), ast.StringTerm(m.VM)),
+		ast.Item(ast.StringTerm("from"), ast.StringTerm(m.From)),
+		ast.Item(ast.StringTerm("to"), ast.StringTerm(m.To)))
+}
+
+// projectedTerm converts a candidate's projected hosts.
+func projectedTerm(p Projected) (*ast.Term, error) {
+	from, err := hostLoadTerm(p.From)
+	if err != nil {
+		return nil, fmt.Errorf("projected from: %w", err)
+	}
+	to, err := hostLoadTerm(p.To)
+	if err != nil {
+		return nil, fmt.Errorf("projected to: %w", err)
+	}
+	return ast.ObjectTerm(ast.Item(ast.StringTerm("from"), from), ast.Item(ast.StringTerm("to"), to)), nil
+}
+
+func hostLoadTerm(h HostLoad) (*ast.Term, error) {
+	cpu, err := floatTerm(h.CPU)
+	if err != nil {
+		return nil, fmt.Errorf("cpu: %w", err)
+	}
+	mem, err := floatTerm(h.Memory)
+	if err != nil {
+		return nil, fmt.Errorf("memory: %w", err)
+	}
+	return ast.ObjectTerm(
+		ast.Item(ast.StringTerm("cpu"), cpu),
+		ast.Item(ast.StringTerm("memory"), mem),
+		ast.Item(ast.StringTerm("vms"), stringsTerm(h.VMs))), nil
+}
+
+func stringsTerm(ss []string) *ast.Term {
+	terms := make([]*ast.Term, len(ss))
+	for i, s := range ss {
+		terms[i] = ast.StringTerm(s)
+	}
+	return ast.ArrayTerm(terms...)
+}
+
+func stringMapTerm(m map[string]string) *ast.Term {
+	items := make([][2]*ast.Term, 0, len(m))
+	for k, v := range m {
+		items = append(items, ast.Item(ast.StringTerm(k), ast.StringTerm(v)))
+	}
+	return ast.ObjectTerm(items...)
+}
+
+func intTerm(i int64) *ast.Term {
+	return ast.NumberTerm(json.Number(strconv.FormatInt(i, 10)))
+}
+
+// floatTerm formats f as encoding/json does, so numbers print the same as
+// in the input's JSON form; NaN and infinities have no JSON form.
+func floatTerm(f float64) (*ast.Term, error) {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return nil, fmt.Errorf("%v is not a finite number", f)
+	}
+	format := byte('f')
+	if abs := math.Abs(f); abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		format = 'e'
+	}
+	b := strconv.AppendFloat(make([]byte, 0, 24), f, format, -1, 64)
+	if format == 'e' { // 1e-07 → 1e-7, as encoding/json writes it
+		if n := len(b); n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
+			b[n-2] = b[n-1]
+			b = b[:n-1]
+		}
+	}
+	return ast.NumberTerm(json.Number(b)), nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
