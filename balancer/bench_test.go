@@ -1,0 +1,119 @@
+package balancer_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/hvbalancer/hvbalancer/balancer"
+	"github.com/hvbalancer/hvbalancer/collector"
+	"github.com/hvbalancer/hvbalancer/policy"
+)
+
+// benchFleet generates a fleet of hosts × vms deterministically: hosts of
+// 64 logical processors and 1 TiB in two clusters and four racks, VMs of
+// 1..16 vCPUs and 2..12 GiB, about half clustered, one role=sql VM per
+// host, some pinned or frozen. The first `hot` hosts carry heavier VMs and
+// run at about 85-90 % CPU; the rest at about 45-60 %.
+func benchFleet(nHosts, nVMs, hot int) *collector.Snapshot {
+	r := rand.New(rand.NewPCG(1, 2))
+	at := time.Date(2026, 1, 10, 2, 0, 0, 0, time.UTC) // Saturday night: no business hours
+	var hosts []collector.Host
+	for i := range nHosts {
+		h := newHost(fmt.Sprintf("HV%03d", i), 64, 1024)
+		h.Cluster = fmt.Sprintf("cl%d", i*2/nHosts)
+		h.Group = fmt.Sprintf("rack-%c", 'a'+i*4/nHosts)
+		h.Labels = map[string]string{"rack": h.Group}
+		h.CPU.Last = 2 + 3*r.Float64()
+		hosts = append(hosts, h)
+	}
+	var vms []collector.VM
+	for i := range nVMs {
+		hi := i % nHosts
+		h := &hosts[hi]
+		cpus := []int{1, 2, 2, 4, 4, 8, 16}[r.IntN(7)]
+		load := 0.05 + 0.2*r.Float64() // share of its vCPUs in use
+		if hi < hot {
+			load *= 1.7
+		}
+		cores := float64(cpus) * load * 0.33
+		mem := int64([]int{2, 2, 4, 4, 4, 8, 12}[r.IntN(7)])
+		v := newVM(fmt.Sprintf("%08x-vm", i), h.Name, 0, mem)
+		v.Name = fmt.Sprintf("vm-%05d", i)
+		v.CPUs = cpus
+		v.CPU = collector.Stat{Last: cores, Mean: cores * 0.9, P95: cores * 1.1, Max: cores * 1.3}
+		v.Clustered = r.IntN(2) == 0
+		switch {
+		case i/nHosts == 0:
+			v.Tags = map[string]string{"role": "sql"}
+		case r.IntN(200) == 0:
+			v.Tags = map[string]string{"hvbalancer": "frozen"}
+		case r.IntN(100) == 0:
+			v.Tags = map[string]string{"pin": h.Name}
+		}
+		if r.IntN(50) == 0 {
+			v.State = "Off"
+		}
+		vms = append(vms, v)
+	}
+	s := fleet(hosts, vms)
+	s.Taken = at
+	for i := range s.Hosts { // a little spread between mean and p95
+		h := &s.Hosts[i]
+		h.CPU.Mean, h.CPU.P95 = h.CPU.Last-1, h.CPU.Last+1
+	}
+	return s
+}
+
+func BenchmarkPlan(b *testing.B) {
+	s := benchFleet(64, 8000, 4)
+	ctx := context.Background()
+	pl, err := balancer.NewPlanner(balancer.DefaultConfig(), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	report := func(b *testing.B, p *balancer.Plan) {
+		b.ReportMetric(float64(p.Search.Judged), "judged/op")
+		b.ReportMetric(float64(len(p.Moves)), "moves/op")
+		if len(p.Moves) == 0 {
+			b.Fatalf("no moves: %s", p.Message)
+		}
+	}
+	b.Run("fake-rules", func(b *testing.B) {
+		var p *balancer.Plan
+		for b.Loop() {
+			if p, err = pl.Plan(ctx, s, &fakeRules{}, "sha256:bench", nil); err != nil {
+				b.Fatal(err)
+			}
+		}
+		report(b, p)
+	})
+	b.Run("shipped-policy", func(b *testing.B) {
+		e, err := policy.Load(policy.Options{Dir: shippedPolicy})
+		if err != nil {
+			b.Skipf("the policy engine cannot load the shipped policy: %v", err)
+		}
+		in := balancer.PolicyInput(s, policy.History{}, time.UTC)
+		var p *balancer.Plan
+		evals := 0
+		for b.Loop() {
+			round, err := e.Begin(ctx, in) // a fresh round: nothing cached
+			if err != nil {
+				b.Fatal(err)
+			}
+			if p, err = pl.Plan(ctx, s, round, e.Digest(), nil); err != nil {
+				b.Fatal(err)
+			}
+			evals = round.Evaluations()
+		}
+		report(b, p)
+		b.ReportMetric(float64(evals), "evaluations/op")
+	})
+	b.Run("policy-input", func(b *testing.B) {
+		for b.Loop() {
+			balancer.PolicyInput(s, policy.History{}, time.UTC)
+		}
+	})
+}

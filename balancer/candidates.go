@@ -1,0 +1,214 @@
+package balancer
+
+import (
+	"container/heap"
+	"context"
+	"fmt"
+	"sort"
+
+	"github.com/hvbalancer/hvbalancer/policy"
+)
+
+// Search bounds, so a step stays fast on large fleets.
+const (
+	maxSources           = 4   // hottest hosts whose VMs a balancing step considers
+	maxDestinations      = 16  // coolest hosts within limits tried per VM
+	maxJudgedPerStep     = 256 // Judge calls before a step gives up
+	maxRejectionsPerMove = 10  // rejections kept with a move
+	maxPlanRejections    = 100 // rejections kept at plan level
+)
+
+// candidate is a move the search may take.
+type candidate struct {
+	vm, to int
+	gain   float64 // objective gain before any penalty
+}
+
+// sortCandidates orders candidates best first: gain, then VM ID, then
+// destination name (indices follow both orders).
+func sortCandidates(c []candidate) {
+	sort.Slice(c, func(i, j int) bool {
+		if c[i].gain != c[j].gain {
+			return c[i].gain > c[j].gain
+		}
+		if c[i].vm != c[j].vm {
+			return c[i].vm < c[j].vm
+		}
+		return c[i].to < c[j].to
+	})
+}
+
+// choice is an allowed candidate with the policy's verdict.
+type choice struct {
+	candidate
+	final   float64 // gain minus penalty
+	penalty float64
+	order   int
+}
+
+// choices is a max-heap of allowed candidates by final gain.
+type choices []choice
+
+func (h choices) Len() int { return len(h) }
+func (h choices) Less(i, j int) bool {
+	if h[i].final != h[j].final {
+		return h[i].final > h[j].final
+	}
+	return h[i].order < h[j].order
+}
+func (h choices) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *choices) Push(x any)   { *h = append(*h, x.(choice)) }
+func (h *choices) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}
+
+// judgement is the outcome of choose.
+type judgement struct {
+	best     *choice
+	rejected []Rejection // denied candidates, in the order judged (capped)
+	denied   int
+	judged   int
+}
+
+// choose walks candidates (sorted best first) and asks the policy about
+// them lazily: only while a not yet judged candidate could still beat the
+// best allowed one. Penalties are assumed to be costs (>= 0) for that
+// bound; a negative penalty only makes a candidate win sooner. The chosen
+// candidate's final gain is at least minGain.
+func (r *round) choose(ctx context.Context, cands []candidate, minGain float64, trigger string, budget int) (judgement, error) {
+	var out judgement
+	var allowed choices
+	for i := 0; ; {
+		if allowed.Len() > 0 && (i == len(cands) || out.judged >= budget || allowed[0].final >= cands[i].gain) {
+			if allowed[0].final >= minGain {
+				best := allowed[0]
+				out.best = &best
+				return out, nil
+			}
+			heap.Pop(&allowed) // allowed, but its penalty leaves it short of minGain
+			continue
+		}
+		if i == len(cands) || out.judged >= budget {
+			return out, nil
+		}
+		c := cands[i]
+		i++
+		v, err := r.judge(ctx, c.vm, c.to)
+		out.judged++
+		if err != nil {
+			return out, err
+		}
+		if len(v.Deny) > 0 {
+			out.denied++
+			if len(out.rejected) < maxPlanRejections {
+				out.rejected = append(out.rejected, r.rejection(c.vm, c.to, trigger, c.gain, v.Deny))
+			}
+			continue
+		}
+		heap.Push(&allowed, choice{candidate: c, final: c.gain - v.Penalty, penalty: v.Penalty, order: i})
+	}
+}
+
+// judge asks the policy about moving VM vi to host to.
+func (r *round) judge(ctx context.Context, vi, to int) (policy.Verdict, error) {
+	st := r.st
+	vs := &st.vms[vi]
+	m := policy.Move{VM: vs.v.ID, From: st.hosts[vs.host].h.Name, To: st.hosts[to].h.Name}
+	v, err := r.rules.Judge(ctx, m, st.projected(vi, to))
+	r.search.Judged++
+	if err != nil {
+		return v, fmt.Errorf("judge moving vm %s from %s to %s: %w", m.VM, m.From, m.To, err)
+	}
+	if len(v.Deny) > 0 {
+		r.search.Denied++
+	}
+	return v, nil
+}
+
+// rejection records a refused candidate.
+func (r *round) rejection(vi, to int, trigger string, gain float64, msgs []string) Rejection {
+	st := r.st
+	vs := &st.vms[vi]
+	rej := Rejection{VM: vs.v.ID, VMName: vs.v.Name, Trigger: trigger, Gain: round3(gain), Messages: sortedCopy(msgs)}
+	if vs.host >= 0 {
+		rej.From = st.hosts[vs.host].h.Name
+	} else {
+		rej.From = vs.v.Host
+	}
+	if to >= 0 {
+		rej.To = st.hosts[to].h.Name
+	}
+	return rej
+}
+
+// balanceCandidates scores the moves a balancing step considers: every
+// movable VM on the hottest hosts to the coolest hosts that can take it
+// (its cluster's only, for a clustered VM), keeping those that buy at
+// least minGain before penalty.
+func (r *round) balanceCandidates(minGain float64) []candidate {
+	st := r.st
+	sources := append([]int(nil), st.elig...)
+	sort.SliceStable(sources, func(i, j int) bool {
+		ei, ej := st.excess(sources[i]), st.excess(sources[j])
+		if ei != ej {
+			return ei > ej
+		}
+		return st.heat(sources[i]) > st.heat(sources[j])
+	})
+	n := 0
+	for _, hi := range sources {
+		if n == maxSources || (st.excess(hi) == 0 && st.heat(hi) <= 0) {
+			break
+		}
+		sources[n] = hi
+		n++
+	}
+	sources = sources[:n]
+	dests := append([]int(nil), st.elig...)
+	sort.SliceStable(dests, func(i, j int) bool { return st.heat(dests[i]) < st.heat(dests[j]) })
+	byCluster := make(map[string][]int)
+	for _, hi := range dests {
+		if c := st.hosts[hi].h.Cluster; c != "" {
+			byCluster[c] = append(byCluster[c], hi)
+		}
+	}
+	var out []candidate
+	for _, src := range sources {
+		h := &st.hosts[src]
+		for _, vi := range h.vms {
+			vs := &st.vms[vi]
+			if vs.held != movable || vs.moved {
+				continue
+			}
+			list := dests
+			if vs.v.Clustered {
+				list = byCluster[h.h.Cluster]
+			}
+			tried := 0
+			for _, to := range list {
+				if tried == maxDestinations {
+					break
+				}
+				if st.fault(vi, to) != faultNone {
+					continue
+				}
+				tried++
+				r.search.Candidates++
+				if g := st.obj.gain(st, vi, to); g >= minGain {
+					out = append(out, candidate{vm: vi, to: to, gain: g})
+				}
+			}
+		}
+	}
+	sortCandidates(out)
+	return out
+}
+
+func sortedCopy(s []string) []string {
+	c := append([]string{}, s...)
+	sort.Strings(c)
+	return c
+}

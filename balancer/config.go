@@ -1,0 +1,220 @@
+package balancer
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/hvbalancer/hvbalancer/policy"
+)
+
+// gib is 2^30 bytes.
+const gib = int64(1) << 30
+
+// Config holds the planner's settings. Start from DefaultConfig; a policy's
+// config rule may override CPUHigh, MemoryHigh, TargetSpread, MaxMoves,
+// Aggressiveness and the three weights for one round.
+type Config struct {
+	// Aggressiveness (1..5) sets the minimum gain a balancing move must
+	// buy: 1 plans only policy requests, 5 takes slight gains. See MinGain.
+	Aggressiveness int `yaml:"aggressiveness"`
+	// CPUHigh and MemoryHigh are the loads (percent) above which a host is
+	// hot.
+	CPUHigh    float64 `yaml:"cpu_high"`
+	MemoryHigh float64 `yaml:"memory_high"`
+	// TargetSpread (percentage points): when no host is hot and the spread
+	// of every weighted resource is at most this, the fleet is balanced.
+	TargetSpread float64 `yaml:"target_spread"`
+	// MaxMoves caps the moves in one plan, requests included.
+	MaxMoves int `yaml:"max_moves"`
+	// MaxInflowPerHost caps the moves into any one host in one plan.
+	MaxInflowPerHost int `yaml:"max_inflow_per_host"`
+	// MemoryReserveBytes is kept free on every destination after all
+	// planned moves.
+	MemoryReserveBytes int64 `yaml:"memory_reserve_bytes"`
+	// CPUCeiling (percent): no destination is planned above it.
+	CPUCeiling float64 `yaml:"cpu_ceiling"`
+	// Cooldown: a VM that migrated less than this before the snapshot stays
+	// put.
+	Cooldown time.Duration `yaml:"cooldown"`
+	// CPUWeight, MemoryWeight and MigrationCostWeight weigh the terms of
+	// the objective.
+	CPUWeight           float64 `yaml:"cpu_weight"`
+	MemoryWeight        float64 `yaml:"memory_weight"`
+	MigrationCostWeight float64 `yaml:"migration_cost_weight"`
+	// BandwidthBytesPerSecond is the live-migration network throughput the
+	// time estimate assumes.
+	BandwidthBytesPerSecond float64 `yaml:"bandwidth_bytes_per_second"`
+	// MaxConcurrent is the executor's limit on migrations in flight, used
+	// for the plan's total time estimate.
+	MaxConcurrent int `yaml:"max_concurrent"`
+	// PlanTTL is how long a plan stays valid after its snapshot was taken.
+	PlanTTL time.Duration `yaml:"plan_ttl"`
+}
+
+// DefaultConfig returns the default planner settings.
+func DefaultConfig() Config {
+	return Config{
+		Aggressiveness:          3,
+		CPUHigh:                 75,
+		MemoryHigh:              85,
+		TargetSpread:            10,
+		MaxMoves:                10,
+		MaxInflowPerHost:        2,
+		MemoryReserveBytes:      4 * gib,
+		CPUCeiling:              85,
+		Cooldown:                time.Hour,
+		CPUWeight:               1,
+		MemoryWeight:            1,
+		MigrationCostWeight:     0.25,
+		BandwidthBytesPerSecond: 1.25e9,
+		MaxConcurrent:           4,
+		PlanTTL:                 time.Hour,
+	}
+}
+
+// MinGain returns the minimum objective gain a balancing move must buy at
+// the given aggressiveness: 1 → none is taken (only policy requests),
+// 2 → 2 points (large gains only), 3 → 1, 4 → 0.5, 5 → 0.1 (slight gains).
+// Moving load off a lone hot host gains about the percentage points of host
+// load it moves, less the migration cost; with several hot hosts a point
+// moved gains less (see Planner for the objective). On 64-processor hosts
+// one point is 0.64 busy cores, so the default level 3 leaves alone the VMs
+// too small to matter, and level 2 only moves clear contributors.
+func MinGain(aggressiveness int) float64 {
+	switch aggressiveness {
+	case 2:
+		return 2
+	case 3:
+		return 1
+	case 4:
+		return 0.5
+	case 5:
+		return 0.1
+	}
+	return math.Inf(1)
+}
+
+// Validate reports every invalid setting at once, each error naming its key.
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(key, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: "+format, append([]any{key}, args...)...))
+	}
+	if c.Aggressiveness < 1 || c.Aggressiveness > 5 {
+		bad("aggressiveness", "%d is not in 1..5", c.Aggressiveness)
+	}
+	percent := func(key string, v float64) {
+		if !(v > 0 && v <= 100) {
+			bad(key, "%g is not a percentage in (0, 100]", v)
+		}
+	}
+	percent("cpu_high", c.CPUHigh)
+	percent("memory_high", c.MemoryHigh)
+	percent("cpu_ceiling", c.CPUCeiling)
+	nonNegative := func(key string, v float64) {
+		if !(v >= 0) || math.IsInf(v, 1) {
+			bad(key, "%g must be a finite number >= 0", v)
+		}
+	}
+	nonNegative("target_spread", c.TargetSpread)
+	nonNegative("cpu_weight", c.CPUWeight)
+	nonNegative("memory_weight", c.MemoryWeight)
+	nonNegative("migration_cost_weight", c.MigrationCostWeight)
+	if c.CPUWeight == 0 && c.MemoryWeight == 0 {
+		bad("cpu_weight", "cpu_weight and memory_weight cannot both be 0")
+	}
+	if c.MaxMoves < 0 {
+		bad("max_moves", "%d must be >= 0", c.MaxMoves)
+	}
+	if c.MaxInflowPerHost < 1 {
+		bad("max_inflow_per_host", "%d must be >= 1", c.MaxInflowPerHost)
+	}
+	if c.MemoryReserveBytes < 0 {
+		bad("memory_reserve_bytes", "%d must be >= 0", c.MemoryReserveBytes)
+	}
+	if c.Cooldown < 0 {
+		bad("cooldown", "%s must be >= 0", c.Cooldown)
+	}
+	if !(c.BandwidthBytesPerSecond > 0) || math.IsInf(c.BandwidthBytesPerSecond, 1) {
+		bad("bandwidth_bytes_per_second", "%g must be a finite number > 0", c.BandwidthBytesPerSecond)
+	}
+	if c.MaxConcurrent < 1 {
+		bad("max_concurrent", "%d must be >= 1", c.MaxConcurrent)
+	}
+	if c.PlanTTL <= 0 {
+		bad("plan_ttl", "%s must be > 0", c.PlanTTL)
+	}
+	return errors.Join(errs...)
+}
+
+// withPolicy returns c with the policy's settings applied.
+func (c Config) withPolicy(s policy.Settings) Config {
+	setF := func(dst *float64, v *float64) {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	setI := func(dst *int, v *int) {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	setF(&c.CPUHigh, s.CPUHigh)
+	setF(&c.MemoryHigh, s.MemoryHigh)
+	setF(&c.TargetSpread, s.TargetSpread)
+	setI(&c.MaxMoves, s.MaxMoves)
+	setI(&c.Aggressiveness, s.Aggressiveness)
+	setF(&c.CPUWeight, s.CPUWeight)
+	setF(&c.MemoryWeight, s.MemoryWeight)
+	setF(&c.MigrationCostWeight, s.MigrationCostWeight)
+	return c
+}
+
+// Settings are the effective settings a plan was made with: the planner's
+// Config with the policy's overrides applied.
+type Settings struct {
+	Aggressiveness          int     `json:"aggressiveness"`
+	MinGain                 float64 `json:"min_gain"` // -1 when only requests are planned
+	CPUHigh                 float64 `json:"cpu_high"`
+	MemoryHigh              float64 `json:"memory_high"`
+	TargetSpread            float64 `json:"target_spread"`
+	MaxMoves                int     `json:"max_moves"`
+	MaxInflowPerHost        int     `json:"max_inflow_per_host"`
+	MemoryReserveBytes      int64   `json:"memory_reserve_bytes"`
+	CPUCeiling              float64 `json:"cpu_ceiling"`
+	CooldownSeconds         float64 `json:"cooldown_seconds"`
+	CPUWeight               float64 `json:"cpu_weight"`
+	MemoryWeight            float64 `json:"memory_weight"`
+	MigrationCostWeight     float64 `json:"migration_cost_weight"`
+	BandwidthBytesPerSecond float64 `json:"bandwidth_bytes_per_second"`
+	MaxConcurrent           int     `json:"max_concurrent"`
+	PlanTTLSeconds          float64 `json:"plan_ttl_seconds"`
+}
+
+// settings returns c in its plan form.
+func (c Config) settings() Settings {
+	minGain := MinGain(c.Aggressiveness)
+	if math.IsInf(minGain, 1) {
+		minGain = -1
+	}
+	return Settings{
+		Aggressiveness:          c.Aggressiveness,
+		MinGain:                 minGain,
+		CPUHigh:                 c.CPUHigh,
+		MemoryHigh:              c.MemoryHigh,
+		TargetSpread:            c.TargetSpread,
+		MaxMoves:                c.MaxMoves,
+		MaxInflowPerHost:        c.MaxInflowPerHost,
+		MemoryReserveBytes:      c.MemoryReserveBytes,
+		CPUCeiling:              c.CPUCeiling,
+		CooldownSeconds:         c.Cooldown.Seconds(),
+		CPUWeight:               c.CPUWeight,
+		MemoryWeight:            c.MemoryWeight,
+		MigrationCostWeight:     c.MigrationCostWeight,
+		BandwidthBytesPerSecond: c.BandwidthBytesPerSecond,
+		MaxConcurrent:           c.MaxConcurrent,
+		PlanTTLSeconds:          c.PlanTTL.Seconds(),
+	}
+}

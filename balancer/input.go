@@ -1,0 +1,113 @@
+package balancer
+
+import (
+	"sort"
+	"time"
+
+	"github.com/hvbalancer/hvbalancer/collector"
+	"github.com/hvbalancer/hvbalancer/policy"
+)
+
+// PolicyInput builds the document the policy sees for one round from a
+// snapshot and the recent history: hosts keyed by name (loads in percent,
+// capacity, health, maintenance, the sorted IDs of their VMs), VMs keyed by
+// ID (CPU in percent of the VM's own virtual processors, assigned memory,
+// Notes tags, last migration from h), and Now, the snapshot's time in loc
+// (UTC when loc is nil) as RFC 3339. Maps and slices are never nil, so a
+// policy sees {} and [] rather than null.
+func PolicyInput(s *collector.Snapshot, h policy.History, loc *time.Location) *policy.Input {
+	if loc == nil {
+		loc = time.UTC
+	}
+	in := &policy.Input{
+		Now: s.Taken.In(loc).Format(time.RFC3339),
+		Fleet: policy.Fleet{
+			Hosts: make(map[string]policy.Host, len(s.Hosts)),
+			VMs:   make(map[string]policy.VM, len(s.VMs)),
+		},
+		History: policy.History{
+			Moves:    nonNilEvents(h.Moves),
+			Failures: nonNilEvents(h.Failures),
+		},
+	}
+	onHost := make(map[string][]string, len(s.Hosts))
+	for i := range s.VMs {
+		v := &s.VMs[i]
+		onHost[v.Host] = append(onHost[v.Host], v.ID)
+	}
+	for i := range s.Hosts {
+		hs := &s.Hosts[i]
+		ids := onHost[hs.Name]
+		if ids == nil {
+			ids = []string{}
+		}
+		sort.Strings(ids)
+		in.Fleet.Hosts[hs.Name] = policy.Host{
+			Name:        hs.Name,
+			Cluster:     hs.Cluster,
+			Group:       hs.Group,
+			Labels:      nonNilMap(hs.Labels),
+			Health:      string(hs.Health),
+			Maintenance: hs.Maintenance,
+			Capacity:    policy.Capacity{CPUs: hs.LogicalProcessors, MemoryBytes: hs.MemoryBytes},
+			CPU:         policy.LoadStat{Mean: hs.CPU.Mean, P95: hs.CPU.P95},
+			Memory:      policy.LoadStat{Mean: hs.Memory.Mean, P95: hs.Memory.P95},
+			VMs:         ids,
+		}
+	}
+	last := lastMigrations(h.Moves)
+	for i := range s.VMs {
+		v := &s.VMs[i]
+		var cpu policy.LoadStat
+		if v.CPUs > 0 {
+			cpu = policy.LoadStat{Mean: v.CPU.Mean / float64(v.CPUs) * 100, P95: v.CPU.P95 / float64(v.CPUs) * 100}
+		}
+		lm := ""
+		if t, ok := last[v.ID]; ok {
+			lm = t.In(loc).Format(time.RFC3339)
+		}
+		in.Fleet.VMs[v.ID] = policy.VM{
+			Name:          v.Name,
+			Host:          v.Host,
+			State:         v.State,
+			CPUs:          v.CPUs,
+			MemoryBytes:   v.MemoryAssigned,
+			CPU:           cpu,
+			Clustered:     v.Clustered,
+			Notes:         v.Notes,
+			Tags:          nonNilMap(v.Tags),
+			LastMigration: lm,
+		}
+	}
+	return in
+}
+
+// lastMigrations returns the latest time each VM moved, from history
+// events whose time parses as RFC 3339.
+func lastMigrations(moves []policy.Event) map[string]time.Time {
+	last := make(map[string]time.Time)
+	for _, e := range moves {
+		t, err := time.Parse(time.RFC3339, e.At)
+		if err != nil {
+			continue
+		}
+		if prev, ok := last[e.VM]; !ok || t.After(prev) {
+			last[e.VM] = t
+		}
+	}
+	return last
+}
+
+func nonNilEvents(e []policy.Event) []policy.Event {
+	if e == nil {
+		return []policy.Event{}
+	}
+	return e
+}
+
+func nonNilMap(m map[string]string) map[string]string {
+	if m == nil {
+		return map[string]string{}
+	}
+	return m
+}

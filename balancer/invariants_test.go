@@ -1,0 +1,148 @@
+package balancer_test
+
+import (
+	"math"
+	"time"
+
+	"github.com/hvbalancer/hvbalancer/balancer"
+	"github.com/hvbalancer/hvbalancer/collector"
+)
+
+// tb is what both *testing.T and *rapid.T offer.
+type tb interface {
+	Helper()
+	Errorf(format string, args ...any)
+}
+
+// checkInvariants re-checks a plan against its snapshot from scratch, with
+// the load measures the planner documents: host CPU (mean+p95)/2, host
+// memory p95, VM CPU (mean+p95)/2 logical processors.
+func checkInvariants(t tb, s *collector.Snapshot, cfg balancer.Config, rules interface{ Frozen(string) bool }, recent map[string]time.Time, p *balancer.Plan) {
+	t.Helper()
+	set := p.Settings
+	// The limits a policy cannot override are the configured ones.
+	if set.MaxInflowPerHost != cfg.MaxInflowPerHost || set.MemoryReserveBytes != cfg.MemoryReserveBytes ||
+		set.CPUCeiling != cfg.CPUCeiling || set.CooldownSeconds != cfg.Cooldown.Seconds() {
+		t.Errorf("plan settings %+v do not match the config %+v", set, cfg)
+	}
+	if len(p.Moves) > set.MaxMoves {
+		t.Errorf("%d moves, max_moves %d", len(p.Moves), set.MaxMoves)
+	}
+	hosts := map[string]*collector.Host{}
+	for i := range s.Hosts {
+		hosts[s.Hosts[i].Name] = &s.Hosts[i]
+	}
+	vms := map[string]*collector.VM{}
+	for i := range s.VMs {
+		vms[s.VMs[i].ID] = &s.VMs[i]
+	}
+	cpu, memUsed := map[string]float64{}, map[string]float64{}
+	for _, h := range s.Hosts {
+		cpu[h.Name] = (h.CPU.Mean + h.CPU.P95) / 2
+		memUsed[h.Name] = h.Memory.P95 / 100 * float64(h.MemoryBytes)
+	}
+	eligible := func(h *collector.Host) bool {
+		return h.Health == collector.HealthOK && !h.Maintenance && h.MigrationEnabled && h.LogicalProcessors > 0 && h.MemoryBytes > 0
+	}
+	moved := map[string]bool{}
+	inflow := map[string]int{}
+	requests := 0
+	for i, m := range p.Moves {
+		v, ok := vms[m.VM]
+		if !ok {
+			t.Errorf("move %d: unknown vm %s", i, m.VM)
+			continue
+		}
+		from, to := hosts[m.From], hosts[m.To]
+		switch {
+		case moved[m.VM]:
+			t.Errorf("move %d: vm %s moved twice", i, m.VM)
+		case m.From != v.Host:
+			t.Errorf("move %d: vm %s is on %s, not %s", i, m.VM, v.Host, m.From)
+		case to == nil || m.To == m.From:
+			t.Errorf("move %d: bad destination %q", i, m.To)
+		case !eligible(to):
+			t.Errorf("move %d: destination %s is not eligible", i, m.To)
+		case from.Health != collector.HealthOK || !from.MigrationEnabled:
+			t.Errorf("move %d: source %s cannot send", i, m.From)
+		case m.Trigger == balancer.TriggerBalance && !eligible(from):
+			t.Errorf("move %d: balancing from ineligible %s", i, m.From)
+		case !v.Running():
+			t.Errorf("move %d: vm %s is %s", i, m.VM, v.State)
+		case rules.Frozen(m.VM):
+			t.Errorf("move %d: vm %s is frozen", i, m.VM)
+		case v.Clustered && (from.Cluster == "" || from.Cluster != to.Cluster):
+			t.Errorf("move %d: clustered vm %s leaves cluster %q for %q", i, m.VM, from.Cluster, to.Cluster)
+		case m.Bytes != v.MemoryAssigned:
+			t.Errorf("move %d: bytes %d, want %d", i, m.Bytes, v.MemoryAssigned)
+		}
+		if last, ok := recent[m.VM]; ok && s.Taken.Sub(last) < time.Duration(set.CooldownSeconds*float64(time.Second)) {
+			t.Errorf("move %d: vm %s is in cooldown", i, m.VM)
+		}
+		if m.Trigger == balancer.TriggerRequest {
+			requests++
+		} else if m.Trigger != balancer.TriggerBalance {
+			t.Errorf("move %d: trigger %q", i, m.Trigger)
+		}
+		moved[m.VM] = true
+		inflow[m.To]++
+		if from == nil || to == nil {
+			continue
+		}
+		cores := (v.CPU.Mean + v.CPU.P95) / 2
+		cpu[m.From] -= cores / float64(from.LogicalProcessors) * 100
+		cpu[m.To] += cores / float64(to.LogicalProcessors) * 100
+		memUsed[m.From] -= float64(v.MemoryAssigned)
+		memUsed[m.To] += float64(v.MemoryAssigned)
+	}
+	const eps = 1e-6
+	for name, n := range inflow {
+		h := hosts[name]
+		if n > set.MaxInflowPerHost {
+			t.Errorf("host %s receives %d moves, cap %d", name, n, set.MaxInflowPerHost)
+		}
+		if limit := float64(h.MemoryBytes - set.MemoryReserveBytes); memUsed[name] > limit+eps {
+			t.Errorf("host %s memory %.0f over capacity minus reserve %.0f", name, memUsed[name], limit)
+		}
+		if cpu[name] > set.CPUCeiling+eps {
+			t.Errorf("host %s CPU %.2f over the ceiling %g", name, cpu[name], set.CPUCeiling)
+		}
+	}
+	// The reported loads and spreads match a recomputation.
+	var n, sc, sc2, sm, sm2 float64
+	for _, hl := range p.Hosts {
+		h := hosts[hl.Name]
+		mem := memUsed[hl.Name] / float64(h.MemoryBytes) * 100
+		if math.Abs(hl.CPUAfter-cpu[hl.Name]) > 0.006 || math.Abs(hl.MemoryAfter-mem) > 0.006 {
+			t.Errorf("host %s after: cpu %.3f memory %.3f reported, %.3f %.3f recomputed", hl.Name, hl.CPUAfter, hl.MemoryAfter, cpu[hl.Name], mem)
+		}
+		if hl.Eligible != eligible(h) {
+			t.Errorf("host %s eligible %v", hl.Name, hl.Eligible)
+		}
+		if hl.Eligible {
+			n++
+			sc += cpu[hl.Name]
+			sc2 += cpu[hl.Name] * cpu[hl.Name]
+			sm += mem
+			sm2 += mem * mem
+		}
+	}
+	if n > 0 {
+		sdc := math.Sqrt(math.Max(0, sc2/n-(sc/n)*(sc/n)))
+		sdm := math.Sqrt(math.Max(0, sm2/n-(sm/n)*(sm/n)))
+		if math.Abs(sdc-p.Efficacy.CPU.SpreadAfter) > 0.01 || math.Abs(sdm-p.Efficacy.Memory.SpreadAfter) > 0.01 {
+			t.Errorf("spread after: %.3f/%.3f reported, %.3f/%.3f recomputed", p.Efficacy.CPU.SpreadAfter, p.Efficacy.Memory.SpreadAfter, sdc, sdm)
+		}
+	}
+	if requests == 0 && p.Efficacy.ObjectiveAfter > p.Efficacy.ObjectiveBefore+0.001 {
+		t.Errorf("balancing made the objective worse: %.3f → %.3f", p.Efficacy.ObjectiveBefore, p.Efficacy.ObjectiveAfter)
+	}
+	for i, m := range p.Moves {
+		if m.Trigger == balancer.TriggerBalance && m.Gain < set.MinGain-0.001 {
+			t.Errorf("move %d gains %.3f, below the minimum %g", i, m.Gain, set.MinGain)
+		}
+	}
+	if p.Efficacy.Moves != len(p.Moves) {
+		t.Errorf("efficacy counts %d moves, plan has %d", p.Efficacy.Moves, len(p.Moves))
+	}
+}

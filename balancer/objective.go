@@ -1,0 +1,115 @@
+package balancer
+
+import "math"
+
+// objective holds what the planner's objective needs to score a candidate
+// move in constant time: over the eligible hosts, the sums of each
+// resource's load deviations from a pivot (the mean when last reset) and of
+// their squares. See Planner for the objective itself.
+type objective struct {
+	n, sqrtN           float64
+	wc, wm, wcost      float64
+	pc, pm             float64 // pivots
+	s1c, s2c, s1m, s2m float64
+}
+
+// reset recomputes the sums from the hosts' projected loads.
+func (o *objective) reset(st *state) {
+	*o = objective{n: float64(len(st.elig)), wc: st.cfg.CPUWeight, wm: st.cfg.MemoryWeight, wcost: st.cfg.MigrationCostWeight}
+	o.sqrtN = math.Sqrt(o.n)
+	if o.n == 0 {
+		return
+	}
+	for _, hi := range st.elig {
+		o.pc += st.hosts[hi].cpu
+		o.pm += st.hosts[hi].mem
+	}
+	o.pc /= o.n
+	o.pm /= o.n
+	for _, hi := range st.elig {
+		dc, dm := st.hosts[hi].cpu-o.pc, st.hosts[hi].mem-o.pm
+		o.s1c += dc
+		o.s2c += dc * dc
+		o.s1m += dm
+		o.s2m += dm * dm
+	}
+}
+
+// stddev is the population standard deviation from centred sums.
+func stddev(n, s1, s2 float64) float64 {
+	if n == 0 {
+		return 0
+	}
+	m := s1 / n
+	return math.Sqrt(math.Max(0, s2/n-m*m))
+}
+
+// spreads returns the CPU and memory spreads (population standard
+// deviation, percentage points) over the eligible hosts.
+func (o *objective) spreads() (cpu, mem float64) {
+	return stddev(o.n, o.s1c, o.s2c), stddev(o.n, o.s1m, o.s2m)
+}
+
+// value is the weighted imbalance: √n·(wc·σcpu + wm·σmem).
+func (o *objective) value() float64 {
+	c, m := o.spreads()
+	return o.sqrtN * (o.wc*c + o.wm*m)
+}
+
+// after is the weighted imbalance once VM vi moved from its host to host to.
+func (o *objective) after(st *state, vi, to int) float64 {
+	s1c, s2c, s1m, s2m := o.s1c, o.s2c, o.s1m, o.s2m
+	shift := func(hi int, sign float64) {
+		h := &st.hosts[hi]
+		if !h.eligible {
+			return
+		}
+		dc, dm := sign*st.cpuDelta(vi, hi), sign*st.memDelta(vi, hi)
+		xc, xm := h.cpu-o.pc, h.mem-o.pm
+		s1c += dc
+		s2c += 2*xc*dc + dc*dc
+		s1m += dm
+		s2m += 2*xm*dm + dm*dm
+	}
+	shift(st.vms[vi].host, -1)
+	shift(to, 1)
+	return o.sqrtN * (o.wc*stddev(o.n, s1c, s2c) + o.wm*stddev(o.n, s1m, s2m))
+}
+
+// cost is the migration cost term of moving VM vi: its assigned memory in
+// percent of an average eligible host's memory, times the cost weight.
+func (o *objective) cost(st *state, vi int) float64 {
+	return o.wcost * 100 * float64(st.vms[vi].v.MemoryAssigned) / st.meanCap
+}
+
+// gain is how much moving VM vi to host to lowers the objective, before
+// any policy penalty.
+func (o *objective) gain(st *state, vi, to int) float64 {
+	return o.value() - o.after(st, vi, to) - o.cost(st, vi)
+}
+
+// balanced reports whether no eligible host is hot and every weighted
+// resource's spread is within the target.
+func (st *state) balanced() bool {
+	for _, hi := range st.elig {
+		if st.hot(&st.hosts[hi]) {
+			return false
+		}
+	}
+	c, m := st.obj.spreads()
+	return (st.cfg.CPUWeight == 0 || c <= st.cfg.TargetSpread) && (st.cfg.MemoryWeight == 0 || m <= st.cfg.TargetSpread)
+}
+
+// heat ranks hosts for the search: the weighted deviation of the host's
+// load from the eligible mean.
+func (st *state) heat(hi int) float64 {
+	h := &st.hosts[hi]
+	return st.cfg.CPUWeight*(h.cpu-st.obj.pc) + st.cfg.MemoryWeight*(h.mem-st.obj.pm)
+}
+
+// excess is how far the host is above its hot thresholds (0 if it is not
+// hot), the larger of CPU and memory.
+func (st *state) excess(hi int) float64 {
+	h := &st.hosts[hi]
+	return math.Max(0, math.Max(h.cpu-st.cfg.CPUHigh, h.mem-st.cfg.MemoryHigh))
+}

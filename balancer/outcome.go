@@ -1,0 +1,207 @@
+package balancer
+
+import (
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/hvbalancer/hvbalancer/collector"
+)
+
+// metrics is the balance of the eligible hosts at one point of planning.
+type metrics struct {
+	cpuSpread, memSpread float64
+	cpuMax, memMax       float64
+	cpuMaxHost           string
+	memMaxHost           string
+	objective            float64
+}
+
+// measure takes the balance of the fleet as planned so far.
+func measure(st *state) metrics {
+	var m metrics
+	m.cpuSpread, m.memSpread = st.obj.spreads()
+	m.objective = st.obj.value()
+	m.cpuMax, m.memMax = math.Inf(-1), math.Inf(-1)
+	for _, hi := range st.elig {
+		h := &st.hosts[hi]
+		if h.cpu > m.cpuMax {
+			m.cpuMax, m.cpuMaxHost = h.cpu, h.h.Name
+		}
+		if h.mem > m.memMax {
+			m.memMax, m.memMaxHost = h.mem, h.h.Name
+		}
+	}
+	if m.cpuMaxHost == "" {
+		m.cpuMax, m.memMax = 0, 0
+	}
+	return m
+}
+
+// plan assembles the round's outcome.
+func (r *round) plan(s *collector.Snapshot, snapDigest, policyDigest string, before metrics) *Plan {
+	st := r.st
+	after := measure(st)
+	p := &Plan{
+		Schema:         PlanSchema,
+		Created:        s.Taken.UTC(),
+		Expires:        s.Taken.UTC().Add(r.cfg.PlanTTL),
+		SnapshotDigest: snapDigest,
+		PolicyDigest:   policyDigest,
+		Settings:       r.cfg.settings(),
+		Moves:          r.moves,
+		Rejected:       r.rejected,
+		Hosts:          make([]HostLoad, len(st.hosts)),
+		Search:         r.search,
+	}
+	p.Search.Stopped = r.stopped
+	if p.Moves == nil {
+		p.Moves = []Move{}
+	}
+	if p.Rejected == nil {
+		p.Rejected = []Rejection{}
+	}
+	p.RejectedOmitted = r.omitted
+	limits := make(map[string]int, len(st.hosts))
+	for i := range st.hosts {
+		h := &st.hosts[i]
+		limits[h.h.Name] = h.h.MaxMigrations
+		p.Hosts[i] = HostLoad{
+			Name: h.h.Name, Cluster: h.h.Cluster, Status: hostStatus(h), Eligible: h.eligible,
+			Hot:       h.eligible && (h.cpu0 > r.cfg.CPUHigh || h.mem0 > r.cfg.MemoryHigh),
+			CPUBefore: round2(h.cpu0), CPUAfter: round2(h.cpu),
+			MemoryBefore: round2(h.mem0), MemoryAfter: round2(h.mem),
+			VMsBefore: h.vmsBefore, VMsAfter: len(h.vms), In: h.inflow, Out: h.outflow,
+		}
+	}
+	for i := range st.vms {
+		switch st.vms[i].held {
+		case heldFrozen:
+			p.Held.Frozen++
+		case heldCooldown:
+			p.Held.Cooldown++
+		case heldNotRunning:
+			p.Held.NotRunning++
+		case heldHost:
+			p.Held.HostUnavailable++
+		}
+	}
+	e := &p.Efficacy
+	e.CPU = Resource{
+		SpreadBefore: round2(before.cpuSpread), SpreadAfter: round2(after.cpuSpread),
+		MaxBefore: round2(before.cpuMax), MaxHostBefore: before.cpuMaxHost,
+		MaxAfter: round2(after.cpuMax), MaxHostAfter: after.cpuMaxHost,
+	}
+	e.Memory = Resource{
+		SpreadBefore: round2(before.memSpread), SpreadAfter: round2(after.memSpread),
+		MaxBefore: round2(before.memMax), MaxHostBefore: before.memMaxHost,
+		MaxAfter: round2(after.memMax), MaxHostAfter: after.memMaxHost,
+	}
+	e.ObjectiveBefore, e.ObjectiveAfter = round3(before.objective), round3(after.objective)
+	e.Moves = len(p.Moves)
+	for _, m := range p.Moves {
+		e.Bytes += m.Bytes
+	}
+	e.EstimatedSeconds = round1(scheduleSeconds(p.Moves, limits, r.cfg.MaxConcurrent))
+	p.Balanced = len(p.Moves) == 0 && st.balanced()
+	p.Message = r.message(p)
+	p.ID = planID(p)
+	p.Checksum = p.Digest()
+	return p
+}
+
+// hostStatus names a host's state for the reports.
+func hostStatus(h *hostState) string {
+	switch {
+	case h.h.Health != collector.HealthOK:
+		return string(h.h.Health)
+	case h.h.Maintenance:
+		return "maintenance"
+	case !h.h.MigrationEnabled:
+		return "migration disabled"
+	case !h.eligible:
+		return "no capacity"
+	}
+	return "ok"
+}
+
+// message says the plan's outcome in one or two plain sentences.
+func (r *round) message(p *Plan) string {
+	e := &p.Efficacy
+	if p.Balanced {
+		return fmt.Sprintf("The fleet is already balanced: CPU spread %.1f points, memory spread %.1f points, below the target (%g points), and no host is hot.",
+			e.CPU.SpreadBefore, e.Memory.SpreadBefore, r.cfg.TargetSpread)
+	}
+	var hot []string
+	for _, h := range p.Hosts {
+		if h.Hot {
+			hot = append(hot, h.Name)
+		}
+	}
+	hotText := "no host is hot"
+	if len(hot) > 0 {
+		hotText = "hot: " + strings.Join(hot, ", ")
+	}
+	if len(p.Moves) == 0 {
+		return fmt.Sprintf("No move planned: %s. CPU spread %.1f points, memory spread %.1f points; %s.",
+			r.stopped, e.CPU.SpreadBefore, e.Memory.SpreadBefore, hotText)
+	}
+	req := 0
+	for _, m := range p.Moves {
+		if m.Trigger == TriggerRequest {
+			req++
+		}
+	}
+	kinds := fmt.Sprintf("%d for balance", len(p.Moves)-req)
+	if req > 0 {
+		kinds = fmt.Sprintf("%d requested by policy, %s", req, kinds)
+	}
+	return fmt.Sprintf("%s (%s): CPU spread %.1f → %.1f points, memory spread %.1f → %.1f points; %s to copy, about %s. Search ended: %s.",
+		plural(len(p.Moves), "move"), kinds, e.CPU.SpreadBefore, e.CPU.SpreadAfter, e.Memory.SpreadBefore, e.Memory.SpreadAfter,
+		formatBytes(e.Bytes), formatSeconds(e.EstimatedSeconds), r.stopped)
+}
+
+// plural writes a count and a noun: plural(2, "move") is "2 moves";
+// an irregular plural follows the singular: plural(2, "is", "are").
+func plural(n int, forms ...string) string {
+	if n == 1 {
+		return "1 " + forms[0]
+	}
+	if len(forms) > 1 {
+		return fmt.Sprintf("%d %s", n, forms[1])
+	}
+	return fmt.Sprintf("%d %ss", n, forms[0])
+}
+
+// Rounding keeps the plan's numbers readable; -0 becomes 0.
+func roundTo(x, scale float64) float64 {
+	r := math.Round(x*scale) / scale
+	if r == 0 || math.IsNaN(r) || math.IsInf(r, 0) {
+		return 0
+	}
+	return r
+}
+
+func round1(x float64) float64 { return roundTo(x, 10) }
+func round2(x float64) float64 { return roundTo(x, 100) }
+func round3(x float64) float64 { return roundTo(x, 1000) }
+
+// formatBytes writes a size in gib (or MiB when small).
+func formatBytes(b int64) string {
+	if b < gib && b > -gib {
+		return fmt.Sprintf("%.0f MiB", float64(b)/(1<<20))
+	}
+	return fmt.Sprintf("%.1f GiB", float64(b)/float64(gib))
+}
+
+// formatSeconds writes a duration like 45s, 2m10s or 1h05m.
+func formatSeconds(s float64) string {
+	sec := int64(math.Round(s))
+	switch {
+	case sec < 60:
+		return fmt.Sprintf("%ds", sec)
+	case sec < 3600:
+		return fmt.Sprintf("%dm%02ds", sec/60, sec%60)
+	}
+	return fmt.Sprintf("%dh%02dm", sec/3600, (sec%3600)/60)
+}

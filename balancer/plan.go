@@ -1,0 +1,214 @@
+package balancer
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+)
+
+// PlanSchema is the version of the plan's JSON form.
+const PlanSchema = "hvbalancer.plan/v1"
+
+// Move triggers.
+const (
+	TriggerRequest = "request" // the policy demanded it (data.hvbalancer.requests)
+	TriggerBalance = "balance" // the planner's search chose it
+)
+
+// ErrTamperedPlan means a plan's content does not match its digest.
+var ErrTamperedPlan = errors.New("plan content does not match its digest")
+
+// Plan is the outcome of one planning round: the moves, why they were
+// chosen, what they buy and what the policy refused. It is deterministic:
+// the same snapshot, rules and settings give a byte-identical JSON form.
+type Plan struct {
+	Schema  string    `json:"schema"`
+	ID      string    `json:"id"`
+	Created time.Time `json:"created"` // the snapshot's time, not the wall clock
+	Expires time.Time `json:"expires"`
+
+	SnapshotDigest string   `json:"snapshot_digest"`
+	PolicyDigest   string   `json:"policy_digest"`
+	Settings       Settings `json:"settings"`
+
+	// Balanced is true when there is nothing to do: no move, no hot host
+	// and every spread within the target. Message says the outcome plainly.
+	Balanced bool   `json:"balanced"`
+	Message  string `json:"message"`
+
+	Efficacy Efficacy `json:"efficacy"`
+	Moves    []Move   `json:"moves"`
+	// Rejected lists refused requests and the candidates refused when the
+	// search stopped; rejections met on the way to a move are kept with
+	// that move. RejectedOmitted counts those left out for length.
+	Rejected        []Rejection `json:"rejected"`
+	RejectedOmitted int         `json:"rejected_omitted,omitempty"`
+	Hosts           []HostLoad  `json:"hosts"`
+	Held            Held        `json:"held"`
+	Search          Search      `json:"search"`
+
+	// Checksum is the plan's Digest as written; ReadPlan verifies it.
+	Checksum string `json:"digest,omitempty"`
+}
+
+// Move is one planned live migration.
+type Move struct {
+	VM        string `json:"vm"` // ID
+	VMName    string `json:"vm_name"`
+	From      string `json:"from"`
+	To        string `json:"to"`
+	Clustered bool   `json:"clustered,omitempty"` // move with the cluster cmdlet
+	Trigger   string `json:"trigger"`             // TriggerRequest or TriggerBalance
+	Reason    string `json:"reason"`
+	Priority  int    `json:"priority"` // the request's priority; 0 for balancing
+	// Gain is how much the move lowers the objective, penalty included
+	// (negative for a request that costs balance).
+	Gain             float64     `json:"gain"`
+	Penalty          float64     `json:"penalty,omitempty"`
+	Bytes            int64       `json:"bytes"` // assigned memory: what pre-copy sends at least
+	EstimatedSeconds float64     `json:"estimated_seconds"`
+	Rules            []string    `json:"rules"`              // policy rules consulted
+	Rejected         []Rejection `json:"rejected,omitempty"` // candidates refused before this one
+}
+
+// Rejection is a candidate move that was refused, with why.
+type Rejection struct {
+	VM       string   `json:"vm"`
+	VMName   string   `json:"vm_name"`
+	From     string   `json:"from"`
+	To       string   `json:"to,omitempty"` // empty: no destination was found
+	Trigger  string   `json:"trigger"`
+	Gain     float64  `json:"gain"` // the objective gain it offered, before penalty
+	Messages []string `json:"messages"`
+}
+
+// Efficacy is what the plan buys.
+type Efficacy struct {
+	CPU             Resource `json:"cpu"`
+	Memory          Resource `json:"memory"`
+	ObjectiveBefore float64  `json:"objective_before"` // weighted imbalance, see Planner
+	ObjectiveAfter  float64  `json:"objective_after"`
+	Moves           int      `json:"moves"`
+	Bytes           int64    `json:"bytes"`
+	// EstimatedSeconds is the time to run every move under the executor's
+	// limits: MaxConcurrent overall and each host's own migration limit.
+	EstimatedSeconds float64 `json:"estimated_seconds"`
+}
+
+// Resource is one resource's balance over the eligible hosts before and
+// after the plan: spread is the population standard deviation of host
+// load, in percentage points; max is the most loaded host.
+type Resource struct {
+	SpreadBefore  float64 `json:"spread_before"`
+	SpreadAfter   float64 `json:"spread_after"`
+	MaxBefore     float64 `json:"max_before"`
+	MaxHostBefore string  `json:"max_host_before"`
+	MaxAfter      float64 `json:"max_after"`
+	MaxHostAfter  string  `json:"max_host_after"`
+}
+
+// HostLoad is one host's load (percent) before and after the plan.
+type HostLoad struct {
+	Name         string  `json:"name"`
+	Cluster      string  `json:"cluster,omitempty"`
+	Status       string  `json:"status"` // ok, maintenance, stale, unreachable, migration disabled, no capacity
+	Eligible     bool    `json:"eligible"`
+	Hot          bool    `json:"hot"` // above a high threshold before the plan
+	CPUBefore    float64 `json:"cpu_before"`
+	CPUAfter     float64 `json:"cpu_after"`
+	MemoryBefore float64 `json:"memory_before"`
+	MemoryAfter  float64 `json:"memory_after"`
+	VMsBefore    int     `json:"vms_before"`
+	VMsAfter     int     `json:"vms_after"`
+	In           int     `json:"in"`
+	Out          int     `json:"out"`
+}
+
+// Held counts the VMs that had to stay put this round, by reason.
+type Held struct {
+	Frozen          int `json:"frozen"`
+	Cooldown        int `json:"cooldown"`
+	NotRunning      int `json:"not_running"`
+	HostUnavailable int `json:"host_unavailable"`
+}
+
+// Search describes the planner's work.
+type Search struct {
+	Steps      int `json:"steps"`      // balancing steps
+	Candidates int `json:"candidates"` // candidate moves scored
+	Judged     int `json:"judged"`     // Judge calls
+	Denied     int `json:"denied"`     // candidates the policy denied
+	// Stopped says why the balancing search ended.
+	Stopped string `json:"stopped"`
+}
+
+// Digest is "sha256:" and the hex SHA-256 of the plan's canonical JSON
+// (compact, without the digest field).
+func (p *Plan) Digest() string {
+	c := *p
+	c.Checksum = ""
+	b, err := json.Marshal(&c)
+	if err != nil {
+		panic(err) // plain data: cannot fail to marshal
+	}
+	sum := sha256.Sum256(b)
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
+// Expired reports whether the plan is past its expiry at now.
+func (p *Plan) Expired(now time.Time) bool { return !now.Before(p.Expires) }
+
+// WriteJSON writes the plan as indented JSON with its current digest.
+func (p *Plan) WriteJSON(w io.Writer) error {
+	c := *p
+	c.Checksum = p.Digest()
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(&c); err != nil {
+		return fmt.Errorf("write plan: %w", err)
+	}
+	return nil
+}
+
+// ReadPlan decodes a plan written by WriteJSON: known fields only, the
+// supported schema, and a digest that matches the content (an error
+// wrapping ErrTamperedPlan otherwise).
+func ReadPlan(r io.Reader) (*Plan, error) {
+	dec := json.NewDecoder(r)
+	dec.DisallowUnknownFields()
+	var p Plan
+	if err := dec.Decode(&p); err != nil {
+		return nil, fmt.Errorf("read plan: %w", err)
+	}
+	if dec.More() {
+		return nil, fmt.Errorf("read plan: data after the plan")
+	}
+	if p.Schema != PlanSchema {
+		return nil, fmt.Errorf("read plan: schema %q, want %q", p.Schema, PlanSchema)
+	}
+	if p.Checksum == "" {
+		return nil, fmt.Errorf("read plan %s: no digest: %w", p.ID, ErrTamperedPlan)
+	}
+	if d := p.Digest(); d != p.Checksum {
+		return nil, fmt.Errorf("read plan %s: digest %s, content %s: %w", p.ID, p.Checksum, d, ErrTamperedPlan)
+	}
+	return &p, nil
+}
+
+// planID derives a plan's ID from its time and the digest of its inputs
+// and moves: "plan-20260105-080000-1a2b3c4d".
+func planID(p *Plan) string {
+	var b bytes.Buffer
+	b.WriteString(p.SnapshotDigest + "\n" + p.PolicyDigest + "\n")
+	enc := json.NewEncoder(&b)
+	_ = enc.Encode(p.Settings) // plain data
+	_ = enc.Encode(p.Moves)
+	sum := sha256.Sum256(b.Bytes())
+	return "plan-" + p.Created.UTC().Format("20060102-150405") + "-" + hex.EncodeToString(sum[:4])
+}

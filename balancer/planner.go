@@ -1,0 +1,304 @@
+package balancer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/hvbalancer/hvbalancer/collector"
+	"github.com/hvbalancer/hvbalancer/policy"
+)
+
+// Rules is what the planner asks the policy in one round; *policy.Round
+// implements it.
+type Rules interface {
+	Settings() policy.Settings
+	Requests() []policy.Request
+	Frozen(vmID string) bool
+	Judge(ctx context.Context, m policy.Move, p policy.Projected) (policy.Verdict, error)
+}
+
+// Planner makes plans. It is safe for concurrent use: each Plan call works
+// on its own state.
+//
+// Loads. A host's CPU load is the mean of the window's mean and 95th
+// percentile of its CPU use (percent of its logical processors); its
+// memory load is the window's 95th percentile of memory in use (percent of
+// capacity). A VM's CPU demand is the mean of its window mean and p95 in
+// logical processors. So one spike moves nothing, a sustained peak counts,
+// and memory is planned at its high mark.
+//
+// Objective. Over the n eligible hosts (healthy, not in maintenance, live
+// migration enabled), the weighted imbalance is
+//
+//	√n · (cpu_weight·σcpu + memory_weight·σmemory)
+//
+// where σ is the population standard deviation of host load in percentage
+// points. The √n factor (as in VMware DRS's imbalance metric) makes a gain
+// read the same in any fleet size: moving load off a lone hot host gains
+// about the points of load it moves. A move's gain is the drop in imbalance
+// minus its migration cost, migration_cost_weight × its assigned memory in
+// percent of an average eligible host's memory, minus the policy's penalty
+// (a number in the same points).
+//
+// Search. Policy requests come first, by priority: a request with a
+// destination is taken if it passes the hard limits and the policy's deny;
+// one without is sent to the destination with the best gain that passes
+// both. A request may take a VM off a host in maintenance (evacuation);
+// balancing moves VMs only between eligible hosts. Balancing follows,
+// greedily: each step scores the movable VMs of the four hottest hosts (hot
+// ones first, by how far they are over) against the sixteen coolest hosts
+// that can take them, and asks the policy about candidates best first, only
+// while one could still beat the best allowed so far, at most 256 per step.
+// A step takes the best allowed candidate whose gain reaches
+// MinGain(aggressiveness); balancing stops when none does, at max_moves, or
+// once no host is hot and every weighted spread is within target_spread.
+// Ties go to the lower VM ID, then host name, so the same snapshot and
+// rules always give the same plan. Denied candidates are kept with the move
+// chosen after them (the first ten), or with the plan when the search ends
+// on them.
+//
+// Hard limits, checked against the fleet re-simulated after every planned
+// move: a destination keeps memory_reserve_bytes free and stays at or below
+// cpu_ceiling; at most max_inflow_per_host moves into one host and
+// max_moves in all; a VM moves at most once, never to its own host, and a
+// clustered VM only within its host's cluster; VMs that are not running,
+// frozen by the policy, in cooldown or on a host that is unhealthy or has
+// live migration disabled stay put.
+type Planner struct {
+	cfg Config
+	log *slog.Logger
+}
+
+// NewPlanner returns a planner with the given settings, or every problem
+// with them. A nil logger discards.
+func NewPlanner(cfg Config, log *slog.Logger) (*Planner, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("new planner: %w", err)
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Planner{cfg: cfg, log: log.With("component", "planner")}, nil
+}
+
+// round is one Plan call's work.
+type round struct {
+	cfg      Config
+	st       *state
+	rules    Rules
+	search   Search
+	moves    []Move
+	rejected []Rejection
+	omitted  int
+	stopped  string
+}
+
+// Plan plans the moves for snapshot s under rules. policyDigest names the
+// policy (it goes into the plan and its ID); recent holds each VM's last
+// migration, for the cooldown. It reads no clock: the plan is created at
+// the snapshot's time.
+func (p *Planner) Plan(ctx context.Context, s *collector.Snapshot, rules Rules, policyDigest string, recent map[string]time.Time) (*Plan, error) {
+	if s == nil || rules == nil {
+		return nil, errors.New("plan: no snapshot or no rules")
+	}
+	s, err := sortedSnapshot(s)
+	if err != nil {
+		return nil, fmt.Errorf("plan: %w", err)
+	}
+	cfg := p.cfg.withPolicy(rules.Settings())
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("plan: settings with the policy's config: %w", err)
+	}
+	// The snapshot's digest (its whole JSON form) takes as long as the
+	// search on a large fleet: compute it alongside.
+	var snapDigest string
+	var wg sync.WaitGroup
+	wg.Go(func() { snapDigest = s.Digest() })
+	r, before, err := p.search(ctx, s, cfg, rules, recent)
+	wg.Wait()
+	if err != nil {
+		return nil, fmt.Errorf("plan: %w", err)
+	}
+	plan := r.plan(s, snapDigest, policyDigest, before)
+	p.log.Debug("planned", "plan_id", plan.ID, "moves", len(plan.Moves), "steps", r.search.Steps,
+		"candidates", r.search.Candidates, "judged", r.search.Judged, "denied", r.search.Denied, "stopped", r.stopped)
+	return plan, nil
+}
+
+// search plans the requests, then balances.
+func (p *Planner) search(ctx context.Context, s *collector.Snapshot, cfg Config, rules Rules, recent map[string]time.Time) (*round, metrics, error) {
+	st := newState(s, cfg, rules, recent)
+	before := measure(st)
+	r := &round{cfg: cfg, st: st, rules: rules}
+	for _, req := range sortedRequests(rules.Requests()) {
+		if err := ctx.Err(); err != nil {
+			return nil, before, err
+		}
+		if err := r.request(ctx, req); err != nil {
+			return nil, before, fmt.Errorf("request for vm %s: %w", req.VM, err)
+		}
+	}
+	if err := r.balance(ctx); err != nil {
+		return nil, before, err
+	}
+	return r, before, nil
+}
+
+// sortedSnapshot returns s, or a copy sorted as a Snapshot must be, and
+// refuses duplicate host names or VM IDs.
+func sortedSnapshot(s *collector.Snapshot) (*collector.Snapshot, error) {
+	hostsOK := sort.SliceIsSorted(s.Hosts, func(i, j int) bool { return s.Hosts[i].Name < s.Hosts[j].Name })
+	vmsOK := sort.SliceIsSorted(s.VMs, func(i, j int) bool { return s.VMs[i].ID < s.VMs[j].ID })
+	if !hostsOK || !vmsOK {
+		c := *s
+		c.Hosts = append([]collector.Host(nil), s.Hosts...)
+		c.VMs = append([]collector.VM(nil), s.VMs...)
+		c.Sort()
+		s = &c
+	}
+	for i := 1; i < len(s.Hosts); i++ {
+		if s.Hosts[i].Name == s.Hosts[i-1].Name {
+			return nil, fmt.Errorf("snapshot has host %q twice", s.Hosts[i].Name)
+		}
+	}
+	for i := 1; i < len(s.VMs); i++ {
+		if s.VMs[i].ID == s.VMs[i-1].ID {
+			return nil, fmt.Errorf("snapshot has vm %s twice", s.VMs[i].ID)
+		}
+	}
+	return s, nil
+}
+
+// sortedRequests orders requests by priority (highest first), then VM,
+// then destination, whatever order the rules gave.
+func sortedRequests(in []policy.Request) []policy.Request {
+	out := append([]policy.Request(nil), in...)
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.Priority != b.Priority {
+			return a.Priority > b.Priority
+		}
+		if a.VM != b.VM {
+			return a.VM < b.VM
+		}
+		return a.To < b.To
+	})
+	return out
+}
+
+// balance runs the greedy balancing search.
+func (r *round) balance(ctx context.Context) error {
+	st := r.st
+	minGain := MinGain(r.cfg.Aggressiveness)
+	if math.IsInf(minGain, 1) {
+		r.stopped = "aggressiveness 1 plans policy requests only"
+		return nil
+	}
+	for {
+		if len(r.moves) >= r.cfg.MaxMoves {
+			r.stopped = fmt.Sprintf("the plan reached max_moves (%d)", r.cfg.MaxMoves)
+			return nil
+		}
+		if st.balanced() {
+			r.stopped = "no host is hot and the spread is within the target"
+			return nil
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		r.search.Steps++
+		cands := r.balanceCandidates(minGain)
+		j, err := r.choose(ctx, cands, minGain, TriggerBalance, maxJudgedPerStep)
+		if err != nil {
+			return err
+		}
+		if j.best == nil {
+			r.addRejections(j.rejected, j.denied)
+			switch {
+			case len(cands) == 0:
+				r.stopped = fmt.Sprintf("no move within the limits gains at least %g points", minGain)
+			case j.denied == j.judged && j.judged >= maxJudgedPerStep:
+				r.stopped = fmt.Sprintf("the policy denied the best %d candidates", j.judged)
+			case j.denied == j.judged:
+				r.stopped = fmt.Sprintf("the policy denied every candidate that gains at least %g points (%d)", minGain, j.denied)
+			default:
+				r.stopped = fmt.Sprintf("with the policy's penalties no allowed candidate gains at least %g points", minGain)
+			}
+			return nil
+		}
+		c := j.best
+		r.addMove(c, TriggerBalance, st.hotReason(st.vms[c.vm].host), 0, []string{"deny", "penalty"}, j.rejected)
+	}
+}
+
+// hotReason says why the search moves load off host hi.
+func (st *state) hotReason(hi int) string {
+	h := &st.hosts[hi]
+	var hot []string
+	if h.cpu > st.cfg.CPUHigh {
+		hot = append(hot, fmt.Sprintf("CPU %.0f%% > %g%%", h.cpu, st.cfg.CPUHigh))
+	}
+	if h.mem > st.cfg.MemoryHigh {
+		hot = append(hot, fmt.Sprintf("memory %.0f%% > %g%%", h.mem, st.cfg.MemoryHigh))
+	}
+	switch len(hot) {
+	case 1:
+		return h.h.Name + " " + hot[0]
+	case 2:
+		return h.h.Name + " " + hot[0] + ", " + hot[1]
+	}
+	dc := st.cfg.CPUWeight * (h.cpu - st.obj.pc)
+	dm := st.cfg.MemoryWeight * (h.mem - st.obj.pm)
+	if dc >= dm {
+		return fmt.Sprintf("spread: %s CPU %.0f%%, fleet mean %.0f%%", h.h.Name, h.cpu, st.obj.pc)
+	}
+	return fmt.Sprintf("spread: %s memory %.0f%%, fleet mean %.0f%%", h.h.Name, h.mem, st.obj.pm)
+}
+
+// addMove records a chosen candidate as a move and re-simulates the fleet.
+func (r *round) addMove(c *choice, trigger, reason string, priority int, rules []string, rejected []Rejection) {
+	st := r.st
+	vs := &st.vms[c.vm]
+	if len(rejected) > maxRejectionsPerMove {
+		rejected = rejected[:maxRejectionsPerMove]
+	}
+	m := Move{
+		VM:               vs.v.ID,
+		VMName:           vs.v.Name,
+		From:             st.hosts[vs.host].h.Name,
+		To:               st.hosts[c.to].h.Name,
+		Clustered:        vs.v.Clustered,
+		Trigger:          trigger,
+		Reason:           reason,
+		Priority:         priority,
+		Gain:             round3(c.final),
+		Penalty:          round3(c.penalty),
+		Bytes:            vs.v.MemoryAssigned,
+		EstimatedSeconds: round1(migrationSeconds(vs.v.MemoryAssigned, vs.cores, r.cfg.BandwidthBytesPerSecond)),
+		Rules:            rules,
+		Rejected:         append([]Rejection(nil), rejected...),
+	}
+	st.apply(c.vm, c.to)
+	r.moves = append(r.moves, m)
+}
+
+// addRejections keeps plan-level rejections, up to the cap; total counts
+// the rejections rej stands for (it may have been capped already).
+func (r *round) addRejections(rej []Rejection, total int) {
+	for _, x := range rej {
+		if len(r.rejected) < maxPlanRejections {
+			r.rejected = append(r.rejected, x)
+		} else {
+			r.omitted++
+		}
+	}
+	if total > len(rej) {
+		r.omitted += total - len(rej)
+	}
+}

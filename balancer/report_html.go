@@ -1,0 +1,248 @@
+package balancer
+
+import (
+	"fmt"
+	"html/template"
+	"io"
+	"math"
+	"strings"
+	"time"
+)
+
+// WriteHTML writes the plan as one self-contained HTML page: inline CSS,
+// before/after bar charts per host as inline SVG for CPU and memory, the
+// moves and the rejections. It needs no script and loads nothing; every
+// name from the fleet is escaped by html/template.
+func (p *Plan) WriteHTML(w io.Writer) error {
+	t, err := template.New("plan").Funcs(template.FuncMap{
+		"bytes":   formatBytes,
+		"seconds": formatSeconds,
+		"f1":      func(v float64) string { return fmt.Sprintf("%.1f", v) },
+		"f2":      func(v float64) string { return fmt.Sprintf("%.2f", v) },
+		"join":    func(s []string) string { return strings.Join(s, "; ") },
+		"inc":     func(i int) int { return i + 1 },
+		"time":    func(t time.Time) string { return t.UTC().Format(time.DateTime + " MST") },
+	}).Parse(planHTML)
+	if err != nil {
+		return fmt.Errorf("write plan html: %w", err)
+	}
+	if err := t.Execute(w, p.cleaned().htmlView()); err != nil {
+		return fmt.Errorf("write plan html: %w", err)
+	}
+	return nil
+}
+
+// htmlView is what the template shows.
+type htmlView struct {
+	*Plan
+	Aggressiveness string
+	Charts         []chart // CPU, memory
+	Rejections     []htmlRejection
+}
+
+type htmlRejection struct {
+	Where string
+	Rejection
+}
+
+// chart is one resource's bar chart, laid out in Go so the template only
+// places numbers.
+type chart struct {
+	Title         string
+	Width, Height int
+	Axis          []tick
+	Rows          []bar
+	Lines         []line
+}
+
+type tick struct {
+	X     float64
+	Label string
+}
+
+type bar struct {
+	Y, AfterY, TextY float64
+	Name, Title      string
+	Before, After    float64 // bar widths
+	ValueX           float64
+	BeforeV, AfterV  float64
+	Class            string
+}
+
+type line struct {
+	X     float64
+	Class string
+	Label string
+}
+
+const (
+	chartLabel = 150.0 // room for host names (the template's bars start here)
+	chartPlot  = 420.0 // width of the axis' top value
+	chartRow   = 24.0
+	chartTop   = 24.0
+)
+
+func (p *Plan) htmlView() htmlView {
+	v := htmlView{Plan: p, Aggressiveness: aggressivenessText(p.Settings)}
+	for i, m := range p.Moves {
+		for _, r := range m.Rejected {
+			v.Rejections = append(v.Rejections, htmlRejection{Where: fmt.Sprintf("#%d", i+1), Rejection: r})
+		}
+	}
+	for _, r := range p.Rejected {
+		v.Rejections = append(v.Rejections, htmlRejection{Where: "none", Rejection: r})
+	}
+	cpu := p.chart("CPU load (% of logical processors)", func(h HostLoad) (float64, float64) { return h.CPUBefore, h.CPUAfter },
+		[]line{{X: p.Settings.CPUHigh, Class: "high", Label: "high"}, {X: p.Settings.CPUCeiling, Class: "ceiling", Label: "ceiling"}})
+	mem := p.chart("Memory in use (% of capacity)", func(h HostLoad) (float64, float64) { return h.MemoryBefore, h.MemoryAfter },
+		[]line{{X: p.Settings.MemoryHigh, Class: "high", Label: "high"}})
+	v.Charts = []chart{cpu, mem}
+	return v
+}
+
+// chart lays out a before/after bar chart of every host.
+func (p *Plan) chart(title string, get func(HostLoad) (float64, float64), lines []line) chart {
+	top := 100.0
+	for _, h := range p.Hosts {
+		b, a := get(h)
+		top = math.Max(top, math.Max(b, a))
+	}
+	top = math.Ceil(top/25) * 25
+	x := func(v float64) float64 { return round1(chartLabel + math.Max(0, v)/top*chartPlot) }
+	c := chart{Title: title, Width: int(chartLabel + chartPlot + 90), Height: int(chartTop + chartRow*float64(len(p.Hosts)) + 8)}
+	for v := 0.0; v <= top; v += 25 {
+		c.Axis = append(c.Axis, tick{X: x(v), Label: fmt.Sprintf("%.0f%%", v)})
+	}
+	for _, l := range lines {
+		l.X = x(l.X)
+		c.Lines = append(c.Lines, l)
+	}
+	for i, h := range p.Hosts {
+		b, a := get(h)
+		y := chartTop + chartRow*float64(i)
+		class := "ok"
+		if !h.Eligible {
+			class = "off"
+		}
+		c.Rows = append(c.Rows, bar{
+			Y: y, AfterY: y + 10, TextY: y + 14, Name: truncate(h.Name, 22), Class: class,
+			Title:  fmt.Sprintf("%s (%s): %.1f%% before, %.1f%% after", h.Name, h.Status, b, a),
+			Before: round1(x(b) - chartLabel), After: round1(x(a) - chartLabel), ValueX: math.Max(x(a), x(b)) + 4, BeforeV: b, AfterV: a,
+		})
+	}
+	return c
+}
+
+// cleaned returns a copy of the plan whose text has no control or
+// bidirectional-override characters, which escaping leaves in place.
+func (p *Plan) cleaned() *Plan {
+	c := *p
+	c.Message = txt(p.Message)
+	c.PolicyDigest = txt(p.PolicyDigest)
+	c.Search.Stopped = txt(p.Search.Stopped)
+	cleanRej := func(in []Rejection) []Rejection {
+		out := make([]Rejection, len(in))
+		for i, r := range in {
+			r.VM, r.VMName, r.From, r.To = txt(r.VM), txt(r.VMName), txt(r.From), txt(r.To)
+			r.Messages = make([]string, len(in[i].Messages))
+			for j, m := range in[i].Messages {
+				r.Messages[j] = txt(m)
+			}
+			out[i] = r
+		}
+		return out
+	}
+	c.Moves = make([]Move, len(p.Moves))
+	for i, m := range p.Moves {
+		m.VM, m.VMName, m.From, m.To, m.Reason = txt(m.VM), txt(m.VMName), txt(m.From), txt(m.To), txt(m.Reason)
+		m.Rejected = cleanRej(m.Rejected)
+		c.Moves[i] = m
+	}
+	c.Rejected = cleanRej(p.Rejected)
+	c.Hosts = make([]HostLoad, len(p.Hosts))
+	for i, h := range p.Hosts {
+		h.Name, h.Cluster = txt(h.Name), txt(h.Cluster)
+		c.Hosts[i] = h
+	}
+	c.Efficacy.CPU.MaxHostBefore, c.Efficacy.CPU.MaxHostAfter = txt(p.Efficacy.CPU.MaxHostBefore), txt(p.Efficacy.CPU.MaxHostAfter)
+	c.Efficacy.Memory.MaxHostBefore, c.Efficacy.Memory.MaxHostAfter = txt(p.Efficacy.Memory.MaxHostBefore), txt(p.Efficacy.Memory.MaxHostAfter)
+	return &c
+}
+
+const planHTML = `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Migration plan {{.ID}}</title>
+<style>
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:2em auto;max-width:1100px;padding:0 1em;color:#1f2328}
+h1{font-size:1.5em}h2{font-size:1.2em;margin-top:2em;border-bottom:1px solid #d0d7de}
+table{border-collapse:collapse;margin:.5em 0}th,td{border:1px solid #d0d7de;padding:3px 8px;vertical-align:top}
+th{background:#f6f8fa;text-align:left}td.n{text-align:right;white-space:nowrap}
+.msg{font-size:1.1em;padding:.6em 1em;background:#f6f8fa;border-left:4px solid #0969da}
+.balanced{border-left-color:#1a7f37}.mono{font-family:ui-monospace,monospace;font-size:.9em;word-break:break-all}
+.charts{display:flex;flex-wrap:wrap;gap:2em}svg text{font:11px system-ui,sans-serif;fill:#1f2328}
+svg .before{fill:#afb8c1}svg .after.ok{fill:#0969da}svg .after.off{fill:#8c959f}svg .axis{stroke:#d0d7de}
+svg .high{stroke:#bf8700;stroke-dasharray:4 3}svg .ceiling{stroke:#cf222e;stroke-dasharray:2 2}
+.legend span{display:inline-block;width:12px;height:10px;margin:0 4px 0 12px}
+</style>
+</head>
+<body>
+<h1>Migration plan {{.ID}}</h1>
+<p class="msg{{if .Balanced}} balanced{{end}}">{{.Message}}</p>
+<table>
+<tr><th>Created</th><td>{{time .Created}}</td></tr>
+<tr><th>Expires</th><td>{{time .Expires}}</td></tr>
+<tr><th>Snapshot</th><td class="mono">{{.SnapshotDigest}}</td></tr>
+<tr><th>Policy</th><td class="mono">{{.PolicyDigest}}</td></tr>
+<tr><th>Aggressiveness</th><td>{{.Aggressiveness}}</td></tr>
+<tr><th>Digest</th><td class="mono">{{.Digest}}</td></tr>
+</table>
+
+<h2>Efficacy</h2>
+<table>
+<tr><th>Measure</th><th>Before</th><th>After</th></tr>
+<tr><td>CPU spread</td><td class="n">{{f1 .Efficacy.CPU.SpreadBefore}} points</td><td class="n">{{f1 .Efficacy.CPU.SpreadAfter}} points</td></tr>
+<tr><td>CPU busiest host</td><td class="n">{{f1 .Efficacy.CPU.MaxBefore}}% ({{.Efficacy.CPU.MaxHostBefore}})</td><td class="n">{{f1 .Efficacy.CPU.MaxAfter}}% ({{.Efficacy.CPU.MaxHostAfter}})</td></tr>
+<tr><td>Memory spread</td><td class="n">{{f1 .Efficacy.Memory.SpreadBefore}} points</td><td class="n">{{f1 .Efficacy.Memory.SpreadAfter}} points</td></tr>
+<tr><td>Memory fullest host</td><td class="n">{{f1 .Efficacy.Memory.MaxBefore}}% ({{.Efficacy.Memory.MaxHostBefore}})</td><td class="n">{{f1 .Efficacy.Memory.MaxAfter}}% ({{.Efficacy.Memory.MaxHostAfter}})</td></tr>
+<tr><td>Weighted imbalance</td><td class="n">{{f2 .Efficacy.ObjectiveBefore}}</td><td class="n">{{f2 .Efficacy.ObjectiveAfter}}</td></tr>
+</table>
+<p>{{.Efficacy.Moves}} moves, {{bytes .Efficacy.Bytes}} to copy, about {{seconds .Efficacy.EstimatedSeconds}} with at most {{.Settings.MaxConcurrent}} migrations at once and each host's own limit.</p>
+
+<h2>Hosts</h2>
+<p class="legend"><span style="background:#afb8c1"></span>before<span style="background:#0969da"></span>after<span style="background:#8c959f"></span>not eligible</p>
+<div class="charts">
+{{range $c := .Charts}}<figure>
+<figcaption>{{$c.Title}}</figcaption>
+<svg xmlns="http://www.w3.org/2000/svg" width="{{$c.Width}}" height="{{$c.Height}}" viewBox="0 0 {{$c.Width}} {{$c.Height}}" role="img" aria-label="{{$c.Title}}">
+{{range $c.Axis}}<line class="axis" x1="{{.X}}" y1="16" x2="{{.X}}" y2="{{$c.Height}}"/><text x="{{.X}}" y="12" text-anchor="middle">{{.Label}}</text>
+{{end}}{{range $c.Rows}}<g><title>{{.Title}}</title><text x="144" y="{{.TextY}}" text-anchor="end">{{.Name}}</text><rect class="before" x="150" y="{{.Y}}" width="{{.Before}}" height="9"/><rect class="after {{.Class}}" x="150" y="{{.AfterY}}" width="{{.After}}" height="9"/><text x="{{.ValueX}}" y="{{.TextY}}">{{f1 .BeforeV}} → {{f1 .AfterV}}</text></g>
+{{end}}{{range $c.Lines}}<line class="{{.Class}}" x1="{{.X}}" y1="16" x2="{{.X}}" y2="{{$c.Height}}"><title>{{.Label}}</title></line>
+{{end}}</svg>
+</figure>
+{{end}}</div>
+<table>
+<tr><th>Host</th><th>Status</th><th>CPU before</th><th>CPU after</th><th>Memory before</th><th>Memory after</th><th>VMs</th><th>In</th><th>Out</th></tr>
+{{range .Hosts}}<tr><td>{{.Name}}</td><td>{{.Status}}{{if .Hot}}, hot{{end}}</td><td class="n">{{f1 .CPUBefore}}%</td><td class="n">{{f1 .CPUAfter}}%</td><td class="n">{{f1 .MemoryBefore}}%</td><td class="n">{{f1 .MemoryAfter}}%</td><td class="n">{{.VMsBefore}} → {{.VMsAfter}}</td><td class="n">{{.In}}</td><td class="n">{{.Out}}</td></tr>
+{{end}}</table>
+
+<h2>Moves</h2>
+{{if .Moves}}<table>
+<tr><th>#</th><th>VM</th><th>From</th><th>To</th><th>Trigger</th><th>Reason</th><th>Gain</th><th>Size</th><th>Est. time</th></tr>
+{{range $i, $m := .Moves}}<tr><td class="n">{{inc $i}}</td><td title="{{$m.VM}}">{{$m.VMName}}</td><td>{{$m.From}}</td><td>{{$m.To}}</td><td>{{$m.Trigger}}{{if eq $m.Trigger "request"}} (priority {{$m.Priority}}){{end}}</td><td>{{$m.Reason}}</td><td class="n">{{f2 $m.Gain}}</td><td class="n">{{bytes $m.Bytes}}</td><td class="n">{{seconds $m.EstimatedSeconds}}</td></tr>
+{{end}}</table>{{else}}<p>None.</p>{{end}}
+
+<h2>Rejected candidates</h2>
+{{if .Rejections}}<table>
+<tr><th>Before move</th><th>VM</th><th>From</th><th>To</th><th>Trigger</th><th>Gain</th><th>Why</th></tr>
+{{range .Rejections}}<tr><td>{{.Where}}</td><td title="{{.VM}}">{{.VMName}}</td><td>{{.From}}</td><td>{{if .To}}{{.To}}{{else}}none{{end}}</td><td>{{.Trigger}}</td><td class="n">{{f2 .Gain}}</td><td>{{join .Messages}}</td></tr>
+{{end}}</table>{{if .RejectedOmitted}}<p>{{.RejectedOmitted}} more rejections are not listed.</p>{{end}}{{else}}<p>None.</p>{{end}}
+
+<h2>Search</h2>
+<p>VMs held in place: {{.Held.Frozen}} frozen by policy, {{.Held.Cooldown}} in cooldown, {{.Held.NotRunning}} not running, {{.Held.HostUnavailable}} on an unavailable host.
+{{.Search.Steps}} balancing steps scored {{.Search.Candidates}} candidates; the policy judged {{.Search.Judged}} and denied {{.Search.Denied}}. Search ended: {{.Search.Stopped}}.</p>
+</body>
+</html>
+`

@@ -1,0 +1,88 @@
+package balancer
+
+import (
+	"fmt"
+	"strings"
+	"text/tabwriter"
+	"time"
+	"unicode"
+)
+
+// summaryMoves is how many moves Summary lists before it says how many
+// more there are.
+const summaryMoves = 12
+
+// Summary returns a one-screen text summary for a terminal: the outcome in
+// plain words (it says so when the fleet is already balanced), the balance
+// before and after, and the first moves. Names are stripped of control
+// characters, so a VM name cannot drive the terminal.
+func (p *Plan) Summary() string {
+	var b strings.Builder
+	e := &p.Efficacy
+	fmt.Fprintf(&b, "Plan %s (valid until %s)\n", txt(p.ID), p.Expires.UTC().Format(time.DateTime+" MST"))
+	fmt.Fprintf(&b, "%s\n", txt(p.Message))
+	if p.Balanced {
+		b.WriteString("Nothing to do.\n")
+		return b.String()
+	}
+	fmt.Fprintln(&b)
+	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "\tspread before\tafter\tbusiest before\tafter\n")
+	fmt.Fprintf(tw, "CPU\t%.1f\t%.1f\t%s\t%s\n", e.CPU.SpreadBefore, e.CPU.SpreadAfter,
+		txtMax(e.CPU.MaxBefore, e.CPU.MaxHostBefore), txtMax(e.CPU.MaxAfter, e.CPU.MaxHostAfter))
+	fmt.Fprintf(tw, "Memory\t%.1f\t%.1f\t%s\t%s\n", e.Memory.SpreadBefore, e.Memory.SpreadAfter,
+		txtMax(e.Memory.MaxBefore, e.Memory.MaxHostBefore), txtMax(e.Memory.MaxAfter, e.Memory.MaxHostAfter))
+	_ = tw.Flush() // writes to a strings.Builder
+	if len(p.Moves) > 0 {
+		fmt.Fprintln(&b)
+		tw = tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
+		fmt.Fprintf(tw, "#\tVM\tFrom\tTo\tTrigger\tGain\tSize\tTime\tReason\n")
+		for i, m := range p.Moves {
+			if i == summaryMoves {
+				break
+			}
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%.2f\t%s\t%s\t%s\n", i+1, truncate(txt(m.VMName), 32), truncate(txt(m.From), 24),
+				truncate(txt(m.To), 24), m.Trigger, m.Gain, formatBytes(m.Bytes), formatSeconds(m.EstimatedSeconds), truncate(txt(m.Reason), 60))
+		}
+		_ = tw.Flush()
+		if n := len(p.Moves) - summaryMoves; n > 0 {
+			fmt.Fprintf(&b, "... and %s more (see the plan files).\n", plural(n, "move"))
+		}
+	}
+	listed := len(p.Rejected)
+	for _, m := range p.Moves {
+		listed += len(m.Rejected)
+	}
+	if listed > 0 || p.Search.Denied > 0 {
+		fmt.Fprintf(&b, "\nRefused: the policy denied %d of the %s it was asked about; %s listed in the plan files.\n",
+			p.Search.Denied, plural(p.Search.Judged, "candidate"), plural(listed, "refusal is", "refusals are"))
+	}
+	return b.String()
+}
+
+func txtMax(v float64, host string) string {
+	if host == "" {
+		return "none"
+	}
+	return fmt.Sprintf("%.1f%% %s", v, truncate(txt(host), 24))
+}
+
+// txt replaces control characters (escape sequences included) and tabs,
+// which would break the columns, with spaces.
+func txt(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || unicode.Is(unicode.Bidi_Control, r) {
+			return ' '
+		}
+		return r
+	}, s)
+}
+
+// truncate shortens s to n runes, ending in an ellipsis when cut.
+func truncate(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}

@@ -1,0 +1,333 @@
+package balancer
+
+import (
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/hvbalancer/hvbalancer/collector"
+	"github.com/hvbalancer/hvbalancer/policy"
+)
+
+// defaultMaxMigrations is Hyper-V's default MaximumVirtualMachineMigrations.
+const defaultMaxMigrations = 2
+
+// hostState is one host as the planner projects it after the moves planned
+// so far.
+type hostState struct {
+	h        *collector.Host
+	eligible bool   // in the objective; may receive VMs
+	why      string // why not eligible
+	canSend  bool   // healthy with live migration enabled: its VMs may leave
+	lp       float64
+	capBytes float64
+
+	cpu, mem   float64 // projected load, percent
+	memUsed    float64 // projected memory in use, bytes
+	cpu0, mem0 float64 // load before any move
+	inflow     int
+	outflow    int
+	vms        []int // indices into state.vms, in VM ID order
+	vmsBefore  int
+}
+
+// vmState is one VM as the planner sees it.
+type vmState struct {
+	v     *collector.VM
+	host  int     // current host index, -1 if its host is unknown
+	cores float64 // CPU demand in logical processors
+	held  holdKind
+	note  string // why it is held, for messages
+	moved bool
+}
+
+// holdKind says why a VM may not move at all this round.
+type holdKind int
+
+const (
+	movable holdKind = iota
+	heldNotRunning
+	heldHost
+	heldFrozen
+	heldCooldown
+)
+
+// state is the fleet as planned so far.
+type state struct {
+	cfg     Config
+	hosts   []hostState
+	hostIdx map[string]int
+	vms     []vmState
+	vmIdx   map[string]int
+	elig    []int   // eligible host indices, in name order
+	meanCap float64 // mean memory capacity of eligible hosts, bytes
+	obj     objective
+}
+
+// Load measures. CPU demand is the mean of the window's mean and p95, so a
+// single spike barely moves it while a sustained peak counts; memory is the
+// window's p95, because memory must fit at its high mark.
+func cpuDemand(s collector.Stat) float64 { return (s.Mean + s.P95) / 2 }
+func memDemand(s collector.Stat) float64 { return s.P95 }
+
+// newState builds the planning state of a snapshot whose hosts are sorted
+// by name and VMs by ID (see sortedSnapshot), so that a host's VM index list
+// is in ID order.
+func newState(s *collector.Snapshot, cfg Config, rules Rules, recent map[string]time.Time) *state {
+	st := &state{
+		cfg:     cfg,
+		hosts:   make([]hostState, len(s.Hosts)),
+		hostIdx: make(map[string]int, len(s.Hosts)),
+		vms:     make([]vmState, len(s.VMs)),
+		vmIdx:   make(map[string]int, len(s.VMs)),
+	}
+	var capSum float64
+	for i := range s.Hosts {
+		h := &s.Hosts[i]
+		hs := hostState{h: h, lp: float64(h.LogicalProcessors), capBytes: float64(h.MemoryBytes)}
+		hs.canSend = h.Health == collector.HealthOK && h.MigrationEnabled
+		switch {
+		case h.Health != collector.HealthOK:
+			hs.why = fmt.Sprintf("host %s is %s", h.Name, h.Health)
+			if h.Reason != "" {
+				hs.why += " (" + h.Reason + ")"
+			}
+		case h.Maintenance:
+			hs.why = fmt.Sprintf("host %s is in maintenance", h.Name)
+		case !h.MigrationEnabled:
+			hs.why = fmt.Sprintf("live migration is disabled on host %s", h.Name)
+		case h.LogicalProcessors <= 0 || h.MemoryBytes <= 0:
+			hs.why = fmt.Sprintf("host %s reports no capacity", h.Name)
+		default:
+			hs.eligible = true
+		}
+		hs.cpu = cpuDemand(h.CPU)
+		hs.mem = memDemand(h.Memory)
+		hs.memUsed = hs.mem / 100 * hs.capBytes
+		hs.cpu0, hs.mem0 = hs.cpu, hs.mem
+		st.hosts[i] = hs
+		st.hostIdx[h.Name] = i
+		if hs.eligible {
+			st.elig = append(st.elig, i)
+			capSum += hs.capBytes
+		}
+	}
+	st.meanCap = 1
+	if len(st.elig) > 0 {
+		st.meanCap = capSum / float64(len(st.elig))
+	}
+	for i := range s.VMs {
+		v := &s.VMs[i]
+		vs := vmState{v: v, host: -1, cores: cpuDemand(v.CPU)}
+		if hi, ok := st.hostIdx[v.Host]; ok {
+			vs.host = hi
+			st.hosts[hi].vms = append(st.hosts[hi].vms, i)
+		}
+		vs.held, vs.note = holdOf(st, &vs, s.Taken, cfg.Cooldown, rules, recent)
+		st.vms[i] = vs
+		st.vmIdx[v.ID] = i
+	}
+	for i := range st.hosts {
+		hs := &st.hosts[i]
+		hs.vmsBefore = len(hs.vms)
+	}
+	st.obj.reset(st)
+	return st
+}
+
+// holdOf says whether, and why, a VM must stay put this round.
+func holdOf(st *state, vs *vmState, now time.Time, cooldown time.Duration, rules Rules, recent map[string]time.Time) (holdKind, string) {
+	v := vs.v
+	switch {
+	case !v.Running():
+		return heldNotRunning, fmt.Sprintf("vm is %s; only running VMs are moved", stateName(v.State))
+	case vs.host < 0:
+		return heldHost, fmt.Sprintf("vm is on unknown host %s", v.Host)
+	case st.hosts[vs.host].h.Health != collector.HealthOK:
+		return heldHost, st.hosts[vs.host].whyNot()
+	case !st.hosts[vs.host].h.MigrationEnabled:
+		return heldHost, fmt.Sprintf("live migration is disabled on host %s", v.Host)
+	case rules.Frozen(v.ID):
+		return heldFrozen, "vm is frozen by policy"
+	}
+	if t, ok := recent[v.ID]; ok && now.Sub(t) < cooldown {
+		return heldCooldown, fmt.Sprintf("vm migrated at %s, in cooldown until %s",
+			t.UTC().Format(time.RFC3339), t.Add(cooldown).UTC().Format(time.RFC3339))
+	}
+	return movable, ""
+}
+
+func stateName(s string) string {
+	if s == "" {
+		return "in an unknown state"
+	}
+	return s
+}
+
+// whyNot says why a host cannot take VMs.
+func (h *hostState) whyNot() string {
+	if h.why != "" {
+		return h.why
+	}
+	return "host " + h.h.Name + " is eligible"
+}
+
+// hot reports whether the host's projected load is above a high threshold.
+func (st *state) hot(h *hostState) bool {
+	return h.cpu > st.cfg.CPUHigh || h.mem > st.cfg.MemoryHigh
+}
+
+// deltas are the load changes (percentage points) a VM causes on a host.
+func (st *state) cpuDelta(vi, hi int) float64 {
+	h := &st.hosts[hi]
+	if h.lp <= 0 {
+		return 0
+	}
+	return st.vms[vi].cores / h.lp * 100
+}
+
+func (st *state) memDelta(vi, hi int) float64 {
+	h := &st.hosts[hi]
+	if h.capBytes <= 0 {
+		return 0
+	}
+	return float64(st.vms[vi].v.MemoryAssigned) / h.capBytes * 100
+}
+
+// fault is the hard limit a candidate move breaks.
+type fault int
+
+const (
+	faultNone fault = iota
+	faultMoved
+	faultHeld
+	faultSameHost
+	faultIneligible
+	faultNoCluster
+	faultCluster
+	faultInflow
+	faultMemory
+	faultCPU
+)
+
+// fault applies the hard limits to moving VM vi to host to, given the
+// moves planned so far. It is on the search's hot path: no allocation.
+func (st *state) fault(vi, to int) fault {
+	vs := &st.vms[vi]
+	dst := &st.hosts[to]
+	switch {
+	case vs.moved:
+		return faultMoved
+	case vs.held != movable:
+		return faultHeld
+	case to == vs.host:
+		return faultSameHost
+	case !dst.eligible:
+		return faultIneligible
+	case vs.v.Clustered && st.hosts[vs.host].h.Cluster == "":
+		return faultNoCluster
+	case vs.v.Clustered && dst.h.Cluster != st.hosts[vs.host].h.Cluster:
+		return faultCluster
+	case dst.inflow >= st.cfg.MaxInflowPerHost:
+		return faultInflow
+	case dst.memUsed+float64(vs.v.MemoryAssigned) > dst.capBytes-float64(st.cfg.MemoryReserveBytes):
+		return faultMemory
+	case dst.cpu+st.cpuDelta(vi, to) > st.cfg.CPUCeiling:
+		return faultCPU
+	}
+	return faultNone
+}
+
+// check is fault with its message ("" when the move is within limits).
+func (st *state) check(vi, to int) string {
+	vs := &st.vms[vi]
+	dst := &st.hosts[to]
+	srcName := func() (name, cluster string) {
+		h := st.hosts[vs.host].h
+		return h.Name, h.Cluster
+	}
+	switch st.fault(vi, to) {
+	case faultMoved:
+		return "vm is already moved by this plan"
+	case faultHeld:
+		return vs.note
+	case faultSameHost:
+		return "vm is already on host " + dst.h.Name
+	case faultIneligible:
+		return dst.why
+	case faultNoCluster:
+		name, _ := srcName()
+		return fmt.Sprintf("clustered vm, but host %s is in no cluster", name)
+	case faultCluster:
+		_, cluster := srcName()
+		return fmt.Sprintf("clustered vm can move only within cluster %s", cluster)
+	case faultInflow:
+		return fmt.Sprintf("host %s already receives %d moves (max_inflow_per_host)", dst.h.Name, dst.inflow)
+	case faultMemory:
+		return fmt.Sprintf("host %s memory in use would be %s, over its %s capacity minus the %s reserve",
+			dst.h.Name, formatBytes(int64(dst.memUsed)+vs.v.MemoryAssigned), formatBytes(int64(dst.capBytes)), formatBytes(st.cfg.MemoryReserveBytes))
+	case faultCPU:
+		return fmt.Sprintf("host %s CPU would be %.1f%%, over the %g%% ceiling", dst.h.Name, dst.cpu+st.cpuDelta(vi, to), st.cfg.CPUCeiling)
+	}
+	return ""
+}
+
+// apply records VM vi as moved to host to and re-simulates both hosts.
+func (st *state) apply(vi, to int) {
+	vs := &st.vms[vi]
+	from := vs.host
+	src, dst := &st.hosts[from], &st.hosts[to]
+	dc, dm := st.cpuDelta(vi, from), st.memDelta(vi, from)
+	src.cpu -= dc
+	src.mem -= dm
+	src.memUsed -= float64(vs.v.MemoryAssigned)
+	src.outflow++
+	src.vms = removeIndex(src.vms, vi)
+	dst.cpu += st.cpuDelta(vi, to)
+	dst.mem += st.memDelta(vi, to)
+	dst.memUsed += float64(vs.v.MemoryAssigned)
+	dst.inflow++
+	dst.vms = insertIndex(dst.vms, vi)
+	vs.host = to
+	vs.moved = true
+	st.obj.reset(st)
+}
+
+// projected is what the policy sees of a candidate: both hosts after it
+// and every move planned before it.
+func (st *state) projected(vi, to int) policy.Projected {
+	from := st.vms[vi].host
+	src, dst := &st.hosts[from], &st.hosts[to]
+	fromIDs := make([]string, 0, len(src.vms))
+	for _, i := range src.vms {
+		if i != vi {
+			fromIDs = append(fromIDs, st.vms[i].v.ID)
+		}
+	}
+	toIDs := make([]string, 0, len(dst.vms)+1)
+	for _, i := range insertIndex(append([]int(nil), dst.vms...), vi) {
+		toIDs = append(toIDs, st.vms[i].v.ID)
+	}
+	return policy.Projected{
+		From: policy.HostLoad{CPU: src.cpu - st.cpuDelta(vi, from), Memory: src.mem - st.memDelta(vi, from), VMs: fromIDs},
+		To:   policy.HostLoad{CPU: dst.cpu + st.cpuDelta(vi, to), Memory: dst.mem + st.memDelta(vi, to), VMs: toIDs},
+	}
+}
+
+// VM indices follow VM ID order (a snapshot's VMs are sorted by ID), so
+// sorted index lists are sorted ID lists.
+func removeIndex(s []int, x int) []int {
+	i := sort.SearchInts(s, x)
+	if i < len(s) && s[i] == x {
+		return append(s[:i], s[i+1:]...)
+	}
+	return s
+}
+
+func insertIndex(s []int, x int) []int {
+	i := sort.SearchInts(s, x)
+	s = append(s, 0)
+	copy(s[i+1:], s[i:])
+	s[i] = x
+	return s
+}

@@ -1,0 +1,176 @@
+package config
+
+import (
+	"time"
+)
+
+// Version is the only configuration format version there is.
+const Version = 1
+
+// Config is the whole configuration file.
+type Config struct {
+	Version   int        `yaml:"version"`
+	TimeZone  string     `yaml:"time_zone"`
+	StateDir  string     `yaml:"state_dir"`
+	Log       Log        `yaml:"log"`
+	HTTP      HTTP       `yaml:"http"`
+	Simulator *Simulator `yaml:"simulator"`
+	WinRM     WinRM      `yaml:"winrm"` // defaults for every cluster
+	Clusters  []Cluster  `yaml:"clusters"`
+	Collector Collector  `yaml:"collector"`
+	Policy    Policy     `yaml:"policy"`
+	Planner   Planner    `yaml:"planner"`
+	dir       string     // directory of the file, for relative paths
+	location  *time.Location
+}
+
+// Log configures logging.
+type Log struct {
+	Level  string `yaml:"level"`  // debug, info, warn, error
+	Format string `yaml:"format"` // text or json
+}
+
+// HTTP configures the daemon's HTTP server.
+type HTTP struct {
+	Listen string `yaml:"listen"`
+}
+
+// Simulator runs a simulated fleet in-process instead of talking to real
+// hosts: the hosts come from the fleet file.
+type Simulator struct {
+	Fleet string  `yaml:"fleet"` // fleet file, relative to the configuration file
+	Speed float64 `yaml:"speed"` // simulated seconds per real second
+	HTTPS bool    `yaml:"https"`
+}
+
+// WinRM says how to reach hosts. At the top level it sets defaults, in a
+// cluster it overrides them, in a host it overrides the cluster's; a field
+// left out inherits.
+type WinRM struct {
+	Port               *int           `yaml:"port"`
+	HTTPS              *bool          `yaml:"https"`
+	Auth               *string        `yaml:"auth"` // basic, ntlm or kerberos
+	Username           *string        `yaml:"username"`
+	Password           *string        `yaml:"password"` // refused: secrets never inline
+	PasswordFile       *string        `yaml:"password_file"`
+	PasswordEnv        *string        `yaml:"password_env"`
+	CAFile             *string        `yaml:"ca_file"`
+	InsecureSkipVerify *bool          `yaml:"insecure_skip_verify"`
+	TLSServerName      *string        `yaml:"tls_server_name"`
+	Kerberos           *Kerberos      `yaml:"kerberos"`
+	CallTimeout        *time.Duration `yaml:"call_timeout"`
+	MoveTimeout        *time.Duration `yaml:"move_timeout"`
+	OperationTimeout   *time.Duration `yaml:"operation_timeout"`
+}
+
+// Kerberos configures Kerberos authentication.
+type Kerberos struct {
+	Realm      string `yaml:"realm"`
+	ConfigFile string `yaml:"config_file"`
+	SPN        string `yaml:"spn"`
+	CCache     string `yaml:"ccache"`
+}
+
+// Cluster is a set of hosts that share WinRM settings: a failover cluster
+// or simply a group of stand-alone hosts.
+type Cluster struct {
+	Name  string `yaml:"name"`
+	WinRM WinRM  `yaml:"winrm"`
+	Hosts []Host `yaml:"hosts"`
+}
+
+// Host is one Hyper-V host.
+type Host struct {
+	Name        string            `yaml:"name"`    // the computer name, as Move-VM -DestinationHost takes it
+	Address     string            `yaml:"address"` // DNS name or IP WinRM connects to
+	Group       string            `yaml:"group"`
+	Labels      map[string]string `yaml:"labels"`
+	Maintenance bool              `yaml:"maintenance"`
+	WinRM       WinRM             `yaml:"winrm"`
+}
+
+// Collector configures sampling.
+type Collector struct {
+	Interval       time.Duration `yaml:"interval"`
+	Window         time.Duration `yaml:"window"`
+	StaleAfter     time.Duration `yaml:"stale_after"`
+	Concurrency    int           `yaml:"concurrency"`
+	CallTimeout    time.Duration `yaml:"call_timeout"`
+	SampleInterval time.Duration `yaml:"sample_interval"`
+}
+
+// Policy says where the Rego policy is.
+type Policy struct {
+	Dir            string        `yaml:"dir"`    // directory of .rego files
+	Bundle         string        `yaml:"bundle"` // or an OPA bundle (.tar.gz)
+	ReloadInterval time.Duration `yaml:"reload_interval"`
+}
+
+// Planner configures the planner's limits and objective.
+type Planner struct {
+	Aggressiveness   int           `yaml:"aggressiveness"` // 1 (policy requests only) .. 5 (slight gains)
+	MaxMoves         int           `yaml:"max_moves"`
+	CPUHigh          float64       `yaml:"cpu_high"`    // percent
+	MemoryHigh       float64       `yaml:"memory_high"` // percent
+	CPUCeiling       float64       `yaml:"cpu_ceiling"` // percent no destination may exceed
+	TargetSpread     float64       `yaml:"target_spread"`
+	MemoryReserveGiB float64       `yaml:"memory_reserve_gib"` // kept free on every destination
+	MaxInflowPerHost int           `yaml:"max_inflow_per_host"`
+	Cooldown         time.Duration `yaml:"cooldown"`
+	PlanTTL          time.Duration `yaml:"plan_ttl"`
+	BandwidthGbps    float64       `yaml:"bandwidth_gbps"` // migration network, for time estimates
+	MaxConcurrent    int           `yaml:"max_concurrent"` // migrations in flight overall
+	Weights          Weights       `yaml:"weights"`
+}
+
+// Weights weigh the parts of the planner's objective.
+type Weights struct {
+	CPU           float64 `yaml:"cpu"`
+	Memory        float64 `yaml:"memory"`
+	MigrationCost float64 `yaml:"migration_cost"`
+}
+
+// Default returns the configuration every file starts from.
+func Default() Config {
+	return Config{
+		Version:  Version,
+		TimeZone: "UTC",
+		StateDir: "hvbalancer-state",
+		Log:      Log{Level: "info", Format: "text"},
+		HTTP:     HTTP{Listen: "127.0.0.1:9707"},
+		Collector: Collector{
+			Interval:       30 * time.Second,
+			Window:         5 * time.Minute,
+			StaleAfter:     2 * time.Minute,
+			Concurrency:    16,
+			CallTimeout:    30 * time.Second,
+			SampleInterval: time.Second,
+		},
+		Policy: Policy{ReloadInterval: 10 * time.Second},
+		Planner: Planner{
+			Aggressiveness:   3,
+			MaxMoves:         10,
+			CPUHigh:          75,
+			MemoryHigh:       85,
+			CPUCeiling:       85,
+			MemoryReserveGiB: 4,
+			MaxInflowPerHost: 2,
+			Cooldown:         time.Hour,
+			PlanTTL:          time.Hour,
+			BandwidthGbps:    10,
+			MaxConcurrent:    4,
+			Weights:          Weights{CPU: 1, Memory: 1, MigrationCost: 0.1},
+		},
+	}
+}
+
+// Location is the configured time zone (valid after Load).
+func (c *Config) Location() *time.Location {
+	if c.location == nil {
+		return time.UTC
+	}
+	return c.location
+}
+
+// Dir is the directory relative paths in the file are resolved against.
+func (c *Config) Dir() string { return c.dir }

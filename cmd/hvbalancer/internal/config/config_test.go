@@ -1,0 +1,142 @@
+package config
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestInvalidConfigs(t *testing.T) {
+	tests := []struct {
+		file string
+		want []string
+	}{
+		{"invalid-unknown-key.yaml", []string{`line 6: unknown key "adress"`}},
+		{"invalid-empty.yaml", []string{"empty document"}},
+		{"invalid-bad-duration.yaml", []string{`line 6: "soon" is not a valid duration (like 30s or 5m)`}},
+		{"invalid-inline-password.yaml", []string{
+			"winrm.password: secrets are never read from the configuration; use password_file or password_env",
+			"clusters[0].hosts[0]: no winrm.password_file or winrm.password_env for basic authentication",
+		}},
+		{"invalid-basic-over-http.yaml", []string{
+			"clusters[0].hosts[0]: basic authentication over plain HTTP sends the password in the clear; set winrm.https: true",
+			"clusters[0].hosts[0]: winrm.insecure_skip_verify needs winrm.https: true",
+		}},
+		{"invalid-missing-files.yaml", []string{
+			"clusters[0].hosts[0].name: HV01; Stop-Computer: not a computer name",
+			"clusters[0].hosts[0].winrm.password_file: ../nope: no such file or directory",
+			"clusters[0].hosts[0].winrm.ca_file: ../nope.pem: no such file or directory",
+			"policy.dir: ../nowhere: no such file or directory",
+		}},
+		{"invalid-simulator-and-clusters.yaml", []string{
+			"simulator: cannot be used together with clusters",
+			"simulator.fleet: ../nofleet.yaml: no such file or directory",
+		}},
+		{"invalid-many.yaml", []string{
+			"version: 2: unsupported version, want 1",
+			"time_zone: Mars/Olympus: unknown time zone",
+			"log.level: loud: want debug, info, warn or error",
+			"log.format: xml: want text or json",
+			"http.listen: 9707: want host:port",
+			"clusters[0].winrm.port: 70000: must be 1..65535",
+			"clusters[0].winrm.auth: digest: want basic, ntlm or kerberos",
+			"clusters[0].hosts[1].name: hv01: duplicate host name (also clusters[0].hosts[0])",
+			"clusters[0].hosts[1].address: required",
+			"clusters[1].name: lab: duplicate cluster name",
+			"clusters[1].hosts: required: at least one host",
+			"collector.window: 10s: must be at least the interval (30s)",
+			"collector.sample_interval: 1.5s: must be whole seconds (Get-Counter -SampleInterval)",
+			"collector.concurrency: 0: must be >= 1",
+			"policy: dir and bundle exclude each other",
+			"planner.aggressiveness: 9: must be 1..5",
+			"planner.cpu_high: 120: must be a percentage in (0, 100]",
+			"planner.max_inflow_per_host: 0: must be >= 1",
+			"planner.weights: cpu and memory weights cannot both be 0",
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.file, func(t *testing.T) {
+			_, err := Load(filepath.Join("testdata", "config", tc.file))
+			if err == nil {
+				t.Fatal("loaded without error")
+			}
+			msg := err.Error()
+			prefix := "config " + filepath.Join("testdata", "config", tc.file) + ": "
+			if !strings.HasPrefix(msg, prefix) {
+				t.Fatalf("error %q does not start with %q", msg, prefix)
+			}
+			if diff := cmp.Diff(tc.want, strings.Split(strings.TrimPrefix(msg, prefix), "\n")); diff != "" {
+				t.Errorf("problems (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestFieldErrorsAreTyped(t *testing.T) {
+	_, err := Load("testdata/config/invalid-many.yaml")
+	var fe *FieldError
+	if !errors.As(err, &fe) || fe.Path != "version" {
+		t.Errorf("first field error = %+v", fe)
+	}
+}
+
+func TestMergedEndpoints(t *testing.T) {
+	t.Setenv("HVB_TEST_PASSWORD", "from-env")
+	c, err := Load("testdata/config/valid-overrides.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	abs, _ := filepath.Abs("testdata/password")
+	want := []Endpoint{
+		{Host: "HV01", Address: "hv01.example", Port: 15986, HTTPS: true, Auth: "ntlm", Username: "admin", PasswordEnv: "HVB_TEST_PASSWORD", CallTimeout: 10 * time.Second},
+		{Host: "HV02", Address: "hv02.example", Port: 15986, HTTPS: true, Auth: "ntlm", Username: "other", PasswordFile: abs, CallTimeout: 10 * time.Second},
+	}
+	got := c.Endpoints()
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("endpoints (-want +got):\n%s", diff)
+	}
+	for i, wantPass := range []string{"from-env", "secret"} {
+		if p, err := got[i].Password(); err != nil || p != wantPass {
+			t.Errorf("%s password = %q, %v", got[i].Host, p, err)
+		}
+	}
+	os.Unsetenv("HVB_TEST_PASSWORD")
+	if _, err := got[0].Password(); err == nil || strings.Contains(err.Error(), "from-env") || !strings.Contains(err.Error(), "HVB_TEST_PASSWORD is not set") {
+		t.Errorf("missing env error = %v", err)
+	}
+}
+
+func TestShippedExamplesAreValid(t *testing.T) {
+	for _, f := range []string{"../../../../examples/sim.yaml", "../../../../examples/config.yaml"} {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			c, err := Load(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !filepath.IsAbs(c.Policy.Dir) {
+				t.Errorf("policy dir %q not resolved", c.Policy.Dir)
+			}
+		})
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	for _, name := range []string{"invalid-many.yaml", "valid-overrides.yaml", "invalid-unknown-key.yaml"} {
+		b, err := os.ReadFile(filepath.Join("testdata", "config", name))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c, err := Parse(data, "testdata/config")
+		if err == nil && c.Validate() != nil {
+			t.Fatal("Parse accepted what Validate rejects")
+		}
+	})
+}

@@ -1,0 +1,289 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// FieldError is one problem with one field of the configuration.
+type FieldError struct {
+	Path  string // e.g. clusters[0].hosts[2].address
+	Value any    // the offending value, if any (never a secret)
+	Err   error
+}
+
+// Error implements error.
+func (e *FieldError) Error() string {
+	if e.Value != nil {
+		return fmt.Sprintf("%s: %v: %v", e.Path, e.Value, e.Err)
+	}
+	return e.Path + ": " + e.Err.Error()
+}
+
+// Unwrap returns the underlying error.
+func (e *FieldError) Unwrap() error { return e.Err }
+
+// problems collects FieldErrors.
+type problems []error
+
+func (p *problems) add(path string, value any, format string, args ...any) {
+	*p = append(*p, &FieldError{Path: path, Value: value, Err: fmt.Errorf(format, args...)})
+}
+
+// Validate checks the whole configuration and returns every problem at once
+// (errors.Join of *FieldError), in file order.
+func (c *Config) Validate() error {
+	var p problems
+	if c.Version != Version {
+		p.add("version", c.Version, "unsupported version, want %d", Version)
+	}
+	if loc, err := time.LoadLocation(c.TimeZone); err != nil {
+		p.add("time_zone", c.TimeZone, "unknown time zone")
+	} else {
+		c.location = loc
+	}
+	if c.StateDir == "" {
+		p.add("state_dir", nil, "required")
+	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		p.add("log.level", c.Log.Level, "want debug, info, warn or error")
+	}
+	if c.Log.Format != "text" && c.Log.Format != "json" {
+		p.add("log.format", c.Log.Format, "want text or json")
+	}
+	if _, port, err := net.SplitHostPort(c.HTTP.Listen); err != nil {
+		p.add("http.listen", c.HTTP.Listen, "want host:port")
+	} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		p.add("http.listen", c.HTTP.Listen, "bad port")
+	}
+	c.validateFleet(&p)
+	c.validateCollector(&p)
+	c.validatePolicy(&p)
+	c.validatePlanner(&p)
+	return errors.Join(p...)
+}
+
+func (c *Config) validateFleet(p *problems) {
+	switch {
+	case c.Simulator != nil && len(c.Clusters) > 0:
+		p.add("simulator", nil, "cannot be used together with clusters")
+	case c.Simulator == nil && len(c.Clusters) == 0:
+		p.add("clusters", nil, "required: at least one cluster with hosts (or a simulator)")
+	}
+	if s := c.Simulator; s != nil {
+		if s.Fleet == "" {
+			p.add("simulator.fleet", nil, "required")
+		} else if _, err := os.Stat(c.path(s.Fleet)); err != nil {
+			p.add("simulator.fleet", s.Fleet, "%v", unwrapPathError(err))
+		}
+		if s.Speed < 0 {
+			p.add("simulator.speed", s.Speed, "must be > 0")
+		}
+	}
+	c.validateWinRM(p, "winrm", c.WinRM)
+	clusters := map[string]bool{}
+	hosts := map[string]string{}
+	for ci, cl := range c.Clusters {
+		cp := fmt.Sprintf("clusters[%d]", ci)
+		switch {
+		case cl.Name == "":
+			p.add(cp+".name", nil, "required")
+		case clusters[strings.ToLower(cl.Name)]:
+			p.add(cp+".name", cl.Name, "duplicate cluster name")
+		}
+		clusters[strings.ToLower(cl.Name)] = true
+		c.validateWinRM(p, cp+".winrm", cl.WinRM)
+		if len(cl.Hosts) == 0 {
+			p.add(cp+".hosts", nil, "required: at least one host")
+		}
+		for hi, h := range cl.Hosts {
+			hp := fmt.Sprintf("%s.hosts[%d]", cp, hi)
+			switch {
+			case h.Name == "":
+				p.add(hp+".name", nil, "required")
+			case hosts[strings.ToLower(h.Name)] != "":
+				p.add(hp+".name", h.Name, "duplicate host name (also %s)", hosts[strings.ToLower(h.Name)])
+			case strings.ContainsAny(h.Name, " \t\r\n'\"`;|&$"):
+				p.add(hp+".name", h.Name, "not a computer name")
+			}
+			if h.Name != "" && hosts[strings.ToLower(h.Name)] == "" {
+				hosts[strings.ToLower(h.Name)] = hp
+			}
+			if h.Address == "" {
+				p.add(hp+".address", nil, "required")
+			}
+			c.validateWinRM(p, hp+".winrm", h.WinRM)
+			c.validateEndpoint(p, hp, c.endpoint(ci, hi))
+		}
+	}
+}
+
+// validateWinRM checks the fields of one level as written.
+func (c *Config) validateWinRM(p *problems, path string, w WinRM) {
+	if w.Password != nil {
+		p.add(path+".password", nil, "secrets are never read from the configuration; use password_file or password_env")
+	}
+	if w.PasswordFile != nil && w.PasswordEnv != nil {
+		p.add(path, nil, "password_file and password_env exclude each other")
+	}
+	if w.Port != nil && (*w.Port < 1 || *w.Port > 65535) {
+		p.add(path+".port", *w.Port, "must be 1..65535")
+	}
+	if w.Auth != nil {
+		switch strings.ToLower(*w.Auth) {
+		case "basic", "ntlm", "kerberos":
+		default:
+			p.add(path+".auth", *w.Auth, "want basic, ntlm or kerberos")
+		}
+	}
+	for _, d := range []struct {
+		name string
+		v    *time.Duration
+	}{{"call_timeout", w.CallTimeout}, {"move_timeout", w.MoveTimeout}, {"operation_timeout", w.OperationTimeout}} {
+		if d.v != nil && *d.v <= 0 {
+			p.add(path+"."+d.name, *d.v, "must be > 0")
+		}
+	}
+}
+
+// validateEndpoint checks one host's merged settings.
+func (c *Config) validateEndpoint(p *problems, hp string, e Endpoint) {
+	secret := e.PasswordFile != "" || e.PasswordEnv != ""
+	switch e.Auth {
+	case "basic", "ntlm":
+		if e.Username == "" {
+			p.add(hp, nil, "no winrm.username for %s authentication", e.Auth)
+		}
+		if !secret {
+			p.add(hp, nil, "no winrm.password_file or winrm.password_env for %s authentication", e.Auth)
+		}
+		if e.Auth == "basic" && !e.HTTPS {
+			p.add(hp, nil, "basic authentication over plain HTTP sends the password in the clear; set winrm.https: true")
+		}
+	case "kerberos":
+		if e.Kerberos.CCache == "" && (e.Username == "" || !secret) {
+			p.add(hp, nil, "kerberos authentication needs winrm.kerberos.ccache, or winrm.username with a password_file or password_env")
+		}
+		if e.Kerberos.Realm == "" && e.Kerberos.CCache == "" {
+			p.add(hp, nil, "kerberos authentication needs winrm.kerberos.realm")
+		}
+	}
+	if e.PasswordFile != "" {
+		if _, err := os.Stat(c.path(e.PasswordFile)); err != nil {
+			p.add(hp+".winrm.password_file", e.PasswordFile, "%v", unwrapPathError(err))
+		}
+	}
+	if e.CAFile != "" {
+		if _, err := os.Stat(c.path(e.CAFile)); err != nil {
+			p.add(hp+".winrm.ca_file", e.CAFile, "%v", unwrapPathError(err))
+		}
+	}
+	if e.InsecureSkipVerify && !e.HTTPS {
+		p.add(hp, nil, "winrm.insecure_skip_verify needs winrm.https: true")
+	}
+}
+
+func (c *Config) validateCollector(p *problems) {
+	k := c.Collector
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{{"interval", k.Interval}, {"window", k.Window}, {"stale_after", k.StaleAfter}, {"call_timeout", k.CallTimeout}, {"sample_interval", k.SampleInterval}} {
+		if d.v <= 0 {
+			p.add("collector."+d.name, d.v, "must be > 0")
+		}
+	}
+	if k.Window > 0 && k.Interval > 0 && k.Window < k.Interval {
+		p.add("collector.window", k.Window, "must be at least the interval (%s)", k.Interval)
+	}
+	if k.SampleInterval > 0 && k.SampleInterval%time.Second != 0 {
+		p.add("collector.sample_interval", k.SampleInterval, "must be whole seconds (Get-Counter -SampleInterval)")
+	}
+	if k.Concurrency < 1 {
+		p.add("collector.concurrency", k.Concurrency, "must be >= 1")
+	}
+}
+
+func (c *Config) validatePolicy(p *problems) {
+	switch {
+	case c.Policy.Dir == "" && c.Policy.Bundle == "":
+		p.add("policy", nil, "set dir or bundle")
+	case c.Policy.Dir != "" && c.Policy.Bundle != "":
+		p.add("policy", nil, "dir and bundle exclude each other")
+	case c.Policy.Dir != "":
+		if st, err := os.Stat(c.path(c.Policy.Dir)); err != nil {
+			p.add("policy.dir", c.Policy.Dir, "%v", unwrapPathError(err))
+		} else if !st.IsDir() {
+			p.add("policy.dir", c.Policy.Dir, "not a directory")
+		}
+	default:
+		if _, err := os.Stat(c.path(c.Policy.Bundle)); err != nil {
+			p.add("policy.bundle", c.Policy.Bundle, "%v", unwrapPathError(err))
+		}
+	}
+	if c.Policy.ReloadInterval <= 0 {
+		p.add("policy.reload_interval", c.Policy.ReloadInterval, "must be > 0")
+	}
+}
+
+func (c *Config) validatePlanner(p *problems) {
+	k := c.Planner
+	if k.Aggressiveness < 1 || k.Aggressiveness > 5 {
+		p.add("planner.aggressiveness", k.Aggressiveness, "must be 1..5")
+	}
+	for _, f := range []struct {
+		name string
+		v    float64
+	}{{"cpu_high", k.CPUHigh}, {"memory_high", k.MemoryHigh}, {"cpu_ceiling", k.CPUCeiling}} {
+		if f.v <= 0 || f.v > 100 {
+			p.add("planner."+f.name, f.v, "must be a percentage in (0, 100]")
+		}
+	}
+	if k.TargetSpread < 0 {
+		p.add("planner.target_spread", k.TargetSpread, "must be >= 0")
+	}
+	if k.MaxMoves < 0 {
+		p.add("planner.max_moves", k.MaxMoves, "must be >= 0")
+	}
+	if k.MemoryReserveGiB < 0 {
+		p.add("planner.memory_reserve_gib", k.MemoryReserveGiB, "must be >= 0")
+	}
+	if k.MaxInflowPerHost < 1 {
+		p.add("planner.max_inflow_per_host", k.MaxInflowPerHost, "must be >= 1")
+	}
+	if k.MaxConcurrent < 1 {
+		p.add("planner.max_concurrent", k.MaxConcurrent, "must be >= 1")
+	}
+	if k.Cooldown < 0 {
+		p.add("planner.cooldown", k.Cooldown, "must be >= 0")
+	}
+	if k.PlanTTL <= 0 {
+		p.add("planner.plan_ttl", k.PlanTTL, "must be > 0")
+	}
+	if k.BandwidthGbps <= 0 {
+		p.add("planner.bandwidth_gbps", k.BandwidthGbps, "must be > 0")
+	}
+	if k.Weights.CPU < 0 || k.Weights.Memory < 0 || k.Weights.MigrationCost < 0 {
+		p.add("planner.weights", nil, "weights must be >= 0")
+	}
+	if k.Weights.CPU == 0 && k.Weights.Memory == 0 {
+		p.add("planner.weights", nil, "cpu and memory weights cannot both be 0")
+	}
+}
+
+// unwrapPathError drops the operation and path from a *PathError: the
+// field's value already names the path.
+func unwrapPathError(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
