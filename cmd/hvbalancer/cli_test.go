@@ -35,6 +35,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"check", "--config", "internal/config/testdata/config/invalid-many.yaml"}, 1, "planner.weights: cpu and memory weights cannot both be 0"},
 		{[]string{"check", "--config", "../../examples/config.yaml"}, 0, "valid (2 clusters, 4 hosts)"},
 		{[]string{"version"}, 0, "hvbalancer "},
+		{[]string{"plan", "--config", "../../examples/sim.yaml", "--check"}, 0, "examples/sim.yaml: valid; policy sha256:"},
 	}
 	for _, tc := range tests {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {

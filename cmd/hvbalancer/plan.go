@@ -101,10 +101,23 @@ func planCommand(ctx context.Context, args []string, e *env) error {
 	fs := flags(e, "plan", "plan --config FILE [--snapshot FILE] --out DIR")
 	path := fs.String("config", "", "configuration `file`")
 	out := fs.String("out", "", "`dir`ectory for plan.json, plan.md, plan.html and snapshot.json")
+	checkOnly := fs.Bool("check", false, "validate the configuration and compile the policy, then exit")
 	var s sampling
 	s.register(fs, true)
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if *checkOnly {
+		c, err := loadConfig(*path, e)
+		if err != nil {
+			return err
+		}
+		engine, err := loadPolicy(c, e.log)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "%s: valid; policy %s\n", *path, engine.Digest())
+		return nil
 	}
 	if *out == "" {
 		return fmt.Errorf("%w: --out is required", errUsage)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"sort"
 	"testing"
 
 	"github.com/hvbalancer/hvbalancer/balancer"
@@ -54,19 +55,14 @@ func checkPlanAgainstSnapshot(t *testing.T, plan *balancer.Plan, snap *collector
 			t.Errorf("%s ends with %.1f GiB used of %.1f GiB (reserve 4 GiB)", h.Name, used/(1<<30), float64(h.MemoryBytes)/(1<<30))
 		}
 	}
-	before := map[string]float64{}
-	for _, h := range snap.Hosts {
-		before[h.Name] = h.CPU.Mean
-	}
-	hottest := ""
-	for name, cpu := range before {
-		if hottest == "" || cpu > before[hottest] || (cpu == before[hottest] && name < hottest) {
-			hottest = name
+	// The demo fleet has two hot hosts: both must come down.
+	hosts := append([]collector.Host(nil), snap.Hosts...)
+	sort.Slice(hosts, func(i, j int) bool { return hosts[i].CPU.Mean > hosts[j].CPU.Mean })
+	for _, h := range hosts[:2] {
+		after, _ := cur.Host(h.Name)
+		if after.CPU.Mean >= h.CPU.Mean {
+			t.Errorf("hot host %s: CPU %.1f%% before, %.1f%% after the plan", h.Name, h.CPU.Mean, after.CPU.Mean)
 		}
-	}
-	after, _ := cur.Host(hottest)
-	if after.CPU.Mean >= before[hottest] {
-		t.Errorf("hottest host %s: CPU %.1f%% before, %.1f%% after the plan", hottest, before[hottest], after.CPU.Mean)
 	}
 }
 
