@@ -135,7 +135,8 @@ func (c *Client) run(ctx context.Context, script string, params any, timeout tim
 	select {
 	case res := <-done:
 		if res.err != nil {
-			return res, &callError{err: c.transportError(res.err), phase: phase(ph.Load())}
+			p := phase(ph.Load())
+			return res, &callError{err: c.transportError(res.err, p), phase: p}
 		}
 		return res, nil
 	case <-ctx.Done():
@@ -155,7 +156,7 @@ var (
 
 // transportError classifies a WinRM library error and makes its text safe
 // and short: no password, SOAP bodies reduced to their fault message.
-func (c *Client) transportError(err error) error {
+func (c *Client) transportError(err error, p phase) error {
 	var kinds []error
 	msg := err.Error()
 	var opErr *net.OpError
@@ -169,6 +170,11 @@ func (c *Client) transportError(err error) error {
 		kinds = append(kinds, ErrUnreachable)
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 		return err
+	case p == phaseShell && connectionLost(err):
+		// The host closed the connection before a shell existed: nothing
+		// ran, and the host is as good as unreachable (a reused keep-alive
+		// connection to a host that went down ends this way).
+		kinds = append(kinds, ErrUnreachable)
 	}
 	msg = strings.TrimPrefix(msg, "unknown error ")
 	if loc := markupRE.FindStringIndex(msg); loc != nil {
@@ -184,6 +190,15 @@ func (c *Client) transportError(err error) error {
 		msg = kinds[0].Error() + ": " + msg
 	}
 	return &redactedError{msg: "wsman: " + redact(msg, c.cfg.Password), kinds: kinds, cause: err}
+}
+
+// connectionLost reports whether err is a connection the peer closed or reset.
+func connectionLost(err error) bool {
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) {
+		return true
+	}
+	msg := err.Error()
+	return strings.HasSuffix(msg, ": EOF") || msg == "EOF" || strings.Contains(msg, "connection reset by peer")
 }
 
 // scriptError turns a failed script's stderr into a *PowerShellError.
