@@ -74,7 +74,7 @@ func plannerConfig(c *config.Config) balancer.Config {
 	cfg.MemoryWeight = p.Weights.Memory
 	cfg.MigrationCostWeight = p.Weights.MigrationCost
 	cfg.BandwidthBytesPerSecond = p.BandwidthGbps * 1e9 / 8
-	cfg.MaxConcurrent = p.MaxConcurrent
+	cfg.MaxConcurrent = c.Executor.MaxConcurrent
 	cfg.PlanTTL = p.PlanTTL
 	return cfg
 }

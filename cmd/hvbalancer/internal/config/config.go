@@ -20,8 +20,14 @@ type Config struct {
 	Collector Collector  `yaml:"collector"`
 	Policy    Policy     `yaml:"policy"`
 	Planner   Planner    `yaml:"planner"`
-	dir       string     // directory of the file, for relative paths
-	location  *time.Location
+	Executor  Executor   `yaml:"executor"`
+	// Automation is how far the daemon acts on its own: manual (plans wait
+	// for approval), partial (policy requests run, balancing waits) or full.
+	Automation string `yaml:"automation"`
+	// RoundInterval is how often the daemon plans.
+	RoundInterval time.Duration `yaml:"round_interval"`
+	dir           string        // directory of the file, for relative paths
+	location      *time.Location
 }
 
 // Log configures logging.
@@ -32,7 +38,21 @@ type Log struct {
 
 // HTTP configures the daemon's HTTP server.
 type HTTP struct {
-	Listen string `yaml:"listen"`
+	Listen    string `yaml:"listen"`
+	TokenFile string `yaml:"token_file"` // bearer token for approve, pause, resume and reload
+}
+
+// Executor configures how migrations are carried out.
+type Executor struct {
+	MaxConcurrent       int           `yaml:"max_concurrent"`        // migrations in flight overall
+	PerHostCap          int           `yaml:"per_host_cap"`          // caps each host's MaximumVirtualMachineMigrations
+	MigrationsPerMinute float64       `yaml:"migrations_per_minute"` // token bucket rate
+	Burst               int           `yaml:"burst"`                 // token bucket size
+	HoldAfterFailure    time.Duration `yaml:"hold_after_failure"`    // a VM whose move failed waits this long
+	BreakerThreshold    int           `yaml:"breaker_threshold"`     // consecutive failures that open a host's breaker
+	BreakerCooldown     time.Duration `yaml:"breaker_cooldown"`      // before a half-open retry
+	DrainTimeout        time.Duration `yaml:"drain_timeout"`         // wait for in-flight migrations at shutdown
+	PauseFile           string        `yaml:"pause_file"`            // while this file exists nothing starts (default: state_dir/pause)
 }
 
 // Simulator runs a simulated fleet in-process instead of talking to real
@@ -119,7 +139,6 @@ type Planner struct {
 	Cooldown         time.Duration `yaml:"cooldown"`
 	PlanTTL          time.Duration `yaml:"plan_ttl"`
 	BandwidthGbps    float64       `yaml:"bandwidth_gbps"` // migration network, for time estimates
-	MaxConcurrent    int           `yaml:"max_concurrent"` // migrations in flight overall
 	Weights          Weights       `yaml:"weights"`
 }
 
@@ -146,7 +165,19 @@ func Default() Config {
 			CallTimeout:    30 * time.Second,
 			SampleInterval: time.Second,
 		},
-		Policy: Policy{ReloadInterval: 10 * time.Second},
+		Policy:        Policy{ReloadInterval: 10 * time.Second},
+		Automation:    "manual",
+		RoundInterval: 5 * time.Minute,
+		Executor: Executor{
+			MaxConcurrent:       4,
+			PerHostCap:          2,
+			MigrationsPerMinute: 10,
+			Burst:               2,
+			HoldAfterFailure:    30 * time.Minute,
+			BreakerThreshold:    3,
+			BreakerCooldown:     10 * time.Minute,
+			DrainTimeout:        10 * time.Minute,
+		},
 		Planner: Planner{
 			Aggressiveness:   3,
 			MaxMoves:         10,
@@ -158,7 +189,6 @@ func Default() Config {
 			Cooldown:         time.Hour,
 			PlanTTL:          time.Hour,
 			BandwidthGbps:    10,
-			MaxConcurrent:    4,
 			Weights:          Weights{CPU: 1, Memory: 1, MigrationCost: 0.1},
 		},
 	}

@@ -37,6 +37,15 @@ func TestInvalidConfigs(t *testing.T) {
 			"simulator: cannot be used together with clusters",
 			"simulator.fleet: ../nofleet.yaml: no such file or directory",
 		}},
+		{"invalid-executor.yaml", []string{
+			"automation: yolo: want manual, partial or full",
+			"round_interval: 0s: must be > 0",
+			"executor.max_concurrent: 0: must be >= 1",
+			"executor.per_host_cap: 0: must be >= 1",
+			"executor.migrations_per_minute: 0: must be > 0",
+			"executor.drain_timeout: -1s: must be >= 0",
+			"http.token_file: ../no-token: no such file or directory",
+		}},
 		{"invalid-many.yaml", []string{
 			"version: 2: unsupported version, want 1",
 			"time_zone: Mars/Olympus: unknown time zone",

@@ -109,6 +109,11 @@ func (c *Config) path(p string) string {
 
 func (c *Config) resolvePaths() {
 	c.StateDir = c.path(c.StateDir)
+	c.HTTP.TokenFile = c.path(c.HTTP.TokenFile)
+	if c.Executor.PauseFile == "" {
+		c.Executor.PauseFile = filepath.Join(c.StateDir, "pause")
+	}
+	c.Executor.PauseFile = c.path(c.Executor.PauseFile)
 	c.Policy.Dir = c.path(c.Policy.Dir)
 	c.Policy.Bundle = c.path(c.Policy.Bundle)
 	if c.Simulator != nil {

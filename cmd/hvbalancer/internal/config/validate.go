@@ -67,6 +67,7 @@ func (c *Config) Validate() error {
 	c.validateCollector(&p)
 	c.validatePolicy(&p)
 	c.validatePlanner(&p)
+	c.validateExecutor(&p)
 	return errors.Join(p...)
 }
 
@@ -258,9 +259,6 @@ func (c *Config) validatePlanner(p *problems) {
 	if k.MaxInflowPerHost < 1 {
 		p.add("planner.max_inflow_per_host", k.MaxInflowPerHost, "must be >= 1")
 	}
-	if k.MaxConcurrent < 1 {
-		p.add("planner.max_concurrent", k.MaxConcurrent, "must be >= 1")
-	}
 	if k.Cooldown < 0 {
 		p.add("planner.cooldown", k.Cooldown, "must be >= 0")
 	}
@@ -286,4 +284,40 @@ func unwrapPathError(err error) error {
 		return pe.Err
 	}
 	return err
+}
+
+func (c *Config) validateExecutor(p *problems) {
+	switch c.Automation {
+	case "manual", "partial", "full":
+	default:
+		p.add("automation", c.Automation, "want manual, partial or full")
+	}
+	if c.RoundInterval <= 0 {
+		p.add("round_interval", c.RoundInterval, "must be > 0")
+	}
+	k := c.Executor
+	for _, f := range []struct {
+		name string
+		v    int
+	}{{"max_concurrent", k.MaxConcurrent}, {"per_host_cap", k.PerHostCap}, {"burst", k.Burst}, {"breaker_threshold", k.BreakerThreshold}} {
+		if f.v < 1 {
+			p.add("executor."+f.name, f.v, "must be >= 1")
+		}
+	}
+	if k.MigrationsPerMinute <= 0 {
+		p.add("executor.migrations_per_minute", k.MigrationsPerMinute, "must be > 0")
+	}
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{{"hold_after_failure", k.HoldAfterFailure}, {"breaker_cooldown", k.BreakerCooldown}, {"drain_timeout", k.DrainTimeout}} {
+		if d.v < 0 {
+			p.add("executor."+d.name, d.v, "must be >= 0")
+		}
+	}
+	if c.HTTP.TokenFile != "" {
+		if _, err := os.Stat(c.path(c.HTTP.TokenFile)); err != nil {
+			p.add("http.token_file", c.HTTP.TokenFile, "%v", unwrapPathError(err))
+		}
+	}
 }
