@@ -1,0 +1,121 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/hvbalancer/hvbalancer/balancer"
+	"github.com/hvbalancer/hvbalancer/balancer/journal"
+	"github.com/hvbalancer/hvbalancer/collector"
+)
+
+// Backend is what the server shows and controls; the daemon implements it.
+// Its methods are called concurrently, from many requests at once.
+type Backend interface {
+	// Status is the daemon's current state.
+	Status() Status
+	// Snapshot is the latest fleet snapshot, nil before the first one.
+	Snapshot() *collector.Snapshot
+	// Plans lists the known plans, newest first.
+	Plans() []PlanInfo
+	// Plan returns one plan; an error wrapping ErrNotFound when there is
+	// no such plan.
+	Plan(id string) (*balancer.Plan, error)
+	// History returns up to limit journaled migrations, newest first.
+	History(limit int) []journal.Entry
+	// Approve approves a pending plan on behalf of by: ErrNotFound when it
+	// does not exist, ErrConflict when it can no longer be approved
+	// (expired, refused, already approved or run).
+	Approve(ctx context.Context, id, by string) error
+	// Pause stops new migrations until Resume; in-flight ones finish.
+	Pause(reason string) error
+	// Resume lets migrations start again.
+	Resume() error
+	// Reload reloads configuration and policy atomically: a bad new
+	// configuration is rejected (wrap ErrInvalid) and the old one kept.
+	Reload(ctx context.Context) error
+}
+
+// Errors the Backend wraps so the server answers with the right status:
+// ErrNotFound 404, ErrConflict 409, ErrInvalid 422. Any other error is a
+// 500.
+var (
+	ErrNotFound = errors.New("not found")
+	ErrConflict = errors.New("conflict")
+	ErrInvalid  = errors.New("invalid")
+)
+
+// Automation levels, as in DRS.
+const (
+	ModeManual  = "manual"  // plans wait for approval
+	ModePartial = "partial" // policy requests run on their own, balancing waits
+	ModeFull    = "full"    // everything runs within the limits
+)
+
+// Status is the daemon's state as the API and the status page show it.
+type Status struct {
+	Version     string `json:"version"`
+	Mode        string `json:"mode"` // ModeManual, ModePartial or ModeFull
+	Paused      bool   `json:"paused"`
+	PauseReason string `json:"pause_reason,omitempty"`
+	// Ready is true once the daemon can do its work (journal reconciled,
+	// policy loaded, first snapshot taken); NotReady says what it waits for.
+	Ready    bool   `json:"ready"`
+	NotReady string `json:"not_ready,omitempty"`
+
+	LastRound Round       `json:"last_round"`
+	InFlight  []Migration `json:"in_flight"`
+	Queue     int         `json:"queue"` // migrations waiting for a slot
+
+	// CPUHigh and MemoryHigh are the thresholds (percent) above which a
+	// host is hot; the status page colours its load bars by them. Zero
+	// means the planner's defaults, 75 and 85.
+	CPUHigh    float64 `json:"cpu_high,omitempty"`
+	MemoryHigh float64 `json:"memory_high,omitempty"`
+}
+
+// Round is the outcome of the last collect → plan → execute round.
+type Round struct {
+	Time     time.Time `json:"time,omitzero"` // when it ended; zero before the first round
+	Duration float64   `json:"duration_seconds,omitempty"`
+	PlanID   string    `json:"plan_id,omitempty"`
+	Result   string    `json:"result,omitempty"` // one line: "balanced", "3 moves planned", "failed" …
+	Error    string    `json:"error,omitempty"`
+}
+
+// Migration is one live migration in flight.
+type Migration struct {
+	MoveID         string  `json:"move_id,omitempty"`
+	PlanID         string  `json:"plan_id,omitempty"`
+	VMName         string  `json:"vm_name"`
+	From           string  `json:"from"`
+	To             string  `json:"to"`
+	ElapsedSeconds float64 `json:"elapsed_seconds"`
+	Bytes          int64   `json:"bytes"` // the VM's assigned memory: what pre-copy sends at least
+}
+
+// PlanState is where a plan stands.
+type PlanState string
+
+// Plan states.
+const (
+	PlanPending   PlanState = "pending"   // waits for approval
+	PlanApproved  PlanState = "approved"  // approved, not started yet
+	PlanExecuting PlanState = "executing" // its moves are running
+	PlanDone      PlanState = "done"      // every move has an outcome
+	PlanExpired   PlanState = "expired"   // not approved in time
+	PlanRefused   PlanState = "refused"   // the daemon would not run it (tampered, stale)
+)
+
+// PlanInfo is one line of the plan list.
+type PlanInfo struct {
+	ID         string    `json:"id"`
+	Created    time.Time `json:"created"`
+	Expires    time.Time `json:"expires"`
+	Moves      int       `json:"moves"`
+	State      PlanState `json:"state"`
+	Message    string    `json:"message,omitempty"` // the plan's outcome in plain words
+	ApprovedBy string    `json:"approved_by,omitempty"`
+	ApprovedAt time.Time `json:"approved_at,omitzero"`
+}

@@ -1,0 +1,160 @@
+package web
+
+import (
+	"bytes"
+	_ "embed"
+	"fmt"
+	"html/template"
+	"net/http"
+	"time"
+
+	"github.com/hvbalancer/hvbalancer/balancer/journal"
+	"github.com/hvbalancer/hvbalancer/collector"
+)
+
+// pageCSP allows the pages their inline CSS and nothing else: no script,
+// no outside resource, no framing.
+const pageCSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+
+// Thresholds used when the Status has none: the planner's defaults.
+const (
+	defaultCPUHigh    = 75
+	defaultMemoryHigh = 85
+)
+
+//go:embed status.html
+var statusHTML string
+
+// parsePage parses the status page template; it is embedded, so an error
+// is a bug caught by any test.
+func parsePage() *template.Template {
+	return template.Must(template.New("status").Funcs(template.FuncMap{
+		"f0":      func(v float64) string { return fmt.Sprintf("%.0f", v) },
+		"f1":      func(v float64) string { return fmt.Sprintf("%.1f", v) },
+		"time":    formatTime,
+		"seconds": formatSeconds,
+		"bytes":   formatBytes,
+		"took":    took,
+	}).Parse(statusHTML))
+}
+
+// pageView is what the status page shows.
+type pageView struct {
+	Status    Status
+	Taken     time.Time
+	Hosts     []hostRow
+	History   []journal.Entry
+	Plans     []PlanInfo
+	MorePlans int
+}
+
+type hostRow struct {
+	HostInfo
+	CPUBar, MemoryBar loadBar
+}
+
+// loadBar is one load bar, laid out in Go so the template only places
+// numbers: widths are clamped to 0..100.
+type loadBar struct {
+	Mean, P95, High    float64
+	MeanW, P95W, HighW float64
+	Class              string // ok, warn (p95 above the threshold), hot (mean above), off (host not ok)
+}
+
+func newBar(l Load, high float64, healthy bool) loadBar {
+	b := loadBar{Mean: l.Mean, P95: l.P95, High: high, MeanW: clamp(l.Mean), P95W: clamp(l.P95), HighW: clamp(high)}
+	switch {
+	case !healthy:
+		b.Class = "off"
+	case l.Mean >= high:
+		b.Class = "hot"
+	case l.P95 >= high:
+		b.Class = "warn"
+	default:
+		b.Class = "ok"
+	}
+	return b
+}
+
+func clamp(v float64) float64 {
+	if !(v > 0) { // NaN too
+		return 0
+	}
+	return min(v, 100)
+}
+
+func (s *server) view() pageView {
+	st := s.status()
+	cpuHigh, memHigh := st.CPUHigh, st.MemoryHigh
+	if cpuHigh <= 0 {
+		cpuHigh = defaultCPUHigh
+	}
+	if memHigh <= 0 {
+		memHigh = defaultMemoryHigh
+	}
+	hosts := hostsOf(s.b.Snapshot())
+	v := pageView{Status: st, Taken: hosts.Taken}
+	for _, h := range hosts.Hosts {
+		ok := h.Health == collector.HealthOK
+		v.Hosts = append(v.Hosts, hostRow{
+			HostInfo:  h,
+			CPUBar:    newBar(h.CPU, cpuHigh, ok),
+			MemoryBar: newBar(h.Memory, memHigh, ok),
+		})
+	}
+	v.History = s.b.History(pageHistory)
+	if len(v.History) > pageHistory {
+		v.History = v.History[:pageHistory]
+	}
+	v.Plans = s.b.Plans()
+	if n := len(v.Plans); n > pagePlans {
+		v.Plans, v.MorePlans = v.Plans[:pagePlans], n-pagePlans
+	}
+	return v
+}
+
+func (s *server) statusPage(w http.ResponseWriter, r *http.Request) {
+	var buf bytes.Buffer
+	if err := s.page.Execute(&buf, s.view()); err != nil {
+		s.log.Error("render status page", "error", err)
+		writeText(w, http.StatusInternalServerError, "render status page: internal error (see the daemon log)\n")
+		return
+	}
+	w.Header().Set("Content-Security-Policy", pageCSP)
+	writeBody(w, "text/html; charset=utf-8", &buf)
+}
+
+func formatTime(t time.Time) string {
+	if t.IsZero() {
+		return "–"
+	}
+	return t.Format(time.DateTime + " MST")
+}
+
+func formatSeconds(s float64) string {
+	if !(s >= 0) {
+		return "–"
+	}
+	return (time.Duration(s+0.5) * time.Second).String()
+}
+
+func formatBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	v, i := float64(n)/unit, 0
+	for v >= unit && i < 4 {
+		v /= unit
+		i++
+	}
+	return fmt.Sprintf("%.1f %ciB", v, "KMGTP"[i])
+}
+
+// took is how long a journaled migration ran, empty until it ended.
+func took(e journal.Entry) string {
+	if e.Started.IsZero() || e.Ended.IsZero() {
+		return ""
+	}
+	return formatSeconds(e.Ended.Sub(e.Started).Seconds())
+}

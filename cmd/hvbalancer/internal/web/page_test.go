@@ -1,0 +1,112 @@
+package web_test
+
+import (
+	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/web"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+func TestStatusPage(t *testing.T) {
+	e := newEnv(t)
+	r := e.do(t, http.MethodGet, "/", "")
+	if r.code != http.StatusOK {
+		t.Fatalf("status %d: %s", r.code, r.body)
+	}
+	page := r.body
+	for _, want := range []string{
+		`<meta http-equiv="refresh" content="10">`,
+		"mode <b>manual</b>", "last round <b>2026-01-05 08:00:00 UTC</b>: 1 move planned", "version v1.2.3",
+		"in flight <b>1</b>, queued <b>3</b>",
+		// hosts, with their bars coloured by the thresholds
+		">hv01<", ">hv02<", "hv03&lt;b&gt;", "dial tcp: connection refused", "maintenance",
+		`<span class="fill hot" style="width:82.5%">`,  // hv01 CPU mean above 75
+		`<span class="fill ok" style="width:68.0%">`,   // hv01 memory
+		`<span class="fill ok" style="width:21.0%">`,   // hv02 CPU
+		`<span class="fill warn" style="width:40.0%">`, // hv02 memory p95 88 above 85
+		`<span class="fill off" style="width:10.0%">`,  // hv03 unreachable
+		`<span class="p95" style="left:91.2%">`, `<span class="high" style="left:75.0%">`, `<span class="high" style="left:85.0%">`,
+		// in flight and history
+		"13s", "4.0 GiB", "destination_out_of_memory", "1m0s",
+		"Move-VM: 0x8007000E &lt;i&gt;not enough memory&lt;/i&gt;",
+		// plans, with their reports and the approve command for the pending one
+		`<a href="/api/v1/plans/plan-20260105-080000-1a2b3c4d/report.html">HTML</a>`,
+		`<a href="/api/v1/plans/plan-20260105-080000-1a2b3c4d/report.md">Markdown</a>`,
+		"<code>hvbalancer approve plan-20260105-080000-1a2b3c4d</code>",
+		"plan-20260105-070000-00000001", "expired", "by alice",
+		// hostile VM names, escaped
+		"&lt;script&gt;alert(1)&lt;/script&gt;",
+		"x&#39;; Stop-Computer -Force; &#39;",
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
+	for _, bad := range []string{scriptName, psName, "<script", "ZgotmplZ", "<b>hv03", "<i>not"} {
+		if strings.Contains(page, bad) {
+			t.Errorf("page holds %q unescaped", bad)
+		}
+	}
+	if n := strings.Count(page, "hvbalancer approve "); n != 1 {
+		t.Errorf("%d approve commands, want 1 (the pending plan only)", n)
+	}
+	// Self-contained: nothing loaded from elsewhere.
+	if m := regexp.MustCompile(`(?i)(src=|<link|@import|url\()`).FindString(page); m != "" {
+		t.Errorf("page loads something: %q", m)
+	}
+	if csp := r.header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") || strings.Contains(csp, "script-src") {
+		t.Errorf("Content-Security-Policy %q", csp)
+	}
+}
+
+func TestStatusPageStates(t *testing.T) {
+	tests := []struct {
+		name   string
+		change func(*fakeBackend)
+		want   []string
+		absent []string
+	}{
+		{"paused", func(f *fakeBackend) { f.status.Paused, f.status.PauseReason = true, "patching <hv01>" },
+			[]string{"<title>hvbalancer (paused)</title>", "Paused: patching &lt;hv01&gt;.", "(<code>POST /api/v1/resume</code>)"}, nil},
+		{"not ready", func(f *fakeBackend) { f.status.Ready, f.status.NotReady = false, "reconciling 2 migrations" },
+			[]string{"<b>not ready</b>", "Not ready: reconciling 2 migrations."}, nil},
+		{"round failed", func(f *fakeBackend) { f.status.LastRound.Error = "collect: every host unreachable" },
+			[]string{"Last round failed: collect: every host unreachable"}, nil},
+		{"empty", func(f *fakeBackend) {
+			f.snap, f.plans, f.history, f.status.InFlight = nil, nil, nil, nil
+			f.status.LastRound = web.Round{}
+		},
+			[]string{"No snapshot yet.", "No plans yet.", "None yet.", "None.", "last round <b>none yet</b>"}, []string{"<table>"}},
+		{"default thresholds", func(f *fakeBackend) { f.status.CPUHigh, f.status.MemoryHigh = 0, 0 },
+			[]string{`<span class="high" style="left:75.0%">`, `<span class="high" style="left:85.0%">`}, nil},
+		{"loads clamped", func(f *fakeBackend) {
+			f.snap.Hosts[0].CPU.Mean, f.snap.Hosts[0].CPU.P95 = 140, -3
+		}, []string{`style="width:100.0%"`, `style="left:0.0%"`, "140 / -3"}, nil},
+		{"many plans", func(f *fakeBackend) {
+			for range 30 {
+				f.plans = append(f.plans, f.plans[1])
+			}
+		}, []string{"14 older plans in"}, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t)
+			tc.change(e.fake)
+			r := e.do(t, http.MethodGet, "/", "")
+			if r.code != http.StatusOK {
+				t.Fatalf("status %d: %s", r.code, r.body)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(r.body, w) {
+					t.Errorf("page lacks %q", w)
+				}
+			}
+			for _, a := range tc.absent {
+				if strings.Contains(r.body, a) {
+					t.Errorf("page holds %q", a)
+				}
+			}
+		})
+	}
+}
