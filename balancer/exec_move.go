@@ -1,0 +1,159 @@
+package balancer
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+
+	"github.com/hvbalancer/hvbalancer/balancer/journal"
+)
+
+// Move phases, shown by Status.
+const (
+	phaseValidating = "validating"
+	phaseMigrating  = "migrating"
+	phaseVerifying  = "verifying"
+)
+
+// execute carries one move that holds its slots through the journal:
+// intent, re-validation, started (synced before Move-VM), Move-VM,
+// verification, outcome.
+func (e *Executor) execute(ctx context.Context, j *job) {
+	log := e.log.With("move_id", j.id, "plan_id", j.plan, "vm", j.m.VMName, "vm_id", j.m.VM, "from", j.m.From, "to", j.m.To)
+	if _, created, err := e.journal.Intend(e.entryOf(j, e.cfg.Now())); err != nil || !created {
+		e.cancelToken(j)
+		if err != nil {
+			log.Error("journal the intent; not migrating", "err", err)
+			e.emit(j, EventSkipped, CauseJournal, err.Error())
+		} else {
+			log.Warn("move already journaled; not migrating it again")
+		}
+		return
+	}
+	if e.val != nil {
+		vctx, cancel := context.WithTimeout(ctx, e.cfg.VerifyTimeout)
+		err := e.val.Validate(vctx, j.m)
+		cancel()
+		if err != nil {
+			e.cancelToken(j)
+			e.outcome(j, journal.StateSkipped, CauseStale, err.Error(), log)
+			return
+		}
+	}
+	if _, err := e.journal.Transition(j.id, journal.StateStarted, e.cfg.Now(), "", ""); err != nil {
+		e.cancelToken(j)
+		log.Error("journal the start; not migrating", "err", err)
+		e.outcome(j, journal.StateSkipped, CauseJournal, err.Error(), log)
+		return
+	}
+	e.setPhase(j, phaseMigrating)
+	log.Info("migration started", "bytes", j.m.Bytes)
+	e.emit(j, EventStarted, "", "")
+	start := e.cfg.Now()
+	mctx, cancel := context.WithTimeout(ctx, e.cfg.MigrateTimeout)
+	err := e.mig.Migrate(mctx, j.m)
+	cancel()
+	e.metrics.duration.Observe(e.cfg.Now().Sub(start).Seconds())
+	if err != nil {
+		if cause := Cause(err); cause != CauseOutcomeUnknown {
+			e.outcome(j, journal.StateFailed, cause, err.Error(), log)
+			return
+		}
+		e.lost(j, err.Error(), log)
+		return
+	}
+	e.setPhase(j, phaseVerifying)
+	vctx, cancel := context.WithTimeout(ctx, e.cfg.VerifyTimeout)
+	loc, err := e.mig.Locate(vctx, j.m.VM)
+	cancel()
+	switch {
+	case err == nil && strings.EqualFold(loc.Host, j.m.To) && loc.Running && !loc.Migrating:
+		e.outcome(j, journal.StateSucceeded, "", "", log)
+	case err == nil && strings.EqualFold(loc.Host, j.m.From) && !loc.Migrating:
+		e.outcome(j, journal.StateFailed, CauseVerification, "Move-VM reported success but the vm is still on "+loc.Host, log)
+	case err != nil:
+		e.lost(j, "Move-VM reported success; verify: "+err.Error(), log)
+	default:
+		e.lost(j, "Move-VM reported success but the vm was found on "+describe(loc), log)
+	}
+}
+
+// describe says where and how a VM was found.
+func describe(l Location) string {
+	s := l.Host + " (" + l.State
+	if l.Migrating {
+		s += ", migrating"
+	}
+	return s + ")"
+}
+
+func (e *Executor) setPhase(j *job, p string) {
+	e.mu.Lock()
+	j.phase = p
+	e.mu.Unlock()
+}
+
+// cancelToken gives back the token of a move that did not migrate.
+func (e *Executor) cancelToken(j *job) {
+	if j.res != nil {
+		j.res.CancelAt(e.cfg.Now())
+	}
+}
+
+// outcome journals a final state and updates the cooldowns, holds and
+// breakers.
+func (e *Executor) outcome(j *job, s journal.State, cause, msg string, log *slog.Logger) {
+	now := e.cfg.Now()
+	if _, err := e.journal.Transition(j.id, s, now, cause, msg); err != nil {
+		// The entry still says intent or started: the VM stays blocked
+		// until Reconcile locates it.
+		log.Error("journal the outcome", "state", s, "err", err)
+		e.block(j, journal.StateStarted)
+		return
+	}
+	e.metrics.migrations.WithLabelValues(string(s)).Inc()
+	e.mu.Lock()
+	switch s {
+	case journal.StateSucceeded:
+		e.lastMoved[j.m.VM] = now
+		e.breakerResultLocked(j, true, now)
+	case journal.StateFailed:
+		e.held[j.m.VM] = now.Add(e.cfg.HoldAfterFailure)
+		e.breakerResultLocked(j, false, now)
+	default:
+		e.breakerEndTrialLocked(j)
+	}
+	e.mu.Unlock()
+	switch s {
+	case journal.StateSucceeded:
+		log.Info("migration succeeded", "elapsed", now.Sub(j.started))
+		e.emit(j, EventSucceeded, "", "")
+	case journal.StateFailed:
+		log.Warn("migration failed; vm held", "cause", cause, "err", msg, "until", now.Add(e.cfg.HoldAfterFailure))
+		e.emit(j, EventFailed, cause, msg)
+	default:
+		log.Info("move skipped", "cause", cause, "reason", msg)
+		e.emit(j, EventSkipped, cause, msg)
+	}
+}
+
+// lost journals a migration whose outcome is not known, blocks its VM and
+// locates it in the background.
+func (e *Executor) lost(j *job, msg string, log *slog.Logger) {
+	now := e.cfg.Now()
+	en := e.entryOf(j, j.queued)
+	en.State = journal.StateUnknown
+	e.mu.Lock()
+	e.unresolved[j.id] = en
+	e.reconciling[j.id] = true
+	// Lost connections count against both hosts as failures do.
+	e.breakerResultLocked(j, false, now)
+	e.mu.Unlock()
+	if _, err := e.journal.Transition(j.id, journal.StateUnknown, now, CauseOutcomeUnknown, msg); err != nil {
+		log.Error("journal the unknown outcome", "err", err)
+	}
+	e.metrics.migrations.WithLabelValues(resultUnknown).Inc()
+	log.Warn("migration outcome unknown; the vm is blocked until located", "err", msg)
+	e.emit(j, EventUnknown, CauseOutcomeUnknown, msg)
+	e.reconcileLater(en)
+}

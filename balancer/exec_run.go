@@ -1,0 +1,239 @@
+package balancer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/hvbalancer/hvbalancer/balancer/journal"
+)
+
+// Run is the streaming queue: it starts each queued move as soon as every
+// limit allows (the global and both hosts' slots, the token bucket, the
+// hosts' circuit breakers, the pause switch), and retries unresolved
+// outcomes every ReconcileInterval, until ctx ends. Then no new migration
+// starts, and in-flight ones (which run under context.WithoutCancel) are
+// waited for up to DrainTimeout; past it their calls are cancelled, their
+// outcome journaled as unknown for the next start to reconcile, and Run
+// returns ErrDrainTimeout. Queued moves stay queued.
+func (e *Executor) Run(ctx context.Context) error {
+	e.mu.Lock()
+	if e.running {
+		e.mu.Unlock()
+		return errors.New("run executor: already running")
+	}
+	e.running = true
+	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
+	e.bgCtx = bg
+	e.mu.Unlock()
+	moves, stopMoves := context.WithCancel(context.WithoutCancel(ctx))
+	defer func() {
+		stopMoves()
+		stopBG()
+		e.bg.Wait()
+		e.mu.Lock()
+		e.running, e.bgCtx = false, nil
+		e.mu.Unlock()
+	}()
+
+	e.sweep()
+	sweep := time.NewTicker(e.cfg.ReconcileInterval)
+	defer sweep.Stop()
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for ctx.Err() == nil {
+		var tokens <-chan time.Time
+		if wait := e.step(ctx, moves); wait > 0 {
+			timer.Reset(wait)
+			tokens = timer.C
+		}
+		select {
+		case <-ctx.Done():
+		case <-e.wake:
+		case <-tokens:
+		case <-sweep.C:
+			e.sweep()
+		}
+	}
+	return e.drain(stopMoves)
+}
+
+// drain waits for the in-flight moves, up to DrainTimeout; then cancels
+// their calls and waits for them to journal it.
+func (e *Executor) drain(cancel context.CancelFunc) error {
+	done := make(chan struct{})
+	go func() { e.wg.Wait(); close(done) }()
+	e.mu.Lock()
+	n := len(e.inflight)
+	e.mu.Unlock()
+	if n > 0 {
+		e.log.Info("draining in-flight migrations", "in_flight", n, "timeout", e.cfg.DrainTimeout)
+	}
+	t := time.NewTimer(e.cfg.DrainTimeout)
+	defer t.Stop()
+	select {
+	case <-done:
+		return nil
+	case <-t.C:
+	}
+	e.mu.Lock()
+	n = len(e.inflight)
+	e.mu.Unlock()
+	e.log.Warn("drain timeout: cancelling the calls of migrations still in flight; their outcome is reconciled by locating the vms", "in_flight", n)
+	cancel()
+	<-done
+	return fmt.Errorf("drain executor: %d migrations still running after %s: %w", n, e.cfg.DrainTimeout, ErrDrainTimeout)
+}
+
+// limit is how many migrations may touch host at once: its own
+// MaximumVirtualMachineMigrations, capped by PerHostCap.
+func (e *Executor) limit(host string) int {
+	l := e.cfg.HostLimit(host)
+	if l <= 0 {
+		l = defaultMaxMigrations
+	}
+	return min(l, e.cfg.PerHostCap)
+}
+
+// refusal is a queued move that may not run at all.
+type refusal struct {
+	j             *job
+	cause, reason string
+}
+
+// step makes one pass over the queue, in order: it skips the moves that
+// may not run at all (VM blocked, held or cooling down, a host's breaker
+// open), starts every move the limits allow, and leaves the others queued.
+// It returns how long until the token bucket has a token for the next
+// move, or 0 when nothing waits for a token. A paused executor, or one
+// whose ctx ended, does nothing. Moves run under moves.
+func (e *Executor) step(ctx, moves context.Context) time.Duration {
+	e.mu.Lock()
+	if e.paused || ctx.Err() != nil {
+		e.mu.Unlock()
+		return 0
+	}
+	now := e.cfg.Now()
+	var refused []refusal
+	var wait time.Duration
+	rest := make([]*job, 0, len(e.queue))
+	for _, j := range e.queue {
+		if wait > 0 {
+			rest = append(rest, j)
+			continue
+		}
+		if cause, reason := e.vmRefusalLocked(j.m.VM, now); cause != "" {
+			refused = append(refused, refusal{j, cause, reason})
+			continue
+		}
+		if reason := e.breakerRefusalLocked(j.m, now); reason != "" {
+			refused = append(refused, refusal{j, CauseBreakerOpen, reason})
+			continue
+		}
+		if !e.fitsLocked(j.m, now) {
+			rest = append(rest, j)
+			continue
+		}
+		r := e.limiter.ReserveN(now, 1)
+		if d := r.DelayFrom(now); !r.OK() || d > 0 {
+			r.CancelAt(now)
+			wait = max(d, time.Millisecond)
+			rest = append(rest, j)
+			continue
+		}
+		e.startLocked(moves, j, r, now)
+	}
+	e.queue = rest
+	e.metrics.queue.Set(float64(len(e.queue)))
+	e.mu.Unlock()
+	for _, r := range refused {
+		e.refuse(r.j, r.cause, r.reason)
+	}
+	return wait
+}
+
+// fitsLocked reports whether the move has a global slot, a slot on both
+// hosts, and no half-open trial to wait for.
+func (e *Executor) fitsLocked(m Move, now time.Time) bool {
+	return len(e.inflight) < e.cfg.MaxConcurrent &&
+		e.hostBusy[m.From] < e.limit(m.From) &&
+		e.hostBusy[m.To] < e.limit(m.To) &&
+		!e.breakerBusyLocked(m, now)
+}
+
+// startLocked gives j its slots and carries it out in its own goroutine.
+func (e *Executor) startLocked(ctx context.Context, j *job, r *rate.Reservation, now time.Time) {
+	j.started, j.phase, j.res = now, "validating", r
+	e.inflight[j.id] = j
+	e.hostBusy[j.m.From]++
+	e.hostBusy[j.m.To]++
+	e.breakerTrialLocked(j, now)
+	e.metrics.inFlight.Set(float64(len(e.inflight)))
+	e.wg.Add(1)
+	go func() {
+		defer e.wg.Done()
+		defer e.release(j)
+		e.execute(ctx, j)
+	}()
+}
+
+// release frees j's slots and forgets it.
+func (e *Executor) release(j *job) {
+	e.mu.Lock()
+	delete(e.inflight, j.id)
+	delete(e.known, j.id)
+	e.hostBusy[j.m.From]--
+	e.hostBusy[j.m.To]--
+	e.breakerEndTrialLocked(j)
+	e.metrics.inFlight.Set(float64(len(e.inflight)))
+	e.broadcastLocked()
+	e.mu.Unlock()
+	e.poke()
+}
+
+// refuse journals a move that may not run: intent, then skipped.
+func (e *Executor) refuse(j *job, cause, reason string) {
+	defer func() {
+		e.mu.Lock()
+		delete(e.known, j.id)
+		e.broadcastLocked()
+		e.mu.Unlock()
+	}()
+	now := e.cfg.Now()
+	if _, created, err := e.journal.Intend(e.entryOf(j, now)); err != nil || !created {
+		if err != nil {
+			e.log.Error("journal a refused move", "move_id", j.id, "err", err)
+			e.emit(j, EventSkipped, CauseJournal, err.Error())
+		}
+		return
+	}
+	if _, err := e.journal.Transition(j.id, journal.StateSkipped, now, cause, reason); err != nil {
+		e.log.Error("journal a refused move", "move_id", j.id, "err", err)
+		e.block(j, journal.StateIntent)
+		return
+	}
+	e.metrics.migrations.WithLabelValues(resultSkipped).Inc()
+	e.log.Info("move skipped", "move_id", j.id, "plan_id", j.plan, "vm", j.m.VMName, "cause", cause, "reason", reason)
+	e.emit(j, EventSkipped, cause, reason)
+}
+
+// block marks j's VM as blocked by an entry in state s that the journal
+// could not move on: Reconcile resolves it.
+func (e *Executor) block(j *job, s journal.State) {
+	en := e.entryOf(j, j.queued)
+	en.State = s
+	e.mu.Lock()
+	e.unresolved[j.id] = en
+	e.mu.Unlock()
+}
+
+// entryOf is j's journal entry.
+func (e *Executor) entryOf(j *job, now time.Time) journal.Entry {
+	return journal.Entry{
+		MoveID: j.id, PlanID: j.plan, VMID: j.m.VM, VMName: j.m.VMName, From: j.m.From, To: j.m.To,
+		Trigger: j.m.Trigger, Bytes: j.m.Bytes, Intent: now,
+	}
+}

@@ -1,0 +1,366 @@
+package balancer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/time/rate"
+
+	"github.com/hvbalancer/hvbalancer/balancer/journal"
+)
+
+// Migrator performs and locates live migrations.
+type Migrator interface {
+	// Migrate live-migrates m.VM from m.From to m.To and returns when the
+	// migration ends. It must return when ctx ends.
+	Migrate(ctx context.Context, m Move) error
+	// Locate finds where a VM runs now; an error wrapping ErrVMLost means
+	// that every host answered and none has it.
+	Locate(ctx context.Context, vmID string) (Location, error)
+}
+
+// Location is where a VM was found.
+type Location struct {
+	Host      string
+	Running   bool
+	Migrating bool   // its status says a migration is under way
+	State     string // the VM's state as the host names it, e.g. "Running"
+}
+
+// Validator re-checks a move against fresh state and the current policy
+// just before it starts. A non-nil error (wrapping ErrStale when the move
+// no longer makes sense) skips the move with that error as the reason.
+type Validator interface {
+	Validate(ctx context.Context, m Move) error
+}
+
+// Errors of the executor.
+var (
+	// ErrStale is wrapped by a Validator's error when a move no longer fits
+	// the fleet or the policy.
+	ErrStale = errors.New("move is stale")
+	// ErrVMLost is wrapped by Locate when no host has the VM.
+	ErrVMLost = errors.New("no host has the vm")
+	// ErrUnknownMove is returned by Wait for a move id the executor neither
+	// queued nor journaled.
+	ErrUnknownMove = errors.New("no such move")
+	// ErrDrainTimeout is returned by Run when migrations were still running
+	// at the end of the drain timeout; their calls were cancelled and their
+	// outcome is reconciled by locating the VMs.
+	ErrDrainTimeout = errors.New("drain timeout")
+)
+
+// Causes recorded in the journal's Cause field: why a move failed, was
+// skipped or has an unknown outcome. The hyperv error causes are named by
+// Cause.
+const (
+	CauseDoubleHop         = "double_hop"
+	CauseOutOfMemory       = "destination_out_of_memory"
+	CauseMigrationTimeout  = "migration_timeout"
+	CauseConnectionRefused = "connection_refused"
+	CauseIncompatible      = "incompatible_hardware"
+	CauseMigrationDisabled = "migration_disabled"
+	CauseVMNotFound        = "vm_not_found"
+	CauseUnauthorized      = "unauthorized"
+	CauseUnreachable       = "unreachable"
+	CauseFailed            = "failed"          // any other migration failure
+	CauseVerification      = "verification"    // Move-VM succeeded but the VM is still on the source
+	CauseOutcomeUnknown    = "outcome_unknown" // connection lost or deadline passed mid-migration
+	CauseInterrupted       = "interrupted"     // the daemon stopped mid-migration; the VM stayed
+	CauseElsewhere         = "moved_elsewhere" // found on neither end of the move
+	CauseNotStarted        = "not_started"     // journaled, but Move-VM was never sent
+	CauseStale             = "stale"           // the Validator refused it
+	CauseCooldown          = "cooldown"        // the VM moved within the cooldown
+	CauseHeld              = "held"            // the VM's last move failed within HoldAfterFailure
+	CauseBlocked           = "blocked"         // the VM has a move whose outcome is unknown
+	CauseInFlight          = "in_flight"       // the VM is being moved by another move
+	CauseBreakerOpen       = "breaker_open"    // a host's circuit breaker is open
+	CauseJournal           = "journal"         // the journal could not be written
+)
+
+// ExecutorConfig sets the executor's limits. Zero fields take the defaults
+// in parentheses.
+type ExecutorConfig struct {
+	MaxConcurrent int                   // migrations in flight overall (4)
+	PerHostCap    int                   // cap on each host's own limit (2)
+	HostLimit     func(host string) int // the host's MaximumVirtualMachineMigrations; <= 0 means 2
+	Rate          rate.Limit            // migrations started per second (10 per minute)
+	Burst         int                   // token bucket size (2)
+
+	Cooldown         time.Duration // a VM is not moved again within this of its last move (1h)
+	HoldAfterFailure time.Duration // a VM whose move failed waits this long (30m)
+	BreakerThreshold int           // consecutive failures touching a host that open its breaker (3)
+	BreakerCooldown  time.Duration // an open breaker lets one trial move through after this (10m)
+
+	DrainTimeout      time.Duration // wait for in-flight migrations at shutdown (10m)
+	VerifyTimeout     time.Duration // deadline of each Locate and Validate call (2m)
+	MigrateTimeout    time.Duration // deadline of each Migrate call (4h)
+	ReconcileBackoff  time.Duration // first wait between locating a VM whose outcome is unknown (5s)
+	ReconcileAttempts int           // Locate attempts right after an unknown outcome (10)
+	ReconcileInterval time.Duration // Run retries every unresolved outcome this often (5m)
+
+	Now     func() time.Time // the clock (time.Now); drives cooldowns, holds, breakers and the token bucket
+	OnEvent func(Event)      // progress, for apply and the status page; called without locks held, must not block
+}
+
+// withDefaults fills the zero fields.
+func (c ExecutorConfig) withDefaults() ExecutorConfig {
+	defInt := func(p *int, v int) {
+		if *p <= 0 {
+			*p = v
+		}
+	}
+	defDur := func(p *time.Duration, v time.Duration) {
+		if *p <= 0 {
+			*p = v
+		}
+	}
+	defInt(&c.MaxConcurrent, 4)
+	defInt(&c.PerHostCap, 2)
+	defInt(&c.Burst, 2)
+	defInt(&c.BreakerThreshold, 3)
+	defInt(&c.ReconcileAttempts, 10)
+	defDur(&c.Cooldown, time.Hour)
+	defDur(&c.HoldAfterFailure, 30*time.Minute)
+	defDur(&c.BreakerCooldown, 10*time.Minute)
+	defDur(&c.DrainTimeout, 10*time.Minute)
+	defDur(&c.VerifyTimeout, 2*time.Minute)
+	defDur(&c.MigrateTimeout, 4*time.Hour)
+	defDur(&c.ReconcileBackoff, 5*time.Second)
+	defDur(&c.ReconcileInterval, 5*time.Minute)
+	if c.Rate <= 0 {
+		c.Rate = rate.Limit(10.0 / 60)
+	}
+	if c.HostLimit == nil {
+		c.HostLimit = func(string) int { return 0 }
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	return c
+}
+
+// job is one submitted move, from the queue to its outcome.
+type job struct {
+	id, plan string
+	m        Move
+	queued   time.Time
+	started  time.Time         // when it took its slots
+	phase    string            // validating, migrating, verifying
+	res      *rate.Reservation // its token, given back when re-validation skips it
+	trials   []string          // hosts whose half-open trial this move is
+}
+
+// Executor carries out moves as a streaming queue within every limit: a
+// move starts as soon as a slot frees. Each move is journaled before and
+// after Move-VM; a move id runs at most once, and a VM whose outcome is
+// unknown is not moved again until locating it tells the outcome.
+type Executor struct {
+	cfg     ExecutorConfig
+	mig     Migrator
+	val     Validator
+	journal *journal.Journal
+	log     *slog.Logger
+	limiter *rate.Limiter
+	metrics *execMetrics
+
+	mu          sync.Mutex
+	queue       []*job
+	known       map[string]bool          // move ids queued or being carried out here
+	inflight    map[string]*job          // moves that hold slots
+	hostBusy    map[string]int           // migrations touching each host
+	unresolved  map[string]journal.Entry // outcomes not known, by move id: their VMs are blocked
+	reconciling map[string]bool          // move ids someone is locating now
+	lastMoved   map[string]time.Time     // VM id -> end of its last successful move
+	held        map[string]time.Time     // VM id -> held until, after a failed move
+	breakers    map[string]*breaker
+	paused      bool
+	reason      string
+	running     bool
+	bgCtx       context.Context // background reconciliation, while Run runs
+	changed     chan struct{}   // closed and replaced when a move's state changes
+	wake        chan struct{}   // pokes Run
+	wg          sync.WaitGroup  // in-flight moves
+	bg          sync.WaitGroup  // background reconciliation
+}
+
+// NewExecutor makes an executor over a migrator and a journal. It reads the
+// journal: entries whose outcome is unknown block their VMs (Reconcile
+// resolves them), and recent successes and failures start the cooldowns
+// and holds. v may be nil (no re-validation); reg may be nil (no metrics).
+// Run starts it.
+func NewExecutor(cfg ExecutorConfig, m Migrator, v Validator, j *journal.Journal, log *slog.Logger, reg prometheus.Registerer) (*Executor, error) {
+	if m == nil || j == nil {
+		return nil, errors.New("new executor: a migrator and a journal are required")
+	}
+	cfg = cfg.withDefaults()
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	e := &Executor{
+		cfg: cfg, mig: m, val: v, journal: j, log: log,
+		limiter:  rate.NewLimiter(cfg.Rate, cfg.Burst),
+		known:    map[string]bool{},
+		inflight: map[string]*job{}, hostBusy: map[string]int{},
+		unresolved: map[string]journal.Entry{}, reconciling: map[string]bool{},
+		held: map[string]time.Time{}, breakers: map[string]*breaker{},
+		changed: make(chan struct{}), wake: make(chan struct{}, 1),
+	}
+	if err := e.load(); err != nil {
+		return nil, fmt.Errorf("new executor: %w", err)
+	}
+	var err error
+	if e.metrics, err = newExecMetrics(reg, e); err != nil {
+		return nil, fmt.Errorf("new executor: %w", err)
+	}
+	return e, nil
+}
+
+// load reads what the journal says about blocked, cooling and held VMs.
+func (e *Executor) load() error {
+	un, err := e.journal.Unresolved()
+	if err != nil {
+		return err
+	}
+	for _, en := range un {
+		e.unresolved[en.MoveID] = en
+	}
+	if e.lastMoved, err = e.journal.LastMoved(); err != nil {
+		return err
+	}
+	now := e.cfg.Now()
+	_, err = e.journal.Entries(0, func(en journal.Entry) bool {
+		if until := en.Ended.Add(e.cfg.HoldAfterFailure); en.State == journal.StateFailed && now.Before(until) && until.After(e.held[en.VMID]) {
+			e.held[en.VMID] = until
+		}
+		return false
+	})
+	return err
+}
+
+// poke wakes Run.
+func (e *Executor) poke() {
+	select {
+	case e.wake <- struct{}{}:
+	default:
+	}
+}
+
+// broadcastLocked tells Wait that a move's state changed.
+func (e *Executor) broadcastLocked() {
+	close(e.changed)
+	e.changed = make(chan struct{})
+}
+
+// Submit queues a plan's moves with the move ids "planID/index" and returns
+// the ids. A move id that is queued, being carried out or already
+// journaled is not queued again: one decision never migrates a VM twice.
+func (e *Executor) Submit(planID string, moves []Move) ([]string, error) {
+	for i, m := range moves {
+		if m.VM == "" || m.From == "" || m.To == "" || strings.EqualFold(m.From, m.To) {
+			return nil, fmt.Errorf("submit %s: move %d: want a vm and two different hosts, have vm %q from %q to %q", planID, i, m.VM, m.From, m.To)
+		}
+	}
+	ids := make([]string, len(moves))
+	var queued []*job
+	e.mu.Lock()
+	now := e.cfg.Now()
+	for i, m := range moves {
+		id := fmt.Sprintf("%s/%d", planID, i)
+		ids[i] = id
+		if e.known[id] {
+			continue
+		}
+		if _, err := e.journal.Get(id); err == nil {
+			continue
+		} else if !errors.Is(err, journal.ErrNotFound) {
+			e.mu.Unlock()
+			return nil, fmt.Errorf("submit %s: %w", planID, err)
+		}
+		j := &job{id: id, plan: planID, m: m, queued: now}
+		e.queue = append(e.queue, j)
+		e.known[id] = true
+		// The queued event reads a copy: once e.mu is released, Run may
+		// start j (and write j.started) before the event is sent.
+		qj := *j
+		queued = append(queued, &qj)
+	}
+	e.metrics.queue.Set(float64(len(e.queue)))
+	if len(queued) > 0 {
+		e.broadcastLocked()
+	}
+	e.mu.Unlock()
+	for _, j := range queued {
+		e.emit(j, EventQueued, "", "")
+	}
+	e.poke()
+	return ids, nil
+}
+
+// Pause stops new migrations from starting; in-flight ones finish and
+// queued ones wait.
+func (e *Executor) Pause(reason string) {
+	e.mu.Lock()
+	e.paused, e.reason = true, reason
+	e.mu.Unlock()
+	e.metrics.paused.Set(1)
+	e.log.Info("executor paused", "reason", reason)
+}
+
+// Resume lets migrations start again.
+func (e *Executor) Resume() {
+	e.mu.Lock()
+	was := e.paused
+	e.paused, e.reason = false, ""
+	e.mu.Unlock()
+	e.metrics.paused.Set(0)
+	if was {
+		e.log.Info("executor resumed")
+	}
+	e.poke()
+}
+
+// Paused reports whether the executor is paused, and why.
+func (e *Executor) Paused() (bool, string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.paused, e.reason
+}
+
+// Blocked reports whether a VM may not be moved now: a move of it has an
+// unknown or unresolved outcome or is running, its last move failed less
+// than HoldAfterFailure ago, or it moved within the cooldown.
+func (e *Executor) Blocked(vmID string) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	cause, _ := e.vmRefusalLocked(vmID, e.cfg.Now())
+	return cause != ""
+}
+
+// vmRefusalLocked says why vmID may not move now, as a cause and a
+// reason, or "" when it may.
+func (e *Executor) vmRefusalLocked(vmID string, now time.Time) (cause, reason string) {
+	for _, en := range e.unresolved {
+		if en.VMID == vmID {
+			return CauseBlocked, fmt.Sprintf("the outcome of move %s is %s until the vm is located", en.MoveID, en.State)
+		}
+	}
+	for _, j := range e.inflight {
+		if j.m.VM == vmID {
+			return CauseInFlight, "the vm is being moved by " + j.id
+		}
+	}
+	if until, ok := e.held[vmID]; ok && now.Before(until) {
+		return CauseHeld, "the vm's last move failed; held until " + until.UTC().Format(time.RFC3339)
+	}
+	if t, ok := e.lastMoved[vmID]; ok && now.Before(t.Add(e.cfg.Cooldown)) {
+		return CauseCooldown, "the vm moved at " + t.UTC().Format(time.RFC3339) + "; in cooldown until " + t.Add(e.cfg.Cooldown).UTC().Format(time.RFC3339)
+	}
+	return "", ""
+}
