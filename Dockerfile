@@ -5,13 +5,18 @@ COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
 ENV CGO_ENABLED=0
-RUN go build -trimpath -ldflags="-s -w" -o /out/hvsim ./cmd/hvsim
+RUN go build -trimpath -ldflags="-s -w" -o /out/ ./cmd/hvbalancer ./cmd/hvsim
 
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/ /usr/local/bin/
 COPY examples/ /etc/hvbalancer/examples/
 USER nonroot:nonroot
 WORKDIR /home/nonroot
-EXPOSE 5985
-ENTRYPOINT ["/usr/local/bin/hvsim"]
-CMD ["--fleet", "/etc/hvbalancer/examples/fleets/demo.yaml", "--listen", "0.0.0.0", "--base-port", "5985", "--state-dir", "/home/nonroot/hvsim"]
+# The daemon reads /etc/hvbalancer/config.yaml (mount it, with its password
+# and token files); its state_dir must be a writable volume, its http.listen
+# 0.0.0.0:9707 to be reached from outside the container. The simulated
+# fleet is the other binary:
+#   docker run --entrypoint /usr/local/bin/hvsim IMAGE --fleet /etc/hvbalancer/examples/fleets/demo.yaml
+EXPOSE 9707
+ENTRYPOINT ["/usr/local/bin/hvbalancer"]
+CMD ["run", "--config", "/etc/hvbalancer/config.yaml"]

@@ -20,6 +20,9 @@ import (
 const usage = `usage: hvbalancer <command> [flags]
 
 commands:
+  run        the daemon: sample, plan and balance on the configured interval
+  apply      execute an approved plan file, re-checking every move first
+  approve    approve a plan the daemon is holding for approval
   plan       collect the fleet (or read a snapshot), plan, and write the reports
   snapshot   collect the fleet once and save the snapshot
   check      validate a configuration file and exit
@@ -42,11 +45,24 @@ type env struct {
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
+	if code, ok := runAsService(args, stdout, stderr); ok {
+		return code
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return runContext(ctx, args, stdout, stderr)
+}
+
+// runContext runs one command line until it finishes or ctx ends.
+func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return 2
 	}
 	commands := map[string]command{
+		"run":      runCommand,
+		"apply":    applyCommand,
+		"approve":  approveCommand,
 		"plan":     planCommand,
 		"snapshot": snapshotCommand,
 		"check":    checkCommand,
@@ -63,8 +79,6 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "hvbalancer: unknown command %q\n\n%s", name, usage)
 		return 2
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	e := &env{stdout: stdout, stderr: stderr, log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}
 	err := cmd(ctx, args[1:], e)
 	switch {

@@ -21,6 +21,7 @@ type fleet struct {
 	targets []collector.Target
 	clients map[string]*hyperv.Client // by host name
 	now     func() time.Time          // the fleet's clock: the simulator's, or the wall clock
+	speed   float64                   // how much faster than real time the fleet's clock runs (1 for real hosts)
 	sim     *sim.Server               // nil for real hosts
 }
 
@@ -36,7 +37,7 @@ func openFleet(c *config.Config, log *slog.Logger) (*fleet, error) {
 	if c.Simulator != nil {
 		return openSimulator(c, log)
 	}
-	f := &fleet{clients: map[string]*hyperv.Client{}, now: time.Now}
+	f := &fleet{clients: map[string]*hyperv.Client{}, now: time.Now, speed: 1}
 	eps := c.Endpoints() // in file order, as the loops below
 	for _, cl := range c.Clusters {
 		for _, h := range cl.Hosts {
@@ -115,7 +116,7 @@ func openSimulator(c *config.Config, log *slog.Logger) (*fleet, error) {
 	if err != nil {
 		return nil, err
 	}
-	f := &fleet{clients: map[string]*hyperv.Client{}, now: fl.Clock().Now, sim: srv}
+	f := &fleet{clients: map[string]*hyperv.Client{}, now: fl.Clock().Now, speed: speed, sim: srv}
 	for _, ep := range srv.Endpoints() {
 		hc, err := hyperv.New(hyperv.Config{
 			Host: ep.IP, Port: ep.Port, HTTPS: ep.HTTPS, CACert: srv.CACertPEM(),
@@ -138,14 +139,7 @@ func openSimulator(c *config.Config, log *slog.Logger) (*fleet, error) {
 // collect polls the fleet samples times, every apart, and returns the last
 // snapshot: enough samples for the smoothed loads to mean something.
 func collect(ctx context.Context, c *config.Config, f *fleet, samples int, every time.Duration, log *slog.Logger) (*collector.Snapshot, error) {
-	col, err := collector.New(f.targets, collector.Config{
-		Window:         c.Collector.Window,
-		StaleAfter:     c.Collector.StaleAfter,
-		Concurrency:    c.Collector.Concurrency,
-		CallTimeout:    c.Collector.CallTimeout,
-		SampleInterval: c.Collector.SampleInterval,
-		Now:            f.now,
-	}, log, prometheus.NewRegistry())
+	col, err := collector.New(f.targets, collectorConfig(c, f), log, prometheus.NewRegistry())
 	if err != nil {
 		return nil, err
 	}
@@ -164,4 +158,13 @@ func collect(ctx context.Context, c *config.Config, f *fleet, samples int, every
 		log.Info("sampled the fleet", "sample", i+1, "of", samples, "hosts", len(snap.Hosts), "vms", len(snap.VMs))
 	}
 	return snap, nil
+}
+
+// fleetTime turns a wall-clock duration into the fleet clock's: the
+// collector polls on the wall clock but stamps samples with the fleet's.
+func (f *fleet) fleetTime(d time.Duration) time.Duration {
+	if f.speed <= 1 {
+		return d
+	}
+	return time.Duration(float64(d) * f.speed)
 }

@@ -1,0 +1,98 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/hvbalancer/hvbalancer/balancer"
+	"github.com/hvbalancer/hvbalancer/balancer/journal"
+	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/web"
+	"github.com/hvbalancer/hvbalancer/collector"
+)
+
+// backend shows the daemon to the HTTP server.
+type backend struct{ d *daemon }
+
+var _ web.Backend = backend{}
+
+// Status implements web.Backend.
+func (b backend) Status() web.Status {
+	d := b.d
+	cfg, _, _ := d.current()
+	d.stateMu.Lock()
+	r, ready, notReady := d.lastRound, d.ready, d.notReady
+	d.stateMu.Unlock()
+	paused, reason := d.exec.Paused()
+	st := d.exec.Status()
+	out := web.Status{
+		Version: buildVersion(), Mode: cfg.Automation, Paused: paused, PauseReason: reason,
+		Ready: ready, NotReady: notReady,
+		LastRound:  web.Round{Time: r.At, PlanID: r.PlanID, Result: r.Result, Error: r.Error},
+		InFlight:   []web.Migration{},
+		Queue:      len(st.Queued),
+		CPUHigh:    cfg.Planner.CPUHigh,
+		MemoryHigh: cfg.Planner.MemoryHigh,
+	}
+	for _, f := range st.InFlight {
+		out.InFlight = append(out.InFlight, web.Migration{
+			MoveID: f.MoveID, PlanID: f.PlanID, VMName: f.VMName, From: f.From, To: f.To,
+			ElapsedSeconds: f.Elapsed.Seconds(), Bytes: f.Bytes,
+		})
+	}
+	return out
+}
+
+// Snapshot implements web.Backend.
+func (b backend) Snapshot() *collector.Snapshot { return b.d.col.Latest() }
+
+// Plans implements web.Backend.
+func (b backend) Plans() []web.PlanInfo {
+	var out []web.PlanInfo
+	for _, r := range b.d.plans.records() {
+		out = append(out, web.PlanInfo{
+			ID: r.ID, Created: r.Created, Expires: r.Expires, Moves: r.Moves,
+			State: web.PlanState(r.State), ApprovedBy: r.ApprovedBy, ApprovedAt: r.ApprovedAt,
+			Message: planMessage(r),
+		})
+	}
+	return out
+}
+
+func planMessage(r planRecord) string {
+	switch r.State {
+	case planPending:
+		return fmt.Sprintf("%d of %d moves wait for approval", len(r.Pending), r.Moves)
+	case planExpired:
+		return "expired before approval"
+	}
+	return ""
+}
+
+// Plan implements web.Backend.
+func (b backend) Plan(id string) (*balancer.Plan, error) { return b.d.plans.plan(id) }
+
+// History implements web.Backend.
+func (b backend) History(limit int) []journal.Entry {
+	es, err := b.d.journal.Entries(limit, nil)
+	if err != nil {
+		b.d.log.Error("read the journal", "err", err)
+	}
+	return es
+}
+
+// Approve implements web.Backend.
+func (b backend) Approve(_ context.Context, id, by string) error { return b.d.approve(id, by) }
+
+// Pause implements web.Backend.
+func (b backend) Pause(reason string) error { return b.d.pause(reason) }
+
+// Resume implements web.Backend.
+func (b backend) Resume() error { return b.d.resume() }
+
+// Reload implements web.Backend.
+func (b backend) Reload(context.Context) error {
+	if err := b.d.reload(); err != nil {
+		return fmt.Errorf("%w: %w", web.ErrInvalid, err)
+	}
+	return nil
+}

@@ -1,0 +1,304 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hvbalancer/hvbalancer/balancer/journal"
+	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/web"
+	"github.com/hvbalancer/hvbalancer/hyperv/sim"
+)
+
+const testToken = "t0ken-for-tests"
+
+// daemonConfig writes a configuration for the in-process simulated demo
+// fleet, with fast rounds, and returns its path.
+func daemonConfig(t *testing.T, automation string) string {
+	t.Helper()
+	dir := t.TempDir()
+	abs, _ := filepath.Abs("../../examples")
+	if err := os.WriteFile(filepath.Join(dir, "token"), []byte(testToken+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := fmt.Sprintf(`version: 1
+state_dir: state
+simulator: {fleet: %s/fleets/demo.yaml, speed: 300}
+http: {listen: "127.0.0.1:0", token_file: token}
+automation: %s
+round_interval: 300ms
+collector: {interval: 200ms, window: 2s, stale_after: 5s}
+policy: {dir: %s/policies}
+planner: {max_moves: 10, cooldown: 1h}
+executor: {max_concurrent: 4, migrations_per_minute: 6000, burst: 10, drain_timeout: 30s}
+`, abs, automation, abs)
+	path := filepath.Join(dir, "config.yaml")
+	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// runningDaemon is `hvbalancer run` in-process.
+type runningDaemon struct {
+	url, admin string
+	stop       func() int
+}
+
+func startDaemon(t *testing.T, cfgPath string) *runningDaemon {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan int, 1)
+	go func() {
+		code := runContext(ctx, []string{"run", "--config", cfgPath}, pw, io.Discard)
+		pw.Close()
+		done <- code
+	}()
+	d := &runningDaemon{}
+	urlRE := regexp.MustCompile(`status page (http://\S+)/`)
+	adminRE := regexp.MustCompile(`admin API (http://\S+)\)`)
+	lines := bufio.NewScanner(pr)
+	for (d.url == "" || d.admin == "") && lines.Scan() {
+		if m := urlRE.FindStringSubmatch(lines.Text()); m != nil {
+			d.url = m[1]
+		}
+		if m := adminRE.FindStringSubmatch(lines.Text()); m != nil {
+			d.admin = m[1]
+		}
+	}
+	go io.Copy(io.Discard, pr)
+	if d.url == "" || d.admin == "" {
+		cancel()
+		t.Fatalf("daemon did not start (exit %d)", <-done)
+	}
+	stop := sync.OnceValue(func() int { cancel(); return <-done })
+	d.stop = stop
+	t.Cleanup(func() { stop() })
+	return d
+}
+
+func getJSON(t *testing.T, url string, v any) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(resp.Body)
+		t.Fatalf("GET %s: %s: %s", url, resp.Status, b)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+}
+
+func post(t *testing.T, url, token string, body any) int {
+	t.Helper()
+	b, _ := json.Marshal(body)
+	req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(b))
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// eventually polls cond, bounded by a generous deadline (not a timing
+// assertion: it only keeps a broken build from hanging).
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(120 * time.Second); !cond(); time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("never happened: %s", what)
+		}
+	}
+}
+
+type ledger struct {
+	Entries []sim.LedgerEntry         `json:"entries"`
+	Hosts   map[string]sim.HostLedger `json:"hosts"`
+}
+
+// checkLedgerAgainstJournal proves the executor's limits from the fleet's
+// side: no host above its own limit, and every migration the fleet ran is
+// one journaled decision, run once.
+func checkLedgerAgainstJournal(t *testing.T, l ledger, history []journal.Entry) {
+	t.Helper()
+	for name, h := range l.Hosts {
+		if h.HighWater > h.Max {
+			t.Errorf("%s ran %d migrations at once, its limit is %d", name, h.HighWater, h.Max)
+		}
+	}
+	started := map[string]int{}
+	seen := map[string]bool{}
+	for _, e := range history {
+		if seen[e.MoveID] {
+			t.Errorf("move %s journaled twice", e.MoveID)
+		}
+		seen[e.MoveID] = true
+		if !e.Started.IsZero() {
+			started[e.VMID+" "+e.From+" "+e.To]++
+		}
+	}
+	ran := map[string]int{}
+	for _, e := range l.Entries {
+		ran[e.VMID+" "+e.Source+" "+e.Destination]++
+	}
+	for k, n := range ran {
+		if n != started[k] {
+			t.Errorf("the fleet migrated %s %d times, the journal started it %d times", k, n, started[k])
+		}
+	}
+}
+
+func TestDaemonConvergesTheDemoFleet(t *testing.T) {
+	d := startDaemon(t, daemonConfig(t, "full"))
+	var before web.Hosts
+	eventually(t, "a first snapshot", func() bool { getJSON(t, d.url+"/api/v1/hosts", &before); return len(before.Hosts) == 8 })
+	maxBefore := 0.0
+	for _, h := range before.Hosts {
+		maxBefore = max(maxBefore, h.CPU.Mean)
+	}
+	var st web.Status
+	eventually(t, "a balanced round", func() bool {
+		getJSON(t, d.url+"/api/v1/status", &st)
+		return st.LastRound.Result == "balanced"
+	})
+	var after web.Hosts
+	getJSON(t, d.url+"/api/v1/hosts", &after)
+	maxAfter := 0.0
+	for _, h := range after.Hosts {
+		maxAfter = max(maxAfter, h.CPU.Mean)
+	}
+	if maxAfter >= maxBefore {
+		t.Errorf("busiest host at %.1f%% CPU before and %.1f%% after balancing", maxBefore, maxAfter)
+	}
+
+	// Pause, let in-flight migrations land, and compare the fleet's ledger
+	// with the journal.
+	if code := post(t, d.url+"/api/v1/pause", testToken, map[string]string{"reason": "test"}); code != http.StatusOK {
+		t.Fatalf("pause: %d", code)
+	}
+	eventually(t, "no migration in flight", func() bool {
+		getJSON(t, d.url+"/api/v1/status", &st)
+		return st.Paused && len(st.InFlight) == 0
+	})
+	var l ledger
+	getJSON(t, d.admin+"ledger", &l)
+	var hist web.History
+	getJSON(t, d.url+"/api/v1/history?limit=1000", &hist)
+	if len(l.Entries) == 0 {
+		t.Fatal("the fleet ran no migration")
+	}
+	checkLedgerAgainstJournal(t, l, hist.Entries)
+	if code := d.stop(); code != 0 {
+		t.Errorf("exit %d after stop", code)
+	}
+}
+
+func TestDaemonManualWaitsForApproval(t *testing.T) {
+	d := startDaemon(t, daemonConfig(t, "manual"))
+	var plans web.Plans
+	eventually(t, "a pending plan", func() bool {
+		getJSON(t, d.url+"/api/v1/plans", &plans)
+		return len(plans.Plans) > 0 && plans.Plans[0].State == web.PlanPending
+	})
+	id := plans.Plans[0].ID
+	var l ledger
+	getJSON(t, d.admin+"ledger", &l)
+	if len(l.Entries) != 0 {
+		t.Fatalf("manual mode moved %d VMs before approval", len(l.Entries))
+	}
+	if code := post(t, d.url+"/api/v1/plans/"+id+"/approve", "wrong", nil); code != http.StatusUnauthorized {
+		t.Errorf("approve with a wrong token: %d", code)
+	}
+	if code := post(t, d.url+"/api/v1/plans/"+id+"/approve", testToken, map[string]string{"by": "alice"}); code != http.StatusOK {
+		t.Fatalf("approve: %d", code)
+	}
+	eventually(t, "the approved moves to run", func() bool {
+		getJSON(t, d.admin+"ledger", &l)
+		done := 0
+		for _, e := range l.Entries {
+			if e.Outcome == sim.OutcomeCompleted {
+				done++
+			}
+		}
+		return done > 0 && done == len(l.Entries)
+	})
+	if code := post(t, d.url+"/api/v1/plans/"+id+"/approve", testToken, nil); code != http.StatusConflict {
+		t.Errorf("approving twice: %d, want 409", code)
+	}
+	getJSON(t, d.url+"/api/v1/plans", &plans)
+	for _, p := range plans.Plans {
+		if p.ID == id && (p.State != web.PlanApproved || p.ApprovedBy != "alice") {
+			t.Errorf("plan after approval: %+v", p)
+		}
+	}
+}
+
+func TestApplyRefusesTamperedAndExpiredPlans(t *testing.T) {
+	dir := t.TempDir()
+	snapPath := filepath.Join(dir, "snap.json")
+	if code, o, e := hvb(t, "snapshot", "--config", "../../examples/sim.yaml", "--out", snapPath, "--samples", "1"); code != 0 {
+		t.Fatalf("snapshot: %d %s%s", code, o, e)
+	}
+	if code, o, e := hvb(t, "plan", "--config", "../../examples/sim.yaml", "--snapshot", snapPath, "--out", filepath.Join(dir, "p")); code != 0 {
+		t.Fatalf("plan: %d %s%s", code, o, e)
+	}
+	planJSON, _ := os.ReadFile(filepath.Join(dir, "p", "plan.json"))
+	tampered := filepath.Join(dir, "tampered.json")
+	os.WriteFile(tampered, []byte(strings.Replace(string(planJSON), `"to": "HV0`, `"to": "HV1`, 1)), 0o644)
+	code, out, errOut := hvb(t, "apply", "--config", "../../examples/sim.yaml", tampered)
+	if code != 1 || !strings.Contains(errOut, "tamper") {
+		t.Errorf("tampered plan: exit %d: %s%s", code, out, errOut)
+	}
+
+	// A plan made from a snapshot of a year ago has long expired.
+	snap, _ := os.ReadFile(snapPath)
+	old := regexp.MustCompile(`"taken": "2026-`).ReplaceAll(snap, []byte(`"taken": "2025-`))
+	os.WriteFile(snapPath, old, 0o644)
+	if code, o, e := hvb(t, "plan", "--config", "../../examples/sim.yaml", "--snapshot", snapPath, "--out", filepath.Join(dir, "old")); code != 0 {
+		t.Fatalf("plan: %d %s%s", code, o, e)
+	}
+	code, out, errOut = hvb(t, "apply", "--config", "../../examples/sim.yaml", filepath.Join(dir, "old", "plan.json"))
+	if code != 1 || !strings.Contains(errOut, "expired") {
+		t.Errorf("expired plan: exit %d: %s%s", code, out, errOut)
+	}
+}
+
+func TestApplyExecutesAnApprovedPlan(t *testing.T) {
+	cfg := daemonConfig(t, "manual")
+	dir := t.TempDir()
+	if code, o, e := hvb(t, "plan", "--config", cfg, "--out", dir, "--samples", "2", "--every", "300ms"); code != 0 {
+		t.Fatalf("plan: %d %s%s", code, o, e)
+	}
+	code, out, errOut := hvb(t, "apply", "--config", cfg, filepath.Join(dir, "plan.json"))
+	if code != 0 {
+		t.Fatalf("apply: exit %d: %s%s", code, out, errOut)
+	}
+	if !regexp.MustCompile(`\d+ moves: [1-9]\d* succeeded, 0 failed`).MatchString(out) {
+		t.Errorf("apply output:\n%s", out)
+	}
+	// Plain lines when not on a terminal: one per state change, no escapes.
+	if strings.Contains(out, "\033[") || !strings.Contains(out, "succeeded") {
+		t.Errorf("apply progress is not plain text:\n%s", out)
+	}
+}

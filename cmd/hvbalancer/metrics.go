@@ -1,0 +1,62 @@
+package main
+
+import (
+	"runtime"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/hvbalancer/hvbalancer/balancer"
+)
+
+// daemonMetrics are the daemon's own metrics; the collector and the
+// executor register theirs.
+type daemonMetrics struct {
+	rounds        *prometheus.CounterVec
+	planSeconds   prometheus.Histogram
+	policySeconds prometheus.Histogram
+	planMoves     prometheus.Gauge
+	spread        *prometheus.GaugeVec
+}
+
+func newDaemonMetrics(reg prometheus.Registerer) *daemonMetrics {
+	m := &daemonMetrics{
+		rounds: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "hvbalancer_daemon_rounds_total",
+			Help: "Planning rounds by result (planned, balanced, unchanged, busy, failed, no snapshot).",
+		}, []string{"result"}),
+		planSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "hvbalancer_planner_duration_seconds",
+			Help:    "Time to evaluate the policy and plan one round.",
+			Buckets: prometheus.ExponentialBuckets(0.005, 2, 12),
+		}),
+		policySeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "hvbalancer_policy_evaluation_duration_seconds",
+			Help:    "Time to evaluate the policy's round-wide rules (config, requests, frozen) against a snapshot.",
+			Buckets: prometheus.ExponentialBuckets(0.001, 2, 14),
+		}),
+		planMoves: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "hvbalancer_planner_plan_moves",
+			Help: "Moves in the last plan.",
+		}),
+		spread: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "hvbalancer_cluster_spread_ratio",
+			Help: "Spread (standard deviation) of host load across eligible hosts, as a ratio, by resource, at the last round.",
+		}, []string{"resource"}),
+	}
+	build := prometheus.NewGauge(prometheus.GaugeOpts{
+		Name:        "hvbalancer_build_info",
+		Help:        "Build information; always 1.",
+		ConstLabels: prometheus.Labels{"version": buildVersion(), "goversion": runtime.Version()},
+	})
+	build.Set(1)
+	reg.MustRegister(m.rounds, m.planSeconds, m.policySeconds, m.planMoves, m.spread, build,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+func (m *daemonMetrics) observePlan(p *balancer.Plan) {
+	m.planMoves.Set(float64(len(p.Moves)))
+	m.spread.WithLabelValues("cpu").Set(p.Efficacy.CPU.SpreadBefore / 100)
+	m.spread.WithLabelValues("memory").Set(p.Efficacy.Memory.SpreadBefore / 100)
+}

@@ -1,0 +1,154 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/hvbalancer/hvbalancer/balancer"
+	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/web"
+	"github.com/hvbalancer/hvbalancer/collector"
+)
+
+// Plan states, as the API and the status page show them.
+const (
+	planPending   = "pending"   // waits for approval
+	planApproved  = "approved"  // approved; its moves are queued
+	planExecuting = "executing" // submitted to the executor
+	planExpired   = "expired"   // its time ran out before approval
+)
+
+// planRecord is what the daemon knows of one stored plan beyond the plan.
+type planRecord struct {
+	ID         string    `json:"id"`
+	State      string    `json:"state"`
+	Created    time.Time `json:"created"`
+	Expires    time.Time `json:"expires"`
+	Moves      int       `json:"moves"`
+	Pending    []int     `json:"pending"` // indexes of the moves waiting for approval
+	ApprovedBy string    `json:"approved_by,omitempty"`
+	ApprovedAt time.Time `json:"approved_at,omitzero"`
+}
+
+// errPlanNotFound and errPlanConflict are what the API maps to 404 and 409.
+var (
+	errPlanNotFound = fmt.Errorf("no such plan: %w", web.ErrNotFound)
+	errPlanConflict = fmt.Errorf("plan cannot be approved: %w", web.ErrConflict)
+)
+
+// planStore keeps plans in the state directory, one directory per plan with
+// plan.json, plan.md, plan.html and record.json, so that a restart loses
+// no pending approval.
+type planStore struct {
+	dir string
+	mu  sync.Mutex
+	rec map[string]*planRecord
+}
+
+func openPlanStore(dir string) (*planStore, error) {
+	s := &planStore{dir: dir, rec: map[string]*planRecord{}}
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("open plan store: %w", err)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("open plan store: %w", err)
+	}
+	for _, e := range entries {
+		b, err := os.ReadFile(filepath.Join(dir, e.Name(), "record.json"))
+		if err != nil {
+			continue // a plan directory being written when the daemon stopped
+		}
+		var r planRecord
+		if err := json.Unmarshal(b, &r); err != nil || r.ID != e.Name() {
+			return nil, fmt.Errorf("open plan store: %s: bad record", e.Name())
+		}
+		s.rec[r.ID] = &r
+	}
+	return s, nil
+}
+
+// save writes a new plan, the snapshot it came from, and its record.
+func (s *planStore) save(p *balancer.Plan, snap *collector.Snapshot, r planRecord) error {
+	if err := writePlan(filepath.Join(s.dir, p.ID), p, snap); err != nil {
+		return fmt.Errorf("save plan %s: %w", p.ID, err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.putLocked(&r)
+}
+
+func (s *planStore) putLocked(r *planRecord) error {
+	err := writeFileAtomic(filepath.Join(s.dir, r.ID, "record.json"), func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(r)
+	})
+	if err != nil {
+		return fmt.Errorf("save plan record %s: %w", r.ID, err)
+	}
+	s.rec[r.ID] = r
+	return nil
+}
+
+// plan reads a stored plan back, verifying its digest.
+func (s *planStore) plan(id string) (*balancer.Plan, error) {
+	s.mu.Lock()
+	_, ok := s.rec[id]
+	s.mu.Unlock()
+	if !ok {
+		return nil, fmt.Errorf("%w: %s", errPlanNotFound, id)
+	}
+	f, err := os.Open(filepath.Join(s.dir, id, "plan.json"))
+	if err != nil {
+		return nil, fmt.Errorf("read plan %s: %w", id, err)
+	}
+	defer f.Close()
+	return balancer.ReadPlan(f)
+}
+
+// update changes a record under the store's lock and saves it.
+func (s *planStore) update(id string, change func(*planRecord) error) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, ok := s.rec[id]
+	if !ok {
+		return fmt.Errorf("%w: %s", errPlanNotFound, id)
+	}
+	c := *r
+	if err := change(&c); err != nil {
+		return err
+	}
+	return s.putLocked(&c)
+}
+
+// records lists the records, newest first.
+func (s *planStore) records() []planRecord {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]planRecord, 0, len(s.rec))
+	for _, r := range s.rec {
+		out = append(out, *r)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].Created.Equal(out[j].Created) {
+			return out[i].Created.After(out[j].Created)
+		}
+		return out[i].ID > out[j].ID
+	})
+	return out
+}
+
+// expire marks pending plans past their expiry.
+func (s *planStore) expire(now time.Time) {
+	for _, r := range s.records() {
+		if r.State == planPending && !now.Before(r.Expires) {
+			_ = s.update(r.ID, func(r *planRecord) error { r.State = planExpired; return nil })
+		}
+	}
+}

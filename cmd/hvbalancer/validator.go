@@ -1,0 +1,118 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hvbalancer/hvbalancer/balancer"
+	"github.com/hvbalancer/hvbalancer/collector"
+	"github.com/hvbalancer/hvbalancer/hyperv"
+	"github.com/hvbalancer/hvbalancer/policy"
+)
+
+// validator re-checks a move just before it starts: the VM is still on its
+// source and running (asked of the host itself), the destination is still
+// healthy and would stay under its limits (the latest snapshot), and the
+// current policy still allows it.
+type validator struct {
+	clients  map[string]*hyperv.Client
+	latest   func() *collector.Snapshot
+	engine   func() *policy.Engine
+	settings func() (balancer.Config, *time.Location)
+	timeout  time.Duration
+
+	mu       sync.Mutex
+	keySnap  *collector.Snapshot // snapshots are immutable: the pointer names one
+	keyRules string              // policy digest
+	round    *policy.Round
+}
+
+var _ balancer.Validator = (*validator)(nil)
+
+// Validate implements balancer.Validator.
+func (v *validator) Validate(ctx context.Context, m balancer.Move) error {
+	snap := v.latest()
+	if snap == nil {
+		return fmt.Errorf("%w: no snapshot of the fleet yet", balancer.ErrStale)
+	}
+	dst, ok := snap.Host(m.To)
+	switch {
+	case !ok:
+		return fmt.Errorf("%w: destination %s is no longer in the fleet", balancer.ErrStale, m.To)
+	case dst.Health != collector.HealthOK:
+		return fmt.Errorf("%w: destination %s is %s", balancer.ErrStale, m.To, dst.Health)
+	case dst.Maintenance:
+		return fmt.Errorf("%w: destination %s is in maintenance", balancer.ErrStale, m.To)
+	case !dst.MigrationEnabled:
+		return fmt.Errorf("%w: destination %s does not accept live migrations", balancer.ErrStale, m.To)
+	}
+	client, ok := v.clients[m.From]
+	if !ok {
+		return fmt.Errorf("%w: source %s is not configured", balancer.ErrStale, m.From)
+	}
+	cctx, cancel := context.WithTimeout(ctx, v.timeout)
+	loc, found, err := client.Locate(cctx, m.VM)
+	cancel()
+	switch {
+	case err != nil:
+		return fmt.Errorf("%w: locate %s on %s: %w", balancer.ErrStale, m.VMName, m.From, err)
+	case !found:
+		return fmt.Errorf("%w: %s is no longer on %s", balancer.ErrStale, m.VMName, m.From)
+	case loc.State != hyperv.VMStateRunning:
+		return fmt.Errorf("%w: %s is %s, not running", balancer.ErrStale, m.VMName, loc.State)
+	case loc.Migrating():
+		return fmt.Errorf("%w: %s is already migrating (%s)", balancer.ErrStale, m.VMName, loc.Status)
+	}
+	cfg, tz := v.settings()
+	if vm, ok := snap.VM(m.VM); ok {
+		cpu := dst.CPU.P95 + 100*vm.CPU.P95/float64(max(dst.LogicalProcessors, 1))
+		mem := float64(dst.MemoryBytes)*dst.Memory.P95/100 + float64(vm.MemoryAssigned)
+		if cpu > cfg.CPUCeiling {
+			return fmt.Errorf("%w: %s would reach %.0f%% CPU, above the %.0f%% ceiling", balancer.ErrStale, m.To, cpu, cfg.CPUCeiling)
+		}
+		if mem > float64(dst.MemoryBytes-cfg.MemoryReserveBytes) {
+			return fmt.Errorf("%w: %s would not keep its %d GiB memory reserve", balancer.ErrStale, m.To, cfg.MemoryReserveBytes>>30)
+		}
+	}
+	round, err := v.roundFor(ctx, snap, tz)
+	if err != nil {
+		return fmt.Errorf("%w: policy: %w", balancer.ErrStale, err)
+	}
+	if round.Frozen(m.VM) {
+		return fmt.Errorf("%w: %s is frozen by policy", balancer.ErrStale, m.VMName)
+	}
+	pm, pp, err := balancer.Project(snap, m.VM, m.To)
+	if err != nil {
+		// The snapshot already shows the VM elsewhere: the host said it is
+		// still on the source, so judge it as planned.
+		pm = policy.Move{VM: m.VM, From: m.From, To: m.To}
+	}
+	verdict, err := round.Judge(ctx, pm, pp)
+	if err != nil {
+		return fmt.Errorf("%w: policy: %w", balancer.ErrStale, err)
+	}
+	if len(verdict.Deny) > 0 {
+		return fmt.Errorf("%w: the policy now denies it: %s", balancer.ErrStale, strings.Join(verdict.Deny, "; "))
+	}
+	return nil
+}
+
+// roundFor returns the policy round of the snapshot, made once per snapshot
+// and policy.
+func (v *validator) roundFor(ctx context.Context, snap *collector.Snapshot, tz *time.Location) (*policy.Round, error) {
+	engine := v.engine()
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.round != nil && v.keySnap == snap && v.keyRules == engine.Digest() {
+		return v.round, nil
+	}
+	r, err := engine.Begin(ctx, balancer.PolicyInput(snap, policy.History{}, tz))
+	if err != nil {
+		return nil, err
+	}
+	v.keySnap, v.keyRules, v.round = snap, engine.Digest(), r
+	return r, nil
+}
