@@ -72,6 +72,7 @@ func (m *metrics) observeHost(h *Host) {
 		up = 1
 	}
 	m.up.WithLabelValues(h.Name).Set(up)
+	m.errors.WithLabelValues(h.Name) // a host that never failed counts 0, not nothing
 	if h.Samples == 0 {
 		m.cpu.DeleteLabelValues(h.Name)
 		m.memory.DeleteLabelValues(h.Name)

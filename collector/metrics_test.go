@@ -33,6 +33,7 @@ func TestMetrics(t *testing.T) {
 	const want = `
 # HELP hvbalancer_collector_errors_total Host polls that failed, by host.
 # TYPE hvbalancer_collector_errors_total counter
+hvbalancer_collector_errors_total{host="HV01"} 0
 hvbalancer_collector_errors_total{host="HV02"} 2
 # HELP hvbalancer_collector_host_cpu_utilization_ratio Host CPU use at the last good sample (hypervisor total run time), 0..1.
 # TYPE hvbalancer_collector_host_cpu_utilization_ratio gauge

@@ -16,6 +16,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+
 	"github.com/hvbalancer/hvbalancer/balancer/journal"
 	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/web"
 	"github.com/hvbalancer/hvbalancer/hyperv/sim"
@@ -209,6 +215,7 @@ func TestDaemonConvergesTheDemoFleet(t *testing.T) {
 		t.Fatal("the fleet ran no migration")
 	}
 	checkLedgerAgainstJournal(t, l, hist.Entries)
+	checkMetrics(t, d.url+"/metrics")
 	if code := d.stop(); code != 0 {
 		t.Errorf("exit %d after stop", code)
 	}
@@ -300,5 +307,56 @@ func TestApplyExecutesAnApprovedPlan(t *testing.T) {
 	// Plain lines when not on a terminal: one per state change, no escapes.
 	if strings.Contains(out, "\033[") || !strings.Contains(out, "succeeded") {
 		t.Errorf("apply progress is not plain text:\n%s", out)
+	}
+}
+
+// checkMetrics scrapes the daemon's /metrics over HTTP, lints what it
+// serves with promlint, and checks that the families the status of a
+// fleet needs are there, with no per-VM label.
+func checkMetrics(t *testing.T, url string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := parser.TextToMetricFamilies(resp.Body)
+	if err != nil {
+		t.Fatalf("parse /metrics: %v", err)
+	}
+	problems, err := testutil.GatherAndLint(prometheus.GathererFunc(func() ([]*dto.MetricFamily, error) {
+		out := make([]*dto.MetricFamily, 0, len(families))
+		for _, f := range families {
+			out = append(out, f)
+		}
+		return out, nil
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range problems {
+		t.Errorf("metric %s: %s", p.Metric, p.Text)
+	}
+	for _, name := range []string{
+		"hvbalancer_collector_host_cpu_utilization_ratio", "hvbalancer_collector_host_memory_utilization_ratio",
+		"hvbalancer_cluster_spread_ratio", "hvbalancer_daemon_rounds_total", "hvbalancer_planner_plan_moves",
+		"hvbalancer_executor_migrations_total", "hvbalancer_executor_migration_duration_seconds",
+		"hvbalancer_executor_in_flight", "hvbalancer_executor_queue_length",
+		"hvbalancer_policy_evaluation_duration_seconds", "hvbalancer_collector_errors_total",
+		"hvbalancer_executor_circuit_breaker_open", "hvbalancer_build_info",
+	} {
+		if families[name] == nil {
+			t.Errorf("/metrics has no %s", name)
+		}
+	}
+	for name, f := range families {
+		for _, m := range f.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if strings.HasPrefix(l.GetName(), "vm") {
+					t.Errorf("%s has a per-VM label %s", name, l.GetName())
+				}
+			}
+		}
 	}
 }
