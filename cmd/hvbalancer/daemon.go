@@ -57,13 +57,17 @@ func (d *daemon) current() (*config.Config, *policy.Engine, *balancer.Planner) {
 
 func (d *daemon) setRound(r roundResult) {
 	d.stateMu.Lock()
+	prev := d.lastRound.Result
 	d.lastRound = r
 	d.stateMu.Unlock()
 	d.metrics.rounds.WithLabelValues(r.Result).Inc()
-	if r.Error != "" {
+	switch {
+	case r.Error != "":
 		d.log.Warn("round", "result", r.Result, "err", r.Error)
-	} else {
+	case r.PlanID != "" || r.Result != prev:
 		d.log.Info("round", "result", r.Result, "plan_id", r.PlanID)
+	default: // the same quiet result as the last round: balanced, busy, ...
+		d.log.Debug("round", "result", r.Result)
 	}
 }
 
