@@ -360,3 +360,41 @@ func checkMetrics(t *testing.T, url string) {
 		}
 	}
 }
+
+// TestDaemonReloadKeepsTheLastGoodConfig reloads over HTTP: a configuration
+// that does not validate is refused and the running one stays; a valid one
+// takes effect at once.
+func TestDaemonReloadKeepsTheLastGoodConfig(t *testing.T) {
+	cfgPath := daemonConfig(t, "manual")
+	d := startDaemon(t, cfgPath)
+	good, err := os.ReadFile(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rewrite := func(from, to string) {
+		t.Helper()
+		if err := os.WriteFile(cfgPath, []byte(strings.Replace(string(good), from, to, 1)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var st web.Status
+	rewrite("automation: manual", "automation: sometimes")
+	if code := post(t, d.url+"/-/reload", testToken, nil); code != http.StatusUnprocessableEntity {
+		t.Errorf("reload of an invalid configuration: %d, want 422", code)
+	}
+	getJSON(t, d.url+"/api/v1/status", &st)
+	if st.Mode != web.ModeManual {
+		t.Errorf("after a refused reload the mode is %q, want manual", st.Mode)
+	}
+	rewrite("automation: manual", "automation: partial")
+	if code := post(t, d.url+"/-/reload", "", nil); code != http.StatusUnauthorized {
+		t.Errorf("reload without a token: %d, want 401", code)
+	}
+	if code := post(t, d.url+"/-/reload", testToken, nil); code != http.StatusOK {
+		t.Fatalf("reload: %d", code)
+	}
+	getJSON(t, d.url+"/api/v1/status", &st)
+	if st.Mode != web.ModePartial {
+		t.Errorf("after reload the mode is %q, want partial", st.Mode)
+	}
+}
