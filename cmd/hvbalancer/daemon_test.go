@@ -22,6 +22,7 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
+	"github.com/hvbalancer/hvbalancer/balancer"
 	"github.com/hvbalancer/hvbalancer/balancer/journal"
 	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/web"
 	"github.com/hvbalancer/hvbalancer/hyperv/sim"
@@ -397,4 +398,77 @@ func TestDaemonReloadKeepsTheLastGoodConfig(t *testing.T) {
 	if st.Mode != web.ModePartial {
 		t.Errorf("after reload the mode is %q, want partial", st.Mode)
 	}
+}
+
+// TestDaemonPartialRunsOnlyPolicyRequests runs the daemon in partial
+// automation with the shipped policy plus one request (evacuate lab-0003
+// from HV01): that move (and any other policy request) runs on its own,
+// the balancing moves wait in a pending plan, and the fleet runs nothing
+// the journal does not show as a request.
+func TestDaemonPartialRunsOnlyPolicyRequests(t *testing.T) {
+	policies := t.TempDir()
+	shipped, err := filepath.Glob("../../examples/policies/*")
+	if err != nil || len(shipped) == 0 {
+		t.Fatalf("shipped policies: %v", err)
+	}
+	for _, p := range shipped {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(policies, filepath.Base(p)), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	extra := `package hvbalancer
+
+requests contains {"vm": id, "reason": "test: move lab-0003 off HV01", "priority": 90} if {
+	some id, vm in input.fleet.vms
+	vm_name(id) == "lab-0003"
+	vm.host == "HV01"
+}
+`
+	if err := os.WriteFile(filepath.Join(policies, "extra.rego"), []byte(extra), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfgPath := daemonConfig(t, "partial")
+	b, _ := os.ReadFile(cfgPath)
+	abs, _ := filepath.Abs("../../examples")
+	cfg := strings.Replace(string(b), "policy: {dir: "+abs+"/policies}", "policy: {dir: "+policies+"}", 1)
+	if cfg == string(b) {
+		t.Fatal("could not point the configuration at the test policies")
+	}
+	os.WriteFile(cfgPath, []byte(cfg), 0o644)
+	d := startDaemon(t, cfgPath)
+
+	var hist web.History
+	eventually(t, "the requested move to run", func() bool {
+		getJSON(t, d.url+"/api/v1/history?limit=1000", &hist)
+		for _, e := range hist.Entries {
+			if e.VMName == "lab-0003" && e.State == journal.StateSucceeded {
+				return true
+			}
+		}
+		return false
+	})
+	var plans web.Plans
+	eventually(t, "a plan with balancing moves pending", func() bool {
+		getJSON(t, d.url+"/api/v1/plans", &plans)
+		for _, p := range plans.Plans {
+			if p.State == web.PlanPending {
+				return true
+			}
+		}
+		return false
+	})
+	// The ledger first: whatever it shows was journaled before it started.
+	var l ledger
+	getJSON(t, d.admin+"ledger", &l)
+	getJSON(t, d.url+"/api/v1/history?limit=1000", &hist)
+	for _, e := range hist.Entries {
+		if e.Trigger != balancer.TriggerRequest {
+			t.Errorf("partial automation ran a %s move of %s without approval", e.Trigger, e.VMName)
+		}
+	}
+	checkLedgerAgainstJournal(t, l, hist.Entries)
 }
