@@ -263,18 +263,21 @@ func TestDaemonManualWaitsForApproval(t *testing.T) {
 }
 
 func TestApplyRefusesTamperedAndExpiredPlans(t *testing.T) {
+	// Its own state directory: the tests never touch the one examples/sim.yaml
+	// shares with a daemon a user may be running.
+	cfg := daemonConfig(t, "manual")
 	dir := t.TempDir()
 	snapPath := filepath.Join(dir, "snap.json")
-	if code, o, e := hvb(t, "snapshot", "--config", "../../examples/sim.yaml", "--out", snapPath, "--samples", "1"); code != 0 {
+	if code, o, e := hvb(t, "snapshot", "--config", cfg, "--out", snapPath, "--samples", "1"); code != 0 {
 		t.Fatalf("snapshot: %d %s%s", code, o, e)
 	}
-	if code, o, e := hvb(t, "plan", "--config", "../../examples/sim.yaml", "--snapshot", snapPath, "--out", filepath.Join(dir, "p")); code != 0 {
+	if code, o, e := hvb(t, "plan", "--config", cfg, "--snapshot", snapPath, "--out", filepath.Join(dir, "p")); code != 0 {
 		t.Fatalf("plan: %d %s%s", code, o, e)
 	}
 	planJSON, _ := os.ReadFile(filepath.Join(dir, "p", "plan.json"))
 	tampered := filepath.Join(dir, "tampered.json")
 	os.WriteFile(tampered, []byte(strings.Replace(string(planJSON), `"to": "HV0`, `"to": "HV1`, 1)), 0o644)
-	code, out, errOut := hvb(t, "apply", "--config", "../../examples/sim.yaml", tampered)
+	code, out, errOut := hvb(t, "apply", "--config", cfg, tampered)
 	if code != 1 || !strings.Contains(errOut, "tamper") {
 		t.Errorf("tampered plan: exit %d: %s%s", code, out, errOut)
 	}
@@ -283,10 +286,10 @@ func TestApplyRefusesTamperedAndExpiredPlans(t *testing.T) {
 	snap, _ := os.ReadFile(snapPath)
 	old := regexp.MustCompile(`"taken": "2026-`).ReplaceAll(snap, []byte(`"taken": "2025-`))
 	os.WriteFile(snapPath, old, 0o644)
-	if code, o, e := hvb(t, "plan", "--config", "../../examples/sim.yaml", "--snapshot", snapPath, "--out", filepath.Join(dir, "old")); code != 0 {
+	if code, o, e := hvb(t, "plan", "--config", cfg, "--snapshot", snapPath, "--out", filepath.Join(dir, "old")); code != 0 {
 		t.Fatalf("plan: %d %s%s", code, o, e)
 	}
-	code, out, errOut = hvb(t, "apply", "--config", "../../examples/sim.yaml", filepath.Join(dir, "old", "plan.json"))
+	code, out, errOut = hvb(t, "apply", "--config", cfg, filepath.Join(dir, "old", "plan.json"))
 	if code != 1 || !strings.Contains(errOut, "expired") {
 		t.Errorf("expired plan: exit %d: %s%s", code, out, errOut)
 	}

@@ -80,11 +80,11 @@ func executorConfig(c *config.Config, f *fleet, col *collector.Collector) balanc
 
 // newDaemon opens the fleet, the journal and the plan store, and builds the
 // collector, planner and executor. The journal is reconciled in run.
-func newDaemon(path string, c *config.Config, engine *policy.Engine, log *slog.Logger, reg *prometheus.Registry) (d *daemon, err error) {
-	d = &daemon{log: log, cfgPath: path, cfg: c, engine: engine, metrics: newDaemonMetrics(reg), notReady: "no snapshot of the fleet yet"}
+func newDaemon(path string, c *config.Config, engine *policy.Engine, log *slog.Logger, reg *prometheus.Registry) (_ *daemon, err error) {
+	d := &daemon{log: log, cfgPath: path, cfg: c, engine: engine, metrics: newDaemonMetrics(reg), notReady: "no snapshot of the fleet yet"}
 	defer func() {
 		if err != nil {
-			d.close()
+			d.close() // what was opened before the error
 		}
 	}()
 	if err := os.MkdirAll(c.StateDir, 0o750); err != nil {
