@@ -790,3 +790,52 @@ func sameOutcome(want, got outcome) string {
 	}
 	return cmp.Diff(want, got)
 }
+
+// TestExecutorRunReconcilesLeftovers proves that Run, with no Reconcile
+// call, resolves the entries a crash left: at once when the VM is found,
+// and by retrying with backoff when the first attempt cannot locate it.
+func TestExecutorRunReconcilesLeftovers(t *testing.T) {
+	r := newRig(t, ExecutorConfig{ReconcileAttempts: 1 << 20}, nil) // retries every 32ms at most
+	r.vms("found@B", "late@B")
+	r.fleet.set(func(f *fakeFleet) { f.locErr["vm-late"] = fmt.Errorf("locate: %w", hyperv.ErrUnreachable) })
+	now := r.clock.Now()
+	for i, m := range []Move{mv("found", "A", "B"), mv("late", "A", "B")} {
+		id := fmt.Sprintf("crashed/%d", i)
+		if _, _, err := r.j.Intend(journal.Entry{MoveID: id, PlanID: "crashed", VMID: m.VM, VMName: m.VMName, From: m.From, To: m.To, Intent: now}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := r.j.Transition(id, journal.StateStarted, now, "", ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r.restart()
+	cancel, done := r.run()
+	r.until("the found vm reconciled", func() bool { return r.outcome("crashed/0").State == journal.StateSucceeded })
+	// A failed attempt changes nothing to wait on: poll, bounded by hangGuard.
+	for deadline := time.Now().Add(hangGuard); ; time.Sleep(time.Millisecond) {
+		r.fleet.mu.Lock()
+		tried := r.fleet.locates["vm-late"]
+		r.fleet.mu.Unlock()
+		if tried >= 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the unlocated vm was never tried twice")
+		}
+	}
+	if got := r.outcome("crashed/1"); got.State != journal.StateUnknown || !r.e.Blocked("vm-late") {
+		t.Errorf("unlocated vm: %+v, blocked %v; want unknown and blocked", got, r.e.Blocked("vm-late"))
+	}
+	r.fleet.set(func(f *fakeFleet) { delete(f.locErr, "vm-late") })
+	r.until("the late vm reconciled by a retry", func() bool { return r.outcome("crashed/1").State == journal.StateSucceeded })
+	if got := r.outcome("crashed/1"); !got.Reconciled {
+		t.Errorf("late vm: %+v, want reconciled", got)
+	}
+	if n := r.fleet.callsOf("vm-found") + r.fleet.callsOf("vm-late"); n != 0 {
+		t.Errorf("reconciling called Migrate %d times", n)
+	}
+	cancel()
+	if err := recv(t, done, "run to stop"); err != nil {
+		t.Errorf("run: %v", err)
+	}
+}
