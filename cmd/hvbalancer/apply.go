@@ -40,11 +40,7 @@ func applyCommand(ctx context.Context, args []string, e *env) error {
 	if err != nil {
 		return fmt.Errorf("apply %s: %w", fs.Arg(0), err)
 	}
-	c, err := loadConfig(*path, e)
-	if err != nil {
-		return err
-	}
-	engine, err := loadPolicy(c, e.log)
+	c, engine, err := loadConfigAndPolicy(*path, e)
 	if err != nil {
 		return err
 	}

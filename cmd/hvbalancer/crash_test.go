@@ -5,7 +5,6 @@ package main
 import (
 	"bufio"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -190,5 +189,4 @@ executor: {drain_timeout: 1s}
 	if err := second.cmd.Wait(); err != nil {
 		t.Errorf("daemon after SIGTERM: %v", err)
 	}
-	_ = io.Discard
 }

@@ -84,6 +84,30 @@ func loadPolicy(c *config.Config, log *slog.Logger) (*policy.Engine, error) {
 	return policy.Load(policy.Options{Dir: c.Policy.Dir, Bundle: c.Policy.Bundle, Logger: log})
 }
 
+// loadConfigAndPolicy loads the configuration file and compiles its policy.
+func loadConfigAndPolicy(path string, e *env) (*config.Config, *policy.Engine, error) {
+	c, err := loadConfig(path, e)
+	if err != nil {
+		return nil, nil, err
+	}
+	engine, err := loadPolicy(c, e.log)
+	if err != nil {
+		return nil, nil, err
+	}
+	return c, engine, nil
+}
+
+// checkConfig is --check: it validates the configuration, compiles the
+// policy and says so.
+func checkConfig(path string, e *env) error {
+	_, engine, err := loadConfigAndPolicy(path, e)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "%s: valid; policy %s\n", path, engine.Digest())
+	return nil
+}
+
 // makePlan asks the policy about the snapshot and plans.
 func makePlan(ctx context.Context, c *config.Config, snap *collector.Snapshot, engine *policy.Engine, log *slog.Logger) (*balancer.Plan, error) {
 	round, err := engine.Begin(ctx, balancer.PolicyInput(snap, policy.History{}, c.Location()))
@@ -108,16 +132,7 @@ func planCommand(ctx context.Context, args []string, e *env) error {
 		return err
 	}
 	if *checkOnly {
-		c, err := loadConfig(*path, e)
-		if err != nil {
-			return err
-		}
-		engine, err := loadPolicy(c, e.log)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(e.stdout, "%s: valid; policy %s\n", *path, engine.Digest())
-		return nil
+		return checkConfig(*path, e)
 	}
 	if *out == "" {
 		return fmt.Errorf("%w: --out is required", errUsage)
@@ -125,11 +140,7 @@ func planCommand(ctx context.Context, args []string, e *env) error {
 	if err := s.check(); err != nil {
 		return err
 	}
-	c, err := loadConfig(*path, e)
-	if err != nil {
-		return err
-	}
-	engine, err := loadPolicy(c, e.log)
+	c, engine, err := loadConfigAndPolicy(*path, e)
 	if err != nil {
 		return err
 	}

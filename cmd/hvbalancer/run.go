@@ -32,17 +32,12 @@ func runCommand(ctx context.Context, args []string, e *env) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	c, err := loadConfig(*path, e)
-	if err != nil {
-		return err
-	}
-	engine, err := loadPolicy(c, e.log)
-	if err != nil {
-		return err
-	}
 	if *checkOnly {
-		fmt.Fprintf(e.stdout, "%s: valid; policy %s\n", *path, engine.Digest())
-		return nil
+		return checkConfig(*path, e)
+	}
+	c, engine, err := loadConfigAndPolicy(*path, e)
+	if err != nil {
+		return err
 	}
 	reg := prometheus.NewRegistry()
 	d, err := newDaemon(*path, c, engine, e.log, reg)
@@ -177,7 +172,8 @@ func (d *daemon) run(ctx context.Context, e *env, reg *prometheus.Registry) erro
 			d.stateMu.Unlock()
 		})
 	})
-	g.Go(func() error { return d.exec.Run(gctx) })
+	drained := make(chan struct{})
+	g.Go(func() error { defer close(drained); return d.exec.Run(gctx) })
 	g.Go(func() error { d.loop(gctx); return nil })
 	g.Go(func() error {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -186,14 +182,12 @@ func (d *daemon) run(ctx context.Context, e *env, reg *prometheus.Registry) erro
 		return nil
 	})
 	g.Go(func() error {
-		<-gctx.Done()
-		// The executor drains in-flight migrations first; keep answering
-		// the status page while it does, then stop.
-		sctx, cancel := context.WithTimeout(context.WithoutCancel(gctx), cfg.Executor.DrainTimeout+10*time.Second)
+		// The executor drains in-flight migrations first (Run returns when
+		// they end or its drain timeout passes); keep answering the status
+		// page while it does, then stop.
+		<-drained
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(gctx), 10*time.Second)
 		defer cancel()
-		for st := d.exec.Status(); len(st.InFlight) > 0 && sctx.Err() == nil; st = d.exec.Status() {
-			time.Sleep(200 * time.Millisecond)
-		}
 		return srv.Shutdown(sctx)
 	})
 	err = g.Wait()
