@@ -51,12 +51,36 @@ func ParseAuthMethod(s string) (AuthMethod, error) {
 	return 0, fmt.Errorf("parse auth method %q: want basic, ntlm or kerberos: %w", s, ErrInvalidConfig)
 }
 
+// Encryption says whether WinRM messages are sealed with the
+// authentication's security context (MS-WSMV message encryption).
+type Encryption int
+
+// Encryption settings.
+const (
+	// EncryptionAuto seals NTLM and Kerberos messages over HTTP, as a
+	// default Windows host (AllowUnencrypted=false) requires; over HTTPS,
+	// TLS protects them and they are not sealed.
+	EncryptionAuto Encryption = iota
+	// EncryptionNever sends messages unsealed: only for HTTPS, or for a
+	// host whose WinRM service has AllowUnencrypted=true.
+	EncryptionNever
+)
+
 // KerberosConfig says how to get a Kerberos ticket for the host.
 type KerberosConfig struct {
 	Realm      string // e.g. "LAB.EXAMPLE"
 	ConfigFile string // krb5.conf path
 	SPN        string // service principal; empty = HTTP/<host>
 	CCache     string // credential cache file; when set, Username and Password are not used
+	Keytab     string // keytab file holding Username's keys; when set, Password is not used
+}
+
+// TransportStats counts what a Client's transport did since it was made.
+type TransportStats struct {
+	Requests    uint64 // WS-Management requests sent
+	Connections uint64 // TCP connections opened
+	Logins      uint64 // authentication exchanges with the host (NTLM handshakes, Kerberos AP exchanges, Basic is 0)
+	KDCRequests uint64 // requests to a Kerberos KDC (AS and TGS exchanges)
 }
 
 // Config says how to reach one Hyper-V host. Secrets are passed in, never
@@ -70,6 +94,7 @@ type Config struct {
 	InsecureSkipVerify bool
 	TLSServerName      string // name to verify the certificate against; empty = Host
 	Auth               AuthMethod
+	Encryption         Encryption // default EncryptionAuto
 	Username           string
 	Password           string `json:"-" yaml:"-"`
 	Kerberos           KerberosConfig

@@ -25,6 +25,22 @@ var (
 	ErrUnexpectedOutput = errors.New("unexpected output")
 	// ErrInvalidArgument: a call's argument was rejected before anything was sent.
 	ErrInvalidArgument = errors.New("invalid argument")
+	// ErrUnencryptedRefused: the host answered an unencrypted NTLM or
+	// Kerberos message with HTTP 500 and no body, as a WinRM service with
+	// AllowUnencrypted=false does.
+	ErrUnencryptedRefused = errors.New("the host refuses unencrypted messages: enable message encryption (default) or use HTTPS")
+	// ErrCertificate: the host's TLS certificate was not accepted (unknown
+	// authority, a name that does not match, expired).
+	ErrCertificate = errors.New("certificate not accepted")
+	// ErrClockSkew: the Kerberos KDC or the host refused because the clocks
+	// differ by more than the allowed skew (KRB_AP_ERR_SKEW).
+	ErrClockSkew = errors.New("kerberos clock skew too great")
+	// ErrUnknownPrincipal: the KDC does not know the user or the host's
+	// service principal (KDC_ERR_C_PRINCIPAL_UNKNOWN, KDC_ERR_S_PRINCIPAL_UNKNOWN:
+	// a missing WSMAN/host or HTTP/host SPN).
+	ErrUnknownPrincipal = errors.New("kerberos principal unknown")
+	// ErrKDCUnreachable: no KDC of the realm answered.
+	ErrKDCUnreachable = errors.New("no kerberos KDC reachable")
 )
 
 // Migration failure causes; a *MigrationError unwraps to exactly one of them.
