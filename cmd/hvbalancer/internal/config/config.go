@@ -56,7 +56,10 @@ type Executor struct {
 }
 
 // Simulator runs a simulated fleet in-process instead of talking to real
-// hosts: the hosts come from the fleet file.
+// hosts: the hosts come from the fleet file, and so do the credentials,
+// unless the top-level winrm section names others (auth, encryption,
+// username, password_file or password_env and the timeouts apply; the
+// address, port and https are the simulator's).
 type Simulator struct {
 	Fleet string  `yaml:"fleet"` // fleet file, relative to the configuration file
 	Speed float64 `yaml:"speed"` // simulated seconds per real second
@@ -69,7 +72,8 @@ type Simulator struct {
 type WinRM struct {
 	Port               *int           `yaml:"port"`
 	HTTPS              *bool          `yaml:"https"`
-	Auth               *string        `yaml:"auth"` // basic, ntlm or kerberos
+	Auth               *string        `yaml:"auth"`       // basic, ntlm or kerberos
+	Encryption         *string        `yaml:"encryption"` // auto (seal NTLM/Kerberos messages over HTTP) or never
 	Username           *string        `yaml:"username"`
 	Password           *string        `yaml:"password"` // refused: secrets never inline
 	PasswordFile       *string        `yaml:"password_file"`
@@ -86,9 +90,10 @@ type WinRM struct {
 // Kerberos configures Kerberos authentication.
 type Kerberos struct {
 	Realm      string `yaml:"realm"`
-	ConfigFile string `yaml:"config_file"`
+	ConfigFile string `yaml:"config_file"` // krb5.conf
 	SPN        string `yaml:"spn"`
-	CCache     string `yaml:"ccache"`
+	CCache     string `yaml:"ccache"` // a credential cache instead of a username and secret
+	Keytab     string `yaml:"keytab"` // the username's keys instead of a password
 }
 
 // Cluster is a set of hosts that share WinRM settings: a failover cluster
@@ -117,6 +122,9 @@ type Collector struct {
 	Concurrency    int           `yaml:"concurrency"`
 	CallTimeout    time.Duration `yaml:"call_timeout"`
 	SampleInterval time.Duration `yaml:"sample_interval"`
+	// MinAnsweringShare is the share of hosts (0..1] that must answer for
+	// the daemon to be ready and for plan and apply to go ahead.
+	MinAnsweringShare float64 `yaml:"min_answering_share"`
 }
 
 // Policy says where the Rego policy is.
@@ -158,12 +166,13 @@ func Default() Config {
 		Log:      Log{Level: "info", Format: "text"},
 		HTTP:     HTTP{Listen: "127.0.0.1:9707"},
 		Collector: Collector{
-			Interval:       30 * time.Second,
-			Window:         5 * time.Minute,
-			StaleAfter:     2 * time.Minute,
-			Concurrency:    16,
-			CallTimeout:    30 * time.Second,
-			SampleInterval: time.Second,
+			Interval:          30 * time.Second,
+			Window:            5 * time.Minute,
+			StaleAfter:        2 * time.Minute,
+			Concurrency:       16,
+			CallTimeout:       30 * time.Second,
+			SampleInterval:    time.Second,
+			MinAnsweringShare: 0.5,
 		},
 		Policy:        Policy{ReloadInterval: 10 * time.Second},
 		Automation:    "manual",

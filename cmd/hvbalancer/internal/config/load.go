@@ -128,6 +128,7 @@ func (c *Config) resolvePaths() {
 		if w.Kerberos != nil {
 			w.Kerberos.ConfigFile = c.path(w.Kerberos.ConfigFile)
 			w.Kerberos.CCache = c.path(w.Kerberos.CCache)
+			w.Kerberos.Keytab = c.path(w.Kerberos.Keytab)
 		}
 	}
 	resolve(&c.WinRM)

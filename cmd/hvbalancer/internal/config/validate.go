@@ -89,6 +89,9 @@ func (c *Config) validateFleet(p *problems) {
 		}
 	}
 	c.validateWinRM(p, "winrm", c.WinRM)
+	if c.Simulator != nil {
+		c.validateSimulatorWinRM(p)
+	}
 	clusters := map[string]bool{}
 	hosts := map[string]string{}
 	for ci, cl := range c.Clusters {
@@ -144,6 +147,13 @@ func (c *Config) validateWinRM(p *problems, path string, w WinRM) {
 			p.add(path+".auth", *w.Auth, "want basic, ntlm or kerberos")
 		}
 	}
+	if w.Encryption != nil {
+		switch strings.ToLower(*w.Encryption) {
+		case "auto", "never":
+		default:
+			p.add(path+".encryption", *w.Encryption, "want auto (seal messages over HTTP, as Windows requires by default) or never")
+		}
+	}
 	for _, d := range []struct {
 		name string
 		v    *time.Duration
@@ -165,30 +175,80 @@ func (c *Config) validateEndpoint(p *problems, hp string, e Endpoint) {
 		if !secret {
 			p.add(hp, nil, "no winrm.password_file or winrm.password_env for %s authentication", e.Auth)
 		}
-		if e.Auth == "basic" && !e.HTTPS {
-			p.add(hp, nil, "basic authentication over plain HTTP sends the password in the clear; set winrm.https: true")
+		if e.Kerberos.Keytab != "" {
+			p.add(hp, nil, "winrm.kerberos.keytab is only for kerberos authentication")
+		}
+		if e.Auth == "basic" && !e.HTTPS && e.Encryption != "never" {
+			p.add(hp, nil, "basic authentication cannot encrypt messages over plain HTTP: set winrm.https: true, or winrm.encryption: never for a host with AllowUnencrypted=true (the password then crosses the network in the clear)")
 		}
 	case "kerberos":
-		if e.Kerberos.CCache == "" && (e.Username == "" || !secret) {
-			p.add(hp, nil, "kerberos authentication needs winrm.kerberos.ccache, or winrm.username with a password_file or password_env")
+		keytab := e.Kerberos.Keytab != ""
+		switch {
+		case keytab && secret:
+			p.add(hp, nil, "winrm.kerberos.keytab and a password_file or password_env exclude each other")
+		case keytab && e.Kerberos.CCache != "":
+			p.add(hp, nil, "winrm.kerberos.keytab and winrm.kerberos.ccache exclude each other")
+		case e.Kerberos.CCache == "" && (e.Username == "" || !secret && !keytab):
+			p.add(hp, nil, "kerberos authentication needs winrm.kerberos.ccache, or winrm.username with a password_file, password_env or kerberos.keytab")
 		}
-		if e.Kerberos.Realm == "" && e.Kerberos.CCache == "" {
+		if e.Kerberos.Realm == "" {
 			p.add(hp, nil, "kerberos authentication needs winrm.kerberos.realm")
 		}
-	}
-	if e.PasswordFile != "" {
-		if _, err := os.Stat(c.path(e.PasswordFile)); err != nil {
-			p.add(hp+".winrm.password_file", e.PasswordFile, "%v", unwrapPathError(err))
+		if e.Kerberos.ConfigFile == "" {
+			p.add(hp, nil, "kerberos authentication needs winrm.kerberos.config_file (the krb5.conf naming the realm's KDCs)")
 		}
 	}
-	if e.CAFile != "" {
-		if _, err := os.Stat(c.path(e.CAFile)); err != nil {
-			p.add(hp+".winrm.ca_file", e.CAFile, "%v", unwrapPathError(err))
+	for _, f := range []struct{ key, path string }{
+		{"password_file", e.PasswordFile},
+		{"ca_file", e.CAFile},
+		{"kerberos.config_file", e.Kerberos.ConfigFile},
+		{"kerberos.keytab", e.Kerberos.Keytab},
+		{"kerberos.ccache", e.Kerberos.CCache},
+	} {
+		if f.path == "" {
+			continue
+		}
+		if err := readable(c.path(f.path)); err != nil {
+			p.add(hp+".winrm."+f.key, f.path, "%v", err)
 		}
 	}
 	if e.InsecureSkipVerify && !e.HTTPS {
 		p.add(hp, nil, "winrm.insecure_skip_verify needs winrm.https: true")
 	}
+}
+
+// validateSimulatorWinRM checks the top-level winrm settings a simulated
+// fleet uses: a username needs a secret, and a named secret file must be
+// readable.
+func (c *Config) validateSimulatorWinRM(p *problems) {
+	w := c.WinRM
+	secret := w.PasswordFile != nil || w.PasswordEnv != nil
+	if w.Username != nil && !secret {
+		p.add("winrm", nil, "winrm.username needs winrm.password_file or winrm.password_env")
+	}
+	if w.PasswordFile != nil {
+		if err := readable(c.path(*w.PasswordFile)); err != nil {
+			p.add("winrm.password_file", *w.PasswordFile, "%v", err)
+		}
+	}
+}
+
+// readable reports why the file at path cannot be read, if it cannot: it
+// is opened and closed, nothing is read.
+func readable(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return unwrapPathError(err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return unwrapPathError(err)
+	}
+	if st.IsDir() {
+		return errors.New("a directory, not a file")
+	}
+	return nil
 }
 
 func (c *Config) validateCollector(p *problems) {
@@ -209,6 +269,9 @@ func (c *Config) validateCollector(p *problems) {
 	}
 	if k.Concurrency < 1 {
 		p.add("collector.concurrency", k.Concurrency, "must be >= 1")
+	}
+	if !(k.MinAnsweringShare > 0 && k.MinAnsweringShare <= 1) {
+		p.add("collector.min_answering_share", k.MinAnsweringShare, "must be a share in (0, 1], such as 0.5 for half the hosts")
 	}
 }
 

@@ -14,7 +14,8 @@ type Endpoint struct {
 	Address            string
 	Port               int
 	HTTPS              bool
-	Auth               string
+	Auth               string // basic, ntlm or kerberos
+	Encryption         string // auto or never
 	Username           string
 	PasswordFile       string
 	PasswordEnv        string
@@ -37,6 +38,9 @@ func (w WinRM) merge(o WinRM) WinRM {
 	}
 	if o.Auth != nil {
 		w.Auth = o.Auth
+	}
+	if o.Encryption != nil {
+		w.Encryption = o.Encryption
 	}
 	if o.Username != nil {
 		w.Username = o.Username
@@ -94,6 +98,7 @@ func (c *Config) endpoint(ci, hi int) Endpoint {
 		Port:               deref(w.Port, port),
 		HTTPS:              https,
 		Auth:               strings.ToLower(deref(w.Auth, "kerberos")),
+		Encryption:         strings.ToLower(deref(w.Encryption, "auto")),
 		Username:           deref(w.Username, ""),
 		PasswordFile:       deref(w.PasswordFile, ""),
 		PasswordEnv:        deref(w.PasswordEnv, ""),
@@ -119,6 +124,33 @@ func (c *Config) Endpoints() []Endpoint {
 		}
 	}
 	return out
+}
+
+// SimulatorEndpoint is a simulated host's WinRM settings: the address,
+// port and https the simulator gives it, with the top-level winrm section's
+// authentication, credentials and timeouts laid over the simulator's
+// defaults (auth defaultAuth; no username or password source, which the
+// caller then takes from the fleet file).
+func (c *Config) SimulatorEndpoint(host, address string, port int, https bool, defaultAuth string) Endpoint {
+	w := c.WinRM
+	e := Endpoint{
+		Host:             host,
+		Address:          address,
+		Port:             port,
+		HTTPS:            https,
+		Auth:             strings.ToLower(deref(w.Auth, defaultAuth)),
+		Encryption:       strings.ToLower(deref(w.Encryption, "auto")),
+		Username:         deref(w.Username, ""),
+		PasswordFile:     deref(w.PasswordFile, ""),
+		PasswordEnv:      deref(w.PasswordEnv, ""),
+		CallTimeout:      deref(w.CallTimeout, 0),
+		MoveTimeout:      deref(w.MoveTimeout, 0),
+		OperationTimeout: deref(w.OperationTimeout, 0),
+	}
+	if w.Kerberos != nil {
+		e.Kerberos = *w.Kerberos
+	}
+	return e
 }
 
 // ErrNoSecret means an endpoint names no password source.
