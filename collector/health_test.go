@@ -2,6 +2,7 @@ package collector_test
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -9,6 +10,7 @@ import (
 
 	"github.com/hvbalancer/hvbalancer/collector"
 	"github.com/hvbalancer/hvbalancer/collector/collectortest"
+	"github.com/hvbalancer/hvbalancer/hyperv"
 )
 
 func TestHealth(t *testing.T) {
@@ -88,7 +90,7 @@ func TestHealth(t *testing.T) {
 
 func TestNeverAnswered(t *testing.T) {
 	src := collectortest.NewSource(hostInfo("HV01", 32, 256), running("00000000-0000-4000-8000-000000000001", "app", 2, 10))
-	src.SetError(collectortest.CallVMs, errors.New("get vms on 192.0.2.1:5986: wsman: unauthorized: http status 401"))
+	src.SetError(collectortest.CallVMs, fmt.Errorf("get vms on 192.0.2.1:5986: wsman: %w: http status 401", hyperv.ErrUnauthorized))
 	f := newFixture(t, collector.Config{}, collector.Target{
 		Name: "HV01", Cluster: "CL1", Group: "rack-a", Labels: map[string]string{"rack": "a"}, Maintenance: true, Source: src,
 	})
@@ -98,6 +100,7 @@ func TestNeverAnswered(t *testing.T) {
 	want := []collector.Host{{
 		Name: "HV01", Cluster: "CL1", Group: "rack-a", Labels: map[string]string{"rack": "a"}, Maintenance: true,
 		Health: collector.HealthUnreachable, Reason: "get vms on 192.0.2.1:5986: wsman: unauthorized: http status 401",
+		Cause: collector.CauseUnauthorized,
 	}}
 	if diff := cmp.Diff(want, s.Hosts); diff != "" {
 		t.Errorf("hosts (-want +got):\n%s", diff)

@@ -137,7 +137,7 @@ func (c *Collector) applyLocked(name string, st *hostState, r result, claimed ma
 		if !st.failed || st.lastErr != reason {
 			c.log.Warn("host poll failed", "host", name, "error", reason)
 		}
-		st.failed, st.lastErr = true, reason
+		st.failed, st.lastErr, st.cause = true, reason, CauseOf(r.err)
 		c.metrics.errors.WithLabelValues(name).Inc()
 		return
 	}
@@ -148,7 +148,7 @@ func (c *Collector) applyLocked(name string, st *hostState, r result, claimed ma
 		st.facts, st.haveFacts, st.sinceFacts = r.facts, true, 0
 	}
 	st.sinceFacts++
-	st.failed, st.lastErr, st.lastGood = false, "", r.at
+	st.failed, st.lastErr, st.cause, st.lastGood = false, "", "", r.at
 	span := c.cfg.Window
 	st.cpu.add(r.at, clamp(r.counters.HostCPUPercent, 100), span)
 	st.mem.add(r.at, memoryPercent(st.facts.MemoryCapacity, r.counters.AvailableMemory), span)

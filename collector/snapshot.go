@@ -57,6 +57,7 @@ type Host struct {
 	Labels      map[string]string `json:"labels,omitempty"`
 	Health      Health            `json:"health"`
 	Reason      string            `json:"reason,omitempty"` // why it is not ok
+	Cause       Cause             `json:"cause,omitempty"`  // the last failure's cause, when it is not ok
 	LastSeen    time.Time         `json:"last_seen,omitzero"`
 	Maintenance bool              `json:"maintenance,omitempty"`
 
@@ -195,6 +196,9 @@ func ReadSnapshot(r io.Reader) (*Snapshot, error) {
 		case HealthOK, HealthStale, HealthUnreachable:
 		default:
 			return nil, fmt.Errorf("read snapshot: host %q: unknown health %q", h.Name, h.Health)
+		}
+		if !h.Cause.known() {
+			return nil, fmt.Errorf("read snapshot: host %q: unknown cause %q", h.Name, h.Cause)
 		}
 	}
 	for i, v := range s.VMs {

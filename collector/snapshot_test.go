@@ -139,6 +139,7 @@ func TestReadSnapshotRejects(t *testing.T) {
 		"invalid-host-no-name.json":       "read snapshot: hosts[1]: no name",
 		"invalid-vm-no-id.json":           "read snapshot: vms[0]: no id",
 		"invalid-health.json":             `read snapshot: host "HV01": unknown health "fine"`,
+		"invalid-cause.json":              `read snapshot: host "HV01": unknown cause "gremlins"`,
 		"invalid-trailing-data.json":      "read snapshot: data after the snapshot",
 		"invalid-truncated.json":          "read snapshot: unexpected EOF",
 		"invalid-time-offset.json":        "read snapshot: cannot be written back: json: error calling MarshalJSON for type time.Time: Time.MarshalJSON: timezone hour outside of range [0,23]",

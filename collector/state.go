@@ -20,6 +20,7 @@ type hostState struct {
 	lastGood time.Time // when the last good answers came in; zero = never
 	failed   bool      // the latest poll failed
 	lastErr  string    // why, one line
+	cause    Cause     // and in a word
 
 	vmIDs []string // the VMs it reported at its last good poll, in its order
 }
@@ -86,6 +87,9 @@ func (c *Collector) buildLocked(now time.Time) *Snapshot {
 			Samples:     st.cpu.len(),
 		}
 		h.Health, h.Reason = st.health(now, c.cfg.StaleAfter)
+		if h.Health != HealthOK && st.lastErr != "" {
+			h.Cause = st.cause
+		}
 		if st.haveFacts {
 			if h.Cluster == "" {
 				h.Cluster = st.facts.Cluster
