@@ -49,7 +49,7 @@ func TestExecutorOnSimulatedFleet(t *testing.T) {
 	clients := map[string]*hyperv.Client{}
 	for _, ep := range srv.Endpoints() {
 		c, err := hyperv.New(hyperv.Config{
-			Host: ep.IP, Port: ep.Port, Username: "hvadmin", Password: "exec-Pa55",
+			Host: ep.IP, Port: ep.Port, Username: "hvadmin", Password: "exec-Pa55", Encryption: hyperv.EncryptionNever,
 			CallTimeout: 20 * time.Second, OperationTimeout: time.Second,
 		})
 		if err != nil {

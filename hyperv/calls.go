@@ -279,7 +279,7 @@ func (c *Client) Move(ctx context.Context, vmID, destination string, opt MoveOpt
 // reached the host's shell: the connection could not be made, or the host
 // answered with an HTTP error instead of starting the command.
 func notDelivered(err error) bool {
-	if errors.Is(err, ErrUnreachable) || errors.Is(err, ErrUnauthorized) {
+	if errors.Is(err, ErrUnreachable) || errors.Is(err, ErrUnauthorized) || errors.Is(err, ErrCertificate) || errors.Is(err, ErrUnencryptedRefused) {
 		return true
 	}
 	return httpRejectRE.MatchString(err.Error())
@@ -288,4 +288,4 @@ func notDelivered(err error) bool {
 // httpRejectRE matches the host refusing a request outright: a client
 // error, or a WS-Man fault (500). Gateway errors (502-504) do not count:
 // a proxy may have passed the request on.
-var httpRejectRE = regexp.MustCompile(`http (?:response )?error:? (?:4\d\d|500)\b`)
+var httpRejectRE = regexp.MustCompile(`http (?:(?:response )?error:?|status) (?:4\d\d|500)\b`)

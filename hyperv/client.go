@@ -24,6 +24,7 @@ type Client struct {
 	cfg  Config
 	addr string
 	wc   *winrm.Client
+	tr   pooledTransport
 }
 
 // New validates cfg and returns a client for the host. It does not connect.
@@ -32,12 +33,23 @@ func New(cfg Config) (*Client, error) {
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
-	wc, err := cfg.winrmClient()
+	wc, tr, err := cfg.winrmClient()
 	if err != nil {
 		return nil, fmt.Errorf("new client for %s: %w", cfg.address(), err)
 	}
-	return &Client{cfg: cfg, addr: cfg.address(), wc: wc}, nil
+	return &Client{cfg: cfg, addr: cfg.address(), wc: wc, tr: tr}, nil
 }
+
+// Close closes the client's idle connections to the host; connections in
+// use close when their call ends. Calls after Close fail.
+func (c *Client) Close() error {
+	c.tr.close()
+	return nil
+}
+
+// Stats returns what the client's transport did since New: requests,
+// connections opened and logins.
+func (c *Client) Stats() TransportStats { return c.tr.stats() }
 
 // Address returns the host's host:port, for logs.
 func (c *Client) Address() string { return c.addr }
@@ -154,9 +166,19 @@ var (
 	markupRE    = regexp.MustCompile(`(?s)<[?A-Za-z].*$`)
 )
 
-// transportError classifies a WinRM library error and makes its text safe
-// and short: no password, SOAP bodies reduced to their fault message.
+// transportKinds are the sentinels the session transport puts in its
+// errors, with their text: transportError keeps such a message as it is.
+var transportKinds = []error{ErrUnencryptedRefused, ErrUnauthorized, ErrCertificate, ErrUnreachable, ErrUnexpectedOutput}
+
+// transportError classifies a transport or WinRM library error and makes
+// its text safe and short: no password, SOAP bodies reduced to their
+// fault message.
 func (c *Client) transportError(err error, p phase) error {
+	for _, k := range transportKinds {
+		if errors.Is(err, k) {
+			return &redactedError{msg: "wsman: " + redact(err.Error(), c.cfg.Password), kinds: []error{k}, cause: err}
+		}
+	}
 	var kinds []error
 	msg := err.Error()
 	var opErr *net.OpError

@@ -9,15 +9,14 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/masterzen/winrm"
 )
 
 // AuthMethod is how the client authenticates to WinRM.
 type AuthMethod int
 
-// Authentication methods. Basic and NTLM over plain HTTP need the host's
-// WinRM service to allow unencrypted traffic; prefer HTTPS.
+// Authentication methods. NTLM and Kerberos seal every message over plain
+// HTTP (see Encryption), as a default Windows host requires; Basic cannot,
+// so it needs HTTPS, or a host with AllowUnencrypted=true and Basic enabled.
 const (
 	AuthBasic AuthMethod = iota
 	AuthNTLM
@@ -65,6 +64,29 @@ const (
 	// host whose WinRM service has AllowUnencrypted=true.
 	EncryptionNever
 )
+
+// String returns the setting's configuration name: "auto" or "never".
+func (e Encryption) String() string {
+	switch e {
+	case EncryptionAuto:
+		return "auto"
+	case EncryptionNever:
+		return "never"
+	}
+	return "Encryption(" + strconv.Itoa(int(e)) + ")"
+}
+
+// ParseEncryption parses a configuration name ("auto", "never";
+// case-insensitive). The empty string is auto.
+func ParseEncryption(s string) (Encryption, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "", "auto":
+		return EncryptionAuto, nil
+	case "never":
+		return EncryptionNever, nil
+	}
+	return 0, fmt.Errorf("parse encryption %q: want auto or never: %w", s, ErrInvalidConfig)
+}
 
 // KerberosConfig says how to get a Kerberos ticket for the host.
 type KerberosConfig struct {
@@ -167,6 +189,14 @@ func (c Config) Validate() error {
 	if len(c.CACert) > 0 && !x509.NewCertPool().AppendCertsFromPEM(c.CACert) {
 		bad("ca_cert", "no PEM certificate found")
 	}
+	switch c.Encryption {
+	case EncryptionAuto, EncryptionNever:
+	default:
+		bad("encryption", "unknown setting %d", int(c.Encryption))
+	}
+	if c.Auth == AuthBasic && !c.HTTPS && c.Encryption == EncryptionAuto {
+		bad("auth", "basic authentication cannot encrypt messages over HTTP: use HTTPS, or set encryption never for a host with AllowUnencrypted=true (the password then crosses the network in the clear)")
+	}
 	switch c.Auth {
 	case AuthBasic, AuthNTLM:
 		if c.Username == "" {
@@ -218,7 +248,7 @@ func (c Config) String() string {
 			fmt.Fprintf(&b, " tls_server_name=%s", d.TLSServerName)
 		}
 	}
-	fmt.Fprintf(&b, " auth=%s username=%s password=%s", d.Auth, d.Username, redactedMark(d.Password))
+	fmt.Fprintf(&b, " auth=%s encryption=%s username=%s password=%s", d.Auth, d.Encryption, d.Username, redactedMark(d.Password))
 	if d.Auth == AuthKerberos {
 		fmt.Fprintf(&b, " realm=%s krb5_conf=%s spn=%s ccache=%s", d.Kerberos.Realm, d.Kerberos.ConfigFile, d.Kerberos.SPN, d.Kerberos.CCache)
 	}
@@ -238,6 +268,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Bool("https", d.HTTPS),
 		slog.Bool("insecure_skip_verify", d.InsecureSkipVerify),
 		slog.String("auth", d.Auth.String()),
+		slog.String("encryption", d.Encryption.String()),
 		slog.String("username", d.Username),
 		slog.String("password", redactedMark(d.Password)),
 	)
@@ -258,98 +289,4 @@ func (c Config) address() string {
 // wsmanDuration formats d as an xs:duration for WS-Man, e.g. "PT5.000S".
 func wsmanDuration(d time.Duration) string {
 	return fmt.Sprintf("PT%.3fS", d.Seconds())
-}
-
-// dialTimeout bounds connecting to a host.
-const dialTimeout = 15 * time.Second
-
-// httpTimeout bounds each HTTP exchange: a Receive long poll lasts up to
-// the OperationTimeout, so it gets that plus a margin.
-func (c Config) httpTimeout() time.Duration {
-	return c.OperationTimeout + 30*time.Second
-}
-
-// winrmClient builds the WinRM client for a validated, defaulted config.
-func (c Config) winrmClient() (*winrm.Client, error) {
-	ep := &winrm.Endpoint{
-		Host:          c.Host,
-		Port:          c.Port,
-		HTTPS:         c.HTTPS,
-		Insecure:      c.InsecureSkipVerify,
-		TLSServerName: c.TLSServerName,
-		CACert:        c.CACert,
-		Timeout:       c.httpTimeout(),
-	}
-	p := *winrm.DefaultParameters // DefaultParameters is shared: copy it
-	p.Timeout = wsmanDuration(c.OperationTimeout)
-	dial := idleDialer(c.httpTimeout())
-	p.Dial = dial
-	switch c.Auth {
-	case AuthNTLM:
-		p.TransportDecorator = func() winrm.Transporter { return winrm.NewClientNTLMWithDial(dial) }
-	case AuthKerberos:
-		proto := "http"
-		if c.HTTPS {
-			proto = "https"
-		}
-		settings := &winrm.Settings{
-			WinRMUsername: c.Username,
-			WinRMPassword: c.Password,
-			WinRMHost:     c.Host,
-			WinRMPort:     c.Port,
-			WinRMProto:    proto,
-			WinRMInsecure: c.InsecureSkipVerify,
-			KrbRealm:      c.Kerberos.Realm,
-			KrbConfig:     c.Kerberos.ConfigFile,
-			KrbSpn:        c.Kerberos.SPN,
-			KrbCCache:     c.Kerberos.CCache,
-		}
-		p.TransportDecorator = func() winrm.Transporter { return winrm.NewClientKerberos(settings) }
-	}
-	wc, err := winrm.NewClientWithParameters(ep, c.Username, c.Password, &p)
-	if err != nil {
-		return nil, fmt.Errorf("set up transport: %s: %w", redact(err.Error(), c.Password), ErrInvalidConfig)
-	}
-	return wc, nil
-}
-
-// idleDialer dials with a timeout and returns connections on which every
-// read and write must make progress within idle, so a host that stops
-// answering mid-exchange (even during a TLS handshake) cannot hold a
-// request forever.
-func idleDialer(idle time.Duration) func(network, addr string) (net.Conn, error) {
-	d := &net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second}
-	return func(network, addr string) (net.Conn, error) {
-		conn, err := d.Dial(network, addr)
-		if err != nil {
-			return nil, err
-		}
-		return &idleConn{Conn: conn, idle: idle}, nil
-	}
-}
-
-// idleConn pushes its deadlines forward on every read and write. A write
-// also extends a pending read, as the HTTP transport keeps one outstanding
-// to watch idle connections.
-type idleConn struct {
-	net.Conn
-	idle time.Duration
-}
-
-func (c *idleConn) Read(b []byte) (int, error) {
-	if err := c.Conn.SetReadDeadline(time.Now().Add(c.idle)); err != nil {
-		return 0, err
-	}
-	return c.Conn.Read(b)
-}
-
-func (c *idleConn) Write(b []byte) (int, error) {
-	t := time.Now().Add(c.idle)
-	if err := c.Conn.SetWriteDeadline(t); err != nil {
-		return 0, err
-	}
-	if err := c.Conn.SetReadDeadline(t); err != nil {
-		return 0, err
-	}
-	return c.Conn.Write(b)
 }

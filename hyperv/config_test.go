@@ -37,16 +37,18 @@ func selfSignedPEM(t *testing.T) []byte {
 
 func TestConfigValidate(t *testing.T) {
 	caPEM := selfSignedPEM(t)
-	ok := Config{Host: "hv01.lab.example", Username: "LAB\\svc", Password: testPassword}
+	ok := Config{Host: "hv01.lab.example", Auth: AuthNTLM, Username: "LAB\\svc", Password: testPassword}
 	tests := []struct {
 		name string
 		mod  func(*Config)
 		want []string // one substring per expected problem; none = valid
 	}{
-		{"basic", func(*Config) {}, nil},
+		{"ntlm", func(*Config) {}, nil},
+		{"basic over https", func(c *Config) { c.Auth, c.HTTPS = AuthBasic, true }, nil},
+		{"basic over http unencrypted", func(c *Config) { c.Auth, c.Encryption = AuthBasic, EncryptionNever }, nil},
+		{"ntlm unencrypted", func(c *Config) { c.Encryption = EncryptionNever }, nil},
 		{"ipv6", func(c *Config) { c.Host = "fe80::1" }, nil},
 		{"https with ca", func(c *Config) { c.HTTPS = true; c.CACert = caPEM; c.TLSServerName = "hv01" }, nil},
-		{"ntlm", func(c *Config) { c.Auth = AuthNTLM }, nil},
 		{"kerberos ccache", func(c *Config) {
 			c.Auth = AuthKerberos
 			c.Username, c.Password = "", ""
@@ -59,7 +61,10 @@ func TestConfigValidate(t *testing.T) {
 		{"tls without https", func(c *Config) { c.CACert = caPEM; c.InsecureSkipVerify = true; c.TLSServerName = "x" },
 			[]string{"ca_cert: set without https", "insecure_skip_verify: set without https", "tls_server_name: set without https"}},
 		{"bad pem", func(c *Config) { c.HTTPS = true; c.CACert = []byte("not pem") }, []string{"ca_cert: no PEM certificate"}},
-		{"no credentials", func(c *Config) { c.Username, c.Password = "", "" }, []string{"username: required for basic", "password: required for basic"}},
+		{"no credentials", func(c *Config) { c.Username, c.Password = "", "" }, []string{"username: required for ntlm", "password: required for ntlm"}},
+		{"basic over http", func(c *Config) { c.Auth = AuthBasic },
+			[]string{"auth: basic authentication cannot encrypt messages over HTTP: use HTTPS, or set encryption never for a host with AllowUnencrypted=true"}},
+		{"unknown encryption", func(c *Config) { c.Encryption = 7 }, []string{"encryption: unknown setting 7"}},
 		{"kerberos incomplete", func(c *Config) { c.Auth = AuthKerberos; c.Password = "" },
 			[]string{"kerberos.realm: required", "kerberos.config_file: required", "kerberos: needs a credential cache"}},
 		{"unknown auth", func(c *Config) { c.Auth = 9 }, []string{"auth: unknown method 9"}},
@@ -128,7 +133,7 @@ func TestConfigRedaction(t *testing.T) {
 			t.Errorf("%s lacks the host: %s", name, s)
 		}
 	}
-	const want = "hyperv.Config{host=hv01 port=5986 https=true ca_cert=false insecure_skip_verify=false auth=kerberos username=svc password=<redacted> realm=LAB krb5_conf=/etc/krb5.conf spn= ccache= call_timeout=1m0s move_timeout=4h0m0s operation_timeout=5s}"
+	const want = "hyperv.Config{host=hv01 port=5986 https=true ca_cert=false insecure_skip_verify=false auth=kerberos encryption=auto username=svc password=<redacted> realm=LAB krb5_conf=/etc/krb5.conf spn= ccache= call_timeout=1m0s move_timeout=4h0m0s operation_timeout=5s}"
 	if got := c.String(); got != want {
 		t.Errorf("String() = %s\nwant       %s", got, want)
 	}
@@ -143,6 +148,30 @@ func TestParseAuthMethod(t *testing.T) {
 	}
 	if _, err := ParseAuthMethod("credssp"); !errors.Is(err, ErrInvalidConfig) {
 		t.Errorf("credssp: %v", err)
+	}
+}
+
+func TestParseEncryption(t *testing.T) {
+	tests := []struct {
+		in   string
+		want Encryption
+	}{{"", EncryptionAuto}, {"auto", EncryptionAuto}, {" Never ", EncryptionNever}, {"NEVER", EncryptionNever}}
+	for _, tc := range tests {
+		got, err := ParseEncryption(tc.in)
+		if err != nil || got != tc.want {
+			t.Errorf("ParseEncryption(%q) = %v, %v; want %v", tc.in, got, err, tc.want)
+		}
+	}
+	for _, e := range []Encryption{EncryptionAuto, EncryptionNever} {
+		if got, err := ParseEncryption(e.String()); err != nil || got != e {
+			t.Errorf("ParseEncryption(%s) = %v, %v", e, got, err)
+		}
+	}
+	if _, err := ParseEncryption("always"); !errors.Is(err, ErrInvalidConfig) || !strings.Contains(err.Error(), "want auto or never") {
+		t.Errorf("always: %v", err)
+	}
+	if got := Encryption(5).String(); got != "Encryption(5)" {
+		t.Errorf("String() = %s", got)
 	}
 }
 

@@ -78,7 +78,7 @@ func TestWireUnreachable(t *testing.T) {
 	}
 	port := l.Addr().(*net.TCPAddr).Port
 	l.Close()
-	c, err := hyperv.New(hyperv.Config{Host: "127.0.0.1", Port: port, Username: wireUser, Password: wirePassword})
+	c, err := hyperv.New(hyperv.Config{Host: "127.0.0.1", Port: port, Username: wireUser, Password: wirePassword, Encryption: hyperv.EncryptionNever})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -305,7 +305,7 @@ func TestWireTLSVerification(t *testing.T) {
 }
 
 func TestInvalidArguments(t *testing.T) {
-	c, err := hyperv.New(hyperv.Config{Host: "127.0.0.1", Port: 1, Username: "u", Password: wirePassword})
+	c, err := hyperv.New(hyperv.Config{Host: "127.0.0.1", Port: 1, Username: "u", Password: wirePassword, Encryption: hyperv.EncryptionNever})
 	if err != nil {
 		t.Fatal(err)
 	}

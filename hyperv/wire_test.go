@@ -148,7 +148,7 @@ func newFixture(t *testing.T, o fixtureOpts) *fixture {
 	mux.Handle("/wsman", ws)
 	srv := httptest.NewUnstartedServer(mux)
 	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // failed TLS handshakes are expected
-	cfg := hyperv.Config{Host: "127.0.0.1", Username: wireUser, Password: wirePassword,
+	cfg := hyperv.Config{Host: "127.0.0.1", Username: wireUser, Password: wirePassword, Encryption: hyperv.EncryptionNever,
 		CallTimeout: 30 * time.Second, MoveTimeout: 30 * time.Second, OperationTimeout: time.Second}
 	if o.https {
 		ca, err := wsman.NewCA()

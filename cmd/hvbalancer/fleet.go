@@ -10,57 +10,119 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/config"
+	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/logins"
 	"github.com/hvbalancer/hvbalancer/collector"
 	"github.com/hvbalancer/hvbalancer/hyperv"
 	"github.com/hvbalancer/hvbalancer/hyperv/sim"
 )
 
 // fleet is the set of hosts a command talks to: real hosts from the
-// configuration, or a simulated fleet started in-process.
+// configuration, or a simulated fleet started in-process. Every call to a
+// host goes through its login guard.
 type fleet struct {
 	targets []collector.Target
-	clients map[string]*hyperv.Client // by host name
-	now     func() time.Time          // the fleet's clock: the simulator's, or the wall clock
-	speed   float64                   // how much faster than real time the fleet's clock runs (1 for real hosts)
-	sim     *sim.Server               // nil for real hosts
+	guard   *logins.Guard
+	addrs   map[string]string // host name → address:port, for messages
+	now     func() time.Time  // the fleet's clock: the simulator's, or the wall clock
+	speed   float64           // how much faster than real time the fleet's clock runs (1 for real hosts)
+	sim     *sim.Server       // nil for real hosts
 }
 
-// Close stops an in-process simulator.
+// Close closes the hosts' connections and stops an in-process simulator.
 func (f *fleet) Close() {
+	if f.guard != nil {
+		f.guard.Close()
+	}
 	if f.sim != nil {
 		f.sim.Close()
 	}
 }
 
-// openFleet connects to the configured hosts, or starts the simulator.
-func openFleet(c *config.Config, log *slog.Logger) (*fleet, error) {
+// openFleet connects to the configured hosts, or starts the simulator. The
+// login guard registers its metrics on reg (none when nil).
+func openFleet(c *config.Config, log *slog.Logger, reg prometheus.Registerer) (*fleet, error) {
 	if c.Simulator != nil {
-		return openSimulator(c, log)
+		return openSimulator(c, log, reg)
 	}
-	f := &fleet{clients: map[string]*hyperv.Client{}, now: time.Now, speed: 1}
+	f := &fleet{addrs: map[string]string{}, now: time.Now, speed: 1}
+	var hosts []logins.Host
 	eps := c.Endpoints() // in file order, as the loops below
 	for _, cl := range c.Clusters {
 		for _, h := range cl.Hosts {
 			ep := eps[0]
 			eps = eps[1:]
-			hc, err := clientFor(ep)
-			if err != nil {
-				return nil, err
-			}
-			f.clients[h.Name] = hc
+			hosts = append(hosts, guardHost(ep, func(password string) (*hyperv.Client, error) { return clientFor(ep, password) }))
+			f.addrs[h.Name] = hostPort(ep)
 			f.targets = append(f.targets, collector.Target{
-				Name: h.Name, Cluster: cl.Name, Group: h.Group, Labels: h.Labels, Maintenance: h.Maintenance, Source: hc,
+				Name: h.Name, Cluster: cl.Name, Group: h.Group, Labels: h.Labels, Maintenance: h.Maintenance,
 			})
 		}
+	}
+	if err := f.guardHosts(c, hosts, log, reg); err != nil {
+		return nil, err
 	}
 	return f, nil
 }
 
-// clientFor builds the WinRM client of one configured host.
-func clientFor(ep config.Endpoint) (*hyperv.Client, error) {
+// guardHosts puts the login guard in front of the hosts and the targets.
+func (f *fleet) guardHosts(c *config.Config, hosts []logins.Host, log *slog.Logger, reg prometheus.Registerer) error {
+	g, err := logins.New(hosts, loginSettings(c, f), log, reg)
+	if err != nil {
+		return err
+	}
+	f.guard = g
+	for i := range f.targets {
+		f.targets[i].Source = g.Source(f.targets[i].Name)
+	}
+	return nil
+}
+
+// loginSettings turns the file's login limits into the guard's. Like the
+// collector's, its waits are wall-clock settings, scaled to a faster
+// simulated clock.
+func loginSettings(c *config.Config, f *fleet) logins.Settings {
+	return logins.Settings{
+		Threshold:   c.Collector.StopAfterFailedLogins,
+		BackoffBase: f.fleetTime(logins.DefaultBackoffBase),
+		BackoffMax:  f.fleetTime(c.Collector.LoginBackoffMax),
+		Now:         f.now,
+	}
+}
+
+// guardHost describes one host to the login guard: the credential its
+// endpoint logs in with, and how to make its client.
+func guardHost(ep config.Endpoint, dial func(password string) (*hyperv.Client, error)) logins.Host {
+	cred := logins.Credential{Username: ep.Username, PasswordFile: ep.PasswordFile, PasswordEnv: ep.PasswordEnv}
+	if ep.Auth == "kerberos" {
+		cred.Realm, cred.Keytab = ep.Kerberos.Realm, ep.Kerberos.Keytab
+		if ep.Kerberos.CCache != "" { // the cache, not a username and secret
+			cred = logins.Credential{Realm: ep.Kerberos.Realm, CCache: ep.Kerberos.CCache}
+		}
+	}
+	return logins.Host{
+		Name:       ep.Host,
+		Credential: cred,
+		Settings:   fmt.Sprintf("%+v", ep), // paths and names only: no secret
+		Dial: func(password string) (logins.Client, error) {
+			c, err := dial(password)
+			if err != nil {
+				return nil, err
+			}
+			return c, nil
+		},
+	}
+}
+
+// hyperConfig maps one configured host's settings, with its password, to
+// the WinRM client's.
+func hyperConfig(ep config.Endpoint, password string) (hyperv.Config, error) {
 	auth, err := hyperv.ParseAuthMethod(ep.Auth)
 	if err != nil {
-		return nil, fmt.Errorf("host %s: %w", ep.Host, err)
+		return hyperv.Config{}, fmt.Errorf("host %s: %w", ep.Host, err)
+	}
+	enc, err := hyperv.ParseEncryption(ep.Encryption)
+	if err != nil {
+		return hyperv.Config{}, fmt.Errorf("host %s: %w", ep.Host, err)
 	}
 	hc := hyperv.Config{
 		Host:               ep.Address,
@@ -69,9 +131,12 @@ func clientFor(ep config.Endpoint) (*hyperv.Client, error) {
 		InsecureSkipVerify: ep.InsecureSkipVerify,
 		TLSServerName:      ep.TLSServerName,
 		Auth:               auth,
+		Encryption:         enc,
 		Username:           ep.Username,
+		Password:           password,
 		Kerberos: hyperv.KerberosConfig{
-			Realm: ep.Kerberos.Realm, ConfigFile: ep.Kerberos.ConfigFile, SPN: ep.Kerberos.SPN, CCache: ep.Kerberos.CCache,
+			Realm: ep.Kerberos.Realm, ConfigFile: ep.Kerberos.ConfigFile, SPN: ep.Kerberos.SPN,
+			CCache: ep.Kerberos.CCache, Keytab: ep.Kerberos.Keytab,
 		},
 		CallTimeout:      ep.CallTimeout,
 		MoveTimeout:      ep.MoveTimeout,
@@ -79,13 +144,17 @@ func clientFor(ep config.Endpoint) (*hyperv.Client, error) {
 	}
 	if ep.CAFile != "" {
 		if hc.CACert, err = os.ReadFile(ep.CAFile); err != nil {
-			return nil, fmt.Errorf("host %s: read CA file: %w", ep.Host, err)
+			return hyperv.Config{}, fmt.Errorf("host %s: read CA file: %w", ep.Host, err)
 		}
 	}
-	if ep.Kerberos.CCache == "" {
-		if hc.Password, err = ep.Password(); err != nil {
-			return nil, err
-		}
+	return hc, nil
+}
+
+// clientFor builds the WinRM client of one configured host.
+func clientFor(ep config.Endpoint, password string) (*hyperv.Client, error) {
+	hc, err := hyperConfig(ep, password)
+	if err != nil {
+		return nil, err
 	}
 	client, err := hyperv.New(hc)
 	if err != nil {
@@ -94,9 +163,16 @@ func clientFor(ep config.Endpoint) (*hyperv.Client, error) {
 	return client, nil
 }
 
+// hostPort is an endpoint's address and port.
+func hostPort(ep config.Endpoint) string { return fmt.Sprintf("%s:%d", ep.Address, ep.Port) }
+
+// simAuth is how the simulated hosts let clients in by default.
+const simAuth = "basic"
+
 // openSimulator starts the configured simulated fleet on 127.0.0.1 and
-// connects to it over WinRM like to any other fleet.
-func openSimulator(c *config.Config, log *slog.Logger) (*fleet, error) {
+// connects to it over WinRM like to any other fleet: with the fleet file's
+// credentials, unless the top-level winrm section names others.
+func openSimulator(c *config.Config, log *slog.Logger, reg prometheus.Registerer) (_ *fleet, err error) {
 	spec, err := sim.LoadFleet(c.Simulator.Fleet)
 	if err != nil {
 		return nil, err
@@ -116,22 +192,44 @@ func openSimulator(c *config.Config, log *slog.Logger) (*fleet, error) {
 	if err != nil {
 		return nil, err
 	}
-	f := &fleet{clients: map[string]*hyperv.Client{}, now: fl.Clock().Now, speed: speed, sim: srv}
-	for _, ep := range srv.Endpoints() {
-		hc, err := hyperv.New(hyperv.Config{
-			Host: ep.IP, Port: ep.Port, HTTPS: ep.HTTPS, CACert: srv.CACertPEM(),
-			Username: spec.Credentials.Username, Password: spec.Credentials.Password,
-			OperationTimeout: time.Second,
-		})
+	f := &fleet{addrs: map[string]string{}, now: fl.Clock().Now, speed: speed, sim: srv}
+	defer func() {
 		if err != nil {
-			srv.Close()
-			return nil, fmt.Errorf("host %s: %w", ep.Host, err)
+			f.Close()
 		}
-		h, _ := fl.Host(ep.Host)
-		f.clients[ep.Host] = hc
-		f.targets = append(f.targets, collector.Target{
-			Name: ep.Host, Cluster: h.Cluster, Group: h.Group, Labels: h.Labels, Source: hc,
+	}()
+	var hosts []logins.Host
+	for _, sep := range srv.Endpoints() {
+		ep := c.SimulatorEndpoint(sep.Host, sep.IP, sep.Port, sep.HTTPS, simAuth)
+		if c.WinRM.Encryption == nil && ep.Auth == "basic" && !ep.HTTPS {
+			ep.Encryption = "never" // a simulated host that takes Basic over HTTP allows unencrypted messages
+		}
+		if ep.OperationTimeout == 0 {
+			ep.OperationTimeout = time.Second
+		}
+		fromFleet := ep.Username == ""
+		if fromFleet {
+			ep.Username = spec.Credentials.Username
+		}
+		h := guardHost(ep, func(password string) (*hyperv.Client, error) {
+			hc, err := hyperConfig(ep, password)
+			if err != nil {
+				return nil, err
+			}
+			hc.CACert = srv.CACertPEM()
+			return hyperv.New(hc)
 		})
+		if fromFleet {
+			h.Credential = logins.Credential{Username: spec.Credentials.Username, Password: spec.Credentials.Password,
+				Origin: "the simulator's fleet file " + c.Simulator.Fleet}
+		}
+		hosts = append(hosts, h)
+		f.addrs[sep.Host] = hostPort(ep)
+		sh, _ := fl.Host(sep.Host)
+		f.targets = append(f.targets, collector.Target{Name: sep.Host, Cluster: sh.Cluster, Group: sh.Group, Labels: sh.Labels})
+	}
+	if err := f.guardHosts(c, hosts, log, reg); err != nil {
+		return nil, err
 	}
 	return f, nil
 }

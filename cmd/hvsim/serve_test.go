@@ -54,7 +54,7 @@ func TestServeDemoFleet(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := hyperv.New(hyperv.Config{Host: inv.Hosts[0].IP, Port: inv.Hosts[0].Port, Username: inv.Username, Password: strings.TrimSpace(string(password))})
+	c, err := hyperv.New(hyperv.Config{Host: inv.Hosts[0].IP, Port: inv.Hosts[0].Port, Username: inv.Username, Password: strings.TrimSpace(string(password)), Encryption: hyperv.EncryptionNever})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -86,6 +86,7 @@ func client(t *testing.T, srv *sim.Server, host string, edit ...func(*hyperv.Con
 		CACert:           srv.CACertPEM(),
 		Username:         "hvadmin",
 		Password:         "s3cret-Pa55",
+		Encryption:       hyperv.EncryptionNever,
 		CallTimeout:      20 * time.Second,
 		OperationTimeout: time.Second,
 	}
