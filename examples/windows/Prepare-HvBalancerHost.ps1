@@ -227,7 +227,7 @@ if ($Https) {
     }
     $names = @($cert.DnsNameList | ForEach-Object { $_.Unicode })
     if ($names -notcontains $HostName) {
-        throw "Certificate $CertificateThumbprint names $($names -join ', '), not $HostName: hvbalancer verifies the name (or set -HostName to the name it carries and connect by that name)."
+        throw "Certificate $CertificateThumbprint names $($names -join ', '), not ${HostName}: hvbalancer verifies the name (or set -HostName to the name it carries and connect by that name)."
     }
     if ($cert.NotAfter -lt (Get-Date).AddDays(30)) {
         Write-Warning "Certificate $CertificateThumbprint expires on $($cert.NotAfter)."
@@ -322,7 +322,7 @@ if (-not $SkipShellAccess) {
         $newSddl = $sd.GetSddlForm([System.Security.AccessControl.AccessControlSections]::All)
         Write-Verbose "RootSDDL was $rootSddl"
         Write-Verbose "RootSDDL becomes $newSddl"
-        if ($PSCmdlet.ShouldProcess('WSMan:\localhost\Service\RootSDDL', "Allow $ServiceAccount (full control, as Windows grants Remote Management Users on its PowerShell endpoint)")) {
+        if ($PSCmdlet.ShouldProcess('WSMan:\localhost\Service\RootSDDL', "Allow $ServiceAccount full control (no narrower set of rights is documented)")) {
             Set-Item -Path WSMan:\localhost\Service\RootSDDL -Value $newSddl -Force
         }
     }
