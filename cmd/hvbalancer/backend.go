@@ -20,8 +20,11 @@ func (b backend) Status() web.Status {
 	d := b.d
 	cfg, _, _ := d.current()
 	d.stateMu.Lock()
-	r, ready, notReady := d.lastRound, d.ready, d.notReady
+	r := d.lastRound
 	d.stateMu.Unlock()
+	snap := d.col.Latest()
+	stopped := d.fleet.guard.Stopped()
+	ready, notReady := readiness(snap, stopped, cfg.Collector.MinAnsweringShare)
 	paused, reason := d.exec.Paused()
 	st := d.exec.Status()
 	out := web.Status{
@@ -32,6 +35,17 @@ func (b backend) Status() web.Status {
 		Queue:      len(st.Queued),
 		CPUHigh:    cfg.Planner.CPUHigh,
 		MemoryHigh: cfg.Planner.MemoryHigh,
+		Hosts:      len(d.fleet.guard.Hosts()),
+
+		StoppedCredentials: []web.StoppedCredential{},
+	}
+	if snap != nil {
+		out.HostsAnswering, out.Hosts = snap.Answering()
+	}
+	for _, s := range stopped {
+		out.StoppedCredentials = append(out.StoppedCredentials, web.StoppedCredential{
+			Credential: s.Credential, Failures: s.Failures, Since: s.Since, Hosts: s.Hosts, Message: s.Message,
+		})
 	}
 	for _, f := range st.InFlight {
 		out.InFlight = append(out.InFlight, web.Migration{

@@ -37,14 +37,12 @@ type daemon struct {
 
 	stateMu   sync.Mutex
 	lastRound roundResult
-	ready     bool
-	notReady  string
 }
 
 // roundResult is what the last round did.
 type roundResult struct {
 	At     time.Time `json:"at,omitzero"`
-	Result string    `json:"result,omitempty"` // planned, balanced, unchanged, busy, failed, no snapshot
+	Result string    `json:"result,omitempty"` // planned, balanced, unchanged, busy, failed, no snapshot, too few hosts
 	PlanID string    `json:"plan_id,omitempty"`
 	Error  string    `json:"error,omitempty"`
 }
@@ -57,13 +55,15 @@ func (d *daemon) current() (*config.Config, *policy.Engine, *balancer.Planner) {
 
 func (d *daemon) setRound(r roundResult) {
 	d.stateMu.Lock()
-	prev := d.lastRound.Result
+	prev, prevErr := d.lastRound.Result, d.lastRound.Error
 	d.lastRound = r
 	d.stateMu.Unlock()
 	d.metrics.rounds.WithLabelValues(r.Result).Inc()
 	switch {
-	case r.Error != "":
+	case r.Error != "" && (r.Result != prev || r.Error != prevErr):
 		d.log.Warn("round", "result", r.Result, "err", r.Error)
+	case r.Error != "": // the same failure as the last round's: said already
+		d.log.Debug("round", "result", r.Result, "err", r.Error)
 	case r.PlanID != "" || r.Result != prev:
 		d.log.Info("round", "result", r.Result, "plan_id", r.PlanID)
 	default: // the same quiet result as the last round: balanced, busy, ...
@@ -79,6 +79,12 @@ func (d *daemon) round(ctx context.Context) {
 	snap := d.col.Latest()
 	if snap == nil {
 		d.setRound(roundResult{At: now, Result: "no snapshot"})
+		return
+	}
+	if ok, why := answering(snap, cfg.Collector.MinAnsweringShare); !ok {
+		// Too partial a view: moves chosen now could pile onto hosts
+		// whose load is unknown, or leave a hot one unseen.
+		d.setRound(roundResult{At: now, Result: "too few hosts", Error: why})
 		return
 	}
 	if st := d.exec.Status(); len(st.InFlight) > 0 || len(st.Queued) > 0 {
@@ -290,9 +296,15 @@ func (d *daemon) reload() error {
 	if err != nil {
 		return fmt.Errorf("reload: %w", err)
 	}
-	if cfg.Simulator == nil {
-		if (cfg.Simulator == nil) != (old.Simulator == nil) || !sameHosts(cfg, old) {
-			d.log.Warn("reload: host changes take effect at the next restart")
+	if (cfg.Simulator == nil) != (old.Simulator == nil) || cfg.Simulator != nil && *cfg.Simulator != *old.Simulator {
+		d.log.Warn("reload: a change between simulator and real hosts, or of the simulator, takes effect at the next restart")
+	} else {
+		targets, err := d.fleet.reload(cfg)
+		if err != nil {
+			return fmt.Errorf("reload: %w", err)
+		}
+		if err := d.col.SetTargets(targets); err != nil {
+			return fmt.Errorf("reload: %w", err)
 		}
 	}
 	d.mu.Lock()
@@ -300,17 +312,4 @@ func (d *daemon) reload() error {
 	d.mu.Unlock()
 	d.log.Info("reloaded", "policy", engine.Digest(), "automation", cfg.Automation)
 	return nil
-}
-
-func sameHosts(a, b *config.Config) bool {
-	ea, eb := a.Endpoints(), b.Endpoints()
-	if len(ea) != len(eb) {
-		return false
-	}
-	for i := range ea {
-		if ea[i] != eb[i] {
-			return false
-		}
-	}
-	return true
 }

@@ -20,12 +20,15 @@ import (
 // configuration, or a simulated fleet started in-process. Every call to a
 // host goes through its login guard.
 type fleet struct {
-	targets []collector.Target
-	guard   *logins.Guard
-	addrs   map[string]string // host name → address:port, for messages
-	now     func() time.Time  // the fleet's clock: the simulator's, or the wall clock
-	speed   float64           // how much faster than real time the fleet's clock runs (1 for real hosts)
-	sim     *sim.Server       // nil for real hosts
+	// describe makes the hosts of a configuration: the collector's targets
+	// (without sources), the login guard's hosts and their addresses.
+	describe func(*config.Config) ([]collector.Target, []logins.Host, map[string]string)
+	targets  []collector.Target
+	guard    *logins.Guard
+	addrs    map[string]string // host name → address:port, for messages
+	now      func() time.Time  // the fleet's clock: the simulator's, or the wall clock
+	speed    float64           // how much faster than real time the fleet's clock runs (1 for real hosts)
+	sim      *sim.Server       // nil for real hosts
 }
 
 // Close closes the hosts' connections and stops an in-process simulator.
@@ -44,37 +47,60 @@ func openFleet(c *config.Config, log *slog.Logger, reg prometheus.Registerer) (*
 	if c.Simulator != nil {
 		return openSimulator(c, log, reg)
 	}
-	f := &fleet{addrs: map[string]string{}, now: time.Now, speed: 1}
+	f := &fleet{now: time.Now, speed: 1, describe: configuredHosts}
+	if err := f.open(c, log, reg); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// configuredHosts describes the configuration's hosts.
+func configuredHosts(c *config.Config) ([]collector.Target, []logins.Host, map[string]string) {
+	var targets []collector.Target
 	var hosts []logins.Host
+	addrs := map[string]string{}
 	eps := c.Endpoints() // in file order, as the loops below
 	for _, cl := range c.Clusters {
 		for _, h := range cl.Hosts {
 			ep := eps[0]
 			eps = eps[1:]
 			hosts = append(hosts, guardHost(ep, func(password string) (*hyperv.Client, error) { return clientFor(ep, password) }))
-			f.addrs[h.Name] = hostPort(ep)
-			f.targets = append(f.targets, collector.Target{
+			addrs[h.Name] = hostPort(ep)
+			targets = append(targets, collector.Target{
 				Name: h.Name, Cluster: cl.Name, Group: h.Group, Labels: h.Labels, Maintenance: h.Maintenance,
 			})
 		}
 	}
-	if err := f.guardHosts(c, hosts, log, reg); err != nil {
-		return nil, err
-	}
-	return f, nil
+	return targets, hosts, addrs
 }
 
-// guardHosts puts the login guard in front of the hosts and the targets.
-func (f *fleet) guardHosts(c *config.Config, hosts []logins.Host, log *slog.Logger, reg prometheus.Registerer) error {
+// open describes the fleet's hosts and puts the login guard in front of them.
+func (f *fleet) open(c *config.Config, log *slog.Logger, reg prometheus.Registerer) error {
+	targets, hosts, addrs := f.describe(c)
 	g, err := logins.New(hosts, loginSettings(c, f), log, reg)
 	if err != nil {
 		return err
 	}
-	f.guard = g
-	for i := range f.targets {
-		f.targets[i].Source = g.Source(f.targets[i].Name)
-	}
+	f.guard, f.addrs, f.targets = g, addrs, withSources(g, targets)
 	return nil
+}
+
+// reload describes the hosts of a new configuration to the login guard
+// and returns the collector's new targets; nothing changes on an error.
+func (f *fleet) reload(c *config.Config) ([]collector.Target, error) {
+	targets, hosts, _ := f.describe(c)
+	if err := f.guard.Update(hosts); err != nil {
+		return nil, err
+	}
+	return withSources(f.guard, targets), nil
+}
+
+// withSources gives every target its Source through the guard.
+func withSources(g *logins.Guard, targets []collector.Target) []collector.Target {
+	for i := range targets {
+		targets[i].Source = g.Source(targets[i].Name)
+	}
+	return targets
 }
 
 // loginSettings turns the file's login limits into the guard's. Like the
@@ -172,7 +198,7 @@ const simAuth = "basic"
 // openSimulator starts the configured simulated fleet on 127.0.0.1 and
 // connects to it over WinRM like to any other fleet: with the fleet file's
 // credentials, unless the top-level winrm section names others.
-func openSimulator(c *config.Config, log *slog.Logger, reg prometheus.Registerer) (_ *fleet, err error) {
+func openSimulator(c *config.Config, log *slog.Logger, reg prometheus.Registerer) (*fleet, error) {
 	spec, err := sim.LoadFleet(c.Simulator.Fleet)
 	if err != nil {
 		return nil, err
@@ -192,13 +218,24 @@ func openSimulator(c *config.Config, log *slog.Logger, reg prometheus.Registerer
 	if err != nil {
 		return nil, err
 	}
-	f := &fleet{addrs: map[string]string{}, now: fl.Clock().Now, speed: speed, sim: srv}
-	defer func() {
-		if err != nil {
-			f.Close()
-		}
-	}()
+	f := &fleet{now: fl.Clock().Now, speed: speed, sim: srv}
+	f.describe = func(c *config.Config) ([]collector.Target, []logins.Host, map[string]string) {
+		return simulatedHosts(c, spec, fl, srv)
+	}
+	if err := f.open(c, log, reg); err != nil {
+		srv.Close()
+		return nil, err
+	}
+	return f, nil
+}
+
+// simulatedHosts describes the simulator's hosts: its addresses, with the
+// top-level winrm settings and the fleet file's account unless they name
+// another.
+func simulatedHosts(c *config.Config, spec *sim.FleetSpec, fl *sim.Fleet, srv *sim.Server) ([]collector.Target, []logins.Host, map[string]string) {
+	var targets []collector.Target
 	var hosts []logins.Host
+	addrs := map[string]string{}
 	for _, sep := range srv.Endpoints() {
 		ep := c.SimulatorEndpoint(sep.Host, sep.IP, sep.Port, sep.HTTPS, simAuth)
 		if c.WinRM.Encryption == nil && ep.Auth == "basic" && !ep.HTTPS {
@@ -224,14 +261,11 @@ func openSimulator(c *config.Config, log *slog.Logger, reg prometheus.Registerer
 				Origin: "the simulator's fleet file " + c.Simulator.Fleet}
 		}
 		hosts = append(hosts, h)
-		f.addrs[sep.Host] = hostPort(ep)
+		addrs[sep.Host] = hostPort(ep)
 		sh, _ := fl.Host(sep.Host)
-		f.targets = append(f.targets, collector.Target{Name: sep.Host, Cluster: sh.Cluster, Group: sh.Group, Labels: sh.Labels})
+		targets = append(targets, collector.Target{Name: sep.Host, Cluster: sh.Cluster, Group: sh.Group, Labels: sh.Labels})
 	}
-	if err := f.guardHosts(c, hosts, log, reg); err != nil {
-		return nil, err
-	}
-	return f, nil
+	return targets, hosts, addrs
 }
 
 // collect polls the fleet samples times, every apart, and returns the last

@@ -49,7 +49,7 @@ func (s *sampling) snapshotOf(ctx context.Context, c *config.Config, log *slog.L
 	if s.snapshot != "" {
 		return collector.LoadSnapshot(s.snapshot)
 	}
-	f, err := openFleet(c, log)
+	f, err := openFleet(c, log, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -76,7 +76,7 @@ func executorConfig(c *config.Config, f *fleet, col *collector.Collector) balanc
 // newDaemon opens the fleet, the journal and the plan store, and builds the
 // collector, planner and executor. The journal is reconciled in run.
 func newDaemon(path string, c *config.Config, engine *policy.Engine, log *slog.Logger, reg *prometheus.Registry) (_ *daemon, err error) {
-	d := &daemon{log: log, cfgPath: path, cfg: c, engine: engine, metrics: newDaemonMetrics(reg), notReady: "no snapshot of the fleet yet"}
+	d := &daemon{log: log, cfgPath: path, cfg: c, engine: engine, metrics: newDaemonMetrics(reg)}
 	defer func() {
 		if err != nil {
 			d.close() // what was opened before the error
@@ -94,7 +94,7 @@ func newDaemon(path string, c *config.Config, engine *policy.Engine, log *slog.L
 	if d.planner, err = balancer.NewPlanner(plannerConfig(c), log); err != nil {
 		return nil, err
 	}
-	if d.fleet, err = openFleet(c, log); err != nil {
+	if d.fleet, err = openFleet(c, log, reg); err != nil {
 		return nil, err
 	}
 	d.col, err = collector.New(d.fleet.targets, collectorConfig(c, d.fleet), log.With("component", "collector"), reg)
@@ -102,16 +102,16 @@ func newDaemon(path string, c *config.Config, engine *policy.Engine, log *slog.L
 		return nil, err
 	}
 	v := &validator{
-		clients: d.fleet.clients,
-		latest:  d.col.Latest,
-		engine:  func() *policy.Engine { _, e, _ := d.current(); return e },
+		guard:  d.fleet.guard,
+		latest: d.col.Latest,
+		engine: func() *policy.Engine { _, e, _ := d.current(); return e },
 		settings: func() (balancer.Config, *time.Location) {
 			cfg, _, _ := d.current()
 			return plannerConfig(cfg), cfg.Location()
 		},
 		timeout: c.Collector.CallTimeout,
 	}
-	d.exec, err = balancer.NewExecutor(executorConfig(c, d.fleet, d.col), balancer.NewHyperV(d.fleet.clients), v, d.journal, log.With("component", "executor"), reg)
+	d.exec, err = balancer.NewExecutor(executorConfig(c, d.fleet, d.col), guardedMigrator{d.fleet.guard}, v, d.journal, log.With("component", "executor"), reg)
 	if err != nil {
 		return nil, err
 	}
@@ -166,11 +166,7 @@ func (d *daemon) run(ctx context.Context, e *env, reg *prometheus.Registry) erro
 
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
-		return d.col.Run(gctx, cfg.Collector.Interval, func(s *collector.Snapshot) {
-			d.stateMu.Lock()
-			d.ready, d.notReady = true, ""
-			d.stateMu.Unlock()
-		})
+		return d.col.Run(gctx, cfg.Collector.Interval, nil)
 	})
 	drained := make(chan struct{})
 	g.Go(func() error { defer close(drained); return d.exec.Run(gctx) })

@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/hvbalancer/hvbalancer/balancer"
+	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/logins"
 	"github.com/hvbalancer/hvbalancer/collector"
 	"github.com/hvbalancer/hvbalancer/hyperv"
 	"github.com/hvbalancer/hvbalancer/policy"
@@ -18,7 +20,7 @@ import (
 // healthy and would stay under its limits (the latest snapshot), and the
 // current policy still allows it.
 type validator struct {
-	clients  map[string]*hyperv.Client
+	guard    *logins.Guard
 	latest   func() *collector.Snapshot
 	engine   func() *policy.Engine
 	settings func() (balancer.Config, *time.Location)
@@ -49,14 +51,18 @@ func (v *validator) Validate(ctx context.Context, m balancer.Move) error {
 	case !dst.MigrationEnabled:
 		return fmt.Errorf("%w: destination %s does not accept live migrations", balancer.ErrStale, m.To)
 	}
-	client, ok := v.clients[m.From]
-	if !ok {
-		return fmt.Errorf("%w: source %s is not configured", balancer.ErrStale, m.From)
-	}
 	cctx, cancel := context.WithTimeout(ctx, v.timeout)
-	loc, found, err := client.Locate(cctx, m.VM)
+	var loc hyperv.VMLocation
+	var found bool
+	err := v.guard.Call(cctx, m.From, func(c logins.Client) error {
+		var err error
+		loc, found, err = c.Locate(cctx, m.VM)
+		return err
+	})
 	cancel()
 	switch {
+	case errors.Is(err, hyperv.ErrInvalidArgument):
+		return fmt.Errorf("%w: source %s is not configured", balancer.ErrStale, m.From)
 	case err != nil:
 		return fmt.Errorf("%w: locate %s on %s: %w", balancer.ErrStale, m.VMName, m.From, err)
 	case !found:

@@ -125,6 +125,13 @@ type Collector struct {
 	// MinAnsweringShare is the share of hosts (0..1] that must answer for
 	// the daemon to be ready and for plan and apply to go ahead.
 	MinAnsweringShare float64 `yaml:"min_answering_share"`
+	// StopAfterFailedLogins is how many failed logins in a row, across the
+	// fleet, stop the daemon from using an account at all, so that it
+	// never reaches the domain's lockout threshold.
+	StopAfterFailedLogins int `yaml:"stop_after_failed_logins"`
+	// LoginBackoffMax caps the wait before a host that refused a login is
+	// tried again (1m, 2m, 4m, … after each refusal).
+	LoginBackoffMax time.Duration `yaml:"login_backoff_max"`
 }
 
 // Policy says where the Rego policy is.
@@ -166,13 +173,15 @@ func Default() Config {
 		Log:      Log{Level: "info", Format: "text"},
 		HTTP:     HTTP{Listen: "127.0.0.1:9707"},
 		Collector: Collector{
-			Interval:          30 * time.Second,
-			Window:            5 * time.Minute,
-			StaleAfter:        2 * time.Minute,
-			Concurrency:       16,
-			CallTimeout:       30 * time.Second,
-			SampleInterval:    time.Second,
-			MinAnsweringShare: 0.5,
+			Interval:              30 * time.Second,
+			Window:                5 * time.Minute,
+			StaleAfter:            2 * time.Minute,
+			Concurrency:           16,
+			CallTimeout:           30 * time.Second,
+			SampleInterval:        time.Second,
+			MinAnsweringShare:     0.5,
+			StopAfterFailedLogins: 3,
+			LoginBackoffMax:       30 * time.Minute,
 		},
 		Policy:        Policy{ReloadInterval: 10 * time.Second},
 		Automation:    "manual",

@@ -40,8 +40,10 @@ func TestInvalidConfigs(t *testing.T) {
 			"clusters[0].hosts[5]: winrm.kerberos.keytab is only for kerberos authentication",
 			"clusters[0].hosts[6]: kerberos authentication needs winrm.kerberos.ccache, or winrm.username with a password_file, password_env or kerberos.keytab",
 		}},
-		{"invalid-collector-share.yaml", []string{
+		{"invalid-collector-logins.yaml", []string{
 			"collector.min_answering_share: 1.5: must be a share in (0, 1], such as 0.5 for half the hosts",
+			"collector.stop_after_failed_logins: 20: must be 1..10, below the domain's account lockout threshold",
+			"collector.login_backoff_max: 10s: must be at least 1m, the first wait after a failed login",
 		}},
 		{"invalid-simulator-winrm.yaml", []string{
 			"winrm.encryption: maybe: want auto (seal messages over HTTP, as Windows requires by default) or never",

@@ -273,6 +273,12 @@ func (c *Config) validateCollector(p *problems) {
 	if !(k.MinAnsweringShare > 0 && k.MinAnsweringShare <= 1) {
 		p.add("collector.min_answering_share", k.MinAnsweringShare, "must be a share in (0, 1], such as 0.5 for half the hosts")
 	}
+	if k.StopAfterFailedLogins < 1 || k.StopAfterFailedLogins > 10 {
+		p.add("collector.stop_after_failed_logins", k.StopAfterFailedLogins, "must be 1..10, below the domain's account lockout threshold")
+	}
+	if k.LoginBackoffMax < time.Minute {
+		p.add("collector.login_backoff_max", k.LoginBackoffMax, "must be at least 1m, the first wait after a failed login")
+	}
 }
 
 func (c *Config) validatePolicy(p *problems) {

@@ -36,6 +36,8 @@ func (e *HeldError) Unwrap() []error {
 	return []error{collector.ErrHeld, e.Cause}
 }
 
+var errClosed = errors.New("login guard closed")
+
 // Call runs f with the host's client when the guard lets a call to it go
 // out, and learns from its error. It returns a *HeldError when it does not
 // call f.
@@ -62,7 +64,11 @@ func (g *Guard) acquire(ctx context.Context, hostName string) (ticket, error) {
 	for {
 		g.mu.Lock()
 		h := g.hosts[strings.ToLower(hostName)]
-		if h == nil {
+		switch {
+		case g.closed:
+			g.mu.Unlock()
+			return ticket{}, fmt.Errorf("%s: %w", hostName, errClosed)
+		case h == nil:
 			g.mu.Unlock()
 			return ticket{}, fmt.Errorf("%s: no such host: %w", hostName, hyperv.ErrInvalidArgument)
 		}
@@ -92,8 +98,10 @@ func (g *Guard) acquire(ctx context.Context, hostName string) (ticket, error) {
 			g.mu.Unlock()
 			select {
 			case <-ctx.Done():
-				return ticket{}, &HeldError{Host: hostName, Cause: ctx.Err(),
-					Reason: fmt.Sprintf("waited in vain for another login with %s to succeed", c.name)}
+				// Not ctx.Err() as the cause: nothing was sent, whatever
+				// the caller's deadline suggests.
+				return ticket{}, &HeldError{Host: hostName,
+					Reason: fmt.Sprintf("waited in vain for another login with %s to succeed (%v)", c.name, ctx.Err())}
 			case <-ch:
 			}
 			continue
@@ -103,6 +111,9 @@ func (g *Guard) acquire(ctx context.Context, hostName string) (ticket, error) {
 			if err != nil {
 				g.mu.Unlock()
 				return ticket{}, fmt.Errorf("%s: %w", h.Name, err)
+			}
+			if h.client != nil {
+				g.retired = append(g.retired, h.client)
 			}
 			h.client, h.gen = client, c.gen
 		}
@@ -218,6 +229,18 @@ func plural(n int, what string) string {
 		return "1 " + what
 	}
 	return fmt.Sprintf("%d %ss", n, what)
+}
+
+// Hosts returns the names of the guarded hosts, sorted.
+func (g *Guard) Hosts() []string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	out := make([]string, 0, len(g.hosts))
+	for _, h := range g.hosts {
+		out = append(out, h.Name)
+	}
+	slices.Sort(out)
+	return out
 }
 
 // Stopped is a credential the guard no longer uses.

@@ -115,3 +115,5 @@ func (c *fakeClock) Advance(d time.Duration) {
 	defer c.mu.Unlock()
 	c.now = c.now.Add(d)
 }
+
+func (c *fakeClient) Close() error { return nil }

@@ -23,6 +23,7 @@ type Client interface {
 	collector.Source
 	Locate(ctx context.Context, vmID string) (hyperv.VMLocation, bool, error)
 	Move(ctx context.Context, vmID, destination string, opt hyperv.MoveOptions) (hyperv.VMLocation, error)
+	Close() error
 }
 
 var _ Client = (*hyperv.Client)(nil)
@@ -115,6 +116,8 @@ type Guard struct {
 	changed chan struct{} // closed and replaced at every release and change
 	creds   map[string]*credential
 	hosts   map[string]*host // by lower-case name
+	retired []Client         // replaced clients, closed by Close: calls may still use them
+	closed  bool
 }
 
 // New builds the guard of hosts: it reads every credential's secret and
@@ -209,16 +212,33 @@ func (g *Guard) Update(hosts []Host) error {
 			g.m.forget(h.Name)
 		}
 	}
+	for name, h := range g.hosts {
+		if next[name] != h && h.client != nil {
+			g.retired = append(g.retired, h.client)
+		}
+	}
 	for _, h := range next {
 		g.m.authFailures.WithLabelValues(h.Name) // a host that never failed counts 0
-		if h.cred.gen != h.gen {                 // its credential was reset: a new client
-			h.client = nil
-		}
 	}
 	g.creds, g.hosts = creds, next
 	g.m.setStopped(g.stoppedCountLocked())
 	g.broadcastLocked()
 	return nil
+}
+
+// Close closes every client the guard made. Calls after Close fail.
+func (g *Guard) Close() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for _, h := range g.hosts {
+		if h.client != nil {
+			_ = h.client.Close()
+		}
+	}
+	for _, c := range g.retired {
+		_ = c.Close()
+	}
+	g.retired, g.closed = nil, true
 }
 
 // resumeLocked gives a credential another chance and says so when it was

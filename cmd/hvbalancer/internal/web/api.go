@@ -31,6 +31,8 @@ type HostInfo struct {
 	Group       string           `json:"group,omitempty"`
 	Health      collector.Health `json:"health"`
 	Reason      string           `json:"reason,omitempty"`
+	Cause       collector.Cause  `json:"cause,omitempty"`   // why it is not ok, in a word
+	Problem     string           `json:"problem,omitempty"` // and in an administrator's words
 	LastSeen    time.Time        `json:"last_seen,omitzero"`
 	Maintenance bool             `json:"maintenance"`
 	CPU         Load             `json:"cpu"`    // percent of the host's logical processors
@@ -80,13 +82,17 @@ func hostsOf(s *collector.Snapshot) Hosts {
 		vms[v.Host]++
 	}
 	for _, h := range s.Hosts {
-		out.Hosts = append(out.Hosts, HostInfo{
+		hi := HostInfo{
 			Name: h.Name, Cluster: h.Cluster, Group: h.Group,
-			Health: h.Health, Reason: h.Reason, LastSeen: h.LastSeen, Maintenance: h.Maintenance,
+			Health: h.Health, Reason: h.Reason, Cause: h.Cause, LastSeen: h.LastSeen, Maintenance: h.Maintenance,
 			CPU:    Load{Mean: h.CPU.Mean, P95: h.CPU.P95},
 			Memory: Load{Mean: h.Memory.Mean, P95: h.Memory.P95},
 			VMs:    vms[h.Name],
-		})
+		}
+		if h.Health != collector.HealthOK {
+			hi.Problem = h.Problem()
+		}
+		out.Hosts = append(out.Hosts, hi)
 	}
 	return out
 }
@@ -96,6 +102,9 @@ func (s *server) status() Status {
 	st := s.b.Status()
 	if st.InFlight == nil {
 		st.InFlight = []Migration{}
+	}
+	if st.StoppedCredentials == nil {
+		st.StoppedCredentials = []StoppedCredential{}
 	}
 	return st
 }

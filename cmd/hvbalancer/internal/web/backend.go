@@ -59,10 +59,20 @@ type Status struct {
 	Mode        string `json:"mode"` // ModeManual, ModePartial or ModeFull
 	Paused      bool   `json:"paused"`
 	PauseReason string `json:"pause_reason,omitempty"`
-	// Ready is true once the daemon can do its work (journal reconciled,
-	// policy loaded, first snapshot taken); NotReady says what it waits for.
+	// Ready is true while the daemon can do its work (journal reconciled,
+	// policy loaded, a snapshot in which enough hosts answer, no credential
+	// stopped); NotReady says what is missing.
 	Ready    bool   `json:"ready"`
 	NotReady string `json:"not_ready,omitempty"`
+
+	// Hosts and HostsAnswering count the configured hosts and those whose
+	// latest poll succeeded (none before the first snapshot).
+	Hosts          int `json:"hosts"`
+	HostsAnswering int `json:"hosts_answering"`
+	// StoppedCredentials are accounts the daemon no longer logs in with,
+	// after failed logins in a row: none of their hosts is tried until
+	// their secret or configuration changes.
+	StoppedCredentials []StoppedCredential `json:"stopped_credentials"`
 
 	LastRound Round       `json:"last_round"`
 	InFlight  []Migration `json:"in_flight"`
@@ -73,6 +83,15 @@ type Status struct {
 	// means the planner's defaults, 75 and 85.
 	CPUHigh    float64 `json:"cpu_high,omitempty"`
 	MemoryHigh float64 `json:"memory_high,omitempty"`
+}
+
+// StoppedCredential is an account the daemon stopped using.
+type StoppedCredential struct {
+	Credential string    `json:"credential"` // e.g. svc-hvbalancer@LAB.EXAMPLE
+	Failures   int       `json:"failures"`   // failed logins in a row
+	Since      time.Time `json:"since"`
+	Hosts      []string  `json:"hosts"`   // the hosts that use it
+	Message    string    `json:"message"` // what happened and what to do
 }
 
 // Round is the outcome of the last collect → plan → execute round.

@@ -153,7 +153,7 @@ func newFake() *fakeBackend {
 			{Name: "hv02", Cluster: "c1", Health: collector.HealthOK, LogicalProcessors: 32, MemoryBytes: 256 << 30,
 				MigrationEnabled: true, MaxMigrations: 2, Maintenance: true, CPU: collector.Stat{Last: 20, Mean: 21, P95: 30, Max: 31},
 				Memory: collector.Stat{Last: 40, Mean: 40, P95: 88, Max: 90}, Samples: 10},
-			{Name: "hv03<b>", Health: collector.HealthUnreachable, Reason: "dial tcp: connection refused",
+			{Name: "hv03<b>", Health: collector.HealthUnreachable, Reason: "dial tcp: connection refused", Cause: collector.CauseUnreachable,
 				LastSeen: t0.Add(-10 * time.Minute), LogicalProcessors: 16, MemoryBytes: 128 << 30,
 				CPU: collector.Stat{Mean: 10, P95: 12}, Memory: collector.Stat{Mean: 50, P95: 50}},
 		},
@@ -181,7 +181,7 @@ func newFake() *fakeBackend {
 			LastRound: web.Round{Time: t0, Duration: 1.25, PlanID: plan.ID, Result: "1 move planned"},
 			InFlight: []web.Migration{{MoveID: "plan-x/1", PlanID: "plan-x", VMName: psName, From: "hv01", To: "hv02",
 				ElapsedSeconds: 12.5, Bytes: 4 << 30}},
-			Queue: 3, CPUHigh: 75, MemoryHigh: 85,
+			Queue: 3, CPUHigh: 75, MemoryHigh: 85, Hosts: 2, HostsAnswering: 2,
 		},
 		snap: snap,
 		plans: []web.PlanInfo{

@@ -71,6 +71,15 @@ func TestStatusPageStates(t *testing.T) {
 			[]string{"<title>hvbalancer (paused)</title>", "Paused: patching &lt;hv01&gt;.", "(<code>POST /api/v1/resume</code>)"}, nil},
 		{"not ready", func(f *fakeBackend) { f.status.Ready, f.status.NotReady = false, "reconciling 2 migrations" },
 			[]string{"<b>not ready</b>", "Not ready: reconciling 2 migrations."}, nil},
+		{"credential stopped", func(f *fakeBackend) {
+			f.status.Ready, f.status.NotReady = false, "credential svc-<x> stopped after 3 failed logins: fix the password file /etc/hvbalancer/pw, then it retries"
+			f.status.Hosts, f.status.HostsAnswering = 8, 0
+			f.status.StoppedCredentials = []web.StoppedCredential{{Credential: "svc-<x>", Failures: 3, Since: t0, Hosts: []string{"HV01", "HV02"},
+				Message: "credential svc-<x> stopped after 3 failed logins: fix the password file /etc/hvbalancer/pw, then it retries"}}
+		}, []string{
+			`<p class="banner err"><b>Logins stopped.</b> credential svc-&lt;x&gt; stopped after 3 failed logins: fix the password file /etc/hvbalancer/pw, then it retries. 2 hosts use it and none is tried, so that the account is not locked out.</p>`,
+			"hosts answering <b>0</b> of 8",
+		}, nil},
 		{"round failed", func(f *fakeBackend) { f.status.LastRound.Error = "collect: every host unreachable" },
 			[]string{"Last round failed: collect: every host unreachable"}, nil},
 		{"empty", func(f *fakeBackend) {
