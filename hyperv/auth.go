@@ -123,8 +123,7 @@ type challenge struct {
 }
 
 // parseChallenges reads every challenge of the WWW-Authenticate header
-// values. It never fails: what it cannot read becomes a challenge with
-// that text as its scheme, which matches no scheme it is asked about.
+// values. It never fails: it skips what does not start with a scheme.
 func parseChallenges(values []string) []challenge {
 	var out []challenge
 	for _, v := range values {
@@ -141,6 +140,9 @@ func parseChallenges(values []string) []challenge {
 				}
 			}
 			scheme, rest, _ := strings.Cut(part, " ")
+			if !isToken(scheme) {
+				continue
+			}
 			c := challenge{scheme: scheme}
 			rest = strings.TrimSpace(rest)
 			switch {
@@ -209,6 +211,21 @@ func isAuthParam(s string) bool {
 	}
 	value := strings.TrimLeft(s[eq+1:], " \t")
 	return value != "" && value[0] != '='
+}
+
+// isToken reports whether s is an HTTP token (RFC 9110 section 5.6.2).
+func isToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', strings.ContainsRune("!#$%&'*+-.^_`|~", r):
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // splitOutsideQuotes splits s at every sep outside a quoted string.

@@ -178,3 +178,34 @@ func FuzzQuoteNonFinite(f *testing.F) {
 		}
 	})
 }
+
+func FuzzParseChallenges(f *testing.F) {
+	f.Add("Negotiate\nBasic realm=\"WSMAN\"")
+	f.Add("Negotiate TlRMTVNTUAACAAAADAAMADgAAAA1gonigg==")
+	f.Add(`Negotiate, Basic realm="a, b", charset="UTF-8", Kerberos`)
+	f.Add(`Basic realm="a\", b` + "\nnegotiate YWI")
+	f.Add("Negotiate =,=\"\\")
+	f.Add(`",`)
+	f.Fuzz(func(t *testing.T, header string) {
+		values := strings.Split(header, "\n")
+		cs := parseChallenges(values)
+		offered := false
+		for _, c := range cs {
+			if !isToken(c.scheme) {
+				t.Fatalf("challenge with scheme %q from %q", c.scheme, header)
+			}
+			if c.token != "" && len(c.params) > 0 {
+				t.Fatalf("challenge %+v has a token and params", c)
+			}
+			offered = offered || strings.EqualFold(c.scheme, "Negotiate")
+		}
+		tok, got, err := findChallenge(values, "Negotiate")
+		if got != offered {
+			t.Fatalf("findChallenge offered = %t, parseChallenges says %t", got, offered)
+		}
+		if err != nil && tok != nil {
+			t.Fatalf("token %q with error %v", tok, err)
+		}
+		_ = offeredSchemes(values)
+	})
+}

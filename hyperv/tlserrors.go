@@ -26,8 +26,12 @@ func tlsError(err error, serverName string) error {
 		return fmt.Errorf("%w: certificate is valid for %s, not %s: set tls_server_name to one of its names",
 			ErrCertificate, certNames(host.Certificate), serverName)
 	case errors.As(err, &unknown):
+		leaf := unknown.Cert
+		if errors.As(err, &verify) && len(verify.UnverifiedCertificates) > 0 {
+			leaf = verify.UnverifiedCertificates[0]
+		}
 		return fmt.Errorf("%w: certificate %s signed by an unknown authority%s: set ca_file to the PEM of the CA that issued it",
-			ErrCertificate, certSubject(unknown.Cert), issuer(unknown.Cert))
+			ErrCertificate, certSubject(leaf), issuer(leaf))
 	case errors.As(err, &invalid):
 		return fmt.Errorf("%w: %s", ErrCertificate, invalidReason(invalid))
 	case errors.As(err, &verify):

@@ -281,23 +281,35 @@ func TestWireTLSVerification(t *testing.T) {
 	f := newFixture(t, fixtureOpts{https: true})
 	f.host.set(hyperv.ScriptGetHost, reply{stdout: outHost})
 	tests := []struct {
-		name   string
-		mod    func(*hyperv.Config)
-		wantOK bool
+		name    string
+		mod     func(*hyperv.Config)
+		wantErr []string // in the message; none: success
 	}{
-		{"trusted ca", nil, true},
-		{"system roots", func(c *hyperv.Config) { c.CACert = nil }, false},
-		{"wrong name", func(c *hyperv.Config) { c.TLSServerName = "hv99.lab.example" }, false},
-		{"insecure", func(c *hyperv.Config) { c.CACert = nil; c.InsecureSkipVerify = true }, true},
+		{"trusted ca", nil, nil},
+		{"system roots", func(c *hyperv.Config) { c.CACert = nil },
+			[]string{`: wsman: certificate not accepted: certificate "127.0.0.1" signed by an unknown authority (issuer "WinRM simulator CA `,
+				`"): set ca_file to the PEM of the CA that issued it`}},
+		{"wrong name", func(c *hyperv.Config) { c.TLSServerName = "hv99.lab.example" },
+			[]string{": wsman: certificate not accepted: certificate is valid for 127.0.0.1, not hv99.lab.example: set tls_server_name to one of its names"}},
+		{"right name", func(c *hyperv.Config) { c.TLSServerName = "127.0.0.1" }, nil},
+		{"insecure", func(c *hyperv.Config) { c.CACert = nil; c.InsecureSkipVerify = true }, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := f.client(t, tc.mod).Host(t.Context())
-			if (err == nil) != tc.wantOK {
-				t.Errorf("err = %v, want success %t", err, tc.wantOK)
+			if len(tc.wantErr) == 0 {
+				if err != nil {
+					t.Fatalf("unexpected error: %v", err)
+				}
+				return
 			}
-			if errors.Is(err, hyperv.ErrUnauthorized) {
-				t.Errorf("TLS failure reported as unauthorized: %v", err)
+			if !errors.Is(err, hyperv.ErrCertificate) || errors.Is(err, hyperv.ErrUnauthorized) {
+				t.Errorf("got %v, want ErrCertificate only", err)
+			}
+			for _, w := range tc.wantErr {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q\nlacks %q", err, w)
+				}
 			}
 			noSecret(t, err)
 		})

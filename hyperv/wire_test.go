@@ -281,14 +281,54 @@ func TestWireCalls(t *testing.T) {
 func TestWireConcurrent(t *testing.T) {
 	f := newFixture(t, fixtureOpts{})
 	f.host.set(hyperv.ScriptGetVMs, reply{stdout: outVMs})
-	c := f.client(t, nil)
-	var wg sync.WaitGroup
-	for range 8 {
-		wg.Go(func() {
-			if vms, err := c.VMs(t.Context()); err != nil || len(vms) != 2 {
-				t.Errorf("VMs = %d, %v", len(vms), err)
-			}
-		})
+	run := func(c *hyperv.Client, n int) {
+		var wg sync.WaitGroup
+		for range n {
+			wg.Go(func() {
+				if vms, err := c.VMs(t.Context()); err != nil || len(vms) != 2 {
+					t.Errorf("VMs = %d, %v", len(vms), err)
+				}
+			})
+		}
+		wg.Wait()
 	}
-	wg.Wait()
+	run(f.client(t, nil), 8)
+
+	// Each call has one request in flight at a time, and the pool keeps
+	// up to 4 idle connections: 4 concurrent calls open at most 4.
+	c := f.client(t, nil)
+	const n = 4
+	run(c, n)
+	if st := c.Stats(); st.Connections < 1 || st.Connections > n || st.Requests < 5*n {
+		t.Errorf("stats = %+v, want 1-%d connections and at least %d requests", st, n, 5*n)
+	}
+}
+
+func TestWirePollReusesOneConnection(t *testing.T) {
+	f := newFixture(t, fixtureOpts{})
+	f.host.set(hyperv.ScriptGetHost, reply{stdout: outHost})
+	f.host.set(hyperv.ScriptGetVMs, reply{stdout: outVMs})
+	c := f.client(t, nil)
+	defer c.Close()
+	for i := range 5 {
+		var err error
+		if i%2 == 0 {
+			_, err = c.Host(t.Context())
+		} else {
+			_, err = c.VMs(t.Context())
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	st := c.Stats()
+	if st.Connections != 1 || st.Logins != 0 || st.Requests < 25 {
+		t.Errorf("stats = %+v, want 1 connection, no login (basic), at least 25 requests", st)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Host(t.Context()); err == nil || !strings.Contains(err.Error(), "client closed") {
+		t.Errorf("Host after Close: %v", err)
+	}
 }
