@@ -166,6 +166,9 @@ func (s *session) post(t *transport, envelope []byte) (string, bool, error) {
 					ErrUnauthorized, offeredSchemes(resp.Header.Values("WWW-Authenticate")))
 			}
 		}
+		if s.auth != nil {
+			return "", false, fmt.Errorf("%w: %w (http status 401)", ErrUnauthorized, errContextLost)
+		}
 		return "", false, fmt.Errorf("%w: %s", ErrUnauthorized, wrongCredentials)
 	}
 	return "", reuse, statusError(resp, rbody, !t.seal && !t.cfg.HTTPS)

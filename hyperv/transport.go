@@ -30,6 +30,11 @@ const (
 // errClosed: the client was closed.
 var errClosed = errors.New("client closed")
 
+// errContextLost: the host answered 401 on a connection whose login it
+// had accepted, without processing the request: it dropped the login, or
+// the account is not allowed to use WinRM.
+var errContextLost = errors.New("the host refused a request after accepting the login: it dropped the login, or the account may not use WinRM (member of Remote Management Users?)")
+
 // transport is the winrm.Transporter of one Client: a pool of sessions to
 // the host, each a TCP (or TLS) connection with its own authenticated
 // security context, as Windows binds NTLM and Kerberos contexts to the
@@ -104,14 +109,22 @@ func (t *transport) Transport(*winrm.Endpoint) error { return nil }
 // Post implements winrm.Transporter: it sends one WS-Management message
 // on a session and returns the response envelope.
 func (t *transport) Post(_ *winrm.Client, msg *soap.SoapMessage) (string, error) {
-	t.requests.Add(1)
-	s, err := t.get()
-	if err != nil {
-		return "", err
+	envelope := []byte(msg.String())
+	for attempt := 0; ; attempt++ {
+		s, err := t.get()
+		if err != nil {
+			return "", err
+		}
+		t.requests.Add(1)
+		body, reuse, err := s.post(t, envelope)
+		t.put(s, reuse)
+		if errors.Is(err, errContextLost) && attempt == 0 {
+			// The host forgot the connection's login and did not process
+			// the request: log in again on a new connection, once.
+			continue
+		}
+		return body, err
 	}
-	body, reuse, err := s.post(t, []byte(msg.String()))
-	t.put(s, reuse)
-	return body, err
 }
 
 // get returns an idle session that is still open, or a new authenticated one.
