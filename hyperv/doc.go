@@ -2,5 +2,8 @@
 // It offers a small typed API over one Hyper-V host: host facts, VMs, performance
 // counters, locating a VM by id and live-migrating it. Scripts are embedded .ps1
 // files; parameters travel as base64 JSON data and are never spliced into script
-// text. Every call carries its own deadline. It imports no other hvbalancer package.
+// text. Every call carries its own deadline. Messages travel over a small pool of
+// connections per host, each authenticated once (NTLM, with MS-WSMV message
+// encryption over plain HTTP as Windows requires by default; Basic only over HTTPS
+// or where the host allows unencrypted traffic). It imports no other hvbalancer package.
 package hyperv
