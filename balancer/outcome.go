@@ -104,6 +104,7 @@ func (r *round) plan(s *collector.Snapshot, snapDigest, policyDigest string, bef
 	}
 	e.EstimatedSeconds = round1(scheduleSeconds(p.Moves, limits, r.cfg.MaxConcurrent))
 	p.Balanced = len(p.Moves) == 0 && st.balanced()
+	p.Missing = missingHosts(s)
 	p.Message = r.message(p)
 	p.ID = planID(p)
 	p.Checksum = p.Digest()

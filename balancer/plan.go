@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"io"
 	"time"
+
+	"github.com/hvbalancer/hvbalancer/collector"
 )
 
 // PlanSchema is the version of the plan's JSON form.
@@ -40,6 +42,10 @@ type Plan struct {
 	// and every spread within the target. Message says the outcome plainly.
 	Balanced bool   `json:"balanced"`
 	Message  string `json:"message"`
+	// Missing lists the hosts that could not be read for this plan: no VM
+	// moves from or to them, and their load is the last known one (or
+	// none). Empty when every host answered.
+	Missing []MissingHost `json:"missing_hosts,omitempty"`
 
 	Efficacy Efficacy `json:"efficacy"`
 	Moves    []Move   `json:"moves"`
@@ -54,6 +60,33 @@ type Plan struct {
 
 	// Checksum is the plan's Digest as written; ReadPlan verifies it.
 	Checksum string `json:"digest,omitempty"`
+}
+
+// MissingHost is a host a plan was made without.
+type MissingHost struct {
+	Name    string `json:"name"`
+	Health  string `json:"health"`          // stale or unreachable
+	Cause   string `json:"cause,omitempty"` // collector.Cause
+	Problem string `json:"problem"`         // why, in an administrator's words
+}
+
+// missingHosts lists the snapshot's hosts that are not ok.
+func missingHosts(s *collector.Snapshot) []MissingHost {
+	var out []MissingHost
+	for _, h := range s.Unreadable() {
+		out = append(out, MissingHost{Name: h.Name, Health: string(h.Health), Cause: string(h.Cause), Problem: h.Problem()})
+	}
+	return out
+}
+
+// incompleteText says, in one sentence, that the plan was made without
+// some hosts; empty when it was not.
+func (p *Plan) incompleteText() string {
+	if len(p.Missing) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("Incomplete fleet: %d of %d hosts could not be read, so this plan moves nothing from or to them and does not know their load as it is now.",
+		len(p.Missing), len(p.Hosts))
 }
 
 // Move is one planned live migration.

@@ -35,6 +35,7 @@ func (p *Plan) WriteHTML(w io.Writer) error {
 // htmlView is what the template shows.
 type htmlView struct {
 	*Plan
+	Incomplete     string // the incomplete-fleet warning, if any
 	Aggressiveness string
 	Charts         []chart // CPU, memory
 	Rejections     []htmlRejection
@@ -83,7 +84,7 @@ const (
 )
 
 func (p *Plan) htmlView() htmlView {
-	v := htmlView{Plan: p, Aggressiveness: aggressivenessText(p.Settings)}
+	v := htmlView{Plan: p, Incomplete: p.incompleteText(), Aggressiveness: aggressivenessText(p.Settings)}
 	for i, m := range p.Moves {
 		for _, r := range m.Rejected {
 			v.Rejections = append(v.Rejections, htmlRejection{Where: fmt.Sprintf("#%d", i+1), Rejection: r})
@@ -159,6 +160,11 @@ func (p *Plan) cleaned() *Plan {
 		c.Moves[i] = m
 	}
 	c.Rejected = cleanRej(p.Rejected)
+	c.Missing = make([]MissingHost, len(p.Missing))
+	for i, h := range p.Missing {
+		h.Name, h.Problem = txt(h.Name), txt(h.Problem)
+		c.Missing[i] = h
+	}
 	c.Hosts = make([]HostLoad, len(p.Hosts))
 	for i, h := range p.Hosts {
 		h.Name, h.Cluster = txt(h.Name), txt(h.Cluster)
@@ -181,7 +187,7 @@ h1{font-size:1.5em}h2{font-size:1.2em;margin-top:2em;border-bottom:1px solid #d0
 table{border-collapse:collapse;margin:.5em 0}th,td{border:1px solid #d0d7de;padding:3px 8px;vertical-align:top}
 th{background:#f6f8fa;text-align:left}td.n{text-align:right;white-space:nowrap}
 .msg{font-size:1.1em;padding:.6em 1em;background:#f6f8fa;border-left:4px solid #0969da}
-.balanced{border-left-color:#1a7f37}.mono{font-family:ui-monospace,monospace;font-size:.9em;word-break:break-all}
+.balanced{border-left-color:#1a7f37}.incomplete{padding:.1em 1em;margin:.6em 0;border-left:4px solid #cf222e;background:#ffebe9}.mono{font-family:ui-monospace,monospace;font-size:.9em;word-break:break-all}
 .charts{display:flex;flex-wrap:wrap;gap:2em}svg text{font:11px system-ui,sans-serif;fill:#1f2328}
 svg .before{fill:#afb8c1}svg .after.ok{fill:#0969da}svg .after.off{fill:#8c959f}svg .axis{stroke:#d0d7de}
 svg .high{stroke:#bf8700;stroke-dasharray:4 3}svg .ceiling{stroke:#cf222e;stroke-dasharray:2 2}
@@ -190,7 +196,9 @@ svg .high{stroke:#bf8700;stroke-dasharray:4 3}svg .ceiling{stroke:#cf222e;stroke
 </head>
 <body>
 <h1>Migration plan {{.ID}}</h1>
-<p class="msg{{if .Balanced}} balanced{{end}}">{{.Message}}</p>
+{{with .Incomplete}}<div class="incomplete"><p><b>{{.}}</b></p>
+<ul>{{range $.Missing}}<li>{{.Name}} ({{.Health}}): {{.Problem}}</li>{{end}}</ul></div>
+{{end}}<p class="msg{{if .Balanced}} balanced{{end}}">{{.Message}}</p>
 <table>
 <tr><th>Created</th><td>{{time .Created}}</td></tr>
 <tr><th>Expires</th><td>{{time .Expires}}</td></tr>

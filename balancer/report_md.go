@@ -15,7 +15,15 @@ import (
 func (p *Plan) WriteMarkdown(w io.Writer) error {
 	b := bufio.NewWriter(w)
 	e := &p.Efficacy
-	fmt.Fprintf(b, "# Migration plan %s\n\n%s\n\n", md(p.ID), md(p.Message))
+	fmt.Fprintf(b, "# Migration plan %s\n\n", md(p.ID))
+	if t := p.incompleteText(); t != "" {
+		fmt.Fprintf(b, "> **%s**\n>\n", md(t))
+		for _, h := range p.Missing {
+			fmt.Fprintf(b, "> - %s (%s): %s\n", md(h.Name), md(h.Health), md(h.Problem))
+		}
+		fmt.Fprintf(b, "\n")
+	}
+	fmt.Fprintf(b, "%s\n\n", md(p.Message))
 	fmt.Fprintf(b, "| Plan | |\n|---|---|\n")
 	fmt.Fprintf(b, "| Created | %s |\n", p.Created.UTC().Format(time.DateTime+" MST"))
 	fmt.Fprintf(b, "| Expires | %s |\n", p.Expires.UTC().Format(time.DateTime+" MST"))

@@ -20,6 +20,12 @@ func (p *Plan) Summary() string {
 	var b strings.Builder
 	e := &p.Efficacy
 	fmt.Fprintf(&b, "Plan %s (valid until %s)\n", txt(p.ID), p.Expires.UTC().Format(time.DateTime+" MST"))
+	if t := p.incompleteText(); t != "" {
+		fmt.Fprintf(&b, "%s\n", t)
+		for _, h := range p.Missing {
+			fmt.Fprintf(&b, "  %s: %s\n", txt(h.Name), txt(h.Problem))
+		}
+	}
 	fmt.Fprintf(&b, "%s\n", txt(p.Message))
 	if p.Balanced {
 		b.WriteString("Nothing to do.\n")
