@@ -61,7 +61,11 @@ func applyCommand(ctx context.Context, args []string, e *env) error {
 	if err := d.exec.Reconcile(ctx); err != nil {
 		return fmt.Errorf("apply: reconcile the journal: %w", err)
 	}
-	if _, err := d.col.Poll(ctx); err != nil { // fresh state for re-validation
+	snap, err := d.col.Poll(ctx) // fresh state for re-validation
+	if err != nil {
+		return err
+	}
+	if err := tooFew(snap, d.fleet.addrs, c.Collector.MinAnsweringShare, "nothing applied"); err != nil {
 		return err
 	}
 	ids, err := d.exec.Submit(plan.ID+"#apply", plan.Moves)
@@ -86,10 +90,11 @@ func applyCommand(ctx context.Context, args []string, e *env) error {
 		}
 	}
 	fmt.Fprintf(e.stdout, "%s\n", summarizeResults(results))
+	partial := incomplete(snap, d.fleet.addrs, "moves from or to them were skipped")
 	if failed > 0 {
-		return fmt.Errorf("%w: %d of %d", errMovesFailed, failed, len(results))
+		return errors.Join(fmt.Errorf("%w: %d of %d", errMovesFailed, failed, len(results)), partial)
 	}
-	return nil
+	return partial
 }
 
 // waitWithProgress waits for the moves to end and shows their progress: a

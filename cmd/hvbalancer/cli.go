@@ -89,6 +89,9 @@ func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	case errors.Is(err, errUsage):
 		fmt.Fprintln(stderr, "hvbalancer "+name+":", strings.TrimPrefix(err.Error(), errUsage.Error()+": "))
 		return 2
+	case errors.Is(err, errIncomplete) && !errors.Is(err, errMovesFailed):
+		fmt.Fprintln(stderr, "hvbalancer "+name+":", err)
+		return 3
 	default:
 		fmt.Fprintln(stderr, "hvbalancer "+name+":", err)
 		return 1

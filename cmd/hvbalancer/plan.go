@@ -44,17 +44,20 @@ func (s *sampling) check() error {
 	return nil
 }
 
-// snapshotOf reads the snapshot file, or samples the live fleet.
-func (s *sampling) snapshotOf(ctx context.Context, c *config.Config, log *slog.Logger) (*collector.Snapshot, error) {
+// snapshotOf reads the snapshot file, or samples the live fleet; it also
+// returns the hosts' addresses (none for a file).
+func (s *sampling) snapshotOf(ctx context.Context, c *config.Config, log *slog.Logger) (*collector.Snapshot, map[string]string, error) {
 	if s.snapshot != "" {
-		return collector.LoadSnapshot(s.snapshot)
+		snap, err := collector.LoadSnapshot(s.snapshot)
+		return snap, nil, err
 	}
 	f, err := openFleet(c, log, nil)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer f.Close()
-	return collect(ctx, c, f, s.samples, s.every, log)
+	snap, err := collect(ctx, c, f, s.samples, s.every, log)
+	return snap, f.addrs, err
 }
 
 // plannerConfig turns the file's planner section into the planner's Config.
@@ -144,8 +147,11 @@ func planCommand(ctx context.Context, args []string, e *env) error {
 	if err != nil {
 		return err
 	}
-	snap, err := s.snapshotOf(ctx, c, e.log)
+	snap, addrs, err := s.snapshotOf(ctx, c, e.log)
 	if err != nil {
+		return err
+	}
+	if err := tooFew(snap, addrs, c.Collector.MinAnsweringShare, "no plan written"); err != nil {
 		return err
 	}
 	plan, err := makePlan(ctx, c, snap, engine, e.log)
@@ -157,7 +163,7 @@ func planCommand(ctx context.Context, args []string, e *env) error {
 	}
 	fmt.Fprintln(e.stdout, plan.Summary())
 	fmt.Fprintf(e.stdout, "\nwrote %s\n", filepath.Join(*out, "plan.{json,md,html}"))
-	return nil
+	return incomplete(snap, addrs, "the plan leaves them out and says so")
 }
 
 // writePlan writes the plan in its three forms and the snapshot it came from,
@@ -219,19 +225,14 @@ func snapshotCommand(ctx context.Context, args []string, e *env) error {
 	if err != nil {
 		return err
 	}
-	snap, err := s.snapshotOf(ctx, c, e.log)
+	snap, addrs, err := s.snapshotOf(ctx, c, e.log)
 	if err != nil {
 		return err
 	}
 	if err := snap.Save(*out); err != nil {
 		return err
 	}
-	ok := 0
-	for _, h := range snap.Hosts {
-		if h.Health == collector.HealthOK {
-			ok++
-		}
-	}
-	fmt.Fprintf(e.stdout, "wrote %s: %d hosts (%d ok), %d VMs, %s\n", *out, len(snap.Hosts), ok, len(snap.VMs), snap.Digest())
-	return nil
+	ok, total := snap.Answering()
+	fmt.Fprintf(e.stdout, "wrote %s: %d hosts (%d ok), %d VMs, %s\n", *out, total, ok, len(snap.VMs), snap.Digest())
+	return incomplete(snap, addrs, "the snapshot marks them")
 }

@@ -58,8 +58,9 @@ type Executor struct {
 // Simulator runs a simulated fleet in-process instead of talking to real
 // hosts: the hosts come from the fleet file, and so do the credentials,
 // unless the top-level winrm section names others (auth, encryption,
-// username, password_file or password_env and the timeouts apply; the
-// address, port and https are the simulator's).
+// username, password_file or password_env, tls_server_name,
+// insecure_skip_verify and the timeouts apply; the address, port, https and
+// CA are the simulator's).
 type Simulator struct {
 	Fleet string  `yaml:"fleet"` // fleet file, relative to the configuration file
 	Speed float64 `yaml:"speed"` // simulated seconds per real second

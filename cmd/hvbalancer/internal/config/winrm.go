@@ -128,7 +128,8 @@ func (c *Config) Endpoints() []Endpoint {
 
 // SimulatorEndpoint is a simulated host's WinRM settings: the address,
 // port and https the simulator gives it, with the top-level winrm section's
-// authentication, credentials and timeouts laid over the simulator's
+// authentication, credentials, timeouts and (over HTTPS) certificate name
+// check laid over the simulator's
 // defaults (auth defaultAuth; no username or password source, which the
 // caller then takes from the fleet file).
 func (c *Config) SimulatorEndpoint(host, address string, port int, https bool, defaultAuth string) Endpoint {
@@ -146,6 +147,10 @@ func (c *Config) SimulatorEndpoint(host, address string, port int, https bool, d
 		CallTimeout:      deref(w.CallTimeout, 0),
 		MoveTimeout:      deref(w.MoveTimeout, 0),
 		OperationTimeout: deref(w.OperationTimeout, 0),
+	}
+	if https {
+		e.TLSServerName = deref(w.TLSServerName, "")
+		e.InsecureSkipVerify = deref(w.InsecureSkipVerify, false)
 	}
 	if w.Kerberos != nil {
 		e.Kerberos = *w.Kerberos
