@@ -142,22 +142,3 @@ func loadConfig(path string, e *env) (*config.Config, error) {
 	}
 	return c, nil
 }
-
-func checkCommand(_ context.Context, args []string, e *env) error {
-	fs := flags(e, "check", "check --config FILE")
-	path := fs.String("config", "", "configuration `file`")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	c, err := loadConfig(*path, e)
-	if err != nil {
-		return err
-	}
-	hosts := len(c.Endpoints())
-	if c.Simulator != nil {
-		fmt.Fprintf(e.stdout, "%s: valid (simulated fleet %s)\n", *path, c.Simulator.Fleet)
-		return nil
-	}
-	fmt.Fprintf(e.stdout, "%s: valid (%d clusters, %d hosts)\n", *path, len(c.Clusters), hosts)
-	return nil
-}

@@ -100,17 +100,6 @@ func loadConfigAndPolicy(path string, e *env) (*config.Config, *policy.Engine, e
 	return c, engine, nil
 }
 
-// checkConfig is --check: it validates the configuration, compiles the
-// policy and says so.
-func checkConfig(path string, e *env) error {
-	_, engine, err := loadConfigAndPolicy(path, e)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(e.stdout, "%s: valid; policy %s\n", path, engine.Digest())
-	return nil
-}
-
 // makePlan asks the policy about the snapshot and plans.
 func makePlan(ctx context.Context, c *config.Config, snap *collector.Snapshot, engine *policy.Engine, log *slog.Logger) (*balancer.Plan, error) {
 	round, err := engine.Begin(ctx, balancer.PolicyInput(snap, policy.History{}, c.Location()))
@@ -135,7 +124,8 @@ func planCommand(ctx context.Context, args []string, e *env) error {
 		return err
 	}
 	if *checkOnly {
-		return checkConfig(*path, e)
+		_, err := checkConfig(*path, e)
+		return err
 	}
 	if *out == "" {
 		return fmt.Errorf("%w: --out is required", errUsage)

@@ -33,7 +33,8 @@ func runCommand(ctx context.Context, args []string, e *env) error {
 		return err
 	}
 	if *checkOnly {
-		return checkConfig(*path, e)
+		_, err := checkConfig(*path, e)
+		return err
 	}
 	c, engine, err := loadConfigAndPolicy(*path, e)
 	if err != nil {

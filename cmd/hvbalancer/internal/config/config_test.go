@@ -143,6 +143,32 @@ func TestMergedEndpoints(t *testing.T) {
 	}
 }
 
+func TestSecretsReplaceEachOther(t *testing.T) {
+	c, err := Parse([]byte(`version: 1
+winrm: {auth: kerberos, username: svc, password_file: password, kerberos: {realm: LAB.EXAMPLE, config_file: krb5.conf}}
+clusters:
+  - name: lab
+    winrm: {kerberos: {realm: LAB.EXAMPLE, config_file: krb5.conf, keytab: keytab}}
+    hosts:
+      - {name: HV01, address: hv01}
+      - {name: HV02, address: hv02, winrm: {password_env: HVB_PW}}
+policy: {dir: policies}
+`), "testdata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	abs := func(p string) string { a, _ := filepath.Abs(filepath.Join("testdata", p)); return a }
+	eps := c.Endpoints()
+	// The cluster's keytab replaces the inherited password file; the
+	// host's variable replaces the inherited keytab.
+	if e := eps[0]; e.PasswordFile != "" || e.PasswordEnv != "" || e.Kerberos.Keytab != abs("keytab") {
+		t.Errorf("HV01: password_file %q, password_env %q, keytab %q", e.PasswordFile, e.PasswordEnv, e.Kerberos.Keytab)
+	}
+	if e := eps[1]; e.PasswordFile != "" || e.PasswordEnv != "HVB_PW" || e.Kerberos.Keytab != "" || e.Kerberos.ConfigFile != abs("krb5.conf") {
+		t.Errorf("HV02: password_file %q, password_env %q, keytab %q, krb5.conf %q", e.PasswordFile, e.PasswordEnv, e.Kerberos.Keytab, e.Kerberos.ConfigFile)
+	}
+}
+
 func TestShippedExamplesAreValid(t *testing.T) {
 	for _, f := range []string{"../../../../examples/sim.yaml", "../../../../examples/config.yaml"} {
 		t.Run(filepath.Base(f), func(t *testing.T) {

@@ -48,9 +48,18 @@ func (w WinRM) merge(o WinRM) WinRM {
 	if o.Password != nil {
 		w.Password = o.Password
 	}
+	// A secret named at a lower level replaces the inherited one, whichever
+	// kind: a password file, a variable or a Kerberos keytab.
 	if o.PasswordFile != nil || o.PasswordEnv != nil {
-		// A secret named at a lower level replaces the inherited one, whichever kind.
 		w.PasswordFile, w.PasswordEnv = o.PasswordFile, o.PasswordEnv
+		if w.Kerberos != nil && w.Kerberos.Keytab != "" && (o.Kerberos == nil || o.Kerberos.Keytab == "") {
+			k := *w.Kerberos
+			k.Keytab = ""
+			w.Kerberos = &k
+		}
+	}
+	if o.Kerberos != nil && o.Kerberos.Keytab != "" && o.PasswordFile == nil && o.PasswordEnv == nil {
+		w.PasswordFile, w.PasswordEnv = nil, nil
 	}
 	if o.CAFile != nil {
 		w.CAFile = o.CAFile

@@ -1,0 +1,80 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"text/tabwriter"
+
+	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/config"
+	"github.com/hvbalancer/hvbalancer/collector"
+	"github.com/hvbalancer/hvbalancer/hyperv"
+)
+
+// connectCheck is check --connect: it logs in to every host, through the
+// login guard, and reads its facts (Get-VMHost, read-only) within the
+// collector's call timeout, then prints one line per host. It fails with
+// exit code 3 when a host does not answer.
+func connectCheck(ctx context.Context, c *config.Config, e *env) error {
+	f, err := openFleet(c, e.log, nil)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	results := make([]string, len(f.targets))
+	failed := 0
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, c.Collector.Concurrency)
+	for i, t := range f.targets {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			cctx, cancel := context.WithTimeout(ctx, c.Collector.CallTimeout)
+			defer cancel()
+			info, err := t.Source.Host(cctx)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				failed++
+				results[i] = failure(err)
+				return
+			}
+			results[i] = facts(info)
+		})
+	}
+	wg.Wait()
+	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "HOST\tADDRESS\tRESULT\n")
+	for i, t := range f.targets {
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", t.Name, f.addrs[t.Name], results[i])
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if failed > 0 {
+		return &fleetError{head: fmt.Sprintf("%d of %d hosts failed the check", failed, len(f.targets))}
+	}
+	return nil
+}
+
+// failure says why a host failed, in one line.
+func failure(err error) string {
+	if t := collector.CauseOf(err).Text(); t != "" {
+		return t
+	}
+	return oneLine(err.Error())
+}
+
+// facts says what a host that answered is.
+func facts(h hyperv.HostInfo) string {
+	migration := "live migration off"
+	if h.MigrationEnabled {
+		migration = fmt.Sprintf("live migration on (%d at once)", h.MaxMigrations)
+	}
+	name := h.FQDN
+	if name == "" {
+		name = h.Name
+	}
+	return fmt.Sprintf("ok: %s, %d logical processors, %.0f GiB, %s", name, h.LogicalProcessors, float64(h.MemoryCapacity)/(1<<30), migration)
+}
