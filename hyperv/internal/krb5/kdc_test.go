@@ -1,0 +1,204 @@
+package krb5_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hvbalancer/hvbalancer/hyperv/internal/krb5"
+	"github.com/hvbalancer/hvbalancer/hyperv/internal/wsmv"
+	"github.com/hvbalancer/hvbalancer/hyperv/sim/krbtest"
+)
+
+const (
+	realm = "HVLAB.TEST"
+	host  = "hv01.hvlab.test"
+	spn   = "HTTP/" + host
+)
+
+// startKDC starts a realm with the user and hv01's principals.
+func startKDC(t *testing.T) *krbtest.KDC {
+	t.Helper()
+	return krbtest.Start(t, realm, krbtest.Options{Hosts: []string{host}})
+}
+
+func passwordConfig(k *krbtest.KDC) krb5.Config {
+	return krb5.Config{Realm: k.Realm(), ConfigFile: k.ConfigPath(), Username: k.User(), Password: k.Password()}
+}
+
+func newInitiator(t *testing.T, cfg krb5.Config) *krb5.Initiator {
+	t.Helper()
+	i, err := krb5.NewInitiator(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return i
+}
+
+// acceptorFor makes the Acceptor of host from the KDC's service keytab.
+func acceptorFor(t *testing.T, k *krbtest.KDC, host string, opts ...krb5.AcceptorOption) *krb5.Acceptor {
+	t.Helper()
+	kt, err := os.ReadFile(k.ServiceKeytab(host))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := krb5.NewAcceptor(kt, []string{"HTTP/" + host, "WSMAN/" + host}, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// handshake runs the AP exchange between a new client context and a.
+func handshake(t *testing.T, i *krb5.Initiator, a *krb5.Acceptor, spn string, useSPNEGO bool) (*krb5.ClientContext, *krb5.ServerContext) {
+	t.Helper()
+	c, err := i.InitSecContext(context.Background(), spn, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok := c.Token()
+	if useSPNEGO {
+		if tok, err = c.SPNEGOToken(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s, reply, err := a.Accept(tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Complete(reply); err != nil {
+		t.Fatal(err)
+	}
+	return c, s
+}
+
+func TestLoginAndSealBothWays(t *testing.T) {
+	k := startKDC(t)
+	for _, tc := range []struct {
+		name   string
+		cfg    func() krb5.Config
+		spnego bool
+	}{
+		{"password, krb5 token", func() krb5.Config { return passwordConfig(k) }, false},
+		{"password, spnego token", func() krb5.Config { return passwordConfig(k) }, true},
+		{"keytab", func() krb5.Config {
+			return krb5.Config{Realm: k.Realm(), ConfigFile: k.ConfigPath(), Username: k.User(), Keytab: k.UserKeytab()}
+		}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			i := newInitiator(t, tc.cfg())
+			c, s := handshake(t, i, acceptorFor(t, k, host), spn, tc.spnego)
+			if got, want := s.Client(), k.User()+"@"+realm; got != want {
+				t.Errorf("the acceptor authenticated %q, want %q", got, want)
+			}
+			exchange(t, c, s, 3)
+		})
+	}
+}
+
+// exchange seals n requests and answers each way and checks they open.
+func exchange(t *testing.T, c *krb5.ClientContext, s *krb5.ServerContext, n int) {
+	t.Helper()
+	for m := range n {
+		req := []byte(fmt.Sprintf("<s:Envelope>request %d %s</s:Envelope>", m, strings.Repeat("x", m*1000)))
+		body, err := wsmv.Encrypt(c, wsmv.ProtocolSPNEGO, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := wsmv.Decrypt(s, body)
+		if err != nil || !bytes.Equal(got, req) {
+			t.Fatalf("request %d: %v, %q", m, err, got)
+		}
+		resp := []byte(fmt.Sprintf("<s:Envelope>response %d</s:Envelope>", m))
+		if body, err = wsmv.Encrypt(s, wsmv.ProtocolSPNEGO, resp); err != nil {
+			t.Fatal(err)
+		}
+		if got, err = wsmv.Decrypt(c, body); err != nil || !bytes.Equal(got, resp) {
+			t.Fatalf("response %d: %v, %q", m, err, got)
+		}
+	}
+}
+
+func TestErrorsFromTheKDC(t *testing.T) {
+	k := startKDC(t)
+	wrong := passwordConfig(k)
+	wrong.Password = "not-the-password"
+	unknownUser := passwordConfig(k)
+	unknownUser.Username = "nobody"
+	for _, tc := range []struct {
+		name string
+		cfg  krb5.Config
+		spn  string
+		want error
+		text string
+	}{
+		{"wrong password", wrong, spn, krb5.ErrPreauthFailed, "wrong password"},
+		{"unknown user", unknownUser, spn, krb5.ErrUnknownPrincipal, "the KDC has no user principal nobody@" + realm},
+		{"unknown spn", passwordConfig(k), "HTTP/hv99.hvlab.test", krb5.ErrUnknownPrincipal,
+			"the KDC has no principal HTTP/hv99.hvlab.test: register the host's SPN (setspn -S HTTP/hv99.hvlab.test HV99)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			i := newInitiator(t, tc.cfg)
+			_, err := i.InitSecContext(context.Background(), tc.spn, nil)
+			if !errors.Is(err, tc.want) || !strings.Contains(fmt.Sprint(err), tc.text) {
+				t.Fatalf("InitSecContext = %v, want %v saying %q", err, tc.want, tc.text)
+			}
+		})
+	}
+}
+
+func TestTwentyContextsCostOneLogin(t *testing.T) {
+	k := startKDC(t)
+	i := newInitiator(t, passwordConfig(k))
+	a := acceptorFor(t, k, host)
+	var wg sync.WaitGroup
+	errs := make(chan error, 20)
+	for range 20 {
+		wg.Go(func() {
+			c, err := i.InitSecContext(context.Background(), spn, nil)
+			if err != nil {
+				errs <- err
+				return
+			}
+			s, reply, err := a.Accept(c.Token())
+			if err == nil {
+				err = c.Complete(reply)
+			}
+			if err == nil {
+				exchange(t, c, s, 1)
+			}
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := k.Requests()
+	// One AS exchange (two AS-REQs: the first is answered "pre-
+	// authentication required") and one TGS exchange, by the KDC's log.
+	if r.AS != 2 || r.TGS != 1 {
+		t.Errorf("the KDC logged %+v for 20 contexts, want 2 AS-REQs and 1 TGS-REQ", r)
+	}
+	if got := i.KDCRequests(); got != uint64(r.AS+r.TGS) {
+		t.Errorf("KDCRequests = %d, the KDC logged %d", got, r.AS+r.TGS)
+	}
+	for _, ti := range i.Tickets() {
+		if !ti.Forwardable {
+			t.Errorf("ticket %s is not forwardable", ti.Server)
+		}
+	}
+	if n := len(i.Tickets()); n != 2 {
+		t.Errorf("%d tickets held, want the TGT and one service ticket", n)
+	}
+	_ = time.Now
+}
