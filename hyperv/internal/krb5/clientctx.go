@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/hvbalancer/hvbalancer/hyperv/internal/wsmv"
 	"github.com/jcmturner/gokrb5/v8/crypto"
 	"github.com/jcmturner/gokrb5/v8/iana"
 	"github.com/jcmturner/gokrb5/v8/iana/chksumtype"
@@ -14,7 +15,6 @@ import (
 	"github.com/jcmturner/gokrb5/v8/iana/keyusage"
 	"github.com/jcmturner/gokrb5/v8/messages"
 	"github.com/jcmturner/gokrb5/v8/types"
-	"github.com/hvbalancer/hvbalancer/hyperv/internal/wsmv"
 )
 
 // ClientContext is the client side of one connection's security context.
