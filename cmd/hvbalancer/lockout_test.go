@@ -133,3 +133,46 @@ func TestWrongPasswordNeverLocksTheAccount(t *testing.T) {
 		t.Errorf("%v failed logins after the fix, %v before: the fixed password failed", after, failed)
 	}
 }
+
+// TestReloadResumesOnlyWithAChange: a reload that changes nothing keeps
+// the account stopped; one that names another password file resumes it.
+func TestReloadResumesOnlyWithAChange(t *testing.T) {
+	dir := t.TempDir()
+	wrong, right := filepath.Join(dir, "wrong"), filepath.Join(dir, "right")
+	for f, pw := range map[string]string{wrong: "Winter2026!\n", right: "hvsim-demo-password\n"} {
+		if err := os.WriteFile(f, []byte(pw), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg := lockoutConfig(t, wrong)
+	token := filepath.Join(filepath.Dir(cfg), "token")
+	if err := os.WriteFile(token, []byte(testToken+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Replace(mustRead(t, cfg), `http: {listen: "127.0.0.1:0"}`, `http: {listen: "127.0.0.1:0", token_file: token}`, 1)
+	if err := os.WriteFile(cfg, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d := startDaemon(t, cfg)
+	eventually(t, "the account stopped", func() bool {
+		return metricSum(t, d.url, "hvbalancer_collector_credentials_blocked") == 1
+	})
+	if code := post(t, d.url+"/-/reload", testToken, nil); code != http.StatusOK {
+		t.Fatalf("reload: %d", code)
+	}
+	start := simNow(t, d.admin)
+	eventually(t, "5 more simulated minutes", func() bool { return simNow(t, d.admin).Sub(start) >= 5*time.Minute })
+	if n := metricSum(t, d.url, "hvbalancer_collector_credentials_blocked"); n != 1 {
+		t.Errorf("a reload without a change resumed the account (credentials_blocked %v)", n)
+	}
+	if failed := metricSum(t, d.url, "hvbalancer_collector_auth_failures_total"); failed > 3 {
+		t.Errorf("%v failed logins", failed)
+	}
+	if err := os.WriteFile(cfg, []byte(strings.Replace(text, wrong, right, 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code := post(t, d.url+"/-/reload", testToken, nil); code != http.StatusOK {
+		t.Fatalf("reload: %d", code)
+	}
+	eventually(t, "ready after the reload", func() bool { code, _ := get(t, d.url+"/readyz"); return code == http.StatusOK })
+}
