@@ -9,7 +9,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/hvbalancer/hvbalancer/hyperv/internal/krb5"
 	"github.com/hvbalancer/hvbalancer/hyperv/internal/wsmv"
@@ -200,5 +199,4 @@ func TestTwentyContextsCostOneLogin(t *testing.T) {
 	if n := len(i.Tickets()); n != 2 {
 		t.Errorf("%d tickets held, want the TGT and one service ticket", n)
 	}
-	_ = time.Now
 }
