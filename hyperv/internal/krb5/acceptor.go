@@ -147,26 +147,26 @@ func (a *Acceptor) verify(ap *messages.APReq) (*ServerContext, int32, error) {
 			Msg: fmt.Sprintf("the ticket is for %s@%s, which is not one of this host's service principals", spn, tkt.Realm)}
 	}
 	if err := tkt.DecryptEncPart(a.kt, nil); err != nil {
-		return nil, errorcode.KRB_AP_ERR_MODIFIED, apError("", errorcode.KRB_AP_ERR_MODIFIED, spn, "this host")
+		return nil, errorcode.KRB_AP_ERR_MODIFIED, apError("", errorcode.KRB_AP_ERR_MODIFIED, spn, "the client")
 	}
 	now := a.now().UTC()
 	enc := &tkt.DecryptedEncPart
 	if types.IsFlagSet(&enc.Flags, flags.Invalid) || firstTime(enc.StartTime, enc.AuthTime).Sub(now) > a.maxSkew {
-		return nil, errorcode.KRB_AP_ERR_TKT_NYV, apError("", errorcode.KRB_AP_ERR_TKT_NYV, spn, "this host")
+		return nil, errorcode.KRB_AP_ERR_TKT_NYV, apError("", errorcode.KRB_AP_ERR_TKT_NYV, spn, "the client")
 	}
 	if now.Sub(enc.EndTime) > a.maxSkew {
-		return nil, errorcode.KRB_AP_ERR_TKT_EXPIRED, apError("", errorcode.KRB_AP_ERR_TKT_EXPIRED, spn, "this host")
+		return nil, errorcode.KRB_AP_ERR_TKT_EXPIRED, apError("", errorcode.KRB_AP_ERR_TKT_EXPIRED, spn, "the client")
 	}
 	if err := ap.DecryptAuthenticator(enc.Key); err != nil {
-		return nil, errorcode.KRB_AP_ERR_BAD_INTEGRITY, apError("", errorcode.KRB_AP_ERR_BAD_INTEGRITY, spn, "this host")
+		return nil, errorcode.KRB_AP_ERR_BAD_INTEGRITY, apError("", errorcode.KRB_AP_ERR_BAD_INTEGRITY, spn, "the client")
 	}
 	auth := &ap.Authenticator
 	if !auth.CName.Equal(enc.CName) || auth.CRealm != enc.CRealm {
-		return nil, errorcode.KRB_AP_ERR_BADMATCH, apError("", errorcode.KRB_AP_ERR_BADMATCH, spn, "this host")
+		return nil, errorcode.KRB_AP_ERR_BADMATCH, apError("", errorcode.KRB_AP_ERR_BADMATCH, spn, "the client")
 	}
 	ctime := auth.CTime.Add(time.Duration(auth.Cusec) * time.Microsecond)
 	if d := now.Sub(ctime); d > a.maxSkew || -d > a.maxSkew {
-		return nil, errorcode.KRB_AP_ERR_SKEW, apError("", errorcode.KRB_AP_ERR_SKEW, spn, "this host")
+		return nil, errorcode.KRB_AP_ERR_SKEW, apError("", errorcode.KRB_AP_ERR_SKEW, spn, "the client")
 	}
 	if auth.Cksum.CksumType != chksumtype.GSSAPI {
 		return nil, errorcode.KRB_AP_ERR_INAPP_CKSUM, &Error{Code: errorcode.KRB_AP_ERR_INAPP_CKSUM, Err: ErrMalformed, Msg: fmt.Sprintf("authenticator checksum of type %d, not the GSS-API's", auth.Cksum.CksumType)}
@@ -177,7 +177,7 @@ func (a *Acceptor) verify(ap *messages.APReq) (*ServerContext, int32, error) {
 	}
 	client := enc.CName.PrincipalNameString() + "@" + enc.CRealm
 	if !a.replay.add(fmt.Sprintf("%s|%s@%s|%d|%d", client, spn, tkt.Realm, auth.CTime.Unix(), auth.Cusec), now) {
-		return nil, errorcode.KRB_AP_ERR_REPEAT, apError("", errorcode.KRB_AP_ERR_REPEAT, spn, "this host")
+		return nil, errorcode.KRB_AP_ERR_REPEAT, apError("", errorcode.KRB_AP_ERR_REPEAT, spn, "the client")
 	}
 	initKey := enc.Key
 	if len(auth.SubKey.KeyValue) > 0 {

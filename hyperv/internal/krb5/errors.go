@@ -148,7 +148,8 @@ func orDefault(s, def string) string {
 }
 
 // apError describes a KRB-ERROR of the AP exchange (RFC 4120 section
-// 3.2.3) that peer ("the host" or "the client") answered or would answer.
+// 3.2.3); peer is the other side ("the host" for the client, "the
+// client" for the host).
 func apError(op string, code int32, spn, peer string) *Error {
 	e := &Error{Op: op, Code: code, Err: ErrRejected}
 	switch code {
@@ -157,14 +158,14 @@ func apError(op string, code int32, spn, peer string) *Error {
 		e.Msg = fmt.Sprintf("the clocks of this machine and %s differ by more than the allowed skew (5 minutes by default): synchronise them with the domain's time (NTP)", peer)
 	case errorcode.KRB_AP_ERR_REPEAT:
 		e.Err = ErrReplay
-		e.Msg = fmt.Sprintf("%s has already seen this authenticator (a replay)", peer)
+		e.Msg = "the authenticator was used before (a replay)"
 	case errorcode.KRB_AP_ERR_NOT_US:
 		e.Err = ErrWrongService
 		e.Msg = fmt.Sprintf("the ticket is for another service than %s", spn)
 	case errorcode.KRB_AP_ERR_TKT_EXPIRED:
-		e.Msg = fmt.Sprintf("%s found the ticket for %s expired", peer, spn)
+		e.Msg = fmt.Sprintf("the ticket for %s has expired", spn)
 	case errorcode.KRB_AP_ERR_TKT_NYV:
-		e.Msg = fmt.Sprintf("%s found the ticket for %s not yet valid: check the clocks", peer, spn)
+		e.Msg = fmt.Sprintf("the ticket for %s is not valid yet: check the clocks", spn)
 	case errorcode.KRB_AP_ERR_MODIFIED, errorcode.KRB_AP_ERR_BAD_INTEGRITY, errorcode.KRB_AP_ERR_BADKEYVER, errorcode.KRB_AP_ERR_NOKEY:
 		e.Msg = fmt.Sprintf("the ticket for %s does not open with the keys of the service's keytab: the SPN may be registered to another account (setspn -Q %s), or the keytab is out of date", spn, spn)
 	case errorcode.KRB_AP_ERR_BADMATCH:

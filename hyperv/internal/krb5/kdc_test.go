@@ -6,9 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/hvbalancer/hvbalancer/hyperv/internal/krb5"
 	"github.com/hvbalancer/hvbalancer/hyperv/internal/wsmv"
@@ -198,5 +201,51 @@ func TestTwentyContextsCostOneLogin(t *testing.T) {
 	}
 	if n := len(i.Tickets()); n != 2 {
 		t.Errorf("%d tickets held, want the TGT and one service ticket", n)
+	}
+}
+
+func TestServiceTicketRenewedOnExpiry(t *testing.T) {
+	k := startKDC(t)
+	k.Kadmin(`modprinc -maxlife "2 minutes" ` + spn)
+	var ahead atomic.Int64
+	cfg := passwordConfig(k)
+	cfg.Now = func() time.Time { return time.Now().Add(time.Duration(ahead.Load())) }
+	i := newInitiator(t, cfg)
+	a := acceptorFor(t, k, host)
+	handshake(t, i, a, spn, false)
+	handshake(t, i, a, spn, false)
+	if r := k.Requests(); r.TGS != 1 {
+		t.Fatalf("two contexts within the ticket's life: the KDC logged %+v, want 1 TGS-REQ", r)
+	}
+	// 90 s later the 2-minute ticket has less than the minute of margin
+	// left: the next context gets a new one, with the same TGT.
+	ahead.Store(int64(90 * time.Second))
+	c, s := handshake(t, i, a, spn, false)
+	exchange(t, c, s, 1)
+	if r := k.Requests(); r.AS != 2 || r.TGS != 2 {
+		t.Fatalf("after the service ticket expired: the KDC logged %+v, want 2 AS-REQs (one login) and 2 TGS-REQs", r)
+	}
+}
+
+func TestLoginFromCredentialCache(t *testing.T) {
+	k := startKDC(t)
+	cc := filepath.Join(t.TempDir(), "ccache")
+	k.Kinit(t, cc)
+	before := k.Requests()
+	i := newInitiator(t, krb5.Config{ConfigFile: k.ConfigPath(), CCache: cc})
+	if got, want := i.Principal(), k.User()+"@"+realm; got != want {
+		t.Fatalf("Principal = %q, want %q", got, want)
+	}
+	c, s := handshake(t, i, acceptorFor(t, k, host), spn, false)
+	exchange(t, c, s, 1)
+	if after := k.Requests(); after.AS != before.AS || after.TGS != before.TGS+1 || i.KDCRequests() != 1 {
+		t.Fatalf("from a cache: the KDC logged %+v then %+v, KDCRequests %d; want one TGS-REQ and no login", before, after, i.KDCRequests())
+	}
+
+	// Eleven hours on, the cache's 10-hour TGT has expired and there is
+	// no password to get another.
+	late := newInitiator(t, krb5.Config{ConfigFile: k.ConfigPath(), CCache: cc, Now: skewed(11 * time.Hour)})
+	if err := late.Login(context.Background()); !errors.Is(err, krb5.ErrExpired) || !strings.Contains(err.Error(), "log in again (kinit)") {
+		t.Fatalf("Login from an expired cache = %v, want ErrExpired", err)
 	}
 }

@@ -175,11 +175,12 @@ func (i *Initiator) newKDCReq(msgType int, realm string, sname types.PrincipalNa
 }
 
 // etypes keeps the encryption types this package can use, in krb5.conf's
-// order; AES only when krb5.conf names none it can.
+// order (never aes256-cts-hmac-sha384-192, see sealable); AES-SHA1 only
+// when krb5.conf names none it can.
 func (i *Initiator) etypes(want []int32) []int32 {
 	var out []int32
 	for _, e := range want {
-		if _, err := crypto.GetEtype(e); err == nil {
+		if _, err := crypto.GetEtype(e); err == nil && e != 20 {
 			out = append(out, e)
 		}
 	}

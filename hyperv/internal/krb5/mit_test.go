@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -80,15 +81,22 @@ type mitReply struct {
 
 func (p *mitPeer) recv() mitReply {
 	p.t.Helper()
+	r := p.recvOrError()
+	if r.Error != "" {
+		p.t.Fatalf("MIT: %s", r.Error)
+	}
+	return r
+}
+
+// recvOrError returns the peer's answer, which may be a GSS-API error.
+func (p *mitPeer) recvOrError() mitReply {
+	p.t.Helper()
 	if !p.out.Scan() {
 		p.t.Fatalf("the MIT peer stopped: %v", p.out.Err())
 	}
 	var r mitReply
 	if err := json.Unmarshal(p.out.Bytes(), &r); err != nil {
 		p.t.Fatalf("MIT peer said %q: %v", p.out.Text(), err)
-	}
-	if r.Error != "" {
-		p.t.Fatalf("MIT: %s", r.Error)
 	}
 	return r
 }
@@ -193,4 +201,49 @@ func TestMITInitiator(t *testing.T) {
 			crossSeal(t, p, s, 0x06)
 		})
 	}
+}
+
+// TestMITChannelBindings: the channel bindings hash the Go side puts in the
+// authenticator (and checks) is the one MIT computes from the same TLS
+// application data, so a host that requires channel binding over HTTPS
+// accepts the client's.
+func TestMITChannelBindings(t *testing.T) {
+	k := startKDC(t)
+	cb := []byte("tls-server-end-point:\x8f\x01\x02\x03")
+	env := []string{"MITPEER_CB=" + hex.EncodeToString(cb)}
+
+	t.Run("Go initiator, MIT acceptor", func(t *testing.T) {
+		for _, tc := range []struct {
+			name   string
+			sent   []byte
+			accept bool
+		}{
+			{"same channel", cb, true},
+			{"another channel", []byte("tls-server-end-point:other"), false},
+		} {
+			p := startMIT(t, k, append(env, "KRB5_KTNAME=FILE:"+k.ServiceKeytab(host)), "accept", "krb5")
+			c, err := newInitiator(t, passwordConfig(k)).InitSecContext(context.Background(), spn, tc.sent)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p.send(map[string]any{"token": c.Token()})
+			r := p.recvOrError()
+			if r.Complete != tc.accept || (r.Error != "") == tc.accept || (!tc.accept && !strings.Contains(r.Error, "channel bindings")) {
+				t.Fatalf("%s: MIT answered %+v, want accepted %t", tc.name, r, tc.accept)
+			}
+		}
+	})
+	t.Run("MIT initiator, Go acceptor", func(t *testing.T) {
+		p := startMIT(t, k, append(env, "KRB5_CLIENT_KTNAME=FILE:"+k.UserKeytab()), "initiate", "krb5", spn+"@"+realm)
+		s, reply, err := acceptorFor(t, k, host).Accept(p.recv().Token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !s.ChannelBindingsMatch(cb) || s.ChannelBindingsMatch([]byte("tls-server-end-point:other")) {
+			t.Fatal("the Go acceptor does not find MIT's channel bindings")
+		}
+		p.send(map[string]any{"token": reply})
+		p.recv()
+		p.send(map[string]any{"op": "quit"})
+	})
 }

@@ -50,11 +50,13 @@ type sealer struct {
 	recvSeq      uint64
 }
 
-// sealable reports whether messages can be sealed with keys of etype:
-// RFC 4121 tokens need a "newer" encryption type (AES).
+// sealable reports whether messages can be sealed with keys of keyType:
+// RFC 4121 tokens need a "newer" encryption type. aes256-cts-hmac-sha384-192
+// is left out: gokrb5 v8.4.4 gives its key size as 24 bytes instead of 32,
+// so its subkeys would be wrong; Windows does not use it.
 func sealable(keyType int32) bool {
 	switch keyType {
-	case 17, 18, 19, 20: // aes128/256-cts-hmac-sha1-96, aes128-sha256, aes256-sha384
+	case 17, 18, 19: // aes128/256-cts-hmac-sha1-96, aes128-cts-hmac-sha256-128
 		return true
 	}
 	return false
@@ -185,7 +187,7 @@ func rotations(rrc, ec int) []int {
 // sealEtype returns the encryption type of keys that can seal messages.
 func sealEtype(keyType int32) (etype.EType, error) {
 	if !sealable(keyType) {
-		return nil, fmt.Errorf("%w: messages cannot be sealed with %s keys: enable AES for the service account and the host (msDS-SupportedEncryptionTypes), or use HTTPS", ErrUnsupported, etypeName(keyType))
+		return nil, fmt.Errorf("%w: messages cannot be sealed with %s keys: allow aes256-cts-hmac-sha1-96 for the service account and the host (msDS-SupportedEncryptionTypes), or use HTTPS", ErrUnsupported, etypeName(keyType))
 	}
 	return crypto.GetEtype(keyType)
 }

@@ -8,7 +8,8 @@ import (
 
 // writeConfig writes kdc.conf (the KDC's own profile) and krb5.conf (the
 // clients'). The KDC listens on 127.0.0.1 only; clients find it there and
-// nowhere else (no DNS), and ask for forwardable tickets as a Linux host
+// nowhere else (no DNS, host names taken as written), and ask for
+// forwardable tickets as a Linux host
 // that delegates to Hyper-V hosts must. Every principal requires
 // pre-authentication, as Active Directory accounts do.
 func (k *KDC) writeConfig(port int, enctypes []string) error {
@@ -41,6 +42,7 @@ func (k *KDC) writeConfig(port int, enctypes []string) error {
 	dns_lookup_kdc = false
 	dns_lookup_realm = false
 	rdns = false
+	dns_canonicalize_hostname = false
 	forwardable = true
 	udp_preference_limit = 1465
 	default_tkt_enctypes = %[3]s

@@ -7,11 +7,13 @@ Usage: mitpeer.py initiate|accept krb5|spnego [service-principal]
 
 Speaks one JSON object a line on stdin and stdout; base64 for bytes. The
 environment (KRB5_CONFIG, KRB5_CLIENT_KTNAME, KRB5_KTNAME) names the realm
-and the keys.
+and the keys; MITPEER_CB, when set, is the hex application data of the
+channel bindings the context is bound to.
 """
 
 import base64
 import json
+import os
 import sys
 
 import gssapi
@@ -47,9 +49,12 @@ def main():
              | gssapi.RequirementFlag.out_of_sequence_detection
              | gssapi.RequirementFlag.confidentiality
              | gssapi.RequirementFlag.integrity)
+    cb = None
+    if os.environ.get("MITPEER_CB"):
+        cb = gssapi.raw.ChannelBindings(application_data=bytes.fromhex(os.environ["MITPEER_CB"]))
     if role == "initiate":
         name = gssapi.Name(sys.argv[3], gssapi.NameType.kerberos_principal)
-        ctx = gssapi.SecurityContext(name=name, mech=oid, flags=flags, usage="initiate")
+        ctx = gssapi.SecurityContext(name=name, mech=oid, flags=flags, usage="initiate", channel_bindings=cb)
         send(token=b64(ctx.step()))
         while not ctx.complete:
             out = ctx.step(unb64(recv()["token"]))
@@ -58,9 +63,14 @@ def main():
         send(complete=True)
     else:
         creds = gssapi.Credentials(usage="accept", mechs=[oid])
-        ctx = gssapi.SecurityContext(creds=creds, usage="accept")
-        out = ctx.step(unb64(recv()["token"]))
-        send(token=b64(out), complete=ctx.complete, client=str(ctx.initiator_name))
+        ctx = gssapi.SecurityContext(creds=creds, usage="accept", channel_bindings=cb)
+        try:
+            out = ctx.step(unb64(recv()["token"]))
+            reply = dict(token=b64(out), complete=ctx.complete, client=str(ctx.initiator_name))
+        except gssapi.exceptions.GSSError as e:
+            send(error=str(e))
+            return
+        send(**reply)
 
     while True:
         cmd = recv()
