@@ -146,8 +146,12 @@ func (a *Acceptor) verify(ap *messages.APReq) (*ServerContext, int32, error) {
 		return nil, errorcode.KRB_AP_ERR_NOT_US, &Error{Code: errorcode.KRB_AP_ERR_NOT_US, Err: ErrWrongService,
 			Msg: fmt.Sprintf("the ticket is for %s@%s, which is not one of this host's service principals", spn, tkt.Realm)}
 	}
-	if err := tkt.DecryptEncPart(a.kt, nil); err != nil {
-		return nil, errorcode.KRB_AP_ERR_MODIFIED, apError("", errorcode.KRB_AP_ERR_MODIFIED, spn, "the client")
+	key, code := a.serviceKey(tkt)
+	if code == 0 && tkt.Decrypt(key) != nil {
+		code = errorcode.KRB_AP_ERR_MODIFIED
+	}
+	if code != 0 {
+		return nil, code, apError("", code, spn, "the client")
 	}
 	now := a.now().UTC()
 	enc := &tkt.DecryptedEncPart
@@ -207,6 +211,26 @@ func (a *Acceptor) verify(ap *messages.APReq) (*ServerContext, int32, error) {
 		sc.acceptorKey, sc.sendSeq, sc.mutual = &sub, seq, true
 	}
 	return sc, 0, nil
+}
+
+// serviceKey finds the keytab's key for the ticket: the service's name
+// compared without case, as Windows compares SPNs, and the key version
+// and type the KDC encrypted the ticket with. Otherwise it returns the
+// error code to answer.
+func (a *Acceptor) serviceKey(tkt *messages.Ticket) (types.EncryptionKey, int32) {
+	name := tkt.SName.PrincipalNameString()
+	code := errorcode.KRB_AP_ERR_NOKEY
+	for _, e := range a.kt.Entries {
+		if e.Principal.Realm != tkt.Realm || !strings.EqualFold(strings.Join(e.Principal.Components, "/"), name) || e.Key.KeyType != tkt.EncPart.EType {
+			continue
+		}
+		if tkt.EncPart.KVNO != 0 && int(e.KVNO) != tkt.EncPart.KVNO {
+			code = errorcode.KRB_AP_ERR_BADKEYVER
+			continue
+		}
+		return e.Key, 0
+	}
+	return types.EncryptionKey{}, code
 }
 
 // reply makes the AP-REP token (RFC 4120 section 5.5.2), nil when the

@@ -23,6 +23,7 @@ import (
 // used from two goroutines at once.
 type ClientContext struct {
 	sealer
+	init        *Initiator
 	spn         string
 	token       []byte
 	sessionKey  types.EncryptionKey
@@ -83,6 +84,7 @@ func newClientContext(i *Initiator, t *ticket, spn string, bindings []byte) (*Cl
 	}
 	return &ClientContext{
 		sealer:     sealer{initiatorKey: subkey, sendSeq: seq},
+		init:       i,
 		spn:        spn,
 		token:      frameKRB5(tokAPReq, b),
 		sessionKey: t.key,
@@ -111,7 +113,9 @@ func (c *ClientContext) Established() bool { return c.established }
 // NegTokenResp, as the WWW-Authenticate header carries it): it checks the
 // AP-REP (the host proves it opened the ticket), takes the host's subkey
 // and first sequence number, and makes the context ready to seal. A
-// KRB-ERROR answer (e.g. clock skew) becomes an *Error.
+// KRB-ERROR answer (e.g. clock skew) becomes an *Error; when it says the
+// ticket expired or does not open with the host's key, the Initiator
+// drops the ticket so that the next context gets a new one.
 func (c *ClientContext) Complete(reply []byte) error {
 	op := "authenticate to " + c.spn
 	if c.established {
@@ -133,7 +137,11 @@ func (c *ClientContext) Complete(reply []byte) error {
 		if err := ke.Unmarshal(ct.msg); err != nil {
 			return &Error{Op: op, Err: ErrMalformed, Msg: "the host's KRB-ERROR cannot be parsed"}
 		}
-		return apError(op, ke.ErrorCode, c.spn, "the host")
+		e := apError(op, ke.ErrorCode, c.spn, "the host")
+		if staleTicket(e) {
+			c.init.forget(c.spn)
+		}
+		return e
 	case tokAPRep:
 	default:
 		return &Error{Op: op, Err: ErrMalformed, Msg: fmt.Sprintf("the host answered a token of type %#04x, not an AP-REP", ct.id)}

@@ -249,3 +249,48 @@ func TestLoginFromCredentialCache(t *testing.T) {
 		t.Fatalf("Login from an expired cache = %v, want ErrExpired", err)
 	}
 }
+
+func TestLoginRenewedOnExpiry(t *testing.T) {
+	k := startKDC(t)
+	k.Kadmin(`modprinc -maxlife "2 minutes" ` + k.User())
+	var ahead atomic.Int64
+	cfg := passwordConfig(k)
+	cfg.Now = func() time.Time { return time.Now().Add(time.Duration(ahead.Load())) }
+	i := newInitiator(t, cfg)
+	a := acceptorFor(t, k, host)
+	handshake(t, i, a, spn, false)
+	ahead.Store(int64(90 * time.Second))
+	c, s := handshake(t, i, a, spn, false)
+	exchange(t, c, s, 1)
+	// The second login pre-authenticates at once with what the first
+	// learnt: one AS-REQ, not two.
+	if r := k.Requests(); r.AS != 3 || r.TGS != 2 {
+		t.Fatalf("after the TGT expired: the KDC logged %+v, want 3 AS-REQs (two logins) and 2 TGS-REQs", r)
+	}
+}
+
+func TestHostKeyChanged(t *testing.T) {
+	k := startKDC(t)
+	i := newInitiator(t, passwordConfig(k))
+	handshake(t, i, acceptorFor(t, k, host), spn, false)
+	// The host's account gets new keys (a machine password change): the
+	// ticket the client holds no longer opens with the host's keytab.
+	k.Kadmin("cpw -randkey " + spn)
+	a := acceptorFor(t, k, host)
+	c, err := i.InitSecContext(context.Background(), spn, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, reply, err := a.Accept(c.Token())
+	if err == nil {
+		t.Fatal("the host accepted a ticket encrypted with its old key")
+	}
+	if err := c.Complete(reply); err == nil || !strings.Contains(err.Error(), "does not open with the keys of the service's keytab") {
+		t.Fatalf("Complete(KRB-ERROR) = %v", err)
+	}
+	// The client dropped the ticket: the next context gets a new one.
+	handshake(t, i, a, spn, false)
+	if r := k.Requests(); r.TGS != 2 {
+		t.Fatalf("the KDC logged %+v, want a second TGS-REQ", r)
+	}
+}

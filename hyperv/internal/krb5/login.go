@@ -133,9 +133,7 @@ func (i *Initiator) readASRep(reply []byte, req messages.KDCReqFields, key types
 	if enc.Nonce != req.ReqBody.Nonce || !enc.SName.Equal(req.ReqBody.SName) || !strings.EqualFold(rep.CRealm, i.cred.realm) {
 		return nil, &Error{Err: ErrRejected, Msg: "the KDC's reply does not answer the request (nonce or names differ)"}
 	}
-	if i.cred.password != "" {
-		i.lastPreauth = pa
-	}
+	i.lastPreauth = pa
 	return &ticket{
 		ticket: rep.Ticket, key: enc.Key, flags: enc.Flags,
 		start: firstTime(enc.StartTime, enc.AuthTime), end: enc.EndTime, renewTill: enc.RenewTill,

@@ -11,6 +11,7 @@ import (
 	"github.com/jcmturner/gokrb5/v8/credentials"
 	"github.com/jcmturner/gokrb5/v8/crypto"
 	"github.com/jcmturner/gokrb5/v8/iana"
+	"github.com/jcmturner/gokrb5/v8/iana/errorcode"
 	"github.com/jcmturner/gokrb5/v8/iana/flags"
 	"github.com/jcmturner/gokrb5/v8/iana/keyusage"
 	"github.com/jcmturner/gokrb5/v8/iana/msgtype"
@@ -87,11 +88,64 @@ func (i *Initiator) serviceTicket(ctx context.Context, spn string) (*ticket, err
 		return nil, err
 	}
 	t, err := i.tgsExchange(ctx, tgt, realm, sname)
+	if staleTicket(err) && i.cred.ccache == "" {
+		// The KDC no longer takes the TGT (it expired by the KDC's
+		// clock, or the realm's keys changed): log in again, once.
+		i.dropTGT(tgt)
+		if tgt, err = i.tgt(ctx); err != nil {
+			return nil, err
+		}
+		t, err = i.tgsExchange(ctx, tgt, realm, sname)
+	}
 	if err != nil {
 		return nil, err
 	}
 	slot.t = t
 	return t, nil
+}
+
+// staleTicket reports whether a KDC or a host refused a ticket because it
+// expired or no longer opens with the service's key: a new ticket may
+// succeed where this one failed.
+func staleTicket(err error) bool {
+	var e *Error
+	if !errors.As(err, &e) {
+		return false
+	}
+	switch e.Code {
+	case errorcode.KRB_AP_ERR_TKT_EXPIRED, errorcode.KRB_AP_ERR_MODIFIED, errorcode.KRB_AP_ERR_BADKEYVER, errorcode.KRB_AP_ERR_NOKEY:
+		return true
+	}
+	return false
+}
+
+// dropTGT forgets the TGT t, unless another login already replaced it.
+func (i *Initiator) dropTGT(t *ticket) {
+	i.loginMu.Lock()
+	defer i.loginMu.Unlock()
+	if i.tgtCache == t {
+		i.tgtCache = nil
+	}
+}
+
+// forget drops the service ticket of spn, so the next context gets a new
+// one: the host refused it as expired or unreadable.
+func (i *Initiator) forget(spn string) {
+	sname, realm, err := parseSPN(spn)
+	if err != nil {
+		return
+	}
+	if realm == "" {
+		realm = i.cred.realm
+	}
+	i.mu.Lock()
+	slot := i.tickets[sname.PrincipalNameString()+"@"+realm]
+	i.mu.Unlock()
+	if slot != nil {
+		slot.mu.Lock()
+		slot.t = nil
+		slot.mu.Unlock()
+	}
 }
 
 // tgsExchange asks the KDC of realm for a ticket to sname (RFC 4120
