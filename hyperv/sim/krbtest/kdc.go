@@ -96,13 +96,19 @@ func Start(t testing.TB, realm string, opts Options) *KDC {
 	if len(enctypes) == 0 {
 		enctypes = []string{"aes256-cts-hmac-sha1-96", "aes128-cts-hmac-sha1-96"}
 	}
-	k.env = append(os.Environ(),
+	// The caller's Kerberos settings (KRB5_CONFIG, KRB5CCNAME, a trace
+	// file...) must not leak into the realm.
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "KRB5") {
+			k.env = append(k.env, kv)
+		}
+	}
+	k.env = append(k.env,
 		"KRB5_CONFIG="+k.ConfigPath(),
 		"KRB5_KDC_PROFILE="+k.path("kdc.conf"),
 		"KRB5CCNAME=FILE:"+k.path("ccache"),
 		"KRB5_KTNAME=FILE:"+k.path("default.keytab"),
 		"KRB5RCACHEDIR="+k.dir,
-		"KRB5_TRACE=", // a caller's trace setting would flood the test log
 	)
 	if err := k.start(enctypes); err != nil {
 		t.Fatalf("krbtest: %v", err)
