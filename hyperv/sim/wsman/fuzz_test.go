@@ -3,10 +3,12 @@ package wsman
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/xml"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 )
@@ -78,7 +80,7 @@ func FuzzServeHTTP(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	s, err := NewServer(Config{
-		Authenticate:     func(string, string) bool { return true },
+		Auth:             Auth{Schemes: []Scheme{Basic}, AllowUnencrypted: true, Accounts: SingleAccount("u", "p")},
 		Runner:           RunnerFunc(func(context.Context, Command, io.Writer, io.Writer) int { return 0 }),
 		MaxShellsPerUser: 1 << 20,
 		// Receives of a fuzzed body time out at once rather than block.
@@ -100,6 +102,42 @@ func FuzzServeHTTP(f *testing.F) {
 		var v struct{}
 		if err := xml.Unmarshal(w.Body.Bytes(), &v); err != nil {
 			t.Fatalf("answer is not XML: %v\n%s", err, w.Body.Bytes())
+		}
+	})
+}
+
+// FuzzLoginToken drives the Negotiate and Kerberos parsers (raw NTLM,
+// SPNEGO, GSS-API Kerberos) through the handler: any token, sent twice on
+// one connection, must get a 401 or complete, never panic.
+func FuzzLoginToken(f *testing.F) {
+	negotiate := []byte("NTLMSSP\x00\x01\x00\x00\x00\x35\x82\x08\xe2" + strings.Repeat("\x00", 16))
+	f.Add(negotiate, false)
+	f.Add(negTokenInitFor(negotiate), false)
+	f.Add(marshalNegTokenResp(acceptIncomplete, nil, append([]byte("NTLMSSP\x00\x03"), make([]byte, 90)...), []byte("mic")), false)
+	f.Add(krbToken("user@REALM"), true)
+	f.Add(gssWrap(oidSPNEGO, []byte{0xa0, 0x03, 0x30, 0x01, 0x00}), false)
+	s, err := NewServer(Config{
+		Auth:   Auth{Accounts: SingleAccount("u", "p"), Kerberos: fakeKerberos{}},
+		Runner: RunnerFunc(func(context.Context, Command, io.Writer, io.Writer) int { return 0 }),
+	})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(s.Close)
+	f.Fuzz(func(t *testing.T, tok []byte, kerberos bool) {
+		scheme := "Negotiate "
+		if kerberos {
+			scheme = "Kerberos "
+		}
+		ctx := ConnContext(context.Background(), nil)
+		for range 2 {
+			r := httptest.NewRequestWithContext(ctx, http.MethodPost, "/wsman", nil)
+			r.Header.Set("Authorization", scheme+base64.StdEncoding.EncodeToString(tok))
+			w := httptest.NewRecorder()
+			s.ServeHTTP(w, r)
+			if w.Code != http.StatusUnauthorized && w.Code != http.StatusOK {
+				t.Fatalf("status %d", w.Code)
+			}
 		}
 	})
 }

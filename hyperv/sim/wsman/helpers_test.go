@@ -19,12 +19,19 @@ const (
 	testMachine  = "HV01"
 )
 
-// newTestServer starts a Server behind a loopback HTTP listener. cfg's
-// Runner is required; Authenticate and MachineName get test defaults.
+// basicAuth is a host that takes Basic over plain HTTP, as the protocol
+// tests talk to it; the authentication tests use others.
+func basicAuth() Auth {
+	return Auth{Schemes: []Scheme{Negotiate, Basic}, AllowUnencrypted: true, Accounts: SingleAccount(testUser, testPassword)}
+}
+
+// newTestServer starts a Server behind a loopback HTTP listener with
+// ConnContext set. cfg's Runner is required; Auth (basicAuth) and
+// MachineName get test defaults.
 func newTestServer(t *testing.T, cfg Config) (*Server, *httptest.Server) {
 	t.Helper()
-	if cfg.Authenticate == nil {
-		cfg.Authenticate = func(user, password string) bool { return user == testUser && password == testPassword }
+	if cfg.Auth.Accounts == nil && cfg.Authenticate == nil {
+		cfg.Auth = basicAuth()
 	}
 	if cfg.MachineName == "" {
 		cfg.MachineName = testMachine
@@ -33,7 +40,9 @@ func newTestServer(t *testing.T, cfg Config) (*Server, *httptest.Server) {
 	if err != nil {
 		t.Fatalf("NewServer: %v", err)
 	}
-	ts := httptest.NewServer(s)
+	ts := httptest.NewUnstartedServer(s)
+	ts.Config.ConnContext = ConnContext
+	ts.Start()
 	// Cleanups run last-in first-out: close the Server first so that
 	// long-polling handlers return, then the listener.
 	t.Cleanup(ts.Close)

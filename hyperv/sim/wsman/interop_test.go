@@ -208,10 +208,8 @@ func TestInteropHTTPS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := NewServer(Config{
-		Authenticate: func(u, p string) bool { return u == testUser && p == testPassword },
-		Runner:       exitRunner("secure", "", 0),
-	})
+	auth := Auth{Schemes: []Scheme{Basic}, Accounts: SingleAccount(testUser, testPassword)}
+	s, err := NewServer(Config{Auth: auth, Runner: exitRunner("secure", "", 0)})
 	if err != nil {
 		t.Fatal(err)
 	}

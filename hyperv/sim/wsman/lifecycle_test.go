@@ -15,17 +15,20 @@ import (
 )
 
 func TestNewServerValidates(t *testing.T) {
-	auth := func(string, string) bool { return true }
+	auth := basicAuth()
 	run := exitRunner("", "", 0)
 	tests := []struct {
 		name string
 		cfg  Config
 		want []string
 	}{
-		{"empty", Config{}, []string{"authenticate is required", "runner is required"}},
-		{"negative", Config{Authenticate: auth, Runner: run, MaxShellsPerUser: -1, IdleTimeout: -time.Second},
+		{"empty", Config{}, []string{"auth accounts are required", "runner is required"}},
+		{"no schemes", Config{Auth: Auth{Schemes: []Scheme{}, Accounts: auth.Accounts}, Runner: run}, []string{"auth schemes are empty"}},
+		{"unknown scheme", Config{Auth: Auth{Schemes: []Scheme{"NTLM"}, Accounts: auth.Accounts}, Runner: run}, []string{`auth scheme "NTLM" is not Negotiate, Kerberos or Basic`}},
+		{"both", Config{Auth: auth, Authenticate: func(string, string) bool { return true }, Runner: run}, []string{"set auth or the deprecated authenticate, not both"}},
+		{"negative", Config{Auth: auth, Runner: run, MaxShellsPerUser: -1, IdleTimeout: -time.Second},
 			[]string{"max shells per user -1 is negative", "idle timeout -1000000000 is negative"}},
-		{"small envelope", Config{Authenticate: auth, Runner: run, MaxEnvelopeSize: 4096}, []string{"max envelope size 4096 is below 8192"}},
+		{"small envelope", Config{Auth: auth, Runner: run, MaxEnvelopeSize: 4096}, []string{"max envelope size 4096 is below 8192"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

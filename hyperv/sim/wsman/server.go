@@ -9,10 +9,11 @@ import (
 	"mime"
 	"net/http"
 	"os"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/hvbalancer/hvbalancer/hyperv/sim/wsman/ntlm"
 )
 
 // Op names one WS-Management shell operation.
@@ -75,7 +76,7 @@ const minEnvelopeSize = 8192
 
 // Config configures a Server.
 type Config struct {
-	Authenticate        func(user, password string) bool              // HTTP Basic check; required
+	Auth                Auth                                          // who may log on, and how; Auth.Accounts is required
 	Runner              Runner                                        // required
 	Intercept           func(op Op, shellID, commandID string) Action // optional fault hook, called after auth and parsing
 	MaxCommandLine      int                                           // characters; default 8191 (cmd.exe limit)
@@ -84,17 +85,31 @@ type Config struct {
 	MaxOperationTimeout time.Duration                                 // caps the client's OperationTimeout; 0 = no cap
 	IdleTimeout         time.Duration                                 // shells without requests for this long are deleted; default 2h
 	Logger              *slog.Logger                                  // nil = discard
-	MachineName         string                                        // reported in faults' Machine attribute; default the host name
+	MachineName         string                                        // reported in faults' Machine attribute and named by NTLM; default the host name
+
+	// Authenticate checks HTTP Basic credentials, over HTTP and HTTPS.
+	//
+	// Deprecated: set Auth. A Config with Authenticate is the host this
+	// package used to be: it offers Negotiate but lets nobody in with it,
+	// takes Basic, and allows unencrypted messages. It cannot be combined
+	// with Auth.Accounts.
+	Authenticate func(user, password string) bool
 }
 
 // Server is a WS-Management remote-shell endpoint. It is an http.Handler for
-// the /wsman path and is safe for concurrent use.
+// the /wsman path and is safe for concurrent use. The http.Server in front
+// of it must set ConnContext (see ConnContext) for Negotiate and Kerberos
+// logins, which live on their connection.
 type Server struct {
-	cfg    Config
-	log    *slog.Logger
-	ctx    context.Context // cancelled by Close
-	cancel context.CancelFunc
-	wg     sync.WaitGroup // running commands and reapers
+	cfg         Config
+	auth        *Auth
+	basic       func(user, password string) bool
+	ntlm        *ntlm.Server
+	tlsBindings []byte // of Auth.Certificate, for NTLM channel bindings
+	log         *slog.Logger
+	ctx         context.Context // cancelled by Close
+	cancel      context.CancelFunc
+	wg          sync.WaitGroup // running commands and reapers
 
 	mu     sync.Mutex
 	closed bool
@@ -106,8 +121,14 @@ var _ http.Handler = (*Server)(nil)
 // NewServer validates cfg, fills in defaults and returns a Server.
 func NewServer(cfg Config) (*Server, error) {
 	var errs []error
-	if cfg.Authenticate == nil {
-		errs = append(errs, errors.New("authenticate is required"))
+	if cfg.Authenticate != nil {
+		if cfg.Auth.Accounts != nil {
+			errs = append(errs, errors.New("set auth or the deprecated authenticate, not both"))
+		}
+		cfg.Auth = Auth{Schemes: []Scheme{Negotiate, Basic}, AllowUnencrypted: true, Accounts: noAccounts{}}
+	}
+	if err := cfg.Auth.check(); err != nil {
+		errs = append(errs, err)
 	}
 	if cfg.Runner == nil {
 		errs = append(errs, errors.New("runner is required"))
@@ -144,14 +165,28 @@ func NewServer(cfg Config) (*Server, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	nt, err := ntlm.NewServer(ntlm.Config{Computer: cfg.MachineName, Domain: cfg.Auth.Domain, Password: cfg.Auth.Accounts.Password})
+	if err != nil {
+		return nil, fmt.Errorf("new wsman server: %w", err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Server{
+	s := &Server{
 		cfg:    cfg,
+		ntlm:   nt,
 		log:    log.With("component", "wsman"),
 		ctx:    ctx,
 		cancel: cancel,
 		shells: make(map[string]*shell),
-	}, nil
+	}
+	s.auth = &s.cfg.Auth
+	s.basic = s.auth.checkBasic
+	if cfg.Authenticate != nil {
+		s.basic = cfg.Authenticate
+	}
+	if cfg.Auth.Certificate != nil {
+		s.tlsBindings = ntlm.TLSServerEndPoint(cfg.Auth.Certificate)
+	}
+	return s, nil
 }
 
 // orDefault returns v, or def when v is the zero value.
@@ -201,42 +236,26 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		bare(w, http.StatusServiceUnavailable)
 		return
 	}
-	user, password, ok := r.BasicAuth()
-	if !ok || !s.cfg.Authenticate(user, password) {
-		w.Header().Add("WWW-Authenticate", "Negotiate")
-		w.Header().Add("WWW-Authenticate", `Basic realm="WSMAN"`)
-		bare(w, http.StatusUnauthorized)
-		return
-	}
-	utf16, ok := requestCharset(r.Header.Get("Content-Type"))
+	data, ok := s.readBody(w, r)
 	if !ok {
-		bare(w, http.StatusUnsupportedMediaType)
 		return
 	}
-	limit := int64(s.cfg.MaxEnvelopeSize)
-	if r.ContentLength > limit {
-		bare(w, http.StatusRequestEntityTooLarge)
+	cs := connOf(r)
+	lg := s.authenticate(w, r, cs)
+	if lg == nil {
 		return
 	}
-	data, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
-	if err != nil {
-		s.log.Debug("wsman read request", "err", err)
-		return
+	if lg.reply != "" {
+		w.Header().Set("WWW-Authenticate", lg.reply)
 	}
-	if int64(len(data)) > limit {
-		bare(w, http.StatusRequestEntityTooLarge)
+	rp := &responder{w: w, log: s.log}
+	if data, ok = s.openBody(rp, r, cs, lg, data); !ok {
 		return
-	}
-	if utf16 {
-		if data, err = decodeUTF16(data); err != nil {
-			s.writeFault(w, utf16, "", faultInvalidXML())
-			return
-		}
 	}
 	req, flt := parseRequest(data)
 	if flt != nil {
-		s.log.Debug("wsman bad request", "user", user, "action", req.action, "fault", flt.subcode)
-		s.writeFault(w, utf16, req.messageID, flt)
+		s.log.Debug("wsman bad request", "user", lg.user, "action", req.action, "fault", flt.subcode)
+		s.writeFault(rp, req.messageID, flt)
 		return
 	}
 	cmdID := req.commandID()
@@ -245,19 +264,19 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	s.log.Debug("wsman request", "op", req.op, "user", user, "shell_id", req.shellID, "command_id", cmdID)
-	x := &exchange{r: r, req: req, user: user, utf16: utf16}
+	s.log.Debug("wsman request", "op", req.op, "user", lg.user, "shell_id", req.shellID, "command_id", cmdID, "sealed", rp.seal != nil)
+	x := &exchange{r: r, req: req, user: lg.user, utf16: rp.utf16}
 	body, flt := s.dispatch(x)
 	switch {
 	case x.aborted:
 		return
 	case flt != nil:
 		s.log.Debug("wsman fault", "op", req.op, "shell_id", req.shellID, "command_id", cmdID, "code", flt.wsman)
-		s.writeFault(w, utf16, req.messageID, flt)
+		s.writeFault(rp, req.messageID, flt)
 	case x.unavailable:
 		bare(w, http.StatusServiceUnavailable)
 	default:
-		s.write(w, utf16, http.StatusOK, envelope(req.response, req.messageID, body))
+		rp.envelope(http.StatusOK, envelope(req.response, req.messageID, body))
 	}
 }
 
@@ -319,20 +338,6 @@ func bare(w http.ResponseWriter, status int) {
 }
 
 // writeFault answers with a fault envelope and HTTP 500.
-func (s *Server) writeFault(w http.ResponseWriter, utf16 bool, relatesTo string, f *fault) {
-	s.write(w, utf16, http.StatusInternalServerError, f.render(relatesTo, s.cfg.MachineName))
-}
-
-// write answers with an envelope in the request's character set.
-func (s *Server) write(w http.ResponseWriter, utf16 bool, status int, text string) {
-	data, charset := []byte(text), "UTF-8"
-	if utf16 {
-		data, charset = encodeUTF16(text), "UTF-16"
-	}
-	w.Header().Set("Content-Type", "application/soap+xml;charset="+charset)
-	w.Header().Set("Content-Length", strconv.Itoa(len(data)))
-	w.WriteHeader(status)
-	if _, err := w.Write(data); err != nil {
-		s.log.Debug("wsman write response", "err", err)
-	}
+func (s *Server) writeFault(rp *responder, relatesTo string, f *fault) {
+	rp.envelope(http.StatusInternalServerError, f.render(relatesTo, s.cfg.MachineName))
 }

@@ -150,10 +150,11 @@ type Identity struct {
 // the user and domain the client named, the MIC when the client says it
 // sent one, and, when the client bound the logon to a TLS channel, those
 // bindings. tlsBindings is the channel's application data (see
-// TLSServerEndPoint), nil over plain HTTP. A client that sent no bindings
-// is accepted, as Windows does with CbtHardeningLevel Relaxed, its
-// default. The returned Identity is filled in as soon as the message can
-// be read, even on failure.
+// TLSServerEndPoint); nil when there is no TLS channel to compare with,
+// and then bindings are not checked. A client that sent no bindings is
+// accepted, as Windows does with CbtHardeningLevel Relaxed, its default;
+// wrong ones are refused. The returned Identity is filled in as soon as
+// the message can be read, even on failure.
 func (h *Handshake) Authenticate(msg, tlsBindings []byte) (*Session, Identity, error) {
 	a, err := parseAuthenticate(msg)
 	if err != nil {
@@ -228,10 +229,10 @@ func (h *Handshake) checkMIC(msg []byte, pairs avPairs, exported []byte) error {
 // mean none.
 func checkBindings(pairs avPairs, tlsBindings []byte) error {
 	got, ok := pairs.get(avChannelBindings)
-	if !ok || bytes.Equal(got, make([]byte, 16)) {
+	if !ok || bytes.Equal(got, make([]byte, 16)) || tlsBindings == nil {
 		return nil
 	}
-	if tlsBindings == nil || !hmac.Equal(got, bindingsHash(tlsBindings)) {
+	if !hmac.Equal(got, bindingsHash(tlsBindings)) {
 		return ErrChannelBindings
 	}
 	return nil
