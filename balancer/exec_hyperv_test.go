@@ -16,6 +16,7 @@ const execFleet = `
 name: exec
 seed: 3
 credentials: {username: hvadmin, password: "exec-Pa55"}
+winrm: {basic: true, allow_unencrypted: true}
 hosts:
   - {name: HV01, logical_processors: 16, memory_gib: 128}
   - {name: HV02, logical_processors: 16, memory_gib: 128}

@@ -24,6 +24,7 @@ const crashFleet = `name: crash
 seed: 7
 start: 2026-01-10T22:00:00Z
 credentials: {username: hvadmin, password: crash-test-pw}
+winrm: {basic: true, allow_unencrypted: true}
 hosts:
   - {name: HV01, logical_processors: 16, memory_gib: 256}
   - {name: HV02, logical_processors: 16, memory_gib: 256}

@@ -53,7 +53,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.Float64Var(&c.speed, "speed", 0, "simulated seconds per real second (default: the fleet's own, else 1)")
 	fs.StringVar(&c.listen, "listen", "127.0.0.1", "IP `address` the hosts listen on")
 	fs.IntVar(&c.basePort, "base-port", 0, "first host's `port`; host i listens on port+i (0: ephemeral)")
-	fs.BoolVar(&c.https, "https", false, "serve WinRM over HTTPS with a generated CA")
+	fs.BoolVar(&c.https, "https", false, "serve WinRM over HTTPS with a generated CA, on hosts whose fleet file does not say (winrm.https)")
 	fs.StringVar(&c.admin, "admin", "127.0.0.1:0", "`address` of the admin API (ledger, faults, clock)")
 	fs.StringVar(&c.stateDir, "state-dir", "hvsim-state", "`dir`ectory for the inventory, password and CA files")
 	fs.StringVar(&c.writeOnly, "write-fleet", "", "write the fleet as YAML to `file` and exit (with --hosts to generate one)")
@@ -163,7 +163,7 @@ func printEndpoints(w io.Writer, srv *sim.Server, inventory string) {
 	fmt.Fprintf(w, "hvsim: fleet %q, %d hosts, clock %s\n", f.Spec().Name, len(f.HostNames()), f.Clock().Now().Format(time.RFC3339))
 	for _, ep := range srv.Endpoints() {
 		h, _ := f.Host(ep.Host)
-		fmt.Fprintf(w, "  %-12s %s  (%d LPs, %d GiB, %d VMs)\n", ep.Host, ep.URL, h.LogicalProcessors, h.MemoryCapacity>>30, len(h.VMIDs))
+		fmt.Fprintf(w, "  %-12s %s  %s  (%d LPs, %d GiB, %d VMs)\n", ep.Host, ep.URL, ep.Auth, h.LogicalProcessors, h.MemoryCapacity>>30, len(h.VMIDs))
 	}
 	fmt.Fprintf(w, "admin API:  %s\ninventory:  %s\nuser:       %s (password in %s)\npress Ctrl-C to stop\n",
 		srv.AdminURL(), inventory, f.Spec().Credentials.Username, sim.PasswordFile)

@@ -54,7 +54,10 @@ func TestServeDemoFleet(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := hyperv.New(hyperv.Config{Host: inv.Hosts[0].IP, Port: inv.Hosts[0].Port, Username: inv.Username, Password: strings.TrimSpace(string(password)), Encryption: hyperv.EncryptionNever})
+	if inv.Hosts[0].Auth != "ntlm" {
+		t.Errorf("inventory says auth %q, want ntlm", inv.Hosts[0].Auth)
+	}
+	c, err := hyperv.New(hyperv.Config{Host: inv.Hosts[0].IP, Port: inv.Hosts[0].Port, Auth: hyperv.AuthNTLM, Username: inv.Username, Password: strings.TrimSpace(string(password))})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,7 +24,7 @@ credentials: {username: hvadmin, password: "s3cret-Pa55"}
 hosts:
   - {name: HV01, logical_processors: 16, memory_gib: 128}
   - {name: HV02, logical_processors: 16, memory_gib: 128}
-  - {name: HV03, logical_processors: 8, memory_gib: 24}
+  - {name: HV03, logical_processors: 8, memory_gib: 24, winrm: {basic: true, allow_unencrypted: true}}
   - {name: CN1, cluster: CL1, logical_processors: 16, memory_gib: 64}
   - {name: CN2, cluster: CL1, logical_processors: 16, memory_gib: 64}
 vms:
@@ -72,7 +72,8 @@ func startFleetWithClock(t *testing.T, https bool, clock func(time.Time) sim.Clo
 	return srv
 }
 
-// client connects the real WinRM client to one simulated host.
+// client connects the real WinRM client to one simulated host as it
+// connects to a default Windows Server host: NTLM, sealed over HTTP.
 func client(t *testing.T, srv *sim.Server, host string, edit ...func(*hyperv.Config)) *hyperv.Client {
 	t.Helper()
 	ep, ok := srv.Endpoint(host)
@@ -83,12 +84,14 @@ func client(t *testing.T, srv *sim.Server, host string, edit ...func(*hyperv.Con
 		Host:             ep.IP,
 		Port:             ep.Port,
 		HTTPS:            ep.HTTPS,
-		CACert:           srv.CACertPEM(),
-		Username:         "hvadmin",
+		Auth:             hyperv.AuthNTLM,
+		Username:         `LAB\hvadmin`,
 		Password:         "s3cret-Pa55",
-		Encryption:       hyperv.EncryptionNever,
 		CallTimeout:      20 * time.Second,
 		OperationTimeout: time.Second,
+	}
+	if ep.HTTPS {
+		cfg.CACert = srv.CACertPEM()
 	}
 	for _, e := range edit {
 		e(&cfg)
@@ -477,8 +480,9 @@ func TestE2EPerHostMigrationLimit(t *testing.T) {
 
 func TestE2EUnknownScriptIsNotRecognized(t *testing.T) {
 	srv := startFleet(t, false)
-	ep, _ := srv.Endpoint("HV01")
-	// Any conforming client: this one splits the command from its arguments.
+	ep, _ := srv.Endpoint("HV03")
+	// Any conforming client: this one splits the command from its
+	// arguments, and logs in with Basic where the host allows it.
 	out, errOut, code := rawRun(t, ep, "hvadmin", "s3cret-Pa55", "powershell", "-NoProfile", "-EncodedCommand", encodePS("Stop-Computer -Force"))
 	if code != 1 || out != "" || !strings.Contains(errOut, "The term &#39;Stop-Computer&#39; is not recognized") && !strings.Contains(errOut, "The term 'Stop-Computer' is not recognized") {
 		t.Errorf("exit %d, stdout %q, stderr %q", code, out, errOut)

@@ -14,8 +14,8 @@ import (
 // MoveFailureRate, MoveFailure, Hang and Crashed shape its migrations.
 type Faults struct {
 	Unreachable      bool     `yaml:"unreachable,omitempty" json:"unreachable"`
-	Latency          Duration `yaml:"latency,omitempty" json:"latency"` // every WinRM response delayed
-	WrongCredentials bool     `yaml:"wrong_credentials,omitempty" json:"wrong_credentials"`
+	Latency          Duration `yaml:"latency,omitempty" json:"latency"`                     // every WinRM response delayed
+	WrongCredentials bool     `yaml:"wrong_credentials,omitempty" json:"wrong_credentials"` // the host refuses the account: 401, never counted toward its lockout
 	MoveFailureRate  float64  `yaml:"move_failure_rate,omitempty" json:"move_failure_rate"` // 0..1
 	MoveFailure      string   `yaml:"move_failure,omitempty" json:"move_failure"`           // HRESULT such as "0x8009030E" (the default)
 	Hang             bool     `yaml:"hang,omitempty" json:"hang"`                           // commands never finish

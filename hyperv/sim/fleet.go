@@ -40,14 +40,18 @@ type FleetSpec struct {
 	Speed       float64     `yaml:"speed,omitempty"` // default clock speed for hvsim (default 1)
 	Domain      string      `yaml:"domain,omitempty"`
 	Credentials Credentials `yaml:"credentials,omitempty"`
+	WinRM       WinRMSpec   `yaml:"winrm,omitempty"` // every host's WinRM service, unless the host says otherwise
 	Hosts       []HostSpec  `yaml:"hosts"`
 	VMs         []VMSpec    `yaml:"vms"`
 }
 
-// Credentials are the Basic-auth user name and password every host accepts.
+// Credentials are the domain account every host accepts (through NTLM,
+// Kerberos or Basic, as each host's WinRM service allows) and the domain's
+// lockout policy.
 type Credentials struct {
-	Username string `yaml:"username,omitempty"`
-	Password string `yaml:"password,omitempty"`
+	Username string  `yaml:"username,omitempty"`
+	Password string  `yaml:"password,omitempty"`
+	Lockout  Lockout `yaml:"lockout,omitempty"`
 }
 
 // HostSpec describes one Hyper-V host.
@@ -66,6 +70,7 @@ type HostSpec struct {
 	BandwidthGbps     float64           `yaml:"bandwidth_gbps,omitempty"`
 	OverheadPercent   float64           `yaml:"overhead_percent,omitempty"` // hypervisor CPU overhead (default 3)
 	Faults            Faults            `yaml:"faults,omitempty"`
+	WinRM             *WinRMSpec        `yaml:"winrm,omitempty"` // overrides the fleet's winrm settings
 }
 
 // VMSpec describes one virtual machine and its load.
@@ -219,6 +224,7 @@ func (s *FleetSpec) SetDefaults() {
 	if s.Credentials.Password == "" {
 		s.Credentials.Password = DefaultPassword
 	}
+	s.Credentials.Lockout.setDefaults()
 	for i := range s.Hosts {
 		h := &s.Hosts[i]
 		if h.ReserveGiB == 0 {

@@ -118,6 +118,18 @@ vms[1].load.profile: must be steady, diurnal, bursty or randomwalk
 vms[1].load.cpu: must be between 0 and 1
 vms[1].load.amplitude: must be between 0 and 1
 vms[1].load.memory: must be > 0 and at most 1`,
+		"invalid-lockout.yaml": `credentials.lockout.threshold: must be between 0 (never lock) and 999
+credentials.lockout.duration: must be between 1m and 99999m, as Windows allows
+credentials.lockout.window: must not be longer than duration (30s), as Windows requires`,
+		"invalid-winrm.yaml": `hosts[0].winrm.auth: must list at least one of negotiate, kerberos, basic
+hosts[1].winrm: give basic or auth, not both: basic turns Basic on or off in the inherited auth list
+hosts[2].winrm.basic: false leaves the host no authentication scheme
+hosts[3].winrm.auth[1]: ntlm is not a WinRM service scheme: NTLM is accepted through negotiate
+hosts[3].winrm.auth[2]: negotiate is listed twice
+hosts[3].winrm.auth[3]: unknown scheme "digest" (want negotiate, kerberos or basic)`,
+		"invalid-winrm-key.yaml": `decode fleet: yaml: unmarshal errors:
+  line 3: field allow_unencripted not found in type sim.WinRMSpec
+  line 4: cannot unmarshal !!str ` + "`maybe`" + ` into bool`,
 		"invalid-memory-fit.yaml":    `hosts[0].memory_gib: running VMs need 64 GiB of startup memory but only 56 GiB is free after the reserve`,
 		"invalid-no-hosts.yaml":      `hosts: must list at least one host`,
 		"invalid-two-documents.yaml": `decode fleet: more than one YAML document`,
@@ -183,10 +195,11 @@ vms:
 	if err != nil {
 		t.Fatal(err)
 	}
-	enabled := true
+	enabled, threshold := true, 5
 	want := &FleetSpec{
 		Name: "fleet", Start: DefaultStart, Speed: 1, Domain: "lab.example",
-		Credentials: Credentials{Username: "hvadmin", Password: "hvsim-demo-password"},
+		Credentials: Credentials{Username: "hvadmin", Password: "hvsim-demo-password",
+			Lockout: Lockout{Threshold: &threshold, Window: Duration(30 * time.Minute), Duration: Duration(30 * time.Minute)}},
 		Hosts: []HostSpec{{
 			Name: "HV01", LogicalProcessors: 16, MemoryGiB: 128, ReserveGiB: 4, MaxMigrations: 2, MigrationEnabled: &enabled,
 			Authentication: "CredSSP", Performance: "SMB", BandwidthGbps: 10, OverheadPercent: 3,

@@ -1,7 +1,6 @@
 package sim
 
 import (
-	"crypto/subtle"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -25,7 +24,8 @@ type Options struct {
 	// BasePort is the first host's port; host i listens on BasePort+i.
 	// Zero gives every host an ephemeral port.
 	BasePort int
-	// HTTPS serves WinRM over TLS with a certificate from a CA made at start.
+	// HTTPS serves WinRM over TLS, with certificates from one CA made at
+	// start, on every host whose fleet file does not say (winrm.https).
 	HTTPS bool
 	// Admin is the address of the admin API (default 127.0.0.1:0).
 	Admin string
@@ -33,6 +33,10 @@ type Options struct {
 	MaxOperationTimeout time.Duration
 	// Logger receives the simulator's log; nil discards it.
 	Logger *slog.Logger
+	// Kerberos returns the Kerberos acceptor of a host (its keytab); nil,
+	// or a nil acceptor, refuses Kerberos tickets as a host of another
+	// realm does.
+	Kerberos func(host string) wsman.KerberosAcceptor
 }
 
 // Endpoint is where one simulated host listens.
@@ -42,16 +46,19 @@ type Endpoint struct {
 	Port  int    `json:"port" yaml:"port"`
 	HTTPS bool   `json:"https" yaml:"https"`
 	URL   string `json:"url" yaml:"url"`
+	// Auth is how a client logs in: ntlm (Negotiate), kerberos or basic,
+	// the first the host's WinRM service accepts.
+	Auth string `json:"auth" yaml:"auth"`
 }
 
 // Server serves every host of a Fleet over WinRM, one endpoint per host, and
 // the admin API. It owns its listeners and goroutines: Close stops them all.
 type Server struct {
-	fleet *Fleet
-	opts  Options
-	log   *slog.Logger
-	ca    *wsman.CA
-	tls   *tls.Config
+	fleet    *Fleet
+	opts     Options
+	log      *slog.Logger
+	ca       *wsman.CA // nil when no host serves HTTPS
+	accounts *accountLedger
 
 	mu        sync.Mutex
 	endpoints map[string]*endpoint // by lower-case host name
@@ -61,16 +68,6 @@ type Server struct {
 	adminAddr string
 	wg        sync.WaitGroup
 	closed    bool
-}
-
-// endpoint is one host's WinRM listener. While the host is unreachable or
-// crashed the listener is closed, so connections are refused as they would be.
-type endpoint struct {
-	host  string
-	addr  string
-	shell *hostShell
-	ws    *wsman.Server
-	srv   *http.Server // nil while down
 }
 
 // Serve starts an endpoint for every host of f and the admin API.
@@ -86,18 +83,7 @@ func Serve(f *Fleet, opts Options) (*Server, error) {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	s := &Server{fleet: f, opts: opts, log: log.With("component", "hvsim"), endpoints: make(map[string]*endpoint)}
-	if opts.HTTPS {
-		ca, err := wsman.NewCA()
-		if err != nil {
-			return nil, fmt.Errorf("serve fleet: %w", err)
-		}
-		cert, err := ca.Issue(opts.Listen, "localhost")
-		if err != nil {
-			return nil, fmt.Errorf("serve fleet: %w", err)
-		}
-		s.ca = ca
-		s.tls = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
-	}
+	s.accounts = newAccountLedger(f.Spec().Credentials.Lockout, f.Clock().Now, s.log)
 	for i, name := range f.HostNames() {
 		port := 0
 		if opts.BasePort > 0 {
@@ -120,52 +106,6 @@ func Serve(f *Fleet, opts Options) (*Server, error) {
 		return nil, err
 	}
 	return s, nil
-}
-
-func (s *Server) newEndpoint(host, addr string) (*endpoint, error) {
-	// Reserve the port now so an ephemeral port stays the host's own while
-	// it is down.
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, fmt.Errorf("serve host %s: %w", host, err)
-	}
-	addr = ln.Addr().String()
-	ln.Close()
-	ep := &endpoint{host: host, addr: addr, shell: newHostShell(s.fleet, host)}
-	ep.ws, err = s.newWSMan(ep)
-	if err != nil {
-		return nil, fmt.Errorf("serve host %s: %w", host, err)
-	}
-	return ep, nil
-}
-
-func (s *Server) newWSMan(ep *endpoint) (*wsman.Server, error) {
-	return wsman.NewServer(wsman.Config{
-		Authenticate:        func(user, password string) bool { return s.authenticate(ep.host, user, password) },
-		Runner:              ep.shell,
-		Intercept:           func(op wsman.Op, shellID, commandID string) wsman.Action { return s.intercept(ep, op, commandID) },
-		MaxOperationTimeout: s.opts.MaxOperationTimeout,
-		Logger:              s.log.With("host", ep.host),
-		MachineName:         ep.host,
-	})
-}
-
-// authenticate accepts the fleet's credentials as user, DOMAIN\user or
-// user@domain, unless the host is set to refuse them.
-func (s *Server) authenticate(host, user, password string) bool {
-	if fl, err := s.fleet.Faults(host); err != nil || fl.WrongCredentials {
-		return false
-	}
-	want := s.fleet.Spec().Credentials
-	if i := strings.LastIndexByte(user, '\\'); i >= 0 {
-		user = user[i+1:]
-	}
-	if i := strings.IndexByte(user, '@'); i >= 0 {
-		user = user[:i]
-	}
-	okUser := strings.EqualFold(user, want.Username)
-	okPass := subtle.ConstantTimeCompare([]byte(password), []byte(want.Password)) == 1
-	return okUser && okPass
 }
 
 // intercept applies the host's run-time faults to one request.
@@ -207,13 +147,20 @@ func (s *Server) reconcile(ep *endpoint) error {
 		}
 		mux := http.NewServeMux()
 		mux.Handle("/wsman", ep.ws)
-		srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, TLSConfig: s.tls.Clone(), ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug)}
+		srv := &http.Server{
+			Handler: mux, ReadHeaderTimeout: 10 * time.Second, TLSConfig: ep.tls.Clone(),
+			ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
+			// A login lives on its connection, and WinRM clients speak
+			// HTTP/1.1, one request at a time: no HTTP/2.
+			ConnContext:  wsman.ConnContext,
+			TLSNextProto: map[string]func(*http.Server, *tls.Conn, http.Handler){},
+		}
 		ep.srv = srv
 		s.wg.Add(1)
 		go func() {
 			defer s.wg.Done()
 			var err error
-			if s.tls != nil {
+			if ep.tls != nil {
 				err = srv.ServeTLS(ln, "", "")
 			} else {
 				err = srv.Serve(ln)
@@ -284,17 +231,8 @@ func (s *Server) Endpoint(host string) (Endpoint, bool) {
 	return s.endpointInfo(ep), true
 }
 
-func (s *Server) endpointInfo(ep *endpoint) Endpoint {
-	ip, portStr, _ := net.SplitHostPort(ep.addr)
-	port, _ := strconv.Atoi(portStr)
-	scheme := "http"
-	if s.tls != nil {
-		scheme = "https"
-	}
-	return Endpoint{Host: ep.host, IP: ip, Port: port, HTTPS: s.tls != nil, URL: scheme + "://" + ep.addr + "/wsman"}
-}
-
-// CACertPEM returns the CA certificate clients need for HTTPS (nil over HTTP).
+// CACertPEM returns the CA certificate clients need for HTTPS (nil when no
+// host serves HTTPS).
 func (s *Server) CACertPEM() []byte {
 	if s.ca == nil {
 		return nil
@@ -305,6 +243,11 @@ func (s *Server) CACertPEM() []byte {
 // AdminURL is the base URL of the admin API, e.g. http://127.0.0.1:40000/admin/.
 func (s *Server) AdminURL() string { return "http://" + s.adminAddr + "/admin/" }
 
+// startAdmin serves AdminHandler's API and, of the running server:
+//
+//	GET /admin/endpoints  {"endpoints": [Endpoint...]}
+//	GET /admin/accounts   {"accounts": [AccountState...], "lockout": {"threshold": n, "window": "30m0s", "duration": "30m0s"}}
+//	GET /admin/ca.pem     the CA certificate of the HTTPS hosts (404 when none)
 func (s *Server) startAdmin() error {
 	ln, err := net.Listen("tcp", s.opts.Admin)
 	if err != nil {
@@ -315,6 +258,13 @@ func (s *Server) startAdmin() error {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /admin/endpoints", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"endpoints": s.Endpoints()})
+	})
+	mux.HandleFunc("GET /admin/accounts", func(w http.ResponseWriter, r *http.Request) {
+		lo := s.fleet.Spec().Credentials.Lockout
+		writeJSON(w, http.StatusOK, map[string]any{
+			"accounts": s.Accounts(),
+			"lockout":  map[string]any{"threshold": *lo.Threshold, "window": lo.Window, "duration": lo.Duration},
+		})
 	})
 	mux.HandleFunc("GET /admin/ca.pem", func(w http.ResponseWriter, r *http.Request) {
 		if s.ca == nil {

@@ -41,6 +41,8 @@ func (s *FleetSpec) Validate() error {
 	if s.Credentials.Password == "" {
 		c.add("credentials.password", "must not be empty")
 	}
+	s.Credentials.Lockout.validate(&c, "credentials.lockout")
+	s.WinRM.validate(&c, "winrm")
 	if len(s.Hosts) == 0 {
 		c.add("hosts", "must list at least one host")
 	}
@@ -48,6 +50,9 @@ func (s *FleetSpec) Validate() error {
 	for i := range s.Hosts {
 		p := fmt.Sprintf("hosts[%d]", i)
 		s.Hosts[i].validate(&c, p)
+		if len(s.HostWinRM(i).Auth) == 0 && s.Hosts[i].WinRM != nil && s.Hosts[i].WinRM.Basic != nil {
+			c.add(p+".winrm.basic", "false leaves the host no authentication scheme")
+		}
 		key := strings.ToLower(s.Hosts[i].Name)
 		if j, dup := hosts[key]; dup && validHostName(key) {
 			c.add(p+".name", "duplicate host name %q (also hosts[%d])", s.Hosts[i].Name, j)
@@ -128,6 +133,7 @@ func (h *HostSpec) validate(c *checker, p string) {
 		c.add(p+".overhead_percent", "must be >= 0 and below 100")
 	}
 	h.Faults.validate(c, p+".faults")
+	h.WinRM.validate(c, p+".winrm")
 }
 
 func (v *VMSpec) validate(c *checker, p string, host *HostSpec) {

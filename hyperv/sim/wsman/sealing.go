@@ -49,7 +49,8 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool)
 // logs that it received unencrypted traffic). On the NTLM leg that
 // completes the login it answers 401 instead, as clients that send the
 // message along with the AUTHENTICATE see (packer issue 6205, masterzen
-// winrm issue 140), and the login does not stand.
+// winrm issue 140; Ansible's Windows guide lists unencrypted HTTP under
+// "HTTP 401/Credentials Rejected"), and the login does not stand.
 func (s *Server) openBody(rp *responder, r *http.Request, cs *connState, lg *login, data []byte) ([]byte, bool) {
 	if protocol, sealed := wsmv.Protocol(r.Header.Get("Content-Type")); sealed {
 		return s.openSealed(rp, cs, lg, protocol, data)

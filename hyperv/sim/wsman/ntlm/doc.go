@@ -7,6 +7,6 @@
 //
 // Passwords come from a callback and are used only to compute the expected
 // response; this package never stores, logs or returns them. It does not do
-// NTLMv1, LM, anonymous or connectionless (datagram) NTLM, nor OEM strings:
-// such clients are refused.
+// NTLMv1, LM, anonymous or connectionless (datagram) NTLM: such clients are
+// refused.
 package ntlm

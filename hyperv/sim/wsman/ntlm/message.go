@@ -20,6 +20,7 @@ const (
 // Negotiate flags (MS-NLMP 2.2.2.5).
 const (
 	flagUnicode                 uint32 = 0x00000001
+	flagOEM                     uint32 = 0x00000002
 	flagRequestTarget           uint32 = 0x00000004
 	flagSign                    uint32 = 0x00000010
 	flagSeal                    uint32 = 0x00000020
@@ -37,7 +38,8 @@ const (
 )
 
 // echoed are the flags a CHALLENGE_MESSAGE grants when the client asks for
-// them; the others it sets itself (see Server.Challenge).
+// them; the others it sets itself (see Server.Challenge). The character
+// set is chosen apart.
 const echoed = flagSign | flagSeal | flagAlwaysSign | flagExtendedSessionSecurity | flagVersion | flag128 | flagKeyExch | flag56
 
 // AV_PAIR identifiers (MS-NLMP 2.2.2.1).
@@ -168,8 +170,9 @@ func parseAuthenticate(msg []byte) (*authenticateMessage, error) {
 		return nil, err
 	}
 	a := &authenticateMessage{flags: le32(msg, 60)}
+	decode := fromUTF16
 	if a.flags&flagUnicode == 0 {
-		return nil, fmt.Errorf("%w: OEM strings (the client did not negotiate Unicode)", ErrUnsupported)
+		decode = fromOEM
 	}
 	var names [3][]byte
 	var err error
@@ -179,7 +182,7 @@ func parseAuthenticate(msg []byte) (*authenticateMessage, error) {
 		}
 	}
 	for i, dst := range []*string{&a.domain, &a.user, &a.workstation} {
-		if *dst, err = fromUTF16(names[i]); err != nil {
+		if *dst, err = decode(names[i]); err != nil {
 			return nil, err
 		}
 	}
@@ -198,6 +201,28 @@ func fromUTF16(b []byte) (string, error) {
 	return string(utf16.Decode(u)), nil
 }
 
+// fromOEM decodes an OEM string. The code page is the client's; names in
+// ASCII, as user and domain names are, read the same in all of them.
+func fromOEM(b []byte) (string, error) {
+	r := make([]rune, len(b))
+	for i, c := range b {
+		r[i] = rune(c)
+	}
+	return string(r), nil
+}
+
+// toOEM encodes s for a client that negotiated OEM strings.
+func toOEM(s string) []byte {
+	var b []byte
+	for _, r := range s {
+		if r > 0xff {
+			r = '?'
+		}
+		b = append(b, byte(r))
+	}
+	return b
+}
+
 // toUTF16 encodes s as UTF-16LE.
 func toUTF16(s string) []byte {
 	u := utf16.Encode([]rune(s))
@@ -213,6 +238,9 @@ func toUTF16(s string) []byte {
 func challengeMessage(flags uint32, serverChallenge [8]byte, targetName string, targetInfo []byte, version [8]byte) []byte {
 	const payload = 56
 	name := toUTF16(targetName)
+	if flags&flagUnicode == 0 {
+		name = toOEM(targetName)
+	}
 	b := make([]byte, payload, payload+len(name)+len(targetInfo))
 	copy(b, signature)
 	binary.LittleEndian.PutUint32(b[8:], typeChallenge)

@@ -81,16 +81,16 @@ type Handshake struct {
 // Challenge reads the client's NEGOTIATE_MESSAGE and returns the
 // handshake and the CHALLENGE_MESSAGE to send (MS-NLMP 3.2.5.1.1). It
 // grants signing, sealing, key exchange and 128-bit keys when asked, and
-// always extended session security, Unicode, the target information and
-// the NTLM flag, as Windows does.
+// always the target information and the NTLM flag, as Windows does. It
+// needs extended session security, which every NTLMv2 client asks for.
 func (s *Server) Challenge(negotiate []byte) (*Handshake, []byte, error) {
 	client, err := parseNegotiate(negotiate)
 	if err != nil {
 		return nil, nil, err
 	}
 	switch {
-	case client&flagUnicode == 0:
-		return nil, nil, fmt.Errorf("%w: OEM strings (the client did not ask for Unicode)", ErrUnsupported)
+	case client&(flagUnicode|flagOEM) == 0:
+		return nil, nil, fmt.Errorf("%w: no character set (neither Unicode nor OEM)", ErrUnsupported)
 	case client&flagExtendedSessionSecurity == 0:
 		return nil, nil, fmt.Errorf("%w: NTLM without extended session security", ErrUnsupported)
 	case client&flagDatagram != 0:
@@ -100,7 +100,13 @@ func (s *Server) Challenge(negotiate []byte) (*Handshake, []byte, error) {
 	if _, err := io.ReadFull(s.cfg.Rand, h.serverChallenge[:]); err != nil {
 		return nil, nil, fmt.Errorf("ntlm server challenge: %w", err)
 	}
-	h.flags = client&echoed | flagUnicode | flagRequestTarget | flagNTLM | flagTargetTypeDomain | flagTargetInfo
+	// Unicode when the client can, else OEM (MS-NLMP 2.2.2.5), as ntlm-auth
+	// (pywinrm's) asks: it sends its NEGOTIATE in OEM only.
+	charset := flagUnicode
+	if client&flagUnicode == 0 {
+		charset = flagOEM
+	}
+	h.flags = client&echoed | charset | flagRequestTarget | flagNTLM | flagTargetTypeDomain | flagTargetInfo
 	target, info := s.targetInfo()
 	ver := [8]byte{}
 	if h.flags&flagVersion != 0 {

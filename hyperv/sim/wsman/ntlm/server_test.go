@@ -161,7 +161,7 @@ func TestChallengeMessage(t *testing.T) {
 	}{
 		{"empty", nil, ntlm.ErrMalformed},
 		{"authenticate instead", append([]byte("NTLMSSP\x00\x03\x00\x00\x00"), make([]byte, 8)...), ntlm.ErrMalformed},
-		{"oem only", negotiateWith(0x00080002), ntlm.ErrUnsupported},
+		{"no character set", negotiateWith(0x00080000), ntlm.ErrUnsupported},
 		{"no extended session security", negotiateWith(0x00000001), ntlm.ErrUnsupported},
 	} {
 		if _, _, err := newServer(t).Challenge(bad.msg); !errors.Is(err, bad.want) {

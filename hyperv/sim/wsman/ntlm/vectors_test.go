@@ -43,6 +43,7 @@ type authenticateMsg struct {
 	mic                     []byte // nil: zeros
 	omitVersionAndMIC       bool
 	badOffset, oddUTF16User bool
+	oem                     bool // strings in OEM, flags without Unicode
 }
 
 func (m authenticateMsg) marshal() []byte {
@@ -50,11 +51,15 @@ func (m authenticateMsg) marshal() []byte {
 	if m.omitVersionAndMIC {
 		head = authHeader
 	}
-	user := toUTF16(m.user)
+	enc := toUTF16
+	if m.oem {
+		enc, m.flags = toOEM, m.flags&^flagUnicode|flagOEM
+	}
+	user := enc(m.user)
 	if m.oddUTF16User {
 		user = append(user, 'x')
 	}
-	parts := [][]byte{m.lm, m.nt, toUTF16(m.domain), user, toUTF16(m.computer), m.encryptedKey}
+	parts := [][]byte{m.lm, m.nt, enc(m.domain), user, enc(m.computer), m.encryptedKey}
 	b := make([]byte, head)
 	copy(b, signature)
 	b[8] = typeAuthenticate
@@ -125,6 +130,20 @@ func TestSpecExample(t *testing.T) {
 	}
 }
 
+func TestSpecExampleInOEM(t *testing.T) {
+	m := specAuthenticate(t)
+	m.oem = true
+	h := specHandshake(t)
+	h.flags = h.flags&^flagUnicode | flagOEM
+	sess, id, err := h.Authenticate(m.marshal(), nil)
+	if err != nil || id.User != "User" || id.Workstation != "COMPUTER" {
+		t.Fatalf("Authenticate: %+v, %v", id, err)
+	}
+	if _, err := sess.Unwrap(unhex(t, "010000007fb38ec5c55d497600000000"), unhex(t, "54e50165bf1936dc996020c1811b0f06fb5f")); err != nil {
+		t.Errorf("Unwrap: %v", err)
+	}
+}
+
 func TestSpecExampleRefusals(t *testing.T) {
 	for _, tc := range []struct {
 		name string
@@ -137,7 +156,7 @@ func TestSpecExampleRefusals(t *testing.T) {
 		{"other domain", func(m *authenticateMsg) { m.domain = "DOMAIN2" }, ErrUnknownUser},
 		{"ntlmv1", func(m *authenticateMsg) { m.nt = m.nt[:24] }, ErrUnsupported},
 		{"anonymous", func(m *authenticateMsg) { m.nt = nil }, ErrUnsupported},
-		{"oem", func(m *authenticateMsg) { m.flags &^= flagUnicode }, ErrUnsupported},
+		{"oem strings read as oem", func(m *authenticateMsg) { m.flags &^= flagUnicode }, ErrUnknownUser},
 		{"short session key", func(m *authenticateMsg) { m.encryptedKey = m.encryptedKey[:8] }, ErrMalformed},
 		{"field out of bounds", func(m *authenticateMsg) { m.badOffset = true }, ErrMalformed},
 		{"odd utf-16", func(m *authenticateMsg) { m.oddUTF16User = true }, ErrMalformed},
