@@ -165,6 +165,11 @@ func (s *session) post(t *transport, envelope []byte) (string, bool, error) {
 				return "", false, fmt.Errorf("%w: the host does not accept basic authentication (it offers %s): use ntlm or kerberos (http status 401)",
 					ErrUnauthorized, offeredSchemes(resp.Header.Values("WWW-Authenticate")))
 			}
+			if !t.cfg.HTTPS {
+				// Windows answers basic over HTTP with this 401 too when
+				// AllowUnencrypted is false, without checking the password.
+				return "", false, fmt.Errorf("%w: wrong credentials, account locked, or the host does not allow basic over HTTP (AllowUnencrypted=false) (http status 401)", ErrUnauthorized)
+			}
 		}
 		if s.auth != nil {
 			return "", false, fmt.Errorf("%w: %w (http status 401)", ErrUnauthorized, errContextLost)

@@ -181,7 +181,7 @@ func TestTransportResponseErrors(t *testing.T) {
 			w.Header().Add("WWW-Authenticate", "Negotiate")
 			w.Header().Add("WWW-Authenticate", `Basic realm="WSMAN"`)
 			w.WriteHeader(401)
-		}, ErrUnauthorized, "unauthorized: wrong credentials or account locked (http status 401)"},
+		}, ErrUnauthorized, "unauthorized: wrong credentials, account locked, or the host does not allow basic over HTTP (AllowUnencrypted=false) (http status 401)"},
 		{"basic refused", func(w http.ResponseWriter, _ *http.Request) {
 			w.Header().Add("WWW-Authenticate", "Negotiate")
 			w.Header().Add("WWW-Authenticate", "Kerberos")

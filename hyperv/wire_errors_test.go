@@ -61,9 +61,8 @@ func TestWireUnauthorized(t *testing.T) {
 		t.Errorf("Move: got %v, want ErrUnauthorized only", err)
 	}
 	noSecret(t, err)
-	// The server offers Negotiate but cannot finish it: the NTLM transport
-	// is really in use, and its failure is a 401 too.
-	ntlm := f.client(t, func(c *hyperv.Config) { c.Auth = hyperv.AuthNTLM })
+	// NTLM with the wrong password is refused the same way.
+	ntlm := f.client(t, func(c *hyperv.Config) { c.Auth, c.Password = hyperv.AuthNTLM, wirePassword+"-wrong" })
 	_, err = ntlm.Host(t.Context())
 	if !errors.Is(err, hyperv.ErrUnauthorized) {
 		t.Errorf("NTLM: got %v, want ErrUnauthorized", err)

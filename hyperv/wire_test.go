@@ -135,11 +135,14 @@ type fixtureOpts struct {
 func newFixture(t *testing.T, o fixtureOpts) *fixture {
 	t.Helper()
 	h := &fakeHost{t: t}
+	// A host with Basic enabled and AllowUnencrypted=true, as these tests
+	// were written for; transport_e2e_test.go covers default hosts.
 	ws, err := wsman.NewServer(wsman.Config{
-		Authenticate: func(u, p string) bool { return u == wireUser && p == wirePassword },
-		Runner:       h,
-		Intercept:    o.intercept,
-		MachineName:  "HV01",
+		Auth: wsman.Auth{Schemes: []wsman.Scheme{wsman.Negotiate, wsman.Basic}, AllowUnencrypted: true,
+			Accounts: wsman.SingleAccount(strings.TrimPrefix(wireUser, `LAB\`), wirePassword)},
+		Runner:      h,
+		Intercept:   o.intercept,
+		MachineName: "HV01",
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -147,6 +150,7 @@ func newFixture(t *testing.T, o fixtureOpts) *fixture {
 	mux := http.NewServeMux()
 	mux.Handle("/wsman", ws)
 	srv := httptest.NewUnstartedServer(mux)
+	srv.Config.ConnContext = wsman.ConnContext
 	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // failed TLS handshakes are expected
 	cfg := hyperv.Config{Host: "127.0.0.1", Username: wireUser, Password: wirePassword, Encryption: hyperv.EncryptionNever,
 		CallTimeout: 30 * time.Second, MoveTimeout: 30 * time.Second, OperationTimeout: time.Second}
