@@ -155,6 +155,13 @@ func TestNTLMRefusals(t *testing.T) {
 			t.Errorf("its own connection: status %d", resp.StatusCode)
 		}
 	})
+	t.Run("spnego with a forged mechListMIC", func(t *testing.T) {
+		_, ts, _ := defaultHost(t, exitRunner("", "", 0))
+		resp, _ := dialRaw(t, ts).login(loginOpts{user: testUser, password: testPassword, spnego: true, mechListMIC: make([]byte, 16)})
+		if resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("status %d, want 401", resp.StatusCode)
+		}
+	})
 	t.Run("authenticate without negotiate", func(t *testing.T) {
 		_, ts, _ := defaultHost(t, exitRunner("", "", 0))
 		c := dialRaw(t, ts)

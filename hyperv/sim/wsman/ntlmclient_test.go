@@ -87,6 +87,7 @@ type loginOpts struct {
 	user, domain, password string
 	spnego                 bool   // wrap the tokens in SPNEGO, as Windows does
 	body                   []byte // sent on the AUTHENTICATE leg (nil: empty, as pywinrm)
+	mechListMIC            []byte // SPNEGO's, with the AUTHENTICATE
 	bindings               *x509.Certificate
 }
 
@@ -125,7 +126,7 @@ func (c *rawConn) login(o loginOpts) (*http.Response, []byte) {
 	}
 	c.sess = c.client.SecuritySession()
 	if o.spnego {
-		authenticate = marshalNegTokenResp(acceptIncomplete, nil, authenticate, nil)
+		authenticate = marshalNegTokenResp(acceptIncomplete, nil, authenticate, o.mechListMIC)
 	}
 	return c.post(o.body, soapType, "Negotiate "+base64.StdEncoding.EncodeToString(authenticate))
 }

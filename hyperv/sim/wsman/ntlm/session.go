@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/hvbalancer/hvbalancer/hyperv/internal/wsmv"
 	//lint:ignore SA1019 NTOWF is MD4 by definition (MS-NLMP 3.3.2): compatibility, not security
 	"golang.org/x/crypto/md4"
 )
@@ -43,6 +44,8 @@ type Session struct {
 	sealOut, sealIn *rc4.Cipher
 	seqOut, seqIn   uint32
 }
+
+var _ wsmv.Sealer = (*Session)(nil)
 
 // newSession derives the keys of a server-side session (MS-NLMP 3.4.5).
 func newSession(flags uint32, exportedKey []byte, user, domain string) *Session {
