@@ -106,12 +106,6 @@ func (a singleAccount) Password(user, _ string) (string, bool) {
 
 func (a singleAccount) Logon(_, _ string, ok bool) bool { return ok }
 
-// noAccounts has no account at all.
-type noAccounts struct{}
-
-func (noAccounts) Password(string, string) (string, bool) { return "", false }
-func (noAccounts) Logon(string, string, bool) bool        { return false }
-
 // check validates an Auth and fills in its defaults.
 func (a *Auth) check() error {
 	if a.Accounts == nil {

@@ -6,7 +6,6 @@ import (
 	"log"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -125,18 +124,5 @@ func TestLockedAccountIsRefused(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{testUser + "/LAB/good", testUser + "//good"}, accounts.recorded()); diff != "" {
 		t.Errorf("logons (-want +got):\n%s", diff)
-	}
-}
-
-func TestDeprecatedAuthenticate(t *testing.T) {
-	_, ts := newTestServer(t, Config{Runner: exitRunner("", "", 0), Authenticate: func(u, p string) bool { return u == "old" && p == "pw" }})
-	c := dialRaw(t, ts)
-	create := []byte(soapEnvelope(hdr{Action: actionCreate}, createBody))
-	if resp, _ := c.post(create, soapType, "Basic "+basicToken("old", "pw")); resp.StatusCode != http.StatusOK {
-		t.Errorf("right password: status %d", resp.StatusCode)
-	}
-	resp, _ := c.login(loginOpts{user: "old", password: "pw"})
-	if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(strings.Join(resp.Header.Values("WWW-Authenticate"), ","), "Basic") {
-		t.Errorf("ntlm: status %d, %q", resp.StatusCode, resp.Header.Values("WWW-Authenticate"))
 	}
 }

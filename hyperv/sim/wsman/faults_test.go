@@ -245,8 +245,8 @@ func TestCommandLineTooLong(t *testing.T) {
 }
 
 func TestTooManyShells(t *testing.T) {
-	auth := func(user, password string) bool { return password == testPassword }
-	s, ts := newTestServer(t, Config{Runner: exitRunner("", "", 0), Authenticate: auth, MaxShellsPerUser: 2})
+	auth := Auth{Schemes: []Scheme{Basic}, AllowUnencrypted: true, Accounts: everyUser{}}
+	s, ts := newTestServer(t, Config{Runner: exitRunner("", "", 0), Auth: auth, MaxShellsPerUser: 2})
 	c := newRawClient(t, ts)
 	first := c.create()
 	c.create()

@@ -25,12 +25,18 @@ func basicAuth() Auth {
 	return Auth{Schemes: []Scheme{Negotiate, Basic}, AllowUnencrypted: true, Accounts: SingleAccount(testUser, testPassword)}
 }
 
+// everyUser is any user name with the test password.
+type everyUser struct{}
+
+func (everyUser) Password(string, string) (string, bool) { return testPassword, true }
+func (everyUser) Logon(_, _ string, ok bool) bool        { return ok }
+
 // newTestServer starts a Server behind a loopback HTTP listener with
 // ConnContext set. cfg's Runner is required; Auth (basicAuth) and
 // MachineName get test defaults.
 func newTestServer(t *testing.T, cfg Config) (*Server, *httptest.Server) {
 	t.Helper()
-	if cfg.Auth.Accounts == nil && cfg.Authenticate == nil {
+	if cfg.Auth.Accounts == nil {
 		cfg.Auth = basicAuth()
 	}
 	if cfg.MachineName == "" {

@@ -25,7 +25,6 @@ func TestNewServerValidates(t *testing.T) {
 		{"empty", Config{}, []string{"auth accounts are required", "runner is required"}},
 		{"no schemes", Config{Auth: Auth{Schemes: []Scheme{}, Accounts: auth.Accounts}, Runner: run}, []string{"auth schemes are empty"}},
 		{"unknown scheme", Config{Auth: Auth{Schemes: []Scheme{"NTLM"}, Accounts: auth.Accounts}, Runner: run}, []string{`auth scheme "NTLM" is not Negotiate, Kerberos or Basic`}},
-		{"both", Config{Auth: auth, Authenticate: func(string, string) bool { return true }, Runner: run}, []string{"set auth or the deprecated authenticate, not both"}},
 		{"negative", Config{Auth: auth, Runner: run, MaxShellsPerUser: -1, IdleTimeout: -time.Second},
 			[]string{"max shells per user -1 is negative", "idle timeout -1000000000 is negative"}},
 		{"small envelope", Config{Auth: auth, Runner: run, MaxEnvelopeSize: 4096}, []string{"max envelope size 4096 is below 8192"}},
@@ -125,7 +124,7 @@ func TestInterceptDelayHonoursCancellation(t *testing.T) {
 		entered <- struct{}{}
 		return Action{Delay: time.Hour}
 	}
-	s, err := NewServer(Config{Authenticate: func(string, string) bool { return true }, Runner: exitRunner("", "", 0), Intercept: intercept})
+	s, err := NewServer(Config{Auth: basicAuth(), Runner: exitRunner("", "", 0), Intercept: intercept})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,7 +142,7 @@ func TestInterceptDelayHonoursCancellation(t *testing.T) {
 	}()
 	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, ts.URL+"/wsman", strings.NewReader(soapEnvelope(hdr{Action: actionCreate}, createBody)))
 	req.Header.Set("Content-Type", "application/soap+xml;charset=UTF-8")
-	req.SetBasicAuth("u", "p")
+	req.SetBasicAuth(testUser, testPassword)
 	if _, err := http.DefaultClient.Do(req); !errors.Is(err, context.Canceled) {
 		t.Errorf("client error %v, want context.Canceled", err)
 	}

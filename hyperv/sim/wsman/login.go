@@ -84,7 +84,7 @@ func (s *Server) basicLogin(r *http.Request) *login {
 		return nil
 	}
 	user, password, ok := r.BasicAuth()
-	if !ok || !s.basic(user, password) {
+	if !ok || !s.auth.checkBasic(user, password) {
 		s.log.Debug("wsman login refused", "scheme", Basic, "user", user)
 		return nil
 	}

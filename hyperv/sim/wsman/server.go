@@ -86,14 +86,6 @@ type Config struct {
 	IdleTimeout         time.Duration                                 // shells without requests for this long are deleted; default 2h
 	Logger              *slog.Logger                                  // nil = discard
 	MachineName         string                                        // reported in faults' Machine attribute and named by NTLM; default the host name
-
-	// Authenticate checks HTTP Basic credentials, over HTTP and HTTPS.
-	//
-	// Deprecated: set Auth. A Config with Authenticate is the host this
-	// package used to be: it offers Negotiate but lets nobody in with it,
-	// takes Basic, and allows unencrypted messages. It cannot be combined
-	// with Auth.Accounts.
-	Authenticate func(user, password string) bool
 }
 
 // Server is a WS-Management remote-shell endpoint. It is an http.Handler for
@@ -103,7 +95,6 @@ type Config struct {
 type Server struct {
 	cfg         Config
 	auth        *Auth
-	basic       func(user, password string) bool
 	ntlm        *ntlm.Server
 	tlsBindings []byte // of Auth.Certificate, for NTLM channel bindings
 	log         *slog.Logger
@@ -121,12 +112,6 @@ var _ http.Handler = (*Server)(nil)
 // NewServer validates cfg, fills in defaults and returns a Server.
 func NewServer(cfg Config) (*Server, error) {
 	var errs []error
-	if cfg.Authenticate != nil {
-		if cfg.Auth.Accounts != nil {
-			errs = append(errs, errors.New("set auth or the deprecated authenticate, not both"))
-		}
-		cfg.Auth = Auth{Schemes: []Scheme{Negotiate, Basic}, AllowUnencrypted: true, Accounts: noAccounts{}}
-	}
 	if err := cfg.Auth.check(); err != nil {
 		errs = append(errs, err)
 	}
@@ -179,10 +164,6 @@ func NewServer(cfg Config) (*Server, error) {
 		shells: make(map[string]*shell),
 	}
 	s.auth = &s.cfg.Auth
-	s.basic = s.auth.checkBasic
-	if cfg.Authenticate != nil {
-		s.basic = cfg.Authenticate
-	}
 	if cfg.Auth.Certificate != nil {
 		s.tlsBindings = ntlm.TLSServerEndPoint(cfg.Auth.Certificate)
 	}
