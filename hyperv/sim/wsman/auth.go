@@ -82,7 +82,10 @@ type KerberosAcceptor interface {
 	// Accept checks token and returns the established context, the token
 	// for the client (the AP-REP for mutual authentication, nil when none
 	// is due) and the client's principal, "user@REALM". An error refuses
-	// the logon.
+	// the logon; a reply along with it (the KRB-ERROR GSS-API token, such
+	// as KRB_AP_ERR_SKEW) goes to the client with the 401. The service
+	// unwraps SPNEGO itself: token is never SPNEGO, and the service wraps
+	// reply in SPNEGO when the client used it.
 	Accept(token []byte) (ctx SecurityContext, reply []byte, principal string, err error)
 }
 

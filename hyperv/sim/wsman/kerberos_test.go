@@ -22,8 +22,11 @@ type fakeKerberos struct{}
 func (fakeKerberos) Accept(tok []byte) (SecurityContext, []byte, string, error) {
 	_, inner, err := gssToken(tok)
 	principal, ok := strings.CutPrefix(string(inner), "AP-REQ ")
-	if err != nil || !ok {
+	switch {
+	case err != nil || !ok:
 		return nil, nil, "", errors.New("bad ticket")
+	case strings.HasPrefix(principal, "skewed@"):
+		return nil, gssWrap(oidKrb5, []byte("KRB-ERROR skew")), "", errors.New("clock skew too great")
 	}
 	return &xorContext{}, gssWrap(oidKrb5, []byte("AP-REP")), principal, nil
 }
@@ -131,6 +134,7 @@ func TestKerberosRefusals(t *testing.T) {
 		{"bad ticket", Auth{Kerberos: fakeKerberos{}}, "Kerberos " + base64.StdEncoding.EncodeToString(gssWrap(oidKrb5, []byte("junk"))), nil, http.StatusUnauthorized, false},
 		{"ntlm in the kerberos scheme", Auth{Kerberos: fakeKerberos{}}, "Kerberos " + base64.StdEncoding.EncodeToString([]byte("NTLMSSP\x00\x01\x00\x00\x00")), nil, http.StatusUnauthorized, false},
 		{"not base64", Auth{Kerberos: fakeKerberos{}}, "Kerberos !!!", nil, http.StatusUnauthorized, false},
+		{"clock skew", Auth{Kerberos: fakeKerberos{}}, kerb("skewed@LAB.EXAMPLE"), nil, http.StatusUnauthorized, false},
 		{"locked account", Auth{Kerberos: fakeKerberos{}}, kerb(testUser + "@LAB.EXAMPLE"), nil, http.StatusUnauthorized, true},
 		{"unencrypted message on the ticket's request", Auth{Kerberos: fakeKerberos{}}, kerb(testUser + "@LAB.EXAMPLE"), create, http.StatusInternalServerError, false},
 	} {
@@ -141,6 +145,11 @@ func TestKerberosRefusals(t *testing.T) {
 			resp, body := dialRaw(t, ts).post(tc.body, soapType, tc.authorization)
 			if resp.StatusCode != tc.want || len(body) != 0 {
 				t.Errorf("status %d %q, want %d and no body", resp.StatusCode, body, tc.want)
+			}
+			// The acceptor's error token goes back with the refusal; other
+			// refusals carry the service's challenges.
+			if _, inner, _ := gssToken(serverToken(t, resp, "Kerberos")); tc.name == "clock skew" && string(inner) != "KRB-ERROR skew" {
+				t.Errorf("refusal headers %q, want the KRB-ERROR", resp.Header.Values("WWW-Authenticate"))
 			}
 		})
 	}

@@ -40,7 +40,7 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, cs *connSt
 		} else {
 			var challenge []byte
 			if lg, challenge = s.tokenLogin(cs, r, sc, tok); challenge != nil {
-				w.Header().Set("WWW-Authenticate", string(Negotiate)+" "+base64.StdEncoding.EncodeToString(challenge))
+				w.Header().Set("WWW-Authenticate", string(sc)+" "+base64.StdEncoding.EncodeToString(challenge))
 				bare(w, http.StatusUnauthorized)
 				return nil
 			}
@@ -92,12 +92,13 @@ func (s *Server) basicLogin(r *http.Request) *login {
 }
 
 // tokenLogin handles a Negotiate or Kerberos token. It returns the login
-// when the handshake completed, or the token of the next leg.
+// when the handshake completed, or the token to send with a 401: the next
+// leg's, or a Kerberos error's.
 func (s *Server) tokenLogin(cs *connState, r *http.Request, scheme Scheme, tok []byte) (*login, []byte) {
 	kind, mech := classify(tok)
 	switch {
 	case kind == tokenKerberos:
-		return s.kerberosLogin(cs, scheme, tok, false, nil), nil
+		return s.kerberosLogin(cs, scheme, tok, false, nil)
 	case scheme == Kerberos:
 	case kind == tokenNTLM:
 		return s.ntlmLeg(cs, r, tok, false, nil)
@@ -113,7 +114,7 @@ func (s *Server) tokenLogin(cs *connState, r *http.Request, scheme Scheme, tok [
 			cs.mechTypes = mechTypes
 			return lg, next
 		case tokenKerberos:
-			return s.kerberosLogin(cs, scheme, init.MechToken, true, kerberosMech(init.MechTypes)), nil
+			return s.kerberosLogin(cs, scheme, init.MechToken, true, kerberosMech(init.MechTypes))
 		}
 	case kind == tokenNegResp:
 		resp, err := parseNegTokenResp(tok)
@@ -205,16 +206,22 @@ func kerberosMech(list []asn1.ObjectIdentifier) asn1.ObjectIdentifier {
 	return oidKrb5
 }
 
-// kerberosLogin accepts a Kerberos token, bare or from SPNEGO.
-func (s *Server) kerberosLogin(cs *connState, scheme Scheme, tok []byte, spnego bool, mech asn1.ObjectIdentifier) *login {
+// kerberosLogin accepts a Kerberos token, bare or from SPNEGO. A refusal
+// may carry the acceptor's error token (a KRB-ERROR such as
+// KRB_AP_ERR_SKEW, as Windows sends it), returned to go with the 401.
+func (s *Server) kerberosLogin(cs *connState, scheme Scheme, tok []byte, spnego bool, mech asn1.ObjectIdentifier) (*login, []byte) {
 	if s.auth.Kerberos == nil {
 		s.log.Debug("wsman login refused", "scheme", scheme, "mech", "Kerberos", "err", "this host accepts no Kerberos tickets")
-		return nil
+		return nil, nil
 	}
 	ctx, reply, principal, err := s.auth.Kerberos.Accept(tok)
 	if err != nil {
 		s.log.Debug("wsman login refused", "scheme", scheme, "mech", "Kerberos", "err", err)
-		return nil
+		cs.reset()
+		if reply != nil && spnego {
+			reply = marshalNegTokenResp(reject, nil, reply, nil)
+		}
+		return nil, reply
 	}
 	user, realm := principal, ""
 	if i := strings.LastIndexByte(principal, '@'); i >= 0 {
@@ -222,7 +229,7 @@ func (s *Server) kerberosLogin(cs *connState, scheme Scheme, tok []byte, spnego 
 	}
 	if !s.auth.Accounts.Logon(user, realm, true) {
 		s.log.Debug("wsman login refused", "scheme", scheme, "mech", "Kerberos", "user", principal, "err", errLockedOut)
-		return nil
+		return nil, nil
 	}
 	if spnego {
 		reply = marshalNegTokenResp(acceptCompleted, mech, reply, nil)
@@ -231,7 +238,7 @@ func (s *Server) kerberosLogin(cs *connState, scheme Scheme, tok []byte, spnego 
 	if reply != nil {
 		lg.reply = string(scheme) + " " + base64.StdEncoding.EncodeToString(reply)
 	}
-	return s.establish(cs, lg)
+	return s.establish(cs, lg), nil
 }
 
 // establish binds a completed login to the connection and returns it as

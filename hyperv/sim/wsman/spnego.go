@@ -30,6 +30,7 @@ const (
 const (
 	acceptCompleted  = 0
 	acceptIncomplete = 1
+	reject           = 2
 )
 
 // classify tells what tok is.
