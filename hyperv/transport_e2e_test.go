@@ -253,3 +253,23 @@ func TestE2EBasicRefused(t *testing.T) {
 		})
 	}
 }
+
+func TestE2ESealedLongPoll(t *testing.T) {
+	// A command with no output: every Receive ends in the sealed
+	// OperationTimeout fault after 1 s, which the client must open and
+	// take as "poll again" until the call's own deadline.
+	f := newHost(t, hostOpts{})
+	f.host.set(hyperv.ScriptGetVMs, reply{block: true})
+	c := f.client(t, func(c *hyperv.Config) { c.CallTimeout = 3 * time.Second })
+	defer c.Close()
+	_, err := c.VMs(t.Context())
+	if !errors.Is(err, hyperv.ErrTimeout) || errors.Is(err, hyperv.ErrUnexpectedOutput) {
+		t.Fatalf("got %v, want ErrTimeout", err)
+	}
+	if _, err := c.Host(t.Context()); err != nil {
+		t.Fatalf("a call after the timed-out one: %v", err)
+	}
+	if st := c.Stats(); st.Logins != st.Connections || st.Connections > 2 {
+		t.Errorf("stats = %+v, want one login per connection, at most 2", st)
+	}
+}
