@@ -35,6 +35,7 @@ type config struct {
 	listen    string
 	basePort  int
 	https     bool
+	keytab    string
 	admin     string
 	stateDir  string
 	writeOnly string
@@ -54,6 +55,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.listen, "listen", "127.0.0.1", "IP `address` the hosts listen on")
 	fs.IntVar(&c.basePort, "base-port", 0, "first host's `port`; host i listens on port+i (0: ephemeral)")
 	fs.BoolVar(&c.https, "https", false, "serve WinRM over HTTPS with a generated CA, on hosts whose fleet file does not say (winrm.https)")
+	fs.StringVar(&c.keytab, "keytab", "", "Kerberos keytab `file` with the hosts' HTTP/ and WSMAN/ keys: the hosts then take Kerberos tickets as domain members do")
 	fs.StringVar(&c.admin, "admin", "127.0.0.1:0", "`address` of the admin API (ledger, faults, clock)")
 	fs.StringVar(&c.stateDir, "state-dir", "hvsim-state", "`dir`ectory for the inventory, password and CA files")
 	fs.StringVar(&c.writeOnly, "write-fleet", "", "write the fleet as YAML to `file` and exit (with --hosts to generate one)")
@@ -149,13 +151,23 @@ func start(spec *sim.FleetSpec, c config, log *slog.Logger) (*sim.Server, error)
 	if err != nil {
 		return nil, err
 	}
-	return sim.Serve(fleet, sim.Options{
+	opts := sim.Options{
 		Listen:   c.listen,
 		BasePort: c.basePort,
 		HTTPS:    c.https,
 		Admin:    c.admin,
 		Logger:   log,
-	})
+	}
+	if c.keytab != "" {
+		kt, err := os.ReadFile(c.keytab)
+		if err != nil {
+			return nil, err
+		}
+		if opts.Kerberos, err = sim.KerberosKeytab(kt, spec.Domain); err != nil {
+			return nil, err
+		}
+	}
+	return sim.Serve(fleet, opts)
 }
 
 func printEndpoints(w io.Writer, srv *sim.Server, inventory string) {
