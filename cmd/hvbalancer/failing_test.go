@@ -185,3 +185,18 @@ func TestApplyNamesTheHostsItCouldNotRead(t *testing.T) {
 		t.Errorf("apply below the share: exit %d\n%s%s", code, stdout, stderr)
 	}
 }
+
+func TestUnencryptedMessagesRefused(t *testing.T) {
+	cfg := simConfig(t, "testdata/fleets/lockout.yaml", "winrm: {auth: ntlm, encryption: never}\n")
+	code, stdout, stderr := hvb(t, "snapshot", "--config", cfg, "--out", filepath.Join(t.TempDir(), "s.json"), "--samples", "1")
+	if code != 3 {
+		t.Fatalf("exit %d, want 3\n%s%s", code, stdout, stderr)
+	}
+	want := []string{"hvbalancer snapshot: 8 of 8 hosts could not be read; the snapshot marks them"}
+	for _, h := range []string{"HV01", "HV02", "HV03", "HV04", "HV05", "HV06", "HV07", "HV08"} {
+		want = append(want, "  "+h+" (127.0.0.1:PORT): the host refuses unencrypted messages: enable message encryption (default) or use HTTPS")
+	}
+	if diff := cmp.Diff(want, stderrLines(stderr)); diff != "" {
+		t.Errorf("stderr (-want +got):\n%s", diff)
+	}
+}

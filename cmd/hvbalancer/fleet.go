@@ -192,9 +192,6 @@ func clientFor(ep config.Endpoint, password string) (*hyperv.Client, error) {
 // hostPort is an endpoint's address and port.
 func hostPort(ep config.Endpoint) string { return fmt.Sprintf("%s:%d", ep.Address, ep.Port) }
 
-// simAuth is how the simulated hosts let clients in by default.
-const simAuth = "basic"
-
 // openSimulator starts the configured simulated fleet on 127.0.0.1 and
 // connects to it over WinRM like to any other fleet: with the fleet file's
 // credentials, unless the top-level winrm section names others.
@@ -237,9 +234,12 @@ func simulatedHosts(c *config.Config, spec *sim.FleetSpec, fl *sim.Fleet, srv *s
 	var hosts []logins.Host
 	addrs := map[string]string{}
 	for _, sep := range srv.Endpoints() {
-		ep := c.SimulatorEndpoint(sep.Host, sep.IP, sep.Port, sep.HTTPS, simAuth)
+		// By default, log in as the host asks first (NTLM on a host as
+		// Windows ships it); Basic over HTTP only on a host that allows
+		// unencrypted messages, so unsealed.
+		ep := c.SimulatorEndpoint(sep.Host, sep.IP, sep.Port, sep.HTTPS, sep.Auth)
 		if c.WinRM.Encryption == nil && ep.Auth == "basic" && !ep.HTTPS {
-			ep.Encryption = "never" // a simulated host that takes Basic over HTTP allows unencrypted messages
+			ep.Encryption = "never"
 		}
 		if ep.OperationTimeout == 0 {
 			ep.OperationTimeout = time.Second

@@ -13,23 +13,25 @@ import (
 	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/web"
 )
 
-// lockoutConfig is the demo fleet with a fast clock, logged in to with the
-// password in pwFile.
+// lockoutConfig is the lockout fleet (hosts as Windows ships them, an
+// account locked after 5 bad logons in 30 minutes) on a fast clock, logged
+// in to over NTLM with sealing with the password in pwFile.
 func lockoutConfig(t *testing.T, pwFile string) string {
 	t.Helper()
 	dir := t.TempDir()
 	abs, _ := filepath.Abs("../../examples")
+	fleet, _ := filepath.Abs("testdata/fleets/lockout.yaml")
 	cfg := fmt.Sprintf(`version: 1
 state_dir: state
 log: {level: error}
-simulator: {fleet: %s/fleets/demo.yaml, speed: 600}
+simulator: {fleet: %s, speed: 600}
 winrm: {username: hvadmin, password_file: %s}
 http: {listen: "127.0.0.1:0"}
 automation: full
 round_interval: 300ms
 collector: {interval: 200ms, window: 2s, stale_after: 5s}
 policy: {dir: %s/policies}
-`, abs, pwFile, abs)
+`, fleet, pwFile, abs)
 	path := filepath.Join(dir, "config.yaml")
 	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
@@ -59,6 +61,31 @@ func simNow(t *testing.T, admin string) time.Time {
 	return c.Now
 }
 
+// account is the simulated domain's record of the fleet's account.
+type account struct {
+	BadLogons    int        `json:"bad_logons"`
+	LockedUntil  *time.Time `json:"locked_until"`
+	FailedLogons int        `json:"failed_logons_total"`
+}
+
+// hvadmin returns the account's record (zero before any logon).
+func hvadmin(t *testing.T, admin string) account {
+	t.Helper()
+	var body struct {
+		Accounts []struct {
+			Username string `json:"username"`
+			account
+		} `json:"accounts"`
+	}
+	getJSON(t, strings.TrimSuffix(admin, "/")+"/accounts", &body)
+	for _, a := range body.Accounts {
+		if strings.EqualFold(a.Username, "hvadmin") {
+			return a.account
+		}
+	}
+	return account{}
+}
+
 // metricSum adds up a metric family's samples on /metrics.
 func metricSum(t *testing.T, url, name string) float64 {
 	t.Helper()
@@ -78,14 +105,11 @@ func metricSum(t *testing.T, url, name string) float64 {
 }
 
 // TestWrongPasswordNeverLocksTheAccount runs the daemon for half an hour
-// of simulated time with a wrong password in its password file: it stops
-// using the account after three failed logins, says so everywhere, and
-// resumes once the file is fixed.
-//
-// The simulated fleet does not count failed logons yet, so the count is
-// the daemon's own (hvbalancer_collector_auth_failures_total, one per HTTP
-// 401 the hosts answered); once the simulator enforces an account lockout,
-// the fleet's own count and the account's state are asserted as well.
+// of simulated time with a wrong password in its password file, against
+// hosts whose domain locks the account after 5 bad logons in 30 minutes:
+// the daemon stops using the account after three failed logins, the
+// account is never locked, the daemon says so everywhere, and it resumes
+// once the file is fixed.
 func TestWrongPasswordNeverLocksTheAccount(t *testing.T) {
 	pw := filepath.Join(t.TempDir(), "winrm-password")
 	if err := os.WriteFile(pw, []byte("Winter2026!\n"), 0o600); err != nil {
@@ -93,11 +117,20 @@ func TestWrongPasswordNeverLocksTheAccount(t *testing.T) {
 	}
 	d := startDaemon(t, lockoutConfig(t, pw))
 	start := simNow(t, d.admin)
-	eventually(t, "30 simulated minutes", func() bool { return simNow(t, d.admin).Sub(start) >= 30*time.Minute })
+	eventually(t, "30 simulated minutes", func() bool {
+		if a := hvadmin(t, d.admin); a.LockedUntil != nil {
+			t.Fatalf("the account was locked out at %s (%+v)", simNow(t, d.admin), a)
+		}
+		return simNow(t, d.admin).Sub(start) >= 30*time.Minute
+	})
 
+	acct := hvadmin(t, d.admin)
+	if acct.FailedLogons < 1 || acct.FailedLogons > 3 || acct.LockedUntil != nil {
+		t.Errorf("the domain saw %d failed logons (locked until %v) in 30 simulated minutes, want 1 to 3 and no lockout", acct.FailedLogons, acct.LockedUntil)
+	}
 	failed := metricSum(t, d.url, "hvbalancer_collector_auth_failures_total")
-	if failed < 1 || failed > 3 {
-		t.Errorf("%v failed logins reached the fleet in 30 simulated minutes, want 1 to 3", failed)
+	if int(failed) != acct.FailedLogons {
+		t.Errorf("the daemon counted %v failed logins, the domain %d", failed, acct.FailedLogons)
 	}
 	if n := metricSum(t, d.url, "hvbalancer_collector_credentials_blocked"); n != 1 {
 		t.Errorf("credentials_blocked = %v, want 1", n)
@@ -129,8 +162,8 @@ func TestWrongPasswordNeverLocksTheAccount(t *testing.T) {
 	if n := metricSum(t, d.url, "hvbalancer_collector_credentials_blocked"); n != 0 {
 		t.Errorf("credentials_blocked = %v after the fix", n)
 	}
-	if after := metricSum(t, d.url, "hvbalancer_collector_auth_failures_total"); after != failed {
-		t.Errorf("%v failed logins after the fix, %v before: the fixed password failed", after, failed)
+	if a := hvadmin(t, d.admin); a.FailedLogons != acct.FailedLogons || a.BadLogons != 0 || a.LockedUntil != nil {
+		t.Errorf("after the fix the domain shows %+v, want %d failed logons, none counting, no lockout", a, acct.FailedLogons)
 	}
 }
 
