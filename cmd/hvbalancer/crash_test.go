@@ -24,7 +24,6 @@ const crashFleet = `name: crash
 seed: 7
 start: 2026-01-10T22:00:00Z
 credentials: {username: hvadmin, password: crash-test-pw}
-winrm: {basic: true, allow_unencrypted: true}
 hosts:
   - {name: HV01, logical_processors: 16, memory_gib: 256}
   - {name: HV02, logical_processors: 16, memory_gib: 256}
@@ -120,7 +119,7 @@ state_dir: state
 http: {listen: "127.0.0.1:0"}
 automation: full
 round_interval: 500ms
-winrm: {https: true, auth: basic, username: %s, password_file: %s, ca_file: %s, operation_timeout: 1s}
+winrm: {https: true, auth: ntlm, username: %s, password_file: %s, ca_file: %s, operation_timeout: 1s}
 clusters:
   - name: lab
     hosts:
