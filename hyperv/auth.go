@@ -93,6 +93,10 @@ func (s *session) authenticate(t *transport) error {
 				if errors.Is(err, errHandshakeDone) {
 					return fmt.Errorf("%w: %s", ErrUnauthorized, wrongCredentials)
 				}
+				if kerberosClassified(err) {
+					// Clock skew is not a refused password: say which it is.
+					return fmt.Errorf("%s handshake: %w", t.cfg.Auth, err)
+				}
 				return fmt.Errorf("%w: %s handshake: %w", ErrUnauthorized, t.cfg.Auth, err)
 			}
 		case resp.StatusCode >= 200 && resp.StatusCode < 300:
@@ -100,6 +104,9 @@ func (s *session) authenticate(t *transport) error {
 				return fmt.Errorf("%w: %w", ErrUnauthorized, perr)
 			}
 			if err := a.finish(in); err != nil {
+				if kerberosClassified(err) {
+					return fmt.Errorf("%s handshake: %w", t.cfg.Auth, err)
+				}
 				return fmt.Errorf("%w: the host failed mutual authentication: %w", ErrUnauthorized, err)
 			}
 			if resp.Close {

@@ -168,12 +168,15 @@ var (
 
 // transportKinds are the sentinels the session transport puts in its
 // errors, with their text: transportError keeps such a message as it is.
-var transportKinds = []error{ErrUnencryptedRefused, ErrUnauthorized, ErrCertificate, ErrUnreachable, ErrUnexpectedOutput}
+// The Kerberos ones come first: they are not refused passwords.
+var transportKinds = []error{ErrUnencryptedRefused, ErrClockSkew, ErrUnknownPrincipal, ErrKDCUnreachable, ErrUnauthorized, ErrCertificate, ErrUnreachable, ErrUnexpectedOutput}
 
 // transportError classifies a transport or WinRM library error and makes
 // its text safe and short: no password, SOAP bodies reduced to their
-// fault message.
+// fault message. A Kerberos failure gets the sentinel of its cause
+// (kerberosError) and keeps the Kerberos text.
 func (c *Client) transportError(err error, p phase) error {
+	err = kerberosError(err, c.cfg.spn())
 	for _, k := range transportKinds {
 		if errors.Is(err, k) {
 			return &redactedError{msg: "wsman: " + redact(err.Error(), c.cfg.Password), kinds: []error{k}, cause: err}

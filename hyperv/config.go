@@ -88,13 +88,23 @@ func ParseEncryption(s string) (Encryption, error) {
 	return 0, fmt.Errorf("parse encryption %q: want auto or never: %w", s, ErrInvalidConfig)
 }
 
-// KerberosConfig says how to get a Kerberos ticket for the host.
+// KerberosConfig says how to get a Kerberos ticket for the host. The
+// credential is the first set of CCache, Keytab (with Username) and
+// Password (with Username). Clients with the same credential share one
+// login and its tickets: the first asks the KDC for a ticket-granting
+// ticket, and each asks once for its host's service ticket. Tickets are
+// forwardable, as delegating to the destination of a live migration
+// needs.
 type KerberosConfig struct {
 	Realm      string // e.g. "LAB.EXAMPLE"
-	ConfigFile string // krb5.conf path
-	SPN        string // service principal; empty = HTTP/<host>
-	CCache     string // credential cache file; when set, Username and Password are not used
-	Keytab     string // keytab file holding Username's keys; when set, Password is not used
+	ConfigFile string // krb5.conf path: the realm's KDCs and encryption types
+	// SPN is the host's service principal; empty = HTTP/<name>, where
+	// name is TLSServerName when set, else Host. Active Directory has
+	// SPNs for host names, not IP addresses: a Host given as an address
+	// needs TLSServerName or SPN.
+	SPN    string
+	CCache string // credential cache file (as kinit writes it); when set, Username and Password are not used
+	Keytab string // keytab file holding Username's keys; when set, Password is not used
 }
 
 // TransportStats counts what a Client's transport did since it was made.
@@ -102,7 +112,11 @@ type TransportStats struct {
 	Requests    uint64 // WS-Management requests sent
 	Connections uint64 // TCP connections opened
 	Logins      uint64 // authentication exchanges with the host (NTLM handshakes, Kerberos AP exchanges, Basic is 0)
-	KDCRequests uint64 // requests to a Kerberos KDC (AS and TGS exchanges)
+	// KDCRequests counts the requests to Kerberos KDCs (AS and TGS) of
+	// the client's credential: Clients with the same credential share
+	// one login, and each reports its count. A credential whose keytab
+	// or krb5.conf changed is a new login, counted from zero.
+	KDCRequests uint64
 }
 
 // Config says how to reach one Hyper-V host. Secrets are passed in, never
@@ -212,8 +226,10 @@ func (c Config) Validate() error {
 		if c.Kerberos.ConfigFile == "" {
 			bad("kerberos.config_file", "required for kerberos authentication")
 		}
-		if c.Kerberos.CCache == "" && (c.Username == "" || c.Password == "") {
-			bad("kerberos", "needs a credential cache or a username and password")
+		switch k := c.Kerberos; {
+		case k.CCache != "":
+		case c.Username == "" || k.Keytab == "" && c.Password == "":
+			bad("kerberos", "needs a credential cache, or a username with a keytab or a password")
 		}
 	default:
 		bad("auth", "unknown method %d", int(c.Auth))
@@ -250,7 +266,7 @@ func (c Config) String() string {
 	}
 	fmt.Fprintf(&b, " auth=%s encryption=%s username=%s password=%s", d.Auth, d.Encryption, d.Username, redactedMark(d.Password))
 	if d.Auth == AuthKerberos {
-		fmt.Fprintf(&b, " realm=%s krb5_conf=%s spn=%s ccache=%s", d.Kerberos.Realm, d.Kerberos.ConfigFile, d.Kerberos.SPN, d.Kerberos.CCache)
+		fmt.Fprintf(&b, " realm=%s krb5_conf=%s spn=%s ccache=%s keytab=%s", d.Kerberos.Realm, d.Kerberos.ConfigFile, d.spn(), d.Kerberos.CCache, d.Kerberos.Keytab)
 	}
 	fmt.Fprintf(&b, " call_timeout=%s move_timeout=%s operation_timeout=%s}", d.CallTimeout, d.MoveTimeout, d.OperationTimeout)
 	return b.String()

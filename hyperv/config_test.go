@@ -54,6 +54,18 @@ func TestConfigValidate(t *testing.T) {
 			c.Username, c.Password = "", ""
 			c.Kerberos = KerberosConfig{Realm: "LAB.EXAMPLE", ConfigFile: "/etc/krb5.conf", CCache: "/tmp/krb5cc"}
 		}, nil},
+		{"kerberos keytab", func(c *Config) {
+			c.Auth, c.Password = AuthKerberos, ""
+			c.Kerberos = KerberosConfig{Realm: "LAB.EXAMPLE", ConfigFile: "/etc/krb5.conf", Keytab: "/etc/hvbalancer/svc.keytab"}
+		}, nil},
+		{"kerberos password", func(c *Config) {
+			c.Auth = AuthKerberos
+			c.Kerberos = KerberosConfig{Realm: "LAB.EXAMPLE", ConfigFile: "/etc/krb5.conf"}
+		}, nil},
+		{"kerberos keytab without user", func(c *Config) {
+			c.Auth, c.Username, c.Password = AuthKerberos, "", ""
+			c.Kerberos = KerberosConfig{Realm: "LAB.EXAMPLE", ConfigFile: "/etc/krb5.conf", Keytab: "/etc/hvbalancer/svc.keytab"}
+		}, []string{"kerberos: needs a credential cache, or a username with a keytab or a password"}},
 		{"no host", func(c *Config) { c.Host = "" }, []string{"host: required"}},
 		{"url as host", func(c *Config) { c.Host = "http://hv01:5985/wsman" }, []string{"host: \"http://hv01:5985/wsman\" is not a host name"}},
 		{"control in host", func(c *Config) { c.Host = "hv01\x00" }, []string{"host:"}},
@@ -133,7 +145,7 @@ func TestConfigRedaction(t *testing.T) {
 			t.Errorf("%s lacks the host: %s", name, s)
 		}
 	}
-	const want = "hyperv.Config{host=hv01 port=5986 https=true ca_cert=false insecure_skip_verify=false auth=kerberos encryption=auto username=svc password=<redacted> realm=LAB krb5_conf=/etc/krb5.conf spn= ccache= call_timeout=1m0s move_timeout=4h0m0s operation_timeout=5s}"
+	const want = "hyperv.Config{host=hv01 port=5986 https=true ca_cert=false insecure_skip_verify=false auth=kerberos encryption=auto username=svc password=<redacted> realm=LAB krb5_conf=/etc/krb5.conf spn=HTTP/hv01 ccache= keytab= call_timeout=1m0s move_timeout=4h0m0s operation_timeout=5s}"
 	if got := c.String(); got != want {
 		t.Errorf("String() = %s\nwant       %s", got, want)
 	}

@@ -3,7 +3,9 @@
 // counters, locating a VM by id and live-migrating it. Scripts are embedded .ps1
 // files; parameters travel as base64 JSON data and are never spliced into script
 // text. Every call carries its own deadline. Messages travel over a small pool of
-// connections per host, each authenticated once (NTLM, with MS-WSMV message
-// encryption over plain HTTP as Windows requires by default; Basic only over HTTPS
-// or where the host allows unencrypted traffic). It imports no other hvbalancer package.
+// connections per host, each authenticated once (NTLM or Kerberos, with MS-WSMV
+// message encryption over plain HTTP as Windows requires by default; Basic only over
+// HTTPS or where the host allows unencrypted traffic). Clients that log in to Kerberos
+// with the same credential share one ticket-granting ticket and ask the KDC once per
+// host for its service ticket. It imports no other hvbalancer package.
 package hyperv

@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/hvbalancer/hvbalancer/hyperv/internal/krb5"
 	"github.com/masterzen/winrm"
 	"github.com/masterzen/winrm/soap"
 )
@@ -46,9 +47,10 @@ type transport struct {
 	url     *url.URL    // http(s)://host:port/wsman
 	tlsConf *tls.Config // nil over HTTP
 	dial    func(network, addr string) (net.Conn, error)
-	newAuth newAuthenticator // nil for Basic
-	seal    bool             // seal messages with the session's context
-	idleFor time.Duration    // sessionIdleTimeout; tests shorten it
+	newAuth newAuthenticator               // nil for Basic
+	seal    bool                           // seal messages with the session's context
+	krb     atomic.Pointer[krb5.Initiator] // the credential's, shared, as of the last login; nil until a Kerberos login
+	idleFor time.Duration                  // sessionIdleTimeout; tests shorten it
 
 	mu     sync.Mutex
 	idle   []*session // most recently used last
@@ -93,6 +95,20 @@ func newTransport(c Config) (*transport, error) {
 	case AuthNTLM:
 		t.newAuth = func(state *tls.ConnectionState) (authenticator, error) {
 			return newNTLMAuth(c.Username, c.Password, state)
+		}
+		t.seal = !c.HTTPS && c.Encryption == EncryptionAuto
+	case AuthKerberos:
+		spn, timeout := c.spn(), c.httpTimeout()
+		t.newAuth = func(state *tls.ConnectionState) (authenticator, error) {
+			// The credential's files are read at every login, not in New:
+			// a credential cache may appear after the daemon starts, and
+			// a keytab rewritten in place is used from the next login.
+			init, err := initiators.get(c)
+			if err != nil {
+				return nil, err
+			}
+			t.krb.Store(init)
+			return newKerberosAuth(init, spn, timeout, state)
 		}
 		t.seal = !c.HTTPS && c.Encryption == EncryptionAuto
 	case AuthBasic:
@@ -231,9 +247,14 @@ func (t *transport) idleCount() int {
 	return len(t.idle)
 }
 
-// stats returns the counters.
+// stats returns the counters. KDCRequests are the shared Initiator's:
+// those of every Client with the same credential.
 func (t *transport) stats() TransportStats {
-	return TransportStats{Requests: t.requests.Load(), Connections: t.connections.Load(), Logins: t.logins.Load()}
+	s := TransportStats{Requests: t.requests.Load(), Connections: t.connections.Load(), Logins: t.logins.Load()}
+	if init := t.krb.Load(); init != nil {
+		s.KDCRequests = init.KDCRequests()
+	}
+	return s
 }
 
 // winrmClient builds the WinRM client of a validated, defaulted config,
@@ -250,15 +271,9 @@ func (c Config) winrmClient() (*winrm.Client, pooledTransport, error) {
 	}
 	p := *winrm.DefaultParameters // DefaultParameters is shared: copy it
 	p.Timeout = wsmanDuration(c.OperationTimeout)
-	var tr pooledTransport
-	if c.Auth == AuthKerberos {
-		tr = newLibraryKerberos(c)
-	} else {
-		t, err := newTransport(c)
-		if err != nil {
-			return nil, nil, err
-		}
-		tr = t
+	tr, err := newTransport(c)
+	if err != nil {
+		return nil, nil, err
 	}
 	p.TransportDecorator = func() winrm.Transporter { return tr }
 	wc, err := winrm.NewClientWithParameters(ep, c.Username, c.Password, &p)
