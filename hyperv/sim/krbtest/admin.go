@@ -139,3 +139,15 @@ func (k *KDC) LogLines() []string {
 	}
 	return strings.Split(strings.TrimRight(string(b), "\n"), "\n")
 }
+
+// FleetKeytab exports the keys of every host's HTTP/ and WSMAN/ principals
+// into one keytab file, for a simulated fleet whose hosts share it, and
+// returns its path.
+func (k *KDC) FleetKeytab(hosts ...string) string {
+	k.t.Helper()
+	var principals []string
+	for _, h := range hosts {
+		principals = append(principals, HostSPNs(h)...)
+	}
+	return k.exportKeytab("fleet.keytab", principals...)
+}
