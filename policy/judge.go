@@ -27,6 +27,11 @@ func (r *Round) Judge(ctx context.Context, m Move, p Projected) (Verdict, error)
 	if err := r.checkMove(m); err != nil {
 		return Verdict{}, fmt.Errorf("judge %s from %s to %s: %w", m.VM, m.From, m.To, err)
 	}
+	// OPA notices a cancelled context only while it evaluates, and a short
+	// evaluation can finish first: a caller that gave up gets no verdict.
+	if err := ctx.Err(); err != nil {
+		return Verdict{}, fmt.Errorf("judge %s from %s to %s: %w", m.VM, m.From, m.To, err)
+	}
 	key, err := candidateKey(m, p)
 	if err != nil {
 		return Verdict{}, fmt.Errorf("judge %s from %s to %s: %w", m.VM, m.From, m.To, err)
