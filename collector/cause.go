@@ -18,6 +18,7 @@ type Cause string
 const (
 	CauseUnauthorized       Cause = "unauthorized"        // the host refused the credentials (HTTP 401)
 	CauseUnencryptedRefused Cause = "unencrypted_refused" // HTTP 500 to an unencrypted NTLM/Kerberos message
+	CauseAuthNotOffered     Cause = "auth_not_offered"    // the host does not offer the configured authentication method
 	CauseCertificate        Cause = "certificate"         // the TLS certificate was not accepted
 	CauseUnreachable        Cause = "unreachable"         // no connection
 	CauseTimeout            Cause = "timeout"             // no answer within the deadline
@@ -45,6 +46,7 @@ var causes = []struct {
 	{hyperv.ErrClockSkew, CauseClockSkew},
 	{hyperv.ErrUnknownPrincipal, CauseUnknownPrincipal},
 	{hyperv.ErrKDCUnreachable, CauseKDCUnreachable},
+	{hyperv.ErrAuthNotOffered, CauseAuthNotOffered},
 	{hyperv.ErrUnauthorized, CauseUnauthorized},
 	{hyperv.ErrTimeout, CauseTimeout},
 	{context.DeadlineExceeded, CauseTimeout},
@@ -84,6 +86,8 @@ func (c Cause) Text() string {
 	switch c {
 	case CauseUnauthorized:
 		return "wrong credentials or account locked"
+	case CauseAuthNotOffered:
+		return "the host does not offer the configured authentication method: set auth to one its WinRM service accepts (ntlm or kerberos on a host as Windows ships it)"
 	case CauseUnencryptedRefused:
 		return hyperv.ErrUnencryptedRefused.Error()
 	case CauseCertificate:

@@ -78,7 +78,7 @@ func (s *session) authenticate(t *transport) error {
 		case resp.StatusCode == http.StatusUnauthorized:
 			if !offered {
 				return fmt.Errorf("%w: the host does not offer %s authentication (it offers %s) (http status 401)",
-					ErrUnauthorized, a.scheme(), offeredSchemes(resp.Header.Values("WWW-Authenticate")))
+					ErrAuthNotOffered, a.scheme(), offeredSchemes(resp.Header.Values("WWW-Authenticate")))
 			}
 			if perr != nil {
 				return fmt.Errorf("%w: %w", ErrUnauthorized, perr)

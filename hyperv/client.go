@@ -169,7 +169,7 @@ var (
 // transportKinds are the sentinels the session transport puts in its
 // errors, with their text: transportError keeps such a message as it is.
 // The Kerberos ones come first: they are not refused passwords.
-var transportKinds = []error{ErrUnencryptedRefused, ErrClockSkew, ErrUnknownPrincipal, ErrKDCUnreachable, ErrUnauthorized, ErrCertificate, ErrUnreachable, ErrUnexpectedOutput}
+var transportKinds = []error{ErrUnencryptedRefused, ErrClockSkew, ErrUnknownPrincipal, ErrKDCUnreachable, ErrAuthNotOffered, ErrUnauthorized, ErrCertificate, ErrUnreachable, ErrUnexpectedOutput}
 
 // transportError classifies a transport or WinRM library error and makes
 // its text safe and short: no password, SOAP bodies reduced to their

@@ -29,6 +29,10 @@ var (
 	// Kerberos message with HTTP 500 and no body, as a WinRM service with
 	// AllowUnencrypted=false does.
 	ErrUnencryptedRefused = errors.New("the host refuses unencrypted messages: enable message encryption (default) or use HTTPS")
+	// ErrAuthNotOffered: the host does not offer the configured
+	// authentication method (Basic to a host as Windows ships it). No
+	// password was checked, so it is not a failed logon.
+	ErrAuthNotOffered = errors.New("authentication not offered")
 	// ErrCertificate: the host's TLS certificate was not accepted (unknown
 	// authority, a name that does not match, expired).
 	ErrCertificate = errors.New("certificate not accepted")

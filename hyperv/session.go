@@ -163,7 +163,7 @@ func (s *session) post(t *transport, envelope []byte) (string, bool, error) {
 		if t.cfg.Auth == AuthBasic {
 			if _, offered, _ := findChallenge(resp.Header.Values("WWW-Authenticate"), "Basic"); !offered {
 				return "", false, fmt.Errorf("%w: the host does not accept basic authentication (it offers %s): use ntlm or kerberos (http status 401)",
-					ErrUnauthorized, offeredSchemes(resp.Header.Values("WWW-Authenticate")))
+					ErrAuthNotOffered, offeredSchemes(resp.Header.Values("WWW-Authenticate")))
 			}
 			if !t.cfg.HTTPS {
 				// Windows answers basic over HTTP with this 401 too when

@@ -223,7 +223,7 @@ func TestE2EBasicRefused(t *testing.T) {
 	}{
 		{"default host over https", hostOpts{https: true},
 			func(c *hyperv.Config) { c.Auth = hyperv.AuthBasic },
-			"wsman: unauthorized: the host does not accept basic authentication (it offers Negotiate, Kerberos): use ntlm or kerberos (http status 401)"},
+			"wsman: authentication not offered: the host does not accept basic authentication (it offers Negotiate, Kerberos): use ntlm or kerberos (http status 401)"},
 		{"basic enabled, over http without AllowUnencrypted", hostOpts{auth: wsman.Auth{Schemes: []wsman.Scheme{wsman.Negotiate, wsman.Basic}}},
 			func(c *hyperv.Config) { c.Auth, c.Encryption = hyperv.AuthBasic, hyperv.EncryptionNever },
 			"wsman: unauthorized: wrong credentials, account locked, or the host does not allow basic over HTTP (AllowUnencrypted=false) (http status 401)"},
@@ -246,8 +246,17 @@ func TestE2EBasicRefused(t *testing.T) {
 				}
 				return
 			}
-			if !errors.Is(err, hyperv.ErrUnauthorized) || !strings.HasSuffix(err.Error(), tc.want) {
-				t.Errorf("got %v\nwant ErrUnauthorized ending in %q", err, tc.want)
+			// Basic that the host does not offer is no failed logon: no
+			// password was checked.
+			want := hyperv.ErrUnauthorized
+			if strings.Contains(tc.want, "not offered") {
+				want = hyperv.ErrAuthNotOffered
+			}
+			if !errors.Is(err, want) || !strings.HasSuffix(err.Error(), tc.want) {
+				t.Errorf("got %v\nwant %v ending in %q", err, want, tc.want)
+			}
+			if want == hyperv.ErrAuthNotOffered && errors.Is(err, hyperv.ErrUnauthorized) {
+				t.Errorf("%v also matches ErrUnauthorized: the login guard would count it as a failed logon", err)
 			}
 			noSecret(t, err)
 		})

@@ -186,7 +186,7 @@ func TestTransportResponseErrors(t *testing.T) {
 			w.Header().Add("WWW-Authenticate", "Negotiate")
 			w.Header().Add("WWW-Authenticate", "Kerberos")
 			w.WriteHeader(401)
-		}, ErrUnauthorized, "the host does not accept basic authentication (it offers Negotiate, Kerberos): use ntlm or kerberos (http status 401)"},
+		}, ErrAuthNotOffered, "the host does not accept basic authentication (it offers Negotiate, Kerberos): use ntlm or kerberos (http status 401)"},
 		{"fault", func(w http.ResponseWriter, _ *http.Request) {
 			w.Header().Set("Content-Type", "application/soap+xml;charset=UTF-8")
 			w.WriteHeader(500)

@@ -98,14 +98,14 @@ func TestWinRMConfigurations(t *testing.T) {
 		text string // in the error
 	}{
 		{name: "default host: ntlm sealed", host: "HV01"},
-		{name: "default host: basic", host: "HV01", edit: []func(*hyperv.Config){basic, unsealed}, want: hyperv.ErrUnauthorized, text: "does not accept basic"},
+		{name: "default host: basic", host: "HV01", edit: []func(*hyperv.Config){basic, unsealed}, want: hyperv.ErrAuthNotOffered, text: "does not accept basic"},
 		{name: "default host: ntlm unsealed", host: "HV01", edit: []func(*hyperv.Config){unsealed}, want: hyperv.ErrUnencryptedRefused},
 		{name: "https host: ntlm", host: "HV02"},
 		{name: "https host: by its name", host: "HV02", edit: []func(*hyperv.Config){byName}},
 		{name: "https host: basic", host: "HV02", edit: []func(*hyperv.Config){basic}},
 		{name: "basic host: basic unsealed", host: "HV03", edit: []func(*hyperv.Config){basic, unsealed}},
-		{name: "basic host: ntlm", host: "HV03", want: hyperv.ErrUnauthorized, text: "does not offer Negotiate"},
-		{name: "kerberos-only host without a keytab: ntlm", host: "HV04", want: hyperv.ErrUnauthorized},
+		{name: "basic host: ntlm", host: "HV03", want: hyperv.ErrAuthNotOffered, text: "does not offer Negotiate"},
+		{name: "kerberos-only host without a keytab: ntlm", host: "HV04", want: hyperv.ErrAuthNotOffered, text: "does not offer Negotiate"},
 		{name: "host refusing the account", host: "HV05", want: hyperv.ErrUnauthorized},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
