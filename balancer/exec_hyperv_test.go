@@ -16,7 +16,6 @@ const execFleet = `
 name: exec
 seed: 3
 credentials: {username: hvadmin, password: "exec-Pa55"}
-winrm: {basic: true, allow_unencrypted: true}
 hosts:
   - {name: HV01, logical_processors: 16, memory_gib: 128}
   - {name: HV02, logical_processors: 16, memory_gib: 128}
@@ -50,7 +49,7 @@ func TestExecutorOnSimulatedFleet(t *testing.T) {
 	clients := map[string]*hyperv.Client{}
 	for _, ep := range srv.Endpoints() {
 		c, err := hyperv.New(hyperv.Config{
-			Host: ep.IP, Port: ep.Port, Username: "hvadmin", Password: "exec-Pa55", Encryption: hyperv.EncryptionNever,
+			Host: ep.IP, Port: ep.Port, Auth: hyperv.AuthNTLM, Username: "hvadmin", Password: "exec-Pa55",
 			CallTimeout: 20 * time.Second, OperationTimeout: time.Second,
 		})
 		if err != nil {

@@ -46,7 +46,7 @@ func TestE2EDemoFleet(t *testing.T) {
 		}
 		c, err := hyperv.New(hyperv.Config{
 			Host: ep.IP, Port: ep.Port, HTTPS: ep.HTTPS,
-			Username: creds.Username, Password: creds.Password, Encryption: hyperv.EncryptionNever,
+			Auth: hyperv.AuthNTLM, Username: creds.Username, Password: creds.Password,
 			CallTimeout: 20 * time.Second, OperationTimeout: time.Second,
 		})
 		if err != nil {
