@@ -1,9 +1,6 @@
 package hyperv
 
 import (
-	"crypto"
-	_ "crypto/sha256" // the hashes of channel bindings
-	_ "crypto/sha512"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -103,18 +100,7 @@ func (a *ntlmAuth) Unwrap(signature, sealed []byte) ([]byte, error) {
 }
 
 // channelBindings returns the tls-server-end-point bindings of the
-// host's certificate (RFC 5929 section 4): a hash of the certificate,
-// with the hash of its signature algorithm, SHA-256 instead of MD5 or
-// SHA-1, and SHA-256 when the algorithm names no hash (Ed25519).
+// host's certificate (RFC 5929 section 4).
 func channelBindings(cert *x509.Certificate) *ntlmssp.ChannelBindings {
-	h := crypto.SHA256
-	switch cert.SignatureAlgorithm {
-	case x509.SHA384WithRSA, x509.ECDSAWithSHA384, x509.SHA384WithRSAPSS:
-		h = crypto.SHA384
-	case x509.SHA512WithRSA, x509.ECDSAWithSHA512, x509.SHA512WithRSAPSS:
-		h = crypto.SHA512
-	}
-	d := h.New()
-	d.Write(cert.Raw)
-	return &ntlmssp.ChannelBindings{ApplicationData: append([]byte(ntlmssp.TLSServerEndPoint+":"), d.Sum(nil)...)}
+	return &ntlmssp.ChannelBindings{ApplicationData: wsmv.TLSServerEndPoint(cert)}
 }

@@ -121,11 +121,11 @@ func TestNTLMChannelBindings(t *testing.T) {
 	state := &tls.ConnectionState{PeerCertificates: []*x509.Certificate{cert}}
 
 	a, _ := newNTLMAuth(`LAB\svc-hv`, password, state)
-	if _, _, err := logon(t, a, srv, ntlm.TLSServerEndPoint(cert)); err != nil {
+	if _, _, err := logon(t, a, srv, wsmv.TLSServerEndPoint(cert)); err != nil {
 		t.Errorf("bindings of the same certificate refused: %v", err)
 	}
 	a, _ = newNTLMAuth(`LAB\svc-hv`, password, state)
-	if _, _, err := logon(t, a, srv, ntlm.TLSServerEndPoint(other)); !errors.Is(err, ntlm.ErrChannelBindings) {
+	if _, _, err := logon(t, a, srv, wsmv.TLSServerEndPoint(other)); !errors.Is(err, ntlm.ErrChannelBindings) {
 		t.Errorf("bindings of another certificate: %v, want ErrChannelBindings", err)
 	}
 }

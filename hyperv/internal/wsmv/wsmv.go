@@ -2,6 +2,10 @@ package wsmv
 
 import (
 	"bytes"
+	"crypto"
+	_ "crypto/sha256" // registers SHA-256 for crypto.SHA256.New
+	_ "crypto/sha512" // registers SHA-384 and SHA-512
+	"crypto/x509"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -141,4 +145,23 @@ func originalLength(header []byte) (int, error) {
 		}
 	}
 	return 0, fmt.Errorf("%w: no OriginalContent length", ErrMalformed)
+}
+
+// TLSServerEndPoint returns the tls-server-end-point channel binding
+// application data of a server certificate (RFC 5929 section 4.1), which
+// binds an NTLM or Kerberos login to the TLS connection it travels in: the
+// prefix and the certificate's hash, with the hash of its signature
+// algorithm, SHA-256 in place of MD5 or SHA-1 or when it names none
+// (Ed25519).
+func TLSServerEndPoint(cert *x509.Certificate) []byte {
+	h := crypto.SHA256
+	switch cert.SignatureAlgorithm {
+	case x509.SHA384WithRSA, x509.ECDSAWithSHA384, x509.SHA384WithRSAPSS:
+		h = crypto.SHA384
+	case x509.SHA512WithRSA, x509.ECDSAWithSHA512, x509.SHA512WithRSAPSS:
+		h = crypto.SHA512
+	}
+	d := h.New()
+	d.Write(cert.Raw)
+	return append([]byte("tls-server-end-point:"), d.Sum(nil)...)
 }

@@ -17,7 +17,6 @@ import (
 
 	"github.com/bodgit/ntlmssp"
 	"github.com/hvbalancer/hvbalancer/hyperv/internal/wsmv"
-	"github.com/hvbalancer/hvbalancer/hyperv/sim/wsman/ntlm"
 )
 
 // rawConn is one TCP connection to a test server on which requests are
@@ -118,7 +117,7 @@ func (c *rawConn) login(o loginOpts) (*http.Response, []byte) {
 	}
 	var cb *ntlmssp.ChannelBindings
 	if o.bindings != nil {
-		cb = &ntlmssp.ChannelBindings{ApplicationData: ntlm.TLSServerEndPoint(o.bindings)}
+		cb = &ntlmssp.ChannelBindings{ApplicationData: wsmv.TLSServerEndPoint(o.bindings)}
 	}
 	authenticate, err := c.client.Authenticate(challenge, cb)
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hvbalancer/hvbalancer/hyperv/internal/wsmv"
 	"github.com/hvbalancer/hvbalancer/hyperv/sim/wsman/ntlm"
 )
 
@@ -165,7 +166,7 @@ func NewServer(cfg Config) (*Server, error) {
 	}
 	s.auth = &s.cfg.Auth
 	if cfg.Auth.Certificate != nil {
-		s.tlsBindings = ntlm.TLSServerEndPoint(cfg.Auth.Certificate)
+		s.tlsBindings = wsmv.TLSServerEndPoint(cfg.Auth.Certificate)
 	}
 	return s, nil
 }

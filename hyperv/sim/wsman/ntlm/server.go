@@ -2,14 +2,10 @@ package ntlm
 
 import (
 	"bytes"
-	"crypto"
 	"crypto/hmac"
 	"crypto/md5"
 	"crypto/rand"
 	"crypto/rc4"
-	_ "crypto/sha256" // tls-server-end-point hashes
-	_ "crypto/sha512"
-	"crypto/x509"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -252,21 +248,4 @@ func bindingsHash(appData []byte) []byte {
 	b = append(b, appData...)
 	sum := md5.Sum(b)
 	return sum[:]
-}
-
-// TLSServerEndPoint returns the tls-server-end-point channel binding
-// application data of a server certificate (RFC 5929 section 4.1): the
-// prefix and the certificate's hash, with the hash of its signature
-// algorithm, SHA-256 in place of MD5 or SHA-1 or when it names none.
-func TLSServerEndPoint(cert *x509.Certificate) []byte {
-	h := crypto.SHA256
-	switch cert.SignatureAlgorithm {
-	case x509.SHA384WithRSA, x509.ECDSAWithSHA384, x509.SHA384WithRSAPSS:
-		h = crypto.SHA384
-	case x509.SHA512WithRSA, x509.ECDSAWithSHA512, x509.SHA512WithRSAPSS:
-		h = crypto.SHA512
-	}
-	d := h.New()
-	d.Write(cert.Raw)
-	return append([]byte("tls-server-end-point:"), d.Sum(nil)...)
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/bodgit/ntlmssp"
+	"github.com/hvbalancer/hvbalancer/hyperv/internal/wsmv"
 	"github.com/hvbalancer/hvbalancer/hyperv/sim/wsman/ntlm"
 )
 
@@ -102,9 +103,9 @@ func TestLogonAndSealBothWays(t *testing.T) {
 func TestLogonRefusals(t *testing.T) {
 	cert := &x509.Certificate{Raw: []byte("certificate"), SignatureAlgorithm: x509.ECDSAWithSHA256}
 	other := &x509.Certificate{Raw: []byte("another certificate"), SignatureAlgorithm: x509.ECDSAWithSHA256}
-	ours := ntlm.TLSServerEndPoint(cert)
+	ours := wsmv.TLSServerEndPoint(cert)
 	bindings := func(c *x509.Certificate) *ntlmssp.ChannelBindings {
-		return &ntlmssp.ChannelBindings{ApplicationData: ntlm.TLSServerEndPoint(c)}
+		return &ntlmssp.ChannelBindings{ApplicationData: wsmv.TLSServerEndPoint(c)}
 	}
 	for _, tc := range []struct {
 		name           string
