@@ -11,10 +11,19 @@ import (
 	"github.com/hvbalancer/hvbalancer/hyperv"
 )
 
+// HostClient is what HyperV needs of one host's WinRM client;
+// *hyperv.Client is one.
+type HostClient interface {
+	Move(ctx context.Context, vmID, destination string, opt hyperv.MoveOptions) (hyperv.VMLocation, error)
+	Locate(ctx context.Context, vmID string) (hyperv.VMLocation, bool, error)
+}
+
+var _ HostClient = (*hyperv.Client)(nil)
+
 // HyperV is the Migrator of a fleet of Hyper-V hosts, with one WinRM
 // client per host, keyed by the host names that moves use.
 type HyperV struct {
-	clients map[string]*hyperv.Client
+	hosts func() map[string]HostClient
 }
 
 var _ Migrator = (*HyperV)(nil)
@@ -22,15 +31,27 @@ var _ Migrator = (*HyperV)(nil)
 // NewHyperV returns a Migrator over the clients, keyed by host name. Each
 // client's call timeouts bound every call it makes, within the caller's
 // deadline.
-func NewHyperV(clients map[string]*hyperv.Client) *HyperV { return &HyperV{clients: clients} }
+func NewHyperV(clients map[string]*hyperv.Client) *HyperV {
+	m := make(map[string]HostClient, len(clients))
+	for n, c := range clients {
+		m[n] = c
+	}
+	return NewHyperVHosts(func() map[string]HostClient { return m })
+}
+
+// NewHyperVHosts returns a Migrator over a set of hosts that may change (a
+// reload adds or removes some): hosts returns the current clients by host
+// name, and each call asks it again.
+func NewHyperVHosts(hosts func() map[string]HostClient) *HyperV { return &HyperV{hosts: hosts} }
 
 // client returns the client of host, matching its name without regard to
 // case as Windows does.
-func (h *HyperV) client(host string) (*hyperv.Client, bool) {
-	if c, ok := h.clients[host]; ok {
+func (h *HyperV) client(host string) (HostClient, bool) {
+	clients := h.hosts()
+	if c, ok := clients[host]; ok {
 		return c, true
 	}
-	for name, c := range h.clients {
+	for name, c := range clients {
 		if strings.EqualFold(name, host) {
 			return c, true
 		}
@@ -62,8 +83,9 @@ func (h *HyperV) Locate(ctx context.Context, vmID string) (Location, error) {
 		ok   bool
 		err  error
 	}
-	names := make([]string, 0, len(h.clients))
-	for n := range h.clients {
+	clients := h.hosts()
+	names := make([]string, 0, len(clients))
+	for n := range clients {
 		names = append(names, n)
 	}
 	sort.Strings(names)
@@ -71,7 +93,7 @@ func (h *HyperV) Locate(ctx context.Context, vmID string) (Location, error) {
 	var wg sync.WaitGroup
 	for i, n := range names {
 		wg.Go(func() {
-			loc, ok, err := h.clients[n].Locate(ctx, vmID)
+			loc, ok, err := clients[n].Locate(ctx, vmID)
 			answers[i] = answer{host: n, loc: loc, ok: ok, err: err}
 		})
 	}
@@ -92,7 +114,7 @@ func (h *HyperV) Locate(ctx context.Context, vmID string) (Location, error) {
 		a := &answers[i]
 		switch {
 		case a.err != nil:
-			errs = append(errs, a.err)
+			errs = append(errs, fmt.Errorf("%s: %w", a.host, a.err))
 		case a.ok && (best == nil || rank(*a) > rank(*best)):
 			best = a
 		}

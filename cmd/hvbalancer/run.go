@@ -112,7 +112,7 @@ func newDaemon(path string, c *config.Config, engine *policy.Engine, log *slog.L
 		},
 		timeout: c.Collector.CallTimeout,
 	}
-	d.exec, err = balancer.NewExecutor(executorConfig(c, d.fleet, d.col), guardedMigrator{d.fleet.guard}, v, d.journal, log.With("component", "executor"), reg)
+	d.exec, err = balancer.NewExecutor(executorConfig(c, d.fleet, d.col), guardedMigrator(d.fleet.guard), v, d.journal, log.With("component", "executor"), reg)
 	if err != nil {
 		return nil, err
 	}
