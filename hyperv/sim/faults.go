@@ -3,106 +3,23 @@ package sim
 import (
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/hvbalancer/hvbalancer/hyperv/sim/fleetfile"
 )
-
-// Faults are the failures injected into one host, from its fleet file or at
-// run time (SetFaults, the admin API). Unreachable, Latency,
-// WrongCredentials, Hang and DropConnection shape how the host answers WinRM;
-// MoveFailureRate, MoveFailure, Hang and Crashed shape its migrations.
-type Faults struct {
-	Unreachable      bool     `yaml:"unreachable,omitempty" json:"unreachable"`
-	Latency          Duration `yaml:"latency,omitempty" json:"latency"`                     // every WinRM response delayed
-	WrongCredentials bool     `yaml:"wrong_credentials,omitempty" json:"wrong_credentials"` // the host refuses the account: 401, never counted toward its lockout
-	MoveFailureRate  float64  `yaml:"move_failure_rate,omitempty" json:"move_failure_rate"` // 0..1
-	MoveFailure      string   `yaml:"move_failure,omitempty" json:"move_failure"`           // HRESULT such as "0x8009030E" (the default)
-	Hang             bool     `yaml:"hang,omitempty" json:"hang"`                           // commands never finish
-	DropConnection   bool     `yaml:"drop_connection,omitempty" json:"drop_connection"`     // connection dropped while a migration runs
-	Crashed          bool     `yaml:"crashed,omitempty" json:"crashed"`
-}
-
-// HRESULTs the simulator produces.
-const (
-	HResultNoCredentials   uint32 = 0x8009030E // double hop: no credentials in the security package
-	HResultNoSuitableCreds uint32 = 0x8009030D // Kerberos delegation not configured
-	HResultOutOfMemory     uint32 = 0x8007000E
-	HResultTimeout         uint32 = 0x800705B4
-	HResultRefused         uint32 = 0x8007274D // connection refused: host unknown, unreachable or down
-	HResultNotConfigured   uint32 = 0x80042001 // live migration disabled
-	HResultBusy            uint32 = 0x800700AA // already being migrated
-	HResultInvalidArg      uint32 = 0x80070057
-	HResultClusteredVM     uint32 = 0x8007139F // clustered VM moved with Move-VM
-	HResultNodeNotFound    uint32 = 0x800713B2 // node outside the VM's cluster
-	HResultNotClusterNode  uint32 = 0x800713BC
-	HResultResourceMissing uint32 = 0x8007138F // no such clustered VM
-)
-
-// moveFailureCodes are the HRESULTs Faults.MoveFailure may name.
-var moveFailureCodes = []uint32{HResultNoCredentials, HResultNoSuitableCreds, HResultTimeout, HResultRefused, HResultOutOfMemory}
 
 // ErrUnknownHost is returned for a host name the fleet does not have.
 var ErrUnknownHost = errors.New("unknown host")
-
-func (fl *Faults) normalize() {
-	if code, ok := parseHResult(fl.MoveFailure); ok {
-		fl.MoveFailure = formatHResult(code)
-	}
-}
-
-// effective returns the faults with MoveFailure defaulted.
-func (fl Faults) effective() Faults {
-	if fl.MoveFailure == "" {
-		fl.MoveFailure = DefaultMoveFailure
-	}
-	fl.normalize()
-	return fl
-}
-
-func (fl *Faults) validate(c *checker, p string) {
-	if fl.Latency < 0 {
-		c.add(p+".latency", "must be >= 0")
-	}
-	if !fraction(fl.MoveFailureRate) {
-		c.add(p+".move_failure_rate", "must be between 0 and 1")
-	}
-	if fl.MoveFailure != "" {
-		code, ok := parseHResult(fl.MoveFailure)
-		known := false
-		for _, k := range moveFailureCodes {
-			known = known || ok && code == k
-		}
-		if !known {
-			names := make([]string, len(moveFailureCodes))
-			for i, k := range moveFailureCodes {
-				names[i] = formatHResult(k)
-			}
-			c.add(p+".move_failure", "must be one of %s", strings.Join(names, ", "))
-		}
-	}
-}
-
-func parseHResult(s string) (uint32, bool) {
-	if len(s) != 10 || !strings.HasPrefix(strings.ToLower(s), "0x") {
-		return 0, false
-	}
-	v, err := strconv.ParseUint(s[2:], 16, 32)
-	return uint32(v), err == nil
-}
-
-func formatHResult(code uint32) string { return fmt.Sprintf("0x%08X", code) }
 
 // SetFaults replaces the faults of host at run time. Setting Crashed crashes
 // the host (see Crash); clearing Hang lets its hung migrations go on;
 // clearing Crashed brings the host back with its VMs off.
 func (f *Fleet) SetFaults(host string, fl Faults) error {
-	var c checker
-	fl.validate(&c, "faults")
-	if err := errors.Join(c.errs...); err != nil {
+	if err := fl.Validate("faults"); err != nil {
 		return fmt.Errorf("set faults of %s: %w", host, err)
 	}
-	fl = fl.effective()
+	fl = fl.Effective()
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	h := f.hosts[strings.ToLower(host)]
@@ -297,7 +214,7 @@ func moveFailure(code uint32, m *migration) *MoveError {
 			fmt.Sprintf("Not enough memory in the system to start the virtual machine %s. (Virtual machine ID %s)", name, id),
 			fmt.Sprintf("'%s' could not initialize memory: Ran out of memory (0x8007000E). (Virtual machine ID %s)", name, id))
 	}
-	return migrationError(m, code, false, fmt.Sprintf("The operation failed. (%s)", formatHResult(code)))
+	return migrationError(m, code, false, fmt.Sprintf("The operation failed. (%s)", fleetfile.FormatHResult(code)))
 }
 
 // notConfigured is live migration disabled on h.

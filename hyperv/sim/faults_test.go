@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/hvbalancer/hvbalancer/hyperv/sim/fleetfile"
 )
 
 func TestSetAndGetFaults(t *testing.T) {
@@ -82,7 +84,7 @@ func failureFleet(t *testing.T, seed int64, code string) (*Fleet, []string) {
 		case err == nil:
 			got = append(got, "ok")
 		case errors.As(err, &me):
-			got = append(got, formatHResult(me.HResult))
+			got = append(got, fleetfile.FormatHResult(me.HResult))
 		default:
 			t.Fatal(err)
 		}

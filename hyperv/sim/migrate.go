@@ -6,6 +6,8 @@ import (
 	"math"
 	"strings"
 	"time"
+
+	"github.com/hvbalancer/hvbalancer/hyperv/sim/fleetfile"
 )
 
 // MigrationRequest asks for one live migration.
@@ -117,7 +119,7 @@ func (f *Fleet) submitLocked(req MigrationRequest) (*migration, VMState, error) 
 	}
 	err := f.precheckLocked(m, now)
 	if err == nil && m.src.shouldFailMove() {
-		code, _ := parseHResult(m.src.faults.MoveFailure)
+		code, _ := fleetfile.ParseHResult(m.src.faults.MoveFailure)
 		if code == HResultTimeout {
 			m.failLate = true
 		} else {

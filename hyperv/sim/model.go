@@ -146,7 +146,7 @@ var ErrClosed = errors.New("fleet closed")
 // NewFleet builds a fleet from spec (which it copies, fills with defaults and
 // validates). A nil clock means a ScaledClock at the spec's start and speed.
 func NewFleet(spec *FleetSpec, clock Clock) (*Fleet, error) {
-	s := spec.clone()
+	s := spec.Clone()
 	s.SetDefaults()
 	if err := s.Validate(); err != nil {
 		return nil, fmt.Errorf("new fleet: %w", err)
@@ -164,7 +164,7 @@ func NewFleet(spec *FleetSpec, clock Clock) (*Fleet, error) {
 	for _, hs := range s.Hosts {
 		f.hosts[strings.ToLower(hs.Name)] = &simHost{
 			spec:   hs,
-			faults: hs.Faults.effective(),
+			faults: hs.Faults.Effective(),
 			vms:    make(map[string]*simVM),
 			rng:    rand.New(rand.NewPCG(uint64(s.Seed), vmKey(0, strings.ToLower(hs.Name)))),
 			ledger: HostLedger{Max: hs.MaxMigrations},
@@ -286,25 +286,4 @@ func gibBytes(g float64) int64 { return int64(math.Round(g*GiB/MiB)) * MiB }
 
 func sameCluster(a, b *simHost) bool {
 	return a.spec.Cluster != "" && strings.EqualFold(a.spec.Cluster, b.spec.Cluster)
-}
-
-func (s *FleetSpec) clone() *FleetSpec {
-	c := *s
-	c.Hosts = make([]HostSpec, len(s.Hosts))
-	for i, h := range s.Hosts {
-		if h.Labels != nil {
-			labels := make(map[string]string, len(h.Labels))
-			for k, v := range h.Labels {
-				labels[k] = v
-			}
-			h.Labels = labels
-		}
-		if h.MigrationEnabled != nil {
-			e := *h.MigrationEnabled
-			h.MigrationEnabled = &e
-		}
-		c.Hosts[i] = h
-	}
-	c.VMs = append([]VMSpec(nil), s.VMs...)
-	return &c
 }

@@ -1,4 +1,4 @@
-package sim
+package fleetfile
 
 import (
 	"fmt"
@@ -240,3 +240,5 @@ func pickWeighted(r *rand.Rand, weights []float64) int {
 }
 
 func round2(x float64) float64 { return math.Round(x*100) / 100 }
+
+func clamp(x, lo, hi float64) float64 { return math.Max(lo, math.Min(hi, x)) }

@@ -1,4 +1,4 @@
-package sim
+package fleetfile
 
 import (
 	"bytes"
@@ -245,7 +245,7 @@ func (s *FleetSpec) SetDefaults() {
 		if h.OverheadPercent == 0 {
 			h.OverheadPercent = DefaultOverheadPercent
 		}
-		h.Faults.normalize()
+		h.Faults.Normalize()
 	}
 	for i := range s.VMs {
 		v := &s.VMs[i]
@@ -288,4 +288,26 @@ func deriveID(seed int64, i int, name string) string {
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// Clone returns a copy of s that shares no hosts, labels or VMs with it.
+func (s *FleetSpec) Clone() *FleetSpec {
+	c := *s
+	c.Hosts = make([]HostSpec, len(s.Hosts))
+	for i, h := range s.Hosts {
+		if h.Labels != nil {
+			labels := make(map[string]string, len(h.Labels))
+			for k, v := range h.Labels {
+				labels[k] = v
+			}
+			h.Labels = labels
+		}
+		if h.MigrationEnabled != nil {
+			e := *h.MigrationEnabled
+			h.MigrationEnabled = &e
+		}
+		c.Hosts[i] = h
+	}
+	c.VMs = append([]VMSpec(nil), s.VMs...)
+	return &c
 }

@@ -1,4 +1,4 @@
-package sim
+package fleetfile
 
 import (
 	"fmt"
@@ -34,42 +34,6 @@ func TestGenerateIsDeterministic(t *testing.T) {
 	}
 	if diff := cmp.Diff(Generate(8, 120, 1), Generate(8, 120, 2)); diff == "" {
 		t.Error("different seeds give the same fleet")
-	}
-}
-
-func TestGenerateHasAMix(t *testing.T) {
-	s := Generate(8, 400, 3)
-	f, err := NewFleet(s, NewManualClock(s.Start))
-	if err != nil {
-		t.Fatal(err)
-	}
-	lps, hot, clustered, dynamic, off := map[int]bool{}, 0, 0, 0, 0
-	profiles := map[string]bool{}
-	for _, name := range f.HostNames() {
-		h, _ := f.Host(name)
-		lps[h.LogicalProcessors] = true
-		if h.CPUPercent > 85 {
-			hot++
-		}
-	}
-	for _, v := range s.VMs {
-		profiles[v.Load.Profile] = true
-		if v.Clustered {
-			clustered++
-		}
-		if v.Dynamic {
-			dynamic++
-		}
-		if v.State == "Off" {
-			off++
-		}
-		if v.CPUs < 1 || v.CPUs > 16 || v.MemoryGiB < 1 || v.MemoryGiB > 64 {
-			t.Errorf("%s has %d vCPUs and %g GiB", v.Name, v.CPUs, v.MemoryGiB)
-		}
-	}
-	if len(lps) < 2 || hot < 2 || clustered == 0 || dynamic == 0 || off == 0 || len(profiles) != 4 {
-		t.Errorf("not mixed enough: LP sizes %v, %d hot hosts, %d clustered, %d dynamic, %d off VMs, profiles %v",
-			lps, hot, clustered, dynamic, off, profiles)
 	}
 }
 
