@@ -7,6 +7,9 @@ import (
 	"io"
 	"net/http"
 	"time"
+
+	"github.com/hvbalancer/hvbalancer/hyperv/sim/fleetfile"
+	"github.com/hvbalancer/hvbalancer/hyperv/sim/model"
 )
 
 // maxAdminBody bounds a request body of the admin API.
@@ -23,7 +26,7 @@ const maxAdminBody = 1 << 20
 //
 // Errors are {"error": "..."} with a fitting status: 400 for a bad body,
 // 404 for an unknown host or path, 405 for a wrong method.
-func AdminHandler(f *Fleet) http.Handler {
+func AdminHandler(f *model.Fleet) http.Handler {
 	a := &admin{fleet: f}
 	mux := http.NewServeMux()
 	mux.Handle("/admin/ledger", methods{http.MethodGet: a.ledger})
@@ -37,7 +40,7 @@ func AdminHandler(f *Fleet) http.Handler {
 	return mux
 }
 
-type admin struct{ fleet *Fleet }
+type admin struct{ fleet *model.Fleet }
 
 // methods routes a path by request method, answering 405 for the others.
 type methods map[string]http.HandlerFunc
@@ -67,14 +70,14 @@ func (m methods) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (a *admin) ledger(w http.ResponseWriter, r *http.Request) {
 	entries := a.fleet.Ledger()
 	if entries == nil {
-		entries = []LedgerEntry{}
+		entries = []model.LedgerEntry{}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"entries": entries, "hosts": a.fleet.HostLedger()})
 }
 
 func (a *admin) fleetState(w http.ResponseWriter, r *http.Request) {
-	hosts := []HostState{}
-	vms := []VMState{}
+	hosts := []model.HostState{}
+	vms := []model.VMState{}
 	for _, name := range a.fleet.HostNames() {
 		if h, ok := a.fleet.Host(name); ok {
 			hosts = append(hosts, h)
@@ -96,10 +99,10 @@ func (a *admin) getFaults(w http.ResponseWriter, r *http.Request) {
 func (a *admin) putFaults(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
 	if _, ok := a.fleet.Host(name); !ok {
-		writeError(w, http.StatusNotFound, fmt.Errorf("set faults of %s: %w", name, ErrUnknownHost))
+		writeError(w, http.StatusNotFound, fmt.Errorf("set faults of %s: %w", name, model.ErrUnknownHost))
 		return
 	}
-	var fl Faults
+	var fl fleetfile.Faults
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxAdminBody))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&fl); err != nil {
@@ -138,7 +141,7 @@ func (a *admin) clock(w http.ResponseWriter, r *http.Request) {
 
 // statusOf maps a fleet error to an HTTP status.
 func statusOf(err error) int {
-	if errors.Is(err, ErrUnknownHost) {
+	if errors.Is(err, model.ErrUnknownHost) {
 		return http.StatusNotFound
 	}
 	return http.StatusBadRequest

@@ -11,12 +11,15 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/hvbalancer/hvbalancer/hyperv/sim/fleetfile"
+	"github.com/hvbalancer/hvbalancer/hyperv/sim/model"
 )
 
 func TestAdminHandler(t *testing.T) {
 	f, clock := rulesFleet(t)
 	clock.Advance(90 * time.Second)
-	_, _ = f.Migrate(context.Background(), MigrationRequest{VMID: bigID, Source: "HV01", Destination: "HV06"}) // out of memory: one ledger entry
+	_, _ = f.Migrate(context.Background(), model.MigrationRequest{VMID: bigID, Source: "HV01", Destination: "HV06"}) // out of memory: one ledger entry
 	srv := httptest.NewServer(AdminHandler(f))
 	defer srv.Close()
 
@@ -138,7 +141,7 @@ func TestAdminHandler(t *testing.T) {
 			}
 		})
 	}
-	if fl, _ := f.Faults("HV02"); fl.MoveFailure != "0x8009030D" || fl.Latency != Duration(250*time.Millisecond) {
+	if fl, _ := f.Faults("HV02"); fl.MoveFailure != "0x8009030D" || fl.Latency != fleetfile.Duration(250*time.Millisecond) {
 		t.Errorf("faults after the failed PUTs: %+v", fl)
 	}
 }
@@ -153,8 +156,8 @@ func TestAdminMethodNotAllowedNamesTheAllowedOnes(t *testing.T) {
 }
 
 func TestAdminClockReportsTheSpeed(t *testing.T) {
-	spec := &FleetSpec{Speed: 60, Hosts: []HostSpec{{Name: "HV01", LogicalProcessors: 4, MemoryGiB: 16}}}
-	f, err := NewFleet(spec, nil)
+	spec := &fleetfile.FleetSpec{Speed: 60, Hosts: []fleetfile.HostSpec{{Name: "HV01", LogicalProcessors: 4, MemoryGiB: 16}}}
+	f, err := model.NewFleet(spec, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,7 +167,41 @@ func TestAdminClockReportsTheSpeed(t *testing.T) {
 		Now   time.Time `json:"now"`
 		Speed float64   `json:"speed"`
 	}
-	if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil || got.Speed != 60 || got.Now.Before(DefaultStart) {
+	if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil || got.Speed != 60 || got.Now.Before(fleetfile.DefaultStart) {
 		t.Errorf("clock %+v, %v", got, err)
 	}
+}
+
+// bigID is the VM of rulesFleet that fits on no host but its own.
+const bigID = "3f1c2a4b-5d6e-4f70-8a9b-0c1d2e3f4a5c"
+
+// rulesFleet has a host for every way a migration can be refused, as the
+// model's own tests have, so the admin API shows each of them.
+func rulesFleet(t *testing.T) (*model.Fleet, *model.ManualClock) {
+	t.Helper()
+	off := false
+	hosts := []fleetfile.HostSpec{
+		{Name: "HV01", LogicalProcessors: 16, MemoryGiB: 64},
+		{Name: "HV02", LogicalProcessors: 16, MemoryGiB: 64},
+		{Name: "HV03", LogicalProcessors: 16, MemoryGiB: 64, Cluster: "CL01"},
+		{Name: "HV04", LogicalProcessors: 16, MemoryGiB: 64, Cluster: "CL01"},
+		{Name: "HV05", LogicalProcessors: 16, MemoryGiB: 64, MigrationEnabled: &off},
+		{Name: "HV06", LogicalProcessors: 16, MemoryGiB: 16},
+		{Name: "HV07", LogicalProcessors: 16, MemoryGiB: 64, Faults: fleetfile.Faults{Unreachable: true}},
+		{Name: "HV08", LogicalProcessors: 16, MemoryGiB: 64, Faults: fleetfile.Faults{Crashed: true}},
+	}
+	vms := []fleetfile.VMSpec{
+		{ID: "3f1c2a4b-5d6e-4f70-8a9b-0c1d2e3f4a5b", Name: "web01", Host: "HV01", CPUs: 2, MemoryGiB: 4},
+		{ID: bigID, Name: "big", Host: "HV01", CPUs: 2, MemoryGiB: 16},
+		{ID: "3f1c2a4b-5d6e-4f70-8a9b-0c1d2e3f4a5d", Name: "sql01", Host: "HV03", CPUs: 4, MemoryGiB: 8, Clustered: true},
+		{ID: "3f1c2a4b-5d6e-4f70-8a9b-0c1d2e3f4a5e", Name: "plain", Host: "HV03", CPUs: 1, MemoryGiB: 1},
+		{ID: "3f1c2a4b-5d6e-4f70-8a9b-0c1d2e3f4a5f", Name: "alone", Host: "HV05", CPUs: 1, MemoryGiB: 1},
+	}
+	clock := model.NewManualClock(fleetfile.DefaultStart)
+	f, err := model.NewFleet(&fleetfile.FleetSpec{Seed: 11, Hosts: hosts, VMs: vms}, clock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return f, clock
 }

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/hvbalancer/hvbalancer/hyperv/sim/model"
 )
 
 // scriptRun is one run of one of hvbalancer's scripts on one host.
@@ -157,7 +159,7 @@ func (r *scriptRun) getCounters(ctx context.Context) ([]any, *psError) {
 	var vpCount int
 	var pressure []any
 	for _, v := range r.shell.fleet.VMs(r.shell.host) {
-		if v.State != VMRunning {
+		if v.State != model.VMRunning {
 			continue
 		}
 		name := strings.ToLower(v.Name)
@@ -208,7 +210,7 @@ func (r *scriptRun) locateVM() ([]any, *psError) {
 	return []any{r.location(v)}, nil
 }
 
-func (r *scriptRun) location(v VMState) locationObject {
+func (r *scriptRun) location(v model.VMState) locationObject {
 	host := v.Host
 	if h, ok := r.shell.fleet.Host(v.Host); ok {
 		host = h.Name
@@ -222,7 +224,7 @@ func (r *scriptRun) moveVM(ctx context.Context) ([]any, *psError) {
 		return nil, pe
 	}
 	if v, ok := r.shell.fleet.VM(id); !ok || !strings.EqualFold(v.Host, r.shell.host) {
-		me := vmNotFound(id)
+		me := model.VMNotFound(id)
 		return nil, r.cmdletError(me.Command, me.Lines(), me.Category, me.ErrorID)
 	}
 	dest, ok := r.params.str("DestinationHost")
@@ -232,7 +234,7 @@ func (r *scriptRun) moveVM(ctx context.Context) ([]any, *psError) {
 			"InvalidData: (:) [Move-VM], ParameterBindingValidationException",
 			"ParameterArgumentValidationError,Microsoft.HyperV.PowerShell.Commands.MoveVM")
 	}
-	return r.migrate(ctx, "Move-VM", MigrationRequest{VMID: id, Source: r.shell.host, Destination: dest}, func(v VMState) any { return r.location(v) })
+	return r.migrate(ctx, "Move-VM", model.MigrationRequest{VMID: id, Source: r.shell.host, Destination: dest}, func(v model.VMState) any { return r.location(v) })
 }
 
 func (r *scriptRun) moveClusterVM(ctx context.Context) ([]any, *psError) {
@@ -258,7 +260,7 @@ func (r *scriptRun) moveClusterVM(ctx context.Context) ([]any, *psError) {
 			"CannotConvertArgumentNoMessage,Microsoft.FailoverClusters.PowerShell.MoveClusterVirtualMachineRoleCommand")
 	}
 	dest, _ := r.params.str("DestinationHost")
-	return r.migrate(ctx, cmdlet, MigrationRequest{VMID: id, Source: r.shell.host, Destination: dest, Cluster: true}, func(v VMState) any {
+	return r.migrate(ctx, cmdlet, model.MigrationRequest{VMID: id, Source: r.shell.host, Destination: dest, Cluster: true}, func(v model.VMState) any {
 		owner := v.Host
 		if h, ok := r.shell.fleet.Host(v.Host); ok {
 			owner = h.Name
@@ -268,7 +270,7 @@ func (r *scriptRun) moveClusterVM(ctx context.Context) ([]any, *psError) {
 }
 
 // migrate runs a live migration on behalf of cmdlet and renders its result.
-func (r *scriptRun) migrate(ctx context.Context, cmdlet string, req MigrationRequest, result func(VMState) any) ([]any, *psError) {
+func (r *scriptRun) migrate(ctx context.Context, cmdlet string, req model.MigrationRequest, result func(model.VMState) any) ([]any, *psError) {
 	v, err := r.shell.fleet.Migrate(ctx, req)
 	if err == nil {
 		return []any{result(v)}, nil
@@ -276,7 +278,7 @@ func (r *scriptRun) migrate(ctx context.Context, cmdlet string, req MigrationReq
 	if ctx.Err() != nil {
 		return nil, nil
 	}
-	var me *MoveError
+	var me *model.MoveError
 	if !errors.As(err, &me) {
 		return nil, r.cmdletError(cmdlet, []string{err.Error()}, "NotSpecified: (:) ["+cmdlet+"], VirtualizationException", "OperationFailed,Microsoft.HyperV.PowerShell.Commands.MoveVM")
 	}

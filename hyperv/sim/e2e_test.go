@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
 	"github.com/hvbalancer/hvbalancer/hyperv"
 	"github.com/hvbalancer/hvbalancer/hyperv/sim"
 )

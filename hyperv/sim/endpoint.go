@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/hvbalancer/hvbalancer/hyperv/sim/fleetfile"
 	"github.com/hvbalancer/hvbalancer/hyperv/sim/wsman"
 )
 
@@ -16,7 +17,7 @@ import (
 type endpoint struct {
 	host  string
 	addr  string
-	winrm WinRMSettings
+	winrm fleetfile.WinRMSettings
 	tls   *tls.Config // nil over HTTP
 	shell *hostShell
 	ws    *wsman.Server
@@ -79,7 +80,7 @@ func (s *Server) newWSMan(ep *endpoint) (*wsman.Server, error) {
 		Domain:           s.fleet.Spec().Domain,
 	}
 	for _, a := range ep.winrm.Auth {
-		auth.Schemes = append(auth.Schemes, map[string]wsman.Scheme{AuthNegotiate: wsman.Negotiate, AuthKerberos: wsman.Kerberos, AuthBasic: wsman.Basic}[a])
+		auth.Schemes = append(auth.Schemes, map[string]wsman.Scheme{fleetfile.AuthNegotiate: wsman.Negotiate, fleetfile.AuthKerberos: wsman.Kerberos, fleetfile.AuthBasic: wsman.Basic}[a])
 	}
 	if s.opts.Kerberos != nil {
 		auth.Kerberos = s.opts.Kerberos(ep.host)
@@ -104,12 +105,12 @@ func (s *Server) endpointInfo(ep *endpoint) Endpoint {
 	if ep.tls != nil {
 		scheme = "https"
 	}
-	auth := AuthBasic
+	auth := fleetfile.AuthBasic
 	switch {
-	case ep.winrm.Accepts(AuthNegotiate):
+	case ep.winrm.Accepts(fleetfile.AuthNegotiate):
 		auth = "ntlm"
-	case ep.winrm.Accepts(AuthKerberos):
-		auth = AuthKerberos
+	case ep.winrm.Accepts(fleetfile.AuthKerberos):
+		auth = fleetfile.AuthKerberos
 	}
 	return Endpoint{Host: ep.host, IP: ip, Port: port, HTTPS: ep.tls != nil, URL: scheme + "://" + ep.addr + "/wsman", Auth: auth}
 }

@@ -4,9 +4,10 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/jcmturner/gokrb5/v8/keytab"
+
 	"github.com/hvbalancer/hvbalancer/hyperv/internal/krb5"
 	"github.com/hvbalancer/hvbalancer/hyperv/sim/wsman"
-	"github.com/jcmturner/gokrb5/v8/keytab"
 )
 
 // KerberosKeytab returns the Options.Kerberos of a fleet whose hosts take

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hvbalancer/hvbalancer/hyperv/sim/fleetfile"
 	"github.com/hvbalancer/hvbalancer/hyperv/sim/wsman"
 )
 
@@ -29,7 +30,7 @@ type AccountState struct {
 // on the fleet's simulated clock. Every host asks it, as every host asks
 // the domain controller.
 type accountLedger struct {
-	policy Lockout
+	policy fleetfile.Lockout
 	now    func() time.Time
 	log    *slog.Logger
 
@@ -45,7 +46,7 @@ type account struct {
 	failedLogons int
 }
 
-func newAccountLedger(policy Lockout, now func() time.Time, log *slog.Logger) *accountLedger {
+func newAccountLedger(policy fleetfile.Lockout, now func() time.Time, log *slog.Logger) *accountLedger {
 	return &accountLedger{policy: policy, now: now, log: log, accounts: make(map[string]*account)}
 }
 

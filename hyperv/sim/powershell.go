@@ -11,13 +11,14 @@ import (
 	"time"
 
 	"github.com/hvbalancer/hvbalancer/hyperv"
+	"github.com/hvbalancer/hvbalancer/hyperv/sim/model"
 	"github.com/hvbalancer/hvbalancer/hyperv/sim/wsman"
 )
 
 // hostShell answers the command lines sent to one simulated host as
 // powershell.exe on Windows Server with Hyper-V would.
 type hostShell struct {
-	fleet   *Fleet
+	fleet   *model.Fleet
 	host    string
 	scripts map[string]string // normalized script body -> script name
 
@@ -28,7 +29,7 @@ type hostShell struct {
 
 var _ wsman.Runner = (*hostShell)(nil)
 
-func newHostShell(f *Fleet, host string) *hostShell {
+func newHostShell(f *model.Fleet, host string) *hostShell {
 	known := make(map[string]string)
 	for name, body := range hyperv.Scripts() {
 		known[strings.TrimRight(strings.ReplaceAll(body, "\r\n", "\n"), " \t\n")] = name

@@ -14,6 +14,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hvbalancer/hvbalancer/hyperv/sim/fleetfile"
+	"github.com/hvbalancer/hvbalancer/hyperv/sim/model"
 	"github.com/hvbalancer/hvbalancer/hyperv/sim/wsman"
 )
 
@@ -54,7 +56,7 @@ type Endpoint struct {
 // Server serves every host of a Fleet over WinRM, one endpoint per host, and
 // the admin API. It owns its listeners and goroutines: Close stops them all.
 type Server struct {
-	fleet    *Fleet
+	fleet    *model.Fleet
 	opts     Options
 	log      *slog.Logger
 	ca       *wsman.CA // nil when no host serves HTTPS
@@ -71,7 +73,7 @@ type Server struct {
 }
 
 // Serve starts an endpoint for every host of f and the admin API.
-func Serve(f *Fleet, opts Options) (*Server, error) {
+func Serve(f *model.Fleet, opts Options) (*Server, error) {
 	if opts.Listen == "" {
 		opts.Listen = "127.0.0.1"
 	}
@@ -190,7 +192,7 @@ func (s *Server) Reconcile() error {
 }
 
 // SetFaults changes a host's faults and applies them at once.
-func (s *Server) SetFaults(host string, fl Faults) error {
+func (s *Server) SetFaults(host string, fl fleetfile.Faults) error {
 	if err := s.fleet.SetFaults(host, fl); err != nil {
 		return err
 	}
@@ -206,7 +208,7 @@ func (s *Server) Crash(host string) error {
 }
 
 // Fleet returns the simulated fleet behind the endpoints.
-func (s *Server) Fleet() *Fleet { return s.fleet }
+func (s *Server) Fleet() *model.Fleet { return s.fleet }
 
 // Endpoints lists every host's endpoint in host-name order.
 func (s *Server) Endpoints() []Endpoint {

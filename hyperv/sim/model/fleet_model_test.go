@@ -1,4 +1,4 @@
-package sim
+package model
 
 import (
 	"os"
@@ -6,14 +6,16 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/hvbalancer/hvbalancer/hyperv/sim/fleetfile"
 )
 
-const demoFleetPath = "../../examples/fleets/demo.yaml"
+const demoFleetPath = "../../../examples/fleets/demo.yaml"
 
 // TestDemoFleetHasHotHosts: the demo's model starts with two hot hosts and
 // the rest light, so the balancer has work to do and a clear end.
 func TestDemoFleetHasHotHosts(t *testing.T) {
-	s, err := LoadFleet(demoFleetPath)
+	s, err := fleetfile.LoadFleet(demoFleetPath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +38,7 @@ func TestDemoFleetHasHotHosts(t *testing.T) {
 }
 
 func TestGenerateHasAMix(t *testing.T) {
-	s := Generate(8, 400, 3)
+	s := fleetfile.Generate(8, 400, 3)
 	f, err := NewFleet(s, NewManualClock(s.Start))
 	if err != nil {
 		t.Fatal(err)
@@ -73,7 +75,7 @@ func TestGenerateHasAMix(t *testing.T) {
 
 // FuzzNewFleet: every fleet file that parses builds a model.
 func FuzzNewFleet(f *testing.F) {
-	files, _ := filepath.Glob("fleetfile/testdata/*.yaml")
+	files, _ := filepath.Glob("../fleetfile/testdata/*.yaml")
 	files = append(files, demoFleetPath)
 	for _, file := range files {
 		data, err := os.ReadFile(file)
@@ -84,7 +86,7 @@ func FuzzNewFleet(f *testing.F) {
 	}
 	f.Add([]byte("hosts: [{name: HV01, logical_processors: 4, memory_gib: 8}]\nvms: [{name: a, host: HV01, cpus: 1, memory_gib: 1}]"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		s, err := ParseFleet(data)
+		s, err := fleetfile.ParseFleet(data)
 		if err != nil {
 			return
 		}

@@ -1,4 +1,4 @@
-package sim
+package model
 
 import (
 	"context"
@@ -101,7 +101,7 @@ func (f *Fleet) submitLocked(req MigrationRequest) (*migration, VMState, error) 
 	v := f.vms[strings.ToLower(req.VMID)]
 	switch {
 	case !req.Cluster && (v == nil || v.host != ran):
-		return nil, VMState{}, vmNotFound(req.VMID)
+		return nil, VMState{}, VMNotFound(req.VMID)
 	case req.Cluster && ran.spec.Cluster == "":
 		return nil, VMState{}, notClusterNode(ran.spec.Name)
 	case req.Cluster && (v == nil || !v.spec.Clustered || !sameCluster(v.host, ran)):
@@ -120,7 +120,7 @@ func (f *Fleet) submitLocked(req MigrationRequest) (*migration, VMState, error) 
 	err := f.precheckLocked(m, now)
 	if err == nil && m.src.shouldFailMove() {
 		code, _ := fleetfile.ParseHResult(m.src.faults.MoveFailure)
-		if code == HResultTimeout {
+		if code == fleetfile.HResultTimeout {
 			m.failLate = true
 		} else {
 			err = moveFailure(code, m)
@@ -162,15 +162,15 @@ func (f *Fleet) precheckLocked(m *migration, now time.Time) error {
 func (f *Fleet) startCheckLocked(m *migration, now time.Time) error {
 	switch {
 	case m.src.faults.Crashed:
-		return moveFailure(HResultTimeout, m)
+		return moveFailure(fleetfile.HResultTimeout, m)
 	case m.dst == nil || m.dst.faults.Unreachable || m.dst.faults.Crashed:
-		return moveFailure(HResultRefused, m)
+		return moveFailure(fleetfile.HResultRefused, m)
 	case !*m.src.spec.MigrationEnabled:
 		return notConfigured(m, m.src)
 	case !*m.dst.spec.MigrationEnabled:
 		return notConfigured(m, m.dst)
 	case f.assignedLocked(m.vm, now) > f.freeLocked(m.dst, now):
-		return moveFailure(HResultOutOfMemory, m)
+		return moveFailure(fleetfile.HResultOutOfMemory, m)
 	}
 	return nil
 }
@@ -286,7 +286,7 @@ func (f *Fleet) endLocked(m *migration) {
 	at := m.deadline
 	var err error
 	if m.failLate {
-		err = moveFailure(HResultTimeout, m)
+		err = moveFailure(fleetfile.HResultTimeout, m)
 	} else {
 		f.placeLocked(m.vm, m.dst)
 	}

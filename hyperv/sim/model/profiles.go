@@ -1,10 +1,12 @@
-package sim
+package model
 
 import (
 	"fmt"
 	"hash/fnv"
 	"math"
 	"time"
+
+	"github.com/hvbalancer/hvbalancer/hyperv/sim/fleetfile"
 )
 
 // Time scales of the profiles.
@@ -34,10 +36,10 @@ const (
 
 // cpuDemand returns the CPU demand of a VM at t, as a fraction 0..1 of its
 // vCPUs. It is a pure function of the VM's key (seed and ID), its load and t.
-func cpuDemand(key uint64, l Load, t time.Time) float64 {
+func cpuDemand(key uint64, l fleetfile.Load, t time.Time) float64 {
 	d := l.CPU + steadyNoise*(2*valueNoise(key, saltSteady, t, steadyNoiseScale)-1)
 	switch l.Profile {
-	case ProfileDiurnal:
+	case fleetfile.ProfileDiurnal:
 		period := time.Duration(l.Period)
 		if period <= 0 {
 			period = 24 * time.Hour
@@ -45,12 +47,12 @@ func cpuDemand(key uint64, l Load, t time.Time) float64 {
 		// Phase 0 at the Unix epoch (midnight UTC); the peak falls at 15/24 of the period.
 		x := math.Mod(seconds(t), period.Seconds()) / period.Seconds()
 		d += l.Amplitude * math.Sin(2*math.Pi*(x-9.0/24))
-	case ProfileBursty:
+	case fleetfile.ProfileBursty:
 		bucket := int64(math.Floor(seconds(t) / burstBucket.Seconds()))
 		if unit(hash3(key, saltBurst, uint64(bucket))) < burstChance {
 			d += l.Amplitude
 		}
-	case ProfileRandomWalk:
+	case fleetfile.ProfileRandomWalk:
 		n := 0.65*valueNoise(key, saltWalkSlow, t, walkSlowScale) + 0.35*valueNoise(key, saltWalkFast, t, walkFastScale)
 		d += l.Amplitude * (2*n - 1)
 	}

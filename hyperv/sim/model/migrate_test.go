@@ -1,4 +1,4 @@
-package sim
+package model
 
 import (
 	"context"
@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/hvbalancer/hvbalancer/hyperv/sim/fleetfile"
 )
 
 const (
@@ -22,17 +24,17 @@ const (
 // rulesFleet has a host for every way a migration can be refused.
 func rulesFleet(t *testing.T) (*Fleet, *ManualClock) {
 	off := false
-	hosts := []HostSpec{
+	hosts := []fleetfile.HostSpec{
 		{Name: "HV01", LogicalProcessors: 16, MemoryGiB: 64},
 		{Name: "HV02", LogicalProcessors: 16, MemoryGiB: 64},
 		{Name: "HV03", LogicalProcessors: 16, MemoryGiB: 64, Cluster: "CL01"},
 		{Name: "HV04", LogicalProcessors: 16, MemoryGiB: 64, Cluster: "CL01"},
 		{Name: "HV05", LogicalProcessors: 16, MemoryGiB: 64, MigrationEnabled: &off},
 		{Name: "HV06", LogicalProcessors: 16, MemoryGiB: 16},
-		{Name: "HV07", LogicalProcessors: 16, MemoryGiB: 64, Faults: Faults{Unreachable: true}},
-		{Name: "HV08", LogicalProcessors: 16, MemoryGiB: 64, Faults: Faults{Crashed: true}},
+		{Name: "HV07", LogicalProcessors: 16, MemoryGiB: 64, Faults: fleetfile.Faults{Unreachable: true}},
+		{Name: "HV08", LogicalProcessors: 16, MemoryGiB: 64, Faults: fleetfile.Faults{Crashed: true}},
 	}
-	vms := []VMSpec{
+	vms := []fleetfile.VMSpec{
 		{ID: web01ID, Name: "web01", Host: "HV01", CPUs: 2, MemoryGiB: 4},
 		{ID: bigID, Name: "big", Host: "HV01", CPUs: 2, MemoryGiB: 16},
 		{ID: sql01ID, Name: "sql01", Host: "HV03", CPUs: 4, MemoryGiB: 8, Clustered: true},
@@ -180,7 +182,7 @@ func TestMigrateRefuses(t *testing.T) {
 				return
 			}
 			if len(ledger) != 1 || ledger[0].Outcome != OutcomeFailed || ledger[0].HResult != tc.want.HResult || ledger[0].Error != tc.want.Message ||
-				!ledger[0].Start.Equal(DefaultStart) || !ledger[0].End.Equal(DefaultStart) {
+				!ledger[0].Start.Equal(fleetfile.DefaultStart) || !ledger[0].End.Equal(fleetfile.DefaultStart) {
 				t.Errorf("ledger = %+v, want one failed entry", ledger)
 			}
 		})
@@ -246,11 +248,11 @@ func autoAdvance(t *testing.T, clock *ManualClock, step time.Duration) {
 }
 
 func TestMigrateMovesTheVM(t *testing.T) {
-	hosts := []HostSpec{
+	hosts := []fleetfile.HostSpec{
 		{Name: "HV01", LogicalProcessors: 16, MemoryGiB: 64, Performance: "TCPIP", BandwidthGbps: 8},
 		{Name: "HV02", LogicalProcessors: 8, MemoryGiB: 64, Performance: "SMB"},
 	}
-	vms := []VMSpec{{ID: web01ID, Name: "web01", Host: "HV01", CPUs: 2, MemoryGiB: 4, DirtyRateMBps: 100, Uptime: Duration(time.Hour), Load: Load{CPU: 0.3}}}
+	vms := []fleetfile.VMSpec{{ID: web01ID, Name: "web01", Host: "HV01", CPUs: 2, MemoryGiB: 4, DirtyRateMBps: 100, Uptime: fleetfile.Duration(time.Hour), Load: fleetfile.Load{CPU: 0.3}}}
 	f, clock := physicsFleet(t, hosts, vms)
 	before1, _ := f.Host("HV01")
 	before2, _ := f.Host("HV02")
@@ -280,7 +282,7 @@ func TestMigrateMovesTheVM(t *testing.T) {
 	if v, _ := f.VM(web01ID); v.Status != "Migrating - 25% complete" || v.Host != "HV01" {
 		t.Errorf("a quarter through: %s on %s", v.Status, v.Host)
 	}
-	if e := f.Ledger()[0]; e.Outcome != OutcomeRunning || !e.Start.Equal(DefaultStart) || !e.End.IsZero() {
+	if e := f.Ledger()[0]; e.Outcome != OutcomeRunning || !e.Start.Equal(fleetfile.DefaultStart) || !e.End.IsZero() {
 		t.Errorf("ledger while running: %+v", e)
 	}
 	clock.Advance(want - want/4 - time.Millisecond - time.Microsecond)
@@ -300,8 +302,8 @@ func TestMigrateMovesTheVM(t *testing.T) {
 	}
 	e := f.Ledger()[0]
 	wantEntry := LedgerEntry{
-		Seq: 1, VMID: web01ID, VMName: "web01", Source: "HV01", Destination: "HV02", Queued: DefaultStart, Start: DefaultStart,
-		End: DefaultStart.Add(want), Outcome: OutcomeCompleted, Bytes: int64(4*GiB + 100*MiB*t0 + 100*MiB*t1),
+		Seq: 1, VMID: web01ID, VMName: "web01", Source: "HV01", Destination: "HV02", Queued: fleetfile.DefaultStart, Start: fleetfile.DefaultStart,
+		End: fleetfile.DefaultStart.Add(want), Outcome: OutcomeCompleted, Bytes: int64(4*GiB + 100*MiB*t0 + 100*MiB*t1),
 	}
 	if diff := cmp.Diff(wantEntry, e, cmp.Comparer(func(a, b time.Time) bool { return nearDuration(a.Sub(b), 0) }),
 		cmp.Comparer(func(a, b int64) bool { return a-b <= 1 && b-a <= 1 })); diff != "" {
@@ -318,40 +320,40 @@ func TestMigrationDuration(t *testing.T) {
 	gib, mib := float64(GiB), float64(MiB)
 	tests := []struct {
 		name      string
-		src, dst  HostSpec
-		vm        VMSpec
+		src, dst  fleetfile.HostSpec
+		vm        fleetfile.VMSpec
 		want      time.Duration
 		wantBytes int64
 	}{
 		{
 			name: "compression doubles the bandwidth",
-			src:  HostSpec{Performance: "Compression", BandwidthGbps: 10}, dst: HostSpec{BandwidthGbps: 10},
-			vm: VMSpec{MemoryGiB: 10, DirtyRateMBps: 50},
+			src:  fleetfile.HostSpec{Performance: "Compression", BandwidthGbps: 10}, dst: fleetfile.HostSpec{BandwidthGbps: 10},
+			vm: fleetfile.VMSpec{MemoryGiB: 10, DirtyRateMBps: 50},
 			// 2.5e9 B/s: 10 GiB, then 50 MiB/s × that, then the rest in the blackout.
 			want: secs(10*gib/2.5e9+50*mib*(10*gib/2.5e9)/2.5e9+50*mib*(50*mib*(10*gib/2.5e9)/2.5e9)/2.5e9) + blackoutPause,
 		},
 		{
 			name: "the slower end sets the bandwidth",
-			src:  HostSpec{Performance: "SMB", BandwidthGbps: 40}, dst: HostSpec{BandwidthGbps: 8},
-			vm:   VMSpec{MemoryGiB: 3, State: "Paused"},
+			src:  fleetfile.HostSpec{Performance: "SMB", BandwidthGbps: 40}, dst: fleetfile.HostSpec{BandwidthGbps: 8},
+			vm:   fleetfile.VMSpec{MemoryGiB: 3, State: "Paused"},
 			want: secs(3*gib/1.5e9) + blackoutPause, wantBytes: 3 * GiB,
 		},
 		{
 			name: "a copy that cannot converge is forced to end after ten rounds",
-			src:  HostSpec{Performance: "TCPIP", BandwidthGbps: 1}, dst: HostSpec{BandwidthGbps: 1},
-			vm:   VMSpec{MemoryGiB: 2, DirtyRateMBps: 200},
+			src:  fleetfile.HostSpec{Performance: "TCPIP", BandwidthGbps: 1}, dst: fleetfile.HostSpec{BandwidthGbps: 1},
+			vm:   fleetfile.VMSpec{MemoryGiB: 2, DirtyRateMBps: 200},
 			want: secs(11*(2*gib/1.25e8)) + blackoutPause, wantBytes: 11 * 2 * GiB,
 		},
 		{
 			name: "an off VM moves its configuration only",
-			src:  HostSpec{}, dst: HostSpec{},
-			vm:   VMSpec{MemoryGiB: 32, State: "Off"},
+			src:  fleetfile.HostSpec{}, dst: fleetfile.HostSpec{},
+			vm:   fleetfile.VMSpec{MemoryGiB: 32, State: "Off"},
 			want: quickMoveTime,
 		},
 		{
 			name: "a saved VM moves quickly too",
-			src:  HostSpec{}, dst: HostSpec{},
-			vm:   VMSpec{MemoryGiB: 32, State: "Saved"},
+			src:  fleetfile.HostSpec{}, dst: fleetfile.HostSpec{},
+			vm:   fleetfile.VMSpec{MemoryGiB: 32, State: "Saved"},
 			want: quickMoveTime,
 		},
 	}
@@ -360,7 +362,7 @@ func TestMigrationDuration(t *testing.T) {
 			tc.src.Name, tc.src.LogicalProcessors, tc.src.MemoryGiB = "HV01", 16, 64
 			tc.dst.Name, tc.dst.LogicalProcessors, tc.dst.MemoryGiB = "HV02", 16, 64
 			tc.vm.ID, tc.vm.Name, tc.vm.Host, tc.vm.CPUs = web01ID, "web01", "HV01", 2
-			f, clock := physicsFleet(t, []HostSpec{tc.src, tc.dst}, []VMSpec{tc.vm})
+			f, clock := physicsFleet(t, []fleetfile.HostSpec{tc.src, tc.dst}, []fleetfile.VMSpec{tc.vm})
 			res := migrateAsync(context.Background(), f, MigrationRequest{VMID: web01ID, Source: "HV01", Destination: "HV02"})
 			if err := clock.WaitForWaiters(context.Background(), 1); err != nil {
 				t.Fatal(err)
@@ -390,7 +392,7 @@ func TestMigrateTwiceIsBusy(t *testing.T) {
 	waitUntil(t, f, func() bool { return len(f.Ledger()) == 1 })
 	_, err := f.Migrate(context.Background(), MigrationRequest{VMID: web01ID, Source: "HV01", Destination: "HV06"})
 	var me *MoveError
-	if !errors.As(err, &me) || me.HResult != HResultBusy {
+	if !errors.As(err, &me) || me.HResult != fleetfile.HResultBusy {
 		t.Fatalf("second move: %v, want 0x800700AA", err)
 	}
 	autoAdvance(t, clock, time.Hour)

@@ -1,4 +1,4 @@
-package sim
+package model
 
 import (
 	"errors"
@@ -15,7 +15,7 @@ var ErrUnknownHost = errors.New("unknown host")
 // SetFaults replaces the faults of host at run time. Setting Crashed crashes
 // the host (see Crash); clearing Hang lets its hung migrations go on;
 // clearing Crashed brings the host back with its VMs off.
-func (f *Fleet) SetFaults(host string, fl Faults) error {
+func (f *Fleet) SetFaults(host string, fl fleetfile.Faults) error {
 	if err := fl.Validate("faults"); err != nil {
 		return fmt.Errorf("set faults of %s: %w", host, err)
 	}
@@ -41,12 +41,12 @@ func (f *Fleet) SetFaults(host string, fl Faults) error {
 }
 
 // Faults returns the faults of host now in force.
-func (f *Fleet) Faults(host string) (Faults, error) {
+func (f *Fleet) Faults(host string) (fleetfile.Faults, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	h := f.hosts[strings.ToLower(host)]
 	if h == nil {
-		return Faults{}, fmt.Errorf("get faults of %s: %w", host, ErrUnknownHost)
+		return fleetfile.Faults{}, fmt.Errorf("get faults of %s: %w", host, ErrUnknownHost)
 	}
 	return h.faults, nil
 }
@@ -92,7 +92,7 @@ func (h *simHost) shouldFailMove() bool {
 func (f *Fleet) crashLocked(h *simHost, now time.Time) {
 	for _, m := range append([]*migration(nil), f.queue...) {
 		if m.src == h || m.dst == h {
-			f.finishLocked(m, now, moveFailure(HResultTimeout, m))
+			f.finishLocked(m, now, moveFailure(fleetfile.HResultTimeout, m))
 		}
 	}
 	for _, v := range h.sortedVMs() {
@@ -170,8 +170,8 @@ const (
 	errorIDCluster   = "Move-ClusterVirtualMachineRole,Microsoft.FailoverClusters.PowerShell.MoveClusterVirtualMachineRoleCommand"
 )
 
-// vmNotFound is Get-VM -Id failing on the host the command ran on.
-func vmNotFound(id string) *MoveError {
+// VMNotFound is Get-VM -Id failing on the host the command ran on.
+func VMNotFound(id string) *MoveError {
 	return &MoveError{
 		Command:  cmdGetVM,
 		Message:  fmt.Sprintf("Hyper-V was unable to find a virtual machine with ID %s.", id),
@@ -201,15 +201,15 @@ func migrationError(m *migration, code uint32, atDestination bool, lines ...stri
 func moveFailure(code uint32, m *migration) *MoveError {
 	name, id := m.vm.spec.Name, strings.ToUpper(m.vm.spec.ID)
 	switch code {
-	case HResultNoCredentials:
+	case fleetfile.HResultNoCredentials:
 		return migrationError(m, code, false, fmt.Sprintf("Failed to establish a connection with host '%s': No credentials are available in the security package (0x8009030E).", m.dstName))
-	case HResultNoSuitableCreds:
+	case fleetfile.HResultNoSuitableCreds:
 		return migrationError(m, code, false, "Failed to authenticate the connection at the source host: no suitable credentials available. (0x8009030D)")
-	case HResultTimeout:
+	case fleetfile.HResultTimeout:
 		return migrationError(m, code, false, "Failed to receive data for a Virtual Machine migration: This operation returned because the timeout period expired. (0x800705B4).")
-	case HResultRefused:
+	case fleetfile.HResultRefused:
 		return migrationError(m, code, false, fmt.Sprintf("Failed to establish a connection with host '%s': No connection could be made because the target machine actively refused it. (0x8007274D).", m.dstName))
-	case HResultOutOfMemory:
+	case fleetfile.HResultOutOfMemory:
 		return migrationError(m, code, true,
 			fmt.Sprintf("Not enough memory in the system to start the virtual machine %s. (Virtual machine ID %s)", name, id),
 			fmt.Sprintf("'%s' could not initialize memory: Ran out of memory (0x8007000E). (Virtual machine ID %s)", name, id))
@@ -219,19 +219,19 @@ func moveFailure(code uint32, m *migration) *MoveError {
 
 // notConfigured is live migration disabled on h.
 func notConfigured(m *migration, h *simHost) *MoveError {
-	return migrationError(m, HResultNotConfigured, h == m.dst,
+	return migrationError(m, fleetfile.HResultNotConfigured, h == m.dst,
 		fmt.Sprintf("The Virtual Machine Management Service on host '%s' is not configured to accept live migrations. (0x80042001)", h.spec.Name))
 }
 
 // busy is a VM that is already being migrated.
 func busy(m *migration) *MoveError {
-	return migrationError(m, HResultBusy, false,
+	return migrationError(m, fleetfile.HResultBusy, false,
 		fmt.Sprintf("The virtual machine '%s' is already being migrated: The requested resource is in use. (0x800700AA)", m.vm.spec.Name))
 }
 
 // sameHost is a VM moved to the host it is on.
 func sameHost(m *migration) *MoveError {
-	e := migrationError(m, HResultInvalidArg, false,
+	e := migrationError(m, fleetfile.HResultInvalidArg, false,
 		fmt.Sprintf("The destination host '%s' is the source host of the virtual machine: The parameter is incorrect. (0x80070057)", m.dstName))
 	e.Category, e.ErrorID = "InvalidArgument: (:) [Move-VM], VirtualizationException", "InvalidParameter,Microsoft.HyperV.PowerShell.Commands.MoveVM"
 	return e
@@ -239,7 +239,7 @@ func sameHost(m *migration) *MoveError {
 
 // clusteredVM is a clustered VM moved with plain Move-VM.
 func clusteredVM(m *migration) *MoveError {
-	e := migrationError(m, HResultClusteredVM, false,
+	e := migrationError(m, fleetfile.HResultClusteredVM, false,
 		fmt.Sprintf("The virtual machine '%s' is clustered: move it with Move-ClusterVirtualMachineRole or Failover Cluster Manager. The group or resource is not in the correct state to perform the requested operation. (0x8007139F)", m.vm.spec.Name))
 	e.Category, e.ErrorID = "InvalidOperation: (:) [Move-VM], VirtualizationException", "InvalidOperation,Microsoft.HyperV.PowerShell.Commands.MoveVM"
 	return e
@@ -248,7 +248,7 @@ func clusteredVM(m *migration) *MoveError {
 // nodeNotInCluster is a cluster move to a host outside the VM's cluster.
 func nodeNotInCluster(m *migration) *MoveError {
 	return &MoveError{
-		HResult:  HResultNodeNotFound,
+		HResult:  fleetfile.HResultNodeNotFound,
 		Message:  fmt.Sprintf("The node '%s' is not a member of cluster '%s'. The cluster node was not found. (0x800713B2)", m.dstName, m.src.spec.Cluster),
 		Command:  cmdMoveClusterVM,
 		Category: "ObjectNotFound: (:) [Move-ClusterVirtualMachineRole], ClusterCmdletException",
@@ -259,7 +259,7 @@ func nodeNotInCluster(m *migration) *MoveError {
 // notClusterNode is the cluster cmdlet run on a host in no cluster.
 func notClusterNode(host string) *MoveError {
 	return &MoveError{
-		HResult:  HResultNotClusterNode,
+		HResult:  fleetfile.HResultNotClusterNode,
 		Message:  fmt.Sprintf("Host '%s' is not a node of a failover cluster. The cluster node is not a member of the cluster. (0x800713BC)", host),
 		Command:  cmdMoveClusterVM,
 		Category: "ConnectionError: (:) [Move-ClusterVirtualMachineRole], ClusterCmdletException",
@@ -270,7 +270,7 @@ func notClusterNode(host string) *MoveError {
 // clusteredVMNotFound is the cluster cmdlet given a VM its cluster lacks.
 func clusteredVMNotFound(id, cluster string) *MoveError {
 	return &MoveError{
-		HResult:  HResultResourceMissing,
+		HResult:  fleetfile.HResultResourceMissing,
 		Message:  fmt.Sprintf("No clustered virtual machine with ID %s was found in cluster '%s'. The cluster resource could not be found. (0x8007138F)", id, cluster),
 		Command:  cmdMoveClusterVM,
 		Category: "ObjectNotFound: (:) [Move-ClusterVirtualMachineRole], ClusterCmdletException",

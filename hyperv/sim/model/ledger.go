@@ -1,9 +1,11 @@
-package sim
+package model
 
 import (
 	"context"
 	"errors"
 	"time"
+
+	"github.com/hvbalancer/hvbalancer/hyperv/sim/fleetfile"
 )
 
 // Outcomes of a ledger entry.
@@ -88,7 +90,7 @@ func (f *Fleet) Close() error {
 	now := f.clock.Now()
 	f.settleLocked(now)
 	for _, m := range append([]*migration(nil), f.queue...) {
-		f.finishLocked(m, now, moveFailure(HResultTimeout, m))
+		f.finishLocked(m, now, moveFailure(fleetfile.HResultTimeout, m))
 	}
 	f.mu.Unlock()
 	f.wg.Wait()

@@ -1,4 +1,4 @@
-package sim
+package model
 
 import (
 	"context"
@@ -10,20 +10,22 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/hvbalancer/hvbalancer/hyperv/sim/fleetfile"
 )
 
 // busyFleet has four hosts with five VMs each; HV04 runs one migration at a time.
 func busyFleet(t *testing.T) (*Fleet, *ManualClock) {
-	var hosts []HostSpec
-	var vms []VMSpec
+	var hosts []fleetfile.HostSpec
+	var vms []fleetfile.VMSpec
 	for h := 1; h <= 4; h++ {
-		hs := HostSpec{Name: fmt.Sprintf("HV%02d", h), LogicalProcessors: 32, MemoryGiB: 256}
+		hs := fleetfile.HostSpec{Name: fmt.Sprintf("HV%02d", h), LogicalProcessors: 32, MemoryGiB: 256}
 		if h == 4 {
 			hs.MaxMigrations = 1
 		}
 		hosts = append(hosts, hs)
 		for i := range 5 {
-			vms = append(vms, VMSpec{Name: fmt.Sprintf("vm-%d-%d", h, i), Host: hs.Name, CPUs: 2, MemoryGiB: float64(2 + 2*i), Load: Load{CPU: 0.2}})
+			vms = append(vms, fleetfile.VMSpec{Name: fmt.Sprintf("vm-%d-%d", h, i), Host: hs.Name, CPUs: 2, MemoryGiB: float64(2 + 2*i), Load: fleetfile.Load{CPU: 0.2}})
 		}
 	}
 	return physicsFleet(t, hosts, vms)
@@ -144,7 +146,7 @@ func TestQueuedMigrationsStartInOrder(t *testing.T) {
 	}
 	l := f.Ledger()
 	for i := 1; i < 3; i++ {
-		if !l[i].Start.Equal(l[i-1].End) || !l[i].Queued.Equal(DefaultStart) {
+		if !l[i].Start.Equal(l[i-1].End) || !l[i].Queued.Equal(fleetfile.DefaultStart) {
 			t.Errorf("#%d queued %v, started %v; #%d ended %v", l[i].Seq, l[i].Queued, l[i].Start, l[i-1].Seq, l[i-1].End)
 		}
 	}
@@ -198,7 +200,7 @@ func TestCloseFailsMigrationsInFlight(t *testing.T) {
 		t.Fatal(err)
 	}
 	var me *MoveError
-	if r := <-res; !errors.As(r.err, &me) || me.HResult != HResultTimeout {
+	if r := <-res; !errors.As(r.err, &me) || me.HResult != fleetfile.HResultTimeout {
 		t.Errorf("in flight: %v", r.err)
 	}
 	if _, err := f.Migrate(context.Background(), MigrationRequest{VMID: bigID, Source: "HV01", Destination: "HV02"}); !errors.Is(err, ErrClosed) {

@@ -1,21 +1,23 @@
-package sim
+package model
 
 import (
 	"math"
 	"testing"
 	"time"
+
+	"github.com/hvbalancer/hvbalancer/hyperv/sim/fleetfile"
 )
 
 func TestProfiles(t *testing.T) {
 	day := time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)
 	tests := []struct {
 		name  string
-		load  Load
+		load  fleetfile.Load
 		check func(t *testing.T, samples []float64)
 	}{
 		{
 			name: "steady stays within tiny noise of its mean",
-			load: Load{Profile: ProfileSteady, CPU: 0.4},
+			load: fleetfile.Load{Profile: fleetfile.ProfileSteady, CPU: 0.4},
 			check: func(t *testing.T, s []float64) {
 				lo, hi := minMax(s)
 				if lo < 0.39 || hi > 0.41 {
@@ -25,7 +27,7 @@ func TestProfiles(t *testing.T) {
 		},
 		{
 			name: "diurnal peaks mid-afternoon and bottoms out at night",
-			load: Load{Profile: ProfileDiurnal, CPU: 0.5, Amplitude: 0.3, Period: Duration(24 * time.Hour)},
+			load: fleetfile.Load{Profile: fleetfile.ProfileDiurnal, CPU: 0.5, Amplitude: 0.3, Period: fleetfile.Duration(24 * time.Hour)},
 			check: func(t *testing.T, s []float64) {
 				peak, trough := argMax(s), argMax(negate(s))
 				if h := peak / 60; h != 14 && h != 15 {
@@ -41,7 +43,7 @@ func TestProfiles(t *testing.T) {
 		},
 		{
 			name: "bursty jumps to mean+amplitude in short bursts",
-			load: Load{Profile: ProfileBursty, CPU: 0.1, Amplitude: 0.6},
+			load: fleetfile.Load{Profile: fleetfile.ProfileBursty, CPU: 0.1, Amplitude: 0.6},
 			check: func(t *testing.T, s []float64) {
 				bursts := 0
 				for _, v := range s {
@@ -59,7 +61,7 @@ func TestProfiles(t *testing.T) {
 		},
 		{
 			name: "randomwalk wanders smoothly within its amplitude",
-			load: Load{Profile: ProfileRandomWalk, CPU: 0.5, Amplitude: 0.3},
+			load: fleetfile.Load{Profile: fleetfile.ProfileRandomWalk, CPU: 0.5, Amplitude: 0.3},
 			check: func(t *testing.T, s []float64) {
 				for i := 1; i < len(s); i++ {
 					if d := math.Abs(s[i] - s[i-1]); d > 0.1 {
@@ -73,7 +75,7 @@ func TestProfiles(t *testing.T) {
 		},
 		{
 			name: "demand is clamped to 0..1",
-			load: Load{Profile: ProfileDiurnal, CPU: 0.9, Amplitude: 0.9},
+			load: fleetfile.Load{Profile: fleetfile.ProfileDiurnal, CPU: 0.9, Amplitude: 0.9},
 			check: func(t *testing.T, s []float64) {
 				if lo, hi := minMax(s); lo != 0 || hi != 1 {
 					t.Errorf("range [%v, %v], want [0, 1]", lo, hi)
@@ -98,8 +100,8 @@ func TestProfiles(t *testing.T) {
 }
 
 func TestProfilesDifferPerVM(t *testing.T) {
-	at := DefaultStart.Add(37 * time.Minute)
-	l := Load{Profile: ProfileRandomWalk, CPU: 0.5, Amplitude: 0.4}
+	at := fleetfile.DefaultStart.Add(37 * time.Minute)
+	l := fleetfile.Load{Profile: fleetfile.ProfileRandomWalk, CPU: 0.5, Amplitude: 0.4}
 	a := cpuDemand(vmKey(1, "3f1c2a4b-5d6e-4f70-8a9b-0c1d2e3f4a5b"), l, at)
 	b := cpuDemand(vmKey(1, "3f1c2a4b-5d6e-4f70-8a9b-0c1d2e3f4a5c"), l, at)
 	c := cpuDemand(vmKey(2, "3f1c2a4b-5d6e-4f70-8a9b-0c1d2e3f4a5b"), l, at)
@@ -109,7 +111,7 @@ func TestProfilesDifferPerVM(t *testing.T) {
 }
 
 func TestGuestRunTimeKeepsTheMean(t *testing.T) {
-	runs := guestRunTime(99, 3, 8, DefaultStart)
+	runs := guestRunTime(99, 3, 8, fleetfile.DefaultStart)
 	var sum float64
 	for _, r := range runs {
 		sum += r

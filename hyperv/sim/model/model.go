@@ -1,4 +1,4 @@
-package sim
+package model
 
 import (
 	"errors"
@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/hvbalancer/hvbalancer/hyperv/sim/fleetfile"
 )
 
 // Memory units.
@@ -92,14 +94,14 @@ type HostState struct {
 	AvailableMBytes   int64             `json:"available_mbytes"`
 	// CPUPercent is \Hyper-V Hypervisor Logical Processor(_Total)\% Total Run Time:
 	// VM demand + overhead + migration CPU cost, over LPs, capped at 100.
-	CPUPercent        float64  `json:"cpu_percent"`
-	MigrationEnabled  bool     `json:"migration_enabled"`
-	MaxMigrations     int      `json:"max_migrations"`
-	AuthType          int      `json:"auth_type"`          // CredSSP=0, Kerberos=1
-	PerformanceOption int      `json:"performance_option"` // TCPIP=0, Compression=1, SMB=2
-	ActiveMigrations  int      `json:"active_migrations"`  // running, sending or receiving
-	Faults            Faults   `json:"faults"`
-	VMIDs             []string `json:"vm_ids"` // in the order of Fleet.VMs
+	CPUPercent        float64          `json:"cpu_percent"`
+	MigrationEnabled  bool             `json:"migration_enabled"`
+	MaxMigrations     int              `json:"max_migrations"`
+	AuthType          int              `json:"auth_type"`          // CredSSP=0, Kerberos=1
+	PerformanceOption int              `json:"performance_option"` // TCPIP=0, Compression=1, SMB=2
+	ActiveMigrations  int              `json:"active_migrations"`  // running, sending or receiving
+	Faults            fleetfile.Faults `json:"faults"`
+	VMIDs             []string         `json:"vm_ids"` // in the order of Fleet.VMs
 }
 
 // Fleet is a simulated Hyper-V fleet: hosts, VMs whose load follows their
@@ -107,7 +109,7 @@ type HostState struct {
 // safe for concurrent use.
 type Fleet struct {
 	mu      sync.Mutex
-	spec    *FleetSpec
+	spec    *fleetfile.FleetSpec
 	clock   Clock
 	hosts   map[string]*simHost // by lower-case name
 	names   []string            // host names, sorted
@@ -120,8 +122,8 @@ type Fleet struct {
 }
 
 type simHost struct {
-	spec   HostSpec
-	faults Faults
+	spec   fleetfile.HostSpec
+	faults fleetfile.Faults
 	vms    map[string]*simVM
 	active int // running migrations, sending or receiving
 	rng    *rand.Rand
@@ -129,7 +131,7 @@ type simHost struct {
 }
 
 type simVM struct {
-	spec    VMSpec
+	spec    fleetfile.VMSpec
 	host    *simHost
 	state   VMStateCode
 	boot    time.Time
@@ -145,7 +147,7 @@ var ErrClosed = errors.New("fleet closed")
 
 // NewFleet builds a fleet from spec (which it copies, fills with defaults and
 // validates). A nil clock means a ScaledClock at the spec's start and speed.
-func NewFleet(spec *FleetSpec, clock Clock) (*Fleet, error) {
+func NewFleet(spec *fleetfile.FleetSpec, clock Clock) (*Fleet, error) {
 	s := spec.Clone()
 	s.SetDefaults()
 	if err := s.Validate(); err != nil {
@@ -194,7 +196,7 @@ func (f *Fleet) Clock() Clock { return f.clock }
 
 // Spec returns the fleet as it was built, defaults filled in. It is shared:
 // callers must not modify it. Run-time faults are in Faults and Host.
-func (f *Fleet) Spec() *FleetSpec { return f.spec }
+func (f *Fleet) Spec() *fleetfile.FleetSpec { return f.spec }
 
 // HostNames returns every host name, sorted.
 func (f *Fleet) HostNames() []string { return append([]string(nil), f.names...) }

@@ -1,4 +1,4 @@
-package sim
+package model
 
 import (
 	"math"
@@ -7,13 +7,15 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/hvbalancer/hvbalancer/hyperv/sim/fleetfile"
 )
 
 // physicsFleet builds a fleet from hosts and vms on a ManualClock at DefaultStart.
-func physicsFleet(t *testing.T, hosts []HostSpec, vms []VMSpec) (*Fleet, *ManualClock) {
+func physicsFleet(t *testing.T, hosts []fleetfile.HostSpec, vms []fleetfile.VMSpec) (*Fleet, *ManualClock) {
 	t.Helper()
-	clock := NewManualClock(DefaultStart)
-	f, err := NewFleet(&FleetSpec{Seed: 11, Hosts: hosts, VMs: vms}, clock)
+	clock := NewManualClock(fleetfile.DefaultStart)
+	f, err := NewFleet(&fleetfile.FleetSpec{Seed: 11, Hosts: hosts, VMs: vms}, clock)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -22,14 +24,14 @@ func physicsFleet(t *testing.T, hosts []HostSpec, vms []VMSpec) (*Fleet, *Manual
 }
 
 func TestHostCPUIsVMDemandPlusOverhead(t *testing.T) {
-	vms := []VMSpec{
-		{Name: "web", Host: "HV01", CPUs: 4, MemoryGiB: 4, Load: Load{Profile: ProfileDiurnal, CPU: 0.4, Amplitude: 0.2}},
-		{Name: "sql", Host: "HV01", CPUs: 8, MemoryGiB: 32, Load: Load{CPU: 0.5}},
-		{Name: "build", Host: "HV01", CPUs: 2, MemoryGiB: 4, Load: Load{Profile: ProfileBursty, CPU: 0.1, Amplitude: 0.7}},
-		{Name: "lab", Host: "HV01", CPUs: 2, MemoryGiB: 2, Load: Load{Profile: ProfileRandomWalk, CPU: 0.3, Amplitude: 0.2}},
-		{Name: "parked", Host: "HV01", State: "Off", CPUs: 8, MemoryGiB: 8, Load: Load{CPU: 0.9}},
+	vms := []fleetfile.VMSpec{
+		{Name: "web", Host: "HV01", CPUs: 4, MemoryGiB: 4, Load: fleetfile.Load{Profile: fleetfile.ProfileDiurnal, CPU: 0.4, Amplitude: 0.2}},
+		{Name: "sql", Host: "HV01", CPUs: 8, MemoryGiB: 32, Load: fleetfile.Load{CPU: 0.5}},
+		{Name: "build", Host: "HV01", CPUs: 2, MemoryGiB: 4, Load: fleetfile.Load{Profile: fleetfile.ProfileBursty, CPU: 0.1, Amplitude: 0.7}},
+		{Name: "lab", Host: "HV01", CPUs: 2, MemoryGiB: 2, Load: fleetfile.Load{Profile: fleetfile.ProfileRandomWalk, CPU: 0.3, Amplitude: 0.2}},
+		{Name: "parked", Host: "HV01", State: "Off", CPUs: 8, MemoryGiB: 8, Load: fleetfile.Load{CPU: 0.9}},
 	}
-	f, clock := physicsFleet(t, []HostSpec{{Name: "HV01", LogicalProcessors: 32, MemoryGiB: 128}}, vms)
+	f, clock := physicsFleet(t, []fleetfile.HostSpec{{Name: "HV01", LogicalProcessors: 32, MemoryGiB: 128}}, vms)
 	for step := range 12 {
 		now := clock.Now()
 		var demand float64
@@ -62,12 +64,12 @@ func TestHostCPUIsVMDemandPlusOverhead(t *testing.T) {
 }
 
 func TestHostStarvesVMsProportionally(t *testing.T) {
-	vms := []VMSpec{
-		{Name: "a", Host: "HV01", CPUs: 8, MemoryGiB: 4, Load: Load{CPU: 1}},
-		{Name: "b", Host: "HV01", CPUs: 4, MemoryGiB: 4, Load: Load{CPU: 1}},
-		{Name: "c", Host: "HV01", CPUs: 4, MemoryGiB: 4, Load: Load{CPU: 0.5}},
+	vms := []fleetfile.VMSpec{
+		{Name: "a", Host: "HV01", CPUs: 8, MemoryGiB: 4, Load: fleetfile.Load{CPU: 1}},
+		{Name: "b", Host: "HV01", CPUs: 4, MemoryGiB: 4, Load: fleetfile.Load{CPU: 1}},
+		{Name: "c", Host: "HV01", CPUs: 4, MemoryGiB: 4, Load: fleetfile.Load{CPU: 0.5}},
 	}
-	f, clock := physicsFleet(t, []HostSpec{{Name: "HV01", LogicalProcessors: 8, MemoryGiB: 64, OverheadPercent: 5}}, vms)
+	f, clock := physicsFleet(t, []fleetfile.HostSpec{{Name: "HV01", LogicalProcessors: 8, MemoryGiB: 64, OverheadPercent: 5}}, vms)
 	h, _ := f.Host("HV01")
 	if h.CPUPercent != 100 {
 		t.Errorf("CPUPercent = %v, want 100 (capped)", h.CPUPercent)
@@ -102,15 +104,15 @@ func TestHostStarvesVMsProportionally(t *testing.T) {
 }
 
 func TestMemory(t *testing.T) {
-	vms := []VMSpec{
-		{Name: "static", Host: "HV01", CPUs: 2, MemoryGiB: 16, Load: Load{Memory: 0.5}},
-		{Name: "dynamic", Host: "HV01", CPUs: 2, MemoryGiB: 4, Dynamic: true, MemoryMinGiB: 2, MemoryMaxGiB: 16, Load: Load{Memory: 0.5}},
-		{Name: "idle", Host: "HV01", CPUs: 2, MemoryGiB: 4, Dynamic: true, MemoryMinGiB: 2, MemoryMaxGiB: 32, Load: Load{Memory: 0.01}},
+	vms := []fleetfile.VMSpec{
+		{Name: "static", Host: "HV01", CPUs: 2, MemoryGiB: 16, Load: fleetfile.Load{Memory: 0.5}},
+		{Name: "dynamic", Host: "HV01", CPUs: 2, MemoryGiB: 4, Dynamic: true, MemoryMinGiB: 2, MemoryMaxGiB: 16, Load: fleetfile.Load{Memory: 0.5}},
+		{Name: "idle", Host: "HV01", CPUs: 2, MemoryGiB: 4, Dynamic: true, MemoryMinGiB: 2, MemoryMaxGiB: 32, Load: fleetfile.Load{Memory: 0.01}},
 		{Name: "off", Host: "HV01", State: "Off", CPUs: 2, MemoryGiB: 8},
 		{Name: "saved", Host: "HV01", State: "Saved", CPUs: 2, MemoryGiB: 8},
 		{Name: "paused", Host: "HV01", State: "Paused", CPUs: 2, MemoryGiB: 8},
 	}
-	f, _ := physicsFleet(t, []HostSpec{{Name: "HV01", LogicalProcessors: 16, MemoryGiB: 128, ReserveGiB: 8}}, vms)
+	f, _ := physicsFleet(t, []fleetfile.HostSpec{{Name: "HV01", LogicalProcessors: 16, MemoryGiB: 128, ReserveGiB: 8}}, vms)
 	got := map[string]VMState{}
 	var sum int64
 	for _, v := range f.VMs("HV01") {
@@ -148,11 +150,11 @@ func TestMemory(t *testing.T) {
 }
 
 func TestDynamicMemoryIsSqueezedWhenTheHostRunsOut(t *testing.T) {
-	vms := []VMSpec{
+	vms := []fleetfile.VMSpec{
 		{Name: "static", Host: "HV01", CPUs: 2, MemoryGiB: 20},
-		{Name: "hungry", Host: "HV01", CPUs: 2, MemoryGiB: 4, Dynamic: true, MemoryMinGiB: 2, MemoryMaxGiB: 16, Load: Load{Memory: 1}},
+		{Name: "hungry", Host: "HV01", CPUs: 2, MemoryGiB: 4, Dynamic: true, MemoryMinGiB: 2, MemoryMaxGiB: 16, Load: fleetfile.Load{Memory: 1}},
 	}
-	f, _ := physicsFleet(t, []HostSpec{{Name: "HV01", LogicalProcessors: 8, MemoryGiB: 32}}, vms)
+	f, _ := physicsFleet(t, []fleetfile.HostSpec{{Name: "HV01", LogicalProcessors: 8, MemoryGiB: 32}}, vms)
 	for _, v := range f.VMs("HV01") {
 		if v.Name == "hungry" && (v.MemoryAssigned != 8*GiB || v.MemoryPressure <= 100) {
 			t.Errorf("hungry VM assigned %d MiB at pressure %d, want the 8192 MiB left and pressure over 100", v.MemoryAssigned/MiB, v.MemoryPressure)
@@ -164,12 +166,12 @@ func TestDynamicMemoryIsSqueezedWhenTheHostRunsOut(t *testing.T) {
 }
 
 func TestUptime(t *testing.T) {
-	vms := []VMSpec{
-		{Name: "given", Host: "HV01", CPUs: 1, MemoryGiB: 1, Uptime: Duration(72 * time.Hour)},
+	vms := []fleetfile.VMSpec{
+		{Name: "given", Host: "HV01", CPUs: 1, MemoryGiB: 1, Uptime: fleetfile.Duration(72 * time.Hour)},
 		{Name: "derived", Host: "HV01", CPUs: 1, MemoryGiB: 1},
-		{Name: "off", Host: "HV01", State: "Off", CPUs: 1, MemoryGiB: 1, Uptime: Duration(time.Hour)},
+		{Name: "off", Host: "HV01", State: "Off", CPUs: 1, MemoryGiB: 1, Uptime: fleetfile.Duration(time.Hour)},
 	}
-	f, clock := physicsFleet(t, []HostSpec{{Name: "HV01", LogicalProcessors: 8, MemoryGiB: 32}}, vms)
+	f, clock := physicsFleet(t, []fleetfile.HostSpec{{Name: "HV01", LogicalProcessors: 8, MemoryGiB: 32}}, vms)
 	before := f.VMs("HV01")
 	clock.Advance(90 * time.Minute)
 	after := f.VMs("HV01")
@@ -185,12 +187,12 @@ func TestUptime(t *testing.T) {
 }
 
 func TestLookups(t *testing.T) {
-	vms := []VMSpec{
+	vms := []fleetfile.VMSpec{
 		{ID: "bbbbbbbb-0000-4000-8000-000000000000", Name: "same", Host: "HV01", CPUs: 1, MemoryGiB: 1},
 		{ID: "aaaaaaaa-0000-4000-8000-000000000000", Name: "same", Host: "HV01", CPUs: 1, MemoryGiB: 1},
 		{ID: "cccccccc-0000-4000-8000-000000000000", Name: "Alpha", Host: "hv01", CPUs: 1, MemoryGiB: 1},
 	}
-	f, _ := physicsFleet(t, []HostSpec{{Name: "HV02", LogicalProcessors: 8, MemoryGiB: 32}, {Name: "HV01", LogicalProcessors: 8, MemoryGiB: 32, Cluster: "CL01"}}, vms)
+	f, _ := physicsFleet(t, []fleetfile.HostSpec{{Name: "HV02", LogicalProcessors: 8, MemoryGiB: 32}, {Name: "HV01", LogicalProcessors: 8, MemoryGiB: 32, Cluster: "CL01"}}, vms)
 	if diff := cmp.Diff([]string{"HV01", "HV02"}, f.HostNames()); diff != "" {
 		t.Errorf("HostNames (-want +got):\n%s", diff)
 	}
@@ -223,14 +225,14 @@ func TestLookups(t *testing.T) {
 }
 
 func TestNewFleetRejectsAnInvalidSpec(t *testing.T) {
-	_, err := NewFleet(&FleetSpec{Hosts: []HostSpec{{Name: "HV01", MemoryGiB: 8}}}, nil)
+	_, err := NewFleet(&fleetfile.FleetSpec{Hosts: []fleetfile.HostSpec{{Name: "HV01", MemoryGiB: 8}}}, nil)
 	if err == nil || err.Error() != "new fleet: hosts[0].logical_processors: must be between 1 and 2048" {
 		t.Errorf("err = %v", err)
 	}
 }
 
 func TestNewFleetDoesNotShareTheSpec(t *testing.T) {
-	spec := &FleetSpec{Hosts: []HostSpec{{Name: "HV01", LogicalProcessors: 8, MemoryGiB: 32, Labels: map[string]string{"rack": "a"}}}}
+	spec := &fleetfile.FleetSpec{Hosts: []fleetfile.HostSpec{{Name: "HV01", LogicalProcessors: 8, MemoryGiB: 32, Labels: map[string]string{"rack": "a"}}}}
 	f, err := NewFleet(spec, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -1,4 +1,4 @@
-package sim
+package model
 
 import (
 	"context"
@@ -15,10 +15,10 @@ import (
 func TestSetAndGetFaults(t *testing.T) {
 	f, _ := rulesFleet(t)
 	got, err := f.Faults("hv07")
-	if err != nil || !cmp.Equal(got, Faults{Unreachable: true, MoveFailure: "0x8009030E"}) {
+	if err != nil || !cmp.Equal(got, fleetfile.Faults{Unreachable: true, MoveFailure: "0x8009030E"}) {
 		t.Errorf("faults from the spec: %+v, %v", got, err)
 	}
-	set := Faults{Latency: Duration(2 * time.Second), WrongCredentials: true, MoveFailureRate: 0.5, MoveFailure: "0x800705b4", DropConnection: true}
+	set := fleetfile.Faults{Latency: fleetfile.Duration(2 * time.Second), WrongCredentials: true, MoveFailureRate: 0.5, MoveFailure: "0x800705b4", DropConnection: true}
 	if err := f.SetFaults("HV01", set); err != nil {
 		t.Fatal(err)
 	}
@@ -33,15 +33,15 @@ func TestSetAndGetFaults(t *testing.T) {
 
 	tests := []struct {
 		name, host string
-		faults     Faults
+		faults     fleetfile.Faults
 		want       string
 		unknown    bool
 	}{
 		{name: "unknown host", host: "HV99", want: "set faults of HV99: unknown host", unknown: true},
-		{name: "rate above 1", host: "HV01", faults: Faults{MoveFailureRate: 1.5}, want: "set faults of HV01: faults.move_failure_rate: must be between 0 and 1"},
-		{name: "unknown HRESULT", host: "HV01", faults: Faults{MoveFailure: "E_FAIL"},
+		{name: "rate above 1", host: "HV01", faults: fleetfile.Faults{MoveFailureRate: 1.5}, want: "set faults of HV01: faults.move_failure_rate: must be between 0 and 1"},
+		{name: "unknown HRESULT", host: "HV01", faults: fleetfile.Faults{MoveFailure: "E_FAIL"},
 			want: "set faults of HV01: faults.move_failure: must be one of 0x8009030E, 0x8009030D, 0x800705B4, 0x8007274D, 0x8007000E"},
-		{name: "negative latency", host: "HV01", faults: Faults{Latency: -1}, want: "set faults of HV01: faults.latency: must be >= 0"},
+		{name: "negative latency", host: "HV01", faults: fleetfile.Faults{Latency: -1}, want: "set faults of HV01: faults.latency: must be >= 0"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -61,16 +61,16 @@ func TestSetAndGetFaults(t *testing.T) {
 
 // failureFleet moves 40 off VMs (quick moves) from HV01, whose moves fail at rate.
 func failureFleet(t *testing.T, seed int64, code string) (*Fleet, []string) {
-	hosts := []HostSpec{
-		{Name: "HV01", LogicalProcessors: 16, MemoryGiB: 64, Faults: Faults{MoveFailureRate: 0.4, MoveFailure: code}},
+	hosts := []fleetfile.HostSpec{
+		{Name: "HV01", LogicalProcessors: 16, MemoryGiB: 64, Faults: fleetfile.Faults{MoveFailureRate: 0.4, MoveFailure: code}},
 		{Name: "HV02", LogicalProcessors: 16, MemoryGiB: 64},
 	}
-	var vms []VMSpec
+	var vms []fleetfile.VMSpec
 	for i := range 40 {
-		vms = append(vms, VMSpec{Name: fmt.Sprintf("vm%02d", i), Host: "HV01", CPUs: 1, MemoryGiB: 1, State: "Off"})
+		vms = append(vms, fleetfile.VMSpec{Name: fmt.Sprintf("vm%02d", i), Host: "HV01", CPUs: 1, MemoryGiB: 1, State: "Off"})
 	}
-	clock := NewManualClock(DefaultStart)
-	f, err := NewFleet(&FleetSpec{Seed: seed, Hosts: hosts, VMs: vms}, clock)
+	clock := NewManualClock(fleetfile.DefaultStart)
+	f, err := NewFleet(&fleetfile.FleetSpec{Seed: seed, Hosts: hosts, VMs: vms}, clock)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,11 +141,11 @@ func TestCrashDuringAMigrationFailsIt(t *testing.T) {
 			}
 			r := <-res
 			var me *MoveError
-			if !errors.As(r.err, &me) || me.HResult != HResultTimeout {
+			if !errors.As(r.err, &me) || me.HResult != fleetfile.HResultTimeout {
 				t.Fatalf("Migrate = %+v, want 0x800705B4", r)
 			}
 			e := f.Ledger()[0]
-			if e.Outcome != OutcomeFailed || !e.End.Equal(DefaultStart.Add(3*time.Second)) || e.Bytes <= 0 || e.Bytes >= 16*GiB {
+			if e.Outcome != OutcomeFailed || !e.End.Equal(fleetfile.DefaultStart.Add(3*time.Second)) || e.Bytes <= 0 || e.Bytes >= 16*GiB {
 				t.Errorf("ledger %+v, want failed at the crash with part of the memory sent", e)
 			}
 			v, _ := f.VM(bigID)
@@ -166,13 +166,13 @@ func TestCrashDuringAMigrationFailsIt(t *testing.T) {
 }
 
 func TestCrashFailsOverClusteredVMs(t *testing.T) {
-	hosts := []HostSpec{
+	hosts := []fleetfile.HostSpec{
 		{Name: "HV03", LogicalProcessors: 16, MemoryGiB: 64, Cluster: "CL01"},
 		{Name: "HV04", LogicalProcessors: 16, MemoryGiB: 32, Cluster: "CL01"},
 		{Name: "HV05", LogicalProcessors: 16, MemoryGiB: 256},
 	}
-	vms := []VMSpec{
-		{Name: "sql01", Host: "HV03", CPUs: 4, MemoryGiB: 16, Clustered: true, Uptime: Duration(48 * time.Hour), Load: Load{CPU: 0.5}},
+	vms := []fleetfile.VMSpec{
+		{Name: "sql01", Host: "HV03", CPUs: 4, MemoryGiB: 16, Clustered: true, Uptime: fleetfile.Duration(48 * time.Hour), Load: fleetfile.Load{CPU: 0.5}},
 		{Name: "sql02", Host: "HV03", CPUs: 4, MemoryGiB: 24, Clustered: true},
 		{Name: "local", Host: "HV03", CPUs: 2, MemoryGiB: 4},
 		{Name: "saved", Host: "HV03", State: "Saved", CPUs: 2, MemoryGiB: 4},
@@ -205,7 +205,7 @@ func TestCrashFailsOverClusteredVMs(t *testing.T) {
 		t.Errorf("crashing a crashed host: %v", err)
 	}
 	// Back up: the host answers again, its VMs stay off.
-	if err := f.SetFaults("HV03", Faults{}); err != nil {
+	if err := f.SetFaults("HV03", fleetfile.Faults{}); err != nil {
 		t.Fatal(err)
 	}
 	clock.Advance(time.Hour)
@@ -221,7 +221,7 @@ func TestCrashFailsOverClusteredVMs(t *testing.T) {
 
 func TestSetFaultsCrashedCrashes(t *testing.T) {
 	f, _ := rulesFleet(t)
-	if err := f.SetFaults("HV01", Faults{Crashed: true}); err != nil {
+	if err := f.SetFaults("HV01", fleetfile.Faults{Crashed: true}); err != nil {
 		t.Fatal(err)
 	}
 	if v, _ := f.VM(web01ID); v.State != VMOff {
@@ -231,7 +231,7 @@ func TestSetFaultsCrashedCrashes(t *testing.T) {
 
 func TestHangHoldsTheMigrationUntilCleared(t *testing.T) {
 	f, clock := rulesFleet(t)
-	if err := f.SetFaults("HV01", Faults{Hang: true}); err != nil {
+	if err := f.SetFaults("HV01", fleetfile.Faults{Hang: true}); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -248,7 +248,7 @@ func TestHangHoldsTheMigrationUntilCleared(t *testing.T) {
 	if r := <-res; !errors.Is(r.err, context.Canceled) {
 		t.Fatalf("Migrate = %v, want context.Canceled", r.err)
 	}
-	if err := f.SetFaults("HV01", Faults{}); err != nil {
+	if err := f.SetFaults("HV01", fleetfile.Faults{}); err != nil {
 		t.Fatal(err)
 	}
 	cleared := clock.Now()
@@ -257,7 +257,7 @@ func TestHangHoldsTheMigrationUntilCleared(t *testing.T) {
 	}
 	clock.Advance(time.Hour)
 	e := f.Ledger()[0]
-	if e.Outcome != OutcomeCompleted || !e.Start.Equal(DefaultStart) || !e.End.After(cleared) || e.End.Sub(cleared) > time.Minute {
+	if e.Outcome != OutcomeCompleted || !e.Start.Equal(fleetfile.DefaultStart) || !e.End.After(cleared) || e.End.Sub(cleared) > time.Minute {
 		t.Errorf("ledger after the hang cleared at %v: %+v", cleared, e)
 	}
 }
