@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/hvbalancer/hvbalancer/hyperv/sim/fleetfile"
+	"github.com/hvbalancer/hvbalancer/hyperv/sim/powershell"
 	"github.com/hvbalancer/hvbalancer/hyperv/sim/wsman"
 )
 
@@ -19,7 +20,7 @@ type endpoint struct {
 	addr  string
 	winrm fleetfile.WinRMSettings
 	tls   *tls.Config // nil over HTTP
-	shell *hostShell
+	shell *powershell.Shell
 	ws    *wsman.Server
 	srv   *http.Server // nil while down
 }
@@ -35,7 +36,7 @@ func (s *Server) newEndpoint(host, addr string) (*endpoint, error) {
 	}
 	addr = ln.Addr().String()
 	ln.Close()
-	ep := &endpoint{host: host, addr: addr, shell: newHostShell(s.fleet, host)}
+	ep := &endpoint{host: host, addr: addr, shell: powershell.NewShell(s.fleet, host)}
 	spec := s.fleet.Spec()
 	for i := range spec.Hosts {
 		if strings.EqualFold(spec.Hosts[i].Name, host) {

@@ -117,7 +117,7 @@ func (s *Server) intercept(ep *endpoint, op wsman.Op, commandID string) wsman.Ac
 		return wsman.Action{}
 	}
 	a := wsman.Action{Delay: fl.Latency.Std()}
-	if fl.DropConnection && op == wsman.OpReceive && ep.shell.willMigrate(commandID, 2*time.Second) {
+	if fl.DropConnection && op == wsman.OpReceive && ep.shell.WillMigrate(commandID, 2*time.Second) {
 		a.Drop = true
 	}
 	return a

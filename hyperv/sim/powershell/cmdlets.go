@@ -1,4 +1,4 @@
-package sim
+package powershell
 
 import (
 	"context"
@@ -13,7 +13,7 @@ import (
 
 // scriptRun is one run of one of hvbalancer's scripts on one host.
 type scriptRun struct {
-	shell  *hostShell
+	shell  *Shell
 	script script
 	params params
 }

@@ -1,4 +1,4 @@
-package sim
+package powershell
 
 import (
 	"encoding/xml"

@@ -1,4 +1,4 @@
-package sim
+package powershell
 
 import (
 	"context"
@@ -15,9 +15,10 @@ import (
 	"github.com/hvbalancer/hvbalancer/hyperv/sim/wsman"
 )
 
-// hostShell answers the command lines sent to one simulated host as
-// powershell.exe on Windows Server with Hyper-V would.
-type hostShell struct {
+// Shell answers the command lines sent to one simulated host as
+// powershell.exe on Windows Server with Hyper-V would; it is the host's
+// wsman.Runner.
+type Shell struct {
 	fleet   *model.Fleet
 	host    string
 	scripts map[string]string // normalized script body -> script name
@@ -27,18 +28,19 @@ type hostShell struct {
 	classified map[string]chan struct{} // closed once Run knows what a command runs
 }
 
-var _ wsman.Runner = (*hostShell)(nil)
+var _ wsman.Runner = (*Shell)(nil)
 
-func newHostShell(f *model.Fleet, host string) *hostShell {
+// NewShell answers for host of f: the scripts it knows are hvbalancer's own.
+func NewShell(f *model.Fleet, host string) *Shell {
 	known := make(map[string]string)
 	for name, body := range hyperv.Scripts() {
 		known[strings.TrimRight(strings.ReplaceAll(body, "\r\n", "\n"), " \t\n")] = name
 	}
-	return &hostShell{fleet: f, host: host, scripts: known, migrating: make(map[string]bool), classified: make(map[string]chan struct{})}
+	return &Shell{fleet: f, host: host, scripts: known, migrating: make(map[string]bool), classified: make(map[string]chan struct{})}
 }
 
 // isMigrating reports whether command id is running a live migration.
-func (h *hostShell) isMigrating(commandID string) bool {
+func (h *Shell) isMigrating(commandID string) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.migrating[commandID]
@@ -46,7 +48,7 @@ func (h *hostShell) isMigrating(commandID string) bool {
 
 // classifiedChan returns the channel Run closes once it knows whether
 // command id runs a migration, making it if need be.
-func (h *hostShell) classifiedChan(commandID string) chan struct{} {
+func (h *Shell) classifiedChan(commandID string) chan struct{} {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	ch, ok := h.classified[commandID]
@@ -57,10 +59,10 @@ func (h *hostShell) classifiedChan(commandID string) chan struct{} {
 	return ch
 }
 
-// willMigrate waits (up to wait) until Run has classified command id, and
+// WillMigrate waits (up to wait) until Run has classified command id, and
 // reports whether it runs a live migration. A Receive can reach the host
 // before the command's goroutine has read its script.
-func (h *hostShell) willMigrate(commandID string, wait time.Duration) bool {
+func (h *Shell) WillMigrate(commandID string, wait time.Duration) bool {
 	ch := h.classifiedChan(commandID)
 	t := time.NewTimer(wait)
 	defer t.Stop()
@@ -77,8 +79,8 @@ func (h *hostShell) willMigrate(commandID string, wait time.Duration) bool {
 	}
 }
 
-// classify records what command id runs and wakes willMigrate.
-func (h *hostShell) classify(commandID string, migrating bool) {
+// classify records what command id runs and wakes WillMigrate.
+func (h *Shell) classify(commandID string, migrating bool) {
 	ch := h.classifiedChan(commandID)
 	h.mu.Lock()
 	if migrating {
@@ -89,7 +91,7 @@ func (h *hostShell) classify(commandID string, migrating bool) {
 }
 
 // forget drops what Run recorded about command id.
-func (h *hostShell) forget(commandID string) {
+func (h *Shell) forget(commandID string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	delete(h.migrating, commandID)
@@ -97,7 +99,7 @@ func (h *hostShell) forget(commandID string) {
 }
 
 // Run implements wsman.Runner.
-func (h *hostShell) Run(ctx context.Context, cmd wsman.Command, stdout, stderr io.Writer) int {
+func (h *Shell) Run(ctx context.Context, cmd wsman.Command, stdout, stderr io.Writer) int {
 	defer h.forget(cmd.CommandID)
 	name, s, code, done := h.identify(cmd.Line, stderr)
 	h.classify(cmd.CommandID, name == hyperv.ScriptMoveVM || name == hyperv.ScriptMoveClusterVM)
@@ -114,7 +116,7 @@ func (h *hostShell) Run(ctx context.Context, cmd wsman.Command, stdout, stderr i
 // identify decodes a command line and finds which of hvbalancer's scripts it
 // runs. done is set when the command has already been answered (an error,
 // or nothing to run) with exit code code.
-func (h *hostShell) identify(line string, stderr io.Writer) (name string, s script, code int, done bool) {
+func (h *Shell) identify(line string, stderr io.Writer) (name string, s script, code int, done bool) {
 	inv, exe, err := parseCommandLine(line)
 	switch {
 	case errors.Is(err, errNotPowerShell):
@@ -147,7 +149,7 @@ func (h *hostShell) identify(line string, stderr io.Writer) (name string, s scri
 
 // runScript runs one of hvbalancer's scripts against the fleet and prints
 // its result as PowerShell would.
-func (h *hostShell) runScript(ctx context.Context, name string, s script, stdout, stderr io.Writer) int {
+func (h *Shell) runScript(ctx context.Context, name string, s script, stdout, stderr io.Writer) int {
 	params, perr := decodeParams(s)
 	if perr != nil {
 		line, char, src := s.lineOf("ConvertFrom-Json")
@@ -185,7 +187,7 @@ func (h *hostShell) runScript(ctx context.Context, name string, s script, stdout
 	return 0
 }
 
-func (h *hostShell) fail(stderr io.Writer, e psError) int {
+func (h *Shell) fail(stderr io.Writer, e psError) int {
 	io.WriteString(stderr, clixml(e))
 	return 1
 }
