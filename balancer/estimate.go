@@ -53,7 +53,7 @@ func scheduleSeconds(moves []Move, limits map[string]int, maxConcurrent int) flo
 		if l := limits[h]; l > 0 {
 			return l
 		}
-		return defaultMaxMigrations
+		return DefaultMaxMigrations
 	}
 	type run struct {
 		end      float64

@@ -9,8 +9,10 @@ import (
 	"github.com/hvbalancer/hvbalancer/policy"
 )
 
-// defaultMaxMigrations is Hyper-V's default MaximumVirtualMachineMigrations.
-const defaultMaxMigrations = 2
+// DefaultMaxMigrations is Hyper-V's default MaximumVirtualMachineMigrations:
+// the live migrations a host runs at once when it does not say. The planner
+// estimates with it and the executor limits with it.
+const DefaultMaxMigrations = 2
 
 // hostState is one host as the planner projects it after the moves planned
 // so far.

@@ -5,7 +5,7 @@ import (
 	"fmt"
 
 	"github.com/hvbalancer/hvbalancer/balancer"
-	"github.com/hvbalancer/hvbalancer/balancer/journal"
+	"github.com/hvbalancer/hvbalancer/balancer/executor/journal"
 	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/web"
 	"github.com/hvbalancer/hvbalancer/collector"
 )

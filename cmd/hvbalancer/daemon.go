@@ -12,7 +12,8 @@ import (
 	"time"
 
 	"github.com/hvbalancer/hvbalancer/balancer"
-	"github.com/hvbalancer/hvbalancer/balancer/journal"
+	"github.com/hvbalancer/hvbalancer/balancer/executor"
+	"github.com/hvbalancer/hvbalancer/balancer/executor/journal"
 	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/config"
 	"github.com/hvbalancer/hvbalancer/collector"
 	"github.com/hvbalancer/hvbalancer/policy"
@@ -26,7 +27,7 @@ type daemon struct {
 	fleet   *fleet
 	col     *collector.Collector
 	journal *journal.Journal
-	exec    *balancer.Executor
+	exec    *executor.Executor
 	plans   *planStore
 	metrics *daemonMetrics
 

@@ -23,7 +23,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/hvbalancer/hvbalancer/balancer"
-	"github.com/hvbalancer/hvbalancer/balancer/journal"
+	"github.com/hvbalancer/hvbalancer/balancer/executor/journal"
 	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/web"
 	"github.com/hvbalancer/hvbalancer/hyperv/sim"
 )

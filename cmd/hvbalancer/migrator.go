@@ -3,7 +3,7 @@ package main
 import (
 	"context"
 
-	"github.com/hvbalancer/hvbalancer/balancer"
+	"github.com/hvbalancer/hvbalancer/balancer/executor"
 	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/logins"
 	"github.com/hvbalancer/hvbalancer/hyperv"
 )
@@ -14,9 +14,9 @@ import (
 // held back counts as one that did not answer, so a VM is never declared
 // lost while a host could not be asked. The hosts are the guard's current
 // ones, so a reload that adds or removes hosts reaches the executor.
-func guardedMigrator(g *logins.Guard) *balancer.HyperV {
-	return balancer.NewHyperVHosts(func() map[string]balancer.HostClient {
-		hosts := make(map[string]balancer.HostClient)
+func guardedMigrator(g *logins.Guard) *executor.HyperV {
+	return executor.NewHyperVHosts(func() map[string]executor.HostClient {
+		hosts := make(map[string]executor.HostClient)
 		for _, n := range g.Hosts() {
 			hosts[n] = guardedClient{guard: g, host: n}
 		}
@@ -30,9 +30,9 @@ type guardedClient struct {
 	host  string
 }
 
-var _ balancer.HostClient = guardedClient{}
+var _ executor.HostClient = guardedClient{}
 
-// Move implements balancer.HostClient.
+// Move implements executor.HostClient.
 func (c guardedClient) Move(ctx context.Context, vmID, destination string, opt hyperv.MoveOptions) (loc hyperv.VMLocation, err error) {
 	err = c.guard.Call(ctx, c.host, func(cl logins.Client) error {
 		loc, err = cl.Move(ctx, vmID, destination, opt)
@@ -41,7 +41,7 @@ func (c guardedClient) Move(ctx context.Context, vmID, destination string, opt h
 	return loc, err
 }
 
-// Locate implements balancer.HostClient.
+// Locate implements executor.HostClient.
 func (c guardedClient) Locate(ctx context.Context, vmID string) (loc hyperv.VMLocation, found bool, err error) {
 	err = c.guard.Call(ctx, c.host, func(cl logins.Client) error {
 		loc, found, err = cl.Locate(ctx, vmID)

@@ -18,7 +18,8 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/hvbalancer/hvbalancer/balancer"
-	"github.com/hvbalancer/hvbalancer/balancer/journal"
+	"github.com/hvbalancer/hvbalancer/balancer/executor"
+	"github.com/hvbalancer/hvbalancer/balancer/executor/journal"
 	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/config"
 	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/web"
 	"github.com/hvbalancer/hvbalancer/collector"
@@ -50,9 +51,9 @@ func runCommand(ctx context.Context, args []string, e *env) error {
 }
 
 // executorConfig turns the file's executor section into the executor's.
-func executorConfig(c *config.Config, f *fleet, col *collector.Collector) balancer.ExecutorConfig {
+func executorConfig(c *config.Config, f *fleet, col *collector.Collector) executor.Config {
 	k := c.Executor
-	return balancer.ExecutorConfig{
+	return executor.Config{
 		MaxConcurrent: k.MaxConcurrent,
 		PerHostCap:    k.PerHostCap,
 		HostLimit: func(host string) int {
@@ -112,7 +113,7 @@ func newDaemon(path string, c *config.Config, engine *policy.Engine, log *slog.L
 		},
 		timeout: c.Collector.CallTimeout,
 	}
-	d.exec, err = balancer.NewExecutor(executorConfig(c, d.fleet, d.col), guardedMigrator(d.fleet.guard), v, d.journal, log.With("component", "executor"), reg)
+	d.exec, err = executor.New(executorConfig(c, d.fleet, d.col), guardedMigrator(d.fleet.guard), v, d.journal, log.With("component", "executor"), reg)
 	if err != nil {
 		return nil, err
 	}

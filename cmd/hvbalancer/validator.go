@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hvbalancer/hvbalancer/balancer"
+	"github.com/hvbalancer/hvbalancer/balancer/executor"
 	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/logins"
 	"github.com/hvbalancer/hvbalancer/collector"
 	"github.com/hvbalancer/hvbalancer/hyperv"
@@ -32,24 +33,24 @@ type validator struct {
 	round    *policy.Round
 }
 
-var _ balancer.Validator = (*validator)(nil)
+var _ executor.Validator = (*validator)(nil)
 
-// Validate implements balancer.Validator.
+// Validate implements executor.Validator.
 func (v *validator) Validate(ctx context.Context, m balancer.Move) error {
 	snap := v.latest()
 	if snap == nil {
-		return fmt.Errorf("%w: no snapshot of the fleet yet", balancer.ErrStale)
+		return fmt.Errorf("%w: no snapshot of the fleet yet", executor.ErrStale)
 	}
 	dst, ok := snap.Host(m.To)
 	switch {
 	case !ok:
-		return fmt.Errorf("%w: destination %s is no longer in the fleet", balancer.ErrStale, m.To)
+		return fmt.Errorf("%w: destination %s is no longer in the fleet", executor.ErrStale, m.To)
 	case dst.Health != collector.HealthOK:
-		return fmt.Errorf("%w: destination %s is %s", balancer.ErrStale, m.To, dst.Health)
+		return fmt.Errorf("%w: destination %s is %s", executor.ErrStale, m.To, dst.Health)
 	case dst.Maintenance:
-		return fmt.Errorf("%w: destination %s is in maintenance", balancer.ErrStale, m.To)
+		return fmt.Errorf("%w: destination %s is in maintenance", executor.ErrStale, m.To)
 	case !dst.MigrationEnabled:
-		return fmt.Errorf("%w: destination %s does not accept live migrations", balancer.ErrStale, m.To)
+		return fmt.Errorf("%w: destination %s does not accept live migrations", executor.ErrStale, m.To)
 	}
 	cctx, cancel := context.WithTimeout(ctx, v.timeout)
 	var loc hyperv.VMLocation
@@ -62,33 +63,33 @@ func (v *validator) Validate(ctx context.Context, m balancer.Move) error {
 	cancel()
 	switch {
 	case errors.Is(err, hyperv.ErrInvalidArgument):
-		return fmt.Errorf("%w: source %s is not configured", balancer.ErrStale, m.From)
+		return fmt.Errorf("%w: source %s is not configured", executor.ErrStale, m.From)
 	case err != nil:
-		return fmt.Errorf("%w: locate %s on %s: %w", balancer.ErrStale, m.VMName, m.From, err)
+		return fmt.Errorf("%w: locate %s on %s: %w", executor.ErrStale, m.VMName, m.From, err)
 	case !found:
-		return fmt.Errorf("%w: %s is no longer on %s", balancer.ErrStale, m.VMName, m.From)
+		return fmt.Errorf("%w: %s is no longer on %s", executor.ErrStale, m.VMName, m.From)
 	case loc.State != hyperv.VMStateRunning:
-		return fmt.Errorf("%w: %s is %s, not running", balancer.ErrStale, m.VMName, loc.State)
+		return fmt.Errorf("%w: %s is %s, not running", executor.ErrStale, m.VMName, loc.State)
 	case loc.Migrating():
-		return fmt.Errorf("%w: %s is already migrating (%s)", balancer.ErrStale, m.VMName, loc.Status)
+		return fmt.Errorf("%w: %s is already migrating (%s)", executor.ErrStale, m.VMName, loc.Status)
 	}
 	cfg, tz := v.settings()
 	if vm, ok := snap.VM(m.VM); ok {
 		cpu := dst.CPU.P95 + 100*vm.CPU.P95/float64(max(dst.LogicalProcessors, 1))
 		mem := float64(dst.MemoryBytes)*dst.Memory.P95/100 + float64(vm.MemoryAssigned)
 		if cpu > cfg.CPUCeiling {
-			return fmt.Errorf("%w: %s would reach %.0f%% CPU, above the %.0f%% ceiling", balancer.ErrStale, m.To, cpu, cfg.CPUCeiling)
+			return fmt.Errorf("%w: %s would reach %.0f%% CPU, above the %.0f%% ceiling", executor.ErrStale, m.To, cpu, cfg.CPUCeiling)
 		}
 		if mem > float64(dst.MemoryBytes-cfg.MemoryReserveBytes) {
-			return fmt.Errorf("%w: %s would not keep its %d GiB memory reserve", balancer.ErrStale, m.To, cfg.MemoryReserveBytes>>30)
+			return fmt.Errorf("%w: %s would not keep its %d GiB memory reserve", executor.ErrStale, m.To, cfg.MemoryReserveBytes>>30)
 		}
 	}
 	round, err := v.roundFor(ctx, snap, tz)
 	if err != nil {
-		return fmt.Errorf("%w: policy: %w", balancer.ErrStale, err)
+		return fmt.Errorf("%w: policy: %w", executor.ErrStale, err)
 	}
 	if round.Frozen(m.VM) {
-		return fmt.Errorf("%w: %s is frozen by policy", balancer.ErrStale, m.VMName)
+		return fmt.Errorf("%w: %s is frozen by policy", executor.ErrStale, m.VMName)
 	}
 	pm, pp, err := balancer.Project(snap, m.VM, m.To)
 	if err != nil {
@@ -98,10 +99,10 @@ func (v *validator) Validate(ctx context.Context, m balancer.Move) error {
 	}
 	verdict, err := round.Judge(ctx, pm, pp)
 	if err != nil {
-		return fmt.Errorf("%w: policy: %w", balancer.ErrStale, err)
+		return fmt.Errorf("%w: policy: %w", executor.ErrStale, err)
 	}
 	if len(verdict.Deny) > 0 {
-		return fmt.Errorf("%w: the policy now denies it: %s", balancer.ErrStale, strings.Join(verdict.Deny, "; "))
+		return fmt.Errorf("%w: the policy now denies it: %s", executor.ErrStale, strings.Join(verdict.Deny, "; "))
 	}
 	return nil
 }

@@ -11,7 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/hvbalancer/hvbalancer/balancer"
-	"github.com/hvbalancer/hvbalancer/balancer/journal"
+	"github.com/hvbalancer/hvbalancer/balancer/executor/journal"
 	"github.com/hvbalancer/hvbalancer/collector"
 )
 

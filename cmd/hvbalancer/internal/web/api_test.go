@@ -8,7 +8,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/hvbalancer/hvbalancer/balancer"
-	"github.com/hvbalancer/hvbalancer/balancer/journal"
+	"github.com/hvbalancer/hvbalancer/balancer/executor/journal"
 	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/web"
 )
 

@@ -8,7 +8,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/hvbalancer/hvbalancer/balancer/journal"
+	"github.com/hvbalancer/hvbalancer/balancer/executor/journal"
 	"github.com/hvbalancer/hvbalancer/collector"
 )
 

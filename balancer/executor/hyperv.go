@@ -1,4 +1,4 @@
-package balancer
+package executor
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/hvbalancer/hvbalancer/balancer"
 	"github.com/hvbalancer/hvbalancer/hyperv"
 )
 
@@ -62,7 +63,7 @@ func (h *HyperV) client(host string) (HostClient, bool) {
 // Migrate runs Move-VM (Move-ClusterVirtualMachineRole for a clustered VM)
 // on the source host and returns when the migration ends. Its errors are
 // those of hyperv.Client.Move: see Cause.
-func (h *HyperV) Migrate(ctx context.Context, m Move) error {
+func (h *HyperV) Migrate(ctx context.Context, m balancer.Move) error {
 	c, ok := h.client(m.From)
 	if !ok {
 		return fmt.Errorf("migrate %s to %s: no client for source host %s: %w", m.VM, m.To, m.From, hyperv.ErrInvalidArgument)
@@ -129,40 +130,4 @@ func (h *HyperV) Locate(ctx context.Context, vmID string) (Location, error) {
 		return Location{}, fmt.Errorf("locate vm %s: %d of %d hosts did not answer: %w", vmID, len(errs), len(names), errors.Join(errs...))
 	}
 	return Location{}, fmt.Errorf("locate vm %s: %w", vmID, ErrVMLost)
-}
-
-// causes maps errors to journal causes, first match wins: an outcome that
-// may not be known (the request may have reached the host) comes before
-// everything else.
-var causes = []struct {
-	err   error
-	cause string
-}{
-	{hyperv.ErrOutcomeUnknown, CauseOutcomeUnknown},
-	{hyperv.ErrTimeout, CauseOutcomeUnknown},
-	{context.DeadlineExceeded, CauseOutcomeUnknown},
-	{context.Canceled, CauseOutcomeUnknown},
-	{hyperv.ErrDoubleHop, CauseDoubleHop},
-	{hyperv.ErrDestinationOutOfMemory, CauseOutOfMemory},
-	{hyperv.ErrMigrationTimeout, CauseMigrationTimeout},
-	{hyperv.ErrConnectionRefused, CauseConnectionRefused},
-	{hyperv.ErrIncompatibleHardware, CauseIncompatible},
-	{hyperv.ErrMigrationDisabled, CauseMigrationDisabled},
-	{hyperv.ErrVMNotFound, CauseVMNotFound},
-	{hyperv.ErrUnauthorized, CauseUnauthorized},
-	{hyperv.ErrUnreachable, CauseUnreachable},
-}
-
-// Cause names why a migration failed, for the journal and the reports:
-// one of the Cause constants. CauseOutcomeUnknown means the migration may
-// have happened (the connection was lost, or a deadline passed, after the
-// request may have reached the host): the VM must be located before
-// anything else is decided about it.
-func Cause(err error) string {
-	for _, c := range causes {
-		if errors.Is(err, c.err) {
-			return c.cause
-		}
-	}
-	return CauseFailed
 }

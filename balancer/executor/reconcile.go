@@ -1,4 +1,4 @@
-package balancer
+package executor
 
 import (
 	"context"
@@ -9,7 +9,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/hvbalancer/hvbalancer/balancer/journal"
+	"github.com/hvbalancer/hvbalancer/balancer/executor/journal"
 )
 
 // Reconcile resolves every unresolved journal entry that no move of this

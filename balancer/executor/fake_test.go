@@ -1,4 +1,4 @@
-package balancer
+package executor
 
 import (
 	"context"
@@ -12,12 +12,13 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/time/rate"
 
-	"github.com/hvbalancer/hvbalancer/balancer/journal"
+	"github.com/hvbalancer/hvbalancer/balancer"
+	"github.com/hvbalancer/hvbalancer/balancer/executor/journal"
 )
 
 // fakeMigration is one Migrate call held at a gate.
 type fakeMigration struct {
-	m    Move
+	m    balancer.Move
 	done chan error // the call returns what is sent
 }
 
@@ -57,7 +58,7 @@ func (f *fakeFleet) gated() chan *fakeMigration {
 	return f.gate
 }
 
-func (f *fakeFleet) Migrate(ctx context.Context, m Move) error {
+func (f *fakeFleet) Migrate(ctx context.Context, m balancer.Move) error {
 	f.mu.Lock()
 	f.calls[m.VM]++
 	if f.where[m.VM] != m.From {
@@ -143,7 +144,7 @@ type fakeValidator struct {
 	seen  []string
 }
 
-func (v *fakeValidator) Validate(_ context.Context, m Move) error {
+func (v *fakeValidator) Validate(_ context.Context, m balancer.Move) error {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	v.seen = append(v.seen, m.VM)
@@ -191,7 +192,7 @@ type rig struct {
 // newRig makes a rig. Unset limits are generous: a token bucket that never
 // runs dry and no cooldown or hold to speak of, so each test turns on only
 // what it proves.
-func newRig(t *testing.T, cfg ExecutorConfig, v Validator) *rig {
+func newRig(t *testing.T, cfg Config, v Validator) *rig {
 	t.Helper()
 	r := &rig{t: t, fleet: newFakeFleet(), clock: newFakeClock(), path: filepath.Join(t.TempDir(), "journal.db")}
 	var err error
@@ -219,7 +220,7 @@ func newRig(t *testing.T, cfg ExecutorConfig, v Validator) *rig {
 		r.mu.Unlock()
 	}
 	r.reg = prometheus.NewRegistry()
-	if r.e, err = NewExecutor(cfg, r.fleet, v, r.j, nil, r.reg); err != nil {
+	if r.e, err = New(cfg, r.fleet, v, r.j, nil, r.reg); err != nil {
 		t.Fatal(err)
 	}
 	return r
@@ -236,12 +237,12 @@ func (r *rig) vms(specs ...string) {
 }
 
 // mv is a move of vm-name.
-func mv(name, from, to string) Move {
-	return Move{VM: "vm-" + name, VMName: name, From: from, To: to, Trigger: TriggerBalance, Bytes: 1 << 30}
+func mv(name, from, to string) balancer.Move {
+	return balancer.Move{VM: "vm-" + name, VMName: name, From: from, To: to, Trigger: balancer.TriggerBalance, Bytes: 1 << 30}
 }
 
 // submit queues moves and returns their ids.
-func (r *rig) submit(plan string, moves ...Move) []string {
+func (r *rig) submit(plan string, moves ...balancer.Move) []string {
 	r.t.Helper()
 	ids, err := r.e.Submit(plan, moves)
 	if err != nil {

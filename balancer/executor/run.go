@@ -1,4 +1,4 @@
-package balancer
+package executor
 
 import (
 	"context"
@@ -8,7 +8,7 @@ import (
 
 	"golang.org/x/time/rate"
 
-	"github.com/hvbalancer/hvbalancer/balancer/journal"
+	"github.com/hvbalancer/hvbalancer/balancer"
 )
 
 // Run is the streaming queue: it starts each queued move as soon as every
@@ -93,7 +93,7 @@ func (e *Executor) drain(cancel context.CancelFunc) error {
 func (e *Executor) limit(host string) int {
 	l := e.cfg.HostLimit(host)
 	if l <= 0 {
-		l = defaultMaxMigrations
+		l = balancer.DefaultMaxMigrations
 	}
 	return min(l, e.cfg.PerHostCap)
 }
@@ -157,7 +157,7 @@ func (e *Executor) step(ctx, moves context.Context) time.Duration {
 
 // fitsLocked reports whether the move has a global slot, a slot on both
 // hosts, and no half-open trial to wait for.
-func (e *Executor) fitsLocked(m Move, now time.Time) bool {
+func (e *Executor) fitsLocked(m balancer.Move, now time.Time) bool {
 	return len(e.inflight) < e.cfg.MaxConcurrent &&
 		e.hostBusy[m.From] < e.limit(m.From) &&
 		e.hostBusy[m.To] < e.limit(m.To) &&
@@ -166,7 +166,7 @@ func (e *Executor) fitsLocked(m Move, now time.Time) bool {
 
 // startLocked gives j its slots and carries it out in its own goroutine.
 func (e *Executor) startLocked(ctx context.Context, j *job, r *rate.Reservation, now time.Time) {
-	j.started, j.phase, j.res = now, "validating", r
+	j.started, j.phase, j.res = now, phaseValidating, r
 	e.inflight[j.id] = j
 	e.hostBusy[j.m.From]++
 	e.hostBusy[j.m.To]++
@@ -192,48 +192,4 @@ func (e *Executor) release(j *job) {
 	e.broadcastLocked()
 	e.mu.Unlock()
 	e.poke()
-}
-
-// refuse journals a move that may not run: intent, then skipped.
-func (e *Executor) refuse(j *job, cause, reason string) {
-	defer func() {
-		e.mu.Lock()
-		delete(e.known, j.id)
-		e.broadcastLocked()
-		e.mu.Unlock()
-	}()
-	now := e.cfg.Now()
-	if _, created, err := e.journal.Intend(e.entryOf(j, now)); err != nil || !created {
-		if err != nil {
-			e.log.Error("journal a refused move", "move_id", j.id, "err", err)
-			e.emit(j, EventSkipped, CauseJournal, err.Error())
-		}
-		return
-	}
-	if _, err := e.journal.Transition(j.id, journal.StateSkipped, now, cause, reason); err != nil {
-		e.log.Error("journal a refused move", "move_id", j.id, "err", err)
-		e.block(j, journal.StateIntent)
-		return
-	}
-	e.metrics.migrations.WithLabelValues(resultSkipped).Inc()
-	e.log.Info("move skipped", "move_id", j.id, "plan_id", j.plan, "vm", j.m.VMName, "cause", cause, "reason", reason)
-	e.emit(j, EventSkipped, cause, reason)
-}
-
-// block marks j's VM as blocked by an entry in state s that the journal
-// could not move on: Reconcile resolves it.
-func (e *Executor) block(j *job, s journal.State) {
-	en := e.entryOf(j, j.queued)
-	en.State = s
-	e.mu.Lock()
-	e.unresolved[j.id] = en
-	e.mu.Unlock()
-}
-
-// entryOf is j's journal entry.
-func (e *Executor) entryOf(j *job, now time.Time) journal.Entry {
-	return journal.Entry{
-		MoveID: j.id, PlanID: j.plan, VMID: j.m.VM, VMName: j.m.VMName, From: j.m.From, To: j.m.To,
-		Trigger: j.m.Trigger, Bytes: j.m.Bytes, Intent: now,
-	}
 }

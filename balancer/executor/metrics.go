@@ -1,9 +1,9 @@
-package balancer
+package executor
 
 import (
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/hvbalancer/hvbalancer/balancer/journal"
+	"github.com/hvbalancer/hvbalancer/balancer/executor/journal"
 )
 
 // Results counted by hvbalancer_executor_migrations_total.

@@ -1,4 +1,4 @@
-package balancer
+package executor
 
 import (
 	"context"
@@ -15,7 +15,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"golang.org/x/time/rate"
 
-	"github.com/hvbalancer/hvbalancer/balancer/journal"
+	"github.com/hvbalancer/hvbalancer/balancer"
+	"github.com/hvbalancer/hvbalancer/balancer/executor/journal"
 	"github.com/hvbalancer/hvbalancer/hyperv"
 )
 
@@ -33,7 +34,7 @@ func (r *rig) restart() {
 		r.t.Fatal(err)
 	}
 	r.reg = prometheus.NewRegistry()
-	if r.e, err = NewExecutor(cfg, r.fleet, v, r.j, nil, r.reg); err != nil {
+	if r.e, err = New(cfg, r.fleet, v, r.j, nil, r.reg); err != nil {
 		r.t.Fatal(err)
 	}
 }
@@ -95,7 +96,7 @@ func migrationErr(vm string, cause error) error {
 // moved again within Cooldown (skipped, cause cooldown, Migrate not called),
 // also by a new executor over the same journal; past the cooldown it moves.
 func TestExecutorCooldown(t *testing.T) {
-	r := newRig(t, ExecutorConfig{Cooldown: time.Hour}, nil)
+	r := newRig(t, Config{Cooldown: time.Hour}, nil)
 	r.vms("a@A", "b@A")
 	first := r.submit("p1", mv("a", "A", "B"))
 	r.pass()
@@ -158,7 +159,7 @@ func TestExecutorHoldAfterFailure(t *testing.T) {
 	}
 	for i, tc := range tests {
 		t.Run(fmt.Sprintf("%d_%s", i, tc.cause), func(t *testing.T) {
-			r := newRig(t, ExecutorConfig{HoldAfterFailure: 30 * time.Minute}, nil)
+			r := newRig(t, Config{HoldAfterFailure: 30 * time.Minute}, nil)
 			r.vms("a@A")
 			r.fleet.set(func(f *fakeFleet) { f.fail["vm-a"] = tc.err })
 			ids := r.submit("p1", mv("a", "A", "B"))
@@ -205,7 +206,7 @@ func TestExecutorHoldAfterFailure(t *testing.T) {
 // starts at the same instant instead of an hour later.
 func TestExecutorRevalidation(t *testing.T) {
 	v := &fakeValidator{stale: map[string]string{"vm-a": "the source is no longer overloaded"}}
-	r := newRig(t, ExecutorConfig{Rate: rate.Every(time.Hour), Burst: 1}, v)
+	r := newRig(t, Config{Rate: rate.Every(time.Hour), Burst: 1}, v)
 	r.vms("a@A", "b@C")
 	ids := r.submit("p", mv("a", "A", "B"), mv("b", "C", "D"))
 
@@ -244,7 +245,7 @@ func TestExecutorRevalidation(t *testing.T) {
 // while the VM stays on the source is journaled failed, cause
 // verification, and holds the VM.
 func TestExecutorVerification(t *testing.T) {
-	r := newRig(t, ExecutorConfig{HoldAfterFailure: time.Hour}, nil)
+	r := newRig(t, Config{HoldAfterFailure: time.Hour}, nil)
 	r.vms("a@A")
 	r.fleet.set(func(f *fakeFleet) { f.stay["vm-a"] = true })
 	ids := r.submit("p", mv("a", "A", "B"))
@@ -282,7 +283,7 @@ func TestExecutorUnknownOutcome(t *testing.T) {
 			if Cause(tc.err) != CauseOutcomeUnknown {
 				t.Fatalf("Cause(%v) = %s", tc.err, Cause(tc.err))
 			}
-			r := newRig(t, ExecutorConfig{}, nil)
+			r := newRig(t, Config{}, nil)
 			r.vms("a@A")
 			locate := make(chan struct{})
 			r.fleet.set(func(f *fakeFleet) {
@@ -335,12 +336,12 @@ func TestExecutorUnknownOutcome(t *testing.T) {
 // left by a crash blocks the VMs of unresolved entries, and that Reconcile
 // resolves each by locating the VM, without ever calling Migrate.
 func TestExecutorRestartReconcile(t *testing.T) {
-	r := newRig(t, ExecutorConfig{HoldAfterFailure: time.Hour}, nil)
+	r := newRig(t, Config{HoldAfterFailure: time.Hour}, nil)
 	r.vms("dst@B", "src@A", "intent@A", "lost@A")
 	r.fleet.set(func(f *fakeFleet) { f.locErr["vm-lost"] = fmt.Errorf("locate: %w", hyperv.ErrUnreachable) })
 	now := r.clock.Now()
 	crash := []struct {
-		m       Move
+		m       balancer.Move
 		started bool
 		want    outcome
 		blocked bool // after Reconcile
@@ -415,7 +416,7 @@ func TestExecutorRestartReconcile(t *testing.T) {
 // nothing, and after it is journaled, neither this executor nor a new one
 // over the same journal migrates it again.
 func TestExecutorSubmitDedupe(t *testing.T) {
-	r := newRig(t, ExecutorConfig{}, nil)
+	r := newRig(t, Config{}, nil)
 	r.vms("a@A")
 	ids := r.submit("p", mv("a", "A", "B"))
 	if again := r.submit("p", mv("a", "A", "B")); !cmp.Equal(ids, again) {
@@ -496,7 +497,7 @@ func breakerGauges(t *testing.T, reg prometheus.Gatherer) map[string]float64 {
 func TestExecutorCircuitBreaker(t *testing.T) {
 	for _, trialOK := range []bool{true, false} {
 		t.Run(fmt.Sprintf("trial succeeds %v", trialOK), func(t *testing.T) {
-			r := newRig(t, ExecutorConfig{BreakerThreshold: 2, BreakerCooldown: 10 * time.Minute}, nil)
+			r := newRig(t, Config{BreakerThreshold: 2, BreakerCooldown: 10 * time.Minute}, nil)
 			r.vms("f1@X", "f2@Q", "c@X", "d@S", "e@X", "g@R")
 			boom := migrationErr("vm", hyperv.ErrConnectionRefused)
 			r.fleet.set(func(f *fakeFleet) { f.fail["vm-f1"], f.fail["vm-f2"] = boom, boom })
@@ -637,7 +638,7 @@ func (h *drainSignal) WithGroup(string) slog.Handler      { return h }
 // cancel a migration in flight, and Run returns only once it has ended and
 // been journaled.
 func TestExecutorDrain(t *testing.T) {
-	r := newRig(t, ExecutorConfig{DrainTimeout: time.Hour}, nil)
+	r := newRig(t, Config{DrainTimeout: time.Hour}, nil)
 	sig := &drainSignal{draining: make(chan struct{})}
 	r.e.log = slog.New(sig)
 	r.vms("a@A", "b@A")
@@ -687,7 +688,7 @@ func TestExecutorDrain(t *testing.T) {
 // calls still running, journals their outcome as unknown (not started),
 // returns ErrDrainTimeout, and that the next start reconciles them.
 func TestExecutorDrainTimeout(t *testing.T) {
-	r := newRig(t, ExecutorConfig{DrainTimeout: 10 * time.Millisecond}, nil)
+	r := newRig(t, Config{DrainTimeout: 10 * time.Millisecond}, nil)
 	r.vms("a@A")
 	gate := r.fleet.gated()
 	locate := make(chan struct{}) // never released: Run's own locating cannot tell
@@ -727,7 +728,7 @@ func TestExecutorDrainTimeout(t *testing.T) {
 // Prometheus linter and that the migrations counter counts each result.
 func TestExecutorMetrics(t *testing.T) {
 	v := &fakeValidator{stale: map[string]string{"vm-s": "stale"}}
-	r := newRig(t, ExecutorConfig{Cooldown: time.Hour, MaxConcurrent: 10, PerHostCap: 10, HostLimit: func(string) int { return 10 }}, v)
+	r := newRig(t, Config{Cooldown: time.Hour, MaxConcurrent: 10, PerHostCap: 10, HostLimit: func(string) int { return 10 }}, v)
 	r.vms("a@A", "b@A", "f@A", "s@A", "u@A", "w@A")
 	r.fleet.set(func(f *fakeFleet) {
 		f.fail["vm-f"] = migrationErr("vm-f", hyperv.ErrDoubleHop)
@@ -795,11 +796,11 @@ func sameOutcome(want, got outcome) string {
 // call, resolves the entries a crash left: at once when the VM is found,
 // and by retrying with backoff when the first attempt cannot locate it.
 func TestExecutorRunReconcilesLeftovers(t *testing.T) {
-	r := newRig(t, ExecutorConfig{ReconcileAttempts: 1 << 20}, nil) // retries every 32ms at most
+	r := newRig(t, Config{ReconcileAttempts: 1 << 20}, nil) // retries every 32ms at most
 	r.vms("found@B", "late@B")
 	r.fleet.set(func(f *fakeFleet) { f.locErr["vm-late"] = fmt.Errorf("locate: %w", hyperv.ErrUnreachable) })
 	now := r.clock.Now()
-	for i, m := range []Move{mv("found", "A", "B"), mv("late", "A", "B")} {
+	for i, m := range []balancer.Move{mv("found", "A", "B"), mv("late", "A", "B")} {
 		id := fmt.Sprintf("crashed/%d", i)
 		if _, _, err := r.j.Intend(journal.Entry{MoveID: id, PlanID: "crashed", VMID: m.VM, VMName: m.VMName, From: m.From, To: m.To, Intent: now}); err != nil {
 			t.Fatal(err)

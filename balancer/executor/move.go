@@ -1,11 +1,12 @@
-package balancer
+package executor
 
 import (
 	"context"
 	"log/slog"
 	"strings"
+	"time"
 
-	"github.com/hvbalancer/hvbalancer/balancer/journal"
+	"github.com/hvbalancer/hvbalancer/balancer/executor/journal"
 )
 
 // Move phases, shown by Status.
@@ -15,9 +16,12 @@ const (
 	phaseVerifying  = "verifying"
 )
 
-// execute carries one move that holds its slots through the journal:
-// intent, re-validation, started (synced before Move-VM), Move-VM,
-// verification, outcome.
+// execute is one move's life once it holds its slots, top to bottom:
+// journal the intent, re-validate (a stale move is skipped), journal the
+// start (synced before Move-VM is sent), Move-VM, verify by locating the
+// VM, journal the outcome. A move whose outcome is lost on the way is
+// journaled as unknown and its VM blocked until located (see lost). A move
+// refused before it takes slots never gets here: see refuse.
 func (e *Executor) execute(ctx context.Context, j *job) {
 	log := e.log.With("move_id", j.id, "plan_id", j.plan, "vm", j.m.VMName, "vm_id", j.m.VM, "from", j.m.From, "to", j.m.To)
 	if _, created, err := e.journal.Intend(e.entryOf(j, e.cfg.Now())); err != nil || !created {
@@ -78,13 +82,45 @@ func (e *Executor) execute(ctx context.Context, j *job) {
 	}
 }
 
-// describe says where and how a VM was found.
-func describe(l Location) string {
-	s := l.Host + " (" + l.State
-	if l.Migrating {
-		s += ", migrating"
+// refuse journals a move that may not run: intent, then skipped.
+func (e *Executor) refuse(j *job, cause, reason string) {
+	defer func() {
+		e.mu.Lock()
+		delete(e.known, j.id)
+		e.broadcastLocked()
+		e.mu.Unlock()
+	}()
+	now := e.cfg.Now()
+	if _, created, err := e.journal.Intend(e.entryOf(j, now)); err != nil || !created {
+		if err != nil {
+			e.log.Error("journal a refused move", "move_id", j.id, "err", err)
+			e.emit(j, EventSkipped, CauseJournal, err.Error())
+		}
+		return
 	}
-	return s + ")"
+	if _, err := e.journal.Transition(j.id, journal.StateSkipped, now, cause, reason); err != nil {
+		e.log.Error("journal a refused move", "move_id", j.id, "err", err)
+		e.block(j, journal.StateIntent)
+		return
+	}
+	e.metrics.migrations.WithLabelValues(resultSkipped).Inc()
+	e.log.Info("move skipped", "move_id", j.id, "plan_id", j.plan, "vm", j.m.VMName, "cause", cause, "reason", reason)
+	e.emit(j, EventSkipped, cause, reason)
+}
+
+// entryOf is j's journal entry.
+func (e *Executor) entryOf(j *job, now time.Time) journal.Entry {
+	return journal.Entry{
+		MoveID: j.id, PlanID: j.plan, VMID: j.m.VM, VMName: j.m.VMName, From: j.m.From, To: j.m.To,
+		Trigger: j.m.Trigger, Bytes: j.m.Bytes, Intent: now,
+	}
+}
+
+// cancelToken gives back the token of a move that did not migrate.
+func (e *Executor) cancelToken(j *job) {
+	if j.res != nil {
+		j.res.CancelAt(e.cfg.Now())
+	}
 }
 
 func (e *Executor) setPhase(j *job, p string) {
@@ -93,11 +129,20 @@ func (e *Executor) setPhase(j *job, p string) {
 	e.mu.Unlock()
 }
 
-// cancelToken gives back the token of a move that did not migrate.
-func (e *Executor) cancelToken(j *job) {
-	if j.res != nil {
-		j.res.CancelAt(e.cfg.Now())
+// emit sends a job's event to OnEvent.
+func (e *Executor) emit(j *job, kind EventKind, cause, msg string) {
+	if e.cfg.OnEvent == nil {
+		return
 	}
+	now := e.cfg.Now()
+	ev := Event{
+		Kind: kind, At: now, MoveID: j.id, PlanID: j.plan, VMID: j.m.VM, VMName: j.m.VMName,
+		From: j.m.From, To: j.m.To, Bytes: j.m.Bytes, Cause: cause, Err: msg, State: eventState[kind],
+	}
+	if !j.started.IsZero() {
+		ev.Elapsed = now.Sub(j.started)
+	}
+	e.cfg.OnEvent(ev)
 }
 
 // outcome journals a final state and updates the cooldowns, holds and
@@ -156,4 +201,23 @@ func (e *Executor) lost(j *job, msg string, log *slog.Logger) {
 	log.Warn("migration outcome unknown; the vm is blocked until located", "err", msg)
 	e.emit(j, EventUnknown, CauseOutcomeUnknown, msg)
 	e.reconcileLater(en)
+}
+
+// block marks j's VM as blocked by an entry in state s that the journal
+// could not move on: Reconcile resolves it.
+func (e *Executor) block(j *job, s journal.State) {
+	en := e.entryOf(j, j.queued)
+	en.State = s
+	e.mu.Lock()
+	e.unresolved[j.id] = en
+	e.mu.Unlock()
+}
+
+// describe says where and how a VM was found.
+func describe(l Location) string {
+	s := l.Host + " (" + l.State
+	if l.Migrating {
+		s += ", migrating"
+	}
+	return s + ")"
 }

@@ -1,4 +1,4 @@
-package balancer
+package executor
 
 import (
 	"context"
@@ -12,14 +12,15 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/time/rate"
 
-	"github.com/hvbalancer/hvbalancer/balancer/journal"
+	"github.com/hvbalancer/hvbalancer/balancer"
+	"github.com/hvbalancer/hvbalancer/balancer/executor/journal"
 )
 
 // Migrator performs and locates live migrations.
 type Migrator interface {
 	// Migrate live-migrates m.VM from m.From to m.To and returns when the
 	// migration ends. It must return when ctx ends.
-	Migrate(ctx context.Context, m Move) error
+	Migrate(ctx context.Context, m balancer.Move) error
 	// Locate finds where a VM runs now; an error wrapping ErrVMLost means
 	// that every host answered and none has it.
 	Locate(ctx context.Context, vmID string) (Location, error)
@@ -37,7 +38,7 @@ type Location struct {
 // just before it starts. A non-nil error (wrapping ErrStale when the move
 // no longer makes sense) skips the move with that error as the reason.
 type Validator interface {
-	Validate(ctx context.Context, m Move) error
+	Validate(ctx context.Context, m balancer.Move) error
 }
 
 // Errors of the executor.
@@ -56,37 +57,9 @@ var (
 	ErrDrainTimeout = errors.New("drain timeout")
 )
 
-// Causes recorded in the journal's Cause field: why a move failed, was
-// skipped or has an unknown outcome. The hyperv error causes are named by
-// Cause.
-const (
-	CauseDoubleHop         = "double_hop"
-	CauseOutOfMemory       = "destination_out_of_memory"
-	CauseMigrationTimeout  = "migration_timeout"
-	CauseConnectionRefused = "connection_refused"
-	CauseIncompatible      = "incompatible_hardware"
-	CauseMigrationDisabled = "migration_disabled"
-	CauseVMNotFound        = "vm_not_found"
-	CauseUnauthorized      = "unauthorized"
-	CauseUnreachable       = "unreachable"
-	CauseFailed            = "failed"          // any other migration failure
-	CauseVerification      = "verification"    // Move-VM succeeded but the VM is still on the source
-	CauseOutcomeUnknown    = "outcome_unknown" // connection lost or deadline passed mid-migration
-	CauseInterrupted       = "interrupted"     // the daemon stopped mid-migration; the VM stayed
-	CauseElsewhere         = "moved_elsewhere" // found on neither end of the move
-	CauseNotStarted        = "not_started"     // journaled, but Move-VM was never sent
-	CauseStale             = "stale"           // the Validator refused it
-	CauseCooldown          = "cooldown"        // the VM moved within the cooldown
-	CauseHeld              = "held"            // the VM's last move failed within HoldAfterFailure
-	CauseBlocked           = "blocked"         // the VM has a move whose outcome is unknown
-	CauseInFlight          = "in_flight"       // the VM is being moved by another move
-	CauseBreakerOpen       = "breaker_open"    // a host's circuit breaker is open
-	CauseJournal           = "journal"         // the journal could not be written
-)
-
-// ExecutorConfig sets the executor's limits. Zero fields take the defaults
+// Config sets the executor's limits. Zero fields take the defaults
 // in parentheses.
-type ExecutorConfig struct {
+type Config struct {
 	MaxConcurrent int                   // migrations in flight overall (4)
 	PerHostCap    int                   // cap on each host's own limit (2)
 	HostLimit     func(host string) int // the host's MaximumVirtualMachineMigrations; <= 0 means 2
@@ -110,7 +83,7 @@ type ExecutorConfig struct {
 }
 
 // withDefaults fills the zero fields.
-func (c ExecutorConfig) withDefaults() ExecutorConfig {
+func (c Config) withDefaults() Config {
 	defInt := func(p *int, v int) {
 		if *p <= 0 {
 			*p = v
@@ -149,7 +122,7 @@ func (c ExecutorConfig) withDefaults() ExecutorConfig {
 // job is one submitted move, from the queue to its outcome.
 type job struct {
 	id, plan string
-	m        Move
+	m        balancer.Move
 	queued   time.Time
 	started  time.Time         // when it took its slots
 	phase    string            // validating, migrating, verifying
@@ -162,7 +135,7 @@ type job struct {
 // after Move-VM; a move id runs at most once, and a VM whose outcome is
 // unknown is not moved again until locating it tells the outcome.
 type Executor struct {
-	cfg     ExecutorConfig
+	cfg     Config
 	mig     Migrator
 	val     Validator
 	journal *journal.Journal
@@ -190,12 +163,12 @@ type Executor struct {
 	bg          sync.WaitGroup  // background reconciliation
 }
 
-// NewExecutor makes an executor over a migrator and a journal. It reads the
+// New makes an executor over a migrator and a journal. It reads the
 // journal: entries whose outcome is unknown block their VMs (Reconcile
 // resolves them), and recent successes and failures start the cooldowns
 // and holds. v may be nil (no re-validation); reg may be nil (no metrics).
 // Run starts it.
-func NewExecutor(cfg ExecutorConfig, m Migrator, v Validator, j *journal.Journal, log *slog.Logger, reg prometheus.Registerer) (*Executor, error) {
+func New(cfg Config, m Migrator, v Validator, j *journal.Journal, log *slog.Logger, reg prometheus.Registerer) (*Executor, error) {
 	if m == nil || j == nil {
 		return nil, errors.New("new executor: a migrator and a journal are required")
 	}
@@ -261,7 +234,7 @@ func (e *Executor) broadcastLocked() {
 // Submit queues a plan's moves with the move ids "planID/index" and returns
 // the ids. A move id that is queued, being carried out or already
 // journaled is not queued again: one decision never migrates a VM twice.
-func (e *Executor) Submit(planID string, moves []Move) ([]string, error) {
+func (e *Executor) Submit(planID string, moves []balancer.Move) ([]string, error) {
 	for i, m := range moves {
 		if m.VM == "" || m.From == "" || m.To == "" || strings.EqualFold(m.From, m.To) {
 			return nil, fmt.Errorf("submit %s: move %d: want a vm and two different hosts, have vm %q from %q to %q", planID, i, m.VM, m.From, m.To)

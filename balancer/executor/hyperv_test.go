@@ -1,4 +1,4 @@
-package balancer_test
+package executor_test
 
 import (
 	"context"
@@ -7,7 +7,8 @@ import (
 	"time"
 
 	"github.com/hvbalancer/hvbalancer/balancer"
-	"github.com/hvbalancer/hvbalancer/balancer/journal"
+	"github.com/hvbalancer/hvbalancer/balancer/executor"
+	"github.com/hvbalancer/hvbalancer/balancer/executor/journal"
 	"github.com/hvbalancer/hvbalancer/hyperv"
 	"github.com/hvbalancer/hvbalancer/hyperv/sim"
 )
@@ -68,10 +69,10 @@ func TestExecutorOnSimulatedFleet(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer j.Close()
-	e, err := balancer.NewExecutor(balancer.ExecutorConfig{
+	e, err := executor.New(executor.Config{
 		MaxConcurrent: 4, Rate: 100, Burst: 10, ReconcileBackoff: 100 * time.Millisecond, ReconcileAttempts: 50,
 		Now: fleet.Clock().Now,
-	}, balancer.NewHyperV(clients), nil, j, nil, nil)
+	}, executor.NewHyperV(clients), nil, j, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +109,7 @@ func TestExecutorOnSimulatedFleet(t *testing.T) {
 		reconciled bool
 	}{
 		{journal.StateSucceeded, "", false},
-		{journal.StateFailed, balancer.CauseDoubleHop, false},
+		{journal.StateFailed, executor.CauseDoubleHop, false},
 		{journal.StateSucceeded, "", true},
 	}
 	for i, w := range want {

@@ -1,4 +1,4 @@
-package balancer
+package executor
 
 import (
 	"context"
@@ -7,60 +7,9 @@ import (
 	"sort"
 	"time"
 
-	"github.com/hvbalancer/hvbalancer/balancer/journal"
+	"github.com/hvbalancer/hvbalancer/balancer"
+	"github.com/hvbalancer/hvbalancer/balancer/executor/journal"
 )
-
-// EventKind names a step in a move's life.
-type EventKind string
-
-// Event kinds, in the order a move meets them.
-const (
-	EventQueued     EventKind = "queued"     // submitted
-	EventSkipped    EventKind = "skipped"    // refused before Move-VM; Cause and Err say why
-	EventStarted    EventKind = "started"    // journaled as started; Move-VM is being sent
-	EventSucceeded  EventKind = "succeeded"  // verified on the destination
-	EventFailed     EventKind = "failed"     // Hyper-V refused it, or verification found it on the source
-	EventUnknown    EventKind = "unknown"    // the outcome is not known; the VM is blocked until located
-	EventReconciled EventKind = "reconciled" // an unresolved outcome was learned by locating the VM; State says which
-)
-
-// Event is the executor's progress, for apply and the status page.
-type Event struct {
-	Kind    EventKind
-	At      time.Time
-	MoveID  string
-	PlanID  string
-	VMID    string
-	VMName  string
-	From    string
-	To      string
-	Bytes   int64
-	Elapsed time.Duration // since the move took its slots; zero before
-	Cause   string        // one of the Cause constants, for skipped, failed and unknown
-	Err     string        // the error or reason
-	State   journal.State // the journal state the event leads to
-}
-
-// emit sends a job's event to OnEvent.
-func (e *Executor) emit(j *job, kind EventKind, cause, msg string) {
-	if e.cfg.OnEvent == nil {
-		return
-	}
-	now := e.cfg.Now()
-	ev := Event{
-		Kind: kind, At: now, MoveID: j.id, PlanID: j.plan, VMID: j.m.VM, VMName: j.m.VMName,
-		From: j.m.From, To: j.m.To, Bytes: j.m.Bytes, Cause: cause, Err: msg, State: eventState[kind],
-	}
-	if !j.started.IsZero() {
-		ev.Elapsed = now.Sub(j.started)
-	}
-	e.cfg.OnEvent(ev)
-}
-
-var eventState = map[EventKind]journal.State{
-	EventSkipped: journal.StateSkipped, EventStarted: journal.StateStarted, EventSucceeded: journal.StateSucceeded,
-	EventFailed: journal.StateFailed, EventUnknown: journal.StateUnknown,
-}
 
 // InFlight is one move holding slots.
 type InFlight struct {
@@ -73,7 +22,7 @@ type InFlight struct {
 // QueuedMove is a move waiting for its turn.
 type QueuedMove struct {
 	MoveID, PlanID string
-	Move           Move
+	Move           balancer.Move
 	Waited         time.Duration
 }
 
@@ -92,8 +41,8 @@ type BlockedVM struct {
 	State                journal.State // intent, started or unknown
 }
 
-// ExecutorStatus is what the executor is doing. Lists are sorted.
-type ExecutorStatus struct {
+// Status is what the executor is doing. Lists are sorted.
+type Status struct {
 	InFlight []InFlight
 	Queued   []QueuedMove // in queue order
 	Paused   bool
@@ -103,11 +52,11 @@ type ExecutorStatus struct {
 }
 
 // Status returns the executor's state now.
-func (e *Executor) Status() ExecutorStatus {
+func (e *Executor) Status() Status {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	now := e.cfg.Now()
-	st := ExecutorStatus{Paused: e.paused, Reason: e.reason}
+	st := Status{Paused: e.paused, Reason: e.reason}
 	for _, j := range e.inflight {
 		st.InFlight = append(st.InFlight, InFlight{
 			MoveID: j.id, PlanID: j.plan, VMID: j.m.VM, VMName: j.m.VMName, From: j.m.From, To: j.m.To,

@@ -1,4 +1,4 @@
-package balancer
+package executor
 
 import (
 	"context"
@@ -12,7 +12,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"golang.org/x/time/rate"
 
-	"github.com/hvbalancer/hvbalancer/balancer/journal"
+	"github.com/hvbalancer/hvbalancer/balancer"
+	"github.com/hvbalancer/hvbalancer/balancer/executor/journal"
 )
 
 // TestExecutorConcurrencyLimits holds every migration at a gate and lets
@@ -35,7 +36,7 @@ func TestExecutorConcurrencyLimits(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			r := newRig(t, ExecutorConfig{
+			r := newRig(t, Config{
 				MaxConcurrent: tc.maxConcurrent, PerHostCap: tc.perHostCap,
 				HostLimit: func(h string) int { return hostLimit[h] },
 			}, nil)
@@ -47,7 +48,7 @@ func TestExecutorConcurrencyLimits(t *testing.T) {
 				return min(l, tc.perHostCap)
 			}
 			gate := r.fleet.gated()
-			var moves []Move
+			var moves []balancer.Move
 			for i := range 30 {
 				from, to := hosts[i%6], hosts[(i/6+i+1)%6]
 				if from == to {
@@ -125,9 +126,9 @@ func TestExecutorConcurrencyLimits(t *testing.T) {
 // once: with three in flight, the fourth starts when one of them ends,
 // while the other two still run.
 func TestExecutorRunStreams(t *testing.T) {
-	r := newRig(t, ExecutorConfig{MaxConcurrent: 3, PerHostCap: 10}, nil)
+	r := newRig(t, Config{MaxConcurrent: 3, PerHostCap: 10}, nil)
 	gate := r.fleet.gated()
-	var moves []Move
+	var moves []balancer.Move
 	for i := range 6 {
 		name := fmt.Sprint(i)
 		r.vms(name + "@S" + name)
@@ -142,7 +143,7 @@ func TestExecutorRunStreams(t *testing.T) {
 	running[1].done <- nil
 	fourth := <-gate
 	for _, c := range []*fakeMigration{running[0], running[2]} {
-		if got := r.outcome(ids[slices.IndexFunc(moves, func(m Move) bool { return m.VM == c.m.VM })]); got.State != journal.StateStarted {
+		if got := r.outcome(ids[slices.IndexFunc(moves, func(m balancer.Move) bool { return m.VM == c.m.VM })]); got.State != journal.StateStarted {
 			t.Errorf("%s is %s while the fourth started, want it still running", c.m.VM, got.State)
 		}
 	}
@@ -170,11 +171,11 @@ func TestExecutorRunStreams(t *testing.T) {
 // TestExecutorTokenBucket proves the token bucket on a fake clock: a burst
 // of two, then one move a minute.
 func TestExecutorTokenBucket(t *testing.T) {
-	r := newRig(t, ExecutorConfig{
+	r := newRig(t, Config{
 		MaxConcurrent: 10, PerHostCap: 10, HostLimit: func(string) int { return 10 },
 		Rate: rate.Every(time.Minute), Burst: 2,
 	}, nil)
-	var moves []Move
+	var moves []balancer.Move
 	for i := range 5 {
 		name := fmt.Sprint(i)
 		r.vms(name + "@A")
@@ -215,7 +216,7 @@ func TestExecutorTokenBucket(t *testing.T) {
 // TestExecutorPauseResume proves that a paused executor starts nothing and
 // keeps its queue, and that Resume lets the queue go on.
 func TestExecutorPauseResume(t *testing.T) {
-	r := newRig(t, ExecutorConfig{}, nil)
+	r := newRig(t, Config{}, nil)
 	r.vms("a@A")
 	ids := r.submit("p", mv("a", "A", "B"))
 	r.e.Pause("change freeze")

@@ -1,0 +1,11 @@
+// Package executor carries out a plan's moves: live migrations of
+// balancer.Move, as a streaming queue within every limit (migrations in
+// flight overall and per host, a token bucket, per-host circuit breakers,
+// cooldowns and holds, a pause switch). Each move is re-validated against
+// the fleet just before it starts, journaled in the crash-safe journal
+// (package journal) before and after Move-VM, and verified by locating the
+// VM; a move whose outcome is lost blocks its VM until locating it tells
+// the outcome. The Migrator interface is how it reaches the hosts; HyperV
+// is the one over WinRM. It never plans: the moves come from the planner,
+// and it knows nothing of the planner but the Move.
+package executor
