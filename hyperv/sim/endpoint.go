@@ -77,7 +77,7 @@ func (s *Server) hostTLS(host string) (*tls.Config, error) {
 func (s *Server) newWSMan(ep *endpoint) (*wsman.Server, error) {
 	auth := wsman.Auth{
 		AllowUnencrypted: ep.winrm.AllowUnencrypted,
-		Accounts:         hostAccounts{s: s, host: ep.host},
+		Accounts:         s.accounts.Host(s.fleet, ep.host),
 		Domain:           s.fleet.Spec().Domain,
 	}
 	for _, a := range ep.winrm.Auth {

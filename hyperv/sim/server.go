@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hvbalancer/hvbalancer/hyperv/sim/domain"
 	"github.com/hvbalancer/hvbalancer/hyperv/sim/fleetfile"
 	"github.com/hvbalancer/hvbalancer/hyperv/sim/model"
 	"github.com/hvbalancer/hvbalancer/hyperv/sim/wsman"
@@ -60,7 +61,7 @@ type Server struct {
 	opts     Options
 	log      *slog.Logger
 	ca       *wsman.CA // nil when no host serves HTTPS
-	accounts *accountLedger
+	accounts *domain.Ledger
 
 	mu        sync.Mutex
 	endpoints map[string]*endpoint // by lower-case host name
@@ -85,7 +86,7 @@ func Serve(f *model.Fleet, opts Options) (*Server, error) {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	s := &Server{fleet: f, opts: opts, log: log.With("component", "hvsim"), endpoints: make(map[string]*endpoint)}
-	s.accounts = newAccountLedger(f.Spec().Credentials.Lockout, f.Clock().Now, s.log)
+	s.accounts = domain.NewLedger(f.Spec().Credentials.Lockout, f.Clock().Now, s.log)
 	for i, name := range f.HostNames() {
 		port := 0
 		if opts.BasePort > 0 {
@@ -318,3 +319,9 @@ func (s *Server) Close() error {
 	s.wg.Wait()
 	return nil
 }
+
+// AccountState is one domain account's logon record; see domain.AccountState.
+type AccountState = domain.AccountState
+
+// Accounts returns the logon record of every account that tried to log on.
+func (s *Server) Accounts() []AccountState { return s.accounts.States() }
