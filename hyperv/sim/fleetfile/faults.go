@@ -22,6 +22,10 @@ type Faults struct {
 	Crashed          bool     `yaml:"crashed,omitempty" json:"crashed"`
 }
 
+// DefaultMoveFailure is the HRESULT a failing move reports when the fleet
+// file names none: no credentials for the second hop.
+const DefaultMoveFailure = "0x8009030E"
+
 // HRESULTs the simulator produces.
 const (
 	HResultNoCredentials   uint32 = 0x8009030E // double hop: no credentials in the security package

@@ -1,18 +1,11 @@
 package fleetfile
 
 import (
-	"bytes"
 	"crypto/sha256"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
-	"os"
 	"strconv"
 	"strings"
 	"time"
-
-	"gopkg.in/yaml.v3"
 )
 
 // Defaults of a fleet file.
@@ -26,7 +19,6 @@ const (
 	DefaultOverheadPercent = 3
 	DefaultDirtyRateMBps   = 50
 	DefaultMemoryDemand    = 0.6
-	DefaultMoveFailure     = "0x8009030E"
 )
 
 // DefaultStart is the simulated time a fleet starts at when its file names none.
@@ -98,109 +90,6 @@ type Load struct {
 	Amplitude float64  `yaml:"amplitude,omitempty"` // swing around the mean, fraction 0..1
 	Period    Duration `yaml:"period,omitempty"`    // diurnal period (default 24h)
 	Memory    float64  `yaml:"memory,omitempty"`    // memory demand, fraction of startup (or maximum when dynamic); default 0.6
-}
-
-// Duration is a time.Duration written as text ("90s", "24h") in YAML and JSON.
-type Duration time.Duration
-
-// String returns the duration as time.Duration prints it.
-func (d Duration) String() string { return time.Duration(d).String() }
-
-// Std returns the duration as a time.Duration.
-func (d Duration) Std() time.Duration { return time.Duration(d) }
-
-// MarshalYAML writes the duration as text.
-func (d Duration) MarshalYAML() (any, error) { return d.String(), nil }
-
-// UnmarshalYAML reads a duration written as text.
-func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
-	v, err := time.ParseDuration(n.Value)
-	if n.Kind != yaml.ScalarNode || err != nil {
-		return fmt.Errorf("line %d: invalid duration %q (want e.g. \"90s\" or \"24h\")", n.Line, n.Value)
-	}
-	*d = Duration(v)
-	return nil
-}
-
-// MarshalJSON writes the duration as a JSON string.
-func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(d.String()) }
-
-// UnmarshalJSON reads a duration written as a JSON string.
-func (d *Duration) UnmarshalJSON(b []byte) error {
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
-		return fmt.Errorf("duration must be a string like \"90s\", got %s", b)
-	}
-	v, err := time.ParseDuration(s)
-	if err != nil {
-		return fmt.Errorf("invalid duration %q (want e.g. \"90s\" or \"24h\")", s)
-	}
-	*d = Duration(v)
-	return nil
-}
-
-// FieldError is one problem found in a fleet file, at a path such as
-// "hosts[2].memory_gib".
-type FieldError struct {
-	Path string
-	Err  error
-}
-
-// Error returns "path: problem".
-func (e *FieldError) Error() string { return e.Path + ": " + e.Err.Error() }
-
-// Unwrap returns the problem.
-func (e *FieldError) Unwrap() error { return e.Err }
-
-// ParseFleet decodes a fleet file strictly (an unknown key is an error),
-// fills in defaults and validates it as a whole: every problem is reported at
-// once, as an errors.Join of *FieldError.
-func ParseFleet(data []byte) (*FleetSpec, error) {
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	var s FleetSpec
-	if err := dec.Decode(&s); err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, errors.New("decode fleet: empty document")
-		}
-		return nil, fmt.Errorf("decode fleet: %w", err)
-	}
-	var extra yaml.Node
-	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
-		return nil, errors.New("decode fleet: more than one YAML document")
-	}
-	s.SetDefaults()
-	if err := s.Validate(); err != nil {
-		return nil, err
-	}
-	return &s, nil
-}
-
-// LoadFleet reads and parses the fleet file at path.
-func LoadFleet(path string) (*FleetSpec, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("load fleet: %w", err)
-	}
-	s, err := ParseFleet(data)
-	if err != nil {
-		return nil, fmt.Errorf("load fleet %s: %w", path, err)
-	}
-	return s, nil
-}
-
-// Marshal returns the fleet as YAML that ParseFleet reads back unchanged.
-func (s *FleetSpec) Marshal() ([]byte, error) {
-	var buf bytes.Buffer
-	enc := yaml.NewEncoder(&buf)
-	enc.SetIndent(2)
-	if err := enc.Encode(s); err != nil {
-		return nil, fmt.Errorf("marshal fleet: %w", err)
-	}
-	if err := enc.Close(); err != nil {
-		return nil, fmt.Errorf("marshal fleet: %w", err)
-	}
-	return buf.Bytes(), nil
 }
 
 // SetDefaults fills in every field left empty with its default. VM IDs left
@@ -310,4 +199,12 @@ func (s *FleetSpec) Clone() *FleetSpec {
 	}
 	c.VMs = append([]VMSpec(nil), s.VMs...)
 	return &c
+}
+
+// HostWinRM returns the WinRM service settings of the host at index i.
+func (s *FleetSpec) HostWinRM(i int) WinRMSettings {
+	w := WinRMSettings{Auth: []string{AuthNegotiate, AuthKerberos}}
+	w.apply(&s.WinRM)
+	w.apply(s.Hosts[i].WinRM)
+	return w
 }

@@ -231,18 +231,6 @@ func (l *Load) validate(c *checker, p string) {
 	}
 }
 
-// checker collects the problems of one validation pass.
-type checker struct{ errs []error }
-
-func (c *checker) add(path, format string, args ...any) {
-	c.errs = append(c.errs, &FieldError{Path: path, Err: fmt.Errorf(format, args...)})
-}
-
-// positive, nonNegative and fraction reject NaN and infinities too.
-func positive(x float64) bool    { return x > 0 && !math.IsInf(x, 1) }
-func nonNegative(x float64) bool { return x >= 0 && !math.IsInf(x, 1) }
-func fraction(x float64) bool    { return x >= 0 && x <= 1 }
-
 func formatGiB(x float64) string {
 	return strconv.FormatFloat(math.Round(x*100)/100, 'f', -1, 64)
 }

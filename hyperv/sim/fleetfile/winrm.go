@@ -45,14 +45,6 @@ type WinRMSettings struct {
 // Accepts reports whether the service takes scheme (e.g. AuthBasic).
 func (w WinRMSettings) Accepts(scheme string) bool { return slices.Contains(w.Auth, scheme) }
 
-// HostWinRM returns the WinRM service settings of the host at index i.
-func (s *FleetSpec) HostWinRM(i int) WinRMSettings {
-	w := WinRMSettings{Auth: []string{AuthNegotiate, AuthKerberos}}
-	w.apply(&s.WinRM)
-	w.apply(s.Hosts[i].WinRM)
-	return w
-}
-
 func (w *WinRMSettings) apply(spec *WinRMSpec) {
 	if spec == nil {
 		return
