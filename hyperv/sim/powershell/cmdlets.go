@@ -13,7 +13,8 @@ import (
 
 // scriptRun is one run of one of hvbalancer's scripts on one host.
 type scriptRun struct {
-	shell  *Shell
+	fleet  *model.Fleet
+	host   string
 	script script
 	params params
 }
@@ -72,9 +73,9 @@ type clusterGroupObject struct {
 }
 
 func (r *scriptRun) getHost() ([]any, *psError) {
-	h, ok := r.shell.fleet.Host(r.shell.host)
+	h, ok := r.fleet.Host(r.host)
 	if !ok {
-		return nil, r.cmdletError("Get-VMHost", []string{"The operation on computer '" + r.shell.host + "' failed: The WS-Management service cannot process the request."}, "NotSpecified: (:) [Get-VMHost], VirtualizationException", "Unspecified,Microsoft.HyperV.PowerShell.Commands.GetVMHost")
+		return nil, r.cmdletError("Get-VMHost", []string{"The operation on computer '" + r.host + "' failed: The WS-Management service cannot process the request."}, "NotSpecified: (:) [Get-VMHost], VirtualizationException", "Unspecified,Microsoft.HyperV.PowerShell.Commands.GetVMHost")
 	}
 	var cluster *string
 	if h.Cluster != "" {
@@ -96,7 +97,7 @@ func (r *scriptRun) getHost() ([]any, *psError) {
 
 func (r *scriptRun) getVMs() ([]any, *psError) {
 	var out []any
-	for _, v := range r.shell.fleet.VMs(r.shell.host) {
+	for _, v := range r.fleet.VMs(r.host) {
 		out = append(out, vmObject{
 			Id:                   v.ID,
 			Name:                 v.Name,
@@ -118,10 +119,10 @@ func (r *scriptRun) getVMs() ([]any, *psError) {
 
 // hostName is the host's name as Windows spells it.
 func (r *scriptRun) hostName() string {
-	if h, ok := r.shell.fleet.Host(r.shell.host); ok {
+	if h, ok := r.fleet.Host(r.host); ok {
 		return h.Name
 	}
-	return r.shell.host
+	return r.host
 }
 
 func (r *scriptRun) getCounters(ctx context.Context) ([]any, *psError) {
@@ -137,15 +138,15 @@ func (r *scriptRun) getCounters(ctx context.Context) ([]any, *psError) {
 	}
 	// Get-Counter takes two readings SampleInterval apart for its rates.
 	select {
-	case <-r.shell.fleet.Clock().After(time.Duration(interval) * time.Second):
+	case <-r.fleet.Clock().After(time.Duration(interval) * time.Second):
 	case <-ctx.Done():
 		return nil, nil
 	}
-	h, ok := r.shell.fleet.Host(r.shell.host)
+	h, ok := r.fleet.Host(r.host)
 	if !ok {
 		return nil, nil
 	}
-	ts := psDate(r.shell.fleet.Clock().Now())
+	ts := psDate(r.fleet.Clock().Now())
 	prefix := `\\` + strings.ToLower(h.Name) + `\`
 	row := func(object, instance, counter string, v float64) counterObject {
 		path := prefix + object
@@ -158,7 +159,7 @@ func (r *scriptRun) getCounters(ctx context.Context) ([]any, *psError) {
 	var vpTotal float64
 	var vpCount int
 	var pressure []any
-	for _, v := range r.shell.fleet.VMs(r.shell.host) {
+	for _, v := range r.fleet.VMs(r.host) {
 		if v.State != model.VMRunning {
 			continue
 		}
@@ -203,8 +204,8 @@ func (r *scriptRun) locateVM() ([]any, *psError) {
 	if pe != nil {
 		return nil, pe
 	}
-	v, ok := r.shell.fleet.VM(id)
-	if !ok || !strings.EqualFold(v.Host, r.shell.host) {
+	v, ok := r.fleet.VM(id)
+	if !ok || !strings.EqualFold(v.Host, r.host) {
 		return nil, nil // Get-VM -ErrorAction SilentlyContinue: no output
 	}
 	return []any{r.location(v)}, nil
@@ -212,7 +213,7 @@ func (r *scriptRun) locateVM() ([]any, *psError) {
 
 func (r *scriptRun) location(v model.VMState) locationObject {
 	host := v.Host
-	if h, ok := r.shell.fleet.Host(v.Host); ok {
+	if h, ok := r.fleet.Host(v.Host); ok {
 		host = h.Name
 	}
 	return locationObject{Id: v.ID, Name: v.Name, State: int(v.State), Status: v.Status, ComputerName: host, IsClustered: v.Clustered}
@@ -223,7 +224,7 @@ func (r *scriptRun) moveVM(ctx context.Context) ([]any, *psError) {
 	if pe != nil {
 		return nil, pe
 	}
-	if v, ok := r.shell.fleet.VM(id); !ok || !strings.EqualFold(v.Host, r.shell.host) {
+	if v, ok := r.fleet.VM(id); !ok || !strings.EqualFold(v.Host, r.host) {
 		me := model.VMNotFound(id)
 		return nil, r.cmdletError(me.Command, me.Lines(), me.Category, me.ErrorID)
 	}
@@ -234,12 +235,12 @@ func (r *scriptRun) moveVM(ctx context.Context) ([]any, *psError) {
 			"InvalidData: (:) [Move-VM], ParameterBindingValidationException",
 			"ParameterArgumentValidationError,Microsoft.HyperV.PowerShell.Commands.MoveVM")
 	}
-	return r.migrate(ctx, "Move-VM", model.MigrationRequest{VMID: id, Source: r.shell.host, Destination: dest}, func(v model.VMState) any { return r.location(v) })
+	return r.migrate(ctx, "Move-VM", model.MigrationRequest{VMID: id, Source: r.host, Destination: dest}, func(v model.VMState) any { return r.location(v) })
 }
 
 func (r *scriptRun) moveClusterVM(ctx context.Context) ([]any, *psError) {
 	const cmdlet = "Move-ClusterVirtualMachineRole"
-	if h, ok := r.shell.fleet.Host(r.shell.host); !ok || h.Cluster == "" {
+	if h, ok := r.fleet.Host(r.host); !ok || h.Cluster == "" {
 		line, char, src := r.script.lineOf(cmdlet)
 		return nil, &psError{
 			Command:  cmdlet,
@@ -260,9 +261,9 @@ func (r *scriptRun) moveClusterVM(ctx context.Context) ([]any, *psError) {
 			"CannotConvertArgumentNoMessage,Microsoft.FailoverClusters.PowerShell.MoveClusterVirtualMachineRoleCommand")
 	}
 	dest, _ := r.params.str("DestinationHost")
-	return r.migrate(ctx, cmdlet, model.MigrationRequest{VMID: id, Source: r.shell.host, Destination: dest, Cluster: true}, func(v model.VMState) any {
+	return r.migrate(ctx, cmdlet, model.MigrationRequest{VMID: id, Source: r.host, Destination: dest, Cluster: true}, func(v model.VMState) any {
 		owner := v.Host
-		if h, ok := r.shell.fleet.Host(v.Host); ok {
+		if h, ok := r.fleet.Host(v.Host); ok {
 			owner = h.Name
 		}
 		return clusterGroupObject{Name: v.Name, OwnerNode: owner, State: 0}
@@ -271,7 +272,7 @@ func (r *scriptRun) moveClusterVM(ctx context.Context) ([]any, *psError) {
 
 // migrate runs a live migration on behalf of cmdlet and renders its result.
 func (r *scriptRun) migrate(ctx context.Context, cmdlet string, req model.MigrationRequest, result func(model.VMState) any) ([]any, *psError) {
-	v, err := r.shell.fleet.Migrate(ctx, req)
+	v, err := r.fleet.Migrate(ctx, req)
 	if err == nil {
 		return []any{result(v)}, nil
 	}

@@ -2,8 +2,6 @@ package powershell
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"io"
 	"strings"
@@ -156,7 +154,7 @@ func (h *Shell) runScript(ctx context.Context, name string, s script, stdout, st
 		perr.Line, perr.Char, perr.Source = line, char, src
 		return h.fail(stderr, *perr)
 	}
-	run := &scriptRun{shell: h, script: s, params: params}
+	run := &scriptRun{fleet: h.fleet, host: h.host, script: s, params: params}
 	var items []any
 	var pe *psError
 	switch name {
@@ -190,54 +188,4 @@ func (h *Shell) runScript(ctx context.Context, name string, s script, stdout, st
 func (h *Shell) fail(stderr io.Writer, e psError) int {
 	io.WriteString(stderr, clixml(e))
 	return 1
-}
-
-// params is the decoded $a object; absent fields read as $null.
-type params map[string]any
-
-func decodeParams(s script) (params, *psError) {
-	if !s.HasParams {
-		return params{}, nil
-	}
-	raw, err := base64.StdEncoding.DecodeString(s.Params)
-	if err != nil {
-		return nil, &psError{
-			Message:  []string{`Exception calling "FromBase64String" with "1" argument(s): "The input is not a valid Base-64 string as it contains a non-base 64 character, more than two padding characters, or an illegal character among the padding characters. "`},
-			Category: "NotSpecified: (:) [], MethodInvocationException",
-			ErrorID:  "FormatException",
-		}
-	}
-	var p params
-	if err := json.Unmarshal(raw, &p); err != nil || p == nil {
-		return nil, &psError{
-			Command:  "ConvertFrom-Json",
-			Message:  []string{"Invalid JSON primitive: " + firstToken(string(raw)) + "."},
-			Category: "NotSpecified: (:) [ConvertFrom-Json], ArgumentException",
-			ErrorID:  "System.ArgumentException,Microsoft.PowerShell.Commands.ConvertFromJsonCommand",
-		}
-	}
-	return p, nil
-}
-
-func firstToken(s string) string {
-	if f := strings.Fields(s); len(f) > 0 {
-		return f[0]
-	}
-	return ""
-}
-
-// str reads a parameter as PowerShell would coerce it to a string.
-func (p params) str(key string) (string, bool) {
-	v, ok := p[key]
-	if !ok || v == nil {
-		return "", false
-	}
-	switch t := v.(type) {
-	case string:
-		return t, true
-	case float64, bool:
-		b, _ := json.Marshal(t)
-		return string(b), true
-	}
-	return "", false
 }
