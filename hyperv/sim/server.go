@@ -42,18 +42,6 @@ type Options struct {
 	Kerberos func(host string) wsman.KerberosAcceptor
 }
 
-// Endpoint is where one simulated host listens.
-type Endpoint struct {
-	Host  string `json:"host" yaml:"name"`
-	IP    string `json:"ip" yaml:"address"`
-	Port  int    `json:"port" yaml:"port"`
-	HTTPS bool   `json:"https" yaml:"https"`
-	URL   string `json:"url" yaml:"url"`
-	// Auth is how a client logs in: ntlm (Negotiate), kerberos or basic,
-	// the first the host's WinRM service accepts.
-	Auth string `json:"auth" yaml:"auth"`
-}
-
 // Server serves every host of a Fleet over WinRM, one endpoint per host, and
 // the admin API. It owns its listeners and goroutines: Close stops them all.
 type Server struct {
@@ -87,19 +75,23 @@ func Serve(f *model.Fleet, opts Options) (*Server, error) {
 	}
 	s := &Server{fleet: f, opts: opts, log: log.With("component", "hvsim"), endpoints: make(map[string]*endpoint)}
 	s.accounts = domain.NewLedger(f.Spec().Credentials.Lockout, f.Clock().Now, s.log)
+	env := &endpointEnv{
+		fleet: f, accounts: s.accounts, log: s.log, wg: &s.wg,
+		https: opts.HTTPS, tls: s.hostTLS, kerberos: opts.Kerberos, maxOperationTimeout: opts.MaxOperationTimeout,
+	}
 	for i, name := range f.HostNames() {
 		port := 0
 		if opts.BasePort > 0 {
 			port = opts.BasePort + i
 		}
-		ep, err := s.newEndpoint(name, net.JoinHostPort(opts.Listen, strconv.Itoa(port)))
+		ep, err := newEndpoint(env, name, net.JoinHostPort(opts.Listen, strconv.Itoa(port)))
 		if err != nil {
 			s.Close()
 			return nil, err
 		}
 		s.endpoints[strings.ToLower(name)] = ep
 		s.order = append(s.order, strings.ToLower(name))
-		if err := s.reconcile(ep); err != nil {
+		if err := ep.reconcile(); err != nil {
 			s.Close()
 			return nil, err
 		}
@@ -109,71 +101,6 @@ func Serve(f *model.Fleet, opts Options) (*Server, error) {
 		return nil, err
 	}
 	return s, nil
-}
-
-// intercept applies the host's run-time faults to one request.
-func (s *Server) intercept(ep *endpoint, op wsman.Op, commandID string) wsman.Action {
-	fl, err := s.fleet.Faults(ep.host)
-	if err != nil {
-		return wsman.Action{}
-	}
-	a := wsman.Action{Delay: fl.Latency.Std()}
-	if fl.DropConnection && op == wsman.OpReceive && ep.shell.WillMigrate(commandID, 2*time.Second) {
-		a.Drop = true
-	}
-	return a
-}
-
-// reconcile opens or closes a host's listener to match its faults.
-func (s *Server) reconcile(ep *endpoint) error {
-	fl, err := s.fleet.Faults(ep.host)
-	if err != nil {
-		return err
-	}
-	down := fl.Unreachable || fl.Crashed
-	switch {
-	case down && ep.srv != nil:
-		ep.srv.Close()
-		ep.srv = nil
-		if fl.Crashed {
-			// A crashed host loses its shells; it comes back with none.
-			ep.ws.Close()
-			if ep.ws, err = s.newWSMan(ep); err != nil {
-				return err
-			}
-		}
-		s.log.Info("host down", "host", ep.host, "crashed", fl.Crashed)
-	case !down && ep.srv == nil:
-		ln, err := net.Listen("tcp", ep.addr)
-		if err != nil {
-			return fmt.Errorf("serve host %s: %w", ep.host, err)
-		}
-		mux := http.NewServeMux()
-		mux.Handle("/wsman", ep.ws)
-		srv := &http.Server{
-			Handler: mux, ReadHeaderTimeout: 10 * time.Second, TLSConfig: ep.tls.Clone(),
-			ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
-			// A login lives on its connection, and WinRM clients speak
-			// HTTP/1.1, one request at a time: no HTTP/2.
-			ConnContext:  wsman.ConnContext,
-			TLSNextProto: map[string]func(*http.Server, *tls.Conn, http.Handler){},
-		}
-		ep.srv = srv
-		s.wg.Add(1)
-		go func() {
-			defer s.wg.Done()
-			var err error
-			if ep.tls != nil {
-				err = srv.ServeTLS(ln, "", "")
-			} else {
-				err = srv.Serve(ln)
-			}
-			if err != nil && !errors.Is(err, http.ErrServerClosed) {
-				s.log.Error("serve host", "host", ep.host, "err", err)
-			}
-		}()
-	}
-	return nil
 }
 
 // Reconcile brings every listener in line with the hosts' current faults.
@@ -187,7 +114,7 @@ func (s *Server) Reconcile() error {
 	}
 	var errs []error
 	for _, name := range s.order {
-		errs = append(errs, s.reconcile(s.endpoints[name]))
+		errs = append(errs, s.endpoints[name].reconcile())
 	}
 	return errors.Join(errs...)
 }
@@ -217,7 +144,7 @@ func (s *Server) Endpoints() []Endpoint {
 	defer s.mu.Unlock()
 	out := make([]Endpoint, 0, len(s.order))
 	for _, name := range s.order {
-		out = append(out, s.endpointInfo(s.endpoints[name]))
+		out = append(out, s.endpoints[name].info())
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Host < out[j].Host })
 	return out
@@ -231,7 +158,26 @@ func (s *Server) Endpoint(host string) (Endpoint, bool) {
 	if !ok {
 		return Endpoint{}, false
 	}
-	return s.endpointInfo(ep), true
+	return ep.info(), true
+}
+
+// hostTLS issues a host its certificate, from the one CA of the fleet. It
+// names the listen address, localhost, and the host by its NetBIOS and DNS
+// names, as a WinRM HTTPS listener's certificate names its host.
+func (s *Server) hostTLS(host string) (*tls.Config, error) {
+	if s.ca == nil {
+		ca, err := wsman.NewCA()
+		if err != nil {
+			return nil, err
+		}
+		s.ca = ca
+	}
+	fqdn := strings.ToLower(host) + "." + s.fleet.Spec().Domain
+	cert, err := s.ca.Issue(s.opts.Listen, "localhost", host, fqdn)
+	if err != nil {
+		return nil, err
+	}
+	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, nil
 }
 
 // CACertPEM returns the CA certificate clients need for HTTPS (nil when no
@@ -306,11 +252,7 @@ func (s *Server) Close() error {
 	}
 	s.closed = true
 	for _, ep := range s.endpoints {
-		if ep.srv != nil {
-			ep.srv.Close()
-			ep.srv = nil
-		}
-		ep.ws.Close()
+		ep.close()
 	}
 	if s.admin != nil {
 		s.admin.Close()
