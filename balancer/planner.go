@@ -69,7 +69,8 @@ type Rules interface {
 // max_moves in all; a VM moves at most once, never to its own host, and a
 // clustered VM only within its host's cluster; VMs that are not running,
 // frozen by the policy, in cooldown or on a host that is unhealthy or has
-// live migration disabled stay put.
+// live migration disabled stay put. Recheck applies the same limits, with
+// the same code, to one move just before it starts.
 type Planner struct {
 	cfg Config
 	log *slog.Logger

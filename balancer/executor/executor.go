@@ -35,10 +35,14 @@ type Location struct {
 }
 
 // Validator re-checks a move against fresh state and the current policy
-// just before it starts. A non-nil error (wrapping ErrStale when the move
-// no longer makes sense) skips the move with that error as the reason.
+// just before it starts. earlier are the moves submitted with it (one
+// Submit call) that come before it there and have started or succeeded,
+// in the order they took their slots: the planner planned m with them
+// applied, and so should the re-check (see balancer.Recheck). A non-nil
+// error (wrapping ErrStale when the move no longer makes sense) skips the
+// move with that error as the reason.
 type Validator interface {
-	Validate(ctx context.Context, m balancer.Move) error
+	Validate(ctx context.Context, m balancer.Move, earlier []balancer.Move) error
 }
 
 // Errors of the executor.
@@ -122,6 +126,7 @@ func (c Config) withDefaults() Config {
 // job is one submitted move, from the queue to its outcome.
 type job struct {
 	id, plan string
+	index    int // in its Submit call
 	m        balancer.Move
 	queued   time.Time
 	started  time.Time         // when it took its slots
@@ -151,6 +156,7 @@ type Executor struct {
 	unresolved  map[string]journal.Entry // outcomes not known, by move id: their VMs are blocked
 	reconciling map[string]bool          // move ids someone is locating now
 	lastMoved   map[string]time.Time     // VM id -> end of its last successful move
+	begun       map[string][]*job        // by Submit name: moves that took slots and did not fail or skip
 	held        map[string]time.Time     // VM id -> held until, after a failed move
 	breakers    map[string]*breaker
 	paused      bool
@@ -183,6 +189,7 @@ func New(cfg Config, m Migrator, v Validator, j *journal.Journal, log *slog.Logg
 		inflight: map[string]*job{}, hostBusy: map[string]int{},
 		unresolved: map[string]journal.Entry{}, reconciling: map[string]bool{},
 		held: map[string]time.Time{}, breakers: map[string]*breaker{},
+		begun:   map[string][]*job{},
 		changed: make(chan struct{}), wake: make(chan struct{}, 1),
 	}
 	if err := e.load(); err != nil {
@@ -256,7 +263,7 @@ func (e *Executor) Submit(planID string, moves []balancer.Move) ([]string, error
 			e.mu.Unlock()
 			return nil, fmt.Errorf("submit %s: %w", planID, err)
 		}
-		j := &job{id: id, plan: planID, m: m, queued: now}
+		j := &job{id: id, plan: planID, index: i, m: m, queued: now}
 		e.queue = append(e.queue, j)
 		e.known[id] = true
 		// The queued event reads a copy: once e.mu is released, Run may

@@ -139,15 +139,23 @@ func (f *fakeFleet) callsOf(vm string) int {
 
 // fakeValidator refuses the VMs in stale.
 type fakeValidator struct {
-	mu    sync.Mutex
-	stale map[string]string // vm id -> why
-	seen  []string
+	mu      sync.Mutex
+	stale   map[string]string // vm id -> why
+	seen    []string
+	earlier map[string][]string // vm id -> the VMs of the earlier moves it was given
 }
 
-func (v *fakeValidator) Validate(_ context.Context, m balancer.Move) error {
+func (v *fakeValidator) Validate(_ context.Context, m balancer.Move, earlier []balancer.Move) error {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	v.seen = append(v.seen, m.VM)
+	if v.earlier == nil {
+		v.earlier = map[string][]string{}
+	}
+	v.earlier[m.VM] = []string{}
+	for _, e := range earlier {
+		v.earlier[m.VM] = append(v.earlier[m.VM], e.VM)
+	}
 	if why, ok := v.stale[m.VM]; ok {
 		return fmt.Errorf("%w: %s", ErrStale, why)
 	}

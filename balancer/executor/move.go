@@ -36,7 +36,7 @@ func (e *Executor) execute(ctx context.Context, j *job) {
 	}
 	if e.val != nil {
 		vctx, cancel := context.WithTimeout(ctx, e.cfg.VerifyTimeout)
-		err := e.val.Validate(vctx, j.m)
+		err := e.val.Validate(vctx, j.m, e.earlier(j))
 		cancel()
 		if err != nil {
 			e.cancelToken(j)
@@ -165,8 +165,10 @@ func (e *Executor) outcome(j *job, s journal.State, cause, msg string, log *slog
 	case journal.StateFailed:
 		e.held[j.m.VM] = now.Add(e.cfg.HoldAfterFailure)
 		e.breakerResultLocked(j, false, now)
+		e.unbegunLocked(j)
 	default:
 		e.breakerEndTrialLocked(j)
+		e.unbegunLocked(j)
 	}
 	e.mu.Unlock()
 	switch s {

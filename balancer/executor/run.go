@@ -168,6 +168,7 @@ func (e *Executor) fitsLocked(m balancer.Move, now time.Time) bool {
 func (e *Executor) startLocked(ctx context.Context, j *job, r *rate.Reservation, now time.Time) {
 	j.started, j.phase, j.res = now, phaseValidating, r
 	e.inflight[j.id] = j
+	e.begun[j.plan] = append(e.begun[j.plan], j)
 	e.hostBusy[j.m.From]++
 	e.hostBusy[j.m.To]++
 	e.breakerTrialLocked(j, now)
@@ -188,6 +189,7 @@ func (e *Executor) release(j *job) {
 	e.hostBusy[j.m.From]--
 	e.hostBusy[j.m.To]--
 	e.breakerEndTrialLocked(j)
+	e.forgetPlanLocked(j.plan)
 	e.metrics.inFlight.Set(float64(len(e.inflight)))
 	e.broadcastLocked()
 	e.mu.Unlock()

@@ -18,8 +18,10 @@ import (
 
 // validator re-checks a move just before it starts: the VM is still on its
 // source and running (asked of the host itself), the destination is still
-// healthy and would stay under its limits (the latest snapshot), and the
-// current policy still allows it.
+// healthy, the move is still within the planner's hard limits on the latest
+// snapshot with the plan's earlier moves applied (balancer.Recheck, the
+// planner's own rule and load model), and the current policy still allows
+// it, judged on the projection the planner showed it.
 type validator struct {
 	guard    *logins.Guard
 	latest   func() *collector.Snapshot
@@ -36,7 +38,7 @@ type validator struct {
 var _ executor.Validator = (*validator)(nil)
 
 // Validate implements executor.Validator.
-func (v *validator) Validate(ctx context.Context, m balancer.Move) error {
+func (v *validator) Validate(ctx context.Context, m balancer.Move, earlier []balancer.Move) error {
 	snap := v.latest()
 	if snap == nil {
 		return fmt.Errorf("%w: no snapshot of the fleet yet", executor.ErrStale)
@@ -74,15 +76,9 @@ func (v *validator) Validate(ctx context.Context, m balancer.Move) error {
 		return fmt.Errorf("%w: %s is already migrating (%s)", executor.ErrStale, m.VMName, loc.Status)
 	}
 	cfg, tz := v.settings()
-	if vm, ok := snap.VM(m.VM); ok {
-		cpu := dst.CPU.P95 + 100*vm.CPU.P95/float64(max(dst.LogicalProcessors, 1))
-		mem := float64(dst.MemoryBytes)*dst.Memory.P95/100 + float64(vm.MemoryAssigned)
-		if cpu > cfg.CPUCeiling {
-			return fmt.Errorf("%w: %s would reach %.0f%% CPU, above the %.0f%% ceiling", executor.ErrStale, m.To, cpu, cfg.CPUCeiling)
-		}
-		if mem > float64(dst.MemoryBytes-cfg.MemoryReserveBytes) {
-			return fmt.Errorf("%w: %s would not keep its %d GiB memory reserve", executor.ErrStale, m.To, cfg.MemoryReserveBytes>>30)
-		}
+	projected, err := balancer.Recheck(snap, cfg, m, earlier)
+	if err != nil {
+		return fmt.Errorf("%w: %w", executor.ErrStale, err)
 	}
 	round, err := v.roundFor(ctx, snap, tz)
 	if err != nil {
@@ -91,13 +87,8 @@ func (v *validator) Validate(ctx context.Context, m balancer.Move) error {
 	if round.Frozen(m.VM) {
 		return fmt.Errorf("%w: %s is frozen by policy", executor.ErrStale, m.VMName)
 	}
-	pm, pp, err := balancer.Project(snap, m.VM, m.To)
-	if err != nil {
-		// The snapshot already shows the VM elsewhere: the host said it is
-		// still on the source, so judge it as planned.
-		pm = policy.Move{VM: m.VM, From: m.From, To: m.To}
-	}
-	verdict, err := round.Judge(ctx, pm, pp)
+	pm := policy.Move{VM: m.VM, From: m.From, To: m.To}
+	verdict, err := round.Judge(ctx, pm, projected)
 	if err != nil {
 		return fmt.Errorf("%w: policy: %w", executor.ErrStale, err)
 	}
