@@ -18,39 +18,39 @@ const gib = int64(1) << 30
 type Config struct {
 	// Aggressiveness (1..5) sets the minimum gain a balancing move must
 	// buy: 1 plans only policy requests, 5 takes slight gains. See MinGain.
-	Aggressiveness int `yaml:"aggressiveness"`
+	Aggressiveness int
 	// CPUHigh and MemoryHigh are the loads (percent) above which a host is
 	// hot.
-	CPUHigh    float64 `yaml:"cpu_high"`
-	MemoryHigh float64 `yaml:"memory_high"`
+	CPUHigh    float64
+	MemoryHigh float64
 	// TargetSpread (percentage points): when no host is hot and the spread
 	// of every weighted resource is at most this, the fleet is balanced.
-	TargetSpread float64 `yaml:"target_spread"`
+	TargetSpread float64
 	// MaxMoves caps the moves in one plan, requests included.
-	MaxMoves int `yaml:"max_moves"`
+	MaxMoves int
 	// MaxInflowPerHost caps the moves into any one host in one plan.
-	MaxInflowPerHost int `yaml:"max_inflow_per_host"`
+	MaxInflowPerHost int
 	// MemoryReserveBytes is kept free on every destination after all
 	// planned moves.
-	MemoryReserveBytes int64 `yaml:"memory_reserve_bytes"`
+	MemoryReserveBytes int64
 	// CPUCeiling (percent): no destination is planned above it.
-	CPUCeiling float64 `yaml:"cpu_ceiling"`
+	CPUCeiling float64
 	// Cooldown: a VM that migrated less than this before the snapshot stays
 	// put.
-	Cooldown time.Duration `yaml:"cooldown"`
+	Cooldown time.Duration
 	// CPUWeight, MemoryWeight and MigrationCostWeight weigh the terms of
 	// the objective.
-	CPUWeight           float64 `yaml:"cpu_weight"`
-	MemoryWeight        float64 `yaml:"memory_weight"`
-	MigrationCostWeight float64 `yaml:"migration_cost_weight"`
+	CPUWeight           float64
+	MemoryWeight        float64
+	MigrationCostWeight float64
 	// BandwidthBytesPerSecond is the live-migration network throughput the
 	// time estimate assumes.
-	BandwidthBytesPerSecond float64 `yaml:"bandwidth_bytes_per_second"`
+	BandwidthBytesPerSecond float64
 	// MaxConcurrent is the executor's limit on migrations in flight, used
 	// for the plan's total time estimate.
-	MaxConcurrent int `yaml:"max_concurrent"`
+	MaxConcurrent int
 	// PlanTTL is how long a plan stays valid after its snapshot was taken.
-	PlanTTL time.Duration `yaml:"plan_ttl"`
+	PlanTTL time.Duration
 }
 
 // DefaultConfig returns the default planner settings.
