@@ -53,13 +53,14 @@ type Config struct {
 	PlanTTL time.Duration
 }
 
-// DefaultConfig returns the default planner settings.
+// DefaultConfig returns the planner settings the product ships, defined
+// here once: the daemon's configuration file starts from them.
 func DefaultConfig() Config {
 	return Config{
 		Aggressiveness:          3,
 		CPUHigh:                 75,
 		MemoryHigh:              85,
-		TargetSpread:            10,
+		TargetSpread:            0,
 		MaxMoves:                10,
 		MaxInflowPerHost:        2,
 		MemoryReserveBytes:      4 * gib,
@@ -67,7 +68,7 @@ func DefaultConfig() Config {
 		Cooldown:                time.Hour,
 		CPUWeight:               1,
 		MemoryWeight:            1,
-		MigrationCostWeight:     0.25,
+		MigrationCostWeight:     0.1,
 		BandwidthBytesPerSecond: 1.25e9,
 		MaxConcurrent:           4,
 		PlanTTL:                 time.Hour,

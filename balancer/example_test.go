@@ -54,9 +54,9 @@ func ExamplePlanner_Plan() {
 	fmt.Printf("CPU spread %.1f → %.1f points, busiest host %.0f%% → %.0f%%\n",
 		e.CPU.SpreadBefore, e.CPU.SpreadAfter, e.CPU.MaxBefore, e.CPU.MaxAfter)
 	// Output:
-	// sql01 HV01 → HV03 (HV01 CPU 83% > 75%, gain 34.8)
+	// sql01 HV01 → HV03 (HV01 CPU 83% > 75%, gain 36.6)
 	//   refused first: sql01 → HV02: sql01: HV02 has no SQL licence
-	// web01 HV01 → HV02 (spread: HV01 CPU 58%, fleet mean 33%, gain 40.6)
+	// web01 HV01 → HV02 (spread: HV01 CPU 58%, fleet mean 33%, gain 42.5)
 	// CPU spread 35.4 → 0.0 points, busiest host 83% → 33%
 }
 
@@ -89,16 +89,16 @@ func ExamplePlan_Summary() {
 	}
 	fmt.Print(plan.Summary())
 	// Output:
-	// Plan plan-20260105-080000-2c5ebde9 (valid until 2026-01-05 09:00:00 UTC)
-	// 2 moves (2 for balance): CPU spread 35.4 → 0.0 points, memory spread 14.7 → 3.0 points; 32.0 GiB to copy, about 16s. Search ended: no host is hot and the spread is within the target.
+	// Plan plan-20260105-080000-22437ea4 (valid until 2026-01-05 09:00:00 UTC)
+	// 2 moves (2 for balance): CPU spread 35.4 → 0.0 points, memory spread 14.7 → 3.0 points; 32.0 GiB to copy, about 16s. Search ended: no move within the limits gains at least 1 points.
 	//
 	//         spread before  after  busiest before  after
 	// CPU     35.4           0.0    83.2% HV01      33.2% HV01
 	// Memory  14.7           3.0    40.6% HV01      21.9% HV02
 	//
 	// #  VM     From  To    Trigger  Gain   Size      Time  Reason
-	// 1  sql01  HV01  HV02  balance  34.77  16.0 GiB  16s   HV01 CPU 83% > 75%
-	// 2  web01  HV01  HV03  balance  40.63  16.0 GiB  16s   spread: HV01 CPU 58%, fleet mean 33%
+	// 1  sql01  HV01  HV02  balance  36.65  16.0 GiB  16s   HV01 CPU 83% > 75%
+	// 2  web01  HV01  HV03  balance  42.50  16.0 GiB  16s   spread: HV01 CPU 58%, fleet mean 33%
 }
 
 func ExamplePlan_WriteMarkdown() {
@@ -124,8 +124,8 @@ func ExamplePlan_WriteMarkdown() {
 	// Output:
 	// | # | VM | From | To | Trigger | Reason | Gain | Size | Est. time |
 	// |---:|---|---|---|---|---|---:|---:|---:|
-	// | 1 | sql01 | HV01 | HV02 | balance | HV01 CPU 83% \> 75% | 34.77 | 16.0 GiB | 16s |
-	// | 2 | web01 | HV01 | HV03 | balance | spread: HV01 CPU 58%, fleet mean 33% | 40.63 | 16.0 GiB | 16s |
+	// | 1 | sql01 | HV01 | HV02 | balance | HV01 CPU 83% \> 75% | 36.65 | 16.0 GiB | 16s |
+	// | 2 | web01 | HV01 | HV03 | balance | spread: HV01 CPU 58%, fleet mean 33% | 42.50 | 16.0 GiB | 16s |
 }
 
 func ExampleReadPlan() {

@@ -174,7 +174,9 @@ func checkTerminalSafe(t *testing.T, out string) {
 func TestSummaryBalanced(t *testing.T) {
 	s := fleet([]collector.Host{newHost("hv01", 32, 256), newHost("hv02", 32, 256)},
 		[]collector.VM{newVM("a", "hv01", 4, 16), newVM("b", "hv02", 3, 16)})
-	pl, err := balancer.NewPlanner(balancer.DefaultConfig(), nil)
+	cfg := balancer.DefaultConfig()
+	cfg.TargetSpread = 10
+	pl, err := balancer.NewPlanner(cfg, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

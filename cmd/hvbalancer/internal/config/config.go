@@ -2,6 +2,8 @@ package config
 
 import (
 	"time"
+
+	"github.com/hvbalancer/hvbalancer/balancer"
 )
 
 // Version is the only configuration format version there is.
@@ -188,7 +190,7 @@ func Default() Config {
 		Automation:    "manual",
 		RoundInterval: 5 * time.Minute,
 		Executor: Executor{
-			MaxConcurrent:       4,
+			MaxConcurrent:       balancer.DefaultConfig().MaxConcurrent,
 			PerHostCap:          2,
 			MigrationsPerMinute: 10,
 			Burst:               2,
@@ -197,19 +199,7 @@ func Default() Config {
 			BreakerCooldown:     10 * time.Minute,
 			DrainTimeout:        10 * time.Minute,
 		},
-		Planner: Planner{
-			Aggressiveness:   3,
-			MaxMoves:         10,
-			CPUHigh:          75,
-			MemoryHigh:       85,
-			CPUCeiling:       85,
-			MemoryReserveGiB: 4,
-			MaxInflowPerHost: 2,
-			Cooldown:         time.Hour,
-			PlanTTL:          time.Hour,
-			BandwidthGbps:    10,
-			Weights:          Weights{CPU: 1, Memory: 1, MigrationCost: 0.1},
-		},
+		Planner: plannerDefaults(),
 	}
 }
 
@@ -223,3 +213,23 @@ func (c *Config) Location() *time.Location {
 
 // Dir is the directory relative paths in the file are resolved against.
 func (c *Config) Dir() string { return c.dir }
+
+// plannerDefaults is the planner section every file starts from: the
+// planner's own defaults (balancer.DefaultConfig), in the file's units.
+func plannerDefaults() Planner {
+	d := balancer.DefaultConfig()
+	return Planner{
+		Aggressiveness:   d.Aggressiveness,
+		MaxMoves:         d.MaxMoves,
+		CPUHigh:          d.CPUHigh,
+		MemoryHigh:       d.MemoryHigh,
+		CPUCeiling:       d.CPUCeiling,
+		TargetSpread:     d.TargetSpread,
+		MemoryReserveGiB: float64(d.MemoryReserveBytes) / (1 << 30),
+		MaxInflowPerHost: d.MaxInflowPerHost,
+		Cooldown:         d.Cooldown,
+		PlanTTL:          d.PlanTTL,
+		BandwidthGbps:    d.BandwidthBytesPerSecond * 8 / 1e9,
+		Weights:          Weights{CPU: d.CPUWeight, Memory: d.MemoryWeight, MigrationCost: d.MigrationCostWeight},
+	}
+}
