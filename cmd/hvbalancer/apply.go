@@ -147,6 +147,10 @@ func waitWithProgress(ctx context.Context, d *daemon, ids []string, plan *balanc
 	}
 }
 
+// stateQueued is what the progress table shows for a move the journal does
+// not hold yet: submitted, not yet decided on.
+const stateQueued journal.State = "queued"
+
 type progressRow struct {
 	id    string
 	state journal.State
@@ -161,7 +165,7 @@ func progressRows(d *daemon, ids []string, plan *balancer.Plan) []progressRow {
 	rows := make([]progressRow, len(ids))
 	for i, id := range ids {
 		m := plan.Moves[i]
-		state := journal.State("queued")
+		state := stateQueued
 		detail := ""
 		if en, err := d.journal.Get(id); err == nil {
 			state = en.State

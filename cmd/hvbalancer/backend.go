@@ -65,7 +65,7 @@ func (b backend) Plans() []web.PlanInfo {
 	for _, r := range b.d.plans.records() {
 		out = append(out, web.PlanInfo{
 			ID: r.ID, Created: r.Created, Expires: r.Expires, Moves: r.Moves,
-			State: web.PlanState(r.State), ApprovedBy: r.ApprovedBy, ApprovedAt: r.ApprovedAt,
+			State: r.State, ApprovedBy: r.ApprovedBy, ApprovedAt: r.ApprovedAt,
 			Message: planMessage(r),
 		})
 	}
@@ -74,9 +74,9 @@ func (b backend) Plans() []web.PlanInfo {
 
 func planMessage(r planRecord) string {
 	switch r.State {
-	case planPending:
+	case web.PlanPending:
 		return fmt.Sprintf("%d of %d moves wait for approval", len(r.Pending), r.Moves)
-	case planExpired:
+	case web.PlanExpired:
 		return "expired before approval"
 	}
 	return ""

@@ -15,6 +15,7 @@ import (
 	"github.com/hvbalancer/hvbalancer/balancer/executor"
 	"github.com/hvbalancer/hvbalancer/balancer/executor/journal"
 	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/config"
+	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/web"
 	"github.com/hvbalancer/hvbalancer/collector"
 	"github.com/hvbalancer/hvbalancer/policy"
 )
@@ -120,18 +121,18 @@ func (d *daemon) round(ctx context.Context) {
 		d.setRound(roundResult{At: now, Result: "unchanged", PlanID: id})
 		return
 	}
-	rec := planRecord{ID: plan.ID, Created: plan.Created, Expires: plan.Expires, Moves: len(plan.Moves), State: planExecuting}
+	rec := planRecord{ID: plan.ID, Created: plan.Created, Expires: plan.Expires, Moves: len(plan.Moves), State: web.PlanExecuting}
 	var now1, later []int
 	for i, m := range plan.Moves {
 		switch {
-		case cfg.Automation == "full", cfg.Automation == "partial" && m.Trigger == balancer.TriggerRequest:
+		case cfg.Automation == config.AutomationFull, cfg.Automation == config.AutomationPartial && m.Trigger == balancer.TriggerRequest:
 			now1 = append(now1, i)
 		default:
 			later = append(later, i)
 		}
 	}
 	if len(later) > 0 {
-		rec.State, rec.Pending = planPending, later
+		rec.State, rec.Pending = web.PlanPending, later
 	}
 	if err := d.plans.save(plan, snap, rec); err != nil {
 		d.setRound(roundResult{At: now, Result: "failed", PlanID: plan.ID, Error: err.Error()})
@@ -162,7 +163,7 @@ func (d *daemon) submit(plan *balancer.Plan, idx []int, batch string) error {
 func (d *daemon) samePending(p *balancer.Plan) string {
 	key := movesKey(p.Moves)
 	for _, r := range d.plans.records() {
-		if r.State != planPending {
+		if r.State != web.PlanPending {
 			continue
 		}
 		if old, err := d.plans.plan(r.ID); err == nil && movesKey(old.Moves) == key {
@@ -213,14 +214,14 @@ func (d *daemon) approve(id, by string) error {
 	var pending []int
 	err = d.plans.update(id, func(r *planRecord) error {
 		switch {
-		case r.State != planPending:
+		case r.State != web.PlanPending:
 			return fmt.Errorf("%w: plan %s is %s", errPlanConflict, id, r.State)
 		case plan.Expired(now):
-			r.State = planExpired
+			r.State = web.PlanExpired
 			return fmt.Errorf("%w: plan %s expired at %s", errPlanConflict, id, plan.Expires.Format(time.RFC3339))
 		}
 		pending = r.Pending
-		r.State, r.Pending, r.ApprovedBy, r.ApprovedAt = planApproved, nil, by, now
+		r.State, r.Pending, r.ApprovedBy, r.ApprovedAt = web.PlanApproved, nil, by, now
 		return nil
 	})
 	if err != nil {

@@ -24,6 +24,7 @@ import (
 
 	"github.com/hvbalancer/hvbalancer/balancer"
 	"github.com/hvbalancer/hvbalancer/balancer/executor/journal"
+	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/config"
 	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/web"
 	"github.com/hvbalancer/hvbalancer/hyperv/sim"
 )
@@ -387,7 +388,7 @@ func TestDaemonReloadKeepsTheLastGoodConfig(t *testing.T) {
 		t.Errorf("reload of an invalid configuration: %d, want 422", code)
 	}
 	getJSON(t, d.url+"/api/v1/status", &st)
-	if st.Mode != web.ModeManual {
+	if st.Mode != config.AutomationManual {
 		t.Errorf("after a refused reload the mode is %q, want manual", st.Mode)
 	}
 	rewrite("automation: manual", "automation: partial")
@@ -398,7 +399,7 @@ func TestDaemonReloadKeepsTheLastGoodConfig(t *testing.T) {
 		t.Fatalf("reload: %d", code)
 	}
 	getJSON(t, d.url+"/api/v1/status", &st)
-	if st.Mode != web.ModePartial {
+	if st.Mode != config.AutomationPartial {
 		t.Errorf("after reload the mode is %q, want partial", st.Mode)
 	}
 }

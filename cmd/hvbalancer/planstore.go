@@ -15,24 +15,16 @@ import (
 	"github.com/hvbalancer/hvbalancer/collector"
 )
 
-// Plan states, as the API and the status page show them.
-const (
-	planPending   = "pending"   // waits for approval
-	planApproved  = "approved"  // approved; its moves are queued
-	planExecuting = "executing" // submitted to the executor
-	planExpired   = "expired"   // its time ran out before approval
-)
-
 // planRecord is what the daemon knows of one stored plan beyond the plan.
 type planRecord struct {
-	ID         string    `json:"id"`
-	State      string    `json:"state"`
-	Created    time.Time `json:"created"`
-	Expires    time.Time `json:"expires"`
-	Moves      int       `json:"moves"`
-	Pending    []int     `json:"pending"` // indexes of the moves waiting for approval
-	ApprovedBy string    `json:"approved_by,omitempty"`
-	ApprovedAt time.Time `json:"approved_at,omitzero"`
+	ID         string        `json:"id"`
+	State      web.PlanState `json:"state"`
+	Created    time.Time     `json:"created"`
+	Expires    time.Time     `json:"expires"`
+	Moves      int           `json:"moves"`
+	Pending    []int         `json:"pending"` // indexes of the moves waiting for approval
+	ApprovedBy string        `json:"approved_by,omitempty"`
+	ApprovedAt time.Time     `json:"approved_at,omitzero"`
 }
 
 // errPlanNotFound and errPlanConflict are what the API maps to 404 and 409.
@@ -147,8 +139,8 @@ func (s *planStore) records() []planRecord {
 // expire marks pending plans past their expiry.
 func (s *planStore) expire(now time.Time) {
 	for _, r := range s.records() {
-		if r.State == planPending && !now.Before(r.Expires) {
-			_ = s.update(r.ID, func(r *planRecord) error { r.State = planExpired; return nil })
+		if r.State == web.PlanPending && !now.Before(r.Expires) {
+			_ = s.update(r.ID, func(r *planRecord) error { r.State = web.PlanExpired; return nil })
 		}
 	}
 }

@@ -25,7 +25,7 @@ type Config struct {
 	Executor  Executor   `yaml:"executor"`
 	// Automation is how far the daemon acts on its own: manual (plans wait
 	// for approval), partial (policy requests run, balancing waits) or full.
-	Automation string `yaml:"automation"`
+	Automation Automation `yaml:"automation"`
 	// RoundInterval is how often the daemon plans.
 	RoundInterval time.Duration `yaml:"round_interval"`
 	dir           string        // directory of the file, for relative paths
@@ -187,7 +187,7 @@ func Default() Config {
 			LoginBackoffMax:       30 * time.Minute,
 		},
 		Policy:        Policy{ReloadInterval: 10 * time.Second},
-		Automation:    "manual",
+		Automation:    AutomationManual,
 		RoundInterval: 5 * time.Minute,
 		Executor: Executor{
 			MaxConcurrent:       balancer.DefaultConfig().MaxConcurrent,

@@ -356,10 +356,8 @@ func unwrapPathError(err error) error {
 }
 
 func (c *Config) validateExecutor(p *problems) {
-	switch c.Automation {
-	case "manual", "partial", "full":
-	default:
-		p.add("automation", c.Automation, "want manual, partial or full")
+	if !c.Automation.Valid() {
+		p.add("automation", string(c.Automation), "want manual, partial or full")
 	}
 	if c.RoundInterval <= 0 {
 		p.add("round_interval", c.RoundInterval, "must be > 0")

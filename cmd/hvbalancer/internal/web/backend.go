@@ -7,6 +7,7 @@ import (
 
 	"github.com/hvbalancer/hvbalancer/balancer"
 	"github.com/hvbalancer/hvbalancer/balancer/executor/journal"
+	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/config"
 	"github.com/hvbalancer/hvbalancer/collector"
 )
 
@@ -46,19 +47,12 @@ var (
 	ErrInvalid  = errors.New("invalid")
 )
 
-// Automation levels, as in DRS.
-const (
-	ModeManual  = "manual"  // plans wait for approval
-	ModePartial = "partial" // policy requests run on their own, balancing waits
-	ModeFull    = "full"    // everything runs within the limits
-)
-
 // Status is the daemon's state as the API and the status page show it.
 type Status struct {
-	Version     string `json:"version"`
-	Mode        string `json:"mode"` // ModeManual, ModePartial or ModeFull
-	Paused      bool   `json:"paused"`
-	PauseReason string `json:"pause_reason,omitempty"`
+	Version     string            `json:"version"`
+	Mode        config.Automation `json:"mode"` // how far the daemon acts on its own
+	Paused      bool              `json:"paused"`
+	PauseReason string            `json:"pause_reason,omitempty"`
 	// Ready is true while the daemon can do its work (journal reconciled,
 	// policy loaded, a snapshot in which enough hosts answer, no credential
 	// stopped); NotReady says what is missing.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/hvbalancer/hvbalancer/balancer"
 	"github.com/hvbalancer/hvbalancer/balancer/executor/journal"
+	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/config"
 	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/web"
 	"github.com/hvbalancer/hvbalancer/collector"
 )
@@ -177,7 +178,7 @@ func newFake() *fakeBackend {
 	}
 	return &fakeBackend{
 		status: web.Status{
-			Version: "v1.2.3", Mode: web.ModeManual, Ready: true,
+			Version: "v1.2.3", Mode: config.AutomationManual, Ready: true,
 			LastRound: web.Round{Time: t0, Duration: 1.25, PlanID: plan.ID, Result: "1 move planned"},
 			InFlight: []web.Migration{{MoveID: "plan-x/1", PlanID: "plan-x", VMName: psName, From: "hv01", To: "hv02",
 				ElapsedSeconds: 12.5, Bytes: 4 << 30}},
