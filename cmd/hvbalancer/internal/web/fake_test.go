@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hvbalancer/hvbalancer/balancer"
+	"github.com/hvbalancer/hvbalancer/balancer/executor"
 	"github.com/hvbalancer/hvbalancer/balancer/executor/journal"
 	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/config"
 	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/web"
@@ -198,7 +199,7 @@ func newFake() *fakeBackend {
 				From: "hv02", To: "hv01", State: journal.StateSucceeded, Intent: t0.Add(-100 * time.Minute),
 				Started: t0.Add(-100 * time.Minute), Ended: t0.Add(-99 * time.Minute), Seq: 2},
 			{MoveID: "plan-20260105-060000-00000002/0", PlanID: "plan-20260105-060000-00000002", VMID: "a1", VMName: scriptName,
-				From: "hv02", To: "hv03<b>", State: journal.StateFailed, Cause: "destination_out_of_memory",
+				From: "hv02", To: "hv03<b>", State: journal.StateFailed, Cause: executor.CauseOutOfMemory,
 				Error: "Move-VM: 0x8007000E <i>not enough memory</i>", Intent: t0.Add(-101 * time.Minute),
 				Started: t0.Add(-101 * time.Minute), Ended: t0.Add(-100 * time.Minute), Seq: 1},
 		},
