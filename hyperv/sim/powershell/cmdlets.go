@@ -241,16 +241,8 @@ func (r *scriptRun) moveVM(ctx context.Context) ([]any, *psError) {
 func (r *scriptRun) moveClusterVM(ctx context.Context) ([]any, *psError) {
 	const cmdlet = "Move-ClusterVirtualMachineRole"
 	if h, ok := r.fleet.Host(r.host); !ok || h.Cluster == "" {
-		line, char, src := r.script.lineOf(cmdlet)
-		return nil, &psError{
-			Command:  cmdlet,
-			Message:  []string{"The term '" + cmdlet + "' is not recognized as the name of a cmdlet, function, script file, or operable program. Check the spelling of the name, or if a path was included, verify that the path is correct and try again."},
-			Line:     line,
-			Char:     char,
-			Source:   src,
-			Category: "ObjectNotFound: (" + cmdlet + ":String) [], CommandNotFoundException",
-			ErrorID:  "CommandNotFoundException",
-		}
+		e := r.script.notRecognized(cmdlet)
+		return nil, &e
 	}
 	raw, _ := r.params.str("Id")
 	id, ok := parseGUID(raw)

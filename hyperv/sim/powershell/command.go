@@ -139,3 +139,18 @@ func firstWord(body string) string {
 	}
 	return ""
 }
+
+// notRecognized is PowerShell's error for a command that does not exist
+// (CommandNotFoundException), pointing at name's first use in the script.
+func (s script) notRecognized(name string) psError {
+	line, char, src := s.lineOf(name)
+	return psError{
+		Command:  name,
+		Message:  []string{"The term '" + name + "' is not recognized as the name of a cmdlet, function, script file, or operable program. Check the spelling of the name, or if a path was included, verify that the path is correct and try again."},
+		Line:     line,
+		Char:     char,
+		Source:   src,
+		Category: "ObjectNotFound: (" + name + ":String) [], CommandNotFoundException",
+		ErrorID:  "CommandNotFoundException",
+	}
+}

@@ -130,17 +130,7 @@ func (h *Shell) identify(line string, stderr io.Writer) (name string, s script, 
 	}
 	name, ok := h.scripts[s.Body]
 	if !ok {
-		w := firstWord(s.Body)
-		line, char, src := s.lineOf(w)
-		return "", s, h.fail(stderr, psError{
-			Command:  w,
-			Message:  []string{"The term '" + w + "' is not recognized as the name of a cmdlet, function, script file, or operable program. Check the spelling of the name, or if a path was included, verify that the path is correct and try again."},
-			Line:     line,
-			Char:     char,
-			Source:   src,
-			Category: "ObjectNotFound: (" + w + ":String) [], CommandNotFoundException",
-			ErrorID:  "CommandNotFoundException",
-		}), true
+		return "", s, h.fail(stderr, s.notRecognized(firstWord(s.Body))), true
 	}
 	return name, s, 0, false
 }
