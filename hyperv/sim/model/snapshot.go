@@ -1,0 +1,166 @@
+package model
+
+// Physics: what a host and its VMs look like at a moment of simulated time,
+// from the VMs' load profiles (profiles.go), their memory settings and the
+// migrations running on the host.
+
+import (
+	"fmt"
+	"math"
+	"time"
+)
+
+// snapshotLocked computes h and its VMs at now. Host CPU demand, in
+// LP-units, is the running VMs' demand × vCPUs, plus the hypervisor overhead
+// and the CPU cost of running migrations; when it exceeds the logical
+// processors, the VMs are starved in proportion to their demand.
+func (f *Fleet) snapshotLocked(h *simHost, now time.Time) (HostState, []VMState) {
+	vms := h.sortedVMs()
+	lps := float64(h.spec.LogicalProcessors)
+	overhead := h.spec.OverheadPercent / 100 * lps
+	migCPU, inbound := f.migrationLoadLocked(h)
+	demand := make([]float64, len(vms))
+	var total float64
+	for i, v := range vms {
+		if v.state == VMRunning && !h.faults.Crashed {
+			demand[i] = cpuDemand(v.key, v.spec.Load, now) * float64(v.spec.CPUs)
+			total += demand[i]
+		}
+	}
+	share := 1.0
+	if avail := math.Max(0, lps-overhead-migCPU); total > avail {
+		share = avail / total
+	}
+	mem, assigned := h.memory(vms, now)
+	states := make([]VMState, len(vms))
+	ids := make([]string, len(vms))
+	for i, v := range vms {
+		received := demand[i] * share
+		s := VMState{
+			ID: v.spec.ID, Name: v.spec.Name, Host: h.spec.Name, State: v.state, Status: StatusNormal,
+			CPUs: v.spec.CPUs, CPUUsage: int(math.Round(received / lps * 100)),
+			GuestRunTime:   guestRunTime(v.key, received, v.spec.CPUs, now),
+			MemoryAssigned: mem[i].assigned, MemoryDemand: mem[i].demand, MemoryStartup: v.startup,
+			Dynamic: v.spec.Dynamic, Clustered: v.spec.Clustered, Notes: v.spec.Notes,
+		}
+		if v.spec.Dynamic && mem[i].assigned > 0 {
+			s.MemoryPressure = int(math.Round(float64(mem[i].demand) / float64(mem[i].assigned) * 100))
+		}
+		if v.state == VMRunning || v.state == VMPaused {
+			s.Uptime = now.Sub(v.boot)
+		}
+		if v.moving != nil {
+			s.Status = fmt.Sprintf("Migrating - %d%% complete", v.moving.progress(now))
+		}
+		states[i], ids[i] = s, v.spec.ID
+	}
+	cpu := math.Min(100, (total+overhead+migCPU)/lps*100)
+	if h.faults.Crashed {
+		cpu = 0
+	}
+	capacity, reserve := gibBytes(h.spec.MemoryGiB), gibBytes(h.spec.ReserveGiB)
+	hs := HostState{
+		Name: h.spec.Name, FQDN: h.spec.Name + "." + f.spec.Domain, Cluster: h.spec.Cluster, Group: h.spec.Group,
+		Labels: copyLabels(h.spec.Labels), LogicalProcessors: h.spec.LogicalProcessors,
+		MemoryCapacity: capacity, MemoryReserve: reserve, MemoryAssigned: assigned,
+		AvailableMBytes:  max(0, capacity-reserve-assigned-inbound) / MiB,
+		CPUPercent:       cpu,
+		MigrationEnabled: *h.spec.MigrationEnabled, MaxMigrations: h.spec.MaxMigrations,
+		AuthType: authType(h.spec.Authentication), PerformanceOption: performanceOption(h.spec.Performance),
+		ActiveMigrations: h.active, Faults: h.faults, VMIDs: ids,
+	}
+	return hs, states
+}
+
+type vmMemory struct{ assigned, demand int64 }
+
+// memory returns the memory of vms (in that order) and their sum. A static
+// VM is assigned its startup memory. A dynamic VM's demand is Load.Memory ×
+// its maximum, drifting slowly; it is assigned 120% of that, kept within its
+// minimum and maximum, and squeezed toward its minimum when the host runs
+// out. Off and saved VMs hold none.
+func (h *simHost) memory(vms []*simVM, now time.Time) ([]vmMemory, int64) {
+	out := make([]vmMemory, len(vms))
+	want := make([]float64, len(vms))
+	var sum, reducible float64
+	for i, v := range vms {
+		if v.state != VMRunning && v.state != VMPaused {
+			continue
+		}
+		factor := memoryFactor(v.key, now)
+		if !v.spec.Dynamic {
+			want[i] = float64(v.startup)
+			out[i].demand = min(roundMiB(v.spec.Load.Memory*float64(v.startup)*factor), v.startup)
+		} else {
+			d := v.spec.Load.Memory * float64(v.max) * factor
+			want[i] = clamp(d*1.2, float64(v.min), float64(v.max))
+			reducible += want[i] - float64(v.min)
+			out[i].demand = roundMiB(d)
+		}
+		sum += want[i]
+	}
+	squeeze := 0.0
+	if free := float64(gibBytes(h.spec.MemoryGiB) - gibBytes(h.spec.ReserveGiB)); sum > free && reducible > 0 {
+		squeeze = math.Min(1, (sum-free)/reducible)
+	}
+	var total int64
+	for i, v := range vms {
+		a := want[i]
+		if v.spec.Dynamic {
+			a -= (a - float64(v.min)) * squeeze
+		}
+		out[i].assigned = roundMiB(a)
+		total += out[i].assigned
+	}
+	return out, total
+}
+
+// freeLocked is the memory h can still give a VM: capacity − reserve −
+// assigned − memory reserved by inbound migrations.
+func (f *Fleet) freeLocked(h *simHost, now time.Time) int64 {
+	_, assigned := h.memory(h.sortedVMs(), now)
+	_, inbound := f.migrationLoadLocked(h)
+	return gibBytes(h.spec.MemoryGiB) - gibBytes(h.spec.ReserveGiB) - assigned - inbound
+}
+
+// assignedLocked is the memory v holds now.
+func (f *Fleet) assignedLocked(v *simVM, now time.Time) int64 {
+	vms := v.host.sortedVMs()
+	mem, _ := v.host.memory(vms, now)
+	for i, o := range vms {
+		if o == v {
+			return mem[i].assigned
+		}
+	}
+	return 0
+}
+
+func roundMiB(x float64) int64 { return int64(math.Round(x/MiB)) * MiB }
+
+func authType(s string) int {
+	if s == "CredSSP" {
+		return 0
+	}
+	return 1
+}
+
+func performanceOption(s string) int {
+	switch s {
+	case "TCPIP":
+		return 0
+	case "SMB":
+		return 2
+	}
+	return 1
+}
+
+func copyLabels(m map[string]string) map[string]string {
+	if m == nil {
+		return nil
+	}
+	c := make(map[string]string, len(m))
+	for k, v := range m {
+		c[k] = v
+	}
+	return c
+}
