@@ -6,13 +6,10 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"time"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/hvbalancer/hvbalancer/balancer"
-	"github.com/hvbalancer/hvbalancer/balancer/executor/journal"
-	"github.com/hvbalancer/hvbalancer/collector"
 )
 
 // Bounds on what a caller may name.
@@ -24,77 +21,15 @@ const (
 	defaultPause = "paused through the API"
 )
 
-// HostInfo is one host in GET /api/v1/hosts.
-type HostInfo struct {
-	Name        string           `json:"name"`
-	Cluster     string           `json:"cluster,omitempty"`
-	Group       string           `json:"group,omitempty"`
-	Health      collector.Health `json:"health"`
-	Reason      string           `json:"reason,omitempty"`
-	Cause       collector.Cause  `json:"cause,omitempty"`   // why it is not ok, in a word
-	Problem     string           `json:"problem,omitempty"` // and in an administrator's words
-	LastSeen    time.Time        `json:"last_seen,omitzero"`
-	Maintenance bool             `json:"maintenance"`
-	CPU         Load             `json:"cpu"`    // percent of the host's logical processors
-	Memory      Load             `json:"memory"` // percent of its memory in use
-	VMs         int              `json:"vms"`
-}
-
-// Load is a host's smoothed load over the collector's window, in percent.
-type Load struct {
-	Mean float64 `json:"mean"`
-	P95  float64 `json:"p95"`
-}
-
-// Hosts is the answer of GET /api/v1/hosts: the latest snapshot's hosts,
-// none (and no time) before the first snapshot.
-type Hosts struct {
-	Taken         time.Time  `json:"taken,omitzero"`
-	WindowSeconds float64    `json:"window_seconds,omitempty"`
-	Hosts         []HostInfo `json:"hosts"`
-}
-
 // Plans is the answer of GET /api/v1/plans, newest first.
 type Plans struct {
 	Plans []PlanInfo `json:"plans"`
-}
-
-// History is the answer of GET /api/v1/history, newest first.
-type History struct {
-	Entries []journal.Entry `json:"entries"`
 }
 
 // Approval is the answer of POST /api/v1/plans/{id}/approve.
 type Approval struct {
 	Plan       string `json:"plan"`
 	ApprovedBy string `json:"approved_by"`
-}
-
-// hostsOf summarizes a snapshot's hosts; s may be nil.
-func hostsOf(s *collector.Snapshot) Hosts {
-	out := Hosts{Hosts: []HostInfo{}}
-	if s == nil {
-		return out
-	}
-	out.Taken, out.WindowSeconds = s.Taken, s.WindowSeconds
-	vms := make(map[string]int, len(s.Hosts))
-	for _, v := range s.VMs {
-		vms[v.Host]++
-	}
-	for _, h := range s.Hosts {
-		hi := HostInfo{
-			Name: h.Name, Cluster: h.Cluster, Group: h.Group,
-			Health: h.Health, Reason: h.Reason, Cause: h.Cause, LastSeen: h.LastSeen, Maintenance: h.Maintenance,
-			CPU:    Load{Mean: h.CPU.Mean, P95: h.CPU.P95},
-			Memory: Load{Mean: h.Memory.Mean, P95: h.Memory.P95},
-			VMs:    vms[h.Name],
-		}
-		if h.Health != collector.HealthOK {
-			hi.Problem = h.Problem()
-		}
-		out.Hosts = append(out.Hosts, hi)
-	}
-	return out
 }
 
 // status returns the backend's status with lists that encode as [].
@@ -135,14 +70,7 @@ func (s *server) apiHistory(w http.ResponseWriter, r *http.Request) {
 		}
 		limit = min(n, maxHistory)
 	}
-	h := s.b.History(limit)
-	if len(h) > limit {
-		h = h[:limit]
-	}
-	if h == nil {
-		h = []journal.Entry{}
-	}
-	writeJSON(w, http.StatusOK, History{Entries: h})
+	writeJSON(w, http.StatusOK, History{Entries: historyOf(s.b.History(limit), limit)})
 }
 
 // validPlanID accepts what a plan ID can be and nothing a file name could

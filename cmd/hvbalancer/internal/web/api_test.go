@@ -158,7 +158,11 @@ func TestPlansAndHistoryShapes(t *testing.T) {
 
 	var h web.History
 	decode(t, e.do(t, http.MethodGet, "/api/v1/history", ""), &h)
-	if diff := cmp.Diff(web.History{Entries: e.fake.history}, h); diff != "" {
+	want := web.History{}
+	for _, je := range e.fake.history {
+		want.Entries = append(want.Entries, web.HistoryEntryOf(je))
+	}
+	if diff := cmp.Diff(want, h); diff != "" {
 		t.Errorf("history (-want +got):\n%s", diff)
 	}
 

@@ -7,9 +7,6 @@ import (
 	"html/template"
 	"net/http"
 	"time"
-
-	"github.com/hvbalancer/hvbalancer/balancer/executor/journal"
-	"github.com/hvbalancer/hvbalancer/collector"
 )
 
 // pageCSP allows the pages their inline CSS and nothing else: no script,
@@ -43,7 +40,7 @@ type pageView struct {
 	Status    Status
 	Taken     time.Time
 	Hosts     []hostRow
-	History   []journal.Entry
+	History   []HistoryEntry
 	Plans     []PlanInfo
 	MorePlans int
 }
@@ -95,17 +92,14 @@ func (s *server) view() pageView {
 	hosts := hostsOf(s.b.Snapshot())
 	v := pageView{Status: st, Taken: hosts.Taken}
 	for _, h := range hosts.Hosts {
-		ok := h.Health == collector.HealthOK
+		ok := h.Health == HostOK
 		v.Hosts = append(v.Hosts, hostRow{
 			HostInfo:  h,
 			CPUBar:    newBar(h.CPU, cpuHigh, ok),
 			MemoryBar: newBar(h.Memory, memHigh, ok),
 		})
 	}
-	v.History = s.b.History(pageHistory)
-	if len(v.History) > pageHistory {
-		v.History = v.History[:pageHistory]
-	}
+	v.History = historyOf(s.b.History(pageHistory), pageHistory)
 	v.Plans = s.b.Plans()
 	if n := len(v.Plans); n > pagePlans {
 		v.Plans, v.MorePlans = v.Plans[:pagePlans], n-pagePlans
@@ -152,9 +146,9 @@ func formatBytes(n int64) string {
 }
 
 // took is how long a journaled migration ran, empty until it ended.
-func took(e journal.Entry) string {
+func took(e HistoryEntry) string {
 	if e.Started.IsZero() || e.Ended.IsZero() {
 		return ""
 	}
-	return formatSeconds(e.Ended.Sub(e.Started).Seconds())
+	return formatSeconds(e.DurationSeconds)
 }

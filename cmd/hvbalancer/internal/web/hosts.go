@@ -1,0 +1,136 @@
+package web
+
+import (
+	"time"
+
+	"github.com/hvbalancer/hvbalancer/collector"
+)
+
+// HostHealth says whether a host can take part in a round, as GET
+// /api/v1/hosts names it. Its values are the API's own: the collector may
+// rename its constants without changing what clients read.
+type HostHealth string
+
+// Host health values.
+const (
+	HostOK          HostHealth = "ok"          // its latest poll succeeded: it may send and receive VMs
+	HostStale       HostHealth = "stale"       // it answered before, but its last good sample is too old
+	HostUnreachable HostHealth = "unreachable" // it never answered, or its latest poll failed
+)
+
+// HostCause names, in a word, why a host is not ok, as GET /api/v1/hosts
+// names it; empty when the host is ok.
+type HostCause string
+
+// Host causes.
+const (
+	HostCauseUnauthorized       HostCause = "unauthorized"        // the host refused the credentials (HTTP 401)
+	HostCauseUnencryptedRefused HostCause = "unencrypted_refused" // the host refused an unencrypted NTLM/Kerberos message
+	HostCauseAuthNotOffered     HostCause = "auth_not_offered"    // the host does not offer the configured authentication method
+	HostCauseCertificate        HostCause = "certificate"         // its TLS certificate was not accepted
+	HostCauseUnreachable        HostCause = "unreachable"         // no connection to its WinRM port
+	HostCauseTimeout            HostCause = "timeout"             // no answer within the call timeout
+	HostCauseClockSkew          HostCause = "clock_skew"          // Kerberos: the clocks are too far apart
+	HostCauseUnknownPrincipal   HostCause = "unknown_principal"   // Kerberos: no such user, or the host's SPN is missing
+	HostCauseKDCUnreachable     HostCause = "kdc_unreachable"     // Kerberos: no KDC answered
+	HostCauseHeld               HostCause = "held"                // not tried: the daemon held the call back (after failed logins); reason says why
+	HostCauseError              HostCause = "error"               // anything else; reason says what
+)
+
+// hostHealths maps every collector health to the API's. A health missing
+// here shows as HostUnreachable: a host the API cannot name is not one to
+// migrate to.
+var hostHealths = map[collector.Health]HostHealth{
+	collector.HealthOK:          HostOK,
+	collector.HealthStale:       HostStale,
+	collector.HealthUnreachable: HostUnreachable,
+}
+
+// hostCauses maps every collector cause to the API's. A cause missing here
+// shows as HostCauseError, whose reason says what happened.
+var hostCauses = map[collector.Cause]HostCause{
+	"":                                "",
+	collector.CauseUnauthorized:       HostCauseUnauthorized,
+	collector.CauseUnencryptedRefused: HostCauseUnencryptedRefused,
+	collector.CauseAuthNotOffered:     HostCauseAuthNotOffered,
+	collector.CauseCertificate:        HostCauseCertificate,
+	collector.CauseUnreachable:        HostCauseUnreachable,
+	collector.CauseTimeout:            HostCauseTimeout,
+	collector.CauseClockSkew:          HostCauseClockSkew,
+	collector.CauseUnknownPrincipal:   HostCauseUnknownPrincipal,
+	collector.CauseKDCUnreachable:     HostCauseKDCUnreachable,
+	collector.CauseHeld:               HostCauseHeld,
+	collector.CauseError:              HostCauseError,
+}
+
+func hostHealth(h collector.Health) HostHealth {
+	if v, ok := hostHealths[h]; ok {
+		return v
+	}
+	return HostUnreachable
+}
+
+func hostCause(c collector.Cause) HostCause {
+	if v, ok := hostCauses[c]; ok {
+		return v
+	}
+	return HostCauseError
+}
+
+// HostInfo is one host in GET /api/v1/hosts.
+type HostInfo struct {
+	Name        string     `json:"name"`
+	Cluster     string     `json:"cluster,omitempty"`
+	Group       string     `json:"group,omitempty"`
+	Health      HostHealth `json:"health"`
+	Reason      string     `json:"reason,omitempty"`  // the last poll's error, as the host or the client said it
+	Cause       HostCause  `json:"cause,omitempty"`   // why it is not ok, in a word
+	Problem     string     `json:"problem,omitempty"` // and in an administrator's words
+	LastSeen    time.Time  `json:"last_seen,omitzero"`
+	Maintenance bool       `json:"maintenance"`
+	CPU         Load       `json:"cpu"`    // percent of the host's logical processors
+	Memory      Load       `json:"memory"` // percent of its memory in use
+	VMs         int        `json:"vms"`
+}
+
+// Load is a host's smoothed load over the collector's window, in percent.
+type Load struct {
+	Mean float64 `json:"mean"`
+	P95  float64 `json:"p95"`
+}
+
+// Hosts is the answer of GET /api/v1/hosts: the latest snapshot's hosts,
+// none (and no time) before the first snapshot.
+type Hosts struct {
+	Taken         time.Time  `json:"taken,omitzero"`
+	WindowSeconds float64    `json:"window_seconds,omitempty"`
+	Hosts         []HostInfo `json:"hosts"`
+}
+
+// hostsOf summarizes a snapshot's hosts; s may be nil.
+func hostsOf(s *collector.Snapshot) Hosts {
+	out := Hosts{Hosts: []HostInfo{}}
+	if s == nil {
+		return out
+	}
+	out.Taken, out.WindowSeconds = s.Taken, s.WindowSeconds
+	vms := make(map[string]int, len(s.Hosts))
+	for _, v := range s.VMs {
+		vms[v.Host]++
+	}
+	for _, h := range s.Hosts {
+		hi := HostInfo{
+			Name: h.Name, Cluster: h.Cluster, Group: h.Group,
+			Health: hostHealth(h.Health), Reason: h.Reason, Cause: hostCause(h.Cause),
+			LastSeen: h.LastSeen, Maintenance: h.Maintenance,
+			CPU:    Load{Mean: h.CPU.Mean, P95: h.CPU.P95},
+			Memory: Load{Mean: h.Memory.Mean, P95: h.Memory.P95},
+			VMs:    vms[h.Name],
+		}
+		if hi.Health != HostOK {
+			hi.Problem = h.Problem()
+		}
+		out.Hosts = append(out.Hosts, hi)
+	}
+	return out
+}
