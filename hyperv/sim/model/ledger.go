@@ -1,11 +1,11 @@
 package model
 
+// The ledger: one entry per accepted migration and per-host counts, written
+// as the queue (queue.go) moves a migration along and read by tests.
+
 import (
-	"context"
 	"errors"
 	"time"
-
-	"github.com/hvbalancer/hvbalancer/hyperv/sim/fleetfile"
 )
 
 // Outcomes of a ledger entry.
@@ -63,103 +63,52 @@ func (f *Fleet) HostLedger() map[string]HostLedger {
 	return out
 }
 
-// WaitIdle blocks until no migration is queued or running, or ctx is done.
-// A hung migration keeps the fleet busy until its host's hang is cleared.
-func (f *Fleet) WaitIdle(ctx context.Context) error {
-	for {
-		f.mu.Lock()
-		f.settleLocked(f.clock.Now())
-		idle, ch := len(f.queue) == 0, f.changed
-		f.mu.Unlock()
-		if idle {
-			return nil
-		}
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
+// recordQueuedLocked adds e, a migration just accepted, as queued and
+// returns its Seq.
+func (f *Fleet) recordQueuedLocked(e LedgerEntry) int {
+	e.Seq, e.Outcome = len(f.ledger)+1, OutcomeQueued
+	f.ledger = append(f.ledger, e)
+	return e.Seq
+}
+
+// recordStartLocked records that migration seq started running at at,
+// between hosts whose active counts already include it.
+func (f *Fleet) recordStartLocked(seq int, at time.Time, hosts ...*simHost) {
+	e := &f.ledger[seq-1]
+	e.Start, e.Outcome = at, OutcomeRunning
+	for _, h := range hosts {
+		h.ledger.HighWater = max(h.ledger.HighWater, h.active)
 	}
 }
 
-// Close fails every migration still queued or running and waits for their
-// goroutines to end. Migrate then returns ErrClosed.
-func (f *Fleet) Close() error {
-	f.mu.Lock()
-	f.closed = true
-	now := f.clock.Now()
-	f.settleLocked(now)
-	for _, m := range append([]*migration(nil), f.queue...) {
-		f.finishLocked(m, now, moveFailure(fleetfile.HResultTimeout, m))
-	}
-	f.mu.Unlock()
-	f.wg.Wait()
-	return nil
-}
-
-// addEntryLocked records m as queued and gives it its Seq.
-func (f *Fleet) addEntryLocked(m *migration) {
-	m.seq = len(f.ledger) + 1
-	f.ledger = append(f.ledger, LedgerEntry{
-		Seq: m.seq, VMID: m.vm.spec.ID, VMName: m.vm.spec.Name, Source: m.src.spec.Name, Destination: m.dstName,
-		Cluster: m.cluster, Queued: m.queued, Outcome: OutcomeQueued,
-	})
-}
-
-// finishLocked gives m its outcome at at: err nil means completed. It frees
-// m's slots and reservation; the caller reschedules.
-func (f *Fleet) finishLocked(m *migration, at time.Time, err error) {
-	if m.finished {
-		return
-	}
-	m.finished = true
-	e := &f.ledger[m.seq-1]
-	if m.state == OutcomeRunning {
-		m.src.active--
-		m.dst.active--
-		e.Bytes = m.bytes
-		if err != nil && !m.hung && m.duration > 0 {
-			e.Bytes = int64(float64(m.bytes) * clamp(float64(at.Sub(m.runStart))/float64(m.duration), 0, 1))
-		} else if err != nil {
-			e.Bytes = 0
-		}
-	}
+// recordEndLocked records the outcome of migration seq at at, having sent
+// bytes (err nil means completed), counts it on its source and destination
+// (dst may be nil or unknown), and returns its outcome.
+func (f *Fleet) recordEndLocked(seq int, at time.Time, bytes int64, err error, src, dst *simHost) string {
+	e := &f.ledger[seq-1]
+	e.Bytes = bytes
 	if e.Start.IsZero() {
 		e.Start = at
 	}
 	e.End = at
-	hosts := []*simHost{m.src}
-	if m.dst != nil && m.dst != m.src {
-		hosts = append(hosts, m.dst)
+	hosts := []*simHost{src}
+	if dst != nil && dst != src {
+		hosts = append(hosts, dst)
 	}
 	if err == nil {
 		e.Outcome = OutcomeCompleted
 		for _, h := range hosts {
 			h.ledger.Completed++
 		}
-	} else {
-		e.Outcome, e.Error = OutcomeFailed, err.Error()
-		var me *MoveError
-		if errors.As(err, &me) {
-			e.HResult, e.Error = me.HResult, me.Message
-		}
-		for _, h := range hosts {
-			h.ledger.Failed++
-		}
+		return e.Outcome
 	}
-	m.state, m.err = e.Outcome, err
-	if m.vm.moving == m {
-		m.vm.moving = nil
+	e.Outcome, e.Error = OutcomeFailed, err.Error()
+	var me *MoveError
+	if errors.As(err, &me) {
+		e.HResult, e.Error = me.HResult, me.Message
 	}
-	for i, q := range f.queue {
-		if q == m {
-			f.queue = append(f.queue[:i], f.queue[i+1:]...)
-			break
-		}
+	for _, h := range hosts {
+		h.ledger.Failed++
 	}
-	if err == nil {
-		m.result = f.vmStateLocked(m.vm, at)
-	}
-	close(m.done)
-	f.notifyLocked()
+	return e.Outcome
 }

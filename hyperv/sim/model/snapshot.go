@@ -2,13 +2,69 @@ package model
 
 // Physics: what a host and its VMs look like at a moment of simulated time,
 // from the VMs' load profiles (profiles.go), their memory settings and the
-// migrations running on the host.
+// migrations running on the host. The readers here settle the migrations
+// due first (queue.go), then compute; they change nothing else.
 
 import (
 	"fmt"
 	"math"
+	"strings"
 	"time"
 )
+
+// Host returns the host named name (case-insensitive, as Windows compares
+// computer names) at the current simulated time.
+func (f *Fleet) Host(name string) (HostState, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	h := f.hosts[strings.ToLower(name)]
+	if h == nil {
+		return HostState{}, false
+	}
+	now := f.clock.Now()
+	f.settleLocked(now)
+	hs, _ := f.snapshotLocked(h, now)
+	return hs, true
+}
+
+// VMs returns the VMs on host at the current simulated time, sorted by Name
+// then ID; nil for an unknown host.
+func (f *Fleet) VMs(host string) []VMState {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	h := f.hosts[strings.ToLower(host)]
+	if h == nil {
+		return nil
+	}
+	now := f.clock.Now()
+	f.settleLocked(now)
+	_, vms := f.snapshotLocked(h, now)
+	return vms
+}
+
+// VM returns the VM with the given ID (a GUID, case-insensitive) at the
+// current simulated time, wherever it is.
+func (f *Fleet) VM(id string) (VMState, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	v := f.vms[strings.ToLower(id)]
+	if v == nil {
+		return VMState{}, false
+	}
+	now := f.clock.Now()
+	f.settleLocked(now)
+	return f.vmStateLocked(v, now), true
+}
+
+func (f *Fleet) vmStateLocked(v *simVM, now time.Time) VMState {
+	_, vms := f.snapshotLocked(v.host, now)
+	for _, s := range vms {
+		if s.ID == v.spec.ID {
+			return s
+		}
+	}
+	panic("sim: VM missing from its host") // placeLocked keeps both sides in step
+}
 
 // snapshotLocked computes h and its VMs at now. Host CPU demand, in
 // LP-units, is the running VMs' demand × vCPUs, plus the hypervisor overhead
@@ -134,8 +190,6 @@ func (f *Fleet) assignedLocked(v *simVM, now time.Time) int64 {
 	}
 	return 0
 }
-
-func roundMiB(x float64) int64 { return int64(math.Round(x/MiB)) * MiB }
 
 func authType(s string) int {
 	if s == "CredSSP" {
