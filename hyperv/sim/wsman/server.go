@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"mime"
 	"net/http"
@@ -16,45 +15,6 @@ import (
 	"github.com/hvbalancer/hvbalancer/hyperv/internal/wsmv"
 	"github.com/hvbalancer/hvbalancer/hyperv/sim/wsman/ntlm"
 )
-
-// Op names one WS-Management shell operation.
-type Op string
-
-// The shell operations.
-const (
-	OpCreate  Op = "Create"
-	OpCommand Op = "Command"
-	OpReceive Op = "Receive"
-	OpSend    Op = "Send"
-	OpSignal  Op = "Signal"
-	OpDelete  Op = "Delete"
-)
-
-// Command is one command line started in a shell.
-type Command struct {
-	Line      string // the command line: <rsp:Command> text, plus each <rsp:Arguments> joined by single spaces
-	ShellID   string
-	CommandID string
-	User      string // authenticated user name
-}
-
-// Runner runs a command line; it writes stdout and stderr as it goes
-// (streamed to the client by Receive) and returns the exit code. ctx is
-// cancelled when the client signals terminate or ctrl_c, deletes the shell,
-// or the server closes. Writes after Run returns fail.
-type Runner interface {
-	Run(ctx context.Context, cmd Command, stdout, stderr io.Writer) int
-}
-
-// RunnerFunc adapts a function to Runner.
-type RunnerFunc func(ctx context.Context, cmd Command, stdout, stderr io.Writer) int
-
-var _ Runner = RunnerFunc(nil)
-
-// Run implements Runner.
-func (f RunnerFunc) Run(ctx context.Context, cmd Command, stdout, stderr io.Writer) int {
-	return f(ctx, cmd, stdout, stderr)
-}
 
 // Action is what an Intercept hook asks the server to do with one request.
 type Action struct {
@@ -71,9 +31,6 @@ const (
 	DefaultIdleTimeout      = 2 * time.Hour // winrs IdleTimeout PT7200S
 	DefaultOperationTimeout = time.Minute   // MaxTimeoutms=60000, used when a request has no w:OperationTimeout
 )
-
-// minEnvelopeSize is the smallest w:MaxEnvelopeSize a client may ask for.
-const minEnvelopeSize = 8192
 
 // Config configures a Server.
 type Config struct {

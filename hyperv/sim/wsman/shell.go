@@ -2,9 +2,7 @@ package wsman
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/base64"
-	"fmt"
 	"io"
 	"slices"
 	"strings"
@@ -144,18 +142,6 @@ func (c *command) take(desired []string, budget int, overhead func(stream string
 func (c *command) hasOutput(desired []string) bool {
 	return slices.ContainsFunc(c.pending, func(ch chunk) bool { return slices.Contains(desired, ch.stream) })
 }
-
-// newGUID returns a random GUID in the upper-case form Windows uses.
-func newGUID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:]) // never fails
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return strings.ToUpper(fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16]))
-}
-
-// newMessageID returns a fresh wsa:MessageID.
-func newMessageID() string { return "uuid:" + newGUID() }
 
 // streamList splits a space-separated list of stream names.
 func streamList(s string) []string { return strings.Fields(s) }
