@@ -3,16 +3,19 @@ package krbtest
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 )
 
-// writeConfig writes kdc.conf (the KDC's own profile) and krb5.conf (the
+// writeConfig writes into dir kdc.conf (the KDC's own profile, its
+// database and logs kept in dir too) for realm, and krb5.conf (the
 // clients'). The KDC listens on 127.0.0.1 only; clients find it there and
 // nowhere else (no DNS, host names taken as written), and ask for
-// forwardable tickets as a Linux host
-// that delegates to Hyper-V hosts must. Every principal requires
-// pre-authentication, as Active Directory accounts do.
-func (k *KDC) writeConfig(port int, enctypes []string) error {
+// forwardable tickets as a Linux host that delegates to Hyper-V hosts must.
+// Every principal requires pre-authentication, as Active Directory accounts
+// do.
+func writeConfig(dir, realm string, port int, enctypes []string) error {
+	path := func(name string) string { return filepath.Join(dir, name) }
 	keysalts := make([]string, len(enctypes))
 	for i, e := range enctypes {
 		keysalts[i] = e + ":normal"
@@ -35,8 +38,8 @@ func (k *KDC) writeConfig(port int, enctypes []string) error {
 	kdc = FILE:%[6]s
 	admin_server = FILE:%[7]s
 	default = FILE:%[7]s
-`, k.realm, port, k.path("principal"), k.path("stash"), strings.Join(keysalts, " "),
-		k.path("kdc.log"), k.path("kadmin.log"))
+`, realm, port, path("principal"), path("stash"), strings.Join(keysalts, " "),
+		path("kdc.log"), path("kadmin.log"))
 	client := fmt.Sprintf(`[libdefaults]
 	default_realm = %[1]s
 	dns_lookup_kdc = false
@@ -53,11 +56,11 @@ func (k *KDC) writeConfig(port int, enctypes []string) error {
 	%[1]s = {
 		kdc = 127.0.0.1:%[2]d
 	}
-`, k.realm, port, strings.Join(enctypes, " "))
-	if err := os.WriteFile(k.path("kdc.conf"), []byte(kdc), 0o600); err != nil {
+`, realm, port, strings.Join(enctypes, " "))
+	if err := os.WriteFile(path("kdc.conf"), []byte(kdc), 0o600); err != nil {
 		return fmt.Errorf("write kdc.conf: %w", err)
 	}
-	if err := os.WriteFile(k.ConfigPath(), []byte(client), 0o644); err != nil {
+	if err := os.WriteFile(path("krb5.conf"), []byte(client), 0o644); err != nil {
 		return fmt.Errorf("write krb5.conf: %w", err)
 	}
 	return nil

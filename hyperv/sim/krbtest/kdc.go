@@ -132,7 +132,7 @@ func (k *KDC) start(enctypes []string) error {
 			return err
 		}
 		k.addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-		if err := k.writeConfig(port, enctypes); err != nil {
+		if err := writeConfig(k.dir, k.realm, port, enctypes); err != nil {
 			return err
 		}
 		if _, err := os.Stat(k.path("principal")); errors.Is(err, os.ErrNotExist) {
