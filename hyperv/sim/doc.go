@@ -11,13 +11,38 @@
 // inventories of the endpoints. It never talks to a real host and never
 // listens beyond the address it is given.
 //
-// The packages beneath it each import only those further down:
+// The subtree, each package with what it imports of it and what it never
+// does (every arrow points down or sideways, never up):
 //
-//	sim         Serve, the endpoints, the admin API, inventories
-//	powershell  command lines and cmdlet answers over the model
-//	domain      the fleet's account, its password and lockout policy
-//	model       hosts, VMs, clock, load profiles, migrations, faults, ledger
-//	fleetfile   the fleet file: spec types, defaults, validation, Generate
+//	sim          Serve, the endpoints, the admin API, inventories.
+//	             Imports powershell, domain, wsman, model, fleetfile.
+//	powershell   command lines and cmdlet answers over the model; a
+//	             wsman.Runner. Imports model, wsman. Never touches the
+//	             network or the fleet file.
+//	domain       the fleet's account, its password and lockout policy; a
+//	             wsman.Accounts. Imports model, fleetfile, wsman. Never
+//	             parses a command or a message.
+//	model        hosts, VMs, clock, load profiles, migrations, faults,
+//	             ledger. Imports fleetfile. Never parses YAML, PowerShell
+//	             or WS-Man and never serves anything.
+//	fleetfile    the fleet file: spec types, defaults, validation,
+//	             Generate. Imports none of these. Never knows of the model,
+//	             of HTTP or of WinRM beyond the settings it names.
+//	wsman        a WinRM remote-shell server. Imports wsman/ntlm. Never
+//	             knows Hyper-V, PowerShell or the fleet: a Runner and
+//	             Accounts given by the caller do.
+//	wsman/ntlm   the accepting side of NTLM. Imports none of these. Never
+//	             sees HTTP or a WS-Man message.
+//	krbtest      a real MIT Kerberos KDC for tests. Imports nothing of
+//	             hvbalancer. Never used outside tests.
+//
+// Below the subtree, wsman and wsman/ntlm share hyperv/internal/wsmv (the
+// MS-WSMV message encryption) with the client, and sim uses
+// hyperv/internal/krb5 to read keytabs. One coupling points back at the
+// client: powershell imports package hyperv to recognise the client's script
+// texts (hyperv.Scripts) by their exact bodies, so a change to a script is a
+// change to what the simulator answers. It goes away once the simulator
+// parses the PowerShell it is sent.
 //
 // The fleet file's and the model's names most callers need (FleetSpec,
 // ParseFleet, LoadFleet, Generate, Fleet, NewFleet, the clocks, the ledger)

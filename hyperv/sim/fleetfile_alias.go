@@ -1,5 +1,13 @@
 package sim
 
+// Package sim's public face for the fleet file: its spec types, ParseFleet,
+// LoadFleet, Generate and its defaults. A program or test that loads a fleet
+// and serves it (the daemon's simulator mode, hvsim, the end-to-end tests of
+// the collector, the executor and the daemon) imports package sim alone and
+// names these. They are aliases, not copies: package fleetfile defines them,
+// and code inside the simulator's subtree that works on the fleet file alone
+// imports it directly.
+
 import "github.com/hvbalancer/hvbalancer/hyperv/sim/fleetfile"
 
 // The fleet file's types, kept reachable from package sim; see package fleetfile.

@@ -1,5 +1,13 @@
 package sim
 
+// Package sim's public face for the model: Fleet, NewFleet, the clocks, the
+// states, the ledger and its outcomes. A program or test that loads a fleet
+// and serves it (the daemon's simulator mode, hvsim, the end-to-end tests of
+// the collector, the executor and the daemon) imports package sim alone and
+// names these. They are aliases, not copies: package model defines them, and
+// code inside the simulator's subtree that works on the model alone imports
+// it directly.
+
 import (
 	"time"
 

@@ -3,5 +3,6 @@
 // domain's lockout policy), their defaults, the validation that names every
 // bad field, and Generate, which writes a plausible fleet of any size. It
 // knows nothing of the model that runs a fleet or of the servers that expose
-// it.
+// it, never speaks HTTP or WinRM, and imports no other package of the
+// simulator.
 package fleetfile

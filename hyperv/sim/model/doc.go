@@ -3,6 +3,11 @@
 // profiles and the host counters they add up to, pre-copy live migration
 // with per-host concurrency limits and cluster rules, fault injection, and a
 // ledger of every migration, so tests can prove what happened from the
-// fleet's side. It knows nothing of WinRM, PowerShell or the servers that
-// expose it.
+// fleet's side.
+//
+// It takes a parsed fleetfile.FleetSpec and never parses YAML, PowerShell
+// or WS-Man itself; it knows nothing of WinRM or of the servers that expose
+// it. The pure arithmetic (profiles.go: load profiles; precopy.go: how long
+// a migration copies) reads nothing of the fleet; every change to a
+// migration after it is accepted happens in queue.go.
 package model

@@ -14,5 +14,7 @@
 // A Runner supplied by the caller executes each command line; the server only
 // moves bytes, so any conforming WinRM client can drive it. It never starts
 // processes, never interprets command lines, never speaks CredSSP or
-// certificate authentication, and never logs passwords.
+// certificate authentication, and never logs passwords. It knows nothing of
+// Hyper-V, PowerShell or the simulated fleet: it imports only package ntlm
+// and the client's MS-WSMV encryption (hyperv/internal/wsmv).
 package wsman
