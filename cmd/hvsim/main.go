@@ -1,5 +1,3 @@
-// Command hvsim serves a simulated fleet of Hyper-V hosts over real WinRM on
-// loopback, for demos, tests and benchmarks of hvbalancer.
 package main
 
 import "os"
