@@ -21,14 +21,6 @@ type MigrationRequest struct {
 	Cluster     bool // via Move-ClusterVirtualMachineRole rather than Move-VM
 }
 
-// names is m as Hyper-V's error texts name it.
-func (m *migration) names() moveNames {
-	return moveNames{
-		vm: m.vm.spec.Name, vmID: m.vm.spec.ID, source: m.src.spec.Name, sourceCluster: m.src.spec.Cluster,
-		destination: m.dstName, cluster: m.cluster,
-	}
-}
-
 // Migrate performs a live migration and blocks, in simulated time, until it
 // ends. Source is the host the command ran on; for Cluster requests it may be
 // any node of the VM's cluster. Cancelling ctx stops the caller waiting but

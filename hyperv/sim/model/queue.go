@@ -38,6 +38,14 @@ type migration struct {
 	err      error
 }
 
+// names is m as Hyper-V's error texts name it.
+func (m *migration) names() moveNames {
+	return moveNames{
+		vm: m.vm.spec.Name, vmID: m.vm.spec.ID, source: m.src.spec.Name, sourceCluster: m.src.spec.Cluster,
+		destination: m.dstName, cluster: m.cluster,
+	}
+}
+
 // startCheckLocked applies the rules that can change while a migration
 // waits in the queue.
 func (f *Fleet) startCheckLocked(m *migration, now time.Time) error {
