@@ -99,14 +99,14 @@ func BenchmarkPlan(b *testing.B) {
 		var p *balancer.Plan
 		evals := 0
 		for b.Loop() {
-			round, err := e.Begin(ctx, in) // a fresh round: nothing cached
+			session, err := e.Begin(ctx, in) // a fresh session: nothing cached
 			if err != nil {
 				b.Fatal(err)
 			}
-			if p, err = pl.Plan(ctx, s, round, e.Digest(), nil); err != nil {
+			if p, err = pl.Plan(ctx, s, session, e.Digest(), nil); err != nil {
 				b.Fatal(err)
 			}
-			evals = round.Evaluations()
+			evals = session.Evaluations()
 		}
 		report(b, p)
 		b.ReportMetric(float64(evals), "evaluations/op")

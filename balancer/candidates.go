@@ -78,7 +78,7 @@ type judgement struct {
 // best allowed one. Penalties are assumed to be costs (>= 0) for that
 // bound; a negative penalty only makes a candidate win sooner. The chosen
 // candidate's final gain is at least minGain.
-func (r *round) choose(ctx context.Context, cands []candidate, minGain float64, trigger string, budget int) (judgement, error) {
+func (r *pass) choose(ctx context.Context, cands []candidate, minGain float64, trigger string, budget int) (judgement, error) {
 	var out judgement
 	var allowed choices
 	for i := 0; ; {
@@ -113,7 +113,7 @@ func (r *round) choose(ctx context.Context, cands []candidate, minGain float64, 
 }
 
 // judge asks the policy about moving VM vi to host to.
-func (r *round) judge(ctx context.Context, vi, to int) (policy.Verdict, error) {
+func (r *pass) judge(ctx context.Context, vi, to int) (policy.Verdict, error) {
 	st := r.st
 	vs := &st.vms[vi]
 	m := policy.Move{VM: vs.v.ID, From: st.hosts[vs.host].h.Name, To: st.hosts[to].h.Name}
@@ -129,7 +129,7 @@ func (r *round) judge(ctx context.Context, vi, to int) (policy.Verdict, error) {
 }
 
 // rejection records a refused candidate.
-func (r *round) rejection(vi, to int, trigger string, gain float64, msgs []string) Rejection {
+func (r *pass) rejection(vi, to int, trigger string, gain float64, msgs []string) Rejection {
 	st := r.st
 	vs := &st.vms[vi]
 	rej := Rejection{VM: vs.v.ID, VMName: vs.v.Name, Trigger: trigger, Gain: round3(gain), Messages: sortedCopy(msgs)}
@@ -148,7 +148,7 @@ func (r *round) rejection(vi, to int, trigger string, gain float64, msgs []strin
 // movable VM on the hottest hosts to the coolest hosts that can take it
 // (its cluster's only, for a clustered VM), keeping those that buy at
 // least minGain before penalty.
-func (r *round) balanceCandidates(minGain float64) []candidate {
+func (r *pass) balanceCandidates(minGain float64) []candidate {
 	st := r.st
 	sources := append([]int(nil), st.elig...)
 	sort.SliceStable(sources, func(i, j int) bool {

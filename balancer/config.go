@@ -14,7 +14,7 @@ const gib = int64(1) << 30
 
 // Config holds the planner's settings. Start from DefaultConfig; a policy's
 // config rule may override CPUHigh, MemoryHigh, TargetSpread, MaxMoves,
-// Aggressiveness and the three weights for one round.
+// Aggressiveness and the three weights for one planning pass.
 type Config struct {
 	// Aggressiveness (1..5) sets the minimum gain a balancing move must
 	// buy: 1 plans only policy requests, 5 takes slight gains. See MinGain.

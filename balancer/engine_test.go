@@ -71,10 +71,10 @@ func loadShipped(t testing.TB) *policy.Engine {
 	return e
 }
 
-func planWithEngine(t *testing.T, e *policy.Engine, s *collector.Snapshot) (*balancer.Plan, *policy.Round) {
+func planWithEngine(t *testing.T, e *policy.Engine, s *collector.Snapshot) (*balancer.Plan, *policy.Session) {
 	t.Helper()
 	ctx := context.Background()
-	round, err := e.Begin(ctx, balancer.PolicyInput(s, policy.History{}, time.UTC))
+	session, err := e.Begin(ctx, balancer.PolicyInput(s, policy.History{}, time.UTC))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,19 +82,19 @@ func planWithEngine(t *testing.T, e *policy.Engine, s *collector.Snapshot) (*bal
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := pl.Plan(ctx, s, round, e.Digest(), nil)
+	p, err := pl.Plan(ctx, s, session, e.Digest(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkInvariants(t, s, balancer.DefaultConfig(), round, nil, p)
-	return p, round
+	checkInvariants(t, s, balancer.DefaultConfig(), session, nil, p)
+	return p, session
 }
 
 func TestPlanWithShippedPolicy(t *testing.T) {
 	e := loadShipped(t)
 	saturday := time.Date(2026, 1, 10, 2, 0, 0, 0, time.UTC)
 	s := policyFleet(saturday)
-	p, round := planWithEngine(t, e, s)
+	p, session := planWithEngine(t, e, s)
 
 	byVM := map[string]balancer.Move{}
 	for _, m := range p.Moves {
@@ -139,8 +139,8 @@ func TestPlanWithShippedPolicy(t *testing.T) {
 	if p.Hosts[0].CPUAfter >= p.Hosts[0].CPUBefore {
 		t.Errorf("hot hv01 did not come down: %+v", p.Hosts[0])
 	}
-	if round.Evaluations() == 0 || p.Search.Judged < len(p.Moves) {
-		t.Errorf("evaluations %d, judged %d", round.Evaluations(), p.Search.Judged)
+	if session.Evaluations() == 0 || p.Search.Judged < len(p.Moves) {
+		t.Errorf("evaluations %d, judged %d", session.Evaluations(), p.Search.Judged)
 	}
 
 	// The same snapshot and policy give the same bytes.

@@ -30,7 +30,7 @@ func ExamplePlanner_Plan() {
 		fmt.Println(err)
 		return
 	}
-	// In production the rules are a *policy.Round: engine.Begin(ctx,
+	// In production the rules are a *policy.Session: engine.Begin(ctx,
 	// balancer.PolicyInput(snapshot, history, loc)). This one keeps sql01
 	// off HV02.
 	rules := &fakeRules{deny: func(m policy.Move, _ policy.Projected) []string {

@@ -10,7 +10,7 @@ import (
 	"github.com/hvbalancer/hvbalancer/policy"
 )
 
-// fakeRules is a configurable policy round.
+// fakeRules is a configurable policy session.
 type fakeRules struct {
 	settings policy.Settings
 	requests []policy.Request

@@ -8,13 +8,13 @@ import (
 	"github.com/hvbalancer/hvbalancer/policy"
 )
 
-// PolicyInput builds the document the policy sees for one round from a
-// snapshot and the recent history: hosts keyed by name (loads in percent,
-// capacity, health, maintenance, the sorted IDs of their VMs), VMs keyed by
-// ID (CPU in percent of the VM's own virtual processors, assigned memory,
-// Notes tags, last migration from h), and Now, the snapshot's time in loc
-// (UTC when loc is nil) as RFC 3339. Maps and slices are never nil, so a
-// policy sees {} and [] rather than null.
+// PolicyInput builds the document the policy sees for one round (the
+// daemon's tick) from a snapshot and the recent history: hosts keyed by name
+// (loads in percent, capacity, health, maintenance, the sorted IDs of their
+// VMs), VMs keyed by ID (CPU in percent of the VM's own virtual processors,
+// assigned memory, Notes tags, last migration from h), and Now, the
+// snapshot's time in loc (UTC when loc is nil) as RFC 3339. Maps and slices
+// are never nil, so a policy sees {} and [] rather than null.
 func PolicyInput(s *collector.Snapshot, h policy.History, loc *time.Location) *policy.Input {
 	if loc == nil {
 		loc = time.UTC

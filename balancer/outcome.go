@@ -8,8 +8,8 @@ import (
 	"github.com/hvbalancer/hvbalancer/collector"
 )
 
-// metrics is the balance of the eligible hosts at one point of planning.
-type metrics struct {
+// measures are the balance of the eligible hosts at one point of planning.
+type measures struct {
 	cpuSpread, memSpread float64
 	cpuMax, memMax       float64
 	cpuMaxHost           string
@@ -18,8 +18,8 @@ type metrics struct {
 }
 
 // measure takes the balance of the fleet as planned so far.
-func measure(st *state) metrics {
-	var m metrics
+func measure(st *state) measures {
+	var m measures
 	m.cpuSpread, m.memSpread = st.obj.spreads()
 	m.objective = st.obj.value()
 	m.cpuMax, m.memMax = math.Inf(-1), math.Inf(-1)
@@ -38,8 +38,8 @@ func measure(st *state) metrics {
 	return m
 }
 
-// plan assembles the round's outcome.
-func (r *round) plan(s *collector.Snapshot, snapDigest, policyDigest string, before metrics) *Plan {
+// plan assembles the pass's outcome.
+func (r *pass) plan(s *collector.Snapshot, snapDigest, policyDigest string, before measures) *Plan {
 	st := r.st
 	after := measure(st)
 	p := &Plan{
@@ -127,7 +127,7 @@ func hostStatus(h *hostState) string {
 }
 
 // message says the plan's outcome in one or two plain sentences.
-func (r *round) message(p *Plan) string {
+func (r *pass) message(p *Plan) string {
 	e := &p.Efficacy
 	if p.Balanced {
 		return fmt.Sprintf("The fleet is already balanced: CPU spread %.1f points, memory spread %.1f points, below the target (%g points), and no host is hot.",

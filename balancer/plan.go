@@ -25,7 +25,7 @@ const (
 // ErrTamperedPlan means a plan's content does not match its digest.
 var ErrTamperedPlan = errors.New("plan content does not match its digest")
 
-// Plan is the outcome of one planning round: the moves, why they were
+// Plan is the outcome of one planning pass: the moves, why they were
 // chosen, what they buy and what the policy refused. It is deterministic:
 // the same snapshot, rules and settings give a byte-identical JSON form.
 type Plan struct {
@@ -162,7 +162,7 @@ type HostLoad struct {
 	Out          int     `json:"out"`
 }
 
-// Held counts the VMs that had to stay put this round, by reason.
+// Held counts the VMs that had to stay put in this plan, by reason.
 type Held struct {
 	Frozen          int `json:"frozen"`
 	Cooldown        int `json:"cooldown"`

@@ -14,7 +14,7 @@ import (
 	"github.com/hvbalancer/hvbalancer/policy"
 )
 
-// Rules is what the planner asks the policy in one round; *policy.Round
+// Rules is what the planner asks the policy in one planning pass; *policy.Session
 // implements it.
 type Rules interface {
 	Settings() policy.Settings
@@ -88,8 +88,8 @@ func NewPlanner(cfg Config, log *slog.Logger) (*Planner, error) {
 	return &Planner{cfg: cfg, log: log.With("component", "planner")}, nil
 }
 
-// round is one Plan call's work.
-type round struct {
+// pass is one Plan call's work: a planning pass.
+type pass struct {
 	cfg      Config
 	st       *state
 	rules    Rules
@@ -133,10 +133,10 @@ func (p *Planner) Plan(ctx context.Context, s *collector.Snapshot, rules Rules, 
 }
 
 // search plans the requests, then balances.
-func (p *Planner) search(ctx context.Context, s *collector.Snapshot, cfg Config, rules Rules, recent map[string]time.Time) (*round, metrics, error) {
+func (p *Planner) search(ctx context.Context, s *collector.Snapshot, cfg Config, rules Rules, recent map[string]time.Time) (*pass, measures, error) {
 	st := newState(s, cfg, rules, recent)
 	before := measure(st)
-	r := &round{cfg: cfg, st: st, rules: rules}
+	r := &pass{cfg: cfg, st: st, rules: rules}
 	for _, req := range sortedRequests(rules.Requests()) {
 		if err := ctx.Err(); err != nil {
 			return nil, before, err
@@ -194,7 +194,7 @@ func sortedRequests(in []policy.Request) []policy.Request {
 }
 
 // balance runs the greedy balancing search.
-func (r *round) balance(ctx context.Context) error {
+func (r *pass) balance(ctx context.Context) error {
 	st := r.st
 	minGain := MinGain(r.cfg.Aggressiveness)
 	if math.IsInf(minGain, 1) {
@@ -263,7 +263,7 @@ func (st *state) hotReason(hi int) string {
 }
 
 // addMove records a chosen candidate as a move and re-simulates the fleet.
-func (r *round) addMove(c *choice, trigger, reason string, priority int, rules []string, rejected []Rejection) {
+func (r *pass) addMove(c *choice, trigger, reason string, priority int, rules []string, rejected []Rejection) {
 	st := r.st
 	vs := &st.vms[c.vm]
 	if len(rejected) > maxRejectionsPerMove {
@@ -291,7 +291,7 @@ func (r *round) addMove(c *choice, trigger, reason string, priority int, rules [
 
 // addRejections keeps plan-level rejections, up to the cap; total counts
 // the rejections rej stands for (it may have been capped already).
-func (r *round) addRejections(rej []Rejection, total int) {
+func (r *pass) addRejections(rej []Rejection, total int) {
 	for _, x := range rej {
 		if len(r.rejected) < maxPlanRejections {
 			r.rejected = append(r.rejected, x)

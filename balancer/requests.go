@@ -10,7 +10,7 @@ import (
 )
 
 // request plans one policy request, or records why it cannot be done.
-func (r *round) request(ctx context.Context, req policy.Request) error {
+func (r *pass) request(ctx context.Context, req policy.Request) error {
 	st := r.st
 	refuse := func(msgs ...string) {
 		rej := Rejection{VM: req.VM, To: req.To, Trigger: TriggerRequest, Messages: msgs}

@@ -43,7 +43,7 @@ type vmState struct {
 	moved bool
 }
 
-// holdKind says why a VM may not move at all this round.
+// holdKind says why a VM may not move at all in this plan.
 type holdKind int
 
 const (
@@ -137,7 +137,7 @@ func newState(s *collector.Snapshot, cfg Config, rules Rules, recent map[string]
 	return st
 }
 
-// holdOf says whether, and why, a VM must stay put this round.
+// holdOf says whether, and why, a VM must stay put in this plan.
 func holdOf(st *state, vs *vmState, now time.Time, cooldown time.Duration, rules Rules, recent map[string]time.Time) (holdKind, string) {
 	v := vs.v
 	switch {

@@ -29,7 +29,7 @@ func benchMoves(in *Input, n int) ([]Move, []Projected) {
 }
 
 // BenchmarkJudge measures one candidate judged by the shipped policy on a
-// 64-host, 8,000-VM fleet, every call a cache miss (a new round for each
+// 64-host, 8,000-VM fleet, every call a cache miss (a new session for each
 // pass over the candidates).
 func BenchmarkJudge(b *testing.B) {
 	in := benchFleet()
@@ -52,7 +52,7 @@ func BenchmarkJudge(b *testing.B) {
 	}
 }
 
-// BenchmarkJudgeCached measures a candidate asked for again in a round.
+// BenchmarkJudgeCached measures a candidate asked for again in a session.
 func BenchmarkJudgeCached(b *testing.B) {
 	in := benchFleet()
 	e := mustLoad(b, Options{Dir: examplesDir})
@@ -73,7 +73,7 @@ func BenchmarkJudgeCached(b *testing.B) {
 	}
 }
 
-// BenchmarkBegin measures beginning a round on a 64-host, 8,000-VM fleet:
+// BenchmarkBegin measures beginning a session on a 64-host, 8,000-VM fleet:
 // converting the input and evaluating config, requests and frozen.
 func BenchmarkBegin(b *testing.B) {
 	in := benchFleet()

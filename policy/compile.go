@@ -98,7 +98,7 @@ func parserOptions(caps *ast.Capabilities) ast.ParserOptions {
 // an array of zero or one values, so that a rule the policy leaves undefined
 // does not make the whole query undefined.
 const (
-	roundQuery = `config := [x | x := data.hvbalancer.config]; ` +
+	sessionQuery = `config := [x | x := data.hvbalancer.config]; ` +
 		`requests := [x | x := data.hvbalancer.requests]; ` +
 		`frozen := [x | x := data.hvbalancer.frozen]`
 	judgeQuery = `deny := [x | x := data.hvbalancer.deny]; ` +
@@ -109,7 +109,7 @@ const (
 type compiled struct {
 	digest  string
 	modules int
-	round   rego.PreparedEvalQuery
+	session rego.PreparedEvalQuery
 	judge   rego.PreparedEvalQuery
 	consts  *constTrie // which rules are the same for every candidate
 }
@@ -181,7 +181,7 @@ func compile(ctx context.Context, src *sources) (*compiled, error) {
 	for _, q := range []struct {
 		query string
 		into  *rego.PreparedEvalQuery
-	}{{roundQuery, &c.round}, {judgeQuery, &c.judge}} {
+	}{{sessionQuery, &c.session}, {judgeQuery, &c.judge}} {
 		pq, err := rego.New(
 			rego.Query(q.query),
 			rego.Compiler(compiler),

@@ -9,8 +9,8 @@ import (
 
 // Most of a policy does not depend on the candidate being judged: settings,
 // business hours, the config, lookup tables built from the fleet. OPA
-// evaluates them again for every query; a round instead shares their values
-// between all its evaluations. A rule is round-constant if neither it nor
+// evaluates them again for every query; a session instead shares their values
+// between all its evaluations. A rule is session-constant if neither it nor
 // any rule it depends on refers to input.move, input.projected, or the whole
 // input; only such rules' values are shared, and only outside `with`
 // modifiers.
@@ -138,7 +138,7 @@ func (t *constTrie) constant(ref ast.Ref) bool {
 	return !node.dependentBelow
 }
 
-// sharedValues are the round-constant values of one round.
+// sharedValues are the session-constant values of one session.
 type sharedValues struct {
 	mu sync.RWMutex
 	vc topdown.VirtualCache
@@ -149,7 +149,7 @@ func newSharedValues() *sharedValues {
 }
 
 // evalCache is the virtual document cache of one evaluation: its own, with
-// round-constant values kept in and taken from the round's shared values.
+// session-constant values kept in and taken from the session's shared values.
 type evalCache struct {
 	local  topdown.VirtualCache
 	shared *sharedValues

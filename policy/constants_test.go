@@ -64,7 +64,7 @@ func TestRefersToCandidate(t *testing.T) {
 	}
 }
 
-// TestSharedValuesAgree: sharing round-constant values between evaluations
+// TestSharedValuesAgree: sharing session-constant values between evaluations
 // gives the same verdicts as evaluating everything every time.
 func TestSharedValuesAgree(t *testing.T) {
 	e := mustLoad(t, Options{Dir: examplesDir})

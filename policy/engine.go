@@ -26,7 +26,7 @@ type Options struct {
 }
 
 // Engine holds the current compiled policy and swaps it for a new one when
-// the sources change and compile. It is safe for concurrent use: a Round
+// the sources change and compile. It is safe for concurrent use: a Session
 // keeps the policy it began with.
 type Engine struct {
 	opts Options

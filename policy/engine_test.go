@@ -159,7 +159,7 @@ func TestReloadKeepsLastGood(t *testing.T) {
 		t.Errorf("second Reload = %v, want %s", err2, wantErr)
 	}
 
-	// A fixed policy is taken, and a round begun before keeps its policy.
+	// A fixed policy is taken, and a session begun before keeps its policy.
 	old := mustBegin(t, e, in)
 	write(t, filepath.Join(dir, "config.rego"), "package hvbalancer\n\nconfig := {\"cpu_high\": 75, \"memory_high\": 85, \"max_moves\": 7}\n")
 	if changed, err := e.Reload(); !changed || err != nil {
@@ -172,7 +172,7 @@ func TestReloadKeepsLastGood(t *testing.T) {
 		t.Errorf("after reload max_moves = %v, want 7", s.MaxMoves)
 	}
 	if old.Digest() != good || *old.Settings().MaxMoves != 3 {
-		t.Errorf("a round begun before the reload changed policy: digest %s", old.Digest())
+		t.Errorf("a session begun before the reload changed policy: digest %s", old.Digest())
 	}
 }
 

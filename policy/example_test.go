@@ -9,7 +9,7 @@ import (
 	"github.com/hvbalancer/hvbalancer/policy"
 )
 
-// Load the shipped policy, begin a round on a fleet, and judge two
+// Load the shipped policy, begin a session on a fleet, and judge two
 // candidate moves.
 func Example() {
 	engine, err := policy.Load(policy.Options{Dir: "../examples/policies"})
@@ -36,24 +36,24 @@ func Example() {
 	in.Fleet.Hosts["HV03"] = h
 
 	ctx := context.Background()
-	round, err := engine.Begin(ctx, in)
+	session, err := engine.Begin(ctx, in)
 	if err != nil {
 		log.Fatal(err)
 	}
-	s := round.Settings()
+	s := session.Settings()
 	fmt.Println("max moves:", *s.MaxMoves, "aggressiveness:", *s.Aggressiveness)
-	for _, r := range round.Requests() {
+	for _, r := range session.Requests() {
 		fmt.Println("request:", r.Priority, r.Reason)
 	}
 
-	v, err := round.Judge(ctx, policy.Move{VM: "id-2", From: "HV03", To: "HV01"}, policy.Projected{
+	v, err := session.Judge(ctx, policy.Move{VM: "id-2", From: "HV03", To: "HV01"}, policy.Projected{
 		To: policy.HostLoad{CPU: 40, Memory: 50, VMs: []string{"id-1", "id-2"}},
 	})
 	if err != nil {
 		log.Fatal(err)
 	}
 	fmt.Println("to HV01:", v.Deny)
-	v, err = round.Judge(ctx, policy.Move{VM: "id-2", From: "HV03", To: "HV02"}, policy.Projected{
+	v, err = session.Judge(ctx, policy.Move{VM: "id-2", From: "HV03", To: "HV02"}, policy.Projected{
 		To: policy.HostLoad{CPU: 40, Memory: 50, VMs: []string{"id-2"}},
 	})
 	if err != nil {

@@ -64,8 +64,8 @@ func mustLoad(t testing.TB, opts Options) *Engine {
 	return e
 }
 
-// mustBegin begins a round or fails the test.
-func mustBegin(t testing.TB, e *Engine, in *Input) *Round {
+// mustBegin begins a session or fails the test.
+func mustBegin(t testing.TB, e *Engine, in *Input) *Session {
 	t.Helper()
 	r, err := e.Begin(context.Background(), in)
 	if err != nil {

@@ -20,10 +20,10 @@ type judgement struct {
 }
 
 // Judge evaluates data.hvbalancer.deny and penalty for a candidate move with
-// the projected state of its hosts. Verdicts are cached for the round by the
+// the projected state of its hosts. Verdicts are cached for the session by the
 // move and projection, so asking again costs nothing. The move's VM and
-// hosts must be in the round's fleet.
-func (r *Round) Judge(ctx context.Context, m Move, p Projected) (Verdict, error) {
+// hosts must be in the session's fleet.
+func (r *Session) Judge(ctx context.Context, m Move, p Projected) (Verdict, error) {
 	if err := r.checkMove(m); err != nil {
 		return Verdict{}, fmt.Errorf("judge %s from %s to %s: %w", m.VM, m.From, m.To, err)
 	}
@@ -71,7 +71,7 @@ func (r *Round) Judge(ctx context.Context, m Move, p Projected) (Verdict, error)
 	return j.v.clone(), nil
 }
 
-func (r *Round) checkMove(m Move) error {
+func (r *Session) checkMove(m Move) error {
 	var errs []error
 	if !r.vms[m.VM] {
 		errs = append(errs, fmt.Errorf("vm %q is not in the fleet", m.VM))
@@ -88,7 +88,7 @@ func (r *Round) checkMove(m Move) error {
 	return errors.Join(errs...)
 }
 
-func (r *Round) evaluate(ctx context.Context, m Move, p Projected) (Verdict, error) {
+func (r *Session) evaluate(ctx context.Context, m Move, p Projected) (Verdict, error) {
 	proj, err := projectedTerm(p)
 	if err != nil {
 		return Verdict{}, err

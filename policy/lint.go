@@ -114,7 +114,7 @@ func lintInputRefs(c *ast.Compiler, input *shape) []Problem {
 		}
 	})
 	// Learn which rules hold a part of the input (rules may build on each
-	// other, so a few rounds), then check every body.
+	// other, so a few passes), then check every body.
 	for pass := range 4 {
 		l.report = pass == 3
 		for _, name := range modules {

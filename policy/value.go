@@ -16,13 +16,13 @@ import (
 // arrays, as the schema wants.
 
 // inputTerms is the converted part of an Input that stays the same for a
-// whole round.
+// whole session.
 type inputTerms struct {
 	now, fleet, history *ast.Term
 }
 
 // object returns the input document with the optional move and projected
-// parts (nil leaves them out). The round's terms are shared, not copied.
+// parts (nil leaves them out). The session's terms are shared, not copied.
 func (t inputTerms) object(move, projected *ast.Term) ast.Object {
 	items := make([][2]*ast.Term, 0, 5)
 	items = append(items,
@@ -51,7 +51,7 @@ func (k keyTerms) item(key string, v *ast.Term) [2]*ast.Term {
 	return [2]*ast.Term{t, v}
 }
 
-// convertInput converts the round's part of in (not Move and Projected).
+// convertInput converts the session's part of in (not Move and Projected).
 func convertInput(in *Input) (inputTerms, error) {
 	k := keyTerms{}
 	hosts := make([][2]*ast.Term, 0, len(in.Fleet.Hosts))

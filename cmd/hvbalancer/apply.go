@@ -9,14 +9,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/hvbalancer/hvbalancer/balancer"
 	"github.com/hvbalancer/hvbalancer/balancer/executor/journal"
+	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/daemon"
 )
-
-// errMovesFailed makes apply exit non-zero when a move failed.
-var errMovesFailed = errors.New("some moves failed")
 
 // applyCommand executes exactly an approved plan file: it refuses a plan
 // whose digest does not match its content or that has expired, re-checks
@@ -44,145 +40,63 @@ func applyCommand(ctx context.Context, args []string, e *env) error {
 	if err != nil {
 		return err
 	}
-	d, err := newDaemon(*path, c, engine, e.log, prometheus.NewRegistry())
+	d, err := daemon.New(daemon.Options{ConfigPath: *path, Config: c, Engine: engine, Version: buildVersion(), Logger: e.log})
 	if err != nil {
 		if errors.Is(err, journal.ErrLocked) {
 			return fmt.Errorf("apply: the daemon holds the journal; approve the plan through it (hvbalancer approve %s): %w", plan.ID, err)
 		}
 		return err
 	}
-	defer d.close()
-	if now := d.fleet.now(); plan.Expired(now) {
-		return fmt.Errorf("apply %s: plan %s expired at %s", fs.Arg(0), plan.ID, plan.Expires.Format(time.RFC3339))
-	}
-	if plan.PolicyDigest != engine.Digest() {
+	defer d.Close()
+	if plan.PolicyDigest != engine.Digest() && !plan.Expired(d.Now()) {
 		fmt.Fprintf(e.stdout, "note: the policy changed since the plan was made; every move is judged by the current one\n")
 	}
-	if err := d.exec.Reconcile(ctx); err != nil {
-		return fmt.Errorf("apply: reconcile the journal: %w", err)
+	results, err := d.Apply(ctx, plan, progressPrinter(e.stdout))
+	if results != nil {
+		fmt.Fprintf(e.stdout, "%s\n", summarizeResults(results))
 	}
-	snap, err := d.col.Poll(ctx) // fresh state for re-validation
-	if err != nil {
-		return err
-	}
-	if err := tooFew(snap, d.fleet.addrs, c.Collector.MinAnsweringShare, "nothing applied"); err != nil {
-		return err
-	}
-	ids, err := d.exec.Submit(plan.ID+"#apply", plan.Moves)
-	if err != nil {
-		return err
-	}
-	runCtx, stop := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- d.exec.Run(runCtx) }()
-	results, waitErr := waitWithProgress(ctx, d, ids, plan, e.stdout)
-	stop()
-	if err := <-done; err != nil && waitErr == nil {
-		waitErr = err
-	}
-	if waitErr != nil {
-		return waitErr
-	}
-	failed := 0
-	for _, r := range results {
-		if r.State == journal.StateFailed || r.State == journal.StateUnknown {
-			failed++
-		}
-	}
-	fmt.Fprintf(e.stdout, "%s\n", summarizeResults(results))
-	partial := incomplete(snap, d.fleet.addrs, "moves from or to them were skipped")
-	if failed > 0 {
-		return errors.Join(fmt.Errorf("%w: %d of %d", errMovesFailed, failed, len(results)), partial)
-	}
-	return partial
+	return err
 }
 
-// waitWithProgress waits for the moves to end and shows their progress: a
-// table redrawn in place on a terminal, one line per change otherwise.
-func waitWithProgress(ctx context.Context, d *daemon, ids []string, plan *balancer.Plan, w io.Writer) ([]journal.Entry, error) {
-	type result struct {
-		es  []journal.Entry
-		err error
-	}
-	done := make(chan result, 1)
-	go func() {
-		es, err := d.exec.Wait(ctx, ids)
-		done <- result{es, err}
-	}()
+// progressPrinter shows the moves' progress: a table redrawn in place on a
+// terminal, one line per change otherwise.
+func progressPrinter(w io.Writer) func([]daemon.Progress) {
 	tty := isTerminal(w)
 	last := map[string]journal.State{}
 	drawn := 0
-	tick := time.NewTicker(500 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		rows := progressRows(d, ids, plan)
-		if tty {
-			if drawn > 0 {
-				fmt.Fprintf(w, "\033[%dA", drawn)
-			}
-			for _, r := range rows {
-				fmt.Fprintf(w, "\033[2K%s\n", r.line)
-			}
-			drawn = len(rows)
-		} else {
-			for _, r := range rows {
-				if last[r.id] != r.state {
-					last[r.id] = r.state
-					fmt.Fprintln(w, r.line)
-				}
-			}
+	return func(ps []daemon.Progress) {
+		if tty && drawn > 0 {
+			fmt.Fprintf(w, "\033[%dA", drawn)
 		}
-		select {
-		case r := <-done:
-			if !tty {
-				for _, row := range progressRows(d, ids, plan) {
-					if last[row.id] != row.state {
-						fmt.Fprintln(w, row.line)
-					}
-				}
-			}
-			return r.es, r.err
-		case <-tick.C:
-		}
-	}
-}
-
-// stateQueued is what the progress table shows for a move the journal does
-// not hold yet: submitted, not yet decided on.
-const stateQueued journal.State = "queued"
-
-type progressRow struct {
-	id    string
-	state journal.State
-	line  string
-}
-
-func progressRows(d *daemon, ids []string, plan *balancer.Plan) []progressRow {
-	elapsed := map[string]time.Duration{}
-	for _, f := range d.exec.Status().InFlight {
-		elapsed[f.MoveID] = f.Elapsed
-	}
-	rows := make([]progressRow, len(ids))
-	for i, id := range ids {
-		m := plan.Moves[i]
-		state := stateQueued
-		detail := ""
-		if en, err := d.journal.Get(id); err == nil {
-			state = en.State
+		for i, p := range ps {
+			line := progressLine(i, p)
 			switch {
-			case en.State == journal.StateStarted:
-				detail = "running " + elapsed[id].Round(time.Second).String()
-			case en.State.Final() && !en.Started.IsZero():
-				detail = en.Ended.Sub(en.Started).Round(time.Second).String()
-			}
-			if en.Error != "" {
-				detail = strings.TrimSpace(detail + " " + en.Error)
+			case tty:
+				fmt.Fprintf(w, "\033[2K%s\n", line)
+			case last[p.MoveID] != p.State:
+				last[p.MoveID] = p.State
+				fmt.Fprintln(w, line)
 			}
 		}
-		rows[i] = progressRow{id: id, state: state, line: fmt.Sprintf("%2d  %-24s %s → %s  %6.1f GiB  %-9s %s",
-			i+1, truncateName(m.VMName, 24), m.From, m.To, float64(m.Bytes)/(1<<30), state, detail)}
+		drawn = len(ps)
 	}
-	return rows
+}
+
+// progressLine is one move's line of the progress table.
+func progressLine(i int, p daemon.Progress) string {
+	detail := ""
+	switch {
+	case p.State == journal.StateStarted:
+		detail = "running " + p.Took.Round(time.Second).String()
+	case p.Took > 0:
+		detail = p.Took.Round(time.Second).String()
+	}
+	if p.Error != "" {
+		detail = strings.TrimSpace(detail + " " + p.Error)
+	}
+	m := p.Move
+	return fmt.Sprintf("%2d  %-24s %s → %s  %6.1f GiB  %-9s %s",
+		i+1, truncateName(m.VMName, 24), m.From, m.To, float64(m.Bytes)/(1<<30), p.State, detail)
 }
 
 func truncateName(s string, n int) string {

@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/config"
+	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/daemon"
+	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/fleet"
 	"github.com/hvbalancer/hvbalancer/hyperv/sim"
 )
 
@@ -36,7 +38,7 @@ func checkConfig(path string, e *env) (*config.Config, error) {
 		return nil, err
 	}
 	var r report
-	engine, err := loadPolicy(c, e.log)
+	engine, err := daemon.LoadPolicy(c, e.log)
 	if err != nil {
 		r.problem("policy", "%s", strings.TrimPrefix(err.Error(), "policy: "))
 	}
@@ -73,30 +75,6 @@ func deref(p *string) string {
 	return *p
 }
 
-// report collects what check finds: problems fail it, warnings do not.
-type report struct {
-	problems []string
-	warnings []string
-	seen     map[string]int // a problem of a shared file or variable is said once
-}
-
-func (r *report) problem(path, format string, args ...any) {
-	r.problems = append(r.problems, path+": "+fmt.Sprintf(format, args...))
-}
-
-func (r *report) warn(path, format string, args ...any) {
-	r.warnings = append(r.warnings, path+": "+fmt.Sprintf(format, args...))
-}
-
-// once reports whether key is seen for the first time.
-func (r *report) once(key string) bool {
-	if r.seen == nil {
-		r.seen = map[string]int{}
-	}
-	r.seen[key]++
-	return r.seen[key] == 1
-}
-
 // inspectHosts checks every host's secrets, files and client settings.
 func inspectHosts(r *report, c *config.Config) {
 	eps := c.Endpoints()
@@ -127,7 +105,7 @@ func inspectHosts(r *report, c *config.Config) {
 			if password == "" {
 				password = "unread" // said above; check the rest
 			}
-			if hc, err := hyperConfig(ep, password); err != nil {
+			if hc, err := fleet.ClientConfig(ep, password); err != nil {
 				r.problem(hp, "%v", err)
 			} else if err := hc.Validate(); err != nil {
 				r.problem(hp, "%s", strings.ReplaceAll(err.Error(), "\n", "; "))

@@ -7,7 +7,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/config"
-	"github.com/hvbalancer/hvbalancer/collector"
+	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/fleet"
 	"github.com/hvbalancer/hvbalancer/hyperv"
 )
 
@@ -16,17 +16,17 @@ import (
 // collector's call timeout, then prints one line per host. It fails with
 // exit code 3 when a host does not answer.
 func connectCheck(ctx context.Context, c *config.Config, e *env) error {
-	f, err := openFleet(c, e.log, nil)
+	f, err := fleet.Open(c, e.log, nil)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	results := make([]string, len(f.targets))
+	results := make([]string, len(f.Targets))
 	failed := 0
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, c.Collector.Concurrency)
-	for i, t := range f.targets {
+	for i, t := range f.Targets {
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
@@ -37,7 +37,7 @@ func connectCheck(ctx context.Context, c *config.Config, e *env) error {
 			defer mu.Unlock()
 			if err != nil {
 				failed++
-				results[i] = failure(err)
+				results[i] = fleet.Failure(err)
 				return
 			}
 			results[i] = facts(info)
@@ -46,24 +46,16 @@ func connectCheck(ctx context.Context, c *config.Config, e *env) error {
 	wg.Wait()
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "HOST\tADDRESS\tRESULT\n")
-	for i, t := range f.targets {
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", t.Name, f.addrs[t.Name], results[i])
+	for i, t := range f.Targets {
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", t.Name, f.Addrs[t.Name], results[i])
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
 	if failed > 0 {
-		return &fleetError{head: fmt.Sprintf("%d of %d hosts failed the check", failed, len(f.targets))}
+		return &fleet.Error{Head: fmt.Sprintf("%d of %d hosts failed the check", failed, len(f.Targets))}
 	}
 	return nil
-}
-
-// failure says why a host failed, in one line.
-func failure(err error) string {
-	if t := collector.CauseOf(err).Text(); t != "" {
-		return t
-	}
-	return oneLine(err.Error())
 }
 
 // facts says what a host that answered is.

@@ -7,14 +7,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 
 	_ "time/tzdata" // time zones on hosts without a zoneinfo database (Windows, distroless)
 
-	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/config"
+	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/daemon"
+	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/fleet"
 )
 
 const usage = `usage: hvbalancer <command> [flags]
@@ -31,27 +29,6 @@ commands:
 
 Run 'hvbalancer <command> -h' for a command's flags.
 `
-
-// errUsage marks a command-line mistake (exit code 2).
-var errUsage = errors.New("usage")
-
-// command is one subcommand.
-type command func(ctx context.Context, args []string, env *env) error
-
-// env is what every command gets: output streams and the logger.
-type env struct {
-	stdout, stderr io.Writer
-	log            *slog.Logger
-}
-
-func run(args []string, stdout, stderr io.Writer) int {
-	if code, ok := runAsService(args, stdout, stderr); ok {
-		return code
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	return runContext(ctx, args, stdout, stderr)
-}
 
 // runContext runs one command line until it finishes or ctx ends.
 func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -89,56 +66,11 @@ func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	case errors.Is(err, errUsage):
 		fmt.Fprintln(stderr, "hvbalancer "+name+":", strings.TrimPrefix(err.Error(), errUsage.Error()+": "))
 		return 2
-	case errors.Is(err, errIncomplete) && !errors.Is(err, errMovesFailed):
+	case errors.Is(err, fleet.ErrIncomplete) && !errors.Is(err, daemon.ErrMovesFailed):
 		fmt.Fprintln(stderr, "hvbalancer "+name+":", err)
 		return 3
 	default:
 		fmt.Fprintln(stderr, "hvbalancer "+name+":", err)
 		return 1
 	}
-}
-
-// flags makes a command's flag set writing its help to stderr.
-func flags(e *env, name, synopsis string) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(e.stderr, "usage: hvbalancer %s\n\nflags:\n", synopsis)
-		fs.PrintDefaults()
-	}
-	return fs
-}
-
-// parse parses args and rejects stray arguments.
-func parse(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return fmt.Errorf("%w: %v", errUsage, err)
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
-	}
-	return nil
-}
-
-// loadConfig loads the configuration and sets the logger from it.
-func loadConfig(path string, e *env) (*config.Config, error) {
-	if path == "" {
-		return nil, fmt.Errorf("%w: --config is required", errUsage)
-	}
-	c, err := config.Load(path)
-	if err != nil {
-		return nil, err
-	}
-	var level slog.Level
-	_ = level.UnmarshalText([]byte(c.Log.Level)) // validated
-	opts := &slog.HandlerOptions{Level: level}
-	if c.Log.Format == "json" {
-		e.log = slog.New(slog.NewJSONHandler(e.stderr, opts))
-	} else {
-		e.log = slog.New(slog.NewTextHandler(e.stderr, opts))
-	}
-	return c, nil
 }

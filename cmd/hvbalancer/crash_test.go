@@ -13,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hvbalancer/hvbalancer/balancer/executor/journal"
 	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/web"
 	"github.com/hvbalancer/hvbalancer/hyperv/sim"
 )
@@ -154,11 +153,11 @@ executor: {drain_timeout: 1s}
 	second := startProcess(t, hvbalancerBin, "run", "--config", cfgPath)
 	url := second.waitLine(t, regexp.MustCompile(`status page (http://\S+)/`))
 	var hist web.History
-	var oldest journal.Entry
+	var oldest web.HistoryEntry
 	eventually(t, "the interrupted migration reconciled", func() bool {
 		getJSON(t, url+"/api/v1/history?limit=100", &hist)
 		for _, e := range hist.Entries {
-			if e.VMName == "big" && e.State == journal.StateSucceeded {
+			if e.VMName == "big" && e.State == web.MoveSucceeded {
 				oldest = e
 				return true
 			}

@@ -23,7 +23,6 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/hvbalancer/hvbalancer/balancer"
-	"github.com/hvbalancer/hvbalancer/balancer/executor/journal"
 	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/config"
 	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/web"
 	"github.com/hvbalancer/hvbalancer/hyperv/sim"
@@ -148,7 +147,7 @@ type ledger struct {
 // checkLedgerAgainstJournal proves the executor's limits from the fleet's
 // side: no host above its own limit, and every migration the fleet ran is
 // one journaled decision, run once.
-func checkLedgerAgainstJournal(t *testing.T, l ledger, history []journal.Entry) {
+func checkLedgerAgainstJournal(t *testing.T, l ledger, history []web.HistoryEntry) {
 	t.Helper()
 	for name, h := range l.Hosts {
 		if h.HighWater > h.Max {
@@ -449,7 +448,7 @@ requests contains {"vm": id, "reason": "test: move lab-0003 off HV01", "priority
 	eventually(t, "the requested move to run", func() bool {
 		getJSON(t, d.url+"/api/v1/history?limit=1000", &hist)
 		for _, e := range hist.Entries {
-			if e.VMName == "lab-0003" && e.State == journal.StateSucceeded {
+			if e.VMName == "lab-0003" && e.State == web.MoveSucceeded {
 				return true
 			}
 		}

@@ -3,16 +3,14 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"time"
 
-	"github.com/hvbalancer/hvbalancer/balancer"
 	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/config"
+	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/daemon"
+	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/fleet"
 	"github.com/hvbalancer/hvbalancer/collector"
-	"github.com/hvbalancer/hvbalancer/policy"
 )
 
 // sampling are the flags that say how a command collects a live fleet.
@@ -51,66 +49,13 @@ func (s *sampling) snapshotOf(ctx context.Context, c *config.Config, log *slog.L
 		snap, err := collector.LoadSnapshot(s.snapshot)
 		return snap, nil, err
 	}
-	f, err := openFleet(c, log, nil)
+	f, err := fleet.Open(c, log, nil)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer f.Close()
-	snap, err := collect(ctx, c, f, s.samples, s.every, log)
-	return snap, f.addrs, err
-}
-
-// plannerConfig turns the file's planner section into the planner's Config.
-func plannerConfig(c *config.Config) balancer.Config {
-	p := c.Planner
-	cfg := balancer.DefaultConfig()
-	cfg.Aggressiveness = p.Aggressiveness
-	cfg.CPUHigh = p.CPUHigh
-	cfg.MemoryHigh = p.MemoryHigh
-	cfg.TargetSpread = p.TargetSpread
-	cfg.MaxMoves = p.MaxMoves
-	cfg.MaxInflowPerHost = p.MaxInflowPerHost
-	cfg.MemoryReserveBytes = int64(p.MemoryReserveGiB * (1 << 30))
-	cfg.CPUCeiling = p.CPUCeiling
-	cfg.Cooldown = p.Cooldown
-	cfg.CPUWeight = p.Weights.CPU
-	cfg.MemoryWeight = p.Weights.Memory
-	cfg.MigrationCostWeight = p.Weights.MigrationCost
-	cfg.BandwidthBytesPerSecond = p.BandwidthGbps * 1e9 / 8
-	cfg.MaxConcurrent = c.Executor.MaxConcurrent
-	cfg.PlanTTL = p.PlanTTL
-	return cfg
-}
-
-// loadPolicy compiles the configured policy.
-func loadPolicy(c *config.Config, log *slog.Logger) (*policy.Engine, error) {
-	return policy.Load(policy.Options{Dir: c.Policy.Dir, Bundle: c.Policy.Bundle, Logger: log})
-}
-
-// loadConfigAndPolicy loads the configuration file and compiles its policy.
-func loadConfigAndPolicy(path string, e *env) (*config.Config, *policy.Engine, error) {
-	c, err := loadConfig(path, e)
-	if err != nil {
-		return nil, nil, err
-	}
-	engine, err := loadPolicy(c, e.log)
-	if err != nil {
-		return nil, nil, err
-	}
-	return c, engine, nil
-}
-
-// makePlan asks the policy about the snapshot and plans.
-func makePlan(ctx context.Context, c *config.Config, snap *collector.Snapshot, engine *policy.Engine, log *slog.Logger) (*balancer.Plan, error) {
-	round, err := engine.Begin(ctx, balancer.PolicyInput(snap, policy.History{}, c.Location()))
-	if err != nil {
-		return nil, err
-	}
-	planner, err := balancer.NewPlanner(plannerConfig(c), log)
-	if err != nil {
-		return nil, err
-	}
-	return planner.Plan(ctx, snap, round, engine.Digest(), nil)
+	snap, err := f.Collect(ctx, c, s.samples, s.every, log)
+	return snap, f.Addrs, err
 }
 
 func planCommand(ctx context.Context, args []string, e *env) error {
@@ -141,59 +86,19 @@ func planCommand(ctx context.Context, args []string, e *env) error {
 	if err != nil {
 		return err
 	}
-	if err := tooFew(snap, addrs, c.Collector.MinAnsweringShare, "no plan written"); err != nil {
+	if err := fleet.TooFew(snap, addrs, c.Collector.MinAnsweringShare, "no plan written"); err != nil {
 		return err
 	}
-	plan, err := makePlan(ctx, c, snap, engine, e.log)
+	plan, err := daemon.MakePlan(ctx, c, snap, engine, e.log)
 	if err != nil {
 		return err
 	}
-	if err := writePlan(*out, plan, snap); err != nil {
+	if err := daemon.WritePlan(*out, plan, snap); err != nil {
 		return err
 	}
 	fmt.Fprintln(e.stdout, plan.Summary())
 	fmt.Fprintf(e.stdout, "\nwrote %s\n", filepath.Join(*out, "plan.{json,md,html}"))
-	return incomplete(snap, addrs, "the plan leaves them out and says so")
-}
-
-// writePlan writes the plan in its three forms and the snapshot it came from,
-// each file atomically.
-func writePlan(dir string, plan *balancer.Plan, snap *collector.Snapshot) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("write plan: %w", err)
-	}
-	files := []struct {
-		name  string
-		write func(io.Writer) error
-	}{
-		{"plan.json", plan.WriteJSON},
-		{"plan.md", plan.WriteMarkdown},
-		{"plan.html", plan.WriteHTML},
-		{"snapshot.json", snap.Write},
-	}
-	for _, f := range files {
-		if err := writeFileAtomic(filepath.Join(dir, f.name), f.write); err != nil {
-			return fmt.Errorf("write plan: %w", err)
-		}
-	}
-	return nil
-}
-
-// writeFileAtomic writes a file through a temporary file and a rename.
-func writeFileAtomic(path string, write func(io.Writer) error) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+"-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := write(tmp); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return fleet.Incomplete(snap, addrs, "the plan leaves them out and says so")
 }
 
 func snapshotCommand(ctx context.Context, args []string, e *env) error {
@@ -224,5 +129,5 @@ func snapshotCommand(ctx context.Context, args []string, e *env) error {
 	}
 	ok, total := snap.Answering()
 	fmt.Fprintf(e.stdout, "wrote %s: %d hosts (%d ok), %d VMs, %s\n", *out, total, ok, len(snap.VMs), snap.Digest())
-	return incomplete(snap, addrs, "the snapshot marks them")
+	return fleet.Incomplete(snap, addrs, "the snapshot marks them")
 }

@@ -68,9 +68,9 @@ type Status struct {
 	// their secret or configuration changes.
 	StoppedCredentials []StoppedCredential `json:"stopped_credentials"`
 
-	LastRound Round       `json:"last_round"`
-	InFlight  []Migration `json:"in_flight"`
-	Queue     int         `json:"queue"` // migrations waiting for a slot
+	LastRound RoundOutcome `json:"last_round"`
+	InFlight  []Migration  `json:"in_flight"`
+	Queue     int          `json:"queue"` // migrations waiting for a slot
 
 	// CPUHigh and MemoryHigh are the thresholds (percent) above which a
 	// host is hot; the status page colours its load bars by them. Zero
@@ -88,12 +88,13 @@ type StoppedCredential struct {
 	Message    string    `json:"message"` // what happened and what to do
 }
 
-// Round is the outcome of the last collect → plan → execute round.
-type Round struct {
-	Time     time.Time `json:"time,omitzero"` // when it ended; zero before the first round
-	Duration float64   `json:"duration_seconds,omitempty"`
+// RoundOutcome is what the last round (the daemon's tick: collect → plan →
+// act) did.
+type RoundOutcome struct {
+	Time     time.Time `json:"time,omitzero"`              // when it began, on the fleet's clock; zero before the first round
+	Duration float64   `json:"duration_seconds,omitempty"` // how long it took (wall clock)
 	PlanID   string    `json:"plan_id,omitempty"`
-	Result   string    `json:"result,omitempty"` // one line: "balanced", "3 moves planned", "failed" …
+	Result   string    `json:"result,omitempty"` // one word: "planned", "balanced", "busy", "failed" …
 	Error    string    `json:"error,omitempty"`
 }
 

@@ -180,7 +180,7 @@ func newFake() *fakeBackend {
 	return &fakeBackend{
 		status: web.Status{
 			Version: "v1.2.3", Mode: config.AutomationManual, Ready: true,
-			LastRound: web.Round{Time: t0, Duration: 1.25, PlanID: plan.ID, Result: "1 move planned"},
+			LastRound: web.RoundOutcome{Time: t0, Duration: 1.25, PlanID: plan.ID, Result: "planned"},
 			InFlight: []web.Migration{{MoveID: "plan-x/1", PlanID: "plan-x", VMName: psName, From: "hv01", To: "hv02",
 				ElapsedSeconds: 12.5, Bytes: 4 << 30}},
 			Queue: 3, CPUHigh: 75, MemoryHigh: 85, Hosts: 2, HostsAnswering: 2,

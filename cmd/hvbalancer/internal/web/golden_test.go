@@ -52,7 +52,7 @@ func troubled(f *fakeBackend) {
 	f.status.HostsAnswering = 0
 	f.status.StoppedCredentials = []web.StoppedCredential{{Credential: "svc-hvbalancer@LAB.EXAMPLE", Failures: 3, Since: t0,
 		Hosts: []string{"hv01", "hv02"}, Message: "credential svc-hvbalancer@LAB.EXAMPLE stopped after 3 failed logins: fix its password, then it retries"}}
-	f.status.LastRound = web.Round{Time: t0, Duration: 0.5, Result: "failed", Error: "collect: every host unreachable"}
+	f.status.LastRound = web.RoundOutcome{Time: t0, Duration: 0.5, Result: "failed", Error: "collect: every host unreachable"}
 	f.status.InFlight, f.status.Queue = nil, 0
 }
 

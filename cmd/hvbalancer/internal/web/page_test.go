@@ -17,7 +17,7 @@ func TestStatusPage(t *testing.T) {
 	page := r.body
 	for _, want := range []string{
 		`<meta http-equiv="refresh" content="10">`,
-		"mode <b>manual</b>", "last round <b>2026-01-05 08:00:00 UTC</b>: 1 move planned", "version v1.2.3",
+		"mode <b>manual</b>", "last round <b>2026-01-05 08:00:00 UTC</b>: planned", "version v1.2.3",
 		"in flight <b>1</b>, queued <b>3</b>",
 		// hosts, with their bars coloured by the thresholds
 		">hv01<", ">hv02<", "hv03&lt;b&gt;", "dial tcp: connection refused", "maintenance",
@@ -84,7 +84,7 @@ func TestStatusPageStates(t *testing.T) {
 			[]string{"Last round failed: collect: every host unreachable"}, nil},
 		{"empty", func(f *fakeBackend) {
 			f.snap, f.plans, f.history, f.status.InFlight = nil, nil, nil, nil
-			f.status.LastRound = web.Round{}
+			f.status.LastRound = web.RoundOutcome{}
 		},
 			[]string{"No snapshot yet.", "No plans yet.", "None yet.", "None.", "last round <b>none yet</b>"}, []string{"<table>"}},
 		{"default thresholds", func(f *fakeBackend) { f.status.CPUHigh, f.status.MemoryHigh = 0, 0 },

@@ -1,4 +1,4 @@
-package main
+package daemon
 
 import (
 	"runtime"
@@ -19,11 +19,11 @@ type daemonMetrics struct {
 	spread        *prometheus.GaugeVec
 }
 
-func newDaemonMetrics(reg prometheus.Registerer) *daemonMetrics {
+func newDaemonMetrics(reg prometheus.Registerer, version string) *daemonMetrics {
 	m := &daemonMetrics{
 		rounds: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "hvbalancer_daemon_rounds_total",
-			Help: "Planning rounds by result (planned, balanced, unchanged, busy, failed, no snapshot).",
+			Help: "Rounds (collect, plan, act) by result: planned, balanced, unchanged, busy, failed, no snapshot, too few hosts.",
 		}, []string{"result"}),
 		planSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "hvbalancer_planner_duration_seconds",
@@ -44,10 +44,13 @@ func newDaemonMetrics(reg prometheus.Registerer) *daemonMetrics {
 			Help: "Spread (standard deviation) of host load across eligible hosts, as a ratio, by resource, at the last round.",
 		}, []string{"resource"}),
 	}
+	for _, r := range roundResults { // every result has a series from the start
+		m.rounds.WithLabelValues(string(r))
+	}
 	build := prometheus.NewGauge(prometheus.GaugeOpts{
 		Name:        "hvbalancer_build_info",
 		Help:        "Build information; always 1.",
-		ConstLabels: prometheus.Labels{"version": buildVersion(), "goversion": runtime.Version()},
+		ConstLabels: prometheus.Labels{"version": version, "goversion": runtime.Version()},
 	})
 	build.Set(1)
 	reg.MustRegister(m.rounds, m.planSeconds, m.policySeconds, m.planMoves, m.spread, build,

@@ -1,4 +1,4 @@
-package main
+package daemon
 
 import (
 	"encoding/json"
@@ -67,7 +67,7 @@ func openPlanStore(dir string) (*planStore, error) {
 
 // save writes a new plan, the snapshot it came from, and its record.
 func (s *planStore) save(p *balancer.Plan, snap *collector.Snapshot, r planRecord) error {
-	if err := writePlan(filepath.Join(s.dir, p.ID), p, snap); err != nil {
+	if err := WritePlan(filepath.Join(s.dir, p.ID), p, snap); err != nil {
 		return fmt.Errorf("save plan %s: %w", p.ID, err)
 	}
 	s.mu.Lock()

@@ -1,4 +1,4 @@
-package main
+package daemon
 
 import (
 	"context"
@@ -32,7 +32,7 @@ type validator struct {
 	mu       sync.Mutex
 	keySnap  *collector.Snapshot // snapshots are immutable: the pointer names one
 	keyRules string              // policy digest
-	round    *policy.Round
+	session  *policy.Session
 }
 
 var _ executor.Validator = (*validator)(nil)
@@ -80,15 +80,15 @@ func (v *validator) Validate(ctx context.Context, m balancer.Move, earlier []bal
 	if err != nil {
 		return fmt.Errorf("%w: %w", executor.ErrStale, err)
 	}
-	round, err := v.roundFor(ctx, snap, tz)
+	session, err := v.sessionFor(ctx, snap, tz)
 	if err != nil {
 		return fmt.Errorf("%w: policy: %w", executor.ErrStale, err)
 	}
-	if round.Frozen(m.VM) {
+	if session.Frozen(m.VM) {
 		return fmt.Errorf("%w: %s is frozen by policy", executor.ErrStale, m.VMName)
 	}
 	pm := policy.Move{VM: m.VM, From: m.From, To: m.To}
-	verdict, err := round.Judge(ctx, pm, projected)
+	verdict, err := session.Judge(ctx, pm, projected)
 	if err != nil {
 		return fmt.Errorf("%w: policy: %w", executor.ErrStale, err)
 	}
@@ -98,19 +98,19 @@ func (v *validator) Validate(ctx context.Context, m balancer.Move, earlier []bal
 	return nil
 }
 
-// roundFor returns the policy round of the snapshot, made once per snapshot
+// sessionFor returns the policy session of the snapshot, made once per snapshot
 // and policy.
-func (v *validator) roundFor(ctx context.Context, snap *collector.Snapshot, tz *time.Location) (*policy.Round, error) {
+func (v *validator) sessionFor(ctx context.Context, snap *collector.Snapshot, tz *time.Location) (*policy.Session, error) {
 	engine := v.engine()
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	if v.round != nil && v.keySnap == snap && v.keyRules == engine.Digest() {
-		return v.round, nil
+	if v.session != nil && v.keySnap == snap && v.keyRules == engine.Digest() {
+		return v.session, nil
 	}
 	r, err := engine.Begin(ctx, balancer.PolicyInput(snap, policy.History{}, tz))
 	if err != nil {
 		return nil, err
 	}
-	v.keySnap, v.keyRules, v.round = snap, engine.Digest(), r
+	v.keySnap, v.keyRules, v.session = snap, engine.Digest(), r
 	return r, nil
 }

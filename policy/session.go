@@ -10,13 +10,13 @@ import (
 	"github.com/open-policy-agent/opa/v1/rego"
 )
 
-// Round is one planning round's view of the policy: the input converted
-// once, the round-wide decisions (config, requests, frozen) evaluated once,
+// Session is one planning pass's view of the policy: the input converted
+// once, the session-wide decisions (config, requests, frozen) evaluated once,
 // and per candidate verdicts cached. It keeps the policy it began with even
 // if the engine reloads. It is safe for concurrent use.
-type Round struct {
+type Session struct {
 	policy   *compiled
-	shared   *sharedValues // round-constant rule values; nil shares nothing
+	shared   *sharedValues // session-constant rule values; nil shares nothing
 	terms    inputTerms
 	hosts    map[string]bool
 	vms      map[string]bool
@@ -29,18 +29,18 @@ type Round struct {
 	evals atomic.Int64
 }
 
-// Begin starts a round on in: it converts the input to OPA's value form once
+// Begin starts a session on in: it converts the input to OPA's value form once
 // and evaluates data.hvbalancer.config, requests and frozen. in.Move and
 // in.Projected are ignored (Judge supplies them). An invalid decision (an
 // unknown config key, a request for a VM not in the fleet, ...) is an error
 // naming every problem.
-func (e *Engine) Begin(ctx context.Context, in *Input) (*Round, error) {
+func (e *Engine) Begin(ctx context.Context, in *Input) (*Session, error) {
 	c := e.cur.Load()
 	terms, err := convertInput(in)
 	if err != nil {
-		return nil, fmt.Errorf("begin round: input: %w", err)
+		return nil, fmt.Errorf("begin session: input: %w", err)
 	}
-	r := &Round{
+	r := &Session{
 		policy: c,
 		shared: newSharedValues(),
 		terms:  terms,
@@ -55,13 +55,13 @@ func (e *Engine) Begin(ctx context.Context, in *Input) (*Round, error) {
 	for id := range in.Fleet.VMs {
 		r.vms[id] = true
 	}
-	rs, err := c.round.Eval(ctx, rego.EvalParsedInput(terms.object(nil, nil)),
+	rs, err := c.session.Eval(ctx, rego.EvalParsedInput(terms.object(nil, nil)),
 		rego.EvalVirtualCache(newEvalCache(r.shared, c.consts)))
 	if err != nil {
-		return nil, fmt.Errorf("begin round: %w", err)
+		return nil, fmt.Errorf("begin session: %w", err)
 	}
 	if len(rs) != 1 {
-		return nil, fmt.Errorf("begin round: %d results, want 1", len(rs))
+		return nil, fmt.Errorf("begin session: %d results, want 1", len(rs))
 	}
 	b := rs[0].Bindings
 	var errs []error
@@ -85,7 +85,7 @@ func (e *Engine) Begin(ctx context.Context, in *Input) (*Round, error) {
 		}
 	}
 	if len(errs) > 0 {
-		return nil, fmt.Errorf("begin round: %w", errors.Join(errs...))
+		return nil, fmt.Errorf("begin session: %w", errors.Join(errs...))
 	}
 	return r, nil
 }
@@ -100,21 +100,21 @@ func single(v any) (any, bool) {
 	return arr[0], true
 }
 
-// Digest is the digest of the policy the round uses.
-func (r *Round) Digest() string { return r.policy.digest }
+// Digest is the digest of the policy the session uses.
+func (r *Session) Digest() string { return r.policy.digest }
 
 // Settings are the thresholds the policy set (data.hvbalancer.config); nil
 // fields leave the planner's configured values.
-func (r *Round) Settings() Settings { return r.settings }
+func (r *Session) Settings() Settings { return r.settings }
 
 // Requests are the moves the policy demands (data.hvbalancer.requests),
 // sorted by priority (highest first), then VM and destination. A VM may be
 // requested more than once (for example by two rules); the first wins.
-func (r *Round) Requests() []Request { return append([]Request(nil), r.requests...) }
+func (r *Session) Requests() []Request { return append([]Request(nil), r.requests...) }
 
 // Frozen reports whether the policy froze the VM (data.hvbalancer.frozen):
-// it must not move this round.
-func (r *Round) Frozen(vmID string) bool { return r.frozen[vmID] }
+// it must not move in this session.
+func (r *Session) Frozen(vmID string) bool { return r.frozen[vmID] }
 
 // Evaluations is how many Judge calls reached Rego rather than the cache.
-func (r *Round) Evaluations() int { return int(r.evals.Load()) }
+func (r *Session) Evaluations() int { return int(r.evals.Load()) }

@@ -1,4 +1,4 @@
-package main
+package daemon
 
 import (
 	"context"
@@ -11,7 +11,7 @@ import (
 )
 
 // backend shows the daemon to the HTTP server.
-type backend struct{ d *daemon }
+type backend struct{ d *Daemon }
 
 var _ web.Backend = backend{}
 
@@ -23,19 +23,19 @@ func (b backend) Status() web.Status {
 	r := d.lastRound
 	d.stateMu.Unlock()
 	snap := d.col.Latest()
-	stopped := d.fleet.guard.Stopped()
+	stopped := d.fleet.Guard.Stopped()
 	ready, notReady := readiness(snap, stopped, cfg.Collector.MinAnsweringShare)
 	paused, reason := d.exec.Paused()
 	st := d.exec.Status()
 	out := web.Status{
-		Version: buildVersion(), Mode: cfg.Automation, Paused: paused, PauseReason: reason,
+		Version: d.version, Mode: cfg.Automation, Paused: paused, PauseReason: reason,
 		Ready: ready, NotReady: notReady,
-		LastRound:  web.Round{Time: r.At, PlanID: r.PlanID, Result: r.Result, Error: r.Error},
+		LastRound:  web.RoundOutcome{Time: r.At, Duration: r.Took.Seconds(), PlanID: r.PlanID, Result: string(r.Result), Error: r.Error},
 		InFlight:   []web.Migration{},
 		Queue:      len(st.Queued),
 		CPUHigh:    cfg.Planner.CPUHigh,
 		MemoryHigh: cfg.Planner.MemoryHigh,
-		Hosts:      len(d.fleet.guard.Hosts()),
+		Hosts:      len(d.fleet.Guard.Hosts()),
 
 		StoppedCredentials: []web.StoppedCredential{},
 	}

@@ -1,4 +1,4 @@
-package main
+package daemon
 
 import (
 	"testing"
@@ -12,7 +12,7 @@ import (
 // configuration file that sets nothing plans with balancer.DefaultConfig.
 func TestPlannerDefaultsAreThePlanners(t *testing.T) {
 	c := config.Default()
-	if diff := cmp.Diff(balancer.DefaultConfig(), plannerConfig(&c)); diff != "" {
+	if diff := cmp.Diff(balancer.DefaultConfig(), PlannerConfig(&c)); diff != "" {
 		t.Errorf("planner settings of a default file (-balancer +daemon):\n%s", diff)
 	}
 }

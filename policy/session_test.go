@@ -32,19 +32,19 @@ func TestConfigDecoding(t *testing.T) {
 	}, {
 		name:    "unknown keys are named",
 		rule:    `config := {"cpu_hgih": 70, "max_move": 3, "memory_high": 80}`,
-		wantErr: `begin round: config: unknown key "cpu_hgih", "max_move" (known: cpu_high, memory_high, target_spread, max_moves, aggressiveness, cpu_weight, memory_weight, migration_cost_weight)`,
+		wantErr: `begin session: config: unknown key "cpu_hgih", "max_move" (known: cpu_high, memory_high, target_spread, max_moves, aggressiveness, cpu_weight, memory_weight, migration_cost_weight)`,
 	}, {
 		name:    "not an object",
 		rule:    `config := ["cpu_high", 70]`,
-		wantErr: `begin round: config is a array, want an object`,
+		wantErr: `begin session: config is a array, want an object`,
 	}, {
 		name:    "wrong types",
 		rule:    `config := {"max_moves": 2.5, "cpu_high": "75"}`,
-		wantErr: "begin round: config: cpu_high is the string \"75\", want a number\nconfig: max_moves is the number 2.5, want an integer",
+		wantErr: "begin session: config: cpu_high is the string \"75\", want a number\nconfig: max_moves is the number 2.5, want an integer",
 	}, {
 		name:    "out of range",
 		rule:    `config := {"cpu_high": 0, "memory_high": 120, "aggressiveness": 6, "max_moves": -1, "cpu_weight": -2}`,
-		wantErr: "begin round: config: cpu_high 0 is not a percentage in (0, 100]\nconfig: memory_high 120 is not a percentage in (0, 100]\nconfig: cpu_weight -2 is negative\nconfig: max_moves -1 is negative\nconfig: aggressiveness 6 is not in 1..5",
+		wantErr: "begin session: config: cpu_high 0 is not a percentage in (0, 100]\nconfig: memory_high 120 is not a percentage in (0, 100]\nconfig: cpu_weight -2 is negative\nconfig: max_moves -1 is negative\nconfig: aggressiveness 6 is not in 1..5",
 	}}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -89,14 +89,14 @@ func TestRequestsDecoding(t *testing.T) {
 	}, {
 		name: "invalid entries are all listed",
 		rule: `requests := {{"vm": "nope", "reason": "x", "priority": 1}, {"vm": "vm1", "to": "HV99", "reason": "y"}, {"vm": "vm2", "priority": 1.5, "prio": 3}, "vm1"}`,
-		wantErr: "begin round: requests: \"vm1\": is a string, want an object\n" +
+		wantErr: "begin session: requests: \"vm1\": is a string, want an object\n" +
 			"requests: {\"prio\":3,\"priority\":1.5,\"vm\":\"vm2\"}: unknown key \"prio\" (known: vm, to, reason, priority); priority is the number 1.5, want an integer; no reason\n" +
 			"requests: {\"priority\":1,\"reason\":\"x\",\"vm\":\"nope\"}: vm \"nope\" is not a VM in the fleet\n" +
 			"requests: {\"reason\":\"y\",\"to\":\"HV99\",\"vm\":\"vm1\"}: to \"HV99\" is not a host in the fleet",
 	}, {
 		name:    "not a set",
 		rule:    `requests := "vm1"`,
-		wantErr: "begin round: requests is a string, want a set of objects",
+		wantErr: "begin session: requests is a string, want a set of objects",
 	}}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -128,7 +128,7 @@ func TestFrozen(t *testing.T) {
 	}
 	e = mustLoad(t, Options{Dir: writePolicy(t, map[string]string{"p.rego": "package hvbalancer\n\nfrozen contains 1\n"})})
 	_, err := e.Begin(context.Background(), emptyInput())
-	if want := "begin round: frozen holds the number 1, want strings only"; err == nil || err.Error() != want {
+	if want := "begin session: frozen holds the number 1, want strings only"; err == nil || err.Error() != want {
 		t.Errorf("Begin = %v, want %s", err, want)
 	}
 }
@@ -144,7 +144,7 @@ func TestBeginErrors(t *testing.T) {
 	h.CPU.Mean = inf()
 	in.Fleet.Hosts["HV01"] = h
 	_, err = mustLoad(t, Options{Dir: examplesDir}).Begin(context.Background(), in)
-	if want := "begin round: input: host HV01: cpu: mean: +Inf is not a finite number"; err == nil || err.Error() != want {
+	if want := "begin session: input: host HV01: cpu: mean: +Inf is not a finite number"; err == nil || err.Error() != want {
 		t.Errorf("Begin with an infinite load = %v, want %s", err, want)
 	}
 }

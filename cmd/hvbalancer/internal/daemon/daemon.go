@@ -1,0 +1,147 @@
+package daemon
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/hvbalancer/hvbalancer/balancer"
+	"github.com/hvbalancer/hvbalancer/balancer/executor"
+	"github.com/hvbalancer/hvbalancer/balancer/executor/journal"
+	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/config"
+	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/fleet"
+	"github.com/hvbalancer/hvbalancer/collector"
+	"github.com/hvbalancer/hvbalancer/policy"
+)
+
+// Options is what New needs besides the configuration.
+type Options struct {
+	// ConfigPath is the configuration file, read again on reload.
+	ConfigPath string
+	// Config is the configuration loaded from ConfigPath, and Engine its
+	// compiled policy.
+	Config *config.Config
+	Engine *policy.Engine
+	// Version is the build's version, shown on the status page and in
+	// hvbalancer_build_info.
+	Version string
+	// Registry gets every metric of the daemon, the collector, the login
+	// guard and the executor, and /metrics serves it. Nil means a new one.
+	Registry *prometheus.Registry
+	// Logger logs for every component (nil: nothing).
+	Logger *slog.Logger
+	// Stdout gets the one line Run prints when it serves (nil: nothing).
+	Stdout io.Writer
+}
+
+// Daemon samples the fleet, plans every round, and executes or stores the
+// plans as its automation level says. New builds it; Run serves until its
+// context ends; Apply executes one approved plan instead.
+type Daemon struct {
+	log     *slog.Logger
+	cfgPath string
+	version string
+	reg     *prometheus.Registry
+	stdout  io.Writer
+	fleet   *fleet.Fleet
+	col     *collector.Collector
+	journal *journal.Journal
+	exec    *executor.Executor
+	plans   *planStore
+	metrics *daemonMetrics
+
+	mu      sync.RWMutex // guards what a reload replaces
+	cfg     *config.Config
+	engine  *policy.Engine
+	planner *balancer.Planner
+
+	stateMu   sync.Mutex
+	lastRound roundRecord
+}
+
+// New opens the fleet, the journal (an error wrapping journal.ErrLocked
+// when another process holds it) and the plan store, and builds the
+// collector, planner and executor. The journal is reconciled in Run and
+// Apply. Close releases what New opened.
+func New(o Options) (_ *Daemon, err error) {
+	if o.Registry == nil {
+		o.Registry = prometheus.NewRegistry()
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Stdout == nil {
+		o.Stdout = io.Discard
+	}
+	c, log := o.Config, o.Logger
+	d := &Daemon{
+		log: log, cfgPath: o.ConfigPath, version: o.Version, reg: o.Registry, stdout: o.Stdout,
+		cfg: c, engine: o.Engine, metrics: newDaemonMetrics(o.Registry, o.Version),
+	}
+	defer func() {
+		if err != nil {
+			d.Close() // what was opened before the error
+		}
+	}()
+	if err := os.MkdirAll(c.StateDir, 0o750); err != nil {
+		return nil, fmt.Errorf("state directory: %w", err)
+	}
+	if d.journal, err = journal.Open(filepath.Join(c.StateDir, "journal.db")); err != nil {
+		return nil, err
+	}
+	if d.plans, err = openPlanStore(filepath.Join(c.StateDir, "plans")); err != nil {
+		return nil, err
+	}
+	if d.planner, err = balancer.NewPlanner(PlannerConfig(c), log); err != nil {
+		return nil, err
+	}
+	if d.fleet, err = fleet.Open(c, log, o.Registry); err != nil {
+		return nil, err
+	}
+	d.col, err = collector.New(d.fleet.Targets, d.fleet.CollectorConfig(c), log.With("component", "collector"), o.Registry)
+	if err != nil {
+		return nil, err
+	}
+	v := &validator{
+		guard:  d.fleet.Guard,
+		latest: d.col.Latest,
+		engine: func() *policy.Engine { _, e, _ := d.current(); return e },
+		settings: func() (balancer.Config, *time.Location) {
+			cfg, _, _ := d.current()
+			return PlannerConfig(cfg), cfg.Location()
+		},
+		timeout: c.Collector.CallTimeout,
+	}
+	d.exec, err = executor.New(executorConfig(c, d.fleet, d.col), guardedMigrator(d.fleet.Guard), v, d.journal, log.With("component", "executor"), o.Registry)
+	if err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// Close closes the hosts' connections, stops an in-process simulator and
+// closes the journal.
+func (d *Daemon) Close() {
+	if d.fleet != nil {
+		d.fleet.Close()
+	}
+	if d.journal != nil {
+		d.journal.Close()
+	}
+}
+
+// Now is the fleet's clock: the simulator's, or the wall clock.
+func (d *Daemon) Now() time.Time { return d.fleet.Now() }
+
+// current returns what a reload replaces, as one consistent set.
+func (d *Daemon) current() (*config.Config, *policy.Engine, *balancer.Planner) {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	return d.cfg, d.engine, d.planner
+}

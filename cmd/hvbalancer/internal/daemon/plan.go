@@ -1,0 +1,70 @@
+package daemon
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+
+	"github.com/hvbalancer/hvbalancer/balancer"
+	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/config"
+	"github.com/hvbalancer/hvbalancer/collector"
+	"github.com/hvbalancer/hvbalancer/policy"
+)
+
+// MakePlan asks the policy about the snapshot and plans once, as the
+// daemon's round does, without history: what `hvbalancer plan` shows.
+func MakePlan(ctx context.Context, c *config.Config, snap *collector.Snapshot, engine *policy.Engine, log *slog.Logger) (*balancer.Plan, error) {
+	session, err := engine.Begin(ctx, balancer.PolicyInput(snap, policy.History{}, c.Location()))
+	if err != nil {
+		return nil, err
+	}
+	planner, err := balancer.NewPlanner(PlannerConfig(c), log)
+	if err != nil {
+		return nil, err
+	}
+	return planner.Plan(ctx, snap, session, engine.Digest(), nil)
+}
+
+// WritePlan writes the plan in its three forms (plan.json, plan.md,
+// plan.html) and the snapshot it came from (snapshot.json) into dir, each
+// file atomically.
+func WritePlan(dir string, plan *balancer.Plan, snap *collector.Snapshot) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("write plan: %w", err)
+	}
+	files := []struct {
+		name  string
+		write func(io.Writer) error
+	}{
+		{"plan.json", plan.WriteJSON},
+		{"plan.md", plan.WriteMarkdown},
+		{"plan.html", plan.WriteHTML},
+		{"snapshot.json", snap.Write},
+	}
+	for _, f := range files {
+		if err := writeFileAtomic(filepath.Join(dir, f.name), f.write); err != nil {
+			return fmt.Errorf("write plan: %w", err)
+		}
+	}
+	return nil
+}
+
+// writeFileAtomic writes a file through a temporary file and a rename.
+func writeFileAtomic(path string, write func(io.Writer) error) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+"-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if err := write(tmp); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}

@@ -1,0 +1,163 @@
+package daemon
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hvbalancer/hvbalancer/balancer"
+	"github.com/hvbalancer/hvbalancer/balancer/executor/journal"
+	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/config"
+	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/fleet"
+	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/web"
+	"github.com/hvbalancer/hvbalancer/policy"
+)
+
+func (d *Daemon) setRound(r roundRecord) {
+	d.stateMu.Lock()
+	prev, prevErr := d.lastRound.Result, d.lastRound.Error
+	d.lastRound = r
+	d.stateMu.Unlock()
+	d.metrics.rounds.WithLabelValues(string(r.Result)).Inc()
+	switch {
+	case r.Error != "" && (r.Result != prev || r.Error != prevErr):
+		d.log.Warn("round", "result", r.Result, "err", r.Error)
+	case r.Error != "": // the same failure as the last round's: said already
+		d.log.Debug("round", "result", r.Result, "err", r.Error)
+	case r.PlanID != "" || r.Result != prev:
+		d.log.Info("round", "result", r.Result, "plan_id", r.PlanID)
+	default: // the same quiet result as the last round: balanced, busy, ...
+		d.log.Debug("round", "result", r.Result)
+	}
+}
+
+// round plans once, acts on the plan and records what it did.
+func (d *Daemon) round(ctx context.Context) {
+	began := time.Now()
+	r := d.roundOnce(ctx)
+	r.Took = time.Since(began)
+	d.setRound(r)
+}
+
+// roundOnce is one round: it plans and acts on the plan.
+func (d *Daemon) roundOnce(ctx context.Context) roundRecord {
+	cfg, engine, planner := d.current()
+	now := d.fleet.Now()
+	d.plans.expire(now)
+	snap := d.col.Latest()
+	if snap == nil {
+		return roundRecord{At: now, Result: RoundNoSnapshot}
+	}
+	if ok, why := fleet.Answering(snap, cfg.Collector.MinAnsweringShare); !ok {
+		// Too partial a view: moves chosen now could pile onto hosts
+		// whose load is unknown, or leave a hot one unseen.
+		return roundRecord{At: now, Result: RoundTooFewHosts, Error: why}
+	}
+	if st := d.exec.Status(); len(st.InFlight) > 0 || len(st.Queued) > 0 {
+		// One plan at a time: the VMs of the last one have not all landed,
+		// and a plan made now would see them where they were.
+		return roundRecord{At: now, Result: RoundBusy}
+	}
+	history, recent, err := d.history(now)
+	if err != nil {
+		return roundRecord{At: now, Result: RoundFailed, Error: err.Error()}
+	}
+	start := time.Now()
+	session, err := engine.Begin(ctx, balancer.PolicyInput(snap, history, cfg.Location()))
+	d.metrics.policySeconds.Observe(time.Since(start).Seconds())
+	var plan *balancer.Plan
+	if err == nil {
+		plan, err = planner.Plan(ctx, snap, session, engine.Digest(), recent)
+	}
+	d.metrics.planSeconds.Observe(time.Since(start).Seconds())
+	if err != nil {
+		return roundRecord{At: now, Result: RoundFailed, Error: err.Error()}
+	}
+	d.metrics.observePlan(plan)
+	if len(plan.Moves) == 0 {
+		return roundRecord{At: now, Result: RoundBalanced}
+	}
+	if id := d.samePending(plan); id != "" {
+		return roundRecord{At: now, Result: RoundUnchanged, PlanID: id}
+	}
+	rec := planRecord{ID: plan.ID, Created: plan.Created, Expires: plan.Expires, Moves: len(plan.Moves), State: web.PlanExecuting}
+	var now1, later []int
+	for i, m := range plan.Moves {
+		switch {
+		case cfg.Automation == config.AutomationFull, cfg.Automation == config.AutomationPartial && m.Trigger == balancer.TriggerRequest:
+			now1 = append(now1, i)
+		default:
+			later = append(later, i)
+		}
+	}
+	if len(later) > 0 {
+		rec.State, rec.Pending = web.PlanPending, later
+	}
+	if err := d.plans.save(plan, snap, rec); err != nil {
+		return roundRecord{At: now, Result: RoundFailed, PlanID: plan.ID, Error: err.Error()}
+	}
+	if len(now1) > 0 {
+		if err := d.submit(plan, now1, "auto"); err != nil {
+			return roundRecord{At: now, Result: RoundFailed, PlanID: plan.ID, Error: err.Error()}
+		}
+	}
+	return roundRecord{At: now, Result: RoundPlanned, PlanID: plan.ID}
+}
+
+// submit queues some of a plan's moves. Each batch of a plan is submitted
+// under its own name, so the executor's move ids (name/index) never repeat.
+func (d *Daemon) submit(plan *balancer.Plan, idx []int, batch string) error {
+	moves := make([]balancer.Move, len(idx))
+	for i, k := range idx {
+		moves[i] = plan.Moves[k]
+	}
+	_, err := d.exec.Submit(plan.ID+"#"+batch, moves)
+	return err
+}
+
+// samePending returns the id of a pending plan with exactly these moves, so
+// that a fleet waiting for approval does not pile up identical plans.
+func (d *Daemon) samePending(p *balancer.Plan) string {
+	key := movesKey(p.Moves)
+	for _, r := range d.plans.records() {
+		if r.State != web.PlanPending {
+			continue
+		}
+		if old, err := d.plans.plan(r.ID); err == nil && movesKey(old.Moves) == key {
+			return r.ID
+		}
+	}
+	return ""
+}
+
+func movesKey(ms []balancer.Move) string {
+	var b strings.Builder
+	for _, m := range ms {
+		fmt.Fprintf(&b, "%s>%s>%s;", m.VM, m.From, m.To)
+	}
+	return b.String()
+}
+
+// history turns the journal into the policy's history (the last day) and
+// the planner's cooldown input.
+func (d *Daemon) history(now time.Time) (policy.History, map[string]time.Time, error) {
+	var h policy.History
+	since := now.Add(-24 * time.Hour)
+	entries, err := d.journal.Entries(500, func(e journal.Entry) bool { return e.Intent.After(since) })
+	if err != nil {
+		return h, nil, err
+	}
+	for _, e := range entries {
+		ev := policy.Event{VM: e.VMID, From: e.From, To: e.To, At: e.Ended.Format(time.RFC3339)}
+		switch e.State {
+		case journal.StateSucceeded:
+			h.Moves = append(h.Moves, ev)
+		case journal.StateFailed:
+			ev.Error = e.Error
+			h.Failures = append(h.Failures, ev)
+		}
+	}
+	recent, err := d.journal.LastMoved()
+	return h, recent, err
+}
