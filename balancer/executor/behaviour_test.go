@@ -15,8 +15,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"golang.org/x/time/rate"
 
-	"github.com/hvbalancer/hvbalancer/balancer"
 	"github.com/hvbalancer/hvbalancer/balancer/executor/journal"
+	"github.com/hvbalancer/hvbalancer/balancer/moves"
 	"github.com/hvbalancer/hvbalancer/hyperv"
 )
 
@@ -341,7 +341,7 @@ func TestExecutorRestartReconcile(t *testing.T) {
 	r.fleet.set(func(f *fakeFleet) { f.locErr["vm-lost"] = fmt.Errorf("locate: %w", hyperv.ErrUnreachable) })
 	now := r.clock.Now()
 	crash := []struct {
-		m       balancer.Move
+		m       moves.Move
 		started bool
 		want    outcome
 		blocked bool // after Reconcile
@@ -800,7 +800,7 @@ func TestExecutorRunReconcilesLeftovers(t *testing.T) {
 	r.vms("found@B", "late@B")
 	r.fleet.set(func(f *fakeFleet) { f.locErr["vm-late"] = fmt.Errorf("locate: %w", hyperv.ErrUnreachable) })
 	now := r.clock.Now()
-	for i, m := range []balancer.Move{mv("found", "A", "B"), mv("late", "A", "B")} {
+	for i, m := range []moves.Move{mv("found", "A", "B"), mv("late", "A", "B")} {
 		id := fmt.Sprintf("crashed/%d", i)
 		if _, _, err := r.j.Intend(journal.Entry{MoveID: id, PlanID: "crashed", VMID: m.VM, VMName: m.VMName, From: m.From, To: m.To, Intent: now}); err != nil {
 			t.Fatal(err)

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/hvbalancer/hvbalancer/balancer"
+	"github.com/hvbalancer/hvbalancer/balancer/moves"
 )
 
 // Circuit breaker states.
@@ -47,7 +47,7 @@ func (e *Executor) breakerLocked(host string) *breaker {
 
 // breakerRefusalLocked names the first of the move's hosts whose breaker is
 // open, or "".
-func (e *Executor) breakerRefusalLocked(m balancer.Move, now time.Time) string {
+func (e *Executor) breakerRefusalLocked(m moves.Move, now time.Time) string {
 	for _, h := range []string{m.From, m.To} {
 		if b := e.breakerLocked(h); b.state(now, e.cfg.BreakerThreshold) == breakerOpen {
 			return fmt.Sprintf("the circuit breaker of %s is open after %d consecutive failures, until %s", h, b.failures, b.until.UTC().Format(time.RFC3339))
@@ -58,7 +58,7 @@ func (e *Executor) breakerRefusalLocked(m balancer.Move, now time.Time) string {
 
 // breakerBusyLocked reports whether one of the move's hosts is half-open
 // with its trial move running: the move waits for the trial's outcome.
-func (e *Executor) breakerBusyLocked(m balancer.Move, now time.Time) bool {
+func (e *Executor) breakerBusyLocked(m moves.Move, now time.Time) bool {
 	for _, h := range []string{m.From, m.To} {
 		if b := e.breakerLocked(h); b.trial != "" && b.state(now, e.cfg.BreakerThreshold) != breakerClosed {
 			return true

@@ -1,5 +1,5 @@
 // Package executor carries out a plan's moves: live migrations of
-// balancer.Move, as a streaming queue within every limit (migrations in
+// moves.Move, as a streaming queue within every limit (migrations in
 // flight overall and per host, a token bucket, per-host circuit breakers,
 // cooldowns and holds, a pause switch). Each move is re-validated against
 // the fleet just before it starts, journaled in the crash-safe journal

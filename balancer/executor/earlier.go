@@ -1,16 +1,16 @@
 package executor
 
-import "github.com/hvbalancer/hvbalancer/balancer"
+import "github.com/hvbalancer/hvbalancer/balancer/moves"
 
 // earlier returns the moves of j's Submit call before j that took their
 // slots and did not fail or skip: what j's re-validation applies first.
 // One still being validated counts, as the planner counted it; one that
 // failed or was skipped does not, since its VM stayed on its source. A
 // move whose outcome is unknown keeps counting.
-func (e *Executor) earlier(j *job) []balancer.Move {
+func (e *Executor) earlier(j *job) []moves.Move {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	var out []balancer.Move
+	var out []moves.Move
 	for _, b := range e.begun[j.plan] {
 		if b != j && b.index < j.index {
 			out = append(out, b.m)

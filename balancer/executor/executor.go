@@ -12,15 +12,15 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/time/rate"
 
-	"github.com/hvbalancer/hvbalancer/balancer"
 	"github.com/hvbalancer/hvbalancer/balancer/executor/journal"
+	"github.com/hvbalancer/hvbalancer/balancer/moves"
 )
 
 // Migrator performs and locates live migrations.
 type Migrator interface {
 	// Migrate live-migrates m.VM from m.From to m.To and returns when the
 	// migration ends. It must return when ctx ends.
-	Migrate(ctx context.Context, m balancer.Move) error
+	Migrate(ctx context.Context, m moves.Move) error
 	// Locate finds where a VM runs now; an error wrapping ErrVMLost means
 	// that every host answered and none has it.
 	Locate(ctx context.Context, vmID string) (Location, error)
@@ -42,7 +42,7 @@ type Location struct {
 // error (wrapping ErrStale when the move no longer makes sense) skips the
 // move with that error as the reason.
 type Validator interface {
-	Validate(ctx context.Context, m balancer.Move, earlier []balancer.Move) error
+	Validate(ctx context.Context, m moves.Move, earlier []moves.Move) error
 }
 
 // Errors of the executor.
@@ -127,7 +127,7 @@ func (c Config) withDefaults() Config {
 type job struct {
 	id, plan string
 	index    int // in its Submit call
-	m        balancer.Move
+	m        moves.Move
 	queued   time.Time
 	started  time.Time         // when it took its slots
 	phase    string            // validating, migrating, verifying
@@ -241,7 +241,7 @@ func (e *Executor) broadcastLocked() {
 // Submit queues a plan's moves with the move ids "planID/index" and returns
 // the ids. A move id that is queued, being carried out or already
 // journaled is not queued again: one decision never migrates a VM twice.
-func (e *Executor) Submit(planID string, moves []balancer.Move) ([]string, error) {
+func (e *Executor) Submit(planID string, moves []moves.Move) ([]string, error) {
 	for i, m := range moves {
 		if m.VM == "" || m.From == "" || m.To == "" || strings.EqualFold(m.From, m.To) {
 			return nil, fmt.Errorf("submit %s: move %d: want a vm and two different hosts, have vm %q from %q to %q", planID, i, m.VM, m.From, m.To)

@@ -12,13 +12,13 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/time/rate"
 
-	"github.com/hvbalancer/hvbalancer/balancer"
 	"github.com/hvbalancer/hvbalancer/balancer/executor/journal"
+	"github.com/hvbalancer/hvbalancer/balancer/moves"
 )
 
 // fakeMigration is one Migrate call held at a gate.
 type fakeMigration struct {
-	m    balancer.Move
+	m    moves.Move
 	done chan error // the call returns what is sent
 }
 
@@ -58,7 +58,7 @@ func (f *fakeFleet) gated() chan *fakeMigration {
 	return f.gate
 }
 
-func (f *fakeFleet) Migrate(ctx context.Context, m balancer.Move) error {
+func (f *fakeFleet) Migrate(ctx context.Context, m moves.Move) error {
 	f.mu.Lock()
 	f.calls[m.VM]++
 	if f.where[m.VM] != m.From {
@@ -145,7 +145,7 @@ type fakeValidator struct {
 	earlier map[string][]string // vm id -> the VMs of the earlier moves it was given
 }
 
-func (v *fakeValidator) Validate(_ context.Context, m balancer.Move, earlier []balancer.Move) error {
+func (v *fakeValidator) Validate(_ context.Context, m moves.Move, earlier []moves.Move) error {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	v.seen = append(v.seen, m.VM)
@@ -245,12 +245,12 @@ func (r *rig) vms(specs ...string) {
 }
 
 // mv is a move of vm-name.
-func mv(name, from, to string) balancer.Move {
-	return balancer.Move{VM: "vm-" + name, VMName: name, From: from, To: to, Trigger: balancer.TriggerBalance, Bytes: 1 << 30}
+func mv(name, from, to string) moves.Move {
+	return moves.Move{VM: "vm-" + name, VMName: name, From: from, To: to, Trigger: moves.TriggerBalance, Bytes: 1 << 30}
 }
 
 // submit queues moves and returns their ids.
-func (r *rig) submit(plan string, moves ...balancer.Move) []string {
+func (r *rig) submit(plan string, moves ...moves.Move) []string {
 	r.t.Helper()
 	ids, err := r.e.Submit(plan, moves)
 	if err != nil {

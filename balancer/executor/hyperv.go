@@ -8,7 +8,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/hvbalancer/hvbalancer/balancer"
+	"github.com/hvbalancer/hvbalancer/balancer/moves"
 	"github.com/hvbalancer/hvbalancer/hyperv"
 )
 
@@ -63,7 +63,7 @@ func (h *HyperV) client(host string) (HostClient, bool) {
 // Migrate runs Move-VM (Move-ClusterVirtualMachineRole for a clustered VM)
 // on the source host and returns when the migration ends. Its errors are
 // those of hyperv.Client.Move: see Cause.
-func (h *HyperV) Migrate(ctx context.Context, m balancer.Move) error {
+func (h *HyperV) Migrate(ctx context.Context, m moves.Move) error {
 	c, ok := h.client(m.From)
 	if !ok {
 		return fmt.Errorf("migrate %s to %s: no client for source host %s: %w", m.VM, m.To, m.From, hyperv.ErrInvalidArgument)

@@ -6,9 +6,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hvbalancer/hvbalancer/balancer"
 	"github.com/hvbalancer/hvbalancer/balancer/executor"
 	"github.com/hvbalancer/hvbalancer/balancer/executor/journal"
+	"github.com/hvbalancer/hvbalancer/balancer/moves"
 	"github.com/hvbalancer/hvbalancer/hyperv"
 	"github.com/hvbalancer/hvbalancer/hyperv/sim"
 )
@@ -79,7 +79,7 @@ func TestExecutorOnSimulatedFleet(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- e.Run(ctx) }()
-	ids, err := e.Submit("p", []balancer.Move{
+	ids, err := e.Submit("p", []moves.Move{
 		{VM: "0e000000-0000-4000-8000-000000000001", VMName: "ok", From: "HV01", To: "HV02"},
 		{VM: "0e000000-0000-4000-8000-000000000002", VMName: "hostile", From: "HV02", To: "HV01"},
 		{VM: "0e000000-0000-4000-8000-000000000003", VMName: "dropped", From: "HV03", To: "HV01"},

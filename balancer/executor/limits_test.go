@@ -12,8 +12,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"golang.org/x/time/rate"
 
-	"github.com/hvbalancer/hvbalancer/balancer"
 	"github.com/hvbalancer/hvbalancer/balancer/executor/journal"
+	"github.com/hvbalancer/hvbalancer/balancer/moves"
 )
 
 // TestExecutorConcurrencyLimits holds every migration at a gate and lets
@@ -48,7 +48,7 @@ func TestExecutorConcurrencyLimits(t *testing.T) {
 				return min(l, tc.perHostCap)
 			}
 			gate := r.fleet.gated()
-			var moves []balancer.Move
+			var planned []moves.Move
 			for i := range 30 {
 				from, to := hosts[i%6], hosts[(i/6+i+1)%6]
 				if from == to {
@@ -56,9 +56,9 @@ func TestExecutorConcurrencyLimits(t *testing.T) {
 				}
 				name := fmt.Sprintf("%02d", i)
 				r.vms(name + "@" + from)
-				moves = append(moves, mv(name, from, to))
+				planned = append(planned, mv(name, from, to))
 			}
-			ids := r.submit("p", moves...)
+			ids := r.submit("p", planned...)
 			rnd := rand.New(rand.NewPCG(7, uint64(tc.maxConcurrent)))
 			ctx := context.Background()
 			held := map[string]*fakeMigration{}
@@ -114,8 +114,8 @@ func TestExecutorConcurrencyLimits(t *testing.T) {
 				if got := r.outcome(id); got.State != journal.StateSucceeded {
 					t.Errorf("%s: %+v", id, got)
 				}
-				if n := r.fleet.callsOf(moves[i].VM); n != 1 {
-					t.Errorf("%s migrated %d times", moves[i].VM, n)
+				if n := r.fleet.callsOf(planned[i].VM); n != 1 {
+					t.Errorf("%s migrated %d times", planned[i].VM, n)
 				}
 			}
 		})
@@ -128,22 +128,22 @@ func TestExecutorConcurrencyLimits(t *testing.T) {
 func TestExecutorRunStreams(t *testing.T) {
 	r := newRig(t, Config{MaxConcurrent: 3, PerHostCap: 10}, nil)
 	gate := r.fleet.gated()
-	var moves []balancer.Move
+	var planned []moves.Move
 	for i := range 6 {
 		name := fmt.Sprint(i)
 		r.vms(name + "@S" + name)
-		moves = append(moves, mv(name, "S"+name, "D"+name))
+		planned = append(planned, mv(name, "S"+name, "D"+name))
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan error, 1)
 	go func() { done <- r.e.Run(ctx) }()
-	ids := r.submit("p", moves...)
+	ids := r.submit("p", planned...)
 	running := []*fakeMigration{<-gate, <-gate, <-gate}
 	running[1].done <- nil
 	fourth := <-gate
 	for _, c := range []*fakeMigration{running[0], running[2]} {
-		if got := r.outcome(ids[slices.IndexFunc(moves, func(m balancer.Move) bool { return m.VM == c.m.VM })]); got.State != journal.StateStarted {
+		if got := r.outcome(ids[slices.IndexFunc(planned, func(m moves.Move) bool { return m.VM == c.m.VM })]); got.State != journal.StateStarted {
 			t.Errorf("%s is %s while the fourth started, want it still running", c.m.VM, got.State)
 		}
 	}
@@ -175,7 +175,7 @@ func TestExecutorTokenBucket(t *testing.T) {
 		MaxConcurrent: 10, PerHostCap: 10, HostLimit: func(string) int { return 10 },
 		Rate: rate.Every(time.Minute), Burst: 2,
 	}, nil)
-	var moves []balancer.Move
+	var moves []moves.Move
 	for i := range 5 {
 		name := fmt.Sprint(i)
 		r.vms(name + "@A")

@@ -8,7 +8,7 @@ import (
 
 	"golang.org/x/time/rate"
 
-	"github.com/hvbalancer/hvbalancer/balancer"
+	"github.com/hvbalancer/hvbalancer/balancer/moves"
 )
 
 // Run is the streaming queue: it starts each queued move as soon as every
@@ -93,7 +93,7 @@ func (e *Executor) drain(cancel context.CancelFunc) error {
 func (e *Executor) limit(host string) int {
 	l := e.cfg.HostLimit(host)
 	if l <= 0 {
-		l = balancer.DefaultMaxMigrations
+		l = moves.DefaultMaxMigrations
 	}
 	return min(l, e.cfg.PerHostCap)
 }
@@ -157,7 +157,7 @@ func (e *Executor) step(ctx, moves context.Context) time.Duration {
 
 // fitsLocked reports whether the move has a global slot, a slot on both
 // hosts, and no half-open trial to wait for.
-func (e *Executor) fitsLocked(m balancer.Move, now time.Time) bool {
+func (e *Executor) fitsLocked(m moves.Move, now time.Time) bool {
 	return len(e.inflight) < e.cfg.MaxConcurrent &&
 		e.hostBusy[m.From] < e.limit(m.From) &&
 		e.hostBusy[m.To] < e.limit(m.To) &&

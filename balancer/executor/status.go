@@ -7,8 +7,8 @@ import (
 	"sort"
 	"time"
 
-	"github.com/hvbalancer/hvbalancer/balancer"
 	"github.com/hvbalancer/hvbalancer/balancer/executor/journal"
+	"github.com/hvbalancer/hvbalancer/balancer/moves"
 )
 
 // InFlight is one move holding slots.
@@ -22,7 +22,7 @@ type InFlight struct {
 // QueuedMove is a move waiting for its turn.
 type QueuedMove struct {
 	MoveID, PlanID string
-	Move           balancer.Move
+	Move           moves.Move
 	Waited         time.Duration
 }
 
