@@ -132,7 +132,7 @@ func (r *pass) judge(ctx context.Context, vi, to int) (policy.Verdict, error) {
 func (r *pass) rejection(vi, to int, trigger string, gain float64, msgs []string) Rejection {
 	st := r.st
 	vs := &st.vms[vi]
-	rej := Rejection{VM: vs.v.ID, VMName: vs.v.Name, Trigger: trigger, Gain: round3(gain), Messages: sortedCopy(msgs)}
+	rej := Rejection{VM: vs.v.ID, VMName: vs.v.Name, Trigger: trigger, Gain: decimals(gain, 3), Messages: sortedCopy(msgs)}
 	if vs.host >= 0 {
 		rej.From = st.hosts[vs.host].h.Name
 	} else {

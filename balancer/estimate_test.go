@@ -86,9 +86,9 @@ func TestFormatting(t *testing.T) {
 		{formatSeconds(47), "47s"},
 		{formatSeconds(130), "2m10s"},
 		{formatSeconds(3900), "1h05m"},
-		{fmt.Sprint(round2(-0.001)), "0"},
-		{fmt.Sprint(round1(0.25)), "0.3"},
-		{fmt.Sprint(round3(math.NaN())), "0"},
+		{fmt.Sprint(decimals(-0.001, 2)), "0"},
+		{fmt.Sprint(decimals(0.25, 1)), "0.3"},
+		{fmt.Sprint(decimals(math.NaN(), 3)), "0"},
 		{truncate("abcdef", 4), "abc…"},
 		{truncate("abc", 4), "abc"},
 	}

@@ -69,8 +69,8 @@ func (r *pass) plan(s *collector.Snapshot, snapDigest, policyDigest string, befo
 		p.Hosts[i] = HostLoad{
 			Name: h.h.Name, Cluster: h.h.Cluster, Status: hostStatus(h), Eligible: h.eligible,
 			Hot:       h.eligible && (h.cpu0 > r.cfg.CPUHigh || h.mem0 > r.cfg.MemoryHigh),
-			CPUBefore: round2(h.cpu0), CPUAfter: round2(h.cpu),
-			MemoryBefore: round2(h.mem0), MemoryAfter: round2(h.mem),
+			CPUBefore: decimals(h.cpu0, 2), CPUAfter: decimals(h.cpu, 2),
+			MemoryBefore: decimals(h.mem0, 2), MemoryAfter: decimals(h.mem, 2),
 			VMsBefore: h.vmsBefore, VMsAfter: len(h.vms), In: h.inflow, Out: h.outflow,
 		}
 	}
@@ -88,21 +88,21 @@ func (r *pass) plan(s *collector.Snapshot, snapDigest, policyDigest string, befo
 	}
 	e := &p.Efficacy
 	e.CPU = Resource{
-		SpreadBefore: round2(before.cpuSpread), SpreadAfter: round2(after.cpuSpread),
-		MaxBefore: round2(before.cpuMax), MaxHostBefore: before.cpuMaxHost,
-		MaxAfter: round2(after.cpuMax), MaxHostAfter: after.cpuMaxHost,
+		SpreadBefore: decimals(before.cpuSpread, 2), SpreadAfter: decimals(after.cpuSpread, 2),
+		MaxBefore: decimals(before.cpuMax, 2), MaxHostBefore: before.cpuMaxHost,
+		MaxAfter: decimals(after.cpuMax, 2), MaxHostAfter: after.cpuMaxHost,
 	}
 	e.Memory = Resource{
-		SpreadBefore: round2(before.memSpread), SpreadAfter: round2(after.memSpread),
-		MaxBefore: round2(before.memMax), MaxHostBefore: before.memMaxHost,
-		MaxAfter: round2(after.memMax), MaxHostAfter: after.memMaxHost,
+		SpreadBefore: decimals(before.memSpread, 2), SpreadAfter: decimals(after.memSpread, 2),
+		MaxBefore: decimals(before.memMax, 2), MaxHostBefore: before.memMaxHost,
+		MaxAfter: decimals(after.memMax, 2), MaxHostAfter: after.memMaxHost,
 	}
-	e.ObjectiveBefore, e.ObjectiveAfter = round3(before.objective), round3(after.objective)
+	e.ObjectiveBefore, e.ObjectiveAfter = decimals(before.objective, 3), decimals(after.objective, 3)
 	e.Moves = len(p.Moves)
 	for _, m := range p.Moves {
 		e.Bytes += m.Bytes
 	}
-	e.EstimatedSeconds = round1(scheduleSeconds(p.Moves, limits, r.cfg.MaxConcurrent))
+	e.EstimatedSeconds = decimals(scheduleSeconds(p.Moves, limits, r.cfg.MaxConcurrent), 1)
 	p.Balanced = len(p.Moves) == 0 && st.balanced()
 	p.Missing = missingHosts(s)
 	p.Message = r.message(p)
@@ -160,49 +160,4 @@ func (r *pass) message(p *Plan) string {
 	return fmt.Sprintf("%s (%s): CPU spread %.1f → %.1f points, memory spread %.1f → %.1f points; %s to copy, about %s. Search ended: %s.",
 		plural(len(p.Moves), "move"), kinds, e.CPU.SpreadBefore, e.CPU.SpreadAfter, e.Memory.SpreadBefore, e.Memory.SpreadAfter,
 		formatBytes(e.Bytes), formatSeconds(e.EstimatedSeconds), r.stopped)
-}
-
-// plural writes a count and a noun: plural(2, "move") is "2 moves";
-// an irregular plural follows the singular: plural(2, "is", "are").
-func plural(n int, forms ...string) string {
-	if n == 1 {
-		return "1 " + forms[0]
-	}
-	if len(forms) > 1 {
-		return fmt.Sprintf("%d %s", n, forms[1])
-	}
-	return fmt.Sprintf("%d %ss", n, forms[0])
-}
-
-// Rounding keeps the plan's numbers readable; -0 becomes 0.
-func roundTo(x, scale float64) float64 {
-	r := math.Round(x*scale) / scale
-	if r == 0 || math.IsNaN(r) || math.IsInf(r, 0) {
-		return 0
-	}
-	return r
-}
-
-func round1(x float64) float64 { return roundTo(x, 10) }
-func round2(x float64) float64 { return roundTo(x, 100) }
-func round3(x float64) float64 { return roundTo(x, 1000) }
-
-// formatBytes writes a size in gib (or MiB when small).
-func formatBytes(b int64) string {
-	if b < gib && b > -gib {
-		return fmt.Sprintf("%.0f MiB", float64(b)/(1<<20))
-	}
-	return fmt.Sprintf("%.1f GiB", float64(b)/float64(gib))
-}
-
-// formatSeconds writes a duration like 45s, 2m10s or 1h05m.
-func formatSeconds(s float64) string {
-	sec := int64(math.Round(s))
-	switch {
-	case sec < 60:
-		return fmt.Sprintf("%ds", sec)
-	case sec < 3600:
-		return fmt.Sprintf("%dm%02ds", sec/60, sec%60)
-	}
-	return fmt.Sprintf("%dh%02dm", sec/3600, (sec%3600)/60)
 }

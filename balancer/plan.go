@@ -98,6 +98,10 @@ type (
 	Rejection = moves.Rejection
 )
 
+// DefaultMaxMigrations is Hyper-V's default MaximumVirtualMachineMigrations
+// (see moves.DefaultMaxMigrations).
+const DefaultMaxMigrations = moves.DefaultMaxMigrations
+
 // Efficacy is what the plan buys.
 type Efficacy struct {
 	CPU             Resource `json:"cpu"`

@@ -14,15 +14,6 @@ import (
 	"github.com/hvbalancer/hvbalancer/policy"
 )
 
-// Rules is what the planner asks the policy in one planning pass; *policy.Session
-// implements it.
-type Rules interface {
-	Settings() policy.Settings
-	Requests() []policy.Request
-	Frozen(vmID string) bool
-	Judge(ctx context.Context, m policy.Move, p policy.Projected) (policy.Verdict, error)
-}
-
 // Planner makes plans. It is safe for concurrent use: each Plan call works
 // on its own state.
 //
@@ -278,10 +269,10 @@ func (r *pass) addMove(c *choice, trigger, reason string, priority int, rules []
 		Trigger:          trigger,
 		Reason:           reason,
 		Priority:         priority,
-		Gain:             round3(c.final),
-		Penalty:          round3(c.penalty),
+		Gain:             decimals(c.final, 3),
+		Penalty:          decimals(c.penalty, 3),
 		Bytes:            vs.v.MemoryAssigned,
-		EstimatedSeconds: round1(migrationSeconds(vs.v.MemoryAssigned, vs.cores, r.cfg.BandwidthBytesPerSecond)),
+		EstimatedSeconds: decimals(migrationSeconds(vs.v.MemoryAssigned, vs.cores, r.cfg.BandwidthBytesPerSecond), 1),
 		Rules:            rules,
 		Rejected:         append([]Rejection(nil), rejected...),
 	}

@@ -109,7 +109,7 @@ func (p *Plan) chart(title string, get func(HostLoad) (float64, float64), lines 
 		top = math.Max(top, math.Max(b, a))
 	}
 	top = math.Ceil(top/25) * 25
-	x := func(v float64) float64 { return round1(chartLabel + math.Max(0, v)/top*chartPlot) }
+	x := func(v float64) float64 { return decimals(chartLabel+math.Max(0, v)/top*chartPlot, 1) }
 	c := chart{Title: title, Width: int(chartLabel + chartPlot + 90), Height: int(chartTop + chartRow*float64(len(p.Hosts)) + 8)}
 	for v := 0.0; v <= top; v += 25 {
 		c.Axis = append(c.Axis, tick{X: x(v), Label: fmt.Sprintf("%.0f%%", v)})
@@ -128,7 +128,7 @@ func (p *Plan) chart(title string, get func(HostLoad) (float64, float64), lines 
 		c.Rows = append(c.Rows, bar{
 			Y: y, AfterY: y + 10, TextY: y + 14, Name: truncate(h.Name, 22), Class: class,
 			Title:  fmt.Sprintf("%s (%s): %.1f%% before, %.1f%% after", h.Name, h.Status, b, a),
-			Before: round1(x(b) - chartLabel), After: round1(x(a) - chartLabel), ValueX: math.Max(x(a), x(b)) + 4, BeforeV: b, AfterV: a,
+			Before: decimals(x(b)-chartLabel, 1), After: decimals(x(a)-chartLabel, 1), ValueX: math.Max(x(a), x(b)) + 4, BeforeV: b, AfterV: a,
 		})
 	}
 	return c

@@ -5,14 +5,9 @@ import (
 	"sort"
 	"time"
 
-	"github.com/hvbalancer/hvbalancer/balancer/moves"
 	"github.com/hvbalancer/hvbalancer/collector"
 	"github.com/hvbalancer/hvbalancer/policy"
 )
-
-// DefaultMaxMigrations is Hyper-V's default MaximumVirtualMachineMigrations
-// (see moves.DefaultMaxMigrations).
-const DefaultMaxMigrations = moves.DefaultMaxMigrations
 
 // hostState is one host as the planner projects it after the moves planned
 // so far.
