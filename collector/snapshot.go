@@ -66,6 +66,16 @@ type Host struct {
 	MigrationEnabled  bool  `json:"migration_enabled"`
 	MaxMigrations     int   `json:"max_migrations"`
 
+	// What a VM needs of a host to run there (see hyperv.HostInfo).
+	ProcessorVendor string   `json:"processor_vendor,omitempty"`
+	ProcessorModel  string   `json:"processor_model,omitempty"`
+	ConfigVersions  []string `json:"config_versions,omitempty"`
+	Switches        []string `json:"switches,omitempty"`
+	// Where it puts VM files by default, and the volumes it keeps them on.
+	VMPath  string   `json:"vm_path,omitempty"`
+	VHDPath string   `json:"vhd_path,omitempty"`
+	Volumes []Volume `json:"volumes,omitempty"`
+
 	// CPU is the hypervisor's total run time over all logical processors,
 	// percent 0..100.
 	CPU Stat `json:"cpu"`
@@ -92,12 +102,36 @@ type VM struct {
 	MemoryDemand   int64 `json:"memory_demand"`
 	DynamicMemory  bool  `json:"dynamic_memory,omitempty"`
 
+	// What it needs of a host (see hyperv.VM).
+	ConfigVersion          string   `json:"config_version,omitempty"`
+	ProcessorCompatibility bool     `json:"processor_compatibility,omitempty"`
+	Switches               []string `json:"switches,omitempty"`
+	// Where its files are: its configuration's location and its disks.
+	Path  string `json:"path,omitempty"`
+	Disks []Disk `json:"disks,omitempty"`
+
 	// CPU is the VM's processor use in logical processors (1.5 = one and a
 	// half host cores), so it adds up across hosts of any size.
 	CPU Stat `json:"cpu"`
 	// UptimeSeconds is the VM's uptime at the last sample.
 	UptimeSeconds float64 `json:"uptime_seconds"`
 	Samples       int     `json:"samples"`
+}
+
+// Volume is a place where a host keeps VM files (see hyperv.Volume).
+type Volume struct {
+	Path string `json:"path"`
+	Kind string `json:"kind"` // local, smb or csv (hyperv.StorageKind)
+	Size int64  `json:"size"` // bytes
+	Free int64  `json:"free"` // bytes
+}
+
+// Disk is one virtual hard disk of a VM (see hyperv.Disk).
+type Disk struct {
+	Path     string `json:"path"`
+	Kind     string `json:"kind"`      // local, smb or csv (hyperv.StorageKind)
+	FileSize int64  `json:"file_size"` // bytes on disk: what a storage migration copies
+	Size     int64  `json:"size"`      // maximum size, bytes
 }
 
 // Running reports whether the VM is running (only running VMs are live-migrated).

@@ -98,6 +98,13 @@ func (c *Collector) buildLocked(now time.Time) *Snapshot {
 			h.MemoryBytes = st.facts.MemoryCapacity
 			h.MigrationEnabled = st.facts.MigrationEnabled
 			h.MaxMigrations = st.facts.MaxMigrations
+			f := &st.facts
+			h.ProcessorVendor, h.ProcessorModel = f.ProcessorVendor, f.ProcessorModel
+			h.ConfigVersions, h.Switches = slices.Clone(f.ConfigVersions), slices.Clone(f.Switches)
+			h.VMPath, h.VHDPath = f.VMPath, f.VHDPath
+			for _, v := range f.Volumes {
+				h.Volumes = append(h.Volumes, Volume{Path: v.Path, Kind: string(v.Kind), Size: v.Size, Free: v.Free})
+			}
 		}
 		s.Hosts = append(s.Hosts, h)
 		c.metrics.observeHost(&h)
@@ -130,7 +137,22 @@ func (vs *vmState) snapshot(host string) VM {
 		CPU:            vs.cpu.stat(),
 		UptimeSeconds:  v.Uptime.Seconds(),
 		Samples:        vs.cpu.len(),
+
+		ConfigVersion:          v.ConfigVersion,
+		ProcessorCompatibility: v.ProcessorCompatibility,
+		Switches:               slices.Clone(v.Switches),
+		Path:                   v.Path,
+		Disks:                  disksOf(v.Disks),
 	}
+}
+
+// disksOf copies a VM's disks into the snapshot's form; nil when none.
+func disksOf(ds []hyperv.Disk) []Disk {
+	var out []Disk
+	for _, d := range ds {
+		out = append(out, Disk{Path: d.Path, Kind: string(d.Kind), FileSize: d.FileSize, Size: d.Size})
+	}
+	return out
 }
 
 // cloneTags copies m; nil when empty, as a snapshot read back from JSON has it.

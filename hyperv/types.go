@@ -16,6 +16,18 @@ type HostInfo struct {
 	MaxMigrations     int   // MaximumVirtualMachineMigrations
 	AuthType          MigrationAuthType
 	PerformanceOption MigrationPerformance
+
+	// Compatibility: what a VM needs of a host to run there.
+	ProcessorVendor string   // Win32_Processor.Manufacturer, e.g. "GenuineIntel", "AuthenticAMD"
+	ProcessorModel  string   // Win32_Processor.Caption, e.g. "Intel64 Family 6 Model 106 Stepping 6"
+	ConfigVersions  []string // VM configuration versions it runs (Get-VMHostSupportedVersion), e.g. "9.0"
+	Switches        []string // its virtual switches' names (Get-VMSwitch)
+
+	// Storage: where new VM files go by default, and the volumes it keeps
+	// VM files on with their free space.
+	VMPath  string // Get-VMHost VirtualMachinePath
+	VHDPath string // Get-VMHost VirtualHardDiskPath
+	Volumes []Volume
 }
 
 // MigrationAuthType is the host's VirtualMachineMigrationAuthenticationType.
@@ -117,6 +129,15 @@ type VM struct {
 	Notes          string
 	Tags           map[string]string // parsed from Notes, see ParseTags; never nil
 	Host           string            // ComputerName of the host running it
+
+	// Compatibility.
+	ConfigVersion          string   // configuration version, e.g. "9.0"
+	ProcessorCompatibility bool     // Get-VMProcessor CompatibilityForMigrationEnabled
+	Switches               []string // the switches its network adapters are connected to; "" for none
+
+	// Storage.
+	Path  string // its configuration's location (Get-VM Path)
+	Disks []Disk // its virtual hard disks
 }
 
 // Counters is one sample of a host's performance counters.

@@ -23,9 +23,15 @@ type Move struct {
 	Priority  int    `json:"priority"` // the request's priority; 0 for balancing
 	// Gain is how much the move lowers the objective, penalty included
 	// (negative for a request that costs balance).
-	Gain             float64     `json:"gain"`
-	Penalty          float64     `json:"penalty,omitempty"`
-	Bytes            int64       `json:"bytes"` // assigned memory: what pre-copy sends at least
+	Gain    float64 `json:"gain"`
+	Penalty float64 `json:"penalty,omitempty"`
+	Bytes   int64   `json:"bytes"` // assigned memory: what pre-copy sends at least
+	// StorageBytes is what a shared-nothing migration copies of the VM's
+	// files on the source's own volumes (0: memory and state only), and
+	// StoragePath the directory on the destination they go to
+	// (Move-VM -IncludeStorage -DestinationStoragePath).
+	StorageBytes     int64       `json:"storage_bytes,omitempty"`
+	StoragePath      string      `json:"storage_path,omitempty"`
 	EstimatedSeconds float64     `json:"estimated_seconds"`
 	Rules            []string    `json:"rules"`              // policy rules consulted
 	Rejected         []Rejection `json:"rejected,omitempty"` // candidates refused before this one
