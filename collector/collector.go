@@ -25,8 +25,12 @@ type Source interface {
 
 // Target is one configured host.
 type Target struct {
-	Name        string // the host's name in snapshots; unique
-	Cluster     string // failover cluster; empty = the cluster the host reports
+	Name string // the host's name in snapshots; unique
+	// Cluster is the failover cluster the configuration names for the
+	// host. It stands until the host has answered; from then on the
+	// cluster the host reports (none for a stand-alone host) is used, and
+	// a disagreement is logged as a warning.
+	Cluster     string
 	Group       string
 	Labels      map[string]string
 	Maintenance bool

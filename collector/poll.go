@@ -79,7 +79,7 @@ func (c *Collector) Poll(ctx context.Context) (*Snapshot, error) {
 		if r.err != nil && ctx.Err() != nil {
 			continue // cut short by the caller, not the host's fault
 		}
-		c.applyLocked(jobs[i].target.Name, st, r, claimed)
+		c.applyLocked(jobs[i].target, st, r, claimed)
 	}
 	c.expireVMsLocked(c.cfg.Now())
 	if err := ctx.Err(); err != nil {
@@ -131,7 +131,8 @@ func (c *Collector) pollHost(ctx context.Context, j job) result {
 
 // applyLocked merges one host's result into its state and its VMs' windows.
 // claimed holds the VM IDs an earlier host reported this round.
-func (c *Collector) applyLocked(name string, st *hostState, r result, claimed map[string]bool) {
+func (c *Collector) applyLocked(t Target, st *hostState, r result, claimed map[string]bool) {
+	name := t.Name
 	if r.err != nil {
 		reason := reasonText(r.err)
 		if !st.failed || st.lastErr != reason {
@@ -146,6 +147,7 @@ func (c *Collector) applyLocked(name string, st *hostState, r result, claimed ma
 	}
 	if r.readFacts {
 		st.facts, st.haveFacts, st.sinceFacts = r.facts, true, 0
+		c.checkClusterLocked(t, st)
 	}
 	st.sinceFacts++
 	st.failed, st.lastErr, st.cause, st.lastGood = false, "", "", r.at
@@ -177,6 +179,29 @@ func (c *Collector) applyLocked(name string, st *hostState, r result, claimed ma
 		ids = append(ids, v.ID)
 	}
 	st.vmIDs = ids
+}
+
+// checkClusterLocked warns, once per disagreement, when the configuration
+// names another failover cluster for a host than the one the host reports
+// (or names one for a stand-alone host): the host's answer is what the
+// snapshot, the planner and the policy see.
+func (c *Collector) checkClusterLocked(t Target, st *hostState) {
+	got := st.facts.Cluster
+	if t.Cluster == "" || strings.EqualFold(t.Cluster, got) {
+		st.clusterWarned = ""
+		return
+	}
+	key := t.Cluster + "\x00" + got
+	if st.clusterWarned == key {
+		return
+	}
+	st.clusterWarned = key
+	reports := "is stand-alone (in no failover cluster)"
+	if got != "" {
+		reports = "reports failover cluster " + got
+	}
+	c.log.Warn("the configuration names another cluster than the host reports; the host's answer is used",
+		"host", t.Name, "configured", t.Cluster, "host_says", reports)
 }
 
 // expireVMsLocked forgets the VMs that no host lists any more once their

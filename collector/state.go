@@ -23,6 +23,8 @@ type hostState struct {
 	cause    Cause     // and in a word
 
 	vmIDs []string // the VMs it reported at its last good poll, in its order
+
+	clusterWarned string // the configured and reported clusters last warned about
 }
 
 // vmState is what the collector remembers of one VM, by ID, wherever it runs.
@@ -90,10 +92,8 @@ func (c *Collector) buildLocked(now time.Time) *Snapshot {
 		if h.Health != HealthOK && st.lastErr != "" {
 			h.Cause = st.cause
 		}
-		if st.haveFacts {
-			if h.Cluster == "" {
-				h.Cluster = st.facts.Cluster
-			}
+		if st.haveFacts { // the host's own answer wins over the configuration's
+			h.Cluster = st.facts.Cluster
 			h.LogicalProcessors = st.facts.LogicalProcessors
 			h.MemoryBytes = st.facts.MemoryCapacity
 			h.MigrationEnabled = st.facts.MigrationEnabled
