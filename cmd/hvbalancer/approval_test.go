@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"net/http"
 	"os"
 	"path/filepath"
 	"sort"
@@ -94,18 +93,10 @@ func TestApprovedPlanRunsEveryMove(t *testing.T) {
 	// A plan from a full window of samples, as the daemon plans in steady
 	// state (the first rounds see only a few samples).
 	start := simNow(t, d.admin)
-	var plans web.Plans
+	approvedPlan := approveNewest(t, d, "alice", func(p web.PlanInfo) bool { return !p.Created.Before(start.Add(approvalWindow)) })
+	approved := time.Now()
 	var plan plannedPlan
-	eventually(t, "a pending plan from a full collector window", func() bool {
-		getJSON(t, d.url+"/api/v1/plans", &plans)
-		for _, p := range plans.Plans { // newest first
-			if p.State == web.PlanPending && !p.Created.Before(start.Add(approvalWindow)) {
-				getJSON(t, d.url+"/api/v1/plans/"+p.ID, &plan)
-				return true
-			}
-		}
-		return false
-	})
+	getJSON(t, d.url+"/api/v1/plans/"+approvedPlan.ID, &plan)
 	if len(plan.Moves) < 6 {
 		t.Fatalf("the fleet gave a plan of %d moves, the test needs at least 6 into a few destinations: tune %s", len(plan.Moves), approvalFleet)
 	}
@@ -128,10 +119,6 @@ func TestApprovedPlanRunsEveryMove(t *testing.T) {
 	if spiky == 0 {
 		t.Fatalf("no destination's CPU p95 is above the %g%% ceiling (%+v): tune %s", approvalCeiling, before.Hosts, approvalFleet)
 	}
-	if code := post(t, d.url+"/api/v1/plans/"+plan.ID+"/approve", testToken, map[string]string{"by": "alice"}); code != http.StatusOK {
-		t.Fatalf("approve %s: %d", plan.ID, code)
-	}
-	approved := time.Now()
 
 	// Every approved move to an outcome.
 	var hist web.History
@@ -213,9 +200,50 @@ func TestApprovedPlanRunsEveryMove(t *testing.T) {
 		return after.Taken.Sub(last) > approvalWindow
 	})
 	checkDestinations(t, plan, before, after)
+	checkLifecycle(t, d, plan.ID)
 	t.Logf("plan %s: %d moves into %v; waited %s for the plan, the moves took %s, %s in all",
 		plan.ID, len(plan.Moves), into, approved.Sub(began).Round(time.Millisecond),
 		ran.Sub(approved).Round(time.Millisecond), time.Since(began).Round(time.Millisecond))
+}
+
+// checkLifecycle checks the plans' states once the approved plan's moves
+// have all succeeded: it is done, with its outcomes; every plan that was
+// still waiting when a newer one came is superseded by a newer plan; and
+// no plan older than the approved one still waits. On this fleet the loads
+// move between rounds, so the daemon made several different plans.
+func checkLifecycle(t *testing.T, d *runningDaemon, approved string) {
+	t.Helper()
+	var plans web.Plans
+	eventually(t, "the approved plan to be done", func() bool {
+		getJSON(t, d.url+"/api/v1/plans", &plans)
+		for _, p := range plans.Plans {
+			if p.ID == approved {
+				return p.State == web.PlanDone && p.Outcomes[web.MoveSucceeded] > 0
+			}
+		}
+		return false
+	})
+	var mine web.PlanInfo
+	superseded := 0
+	for _, p := range plans.Plans {
+		switch {
+		case p.ID == approved:
+			mine = p
+		case p.State == web.PlanSuperseded:
+			superseded++
+			if !planCreated(plans, p.SupersededBy).After(p.Created) {
+				t.Errorf("plan %s is superseded by %q, not by a newer plan", p.ID, p.SupersededBy)
+			}
+		}
+	}
+	for _, p := range plans.Plans {
+		if p.State == web.PlanPending && p.Created.Before(mine.Created) {
+			t.Errorf("plan %s, older than the approved %s, still waits for approval", p.ID, approved)
+		}
+	}
+	if superseded == 0 {
+		t.Errorf("none of the %d plans was superseded: the daemon replanned while %s waited", len(plans.Plans), approved)
+	}
 }
 
 // checkDestinations checks every destination of the plan in the snapshot

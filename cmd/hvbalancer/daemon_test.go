@@ -96,6 +96,35 @@ func startDaemon(t *testing.T, cfgPath string) *runningDaemon {
 	return d
 }
 
+// approveNewest approves the newest pending plan that accept takes, as an
+// administrator would: the daemon keeps planning while a plan waits, and
+// a newer plan supersedes it (approving it then answers 409), so it tries
+// again with the newest until one is approved. It returns the plan.
+func approveNewest(t *testing.T, d *runningDaemon, by string, accept func(web.PlanInfo) bool) web.PlanInfo {
+	t.Helper()
+	var approved web.PlanInfo
+	eventually(t, "a pending plan to approve", func() bool {
+		var plans web.Plans
+		getJSON(t, d.url+"/api/v1/plans", &plans)
+		for _, p := range plans.Plans { // newest first
+			if p.State != web.PlanPending || !accept(p) {
+				continue
+			}
+			switch code := post(t, d.url+"/api/v1/plans/"+p.ID+"/approve", testToken, map[string]string{"by": by}); code {
+			case http.StatusOK:
+				approved = p
+				return true
+			case http.StatusConflict: // superseded or expired meanwhile: take the newest again
+				return false
+			default:
+				t.Fatalf("approve %s: %d", p.ID, code)
+			}
+		}
+		return false
+	})
+	return approved
+}
+
 func getJSON(t *testing.T, url string, v any) {
 	t.Helper()
 	resp, err := http.Get(url)
@@ -229,18 +258,15 @@ func TestDaemonManualWaitsForApproval(t *testing.T) {
 		getJSON(t, d.url+"/api/v1/plans", &plans)
 		return len(plans.Plans) > 0 && plans.Plans[0].State == web.PlanPending
 	})
-	id := plans.Plans[0].ID
 	var l ledger
 	getJSON(t, d.admin+"ledger", &l)
 	if len(l.Entries) != 0 {
 		t.Fatalf("manual mode moved %d VMs before approval", len(l.Entries))
 	}
-	if code := post(t, d.url+"/api/v1/plans/"+id+"/approve", "wrong", nil); code != http.StatusUnauthorized {
+	if code := post(t, d.url+"/api/v1/plans/"+plans.Plans[0].ID+"/approve", "wrong", nil); code != http.StatusUnauthorized {
 		t.Errorf("approve with a wrong token: %d", code)
 	}
-	if code := post(t, d.url+"/api/v1/plans/"+id+"/approve", testToken, map[string]string{"by": "alice"}); code != http.StatusOK {
-		t.Fatalf("approve: %d", code)
-	}
+	id := approveNewest(t, d, "alice", func(web.PlanInfo) bool { return true }).ID
 	eventually(t, "the approved moves to run", func() bool {
 		getJSON(t, d.admin+"ledger", &l)
 		done := 0
@@ -254,12 +280,46 @@ func TestDaemonManualWaitsForApproval(t *testing.T) {
 	if code := post(t, d.url+"/api/v1/plans/"+id+"/approve", testToken, nil); code != http.StatusConflict {
 		t.Errorf("approving twice: %d, want 409", code)
 	}
-	getJSON(t, d.url+"/api/v1/plans", &plans)
+	// The plan ends once every move has: done, with its outcomes.
+	var mine web.PlanInfo
+	eventually(t, "the approved plan to end", func() bool {
+		getJSON(t, d.url+"/api/v1/plans", &plans)
+		for _, p := range plans.Plans {
+			if p.ID == id {
+				mine = p
+			}
+		}
+		return mine.State.Final()
+	})
+	if mine.State != web.PlanDone || mine.ApprovedBy != "alice" || mine.Outcomes[web.MoveSucceeded] == 0 {
+		t.Errorf("plan after its moves ran: %+v", mine)
+	}
+	// Every plan that waited when a newer one came is superseded by a
+	// newer one, and approving it is refused with the reason.
+	superseded := 0
 	for _, p := range plans.Plans {
-		if p.ID == id && (p.State != web.PlanApproved || p.ApprovedBy != "alice") {
-			t.Errorf("plan after approval: %+v", p)
+		if p.State != web.PlanSuperseded {
+			continue
+		}
+		superseded++
+		if p.SupersededBy == "" || !p.Created.Before(planCreated(plans, p.SupersededBy)) {
+			t.Errorf("superseded plan %s names %q, not a newer plan", p.ID, p.SupersededBy)
+		}
+		if code := post(t, d.url+"/api/v1/plans/"+p.ID+"/approve", testToken, nil); code != http.StatusConflict {
+			t.Errorf("approving superseded plan %s: %d, want 409", p.ID, code)
 		}
 	}
+	t.Logf("%d plans listed, %d superseded", len(plans.Plans), superseded)
+}
+
+// planCreated is when the listed plan id was made (zero if not listed).
+func planCreated(plans web.Plans, id string) time.Time {
+	for _, p := range plans.Plans {
+		if p.ID == id {
+			return p.Created
+		}
+	}
+	return time.Time{}
 }
 
 func TestApplyRefusesTamperedAndExpiredPlans(t *testing.T) {
@@ -474,4 +534,45 @@ requests contains {"vm": id, "reason": "test: move lab-0003 off HV01", "priority
 		}
 	}
 	checkLedgerAgainstJournal(t, l, hist.Entries)
+}
+
+// TestTamperedStoredPlanIsRefused: a plan whose stored copy was edited
+// after the daemon made it is refused for good when someone approves it,
+// and nothing of it runs.
+func TestTamperedStoredPlanIsRefused(t *testing.T) {
+	cfgPath := daemonConfig(t, "manual")
+	b, _ := os.ReadFile(cfgPath)
+	// One round only, so no newer plan supersedes the one under test.
+	os.WriteFile(cfgPath, []byte(strings.Replace(string(b), "round_interval: 300ms", "round_interval: 1h", 1)), 0o644)
+	d := startDaemon(t, cfgPath)
+	var plans web.Plans
+	eventually(t, "a pending plan", func() bool {
+		getJSON(t, d.url+"/api/v1/plans", &plans)
+		return len(plans.Plans) > 0 && plans.Plans[0].State == web.PlanPending
+	})
+	id := plans.Plans[0].ID
+	path := filepath.Join(filepath.Dir(cfgPath), "state", "plans", id, "plan.json")
+	plan, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited := strings.Replace(string(plan), `"to": "`, `"to": "X`, 1)
+	if edited == string(plan) {
+		t.Fatalf("plan %s has no move to edit", id)
+	}
+	if err := os.WriteFile(path, []byte(edited), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code := post(t, d.url+"/api/v1/plans/"+id+"/approve", testToken, nil); code != http.StatusConflict {
+		t.Fatalf("approving a tampered plan: %d, want 409", code)
+	}
+	getJSON(t, d.url+"/api/v1/plans", &plans)
+	if plans.Plans[0].ID != id || plans.Plans[0].State != web.PlanRefused {
+		t.Errorf("tampered plan after approval: %+v", plans.Plans[0])
+	}
+	var l ledger
+	getJSON(t, d.admin+"ledger", &l)
+	if len(l.Entries) != 0 {
+		t.Errorf("%d migrations ran from a refused plan", len(l.Entries))
+	}
 }

@@ -66,20 +66,48 @@ func (b backend) Plans() []web.PlanInfo {
 		out = append(out, web.PlanInfo{
 			ID: r.ID, Created: r.Created, Expires: r.Expires, Moves: r.Moves,
 			State: r.State, ApprovedBy: r.ApprovedBy, ApprovedAt: r.ApprovedAt,
+			SupersededBy: r.SupersededBy, Outcomes: apiOutcomes(r.Outcomes),
 			Message: planMessage(r),
 		})
 	}
 	return out
 }
 
+// planMessage says where a plan stands in an administrator's words.
 func planMessage(r planRecord) string {
+	ended := func() string {
+		o := r.Outcomes
+		return fmt.Sprintf("%d succeeded, %d failed, %d skipped", o[journal.StateSucceeded], o[journal.StateFailed], o[journal.StateSkipped])
+	}
 	switch r.State {
 	case web.PlanPending:
 		return fmt.Sprintf("%d of %d moves wait for approval", len(r.Pending), r.Moves)
+	case web.PlanApproved:
+		return fmt.Sprintf("approved by %s; %d moves queued", r.ApprovedBy, len(r.MoveIDs))
+	case web.PlanExecuting:
+		return fmt.Sprintf("%d moves running or queued", len(r.MoveIDs))
+	case web.PlanDone, web.PlanPartlyDone, web.PlanFailed:
+		return fmt.Sprintf("%d moves ended: %s", len(r.MoveIDs), ended())
+	case web.PlanSuperseded:
+		return "replaced by plan " + r.SupersededBy + " before approval"
 	case web.PlanExpired:
 		return "expired before approval"
+	case web.PlanRefused:
+		return "refused: its stored copy does not match its digest"
 	}
 	return ""
+}
+
+// apiOutcomes turns the journal's counts into the API's; nil when none.
+func apiOutcomes(o map[journal.State]int) map[web.MoveState]int {
+	if len(o) == 0 {
+		return nil
+	}
+	out := make(map[web.MoveState]int, len(o))
+	for s, n := range o {
+		out[web.MoveStateOf(s)] += n
+	}
+	return out
 }
 
 // Plan implements web.Backend.

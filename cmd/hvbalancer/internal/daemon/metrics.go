@@ -17,6 +17,7 @@ type daemonMetrics struct {
 	policySeconds prometheus.Histogram
 	planMoves     prometheus.Gauge
 	spread        *prometheus.GaugeVec
+	awaiting      prometheus.Gauge
 }
 
 func newDaemonMetrics(reg prometheus.Registerer, version string) *daemonMetrics {
@@ -43,6 +44,10 @@ func newDaemonMetrics(reg prometheus.Registerer, version string) *daemonMetrics 
 			Name: "hvbalancer_cluster_spread_ratio",
 			Help: "Spread (standard deviation) of host load across eligible hosts, as a ratio, by resource, at the last round.",
 		}, []string{"resource"}),
+		awaiting: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "hvbalancer_plans_awaiting_approval",
+			Help: "Plans with moves waiting for approval (state pending).",
+		}),
 	}
 	for _, r := range roundResults { // every result has a series from the start
 		m.rounds.WithLabelValues(string(r))
@@ -53,7 +58,7 @@ func newDaemonMetrics(reg prometheus.Registerer, version string) *daemonMetrics 
 		ConstLabels: prometheus.Labels{"version": version, "goversion": runtime.Version()},
 	})
 	build.Set(1)
-	reg.MustRegister(m.rounds, m.planSeconds, m.policySeconds, m.planMoves, m.spread, build,
+	reg.MustRegister(m.rounds, m.planSeconds, m.policySeconds, m.planMoves, m.spread, m.awaiting, build,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

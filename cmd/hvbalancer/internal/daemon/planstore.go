@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/hvbalancer/hvbalancer/balancer"
+	"github.com/hvbalancer/hvbalancer/balancer/executor/journal"
 	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/web"
 	"github.com/hvbalancer/hvbalancer/collector"
 )
@@ -25,6 +26,16 @@ type planRecord struct {
 	Pending    []int         `json:"pending"` // indexes of the moves waiting for approval
 	ApprovedBy string        `json:"approved_by,omitempty"`
 	ApprovedAt time.Time     `json:"approved_at,omitzero"`
+	// MoveIDs are the executor's ids of the moves submitted so far, in
+	// the order they were submitted; the journal holds their outcomes.
+	MoveIDs []string `json:"move_ids,omitempty"`
+	// SupersededBy is the newer plan that replaced this one before it was
+	// approved.
+	SupersededBy string `json:"superseded_by,omitempty"`
+	// Outcomes counts the submitted moves that ended, by journal state,
+	// once they all have.
+	Outcomes map[journal.State]int `json:"outcomes,omitempty"`
+	Ended    time.Time             `json:"ended,omitzero"`
 }
 
 // errPlanNotFound and errPlanConflict are what the API maps to 404 and 409.
@@ -134,6 +145,19 @@ func (s *planStore) records() []planRecord {
 		return out[i].ID > out[j].ID
 	})
 	return out
+}
+
+// count is how many plans are in state st.
+func (s *planStore) count(st web.PlanState) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, r := range s.rec {
+		if r.State == st {
+			n++
+		}
+	}
+	return n
 }
 
 // expire marks pending plans past their expiry.

@@ -38,6 +38,7 @@ func (d *Daemon) round(ctx context.Context) {
 	r := d.roundOnce(ctx)
 	r.Took = time.Since(began)
 	d.setRound(r)
+	d.metrics.awaiting.Set(float64(d.plans.count(web.PlanPending)))
 }
 
 // roundOnce is one round: it plans and acts on the plan.
@@ -45,6 +46,7 @@ func (d *Daemon) roundOnce(ctx context.Context) roundRecord {
 	cfg, engine, planner := d.current()
 	now := d.fleet.Now()
 	d.plans.expire(now)
+	d.settle(now)
 	snap := d.col.Latest()
 	if snap == nil {
 		return roundRecord{At: now, Result: RoundNoSnapshot}
@@ -97,23 +99,15 @@ func (d *Daemon) roundOnce(ctx context.Context) roundRecord {
 	if err := d.plans.save(plan, snap, rec); err != nil {
 		return roundRecord{At: now, Result: RoundFailed, PlanID: plan.ID, Error: err.Error()}
 	}
+	if rec.State == web.PlanPending {
+		d.supersede(plan.ID)
+	}
 	if len(now1) > 0 {
-		if err := d.submit(plan, now1, "auto"); err != nil {
+		if err := d.submitBatch(plan, now1, "auto"); err != nil {
 			return roundRecord{At: now, Result: RoundFailed, PlanID: plan.ID, Error: err.Error()}
 		}
 	}
 	return roundRecord{At: now, Result: RoundPlanned, PlanID: plan.ID}
-}
-
-// submit queues some of a plan's moves. Each batch of a plan is submitted
-// under its own name, so the executor's move ids (name/index) never repeat.
-func (d *Daemon) submit(plan *balancer.Plan, idx []int, batch string) error {
-	moves := make([]balancer.Move, len(idx))
-	for i, k := range idx {
-		moves[i] = plan.Moves[k]
-	}
-	_, err := d.exec.Submit(plan.ID+"#"+batch, moves)
-	return err
 }
 
 // samePending returns the id of a pending plan with exactly these moves, so

@@ -114,13 +114,25 @@ type PlanState string
 
 // Plan states.
 const (
-	PlanPending   PlanState = "pending"   // waits for approval
-	PlanApproved  PlanState = "approved"  // approved, not started yet
-	PlanExecuting PlanState = "executing" // its moves are running
-	PlanDone      PlanState = "done"      // every move has an outcome
-	PlanExpired   PlanState = "expired"   // not approved in time
-	PlanRefused   PlanState = "refused"   // the daemon would not run it (tampered, stale)
+	PlanPending    PlanState = "pending"     // some of its moves wait for approval
+	PlanApproved   PlanState = "approved"    // approved; its moves are queued
+	PlanExecuting  PlanState = "executing"   // its moves are running
+	PlanDone       PlanState = "done"        // every move succeeded
+	PlanPartlyDone PlanState = "partly_done" // every move ended, some did not succeed
+	PlanFailed     PlanState = "failed"      // every move ended, none succeeded
+	PlanSuperseded PlanState = "superseded"  // a newer plan replaced it before approval
+	PlanExpired    PlanState = "expired"     // not approved in time
+	PlanRefused    PlanState = "refused"     // the daemon would not run it: its stored copy fails its digest
 )
+
+// Final reports whether a plan in state s will change no more.
+func (s PlanState) Final() bool {
+	switch s {
+	case PlanDone, PlanPartlyDone, PlanFailed, PlanSuperseded, PlanExpired, PlanRefused:
+		return true
+	}
+	return false
+}
 
 // PlanInfo is one line of the plan list.
 type PlanInfo struct {
@@ -132,4 +144,9 @@ type PlanInfo struct {
 	Message    string    `json:"message,omitempty"` // the plan's outcome in plain words
 	ApprovedBy string    `json:"approved_by,omitempty"`
 	ApprovedAt time.Time `json:"approved_at,omitzero"`
+	// SupersededBy names the plan that replaced it (state superseded).
+	SupersededBy string `json:"superseded_by,omitempty"`
+	// Outcomes counts its moves that ended, by state: succeeded, failed,
+	// skipped (keys absent when none).
+	Outcomes map[MoveState]int `json:"outcomes,omitempty"`
 }

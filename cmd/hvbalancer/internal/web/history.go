@@ -73,6 +73,15 @@ type History struct {
 	Entries []HistoryEntry `json:"entries"`
 }
 
+// MoveStateOf is the API's name for a journal state: MoveUnknown for one
+// the API does not map, which tells a client to assume the worst.
+func MoveStateOf(s journal.State) MoveState {
+	if state, ok := moveStates[s]; ok {
+		return state
+	}
+	return MoveUnknown
+}
+
 // HistoryEntryOf is the API's view of a journal entry: the one place a
 // journal record becomes what clients read.
 func HistoryEntryOf(e journal.Entry) HistoryEntry {
