@@ -47,6 +47,12 @@ type Config struct {
 	Concurrency int
 	// CallTimeout is the deadline of one host's poll, all calls together (default 30s).
 	CallTimeout time.Duration
+	// RoundTimeout is how long Poll waits for the hosts' answers before it
+	// makes the snapshot of what has arrived (default 10s, at most
+	// CallTimeout). A host that has not answered by then goes on in the
+	// background: its answer counts when it comes, it is not polled again
+	// meanwhile, and it turns stale on its own while the others stay fresh.
+	RoundTimeout time.Duration
 	// SampleInterval is Get-Counter's sample interval (default 1s).
 	SampleInterval time.Duration
 	// FactsEvery: host facts (Get-VMHost) are read again every FactsEvery
@@ -62,6 +68,7 @@ const (
 	DefaultStaleAfter     = 2 * time.Minute
 	DefaultConcurrency    = 16
 	DefaultCallTimeout    = 30 * time.Second
+	DefaultRoundTimeout   = 10 * time.Second
 	DefaultSampleInterval = time.Second
 	DefaultFactsEvery     = 10
 )
@@ -86,6 +93,10 @@ func (c Config) withDefaults() Config {
 	if c.SampleInterval == 0 {
 		c.SampleInterval = DefaultSampleInterval
 	}
+	if c.RoundTimeout == 0 {
+		c.RoundTimeout = DefaultRoundTimeout
+	}
+	c.RoundTimeout = min(c.RoundTimeout, c.CallTimeout)
 	if c.FactsEvery == 0 {
 		c.FactsEvery = DefaultFactsEvery
 	}
@@ -107,6 +118,7 @@ func (c Config) validate() error {
 		{"stale_after", c.StaleAfter < 0, c.StaleAfter},
 		{"concurrency", c.Concurrency < 0, c.Concurrency},
 		{"call_timeout", c.CallTimeout < 0, c.CallTimeout},
+		{"round_timeout", c.RoundTimeout < 0, c.RoundTimeout},
 		{"sample_interval", c.SampleInterval < 0, c.SampleInterval},
 		{"facts_every", c.FactsEvery < 0, c.FactsEvery},
 	} {

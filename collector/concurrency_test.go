@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -163,5 +164,64 @@ func TestRun(t *testing.T) {
 	}
 	if h := host(t, got[2], "HV01"); h.Samples != 3 {
 		t.Errorf("host has %d samples after three rounds, want 3", h.Samples)
+	}
+}
+
+// TestHungHostDelaysNoOne: a host that does not answer within the round's
+// deadline does not hold the round up. The others are sampled every round
+// and stay ok; the hung host is not polled again while its poll is under
+// way, turns stale on its own, and its answer counts once it comes.
+func TestHungHostDelaysNoOne(t *testing.T) {
+	hung := collectortest.NewSource(hostInfo("HV02", 32, 256))
+	hung.Block()
+	t.Cleanup(hung.Unblock)
+	f := newFixture(t, collector.Config{CallTimeout: time.Hour, RoundTimeout: 20 * time.Millisecond, StaleAfter: 2 * time.Minute},
+		collector.Target{Name: "HV01"}, collector.Target{Name: "HV02", Source: hung}, collector.Target{Name: "HV03"})
+
+	s := f.poll(time.Minute)
+	if h := host(t, s, "HV02"); h.Health != collector.HealthUnreachable || !strings.HasPrefix(h.Reason, "no answer yet (its poll has waited") {
+		t.Errorf("hung host after its first round: %s: %s", h.Health, h.Reason)
+	}
+	for round := 2; round <= 4; round++ {
+		s = f.poll(time.Minute)
+		for _, name := range []string{"HV01", "HV03"} {
+			if h := host(t, s, name); h.Health != collector.HealthOK || h.Samples != round {
+				t.Errorf("round %d: %s is %s with %d samples, want ok with %d", round, name, h.Health, h.Samples, round)
+			}
+		}
+	}
+	if n := hung.Calls(collectortest.CallHost); n != 1 {
+		t.Errorf("the hung host was asked %d times while its first poll was under way, want once", n)
+	}
+
+	// Its answer comes: it counts, and the host is polled again.
+	hung.Unblock()
+	for hung.Calls(collectortest.CallCounters) == 0 || host(t, f.c.Latest(), "HV02").Health != collector.HealthOK {
+		s = f.poll(time.Second)
+	}
+	if h := host(t, s, "HV02"); h.Samples == 0 || h.LastSeen.IsZero() {
+		t.Errorf("after it answered: %+v", h)
+	}
+}
+
+// TestHungHostTurnsStale: a host whose poll hangs past StaleAfter is stale,
+// with how long its poll has waited, while its last data stays.
+func TestHungHostTurnsStale(t *testing.T) {
+	f := newFixture(t, collector.Config{CallTimeout: time.Hour, RoundTimeout: 20 * time.Millisecond, StaleAfter: 2 * time.Minute},
+		collector.Target{Name: "HV01"}, collector.Target{Name: "HV02"})
+	f.poll(time.Minute)
+	f.srcs["HV02"].Block()
+	t.Cleanup(f.srcs["HV02"].Unblock)
+	s := f.poll(time.Minute)
+	if h := host(t, s, "HV02"); h.Health != collector.HealthOK {
+		t.Errorf("a minute after its last answer: %s: %s", h.Health, h.Reason)
+	}
+	s = f.poll(2 * time.Minute)
+	h := host(t, s, "HV02")
+	if h.Health != collector.HealthStale || h.Reason != "no good sample for 3m0s (its poll has waited 2m0s for an answer)" || h.Samples != 1 {
+		t.Errorf("hung past stale_after: %s: %q with %d samples", h.Health, h.Reason, h.Samples)
+	}
+	if h := host(t, s, "HV01"); h.Health != collector.HealthOK || h.Samples != 3 {
+		t.Errorf("the other host: %s with %d samples", h.Health, h.Samples)
 	}
 }

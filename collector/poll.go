@@ -5,9 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
-
-	"golang.org/x/sync/errgroup"
 
 	"github.com/hvbalancer/hvbalancer/hyperv"
 )
@@ -30,11 +29,15 @@ type result struct {
 }
 
 // Poll runs one round: every host concurrently (at most Concurrency at
-// once), each under its own CallTimeout. A failing host never fails the
-// round: it is marked in the snapshot. The snapshot is taken at Config.Now
-// when the round ends, in UTC. Poll returns the new snapshot, which
-// Latest returns from then on; it fails only when ctx is done, and then
-// publishes nothing (answers that did arrive still go into the windows).
+// once), each under its own CallTimeout, and waits for their answers at
+// most RoundTimeout. A failing host never fails the round: it is marked in
+// the snapshot. A host that has not answered by RoundTimeout does not
+// delay the round either: its poll goes on in the background, its answer
+// counts when it comes, and it is not polled again until then. The
+// snapshot is taken at Config.Now when the round ends, in UTC. Poll
+// returns the new snapshot, which Latest returns from then on; it fails
+// only when ctx is done, and then publishes nothing (answers that did
+// arrive still go into the windows).
 func (c *Collector) Poll(ctx context.Context) (*Snapshot, error) {
 	c.pollMu.Lock()
 	defer c.pollMu.Unlock()
@@ -47,6 +50,10 @@ func (c *Collector) Poll(ctx context.Context) (*Snapshot, error) {
 	jobs := make([]job, 0, len(c.targets))
 	for _, t := range c.targets {
 		st := c.hosts[t.Name]
+		if !st.pollingSince.IsZero() {
+			continue // its last poll is still under way
+		}
+		st.pollingSince = c.cfg.Now()
 		jobs = append(jobs, job{target: t, needFacts: st.needFacts(c.cfg.FactsEvery)})
 	}
 	c.mu.Unlock()
@@ -54,32 +61,70 @@ func (c *Collector) Poll(ctx context.Context) (*Snapshot, error) {
 	// one every time.
 	slices.SortFunc(jobs, func(a, b job) int { return strings.Compare(a.target.Name, b.target.Name) })
 
-	results := make([]result, len(jobs))
-	var g errgroup.Group
-	g.SetLimit(c.cfg.Concurrency)
-	for i := range jobs {
-		if ctx.Err() != nil {
-			break
-		}
-		g.Go(func() error {
-			results[i] = c.pollHost(ctx, jobs[i])
-			return nil
-		})
+	// Each host's poll runs in its own goroutine; the round waits for them
+	// until RoundTimeout (all of them when that is no shorter than
+	// CallTimeout: each ends by then). A poll that ends later applies its
+	// own answer.
+	type answer struct {
+		i int
+		r result
 	}
-	_ = g.Wait() // host failures are results, never errors
+	answers := make(chan answer, len(jobs))
+	var mu sync.Mutex
+	late := false // guarded by mu: the round has ended
+	sem := make(chan struct{}, c.cfg.Concurrency)
+	go func() {
+		for i := range jobs {
+			sem <- struct{}{}
+			go func() {
+				defer func() { <-sem }()
+				r := result{}
+				if ctx.Err() == nil {
+					r = c.pollHost(ctx, jobs[i])
+				}
+				mu.Lock()
+				defer mu.Unlock()
+				if !late {
+					answers <- answer{i, r}
+					return
+				}
+				c.applyLate(ctx, jobs[i], r)
+			}()
+		}
+	}()
+	var wait <-chan time.Time
+	if c.cfg.RoundTimeout < c.cfg.CallTimeout {
+		timer := time.NewTimer(c.cfg.RoundTimeout)
+		defer timer.Stop()
+		wait = timer.C
+	}
+	results := make([]result, len(jobs))
+	got := make([]bool, len(jobs))
+collect:
+	for n := 0; n < len(jobs); n++ {
+		select {
+		case a := <-answers:
+			results[a.i], got[a.i] = a.r, true
+		case <-wait:
+			break collect
+		}
+	}
+	mu.Lock()
+	late = true
+	for len(answers) > 0 { // sent before the round ended
+		a := <-answers
+		results[a.i], got[a.i] = a.r, true
+	}
+	mu.Unlock()
 
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	claimed := make(map[string]bool)
 	for i, r := range results {
-		st := c.hosts[jobs[i].target.Name]
-		if !r.done || st == nil { // skipped, or removed by SetTargets meanwhile
-			continue
+		if !got[i] {
+			continue // still under way: it applies its own answer
 		}
-		if r.err != nil && ctx.Err() != nil {
-			continue // cut short by the caller, not the host's fault
-		}
-		c.applyLocked(jobs[i].target, st, r, claimed)
+		c.applyOwnLocked(ctx, jobs[i], r, claimed)
 	}
 	c.expireVMsLocked(c.cfg.Now())
 	if err := ctx.Err(); err != nil {
@@ -90,6 +135,28 @@ func (c *Collector) Poll(ctx context.Context) (*Snapshot, error) {
 	c.metrics.polls.Inc()
 	c.metrics.duration.Observe(time.Since(start).Seconds())
 	return s, nil
+}
+
+// applyLate merges the answer of a host that came after its round ended.
+func (c *Collector) applyLate(ctx context.Context, j job, r result) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.applyOwnLocked(ctx, j, r, make(map[string]bool))
+}
+
+// applyOwnLocked ends the host's poll under way and merges its result,
+// unless the host was removed meanwhile, it was never polled, or the
+// caller gave up (not the host's fault).
+func (c *Collector) applyOwnLocked(ctx context.Context, j job, r result, claimed map[string]bool) {
+	st := c.hosts[j.target.Name]
+	if st == nil { // removed by SetTargets meanwhile
+		return
+	}
+	st.pollingSince = time.Time{}
+	if !r.done || r.err != nil && ctx.Err() != nil {
+		return
+	}
+	c.applyLocked(j.target, st, r, claimed)
 }
 
 // pollHost reads one host: its facts when due, its VMs and its counters,
@@ -166,14 +233,17 @@ func (c *Collector) applyLocked(t Target, st *hostState, r result, claimed map[s
 		}
 		claimed[v.ID] = true
 		vs := c.vms[v.ID]
-		if vs == nil {
+		switch {
+		case vs == nil:
 			vs = &vmState{}
 			c.vms[v.ID] = vs
-		} else if vs.host != name {
+		case vs.host != name && vs.seen.After(r.at):
+			continue // a late answer: another host reported the VM since
+		case vs.host != name:
 			c.log.Debug("vm moved", "vm", v.ID, "from", vs.host, "host", name)
 		}
 		v.Tags = cloneTags(v.Tags)
-		vs.vm, vs.host = v, name
+		vs.vm, vs.host, vs.seen = v, name, r.at
 		cores := vmCores(v, sameName[strings.ToLower(v.Name)], r.counters, st.facts.LogicalProcessors)
 		vs.cpu.add(r.at, cores, span)
 		ids = append(ids, v.ID)

@@ -25,12 +25,15 @@ type hostState struct {
 	vmIDs []string // the VMs it reported at its last good poll, in its order
 
 	clusterWarned string // the configured and reported clusters last warned about
+
+	pollingSince time.Time // when its poll still under way began; zero when none is
 }
 
 // vmState is what the collector remembers of one VM, by ID, wherever it runs.
 type vmState struct {
 	vm   hyperv.VM // as last reported
 	host string    // the target that last reported it
+	seen time.Time // when that report came in
 	cpu  window    // logical processors
 }
 
@@ -45,20 +48,31 @@ func (st *hostState) needFacts(every int) bool {
 func (st *hostState) health(now time.Time, staleAfter time.Duration) (Health, string) {
 	switch {
 	case st.lastGood.IsZero():
-		if st.lastErr == "" {
-			return HealthUnreachable, "not polled yet"
+		switch {
+		case st.lastErr != "":
+			return HealthUnreachable, st.lastErr
+		case !st.pollingSince.IsZero():
+			return HealthUnreachable, "no answer yet" + st.waiting(now)
 		}
-		return HealthUnreachable, st.lastErr
+		return HealthUnreachable, "not polled yet"
 	case now.Sub(st.lastGood) > staleAfter:
 		reason := fmt.Sprintf("no good sample for %s", now.Sub(st.lastGood).Round(time.Second))
 		if st.lastErr != "" {
 			reason += ": " + st.lastErr
 		}
-		return HealthStale, reason
+		return HealthStale, reason + st.waiting(now)
 	case st.failed:
 		return HealthUnreachable, st.lastErr
 	}
 	return HealthOK, ""
+}
+
+// waiting says how long the host's poll under way has waited, if one is.
+func (st *hostState) waiting(now time.Time) string {
+	if st.pollingSince.IsZero() {
+		return ""
+	}
+	return fmt.Sprintf(" (its poll has waited %s for an answer)", now.Sub(st.pollingSince).Round(time.Second))
 }
 
 // buildLocked makes a new snapshot of every configured host at now. Every
