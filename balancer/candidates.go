@@ -192,7 +192,8 @@ func (r *pass) balanceCandidates(minGain float64) []candidate {
 				if tried == maxDestinations {
 					break
 				}
-				if st.fault(vi, to) != faultNone {
+				if f := st.fault(vi, to); f != faultNone {
+					r.limit(vi, to, f, TriggerBalance)
 					continue
 				}
 				tried++

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sort"
+	"strings"
 	"time"
 
 	"github.com/hvbalancer/hvbalancer/policy"
@@ -33,6 +35,14 @@ type Config struct {
 	// MemoryReserveBytes is kept free on every destination after all
 	// planned moves.
 	MemoryReserveBytes int64
+	// StorageReserveBytes is kept free on the destination volume of every
+	// storage move (shared-nothing live migration) after all planned
+	// storage moves into that volume.
+	StorageReserveBytes int64
+	// StoragePaths overrides, per host name, the directory storage moves
+	// into that host copy a VM's files to; a host without one uses its
+	// default virtual hard disk path (Get-VMHost VirtualHardDiskPath).
+	StoragePaths map[string]string
 	// CPUCeiling (percent): no destination is planned above it.
 	CPUCeiling float64
 	// Cooldown: a VM that migrated less than this before the snapshot stays
@@ -64,6 +74,7 @@ func DefaultConfig() Config {
 		MaxMoves:                10,
 		MaxInflowPerHost:        2,
 		MemoryReserveBytes:      4 * gib,
+		StorageReserveBytes:     50 * gib,
 		CPUCeiling:              85,
 		Cooldown:                time.Hour,
 		CPUWeight:               1,
@@ -135,6 +146,17 @@ func (c Config) Validate() error {
 	if c.MemoryReserveBytes < 0 {
 		bad("memory_reserve_bytes", "%d must be >= 0", c.MemoryReserveBytes)
 	}
+	if c.StorageReserveBytes < 0 {
+		bad("storage_reserve_bytes", "%d must be >= 0", c.StorageReserveBytes)
+	}
+	for _, host := range sortedKeys(c.StoragePaths) {
+		if host == "" {
+			bad("storage_paths", "a storage path names no host")
+		}
+		if p := c.StoragePaths[host]; !WindowsAbsPath(p) {
+			bad("storage_paths", "host %s: %q is not an absolute Windows path (D:\\VMs or \\\\server\\share\\dir)", host, p)
+		}
+	}
 	if c.Cooldown < 0 {
 		bad("cooldown", "%s must be >= 0", c.Cooldown)
 	}
@@ -184,6 +206,7 @@ type Settings struct {
 	MaxMoves                int     `json:"max_moves"`
 	MaxInflowPerHost        int     `json:"max_inflow_per_host"`
 	MemoryReserveBytes      int64   `json:"memory_reserve_bytes"`
+	StorageReserveBytes     int64   `json:"storage_reserve_bytes"`
 	CPUCeiling              float64 `json:"cpu_ceiling"`
 	CooldownSeconds         float64 `json:"cooldown_seconds"`
 	CPUWeight               float64 `json:"cpu_weight"`
@@ -192,6 +215,8 @@ type Settings struct {
 	BandwidthBytesPerSecond float64 `json:"bandwidth_bytes_per_second"`
 	MaxConcurrent           int     `json:"max_concurrent"`
 	PlanTTLSeconds          float64 `json:"plan_ttl_seconds"`
+	// StoragePaths are the per-host storage path overrides, by host name.
+	StoragePaths map[string]string `json:"storage_paths,omitempty"`
 }
 
 // settings returns c in its plan form.
@@ -209,6 +234,7 @@ func (c Config) settings() Settings {
 		MaxMoves:                c.MaxMoves,
 		MaxInflowPerHost:        c.MaxInflowPerHost,
 		MemoryReserveBytes:      c.MemoryReserveBytes,
+		StorageReserveBytes:     c.StorageReserveBytes,
 		CPUCeiling:              c.CPUCeiling,
 		CooldownSeconds:         c.Cooldown.Seconds(),
 		CPUWeight:               c.CPUWeight,
@@ -217,5 +243,47 @@ func (c Config) settings() Settings {
 		BandwidthBytesPerSecond: c.BandwidthBytesPerSecond,
 		MaxConcurrent:           c.MaxConcurrent,
 		PlanTTLSeconds:          c.PlanTTL.Seconds(),
+		StoragePaths:            storagePaths(c.StoragePaths),
 	}
+}
+
+// storagePaths copies the overrides for a plan, nil when there are none
+// (so that a plan reads back as it was written).
+func storagePaths(m map[string]string) map[string]string {
+	if len(m) == 0 {
+		return nil
+	}
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+// sortedKeys returns m's keys in order.
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// WindowsAbsPath reports whether p is an absolute Windows directory path:
+// a drive letter and a backslash (D:\VMs) or a UNC path naming at least a
+// server and a share (\\fs01\vms).
+func WindowsAbsPath(p string) bool {
+	if strings.ContainsAny(p, "\x00\r\n\"*?<>|") {
+		return false
+	}
+	if len(p) >= 3 && p[1] == ':' && (p[2] == '\\' || p[2] == '/') {
+		c := p[0] | 0x20
+		return c >= 'a' && c <= 'z' && !strings.Contains(p[3:], ":")
+	}
+	if strings.HasPrefix(p, `\\`) {
+		parts := strings.Split(strings.TrimPrefix(p, `\\`), `\`)
+		return len(parts) >= 2 && parts[0] != "" && parts[1] != "" && !strings.Contains(p, ":")
+	}
+	return false
 }

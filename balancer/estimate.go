@@ -40,6 +40,17 @@ func migrationSeconds(bytes int64, cores, bandwidth float64) float64 {
 	return total + remaining/bandwidth + switchOverSeconds
 }
 
+// moveSeconds estimates a move: a shared-nothing live migration first
+// copies the VM's disks (storage bytes) at the same bandwidth, then
+// migrates its memory as migrationSeconds does.
+func moveSeconds(memory, storage int64, cores, bandwidth float64) float64 {
+	t := migrationSeconds(memory, cores, bandwidth)
+	if storage > 0 && bandwidth > 0 {
+		t += float64(storage) / bandwidth
+	}
+	return t
+}
+
 // scheduleSeconds estimates the time to run moves under the executor's
 // limits: at most maxConcurrent at once, and at most a host's own
 // migration limit (limits[name], default 2) touching any one host, sending

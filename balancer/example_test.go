@@ -89,16 +89,16 @@ func ExamplePlan_Summary() {
 	}
 	fmt.Print(plan.Summary())
 	// Output:
-	// Plan plan-20260105-080000-22437ea4 (valid until 2026-01-05 09:00:00 UTC)
+	// Plan plan-20260105-080000-022546bf (valid until 2026-01-05 09:00:00 UTC)
 	// 2 moves (2 for balance): CPU spread 35.4 → 0.0 points, memory spread 14.7 → 3.0 points; 32.0 GiB to copy, about 16s. Search ended: no move within the limits gains at least 1 points.
 	//
 	//         spread before  after  busiest before  after
 	// CPU     35.4           0.0    83.2% HV01      33.2% HV01
 	// Memory  14.7           3.0    40.6% HV01      21.9% HV02
 	//
-	// #  VM     From  To    Trigger  Gain   Size      Time  Reason
-	// 1  sql01  HV01  HV02  balance  36.65  16.0 GiB  16s   HV01 CPU 83% > 75%
-	// 2  web01  HV01  HV03  balance  42.50  16.0 GiB  16s   spread: HV01 CPU 58%, fleet mean 33%
+	// #  VM     From  To    Trigger  Gain   Memory    Storage  Time  Reason
+	// 1  sql01  HV01  HV02  balance  36.65  16.0 GiB  stays    16s   HV01 CPU 83% > 75%
+	// 2  web01  HV01  HV03  balance  42.50  16.0 GiB  stays    16s   spread: HV01 CPU 58%, fleet mean 33%
 }
 
 func ExamplePlan_WriteMarkdown() {
@@ -122,10 +122,10 @@ func ExamplePlan_WriteMarkdown() {
 	table, _, _ := strings.Cut(rest, "\n\n")
 	fmt.Println(table)
 	// Output:
-	// | # | VM | From | To | Trigger | Reason | Gain | Size | Est. time |
-	// |---:|---|---|---|---|---|---:|---:|---:|
-	// | 1 | sql01 | HV01 | HV02 | balance | HV01 CPU 83% \> 75% | 36.65 | 16.0 GiB | 16s |
-	// | 2 | web01 | HV01 | HV03 | balance | spread: HV01 CPU 58%, fleet mean 33% | 42.50 | 16.0 GiB | 16s |
+	// | # | VM | From | To | Trigger | Reason | Gain | Memory | Storage | Est. time |
+	// |---:|---|---|---|---|---|---:|---:|---|---:|
+	// | 1 | sql01 | HV01 | HV02 | balance | HV01 CPU 83% \> 75% | 36.65 | 16.0 GiB | stays | 16s |
+	// | 2 | web01 | HV01 | HV03 | balance | spread: HV01 CPU 58%, fleet mean 33% | 42.50 | 16.0 GiB | stays | 16s |
 }
 
 func ExampleReadPlan() {

@@ -129,3 +129,31 @@ func ids(p string, n int) []string {
 	}
 	return out
 }
+
+// Storage and compatibility facts for test hosts and VMs.
+func processor(vendor, model string) hostOpt {
+	return func(h *collector.Host) { h.ProcessorVendor, h.ProcessorModel = vendor, model }
+}
+func versions(v ...string) hostOpt { return func(h *collector.Host) { h.ConfigVersions = v } }
+func switches(s ...string) hostOpt { return func(h *collector.Host) { h.Switches = s } }
+func vhdPath(p string) hostOpt     { return func(h *collector.Host) { h.VHDPath = p } }
+
+// volume gives a host a volume with freeGiB free (of twice that).
+func volume(path, kind string, freeGiB int64) hostOpt {
+	return func(h *collector.Host) {
+		h.Volumes = append(h.Volumes, collector.Volume{Path: path, Kind: kind, Size: 2 * freeGiB * gib, Free: freeGiB * gib})
+	}
+}
+
+func vmVersion(v string) vmOpt     { return func(vm *collector.VM) { vm.ConfigVersion = v } }
+func compatible() vmOpt            { return func(vm *collector.VM) { vm.ProcessorCompatibility = true } }
+func vmSwitches(s ...string) vmOpt { return func(vm *collector.VM) { vm.Switches = s } }
+func configPath(p string) vmOpt    { return func(vm *collector.VM) { vm.Path = p } }
+
+// disk gives a VM a virtual disk of fileGiB on disk, its kind left for
+// the planner to derive from the path.
+func disk(path string, fileGiB int64) vmOpt {
+	return func(vm *collector.VM) {
+		vm.Disks = append(vm.Disks, collector.Disk{Path: path, FileSize: fileGiB * gib, Size: 2 * fileGiB * gib})
+	}
+}

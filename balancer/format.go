@@ -47,3 +47,18 @@ func formatSeconds(s float64) string {
 	}
 	return fmt.Sprintf("%dh%02dm", sec/3600, (sec%3600)/60)
 }
+
+// totalsText says what a plan's moves copy: memory and disks as separate
+// figures.
+func totalsText(e *Efficacy) string {
+	return fmt.Sprintf("%s of memory and %s of disks", formatBytes(e.Bytes), formatBytes(e.StorageBytes))
+}
+
+// storageText says what a move does with the VM's storage: the bytes it
+// copies and where to, or that it stays where it is.
+func storageText(m Move) string {
+	if m.StoragePath == "" {
+		return "stays"
+	}
+	return formatBytes(m.StorageBytes) + " to " + m.StoragePath
+}

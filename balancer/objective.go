@@ -76,10 +76,12 @@ func (o *objective) after(st *state, vi, to int) float64 {
 	return o.sqrtN * (o.wc*stddev(o.n, s1c, s2c) + o.wm*stddev(o.n, s1m, s2m))
 }
 
-// cost is the migration cost term of moving VM vi: its assigned memory in
+// cost is the migration cost term of moving VM vi: the bytes it copies
+// (assigned memory, and its disks when its storage moves with it) in
 // percent of an average eligible host's memory, times the cost weight.
 func (o *objective) cost(st *state, vi int) float64 {
-	return o.wcost * 100 * float64(st.vms[vi].v.MemoryAssigned) / st.meanCap
+	vs := &st.vms[vi]
+	return o.wcost * 100 * float64(vs.v.MemoryAssigned+vs.need.storage.bytes) / st.meanCap
 }
 
 // gain is how much moving VM vi to host to lowers the objective, before

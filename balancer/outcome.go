@@ -62,6 +62,7 @@ func (r *pass) plan(s *collector.Snapshot, snapDigest, policyDigest string, befo
 		p.Rejected = []Rejection{}
 	}
 	p.RejectedOmitted = r.omitted
+	p.Limited, p.LimitedOmitted = r.limited, r.limitedOmitted
 	limits := make(map[string]int, len(st.hosts))
 	for i := range st.hosts {
 		h := &st.hosts[i]
@@ -101,6 +102,10 @@ func (r *pass) plan(s *collector.Snapshot, snapDigest, policyDigest string, befo
 	e.Moves = len(p.Moves)
 	for _, m := range p.Moves {
 		e.Bytes += m.Bytes
+		e.StorageBytes += m.StorageBytes
+		if m.StoragePath != "" {
+			e.StorageMoves++
+		}
 	}
 	e.EstimatedSeconds = decimals(scheduleSeconds(p.Moves, limits, r.cfg.MaxConcurrent), 1)
 	p.Balanced = len(p.Moves) == 0 && st.balanced()
@@ -159,5 +164,15 @@ func (r *pass) message(p *Plan) string {
 	}
 	return fmt.Sprintf("%s (%s): CPU spread %.1f → %.1f points, memory spread %.1f → %.1f points; %s to copy, about %s. Search ended: %s.",
 		plural(len(p.Moves), "move"), kinds, e.CPU.SpreadBefore, e.CPU.SpreadAfter, e.Memory.SpreadBefore, e.Memory.SpreadAfter,
-		formatBytes(e.Bytes), formatSeconds(e.EstimatedSeconds), r.stopped)
+		copyText(e), formatSeconds(e.EstimatedSeconds), r.stopped)
+}
+
+// copyText says what a plan's moves copy: memory, and disks when some
+// moves take their storage along.
+func copyText(e *Efficacy) string {
+	if e.StorageMoves == 0 {
+		return formatBytes(e.Bytes)
+	}
+	return fmt.Sprintf("%s of memory and %s of disks (%s)", formatBytes(e.Bytes), formatBytes(e.StorageBytes),
+		plural(e.StorageMoves, "storage move"))
 }

@@ -55,9 +55,17 @@ type Plan struct {
 	// that move. RejectedOmitted counts those left out for length.
 	Rejected        []Rejection `json:"rejected"`
 	RejectedOmitted int         `json:"rejected_omitted,omitempty"`
-	Hosts           []HostLoad  `json:"hosts"`
-	Held            Held        `json:"held"`
-	Search          Search      `json:"search"`
+	// Limited lists destinations the hard limits refused because the VM
+	// cannot run there (processor, configuration version, virtual switch)
+	// or its storage cannot reach or fit there: the first time the search
+	// met each VM and destination, up to 100. LimitedOmitted counts the
+	// others. (Refusals for load, memory or inflow are not listed: they
+	// change with every planned move.)
+	Limited        []Rejection `json:"limited,omitempty"`
+	LimitedOmitted int         `json:"limited_omitted,omitempty"`
+	Hosts          []HostLoad  `json:"hosts"`
+	Held           Held        `json:"held"`
+	Search         Search      `json:"search"`
 
 	// Checksum is the plan's Digest as written; ReadPlan verifies it.
 	Checksum string `json:"digest,omitempty"`
@@ -109,7 +117,11 @@ type Efficacy struct {
 	ObjectiveBefore float64  `json:"objective_before"` // weighted imbalance, see Planner
 	ObjectiveAfter  float64  `json:"objective_after"`
 	Moves           int      `json:"moves"`
-	Bytes           int64    `json:"bytes"`
+	Bytes           int64    `json:"bytes"` // memory the moves copy
+	// StorageBytes is what the storage moves copy of virtual disks, and
+	// StorageMoves how many moves take their storage along.
+	StorageBytes int64 `json:"storage_bytes"`
+	StorageMoves int   `json:"storage_moves"`
 	// EstimatedSeconds is the time to run every move under the executor's
 	// limits: MaxConcurrent overall and each host's own migration limit.
 	EstimatedSeconds float64 `json:"estimated_seconds"`

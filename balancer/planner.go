@@ -89,6 +89,12 @@ type pass struct {
 	rejected []Rejection
 	omitted  int
 	stopped  string
+	// limited are the destinations refused because the VM cannot run or
+	// keep its storage there (see Plan.Limited); limitSeen marks each VM
+	// and destination met, by vm*len(hosts)+host.
+	limited        []Rejection
+	limitedOmitted int
+	limitSeen      bits
 }
 
 // Plan plans the moves for snapshot s under rules. policyDigest names the
@@ -272,12 +278,35 @@ func (r *pass) addMove(c *choice, trigger, reason string, priority int, rules []
 		Gain:             decimals(c.final, 3),
 		Penalty:          decimals(c.penalty, 3),
 		Bytes:            vs.v.MemoryAssigned,
-		EstimatedSeconds: decimals(migrationSeconds(vs.v.MemoryAssigned, vs.cores, r.cfg.BandwidthBytesPerSecond), 1),
+		EstimatedSeconds: decimals(moveSeconds(vs.v.MemoryAssigned, vs.need.storage.bytes, vs.cores, r.cfg.BandwidthBytesPerSecond), 1),
 		Rules:            rules,
 		Rejected:         append([]Rejection(nil), rejected...),
 	}
+	if vs.need.storage.local {
+		m.StorageBytes = vs.need.storage.bytes
+		m.StoragePath = st.hosts[c.to].offer.store.path
+	}
 	st.apply(c.vm, c.to)
 	r.moves = append(r.moves, m)
+}
+
+// limit records that the hard limits refused VM vi on host to for a
+// reason Plan.Limited lists, the first time the search meets the pair.
+func (r *pass) limit(vi, to int, f fault, trigger string) {
+	if !f.cannotRun() {
+		return
+	}
+	st := r.st
+	k := vi*len(st.hosts) + to
+	if r.limitSeen.has(k) {
+		return
+	}
+	r.limitSeen.add(k)
+	if len(r.limited) >= maxPlanRejections {
+		r.limitedOmitted++
+		return
+	}
+	r.limited = append(r.limited, r.rejection(vi, to, trigger, st.obj.gain(st, vi, to), []string{st.check(vi, to)}))
 }
 
 // addRejections keeps plan-level rejections, up to the cap; total counts

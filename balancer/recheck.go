@@ -15,9 +15,13 @@ var ErrLimit = errors.New("move breaks a hard limit")
 // Recheck applies the planner's hard limits to move m against snapshot s,
 // with the same load model and the same code the planner plans with:
 // the VM running and on m.From, its source healthy with live migration
-// enabled, the destination eligible, in the VM's cluster, receiving fewer
-// than max_inflow_per_host moves, keeping memory_reserve_bytes free and
-// staying at or below cpu_ceiling.
+// enabled, the destination eligible, in the VM's cluster, able to run it
+// (processor, configuration version, virtual switches) and to reach its
+// shared storage, receiving fewer than max_inflow_per_host moves, keeping
+// memory_reserve_bytes free, staying at or below cpu_ceiling, and, for a
+// VM on local storage, keeping storage_reserve_bytes free on the volume of
+// its storage path. The move must still match the VM's storage: with a
+// storage path exactly when the VM has files on local volumes.
 //
 // earlier are the moves of the same plan already started or done, in the
 // order they started. Each one the snapshot still shows on its source is
@@ -63,7 +67,25 @@ func Recheck(s *collector.Snapshot, cfg Config, m Move, earlier []Move) (policy.
 	if msg := st.check(vi, to); msg != "" {
 		return none, fmt.Errorf("recheck %s to %s: %w: %s", m.VMName, m.To, ErrLimit, msg)
 	}
+	if msg := st.storageChanged(vi, m); msg != "" {
+		return none, fmt.Errorf("recheck %s to %s: %w: %s", m.VMName, m.To, ErrLimit, msg)
+	}
 	return st.projected(vi, to), nil
+}
+
+// storageChanged says how the VM's storage no longer matches what move m
+// does with it ("" when it does): a move planned without storage for a VM
+// now on local volumes would fail, and one planned with storage for a VM
+// now on shared storage would copy files the plan did not say it copies.
+func (st *state) storageChanged(vi int, m Move) string {
+	local := st.vms[vi].need.storage.local
+	switch {
+	case local && m.StoragePath == "":
+		return fmt.Sprintf("the plan moves memory only, but the vm now has files on local volumes of host %s", m.From)
+	case !local && m.StoragePath != "":
+		return "the plan moves the vm's storage, but none of its files is on a local volume now"
+	}
+	return ""
 }
 
 // replay records an earlier move of the plan in the projected fleet: applied

@@ -155,11 +155,12 @@ func (p *Plan) cleaned() *Plan {
 	}
 	c.Moves = make([]Move, len(p.Moves))
 	for i, m := range p.Moves {
-		m.VM, m.VMName, m.From, m.To, m.Reason = txt(m.VM), txt(m.VMName), txt(m.From), txt(m.To), txt(m.Reason)
+		m.VM, m.VMName, m.From, m.To, m.Reason, m.StoragePath = txt(m.VM), txt(m.VMName), txt(m.From), txt(m.To), txt(m.Reason), txt(m.StoragePath)
 		m.Rejected = cleanRej(m.Rejected)
 		c.Moves[i] = m
 	}
 	c.Rejected = cleanRej(p.Rejected)
+	c.Limited = cleanRej(p.Limited)
 	c.Missing = make([]MissingHost, len(p.Missing))
 	for i, h := range p.Missing {
 		h.Name, h.Problem = txt(h.Name), txt(h.Problem)
@@ -217,7 +218,7 @@ svg .high{stroke:#bf8700;stroke-dasharray:4 3}svg .ceiling{stroke:#cf222e;stroke
 <tr><td>Memory fullest host</td><td class="n">{{f1 .Efficacy.Memory.MaxBefore}}% ({{.Efficacy.Memory.MaxHostBefore}})</td><td class="n">{{f1 .Efficacy.Memory.MaxAfter}}% ({{.Efficacy.Memory.MaxHostAfter}})</td></tr>
 <tr><td>Weighted imbalance</td><td class="n">{{f2 .Efficacy.ObjectiveBefore}}</td><td class="n">{{f2 .Efficacy.ObjectiveAfter}}</td></tr>
 </table>
-<p>{{.Efficacy.Moves}} moves, {{bytes .Efficacy.Bytes}} to copy, about {{seconds .Efficacy.EstimatedSeconds}} with at most {{.Settings.MaxConcurrent}} migrations at once and each host's own limit.</p>
+<p>{{.Efficacy.Moves}} moves, {{bytes .Efficacy.Bytes}} of memory and {{bytes .Efficacy.StorageBytes}} of disks to copy, about {{seconds .Efficacy.EstimatedSeconds}} with at most {{.Settings.MaxConcurrent}} migrations at once and each host's own limit.</p>
 
 <h2>Hosts</h2>
 <p class="legend"><span style="background:#afb8c1"></span>before<span style="background:#0969da"></span>after<span style="background:#8c959f"></span>not eligible</p>
@@ -238,8 +239,8 @@ svg .high{stroke:#bf8700;stroke-dasharray:4 3}svg .ceiling{stroke:#cf222e;stroke
 
 <h2>Moves</h2>
 {{if .Moves}}<table>
-<tr><th>#</th><th>VM</th><th>From</th><th>To</th><th>Trigger</th><th>Reason</th><th>Gain</th><th>Size</th><th>Est. time</th></tr>
-{{range $i, $m := .Moves}}<tr><td class="n">{{inc $i}}</td><td title="{{$m.VM}}">{{$m.VMName}}</td><td>{{$m.From}}</td><td>{{$m.To}}</td><td>{{$m.Trigger}}{{if eq $m.Trigger "request"}} (priority {{$m.Priority}}){{end}}</td><td>{{$m.Reason}}</td><td class="n">{{f2 $m.Gain}}</td><td class="n">{{bytes $m.Bytes}}</td><td class="n">{{seconds $m.EstimatedSeconds}}</td></tr>
+<tr><th>#</th><th>VM</th><th>From</th><th>To</th><th>Trigger</th><th>Reason</th><th>Gain</th><th>Memory</th><th>Storage</th><th>Est. time</th></tr>
+{{range $i, $m := .Moves}}<tr><td class="n">{{inc $i}}</td><td title="{{$m.VM}}">{{$m.VMName}}</td><td>{{$m.From}}</td><td>{{$m.To}}</td><td>{{$m.Trigger}}{{if eq $m.Trigger "request"}} (priority {{$m.Priority}}){{end}}</td><td>{{$m.Reason}}</td><td class="n">{{f2 $m.Gain}}</td><td class="n">{{bytes $m.Bytes}}</td><td>{{if $m.StoragePath}}{{bytes $m.StorageBytes}} to <span class="mono">{{$m.StoragePath}}</span>{{else}}stays{{end}}</td><td class="n">{{seconds $m.EstimatedSeconds}}</td></tr>
 {{end}}</table>{{else}}<p>None.</p>{{end}}
 
 <h2>Rejected candidates</h2>
@@ -247,6 +248,12 @@ svg .high{stroke:#bf8700;stroke-dasharray:4 3}svg .ceiling{stroke:#cf222e;stroke
 <tr><th>Before move</th><th>VM</th><th>From</th><th>To</th><th>Trigger</th><th>Gain</th><th>Why</th></tr>
 {{range .Rejections}}<tr><td>{{.Where}}</td><td title="{{.VM}}">{{.VMName}}</td><td>{{.From}}</td><td>{{if .To}}{{.To}}{{else}}none{{end}}</td><td>{{.Trigger}}</td><td class="n">{{f2 .Gain}}</td><td>{{join .Messages}}</td></tr>
 {{end}}</table>{{if .RejectedOmitted}}<p>{{.RejectedOmitted}} more rejections are not listed.</p>{{end}}{{else}}<p>None.</p>{{end}}
+
+<h2>Destinations refused by hard limits</h2>
+{{if .Limited}}<table>
+<tr><th>VM</th><th>From</th><th>To</th><th>Trigger</th><th>Why</th></tr>
+{{range .Limited}}<tr><td title="{{.VM}}">{{.VMName}}</td><td>{{.From}}</td><td>{{if .To}}{{.To}}{{else}}none{{end}}</td><td>{{.Trigger}}</td><td>{{join .Messages}}</td></tr>
+{{end}}</table>{{if .LimitedOmitted}}<p>{{.LimitedOmitted}} more refused destinations are not listed.</p>{{end}}{{else}}<p>None: no VM the search considered was refused a destination for its processor, configuration version, switches or storage.</p>{{end}}
 
 <h2>Search</h2>
 <p>VMs held in place: {{.Held.Frozen}} frozen by policy, {{.Held.Cooldown}} in cooldown, {{.Held.NotRunning}} not running, {{.Held.HostUnavailable}} on an unavailable host.

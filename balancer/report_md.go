@@ -39,20 +39,20 @@ func (p *Plan) WriteMarkdown(w io.Writer) error {
 	fmt.Fprintf(b, "| Memory fullest host | %s | %s |\n", mdMax(e.Memory.MaxBefore, e.Memory.MaxHostBefore), mdMax(e.Memory.MaxAfter, e.Memory.MaxHostAfter))
 	fmt.Fprintf(b, "| Weighted imbalance | %.2f | %.2f |\n\n", e.ObjectiveBefore, e.ObjectiveAfter)
 	fmt.Fprintf(b, "%s, %s to copy, about %s with at most %d migrations at once and each host's own limit.\n\n",
-		plural(e.Moves, "move"), formatBytes(e.Bytes), formatSeconds(e.EstimatedSeconds), p.Settings.MaxConcurrent)
+		plural(e.Moves, "move"), totalsText(e), formatSeconds(e.EstimatedSeconds), p.Settings.MaxConcurrent)
 
 	fmt.Fprintf(b, "## Moves\n\n")
 	if len(p.Moves) == 0 {
 		fmt.Fprintf(b, "None.\n\n")
 	} else {
-		fmt.Fprintf(b, "| # | VM | From | To | Trigger | Reason | Gain | Size | Est. time |\n|---:|---|---|---|---|---|---:|---:|---:|\n")
+		fmt.Fprintf(b, "| # | VM | From | To | Trigger | Reason | Gain | Memory | Storage | Est. time |\n|---:|---|---|---|---|---|---:|---:|---|---:|\n")
 		for i, m := range p.Moves {
 			trigger := m.Trigger
 			if m.Trigger == TriggerRequest {
 				trigger = fmt.Sprintf("request (priority %d)", m.Priority)
 			}
-			fmt.Fprintf(b, "| %d | %s | %s | %s | %s | %s | %.2f | %s | %s |\n", i+1, md(m.VMName), md(m.From), md(m.To),
-				md(trigger), md(m.Reason), m.Gain, formatBytes(m.Bytes), formatSeconds(m.EstimatedSeconds))
+			fmt.Fprintf(b, "| %d | %s | %s | %s | %s | %s | %.2f | %s | %s | %s |\n", i+1, md(m.VMName), md(m.From), md(m.To),
+				md(trigger), md(m.Reason), m.Gain, formatBytes(m.Bytes), md(storageText(m)), formatSeconds(m.EstimatedSeconds))
 		}
 		fmt.Fprintln(b)
 	}
@@ -77,6 +77,20 @@ func (p *Plan) WriteMarkdown(w io.Writer) error {
 		fmt.Fprintln(b)
 		if p.RejectedOmitted > 0 {
 			fmt.Fprintf(b, "%d more rejections are not listed.\n\n", p.RejectedOmitted)
+		}
+	}
+
+	fmt.Fprintf(b, "## Destinations refused by hard limits\n\n")
+	if len(p.Limited) == 0 {
+		fmt.Fprintf(b, "None: no VM the search considered was refused a destination for its processor, configuration version, switches or storage.\n\n")
+	} else {
+		fmt.Fprintf(b, "| VM | From | To | Trigger | Why |\n|---|---|---|---|---|\n")
+		for _, r := range p.Limited {
+			fmt.Fprintf(b, "| %s | %s | %s | %s | %s |\n", md(r.VMName), md(r.From), mdOr(r.To, "none"), md(r.Trigger), mdList(r.Messages))
+		}
+		fmt.Fprintln(b)
+		if p.LimitedOmitted > 0 {
+			fmt.Fprintf(b, "%d more refused destinations are not listed.\n\n", p.LimitedOmitted)
 		}
 	}
 

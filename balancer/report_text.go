@@ -42,13 +42,17 @@ func (p *Plan) Summary() string {
 	if len(p.Moves) > 0 {
 		fmt.Fprintln(&b)
 		tw = tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
-		fmt.Fprintf(tw, "#\tVM\tFrom\tTo\tTrigger\tGain\tSize\tTime\tReason\n")
+		fmt.Fprintf(tw, "#\tVM\tFrom\tTo\tTrigger\tGain\tMemory\tStorage\tTime\tReason\n")
 		for i, m := range p.Moves {
 			if i == summaryMoves {
 				break
 			}
-			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%.2f\t%s\t%s\t%s\n", i+1, truncate(txt(m.VMName), 32), truncate(txt(m.From), 24),
-				truncate(txt(m.To), 24), m.Trigger, m.Gain, formatBytes(m.Bytes), formatSeconds(m.EstimatedSeconds), truncate(txt(m.Reason), 60))
+			storage := "stays"
+			if m.StoragePath != "" {
+				storage = formatBytes(m.StorageBytes)
+			}
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%.2f\t%s\t%s\t%s\t%s\n", i+1, truncate(txt(m.VMName), 32), truncate(txt(m.From), 24),
+				truncate(txt(m.To), 24), m.Trigger, m.Gain, formatBytes(m.Bytes), storage, formatSeconds(m.EstimatedSeconds), truncate(txt(m.Reason), 60))
 		}
 		_ = tw.Flush()
 		if n := len(p.Moves) - summaryMoves; n > 0 {
@@ -62,6 +66,10 @@ func (p *Plan) Summary() string {
 	if listed > 0 || p.Search.Denied > 0 {
 		fmt.Fprintf(&b, "\nRefused: the policy denied %d of the %s it was asked about; %s listed in the plan files.\n",
 			p.Search.Denied, plural(p.Search.Judged, "candidate"), plural(listed, "refusal is", "refusals are"))
+	}
+	if n := len(p.Limited) + p.LimitedOmitted; n > 0 {
+		fmt.Fprintf(&b, "\nHard limits refused %s for processor, configuration version, switches or storage; for example: %s\n",
+			plural(n, "destination"), truncate(txt(strings.Join(p.Limited[0].Messages, "; ")), 160))
 	}
 	return b.String()
 }

@@ -54,6 +54,7 @@ func (r *pass) request(ctx context.Context, req policy.Request) error {
 		for _, to := range st.elig {
 			if f := st.fault(vi, to); f != faultNone {
 				faults[f]++
+				r.limit(vi, to, f, TriggerRequest)
 				continue
 			}
 			r.search.Candidates++
@@ -94,9 +95,18 @@ func faultSummary(faults map[fault]int, eligible int) string {
 	}{
 		{faultSameHost, "its own host"},
 		{faultCluster, "outside its cluster"},
+		{faultVendor, "with another processor vendor"},
+		{faultModel, "with another processor model"},
+		{faultVersion, "without its configuration version"},
+		{faultSwitch, "missing a virtual switch"},
+		{faultCSV, "outside the cluster of its shared volume"},
+		{faultShare, "not reaching its SMB share"},
 		{faultInflow, "at max_inflow_per_host"},
 		{faultMemory, "short of memory"},
 		{faultCPU, "over the CPU ceiling"},
+		{faultStoragePath, "with no storage path"},
+		{faultStorageVolume, "with no volume for their storage path"},
+		{faultStorageFull, "short of storage space"},
 	}
 	var parts []string
 	for _, n := range names {

@@ -26,6 +26,7 @@ type hostState struct {
 	outflow    int
 	vms        []int // indices into state.vms, in VM ID order
 	vmsBefore  int
+	offer      hostOffers // what it offers a VM: processor, versions, switches, storage
 }
 
 // vmState is one VM as the planner sees it.
@@ -36,6 +37,7 @@ type vmState struct {
 	held  holdKind
 	note  string // why it is held, for messages
 	moved bool
+	need  vmNeeds // what it needs of a destination
 }
 
 // holdKind says why a VM may not move at all in this plan.
@@ -59,6 +61,9 @@ type state struct {
 	elig    []int   // eligible host indices, in name order
 	meanCap float64 // mean memory capacity of eligible hosts, bytes
 	obj     objective
+	// volPlanned is, per interned volume (see storeTarget), the bytes of
+	// the storage moves planned into it so far.
+	volPlanned []int64
 }
 
 // Load measures. CPU demand is the mean of the window's mean and p95, so a
@@ -79,9 +84,10 @@ func newState(s *collector.Snapshot, cfg Config, rules Rules, recent map[string]
 		vmIdx:   make(map[string]int, len(s.VMs)),
 	}
 	var capSum float64
+	in := &interners{switches: interner{fold: true}, shares: interner{fold: true}}
 	for i := range s.Hosts {
 		h := &s.Hosts[i]
-		hs := hostState{h: h, lp: float64(h.LogicalProcessors), capBytes: float64(h.MemoryBytes)}
+		hs := hostState{h: h, lp: float64(h.LogicalProcessors), capBytes: float64(h.MemoryBytes), offer: offersOf(h, in, cfg)}
 		hs.canSend = h.Health == collector.HealthOK && h.MigrationEnabled
 		switch {
 		case h.Health != collector.HealthOK:
@@ -113,13 +119,17 @@ func newState(s *collector.Snapshot, cfg Config, rules Rules, recent map[string]
 	if len(st.elig) > 0 {
 		st.meanCap = capSum / float64(len(st.elig))
 	}
+	st.volPlanned = make([]int64, len(in.volumes.ids))
 	for i := range s.VMs {
 		v := &s.VMs[i]
 		vs := vmState{v: v, host: -1, cores: cpuDemand(v.CPU)}
+		var src *collector.Host
 		if hi, ok := st.hostIdx[v.Host]; ok {
 			vs.host = hi
 			st.hosts[hi].vms = append(st.hosts[hi].vms, i)
+			src = st.hosts[hi].h
 		}
+		vs.need = needsOf(v, src, in)
 		vs.held, vs.note = holdOf(st, &vs, s.Taken, cfg.Cooldown, rules, recent)
 		st.vms[i] = vs
 		st.vmIdx[v.ID] = i
@@ -202,10 +212,31 @@ const (
 	faultIneligible
 	faultNoCluster
 	faultCluster
+	faultVendor  // compatibility: processor vendor
+	faultModel   // compatibility: processor family and model
+	faultVersion // compatibility: configuration version
+	faultSwitch  // compatibility: virtual switch
+	faultCSV     // storage: on a cluster shared volume of another cluster
+	faultShare   // storage: on an SMB share the destination does not reach
 	faultInflow
 	faultMemory
 	faultCPU
+	faultStoragePath   // storage move: the destination has no storage path
+	faultStorageVolume // storage move: no volume holds the destination's path
+	faultStorageFull   // storage move: the volume would fall under the reserve
 )
+
+// cannotRun reports whether f says the VM cannot run on or reach the
+// destination at all, or that its storage would not fit there: the
+// limits a plan lists as refused destinations.
+func (f fault) cannotRun() bool {
+	switch f {
+	case faultVendor, faultModel, faultVersion, faultSwitch, faultCSV, faultShare,
+		faultStoragePath, faultStorageVolume, faultStorageFull:
+		return true
+	}
+	return false
+}
 
 // fault applies the hard limits to moving VM vi to host to, given the
 // moves planned so far. It is on the search's hot path: no allocation.
@@ -225,6 +256,14 @@ func (st *state) fault(vi, to int) fault {
 		return faultNoCluster
 	case vs.v.Clustered && dst.h.Cluster != st.hosts[vs.host].h.Cluster:
 		return faultCluster
+	}
+	if f := compatFault(&vs.need, &dst.offer); f != faultNone {
+		return f
+	}
+	if f := st.reachFault(vi, to); f != faultNone {
+		return f
+	}
+	switch {
 	case dst.inflow >= st.cfg.MaxInflowPerHost:
 		return faultInflow
 	case dst.memUsed+float64(vs.v.MemoryAssigned) > dst.capBytes-float64(st.cfg.MemoryReserveBytes):
@@ -232,7 +271,7 @@ func (st *state) fault(vi, to int) fault {
 	case dst.cpu+st.cpuDelta(vi, to) > st.cfg.CPUCeiling:
 		return faultCPU
 	}
-	return faultNone
+	return st.spaceFault(vi, to)
 }
 
 // check is fault with its message ("" when the move is within limits).
@@ -243,7 +282,11 @@ func (st *state) check(vi, to int) string {
 		h := st.hosts[vs.host].h
 		return h.Name, h.Cluster
 	}
-	switch st.fault(vi, to) {
+	switch f := st.fault(vi, to); f {
+	case faultVendor, faultModel, faultVersion, faultSwitch:
+		return compatMessage(f, vs.v, st.hosts[vs.host].h, dst.h)
+	case faultCSV, faultShare, faultStoragePath, faultStorageVolume, faultStorageFull:
+		return st.storageMessage(f, vi, to)
 	case faultMoved:
 		return "vm is already moved by this plan"
 	case faultHeld:
@@ -285,6 +328,9 @@ func (st *state) apply(vi, to int) {
 	dst.memUsed += float64(vs.v.MemoryAssigned)
 	dst.inflow++
 	dst.vms = insertIndex(dst.vms, vi)
+	if vs.need.storage.local && dst.offer.store.vol >= 0 {
+		st.volPlanned[dst.offer.store.vol] += vs.need.storage.bytes
+	}
 	vs.host = to
 	vs.moved = true
 	st.obj.reset(st)

@@ -1,0 +1,227 @@
+package balancer
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/hvbalancer/hvbalancer/collector"
+	"github.com/hvbalancer/hvbalancer/hyperv"
+)
+
+// Storage. Where a VM's files are decides what a move of it takes:
+//
+//   - Any file (its configuration or a virtual disk) on a local volume of
+//     its host: the move is a shared-nothing live migration that copies all
+//     its virtual disks (Move-VM -IncludeStorage) into the destination's
+//     storage path, the storage_paths override for that host or else its
+//     default virtual hard disk path (else its default VM path). The
+//     destination must report the volume holding that path, and that volume
+//     must keep storage_reserve_bytes free after this copy and every
+//     storage move planned into it before (a CSV or SMB share is one volume
+//     for every host that has it). Space the copy frees on the source is
+//     not counted until a snapshot shows it.
+//   - Otherwise the move copies memory only, and the destination must reach
+//     the VM's files: a VM on a cluster shared volume moves only within its
+//     host's cluster, and one on an SMB share only to a host whose volumes
+//     include that share (a host that reports no volumes is not refused).
+//
+// The bytes copied are the disks' file sizes (Get-VHD FileSize); the
+// configuration, its runtime state and smart paging files are a few MiB
+// beside them and are not counted. A VM that reports neither a path nor
+// disks (a snapshot from before storage was collected) moves memory only,
+// as before.
+
+const (
+	kindLocal = hyperv.StorageLocal
+	kindSMB   = hyperv.StorageSMB
+	kindCSV   = hyperv.StorageCSV
+)
+
+// kindOf is a file's storage kind: as the snapshot says, or else as its
+// path says.
+func kindOf(kind, path string) hyperv.StorageKind {
+	switch k := hyperv.StorageKind(kind); k {
+	case kindLocal, kindSMB, kindCSV:
+		return k
+	}
+	return hyperv.StorageKindOf(path)
+}
+
+// shareOf is the share of a UNC path, lower-case: `\\fs01\vms\a.vhdx` →
+// `\\fs01\vms`.
+func shareOf(path string) string {
+	p := strings.ToLower(strings.ReplaceAll(path, "/", `\`))
+	p = strings.TrimPrefix(p, `\\?\unc\`)
+	p = strings.TrimLeft(p, `\`)
+	parts := strings.SplitN(p, `\`, 3)
+	if len(parts) > 2 {
+		parts = parts[:2]
+	}
+	return `\\` + strings.Join(parts, `\`)
+}
+
+// vmStorage is where a VM's files are, as a move sees them.
+type vmStorage struct {
+	local  bool  // some file on its host's own volumes: its storage moves with it
+	bytes  int64 // what a move copies: its disks' file sizes when local, else 0
+	csv    bool  // some file on a cluster shared volume (and none local)
+	shares bits  // SMB shares its files are on (none local)
+}
+
+// storageOf works out where VM v's files are.
+func storageOf(v *collector.VM, in *interners) vmStorage {
+	var s vmStorage
+	var files []struct{ kind, path string }
+	if v.Path != "" {
+		files = append(files, struct{ kind, path string }{"", v.Path})
+	}
+	for _, d := range v.Disks {
+		files = append(files, struct{ kind, path string }{d.Kind, d.Path})
+	}
+	for _, f := range files {
+		switch kindOf(f.kind, f.path) {
+		case kindLocal:
+			s.local = true
+		case kindCSV:
+			s.csv = true
+		case kindSMB:
+			s.shares.add(in.shares.id(shareOf(f.path)))
+		}
+	}
+	if s.local {
+		for _, d := range v.Disks {
+			s.bytes += max(d.FileSize, 0)
+		}
+		s.csv, s.shares = false, nil
+	}
+	return s
+}
+
+// storeTarget is where storage moves into a host go.
+type storeTarget struct {
+	path    string // directory; "" when the host reports none and none is configured
+	volPath string // root of the volume holding it
+	vol     int    // interned volume; -1 when the host reports no volume holding path
+	free    int64  // the volume's free bytes in the snapshot
+}
+
+// storeTargetOf works out where storage moves into host h go.
+func storeTargetOf(h *collector.Host, in *interners, cfg Config) storeTarget {
+	t := storeTarget{path: cfg.StoragePaths[h.Name], vol: -1}
+	if t.path == "" {
+		t.path = h.VHDPath
+	}
+	if t.path == "" {
+		t.path = h.VMPath
+	}
+	if t.path == "" {
+		return t
+	}
+	vols := make([]hyperv.Volume, len(h.Volumes))
+	for i, v := range h.Volumes {
+		vols[i] = hyperv.Volume{Path: v.Path, Kind: kindOf(v.Kind, v.Path), Size: v.Size, Free: v.Free}
+	}
+	v, ok := hyperv.VolumeOf(vols, t.path)
+	if !ok {
+		return t
+	}
+	key := "local\x00" + strings.ToLower(h.Name) + "\x00" + strings.ToLower(v.Path)
+	switch v.Kind {
+	case kindSMB:
+		key = "smb\x00" + shareOf(v.Path)
+	case kindCSV:
+		key = "csv\x00" + strings.ToLower(h.Cluster) + "\x00" + strings.ToLower(v.Path)
+	}
+	t.volPath, t.vol, t.free = v.Path, in.volumes.id(key), v.Free
+	return t
+}
+
+// reachFault is the limit a memory-only move of VM vi to host to breaks
+// because the destination cannot reach its files, or faultNone.
+func (st *state) reachFault(vi, to int) fault {
+	n := &st.vms[vi].need.storage
+	if n.local {
+		return faultNone
+	}
+	dst := &st.hosts[to]
+	if n.csv {
+		c := st.hosts[st.vms[vi].host].h.Cluster
+		if c == "" || dst.h.Cluster != c {
+			return faultCSV
+		}
+	}
+	if dst.offer.volumesKnown && !n.shares.subsetOf(dst.offer.shares) {
+		return faultShare
+	}
+	return faultNone
+}
+
+// spaceFault is the limit a storage move of VM vi to host to breaks on the
+// destination's storage, given the storage moves planned so far, or
+// faultNone.
+func (st *state) spaceFault(vi, to int) fault {
+	n := &st.vms[vi].need.storage
+	if !n.local {
+		return faultNone
+	}
+	t := &st.hosts[to].offer.store
+	switch {
+	case t.path == "":
+		return faultStoragePath
+	case t.vol < 0:
+		return faultStorageVolume
+	case t.free-st.volPlanned[t.vol]-n.bytes < st.cfg.StorageReserveBytes:
+		return faultStorageFull
+	}
+	return faultNone
+}
+
+// storageMessage says why f refuses moving VM vi to host to.
+func (st *state) storageMessage(f fault, vi, to int) string {
+	vs := &st.vms[vi]
+	src, dst := st.hosts[vs.host].h, &st.hosts[to]
+	t := &dst.offer.store
+	switch f {
+	case faultCSV:
+		if src.Cluster == "" {
+			return fmt.Sprintf("the vm's files are on a cluster shared volume, but host %s is in no cluster", src.Name)
+		}
+		return fmt.Sprintf("the vm's files are on a cluster shared volume of cluster %s, which host %s is not in", src.Cluster, dst.h.Name)
+	case faultShare:
+		return fmt.Sprintf("storage unreachable: host %s does not reach share %s that holds the vm's files", dst.h.Name, st.missingShare(vi, to))
+	case faultStoragePath:
+		return fmt.Sprintf("storage: host %s reports no default virtual hard disk path and the configuration sets no storage_path for it", dst.h.Name)
+	case faultStorageVolume:
+		return fmt.Sprintf("storage: host %s reports no volume holding its storage path %s", dst.h.Name, t.path)
+	case faultStorageFull:
+		left := t.free - st.volPlanned[t.vol] - vs.need.storage.bytes
+		return fmt.Sprintf("storage full: volume %s of host %s would have %s free after copying %s of disks (and %s planned before), under the %s storage reserve",
+			t.volPath, dst.h.Name, formatBytes(left), formatBytes(vs.need.storage.bytes), formatBytes(st.volPlanned[t.vol]), formatBytes(st.cfg.StorageReserveBytes))
+	}
+	return ""
+}
+
+// missingShare names a share of VM vi's files that host to lacks.
+func (st *state) missingShare(vi, to int) string {
+	v := st.vms[vi].v
+	kinds, paths := []string{""}, []string{v.Path}
+	for _, d := range v.Disks {
+		kinds, paths = append(kinds, d.Kind), append(paths, d.Path)
+	}
+	for i, p := range paths {
+		if p == "" || kindOf(kinds[i], p) != kindSMB {
+			continue
+		}
+		found := false
+		for _, vol := range st.hosts[to].h.Volumes {
+			if kindOf(vol.Kind, vol.Path) == kindSMB && shareOf(vol.Path) == shareOf(p) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return shareOf(p)
+		}
+	}
+	return "(unknown)"
+}
