@@ -22,8 +22,10 @@ type Migrator interface {
 	// migration ends. It must return when ctx ends.
 	Migrate(ctx context.Context, m moves.Move) error
 	// Locate finds where a VM runs now; an error wrapping ErrVMLost means
-	// that every host answered and none has it.
-	Locate(ctx context.Context, vmID string) (Location, error)
+	// that every host answered and none has it. The hosts named in likely
+	// (the move's destination, then its source) are asked first, so that a
+	// slow host elsewhere does not hold up a verification.
+	Locate(ctx context.Context, vmID string, likely ...string) (Location, error)
 }
 
 // Location is where a VM was found.

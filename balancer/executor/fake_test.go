@@ -101,7 +101,7 @@ func (f *fakeFleet) Migrate(ctx context.Context, m moves.Move) error {
 	return err
 }
 
-func (f *fakeFleet) Locate(ctx context.Context, vmID string) (Location, error) {
+func (f *fakeFleet) Locate(ctx context.Context, vmID string, _ ...string) (Location, error) {
 	f.mu.Lock()
 	f.locates[vmID]++
 	g := f.locGate[vmID]

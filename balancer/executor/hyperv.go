@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"sync"
+	"time"
 
 	"github.com/hvbalancer/hvbalancer/balancer/moves"
 	"github.com/hvbalancer/hvbalancer/hyperv"
@@ -25,6 +25,9 @@ var _ HostClient = (*hyperv.Client)(nil)
 // client per host, keyed by the host names that moves use.
 type HyperV struct {
 	hosts func() map[string]HostClient
+	// SearchTimeout bounds Locate's search of the whole fleet
+	// (DefaultSearchTimeout when zero).
+	SearchTimeout time.Duration
 }
 
 var _ Migrator = (*HyperV)(nil)
@@ -49,15 +52,21 @@ func NewHyperVHosts(hosts func() map[string]HostClient) *HyperV { return &HyperV
 // case as Windows does.
 func (h *HyperV) client(host string) (HostClient, bool) {
 	clients := h.hosts()
-	if c, ok := clients[host]; ok {
-		return c, true
+	name, ok := clientName(clients, host)
+	return clients[name], ok
+}
+
+// clientName is the key of host in clients, matched without regard to case.
+func clientName(clients map[string]HostClient, host string) (string, bool) {
+	if _, ok := clients[host]; ok {
+		return host, true
 	}
-	for name, c := range clients {
+	for name := range clients {
 		if strings.EqualFold(name, host) {
-			return c, true
+			return name, true
 		}
 	}
-	return nil, false
+	return "", false
 }
 
 // Migrate runs Move-VM (Move-ClusterVirtualMachineRole for a clustered VM)
@@ -72,62 +81,108 @@ func (h *HyperV) Migrate(ctx context.Context, m moves.Move) error {
 	return err
 }
 
-// Locate asks every host at once where the VM is. A host that has it wins
-// over one that does not answer; a running copy wins over one that is
-// not, and one that is not migrating over one that is. When no host that
-// answered has it, the error names the hosts that did not answer, or wraps
-// ErrVMLost when all did.
-func (h *HyperV) Locate(ctx context.Context, vmID string) (Location, error) {
-	type answer struct {
-		host string
-		loc  hyperv.VMLocation
-		ok   bool
-		err  error
-	}
+// DefaultSearchTimeout bounds Locate's search of the whole fleet, after
+// the likely hosts did not settle where the VM is.
+const DefaultSearchTimeout = 20 * time.Second
+
+// Locate finds the VM. It asks the likely hosts first, one after the other,
+// and returns as soon as one of them has the VM settled there (running or
+// not, not migrating): after a move that is the destination, or the source
+// when the move failed. Otherwise it asks every host at once, within
+// SearchTimeout, and returns as soon as one has it settled and running. A
+// host that has it wins over one that does not answer; a running copy wins
+// over one that is not, and one that is not migrating over one that is.
+// When no host that answered has it, the error names the hosts that did not
+// answer, or wraps ErrVMLost when all did.
+func (h *HyperV) Locate(ctx context.Context, vmID string, likely ...string) (Location, error) {
 	clients := h.hosts()
+	var found []answer // likely hosts' answers that were not decisive
+	asked := map[string]bool{}
+	for _, host := range likely {
+		n, ok := clientName(clients, host)
+		if !ok || asked[n] {
+			continue
+		}
+		asked[n] = true
+		loc, ok, err := clients[n].Locate(ctx, vmID)
+		a := answer{host: n, loc: loc, ok: ok, err: err}
+		if ok && err == nil && !loc.Migrating() {
+			return a.location(), nil
+		}
+		found = append(found, a)
+	}
 	names := make([]string, 0, len(clients))
 	for n := range clients {
-		names = append(names, n)
+		if !asked[n] {
+			names = append(names, n)
+		}
 	}
 	sort.Strings(names)
-	answers := make([]answer, len(names))
-	var wg sync.WaitGroup
-	for i, n := range names {
-		wg.Go(func() {
-			loc, ok, err := clients[n].Locate(ctx, vmID)
-			answers[i] = answer{host: n, loc: loc, ok: ok, err: err}
-		})
+	timeout := h.SearchTimeout
+	if timeout <= 0 {
+		timeout = DefaultSearchTimeout
 	}
-	wg.Wait()
-	rank := func(a answer) int {
-		r := 1
-		if a.loc.State == hyperv.VMStateRunning {
-			r += 2
-		}
-		if !a.loc.Migrating() {
-			r++
-		}
-		return r
+	sctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	answers := make(chan answer, len(names))
+	for _, n := range names {
+		go func() {
+			loc, ok, err := clients[n].Locate(sctx, vmID)
+			answers <- answer{host: n, loc: loc, ok: ok, err: err}
+		}()
 	}
-	var best *answer
+	for range names {
+		a := <-answers
+		found = append(found, a)
+		if a.ok && a.err == nil && a.loc.State == hyperv.VMStateRunning && !a.loc.Migrating() {
+			break // settled and running: no other copy can win over it
+		}
+	}
+	return best(vmID, found, len(asked)+len(names))
+}
+
+// answer is one host's reply to Locate.
+type answer struct {
+	host string
+	loc  hyperv.VMLocation
+	ok   bool
+	err  error
+}
+
+func (a answer) location() Location {
+	return Location{Host: a.host, Running: a.loc.State == hyperv.VMStateRunning, Migrating: a.loc.Migrating(), State: a.loc.State.String()}
+}
+
+// rank orders the hosts that have the VM: running first, then not migrating.
+func (a answer) rank() int {
+	r := 1
+	if a.loc.State == hyperv.VMStateRunning {
+		r += 2
+	}
+	if !a.loc.Migrating() {
+		r++
+	}
+	return r
+}
+
+// best picks where the VM is from the answers of asked hosts.
+func best(vmID string, answers []answer, asked int) (Location, error) {
+	var top *answer
 	var errs []error
 	for i := range answers {
 		a := &answers[i]
 		switch {
 		case a.err != nil:
 			errs = append(errs, fmt.Errorf("%s: %w", a.host, a.err))
-		case a.ok && (best == nil || rank(*a) > rank(*best)):
-			best = a
+		case a.ok && (top == nil || a.rank() > top.rank()):
+			top = a
 		}
 	}
-	if best != nil {
-		return Location{
-			Host: best.host, Running: best.loc.State == hyperv.VMStateRunning,
-			Migrating: best.loc.Migrating(), State: best.loc.State.String(),
-		}, nil
+	if top != nil {
+		return top.location(), nil
 	}
-	if len(errs) > 0 {
-		return Location{}, fmt.Errorf("locate vm %s: %d of %d hosts did not answer: %w", vmID, len(errs), len(names), errors.Join(errs...))
+	if len(errs) > 0 || len(answers) < asked {
+		return Location{}, fmt.Errorf("locate vm %s: %d of %d hosts did not answer: %w", vmID, len(errs)+asked-len(answers), asked, errors.Join(errs...))
 	}
 	return Location{}, fmt.Errorf("locate vm %s: %w", vmID, ErrVMLost)
 }

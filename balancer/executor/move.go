@@ -68,7 +68,7 @@ func (e *Executor) execute(ctx context.Context, j *job) {
 	}
 	e.setPhase(j, phaseVerifying)
 	vctx, cancel := context.WithTimeout(ctx, e.cfg.VerifyTimeout)
-	loc, err := e.mig.Locate(vctx, j.m.VM)
+	loc, err := e.mig.Locate(vctx, j.m.VM, j.m.To, j.m.From)
 	cancel()
 	switch {
 	case err == nil && strings.EqualFold(loc.Host, j.m.To) && loc.Running && !loc.Migrating:

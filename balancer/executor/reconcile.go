@@ -161,7 +161,7 @@ func (e *Executor) reconcileOne(ctx context.Context, moveID string) (done bool, 
 		return true, nil
 	}
 	lctx, cancel := context.WithTimeout(ctx, e.cfg.VerifyTimeout)
-	loc, lerr := e.mig.Locate(lctx, en.VMID)
+	loc, lerr := e.mig.Locate(lctx, en.VMID, en.To, en.From)
 	cancel()
 	switch {
 	case lerr != nil:
