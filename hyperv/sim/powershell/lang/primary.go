@@ -127,7 +127,9 @@ func (p *parser) variable() Expr {
 }
 
 // isSingleQuote reports the quote characters of §2.3.5.2 single-quote-character.
-func isSingleQuote(r rune) bool { return r == '\'' || r == '\u2018' || r == '\u2019' || r == '\u201a' || r == '\u201b' }
+func isSingleQuote(r rune) bool {
+	return r == '\'' || r == '\u2018' || r == '\u2019' || r == '\u201a' || r == '\u201b'
+}
 
 // isDoubleQuote reports double-quote-character (§2.3.5.2).
 func isDoubleQuote(r rune) bool { return r == '"' || r == '\u201c' || r == '\u201d' || r == '\u201e' }
@@ -170,7 +172,9 @@ func (p *parser) doubleQuoted() Expr {
 			return true
 		}
 		return false
-	}, func() { fail(p.errAt(start, len(p.src)-start, ErrTerminatorExpectedAtEnd, "The string is missing the terminator: \".")) }, true)
+	}, func() {
+		fail(p.errAt(start, len(p.src)-start, ErrTerminatorExpectedAtEnd, "The string is missing the terminator: \"."))
+	}, true)
 	return expandable(p.pos(start), parts)
 }
 
