@@ -173,7 +173,7 @@ func (e *Executor) outcome(j *job, s journal.State, cause, msg string, log *slog
 	e.mu.Unlock()
 	switch s {
 	case journal.StateSucceeded:
-		log.Info("migration succeeded", "elapsed", now.Sub(j.started))
+		log.Info("migration succeeded", "elapsed", now.Sub(j.started).Round(100*time.Millisecond))
 		e.emit(j, EventSucceeded, "", "")
 	case journal.StateFailed:
 		log.Warn("migration failed; vm held", "cause", cause, "err", msg, "until", now.Add(e.cfg.HoldAfterFailure))

@@ -43,7 +43,7 @@ func applyCommand(ctx context.Context, args []string, e *env) error {
 	d, err := daemon.New(daemon.Options{ConfigPath: *path, Config: c, Engine: engine, Version: buildVersion(), Logger: e.log})
 	if err != nil {
 		if errors.Is(err, journal.ErrLocked) {
-			return fmt.Errorf("apply: the daemon holds the journal; approve the plan through it (hvbalancer approve %s): %w", plan.ID, err)
+			return fmt.Errorf("apply: a running daemon holds the journal: stop it to apply %s, or approve one of the daemon's own plans instead (hvbalancer approve --config %s PLAN_ID; they are listed on its status page and at /api/v1/plans): %w", fs.Arg(0), *path, err)
 		}
 		return err
 	}

@@ -17,7 +17,7 @@ import (
 func approveCommand(ctx context.Context, args []string, e *env) error {
 	fs := flags(e, "approve", "approve --config FILE [--by NAME] PLAN_ID")
 	path := fs.String("config", "", "configuration `file` (for the daemon's address and token file)")
-	by := fs.String("by", os.Getenv("USER"), "who approves, for the record")
+	by := fs.String("by", userName(), "who approves, for the record (default: the user running the command)")
 	if err := fs.Parse(args); err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
@@ -62,4 +62,13 @@ func approveCommand(ctx context.Context, args []string, e *env) error {
 	}
 	fmt.Fprintf(e.stdout, "plan %s approved; its moves are queued\n", fs.Arg(0))
 	return nil
+}
+
+// userName is who runs the command: USER on Linux and macOS, USERNAME on
+// Windows; empty when neither is set (the daemon then records "api").
+func userName() string {
+	if u := os.Getenv("USER"); u != "" {
+		return u
+	}
+	return os.Getenv("USERNAME")
 }

@@ -104,7 +104,7 @@ func New(o Options) (_ *Daemon, err error) {
 	if d.fleet, err = fleet.Open(c, log, o.Registry); err != nil {
 		return nil, err
 	}
-	d.col, err = collector.New(d.fleet.Targets, d.fleet.CollectorConfig(c), log.With("component", "collector"), o.Registry)
+	d.col, err = collector.New(d.fleet.Targets, d.fleet.CollectorConfig(c), log, o.Registry) // it names itself in its logs
 	if err != nil {
 		return nil, err
 	}

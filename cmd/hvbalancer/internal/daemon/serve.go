@@ -32,7 +32,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 		return fmt.Errorf("listen: %w", err)
 	}
 	srv := &http.Server{
-		Handler:           web.NewHandler(backend{d}, web.Options{TokenFile: cfg.HTTP.TokenFile, Gatherer: d.reg, Logger: d.log.With("component", "http")}),
+		Handler:           web.NewHandler(backend{d}, web.Options{TokenFile: cfg.HTTP.TokenFile, Gatherer: d.reg, Logger: d.log.With("component", "http"), ConfigPath: d.cfgPath}),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	fmt.Fprintf(d.stdout, "hvbalancer %s: %s automation, status page http://%s/\n", d.version, cfg.Automation, ln.Addr())

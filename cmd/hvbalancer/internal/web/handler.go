@@ -36,15 +36,19 @@ type Options struct {
 	// with the keys it is given (the caller names the component); nil
 	// discards them.
 	Logger *slog.Logger
+	// ConfigPath is the daemon's configuration file, for the commands the
+	// status page suggests (hvbalancer approve --config …).
+	ConfigPath string
 }
 
 // server routes requests to the Backend.
 type server struct {
-	b     Backend
-	token tokenFile
-	log   *slog.Logger
-	mux   *http.ServeMux
-	page  *template.Template
+	b      Backend
+	token  tokenFile
+	config string // the daemon's configuration file, for the page's hints
+	log    *slog.Logger
+	mux    *http.ServeMux
+	page   *template.Template
 }
 
 // NewHandler returns the daemon's HTTP handler: /metrics, /healthz,
@@ -57,11 +61,12 @@ func NewHandler(b Backend, opts Options) http.Handler {
 		log = slog.New(slog.DiscardHandler)
 	}
 	s := &server{
-		b:     b,
-		token: tokenFile{path: opts.TokenFile},
-		log:   log,
-		mux:   http.NewServeMux(),
-		page:  parsePage(),
+		b:      b,
+		token:  tokenFile{path: opts.TokenFile},
+		config: opts.ConfigPath,
+		log:    log,
+		mux:    http.NewServeMux(),
+		page:   parsePage(),
 	}
 	m := s.mux
 	if opts.Gatherer != nil {

@@ -37,12 +37,13 @@ func parsePage() *template.Template {
 
 // pageView is what the status page shows.
 type pageView struct {
-	Status    Status
-	Taken     time.Time
-	Hosts     []hostRow
-	History   []HistoryEntry
-	Plans     []PlanInfo
-	MorePlans int
+	Status     Status
+	ConfigPath string // for the approve command the page suggests
+	Taken      time.Time
+	Hosts      []hostRow
+	History    []HistoryEntry
+	Plans      []PlanInfo
+	MorePlans  int
 }
 
 type hostRow struct {
@@ -90,7 +91,7 @@ func (s *server) view() pageView {
 		memHigh = defaultMemoryHigh
 	}
 	hosts := hostsOf(s.b.Snapshot())
-	v := pageView{Status: st, Taken: hosts.Taken}
+	v := pageView{Status: st, Taken: hosts.Taken, ConfigPath: s.config}
 	for _, h := range hosts.Hosts {
 		ok := h.Health == HostOK
 		v.Hosts = append(v.Hosts, hostRow{

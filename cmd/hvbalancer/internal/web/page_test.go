@@ -33,7 +33,7 @@ func TestStatusPage(t *testing.T) {
 		// plans, with their reports and the approve command for the pending one
 		`<a href="/api/v1/plans/plan-20260105-080000-1a2b3c4d/report.html">HTML</a>`,
 		`<a href="/api/v1/plans/plan-20260105-080000-1a2b3c4d/report.md">Markdown</a>`,
-		"<code>hvbalancer approve plan-20260105-080000-1a2b3c4d</code>",
+		"<code>hvbalancer approve --config /etc/hvbalancer/config.yaml plan-20260105-080000-1a2b3c4d</code>",
 		"plan-20260105-070000-00000001", "expired", "by alice",
 		// hostile VM names, escaped
 		"&lt;script&gt;alert(1)&lt;/script&gt;",

@@ -43,6 +43,8 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 		TokenFile: e.tokenPath,
 		Gatherer:  prometheus.NewRegistry(),
 		Logger:    slog.New(slog.NewTextHandler(e.logs, nil)),
+
+		ConfigPath: "/etc/hvbalancer/config.yaml",
 	}
 	for _, opt := range opts {
 		opt(&o)
