@@ -66,7 +66,7 @@ func startProcess(t *testing.T, bin string, args ...string) *process {
 // waitLine returns the first submatch of re in the process's output.
 func (p *process) waitLine(t *testing.T, re *regexp.Regexp) string {
 	t.Helper()
-	timeout := time.After(60 * time.Second)
+	timeout := time.After(time.Until(patience(t)))
 	for {
 		select {
 		case l, ok := <-p.lines:

@@ -161,11 +161,23 @@ func post(t *testing.T, url, token string, body any) int {
 // assertion: it only keeps a broken build from hanging).
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	for deadline := time.Now().Add(120 * time.Second); !cond(); time.Sleep(100 * time.Millisecond) {
+	for deadline := patience(t); !cond(); time.Sleep(100 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatalf("never happened: %s", what)
 		}
 	}
+}
+
+// patience is until when a test may wait for something to happen: what is
+// left of the test binary's -timeout, less a minute for the test to fail
+// with its own message and clean up (10 minutes without a timeout). A
+// loaded machine makes a test slower, not red; a hang still fails it, with
+// the name of what never happened.
+func patience(t *testing.T) time.Time {
+	if d, ok := t.Deadline(); ok {
+		return d.Add(-time.Minute)
+	}
+	return time.Now().Add(10 * time.Minute)
 }
 
 type ledger struct {
