@@ -142,6 +142,7 @@ func checkInvariants(t tb, s *collector.Snapshot, cfg balancer.Config, rules int
 			t.Errorf("move %d gains %.3f, below the minimum %g", i, m.Gain, set.MinGain)
 		}
 	}
+	checkStorageAndCompatibility(t, s, cfg, p)
 	if p.Efficacy.Moves != len(p.Moves) {
 		t.Errorf("efficacy counts %d moves, plan has %d", p.Efficacy.Moves, len(p.Moves))
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"hash/fnv"
+	"strings"
 	"testing"
 	"time"
 
@@ -31,6 +32,7 @@ func genSnapshot(t *rapid.T) *collector.Snapshot {
 			MemoryBytes:       int64(rapid.IntRange(32, 1024).Draw(t, "mem")) * gib,
 			MaxMigrations:     rapid.IntRange(0, 4).Draw(t, "maxmig"),
 		}
+		genHostFacts(t, &h)
 		h.CPU.Last = rapid.Float64Range(0, 30).Draw(t, "basecpu")
 		h.Memory.Last = float64(rapid.IntRange(0, 8).Draw(t, "basemem")) * float64(gib)
 		s.Hosts = append(s.Hosts, h)
@@ -53,6 +55,7 @@ func genSnapshot(t *rapid.T) *collector.Snapshot {
 				P95:  cores * rapid.Float64Range(1, 1.3).Draw(t, "vmp95"),
 			},
 		}
+		genVMFacts(t, &v, h)
 		s.VMs = append(s.VMs, v)
 		if v.Running() {
 			h.CPU.Max += (v.CPU.Mean + v.CPU.P95) / 2 / float64(h.LogicalProcessors) * 100
@@ -68,6 +71,46 @@ func genSnapshot(t *rapid.T) *collector.Snapshot {
 		h.Memory = collector.Stat{Last: m, Mean: m, P95: m, Max: m}
 	}
 	return s
+}
+
+// genHostFacts draws what a host offers a VM, each fact sometimes unknown:
+// processor, configuration versions, switches, default paths and volumes
+// (a local D: of random free space, and shares).
+func genHostFacts(t *rapid.T, h *collector.Host) {
+	h.ProcessorVendor = rapid.SampledFrom([]string{"", "GenuineIntel", "GenuineIntel", "GenuineIntel", "GenuineIntel", "GenuineIntel", "AuthenticAMD"}).Draw(t, "vendor")
+	h.ProcessorModel = rapid.SampledFrom([]string{"", "Intel64 Family 6 Model 106 Stepping 6", "Intel64 Family 6 Model 106 Stepping 4", "Intel64 Family 6 Model 85 Stepping 7"}).Draw(t, "model")
+	h.ConfigVersions = rapid.SampledFrom([][]string{nil, {"8.0", "9.0", "10.0"}, {"8.0", "9.0", "10.0"}, {"8.0", "9.0"}}).Draw(t, "versions")
+	h.Switches = rapid.SampledFrom([][]string{nil, {"prod", "backup"}, {"Prod", "backup"}, {"prod"}, {"mgmt"}}).Draw(t, "switches")
+	if rapid.IntRange(0, 4).Draw(t, "novhdpath") != 0 {
+		h.VHDPath = `D:\Hyper-V\Virtual Hard Disks`
+	}
+	if rapid.IntRange(0, 3).Draw(t, "volumes") != 0 {
+		free := int64(rapid.IntRange(0, 300).Draw(t, "free")) * gib
+		h.Volumes = append(h.Volumes, collector.Volume{Path: `D:\`, Kind: "local", Size: 4000 * gib, Free: free})
+		for _, share := range []string{`\\fs01\vms`, `\\fs02\vms`} {
+			if rapid.Bool().Draw(t, "share") {
+				h.Volumes = append(h.Volumes, collector.Volume{Path: share, Kind: "smb", Size: 1 << 50, Free: 1 << 49})
+			}
+		}
+	}
+}
+
+// genVMFacts draws what a VM needs and where its files are: often none of
+// it (an older snapshot), else local disks, a share, or a CSV for a VM on
+// a cluster node.
+func genVMFacts(t *rapid.T, v *collector.VM, h *collector.Host) {
+	v.ConfigVersion = rapid.SampledFrom([]string{"", "9.0", "10.0"}).Draw(t, "vmversion")
+	v.ProcessorCompatibility = rapid.Bool().Draw(t, "compat")
+	v.Switches = rapid.SampledFrom([][]string{nil, {"prod"}, {"prod", "backup"}, {"PROD"}}).Draw(t, "vmswitches")
+	where := rapid.SampledFrom([]string{"", `D:\VMs\` + v.ID, `D:\VMs\` + v.ID, `D:\VMs\` + v.ID, `\\fs01\vms\` + v.ID, `\\fs02\vms\` + v.ID, `C:\ClusterStorage\Volume1\` + v.ID}).Draw(t, "where")
+	if where == "" || (strings.HasPrefix(where, `C:`) && h.Cluster == "") {
+		return
+	}
+	v.Path = where
+	for range rapid.IntRange(0, 3).Draw(t, "disks") {
+		size := int64(rapid.IntRange(1, 60).Draw(t, "disk")) * gib
+		v.Disks = append(v.Disks, collector.Disk{Path: where + `\disk.vhdx`, FileSize: size, Size: 2 * size})
+	}
 }
 
 // hash01 maps strings to [0, 1), for deterministic random verdicts.
@@ -141,6 +184,10 @@ func genConfig(t *rapid.T) balancer.Config {
 	c.CPUWeight = rapid.SampledFrom([]float64{0, 0.5, 1, 2}).Draw(t, "wc")
 	c.MemoryWeight = rapid.SampledFrom([]float64{0.5, 1}).Draw(t, "wm")
 	c.MigrationCostWeight = rapid.SampledFrom([]float64{0, 0.25, 1}).Draw(t, "wcost")
+	c.StorageReserveBytes = int64(rapid.IntRange(0, 100).Draw(t, "storagereserve")) * gib
+	if rapid.Bool().Draw(t, "storagepaths") {
+		c.StoragePaths = map[string]string{"hv01": `E:\VMs`, "hv02": `D:\Other`}
+	}
 	return c
 }
 

@@ -3,7 +3,9 @@ package balancer_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -44,6 +46,7 @@ func TestRecheckAgreesWithPlanner(t *testing.T) {
 				t.Fatalf("move %d: the re-check shows the policy another projection than the planner (-planner +recheck):\n%s", i, diff)
 			}
 		}
+		checkStorageFilled(t, s, cfg, rules, recent, p)
 		if len(p.Moves) == 0 {
 			return
 		}
@@ -67,6 +70,59 @@ func TestRecheckAgreesWithPlanner(t *testing.T) {
 			}
 		}
 	})
+}
+
+// checkStorageFilled takes a planned storage move, if there is one, and
+// fills the destination's local volumes until that move alone would leave
+// less than the reserve (something else wrote there): the re-check must
+// refuse it, and a new plan on that fleet stays within the limits and
+// copies only smaller disks into that host.
+func checkStorageFilled(t *rapid.T, s *collector.Snapshot, cfg balancer.Config, rules func() *fakeRules, recent map[string]time.Time, p *balancer.Plan) {
+	var storage []int
+	for i, m := range p.Moves {
+		if m.StoragePath != "" && (m.StorageBytes > 0 || cfg.StorageReserveBytes > 0) {
+			storage = append(storage, i)
+		}
+	}
+	if len(storage) == 0 {
+		return
+	}
+	i := storage[rapid.IntRange(0, len(storage)-1).Draw(t, "storagefilled")]
+	m := p.Moves[i]
+	full := *s
+	full.Hosts = append([]collector.Host(nil), s.Hosts...)
+	for k := range full.Hosts {
+		h := &full.Hosts[k]
+		if h.Name != m.To {
+			continue
+		}
+		h.Volumes = append([]collector.Volume(nil), h.Volumes...)
+		for j := range h.Volumes {
+			if !strings.HasPrefix(h.Volumes[j].Path, `\\`) {
+				h.Volumes[j].Free = cfg.StorageReserveBytes + m.StorageBytes - 1
+			}
+		}
+	}
+	if _, err := balancer.Recheck(&full, cfg, m, p.Moves[:i]); !errors.Is(err, balancer.ErrLimit) || !strings.Contains(err.Error(), "storage full") {
+		t.Fatalf("storage move %d into %s, whose volume filled, re-checks as %v; want storage full", i, m.To, err)
+	}
+	pl, err := balancer.NewPlanner(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p2, err := pl.Plan(context.Background(), &full, rules(), "sha256:prop", recent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkStorageAndCompatibility(t, &full, cfg, p2)
+	for k, m2 := range p2.Moves {
+		if m2.To == m.To && m2.StoragePath != "" && m2.StorageBytes >= m.StorageBytes && !strings.HasPrefix(m2.StoragePath, `\\`) {
+			t.Fatalf("the planner copies %d bytes of %s into %s (move %d) after its volume filled", m2.StorageBytes, m2.VM, m.To, k)
+		}
+		if _, err := balancer.Recheck(&full, cfg, m2, p2.Moves[:k]); err != nil {
+			t.Fatalf("planned move %d on the filled fleet fails its re-check: %v", k, err)
+		}
+	}
 }
 
 // seenRules records the last projection judged for each candidate.
