@@ -114,7 +114,11 @@ type Host struct {
 	Group       string            `yaml:"group"`
 	Labels      map[string]string `yaml:"labels"`
 	Maintenance bool              `yaml:"maintenance"`
-	WinRM       WinRM             `yaml:"winrm"`
+	// StoragePath is the directory storage moves into this host copy a
+	// VM's files to (Move-VM -DestinationStoragePath); empty: the host's
+	// default virtual hard disk path.
+	StoragePath string `yaml:"storage_path"`
+	WinRM       WinRM  `yaml:"winrm"`
 }
 
 // Collector configures sampling.
@@ -146,18 +150,21 @@ type Policy struct {
 
 // Planner configures the planner's limits and objective.
 type Planner struct {
-	Aggressiveness   int           `yaml:"aggressiveness"` // 1 (policy requests only) .. 5 (slight gains)
-	MaxMoves         int           `yaml:"max_moves"`
-	CPUHigh          float64       `yaml:"cpu_high"`    // percent
-	MemoryHigh       float64       `yaml:"memory_high"` // percent
-	CPUCeiling       float64       `yaml:"cpu_ceiling"` // percent no destination may exceed
-	TargetSpread     float64       `yaml:"target_spread"`
-	MemoryReserveGiB float64       `yaml:"memory_reserve_gib"` // kept free on every destination
-	MaxInflowPerHost int           `yaml:"max_inflow_per_host"`
-	Cooldown         time.Duration `yaml:"cooldown"`
-	PlanTTL          time.Duration `yaml:"plan_ttl"`
-	BandwidthGbps    float64       `yaml:"bandwidth_gbps"` // migration network, for time estimates
-	Weights          Weights       `yaml:"weights"`
+	Aggressiveness   int     `yaml:"aggressiveness"` // 1 (policy requests only) .. 5 (slight gains)
+	MaxMoves         int     `yaml:"max_moves"`
+	CPUHigh          float64 `yaml:"cpu_high"`    // percent
+	MemoryHigh       float64 `yaml:"memory_high"` // percent
+	CPUCeiling       float64 `yaml:"cpu_ceiling"` // percent no destination may exceed
+	TargetSpread     float64 `yaml:"target_spread"`
+	MemoryReserveGiB float64 `yaml:"memory_reserve_gib"` // kept free on every destination
+	// StorageReserveGiB is kept free on the destination volume of every
+	// storage move.
+	StorageReserveGiB float64       `yaml:"storage_reserve_gib"`
+	MaxInflowPerHost  int           `yaml:"max_inflow_per_host"`
+	Cooldown          time.Duration `yaml:"cooldown"`
+	PlanTTL           time.Duration `yaml:"plan_ttl"`
+	BandwidthGbps     float64       `yaml:"bandwidth_gbps"` // migration network, for time estimates
+	Weights           Weights       `yaml:"weights"`
 }
 
 // Weights weigh the parts of the planner's objective.
@@ -203,6 +210,20 @@ func Default() Config {
 	}
 }
 
+// StoragePaths returns the storage_path of every host that sets one, by
+// host name.
+func (c *Config) StoragePaths() map[string]string {
+	out := map[string]string{}
+	for _, cl := range c.Clusters {
+		for _, h := range cl.Hosts {
+			if h.StoragePath != "" {
+				out[h.Name] = h.StoragePath
+			}
+		}
+	}
+	return out
+}
+
 // Location is the configured time zone (valid after Load).
 func (c *Config) Location() *time.Location {
 	if c.location == nil {
@@ -219,17 +240,18 @@ func (c *Config) Dir() string { return c.dir }
 func plannerDefaults() Planner {
 	d := balancer.DefaultConfig()
 	return Planner{
-		Aggressiveness:   d.Aggressiveness,
-		MaxMoves:         d.MaxMoves,
-		CPUHigh:          d.CPUHigh,
-		MemoryHigh:       d.MemoryHigh,
-		CPUCeiling:       d.CPUCeiling,
-		TargetSpread:     d.TargetSpread,
-		MemoryReserveGiB: float64(d.MemoryReserveBytes) / (1 << 30),
-		MaxInflowPerHost: d.MaxInflowPerHost,
-		Cooldown:         d.Cooldown,
-		PlanTTL:          d.PlanTTL,
-		BandwidthGbps:    d.BandwidthBytesPerSecond * 8 / 1e9,
-		Weights:          Weights{CPU: d.CPUWeight, Memory: d.MemoryWeight, MigrationCost: d.MigrationCostWeight},
+		Aggressiveness:    d.Aggressiveness,
+		MaxMoves:          d.MaxMoves,
+		CPUHigh:           d.CPUHigh,
+		MemoryHigh:        d.MemoryHigh,
+		CPUCeiling:        d.CPUCeiling,
+		TargetSpread:      d.TargetSpread,
+		MemoryReserveGiB:  float64(d.MemoryReserveBytes) / (1 << 30),
+		StorageReserveGiB: float64(d.StorageReserveBytes) / (1 << 30),
+		MaxInflowPerHost:  d.MaxInflowPerHost,
+		Cooldown:          d.Cooldown,
+		PlanTTL:           d.PlanTTL,
+		BandwidthGbps:     d.BandwidthBytesPerSecond * 8 / 1e9,
+		Weights:           Weights{CPU: d.CPUWeight, Memory: d.MemoryWeight, MigrationCost: d.MigrationCostWeight},
 	}
 }

@@ -69,6 +69,11 @@ func TestInvalidConfigs(t *testing.T) {
 			"executor.drain_timeout: -1s: must be >= 0",
 			"http.token_file: ../no-token: no such file or directory",
 		}},
+		{"invalid-storage.yaml", []string{
+			`clusters[0].hosts[1].storage_path: VMs\here: want an absolute Windows directory such as D:\Hyper-V or \\fs01\vms`,
+			`clusters[0].hosts[2].storage_path: \\fs01: want an absolute Windows directory such as D:\Hyper-V or \\fs01\vms`,
+			"planner.storage_reserve_gib: -1: must be >= 0",
+		}},
 		{"invalid-many.yaml", []string{
 			"version: 2: unsupported version, want 1",
 			"time_zone: Mars/Olympus: unknown time zone",
@@ -200,4 +205,28 @@ func FuzzParse(f *testing.F) {
 			t.Fatal("Parse accepted what Validate rejects")
 		}
 	})
+}
+
+func TestStoragePaths(t *testing.T) {
+	c, err := Parse([]byte(`version: 1
+clusters:
+  - name: lab
+    winrm: {https: true, auth: ntlm, username: u, password_env: P}
+    hosts:
+      - {name: HV01, address: hv01, storage_path: 'E:\VMs'}
+      - {name: HV02, address: hv02}
+      - {name: HV03, address: hv03, storage_path: '\\fs01\vms\hv03'}
+policy: {dir: policies}
+planner: {storage_reserve_gib: 100}
+`), "testdata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"HV01": `E:\VMs`, "HV03": `\\fs01\vms\hv03`}
+	if diff := cmp.Diff(want, c.StoragePaths()); diff != "" {
+		t.Errorf("storage paths (-want +got):\n%s", diff)
+	}
+	if c.Planner.StorageReserveGiB != 100 || Default().Planner.StorageReserveGiB != 50 {
+		t.Errorf("storage reserve %g GiB, default %g GiB", c.Planner.StorageReserveGiB, Default().Planner.StorageReserveGiB)
+	}
 }

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/hvbalancer/hvbalancer/balancer"
 )
 
 // FieldError is one problem with one field of the configuration.
@@ -122,6 +124,9 @@ func (c *Config) validateFleet(p *problems) {
 			}
 			if h.Address == "" {
 				p.add(hp+".address", nil, "required")
+			}
+			if h.StoragePath != "" && !balancer.WindowsAbsPath(h.StoragePath) {
+				p.add(hp+".storage_path", h.StoragePath, `want an absolute Windows directory such as D:\Hyper-V or \\fs01\vms`)
 			}
 			c.validateWinRM(p, hp+".winrm", h.WinRM)
 			c.validateEndpoint(p, hp, c.endpoint(ci, hi))
@@ -324,6 +329,9 @@ func (c *Config) validatePlanner(p *problems) {
 	}
 	if k.MemoryReserveGiB < 0 {
 		p.add("planner.memory_reserve_gib", k.MemoryReserveGiB, "must be >= 0")
+	}
+	if k.StorageReserveGiB < 0 {
+		p.add("planner.storage_reserve_gib", k.StorageReserveGiB, "must be >= 0")
 	}
 	if k.MaxInflowPerHost < 1 {
 		p.add("planner.max_inflow_per_host", k.MaxInflowPerHost, "must be >= 1")
