@@ -3,6 +3,7 @@ package fleetfile
 import (
 	"crypto/sha256"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -35,6 +36,13 @@ type FleetSpec struct {
 	WinRM       WinRMSpec   `yaml:"winrm,omitempty"` // every host's WinRM service, unless the host says otherwise
 	Hosts       []HostSpec  `yaml:"hosts"`
 	VMs         []VMSpec    `yaml:"vms"`
+	// Shares are the SMB 3 shares hosts keep VM files on. With none
+	// declared and a VM left without storage, Layout adds one share every
+	// host reaches (\\fs01.<domain>\vms) and puts such VMs there.
+	Shares []ShareSpec `yaml:"shares,omitempty"`
+	// CSVs are cluster shared volumes; a cluster without one gets
+	// C:\ClusterStorage\Volume1 when a VM is stored on it.
+	CSVs []CSVSpec `yaml:"csvs,omitempty"`
 }
 
 // Credentials are the domain account every host accepts (through NTLM,
@@ -62,7 +70,14 @@ type HostSpec struct {
 	BandwidthGbps     float64           `yaml:"bandwidth_gbps,omitempty"`
 	OverheadPercent   float64           `yaml:"overhead_percent,omitempty"` // hypervisor CPU overhead (default 3)
 	Faults            Faults            `yaml:"faults,omitempty"`
-	WinRM             *WinRMSpec        `yaml:"winrm,omitempty"` // overrides the fleet's winrm settings
+	WinRM             *WinRMSpec        `yaml:"winrm,omitempty"`           // overrides the fleet's winrm settings
+	Processor         ProcessorSpec     `yaml:"processor,omitempty"`       // default GenuineIntel, Intel64 Family 6 Model 106 Stepping 6
+	ConfigVersions    []string          `yaml:"config_versions,omitempty"` // VM configuration versions it runs (default Windows Server 2022's)
+	Switches          []string          `yaml:"switches,omitempty"`        // virtual switch names (default [LAN])
+	Language          string            `yaml:"language,omitempty"`        // display language: en-US (default) or de-DE
+	Volumes           []VolumeSpec      `yaml:"volumes,omitempty"`         // local volumes (default C:\ 127 GiB, D:\ 4096 GiB)
+	VMPath            string            `yaml:"vm_path,omitempty"`         // default VM configuration folder (D:\Hyper-V)
+	VHDPath           string            `yaml:"vhd_path,omitempty"`        // default virtual disk folder (D:\Hyper-V\Virtual Hard Disks)
 }
 
 // VMSpec describes one virtual machine and its load.
@@ -81,6 +96,15 @@ type VMSpec struct {
 	Load          Load     `yaml:"load,omitempty"`
 	DirtyRateMBps float64  `yaml:"dirty_rate_mbps,omitempty"` // MiB of memory dirtied per second (default 50)
 	Uptime        Duration `yaml:"uptime,omitempty"`          // uptime at the start; derived when zero
+	// Storage is where the VM's configuration and disks live: "local" (the
+	// host's vm_path and vhd_path), the path of a share, "csv" (its
+	// cluster's first CSV) or the path of a CSV of its cluster. Default:
+	// csv for a clustered VM, else the first share its host reaches.
+	Storage                string    `yaml:"storage,omitempty"`
+	DisksGiB               []float64 `yaml:"disks_gib,omitempty"`               // virtual disk files' sizes on disk (default [40])
+	ConfigVersion          string    `yaml:"config_version,omitempty"`          // configuration version (default 9.0)
+	ProcessorCompatibility bool      `yaml:"processor_compatibility,omitempty"` // CompatibilityForMigrationEnabled
+	Switches               []string  `yaml:"switches,omitempty"`                // switch of each network adapter (default the host's first)
 }
 
 // Load is how busy a VM is over time.
@@ -195,9 +219,21 @@ func (s *FleetSpec) Clone() *FleetSpec {
 			e := *h.MigrationEnabled
 			h.MigrationEnabled = &e
 		}
+		h.ConfigVersions = slices.Clone(h.ConfigVersions)
+		h.Switches = slices.Clone(h.Switches)
+		h.Volumes = slices.Clone(h.Volumes)
 		c.Hosts[i] = h
 	}
 	c.VMs = append([]VMSpec(nil), s.VMs...)
+	for i := range c.VMs {
+		c.VMs[i].DisksGiB = slices.Clone(c.VMs[i].DisksGiB)
+		c.VMs[i].Switches = slices.Clone(c.VMs[i].Switches)
+	}
+	c.Shares = slices.Clone(s.Shares)
+	for i := range c.Shares {
+		c.Shares[i].Hosts = slices.Clone(c.Shares[i].Hosts)
+	}
+	c.CSVs = slices.Clone(s.CSVs)
 	return &c
 }
 

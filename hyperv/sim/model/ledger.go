@@ -33,6 +33,9 @@ type LedgerEntry struct {
 	HResult     uint32    `json:"hresult,omitempty"`
 	Error       string    `json:"error,omitempty"`
 	Bytes       int64     `json:"bytes"` // memory sent (so far, for a failed migration)
+	// StorageBytes is the bytes of files a storage migration (IncludeStorage)
+	// copied, so far for a failed one; 0 for a memory-only move.
+	StorageBytes int64 `json:"storage_bytes"`
 }
 
 // HostLedger counts one host's migrations, sending or receiving.
@@ -82,11 +85,11 @@ func (f *Fleet) recordStartLocked(seq int, at time.Time, hosts ...*simHost) {
 }
 
 // recordEndLocked records the outcome of migration seq at at, having sent
-// bytes (err nil means completed), counts it on its source and destination
+// bytes of memory and storage bytes of files (err nil means completed), counts it on its source and destination
 // (dst may be nil or unknown), and returns its outcome.
-func (f *Fleet) recordEndLocked(seq int, at time.Time, bytes int64, err error, src, dst *simHost) string {
+func (f *Fleet) recordEndLocked(seq int, at time.Time, bytes, storage int64, err error, src, dst *simHost) string {
 	e := &f.ledger[seq-1]
-	e.Bytes = bytes
+	e.Bytes, e.StorageBytes = bytes, storage
 	if e.Start.IsZero() {
 		e.Start = at
 	}

@@ -19,6 +19,13 @@ type MigrationRequest struct {
 	Source      string // the host the command ran on
 	Destination string
 	Cluster     bool // via Move-ClusterVirtualMachineRole rather than Move-VM
+	// IncludeStorage moves the VM's files too (Move-VM -IncludeStorage):
+	// a shared-nothing live migration.
+	IncludeStorage bool
+	// DestinationStoragePath is the folder on the destination the files go
+	// to with IncludeStorage (-DestinationStoragePath): the configuration
+	// in it, each disk as <path>\<file name>. Empty keeps every file's path.
+	DestinationStoragePath string
 }
 
 // Migrate performs a live migration and blocks, in simulated time, until it
@@ -69,16 +76,12 @@ func (f *Fleet) submitLocked(req MigrationRequest) (*migration, VMState, error) 
 	now := f.clock.Now()
 	f.settleLocked(now)
 	v := f.vms[strings.ToLower(req.VMID)]
-	switch {
-	case !req.Cluster && (v == nil || v.host != ran):
-		return nil, VMState{}, VMNotFound(req.VMID)
-	case req.Cluster && ran.spec.Cluster == "":
-		return nil, VMState{}, notClusterNode(ran.spec.Name)
-	case req.Cluster && (v == nil || !v.spec.Clustered || !sameCluster(v.host, ran)):
-		return nil, VMState{}, clusteredVMNotFound(req.VMID, ran.spec.Cluster)
+	if err := lookupError(req, v, ran); err != nil {
+		return nil, VMState{}, err
 	}
 	m := &migration{
 		vm: v, src: v.host, dst: f.hosts[strings.ToLower(req.Destination)], dstName: req.Destination, cluster: req.Cluster, queued: now,
+		includeStorage: req.IncludeStorage, storagePath: req.DestinationStoragePath,
 		started: make(chan struct{}), wake: make(chan struct{}), done: make(chan struct{}),
 	}
 	if m.dst != nil {
@@ -125,6 +128,12 @@ func (f *Fleet) precheckLocked(m *migration, now time.Time) error {
 		return sameHost(m.names())
 	case v.moving != nil:
 		return busy(m.names())
+	case m.cluster && m.includeStorage:
+		return storageWithCluster(m.names())
+	case dst != nil && !dst.faults.Unreachable && !dst.faults.Crashed:
+		if list := incompatibilities(v, dst, m.request()); len(list) > 0 {
+			return incompatible(m.names(), list)
+		}
 	}
 	return f.startCheckLocked(m, now)
 }

@@ -33,24 +33,31 @@ type Fleet struct {
 }
 
 type simHost struct {
-	spec   fleetfile.HostSpec
-	faults fleetfile.Faults
-	vms    map[string]*simVM
-	active int // running migrations, sending or receiving
-	rng    *rand.Rand
-	ledger HostLedger
+	spec    fleetfile.HostSpec
+	faults  fleetfile.Faults
+	vms     map[string]*simVM
+	active  int // running migrations, sending or receiving
+	rng     *rand.Rand
+	ledger  HostLedger
+	layout  fleetfile.HostLayout // processor, versions, switches, language, default paths
+	volumes []*simVolume         // its own, then the shares and CSVs it reaches
 }
 
 type simVM struct {
-	spec    fleetfile.VMSpec
-	host    *simHost
-	state   VMStateCode
-	boot    time.Time
-	key     uint64
-	startup int64 // bytes
-	min     int64 // bytes, dynamic only
-	max     int64 // bytes, dynamic only
-	moving  *migration
+	spec          fleetfile.VMSpec
+	host          *simHost
+	state         VMStateCode
+	boot          time.Time
+	key           uint64
+	startup       int64 // bytes
+	min           int64 // bytes, dynamic only
+	max           int64 // bytes, dynamic only
+	moving        *migration
+	configVersion string
+	compat        bool     // processor compatibility for migration
+	switches      []string // one per network adapter
+	path          string   // folder of its configuration
+	disks         []simDisk
 }
 
 // Errors of the fleet's methods.
@@ -104,6 +111,7 @@ func NewFleet(spec *fleetfile.FleetSpec, clock Clock) (*Fleet, error) {
 		f.vms[vs.ID] = v
 		f.placeLocked(v, f.hosts[strings.ToLower(vs.Host)])
 	}
+	f.buildStorageLocked(s.Layout())
 	return f, nil
 }
 

@@ -20,6 +20,12 @@ type MoveError struct {
 	Command  string // the cmdlet that failed: Move-VM, Get-VM or Move-ClusterVirtualMachineRole
 	Category string // CategoryInfo, e.g. "NotSpecified: (:) [Move-VM], VirtualizationException"
 	ErrorID  string // FullyQualifiedErrorId, e.g. "OperationFailed,Microsoft.HyperV.PowerShell.Commands.MoveVM"
+	// Reason is the first incompatibility's, for a move refused because
+	// the destination cannot take the VM; "" otherwise.
+	Reason Reason
+	// Incompatibilities are every reason the destination cannot take the
+	// VM, as Compare-VM would report them; nil for other failures.
+	Incompatibilities []Incompatibility
 }
 
 // Error returns the cmdlet and the message on one line.
@@ -157,4 +163,29 @@ func clusteredVMNotFound(id, cluster string) *MoveError {
 		Category: "ObjectNotFound: (:) [Move-ClusterVirtualMachineRole], ClusterCmdletException",
 		ErrorID:  errorIDCluster,
 	}
+}
+
+// incompatible is a move refused before anything is copied because the
+// destination cannot take the VM: Hyper-V's "not compatible with physical
+// computer" line, then each incompatibility's message (as quoted in
+// Compare-VM's documentation and the live migration troubleshooting guide,
+// see compat.go). The HResult is the first incompatibility's, 0 when its
+// text carries none.
+func incompatible(m moveNames, list []Incompatibility) *MoveError {
+	lines := []string{fmt.Sprintf("The virtual machine '%s' is not compatible with physical computer '%s'. (Virtual machine ID %s)", m.vm, m.destination, strings.ToUpper(m.vmID))}
+	for _, in := range list {
+		lines = append(lines, in.Message)
+	}
+	e := migrationError(m, list[0].HResult, true, lines...)
+	e.Reason, e.Incompatibilities = list[0].Reason, list
+	return e
+}
+
+// storageWithCluster is -IncludeStorage asked of the cluster cmdlet, which
+// has no such parameter: its VM's files stay on the cluster's storage.
+func storageWithCluster(m moveNames) *MoveError {
+	e := migrationError(m, fleetfile.HResultInvalidArg, false,
+		fmt.Sprintf("The virtual machine '%s' is clustered: its storage stays on the cluster's storage and cannot be moved with it. The parameter is incorrect. (0x80070057)", m.vm))
+	e.Category, e.ErrorID = "InvalidArgument: (:) [Move-VM], VirtualizationException", "InvalidParameter,Microsoft.HyperV.PowerShell.Commands.MoveVM"
+	return e
 }

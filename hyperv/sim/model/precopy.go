@@ -60,3 +60,14 @@ func performanceCPU(p string) float64 {
 	}
 	return 1
 }
+
+// storageCopy is how long a storage migration takes to copy bytes of files
+// over bandwidth bytes/s: the same link and performance option as the
+// memory copy that follows it (Hyper-V copies the disks first, mirroring
+// the guest's writes, then live-migrates memory).
+func storageCopy(bytes int64, bandwidth float64) time.Duration {
+	if bytes <= 0 || bandwidth <= 0 {
+		return 0
+	}
+	return time.Duration(float64(bytes) / bandwidth * float64(time.Second))
+}

@@ -20,22 +20,30 @@ type migration struct {
 	src, dst *simHost
 	dstName  string // as asked for, when dst is unknown
 	cluster  bool
-	state    string // OutcomeQueued or OutcomeRunning while in f.queue
-	queued   time.Time
-	runStart time.Time // when copying began (after a hang)
-	deadline time.Time
-	duration time.Duration
-	bytes    int64   // total the pre-copy sends
-	reserved int64   // destination memory held while running
-	cpu      float64 // LP-units taken on each end while copying
-	hung     bool
-	failLate bool // fail with a timeout when the copy ends
-	finished bool
-	started  chan struct{} // closed when it starts running
-	wake     chan struct{} // closed when its source's hang clears
-	done     chan struct{} // closed when it has an outcome
-	result   VMState
-	err      error
+	// includeStorage and storagePath are the request's: a storage
+	// migration copies the VM's files to storagePath first.
+	includeStorage bool
+	storagePath    string
+	state          string // OutcomeQueued or OutcomeRunning while in f.queue
+	queued         time.Time
+	runStart       time.Time // when copying began (after a hang)
+	deadline       time.Time
+	duration       time.Duration
+	bytes          int64                // total the pre-copy sends
+	storage        int64                // bytes of files the storage copy sends, before the pre-copy
+	storageTime    time.Duration        // how long the storage copy takes, within duration
+	targets        []storageTarget      // where a storage migration puts each file
+	volumes        map[*simVolume]int64 // destination space held while running
+	reserved       int64                // destination memory held while running
+	cpu            float64              // LP-units taken on each end while copying
+	hung           bool
+	failLate       bool // fail with a timeout when the copy ends
+	finished       bool
+	started        chan struct{} // closed when it starts running
+	wake           chan struct{} // closed when its source's hang clears
+	done           chan struct{} // closed when it has an outcome
+	result         VMState
+	err            error
 }
 
 // names is m as Hyper-V's error texts name it.
@@ -43,6 +51,14 @@ func (m *migration) names() moveNames {
 	return moveNames{
 		vm: m.vm.spec.Name, vmID: m.vm.spec.ID, source: m.src.spec.Name, sourceCluster: m.src.spec.Cluster,
 		destination: m.dstName, cluster: m.cluster,
+	}
+}
+
+// request is m as the MigrationRequest that asked for it.
+func (m *migration) request() MigrationRequest {
+	return MigrationRequest{
+		VMID: m.vm.spec.ID, Source: m.src.spec.Name, Destination: m.dstName, Cluster: m.cluster,
+		IncludeStorage: m.includeStorage, DestinationStoragePath: m.storagePath,
 	}
 }
 
@@ -60,6 +76,11 @@ func (f *Fleet) startCheckLocked(m *migration, now time.Time) error {
 		return notConfigured(m.names(), m.dst.spec.Name, true)
 	case f.assignedLocked(m.vm, now) > f.freeLocked(m.dst, now):
 		return moveFailure(fleetfile.HResultOutOfMemory, m.names())
+	}
+	if m.includeStorage { // storage copies that started meanwhile may have filled a volume
+		if list := storageIncompatibilities(m.vm, m.dst, m.request()); len(list) > 0 {
+			return incompatible(m.names(), list)
+		}
 	}
 	return nil
 }
@@ -96,10 +117,10 @@ func (f *Fleet) startLocked(m *migration, at time.Time) {
 	m.dst.active++
 	f.recordStartLocked(m.seq, at, m.src, m.dst)
 	v := m.vm
+	perf := m.src.spec.Performance
+	bandwidth := math.Min(m.src.spec.BandwidthGbps, m.dst.spec.BandwidthGbps) * 1e9 / 8 * performanceFactor(perf)
 	if v.state == VMRunning || v.state == VMPaused {
 		m.reserved = f.assignedLocked(v, at)
-		perf := m.src.spec.Performance
-		bandwidth := math.Min(m.src.spec.BandwidthGbps, m.dst.spec.BandwidthGbps) * 1e9 / 8 * performanceFactor(perf)
 		dirty := v.spec.DirtyRateMBps * MiB
 		if v.state == VMPaused {
 			dirty = 0
@@ -108,6 +129,16 @@ func (f *Fleet) startLocked(m *migration, at time.Time) {
 		m.cpu = performanceCPU(perf)
 	} else {
 		m.duration = quickMoveTime
+	}
+	if m.includeStorage {
+		m.targets = storageTargets(v, m.dst, m.storagePath)
+		m.volumes = copyBytes(v, m.targets)
+		for vol, n := range m.volumes {
+			vol.reserved += n
+			m.storage += n
+		}
+		m.storageTime = storageCopy(m.storage, bandwidth)
+		m.duration += m.storageTime
 	}
 	if m.src.faults.Hang {
 		m.hung = true
@@ -175,6 +206,7 @@ func (f *Fleet) endLocked(m *migration) {
 		err = moveFailure(fleetfile.HResultTimeout, m.names())
 	} else {
 		f.placeLocked(m.vm, m.dst)
+		m.moveFiles()
 	}
 	f.finishLocked(m, at, err)
 	f.scheduleLocked(at)
@@ -187,18 +219,23 @@ func (f *Fleet) finishLocked(m *migration, at time.Time, err error) {
 		return
 	}
 	m.finished = true
-	var sent int64
+	var sent, storage int64
 	if m.state == OutcomeRunning {
 		m.src.active--
 		m.dst.active--
+		for vol, n := range m.volumes {
+			vol.reserved -= n
+		}
 		switch {
 		case err == nil:
-			sent = m.bytes
+			sent, storage = m.bytes, m.storage
 		case !m.hung && m.duration > 0:
-			sent = int64(float64(m.bytes) * clamp(float64(at.Sub(m.runStart))/float64(m.duration), 0, 1))
+			elapsed := at.Sub(m.runStart)
+			storage = int64(float64(m.storage) * fraction(elapsed, m.storageTime))
+			sent = int64(float64(m.bytes) * fraction(elapsed-m.storageTime, m.duration-m.storageTime))
 		}
 	}
-	m.state, m.err = f.recordEndLocked(m.seq, at, sent, err, m.src, m.dst), err
+	m.state, m.err = f.recordEndLocked(m.seq, at, sent, storage, err, m.src, m.dst), err
 	if m.vm.moving == m {
 		m.vm.moving = nil
 	}
@@ -213,6 +250,38 @@ func (f *Fleet) finishLocked(m *migration, at time.Time, err error) {
 	}
 	close(m.done)
 	f.notifyLocked()
+}
+
+// fraction is how much of a step of length d is done after elapsed: 0..1,
+// and 1 for a step of no length once it is reached.
+func fraction(elapsed, d time.Duration) float64 {
+	if d <= 0 {
+		if elapsed >= 0 {
+			return 1
+		}
+		return 0
+	}
+	return clamp(float64(elapsed)/float64(d), 0, 1)
+}
+
+// moveFiles puts m's VM's files where its storage migration copied them
+// and moves the space they use from their old volumes to the new ones.
+func (m *migration) moveFiles() {
+	v := m.vm
+	for _, t := range m.targets {
+		if t.disk < 0 {
+			v.path = t.path
+			continue
+		}
+		d := &v.disks[t.disk]
+		if d.vol != nil {
+			d.vol.used -= d.fileSize
+		}
+		if t.vol != nil {
+			t.vol.used += d.fileSize
+		}
+		d.path, d.vol = t.path, t.vol
+	}
 }
 
 // failLocked fails, at now, every migration queued or running that touches

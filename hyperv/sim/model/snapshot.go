@@ -8,6 +8,7 @@ package model
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"time"
 )
@@ -98,6 +99,8 @@ func (f *Fleet) snapshotLocked(h *simHost, now time.Time) (HostState, []VMState)
 			GuestRunTime:   guestRunTime(v.key, received, v.spec.CPUs, now),
 			MemoryAssigned: mem[i].assigned, MemoryDemand: mem[i].demand, MemoryStartup: v.startup,
 			Dynamic: v.spec.Dynamic, Clustered: v.spec.Clustered, Notes: v.spec.Notes,
+			ConfigVersion: v.configVersion, ProcessorCompatibility: v.compat, Switches: slices.Clone(v.switches),
+			Path: v.path, Disks: v.disksState(),
 		}
 		if v.spec.Dynamic && mem[i].assigned > 0 {
 			s.MemoryPressure = int(math.Round(float64(mem[i].demand) / float64(mem[i].assigned) * 100))
@@ -124,6 +127,13 @@ func (f *Fleet) snapshotLocked(h *simHost, now time.Time) (HostState, []VMState)
 		MigrationEnabled: *h.spec.MigrationEnabled, MaxMigrations: h.spec.MaxMigrations,
 		AuthType: authType(h.spec.Authentication), PerformanceOption: performanceOption(h.spec.Performance),
 		ActiveMigrations: h.active, Faults: h.faults, VMIDs: ids,
+		ProcessorVendor: h.layout.Processor.Vendor, ProcessorModel: h.layout.Processor.Model,
+		ConfigVersions: slices.Clone(h.layout.ConfigVersions), Switches: slices.Clone(h.layout.Switches),
+		Language: h.layout.Language, VMPath: h.layout.VMPath, VHDPath: h.layout.VHDPath,
+		Volumes: make([]Volume, len(h.volumes)),
+	}
+	for i, vol := range h.volumes {
+		hs.Volumes[i] = vol.state()
 	}
 	return hs, states
 }

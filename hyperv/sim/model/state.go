@@ -77,6 +77,16 @@ type VMState struct {
 	Clustered      bool          `json:"clustered"`
 	Uptime         time.Duration `json:"uptime"`
 	Notes          string        `json:"notes"`
+	// ConfigVersion is Get-VM's Version, e.g. "9.0".
+	ConfigVersion string `json:"config_version"`
+	// ProcessorCompatibility is Get-VMProcessor's CompatibilityForMigrationEnabled.
+	ProcessorCompatibility bool `json:"processor_compatibility"`
+	// Switches is the SwitchName of each network adapter (Get-VMNetworkAdapter).
+	Switches []string `json:"switches"`
+	// Path is the folder of its configuration (Get-VM's Path).
+	Path string `json:"path"`
+	// Disks are its virtual hard disks (Get-VMHardDiskDrive, Get-VHD).
+	Disks []Disk `json:"disks"`
 }
 
 // HostState is one host at a moment of simulated time.
@@ -101,6 +111,25 @@ type HostState struct {
 	ActiveMigrations  int              `json:"active_migrations"`  // running, sending or receiving
 	Faults            fleetfile.Faults `json:"faults"`
 	VMIDs             []string         `json:"vm_ids"` // in the order of Fleet.VMs
+	// ProcessorVendor is Win32_Processor.Manufacturer, e.g. "GenuineIntel".
+	ProcessorVendor string `json:"processor_vendor"`
+	// ProcessorModel is Win32_Processor.Caption, e.g. "Intel64 Family 6 Model 106 Stepping 6".
+	ProcessorModel string `json:"processor_model"`
+	// ConfigVersions are the VM configuration versions it runs, oldest
+	// first (Get-VMHostSupportedVersion).
+	ConfigVersions []string `json:"config_versions"`
+	// Switches are its virtual switch names (Get-VMSwitch).
+	Switches []string `json:"switches"`
+	// Language is its display language, "en-US" or "de-DE": the language
+	// of its performance counter names.
+	Language string `json:"language"`
+	// VMPath and VHDPath are Get-VMHost's VirtualMachinePath and
+	// VirtualHardDiskPath.
+	VMPath  string `json:"vm_path"`
+	VHDPath string `json:"vhd_path"`
+	// Volumes are its own volumes, then the shares and CSVs it reaches,
+	// with their free space now.
+	Volumes []Volume `json:"volumes"`
 }
 
 // gibBytes is g GiB in bytes, rounded to whole MiB.
