@@ -11,8 +11,11 @@ import (
 // PolicyInput builds the document the policy sees for one round (the
 // daemon's tick) from a snapshot and the recent history: hosts keyed by name
 // (loads in percent, capacity, health, maintenance, the sorted IDs of their
-// VMs), VMs keyed by ID (CPU in percent of the VM's own virtual processors,
-// assigned memory, Notes tags, last migration from h), and Now, the
+// VMs, processor, configuration versions, switches, default paths and
+// volumes), VMs keyed by ID (CPU in percent of the VM's own virtual
+// processors, assigned memory, Notes tags, last migration from h, what it
+// needs of a host, where its files are and the bytes a move of it copies),
+// and Now, the
 // snapshot's time in loc (UTC when loc is nil) as RFC 3339. Maps and slices
 // are never nil, so a policy sees {} and [] rather than null.
 func PolicyInput(s *collector.Snapshot, h policy.History, loc *time.Location) *policy.Input {
@@ -53,6 +56,14 @@ func PolicyInput(s *collector.Snapshot, h policy.History, loc *time.Location) *p
 			CPU:         policy.LoadStat{Mean: hs.CPU.Mean, P95: hs.CPU.P95},
 			Memory:      policy.LoadStat{Mean: hs.Memory.Mean, P95: hs.Memory.P95},
 			VMs:         ids,
+
+			ProcessorVendor: hs.ProcessorVendor,
+			ProcessorModel:  hs.ProcessorModel,
+			ConfigVersions:  nonNilStrings(hs.ConfigVersions),
+			Switches:        nonNilStrings(hs.Switches),
+			VMPath:          hs.VMPath,
+			VHDPath:         hs.VHDPath,
+			Volumes:         policyVolumes(hs.Volumes),
 		}
 	}
 	last := lastMigrations(h.Moves)
@@ -66,6 +77,7 @@ func PolicyInput(s *collector.Snapshot, h policy.History, loc *time.Location) *p
 		if t, ok := last[v.ID]; ok {
 			lm = t.In(loc).Format(time.RFC3339)
 		}
+		storage, storageBytes := storageSummary(v)
 		in.Fleet.VMs[v.ID] = policy.VM{
 			Name:          v.Name,
 			Host:          v.Host,
@@ -77,6 +89,14 @@ func PolicyInput(s *collector.Snapshot, h policy.History, loc *time.Location) *p
 			Notes:         v.Notes,
 			Tags:          nonNilMap(v.Tags),
 			LastMigration: lm,
+
+			ConfigVersion:          v.ConfigVersion,
+			ProcessorCompatibility: v.ProcessorCompatibility,
+			Switches:               nonNilStrings(v.Switches),
+			Path:                   v.Path,
+			Storage:                storage,
+			StorageBytes:           storageBytes,
+			Disks:                  policyDisks(v.Disks),
 		}
 	}
 	return in
@@ -103,6 +123,29 @@ func nonNilEvents(e []policy.Event) []policy.Event {
 		return []policy.Event{}
 	}
 	return e
+}
+
+func nonNilStrings(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func policyVolumes(vols []collector.Volume) []policy.Volume {
+	out := make([]policy.Volume, len(vols))
+	for i, v := range vols {
+		out[i] = policy.Volume{Path: v.Path, Kind: string(kindOf(v.Kind, v.Path)), SizeBytes: v.Size, FreeBytes: v.Free}
+	}
+	return out
+}
+
+func policyDisks(disks []collector.Disk) []policy.Disk {
+	out := make([]policy.Disk, len(disks))
+	for i, d := range disks {
+		out[i] = policy.Disk{Path: d.Path, Kind: string(kindOf(d.Kind, d.Path)), FileBytes: d.FileSize, SizeBytes: d.Size}
+	}
+	return out
 }
 
 func nonNilMap(m map[string]string) map[string]string {

@@ -111,8 +111,10 @@ func TestPlanDigestAndExpiry(t *testing.T) {
 }
 
 func TestPolicyInput(t *testing.T) {
-	s := fleet([]collector.Host{newHost("hv01", 16, 64, cluster("c1")), newHost("hv02", 32, 128)},
-		[]collector.VM{newVM("b", "hv01", 2, 8), newVM("a", "hv01", 1.5, 4, state("Off"))})
+	s := fleet([]collector.Host{newHost("hv01", 16, 64, cluster("c1"), processor("GenuineIntel", "Intel64 Family 6 Model 106 Stepping 6"),
+		versions("9.0", "10.0"), switches("prod"), vhdPath(`D:\VHD`), volume(`D:\`, "", 500)), newHost("hv02", 32, 128)},
+		[]collector.VM{newVM("b", "hv01", 2, 8, vmVersion("9.0"), compatible(), vmSwitches("prod"), configPath(`D:\VMs\b`), disk(`D:\VHD\b.vhdx`, 40)),
+			newVM("a", "hv01", 1.5, 4, state("Off"), configPath(`\\fs01\vms\a`), disk(`\\fs01\vms\a\a.vhdx`, 30))})
 	s.VMs[1].Tags = map[string]string{"role": "sql"} // b; fleet sorts by ID
 	h := policy.History{Moves: []policy.Event{
 		{VM: "b", From: "hv02", To: "hv01", At: "2026-01-05T07:00:00Z"},
@@ -126,16 +128,23 @@ func TestPolicyInput(t *testing.T) {
 			Hosts: map[string]policy.Host{
 				"hv01": {Name: "hv01", Cluster: "c1", Labels: map[string]string{}, Health: "ok",
 					Capacity: policy.Capacity{CPUs: 16, MemoryBytes: 64 * gib},
-					CPU:      policy.LoadStat{Mean: 14.5, P95: 14.5}, Memory: policy.LoadStat{Mean: 25, P95: 25}, VMs: []string{"a", "b"}},
+					CPU:      policy.LoadStat{Mean: 14.5, P95: 14.5}, Memory: policy.LoadStat{Mean: 25, P95: 25}, VMs: []string{"a", "b"},
+					ProcessorVendor: "GenuineIntel", ProcessorModel: "Intel64 Family 6 Model 106 Stepping 6",
+					ConfigVersions: []string{"9.0", "10.0"}, Switches: []string{"prod"}, VHDPath: `D:\VHD`,
+					Volumes: []policy.Volume{{Path: `D:\`, Kind: "local", SizeBytes: 1000 * gib, FreeBytes: 500 * gib}}},
 				"hv02": {Name: "hv02", Labels: map[string]string{}, Health: "ok",
 					Capacity: policy.Capacity{CPUs: 32, MemoryBytes: 128 * gib},
-					CPU:      policy.LoadStat{Mean: 2, P95: 2}, Memory: policy.LoadStat{Mean: 3.125, P95: 3.125}, VMs: []string{}},
+					CPU:      policy.LoadStat{Mean: 2, P95: 2}, Memory: policy.LoadStat{Mean: 3.125, P95: 3.125}, VMs: []string{},
+					ConfigVersions: []string{}, Switches: []string{}, Volumes: []policy.Volume{}},
 			},
 			VMs: map[string]policy.VM{
 				"a": {Name: "a", Host: "hv01", State: "Off", CPUs: 4, MemoryBytes: 4 * gib, CPU: policy.LoadStat{Mean: 37.5, P95: 37.5},
-					Tags: map[string]string{}},
+					Tags: map[string]string{}, Switches: []string{}, Path: `\\fs01\vms\a`, Storage: "smb",
+					Disks: []policy.Disk{{Path: `\\fs01\vms\a\a.vhdx`, Kind: "smb", FileBytes: 30 * gib, SizeBytes: 60 * gib}}},
 				"b": {Name: "b", Host: "hv01", State: "Running", CPUs: 5, MemoryBytes: 8 * gib, CPU: policy.LoadStat{Mean: 40, P95: 40},
-					Tags: map[string]string{"role": "sql"}, LastMigration: "2026-01-05T07:30:00Z"},
+					Tags: map[string]string{"role": "sql"}, LastMigration: "2026-01-05T07:30:00Z",
+					ConfigVersion: "9.0", ProcessorCompatibility: true, Switches: []string{"prod"}, Path: `D:\VMs\b`, Storage: "local", StorageBytes: 40 * gib,
+					Disks: []policy.Disk{{Path: `D:\VHD\b.vhdx`, Kind: "local", FileBytes: 40 * gib, SizeBytes: 80 * gib}}},
 			},
 		},
 		History: policy.History{Moves: h.Moves, Failures: []policy.Event{}},

@@ -97,6 +97,22 @@ func storageOf(v *collector.VM, in *interners) vmStorage {
 	return s
 }
 
+// storageSummary says where VM v's files are for a policy: local when any
+// is on its host's own volumes, else csv, else smb, "" when it reports no
+// files; and the bytes a move of it copies.
+func storageSummary(v *collector.VM) (string, int64) {
+	s := storageOf(v, &interners{shares: interner{fold: true}})
+	switch {
+	case s.local:
+		return string(kindLocal), s.bytes
+	case s.csv:
+		return string(kindCSV), 0
+	case len(s.shares) > 0:
+		return string(kindSMB), 0
+	}
+	return "", 0
+}
+
 // storeTarget is where storage moves into a host go.
 type storeTarget struct {
 	path    string // directory; "" when the host reports none and none is configured

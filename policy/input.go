@@ -33,6 +33,24 @@ type Host struct {
 	CPU         LoadStat          `json:"cpu"`
 	Memory      LoadStat          `json:"memory"`
 	VMs         []string          `json:"vms"` // IDs of the VMs on it, sorted
+	// What it offers a VM; empty when the host does not report it.
+	ProcessorVendor string   `json:"processor_vendor"` // "GenuineIntel", "AuthenticAMD"
+	ProcessorModel  string   `json:"processor_model"`  // "Intel64 Family 6 Model 106 Stepping 6"
+	ConfigVersions  []string `json:"config_versions"`  // VM configuration versions it runs
+	Switches        []string `json:"switches"`         // virtual switch names
+	// Where it keeps VM files by default, and its volumes.
+	VMPath  string   `json:"vm_path"`
+	VHDPath string   `json:"vhd_path"`
+	Volumes []Volume `json:"volumes"`
+}
+
+// Volume is a place where a host keeps VM files: a local volume, a cluster
+// shared volume or an SMB share it reaches.
+type Volume struct {
+	Path      string `json:"path"` // root: D:\, C:\ClusterStorage\Volume1, \\fs01\vms
+	Kind      string `json:"kind"` // local, smb or csv
+	SizeBytes int64  `json:"size_bytes"`
+	FreeBytes int64  `json:"free_bytes"`
 }
 
 // Capacity is a host's size.
@@ -61,6 +79,26 @@ type VM struct {
 	Notes         string            `json:"notes"`
 	Tags          map[string]string `json:"tags"`           // key=value lines of the VM's Notes
 	LastMigration string            `json:"last_migration"` // RFC 3339, empty if never
+	// What it needs of a host; empty when not reported.
+	ConfigVersion          string   `json:"config_version"`
+	ProcessorCompatibility bool     `json:"processor_compatibility"`
+	Switches               []string `json:"switches"` // of its network adapters
+	// Where its files are: Path is its configuration's location; Storage
+	// is local when any file is on its host's own volumes (a move copies
+	// its disks), else csv or smb, and empty when unknown; StorageBytes is
+	// what a move of it copies (its disks' file sizes when local, else 0).
+	Path         string `json:"path"`
+	Storage      string `json:"storage"`
+	StorageBytes int64  `json:"storage_bytes"`
+	Disks        []Disk `json:"disks"`
+}
+
+// Disk is one virtual hard disk of a VM.
+type Disk struct {
+	Path      string `json:"path"`
+	Kind      string `json:"kind"`       // local, smb or csv
+	FileBytes int64  `json:"file_bytes"` // on disk: what a storage move copies
+	SizeBytes int64  `json:"size_bytes"` // its maximum size
 }
 
 // History is what happened recently, newest first.

@@ -110,8 +110,18 @@ func fullInput() *Input {
 	for name, h := range in.Fleet.Hosts {
 		if h.VMs == nil {
 			h.VMs = []string{}
-			in.Fleet.Hosts[name] = h
 		}
+		h.ProcessorVendor, h.ProcessorModel = "GenuineIntel", "Intel64 Family 6 Model 106 Stepping 6"
+		h.ConfigVersions, h.Switches = []string{"9.0", "10.0"}, []string{"prod"}
+		h.VMPath, h.VHDPath = `D:\Hyper-V`, `D:\Hyper-V\Virtual Hard Disks`
+		h.Volumes = []Volume{{Path: `D:\`, Kind: "local", SizeBytes: 2000 * gib, FreeBytes: 900 * gib}, {Path: `\\fs01\vms`, Kind: "smb", SizeBytes: 9000 * gib, FreeBytes: 4000 * gib}}
+		in.Fleet.Hosts[name] = h
+	}
+	for id, v := range in.Fleet.VMs {
+		v.ConfigVersion, v.ProcessorCompatibility, v.Switches = "9.0", true, []string{"prod"}
+		v.Path, v.Storage, v.StorageBytes = `D:\Hyper-V`, "local", 40*gib
+		v.Disks = []Disk{{Path: `D:\Hyper-V\Virtual Hard Disks\` + id + `.vhdx`, Kind: "local", FileBytes: 40 * gib, SizeBytes: 127 * gib}}
+		in.Fleet.VMs[id] = v
 	}
 	in.Move = &Move{VM: "0001-sql", From: "HV01", To: "HV03"}
 	p := project(in, *in.Move)
@@ -190,7 +200,8 @@ func TestConvertMatchesJSON(t *testing.T) {
 		// JSON has null where Go has a nil map or slice; the direct
 		// conversion gives an empty object or array, as the schema wants.
 		wantStr := strings.NewReplacer(`"labels": null`, `"labels": {}`, `"tags": null`, `"tags": {}`,
-			`"vms": null`, `"vms": []`, `"moves": null`, `"moves": []`, `"failures": null`, `"failures": []`).Replace(want.String())
+			`"vms": null`, `"vms": []`, `"moves": null`, `"moves": []`, `"failures": null`, `"failures": []`,
+			`"config_versions": null`, `"config_versions": []`, `"switches": null`, `"switches": []`, `"volumes": null`, `"volumes": []`, `"disks": null`, `"disks": []`).Replace(want.String())
 		if got.String() != wantStr {
 			t.Errorf("converted input differs from its JSON:\n got %s\nwant %s", got, wantStr)
 		}

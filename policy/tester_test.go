@@ -97,7 +97,7 @@ func TestRunTestsCompileError(t *testing.T) {
 		"p_test.rego": "package hvbalancer_test\n\ntest_typo if {\n\tsome h in input.fleet.hosts\n\th.helth == \"ok\"\n}\n",
 	})
 	_, _, err = RunTests(context.Background(), dir, &bytes.Buffer{}, false)
-	want = "policy: " + filepath.Join(dir, "p_test.rego") + `:5: rego_type_error: undefined ref: h.helth (want one of: "capacity", "cluster", "cpu", "group", "health", "labels", "maintenance", "memory", "name", "vms")`
+	want = "policy: " + filepath.Join(dir, "p_test.rego") + `:5: rego_type_error: undefined ref: h.helth (want one of: "capacity", "cluster", "config_versions", "cpu", "group", "health", "labels", "maintenance", "memory", "name", "processor_model", "processor_vendor", "switches", "vhd_path", "vm_path", "vms", "volumes")`
 	if err == nil || err.Error() != want {
 		t.Errorf("RunTests with a typo inside the hosts map = %v\nwant %s", err, want)
 	}

@@ -103,7 +103,38 @@ func hostTerm(k keyTerms, h *Host) (*ast.Term, error) {
 		k.item("cpu", cpu),
 		k.item("memory", mem),
 		k.item("vms", stringsTerm(h.VMs)),
+		k.item("processor_vendor", ast.StringTerm(h.ProcessorVendor)),
+		k.item("processor_model", ast.StringTerm(h.ProcessorModel)),
+		k.item("config_versions", stringsTerm(h.ConfigVersions)),
+		k.item("switches", stringsTerm(h.Switches)),
+		k.item("vm_path", ast.StringTerm(h.VMPath)),
+		k.item("vhd_path", ast.StringTerm(h.VHDPath)),
+		k.item("volumes", volumesTerm(k, h.Volumes)),
 	), nil
+}
+
+func volumesTerm(k keyTerms, vols []Volume) *ast.Term {
+	terms := make([]*ast.Term, len(vols))
+	for i, v := range vols {
+		terms[i] = ast.ObjectTerm(
+			k.item("path", ast.StringTerm(v.Path)),
+			k.item("kind", ast.StringTerm(v.Kind)),
+			k.item("size_bytes", intTerm(v.SizeBytes)),
+			k.item("free_bytes", intTerm(v.FreeBytes)))
+	}
+	return ast.ArrayTerm(terms...)
+}
+
+func disksTerm(k keyTerms, disks []Disk) *ast.Term {
+	terms := make([]*ast.Term, len(disks))
+	for i, d := range disks {
+		terms[i] = ast.ObjectTerm(
+			k.item("path", ast.StringTerm(d.Path)),
+			k.item("kind", ast.StringTerm(d.Kind)),
+			k.item("file_bytes", intTerm(d.FileBytes)),
+			k.item("size_bytes", intTerm(d.SizeBytes)))
+	}
+	return ast.ArrayTerm(terms...)
 }
 
 func vmTerm(k keyTerms, v *VM) (*ast.Term, error) {
@@ -122,6 +153,13 @@ func vmTerm(k keyTerms, v *VM) (*ast.Term, error) {
 		k.item("notes", ast.StringTerm(v.Notes)),
 		k.item("tags", stringMapTerm(v.Tags)),
 		k.item("last_migration", ast.StringTerm(v.LastMigration)),
+		k.item("config_version", ast.StringTerm(v.ConfigVersion)),
+		k.item("processor_compatibility", ast.BooleanTerm(v.ProcessorCompatibility)),
+		k.item("switches", stringsTerm(v.Switches)),
+		k.item("path", ast.StringTerm(v.Path)),
+		k.item("storage", ast.StringTerm(v.Storage)),
+		k.item("storage_bytes", intTerm(v.StorageBytes)),
+		k.item("disks", disksTerm(k, v.Disks)),
 	), nil
 }
 
