@@ -87,6 +87,7 @@ func (s *FleetSpec) Validate() error {
 				formatGiB(need[i]), formatGiB(free))
 		}
 	}
+	s.validateStorage(&c)
 	return errors.Join(c.errs...)
 }
 
