@@ -17,6 +17,13 @@ host(name, group, cluster) := {
 	"cpu": {"mean": 40, "p95": 50},
 	"memory": {"mean": 50, "p95": 55},
 	"vms": [],
+	"processor_vendor": "GenuineIntel",
+	"processor_model": "Intel64 Family 6 Model 106 Stepping 6",
+	"config_versions": ["9.0", "10.0"],
+	"switches": ["prod"],
+	"vm_path": "D:\\Hyper-V",
+	"vhd_path": "D:\\Hyper-V\\Virtual Hard Disks",
+	"volumes": [{"path": "D:\\", "kind": "local", "size_bytes": 2199023255552, "free_bytes": 1099511627776}],
 }
 
 vm(name, host, tags) := {
@@ -30,6 +37,13 @@ vm(name, host, tags) := {
 	"notes": "",
 	"tags": tags,
 	"last_migration": "",
+	"config_version": "9.0",
+	"processor_compatibility": false,
+	"switches": ["prod"],
+	"path": "",
+	"storage": "",
+	"storage_bytes": 0,
+	"disks": [],
 }
 
 # HV01..HV03 stand-alone (HV01, HV02 in rack-a, HV03 in rack-b); HV07 and

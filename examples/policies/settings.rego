@@ -12,6 +12,9 @@ default_settings := {
 		"start": "08:00",
 		"end": "18:00",
 		"config": {"max_moves": 3, "aggressiveness": 2},
+		# A number N: no move that copies more than N GiB of disks runs in
+		# business hours (storage.rego). null: no such limit.
+		"max_storage_move_gib": null,
 	},
 	# VMs whose role tag is one of these never share a host.
 	"anti_affinity_roles": ["sql"],
