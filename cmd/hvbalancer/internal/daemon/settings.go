@@ -25,6 +25,10 @@ func PlannerConfig(c *config.Config) balancer.Config {
 	cfg.MaxMoves = p.MaxMoves
 	cfg.MaxInflowPerHost = p.MaxInflowPerHost
 	cfg.MemoryReserveBytes = int64(p.MemoryReserveGiB * (1 << 30))
+	cfg.StorageReserveBytes = int64(p.StorageReserveGiB * (1 << 30))
+	if paths := c.StoragePaths(); len(paths) > 0 {
+		cfg.StoragePaths = paths
+	}
 	cfg.CPUCeiling = p.CPUCeiling
 	cfg.Cooldown = p.Cooldown
 	cfg.CPUWeight = p.Weights.CPU
