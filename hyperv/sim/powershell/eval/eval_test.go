@@ -1,0 +1,123 @@
+package eval
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/hvbalancer/hvbalancer/hyperv/sim/powershell/catalog"
+	"github.com/hvbalancer/hvbalancer/hyperv/sim/powershell/lang"
+)
+
+// fakeHost serves Get-VM from a fixed list.
+type fakeHost struct{ vms []*Object }
+
+func (f fakeHost) Cmdlet(name string) (CmdletFunc, bool) {
+	if name != "Get-VM" {
+		return nil, false
+	}
+	return func(c *Call) error {
+		for _, v := range f.vms {
+			c.Out(v)
+		}
+		return nil
+	}, true
+}
+
+func vm(name string, state int64, mem int64) *Object {
+	st := map[int64]string{2: "Running", 3: "Off"}[state]
+	return NewObject("Microsoft.HyperV.PowerShell.VirtualMachine",
+		Prop{"Name", name}, Prop{"State", Enum{Type: "Microsoft.HyperV.PowerShell.VMState", Name: st, Value: state}}, Prop{"MemoryAssigned", mem})
+}
+
+func run(t *testing.T, src string) (string, []*ErrorRecord, int) {
+	t.Helper()
+	s, err := lang.Parse(src)
+	if err != nil {
+		t.Fatalf("parse %q: %v", src, err)
+	}
+	in := New(context.Background(), fakeHost{vms: []*Object{vm("a", 2, 1<<30), vm("b", 3, 0), vm("c", 2, 4<<30), vm("d", 2, 2<<30)}}, catalog.Default())
+	code := in.Run(s)
+	var out []string
+	for _, o := range in.Output {
+		out = append(out, toString(o))
+	}
+	return strings.Join(out, "\n"), in.Errors, code
+}
+
+func TestEval(t *testing.T) {
+	tests := []struct{ src, want string }{
+		{"1 + 2 * 3", "7"},
+		{"'a' + 1", "a1"},
+		{"1GB / 1MB", "1024"},
+		{"7 / 2", "3.5"},
+		{"(1, 2, 3 -gt 1) -join ','", "2,3"},
+		{"$x = @{ a = 1 }; $x.a + $x['a']", "2"},
+		{"\"n=$(1+1) $true\"", "n=2 True"},
+		{"if ($null) { 'y' } elseif (0) { 'z' } else { 'n' }", "n"},
+		{"foreach ($i in 1..3) { $i * 2 }", "2\n4\n6"},
+		{"'abc' -like 'A*'", "True"},
+		{"'abc' -cmatch 'B'", "False"},
+		{"[int]'42' + 1", "43"},
+		{"$a?.b", ""},
+		{"(Get-VM).Count", "4"},
+		{"(Get-VM | Where-Object State -eq 'Running').Name -join ','", "a,c,d"},
+		{"Get-VM | Where-Object { $_.MemoryAssigned -gt 1GB } | ForEach-Object { $_.Name }", "c\nd"},
+		{"Get-VM | Where-Object State -eq Running | Sort-Object MemoryAssigned -Descending | Select-Object -First 2 Name, MemoryAssigned | ConvertTo-Json -Compress",
+			`[{"Name":"c","MemoryAssigned":4294967296},{"Name":"d","MemoryAssigned":2147483648}]`},
+		{"(Get-VM | Measure-Object -Property MemoryAssigned -Sum).Sum", "7516192768"},
+		{"Get-VM | Select-Object -First 1 @{n='N';e={$_.Name.ToUpper()}}, @{n='X';e={$_.Nope.ToStrin()}} | ConvertTo-Json -Compress", `{"N":"A","X":null}`},
+		{"@{a=1;b=@(1,2)} | ConvertTo-Json", "{\r\n    \"a\":  1,\r\n    \"b\":  [\r\n              1,\r\n              2\r\n          ]\r\n}"},
+		{"[Text.Encoding]::UTF8.GetString([Convert]::FromBase64String('eyJJZCI6IngifQ==')) | ConvertFrom-Json | ForEach-Object Id", "x"},
+		{"Write-Output 1 2 | Measure-Object | ForEach-Object Count", "2"},
+		{"Get-VM | ? State -eq Off | % Name", "b"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.src, func(t *testing.T) {
+			got, errs, code := run(t, tc.src)
+			if len(errs) > 0 {
+				t.Fatalf("errors: %+v", errs[0])
+			}
+			if got != tc.want || code != 0 {
+				t.Errorf("got %q (exit %d), want %q", got, code, tc.want)
+			}
+		})
+	}
+}
+
+func TestEvalErrors(t *testing.T) {
+	tests := []struct {
+		src, id string
+		code    int
+	}{
+		{"Get-Frob", "CommandNotFoundException", 1},
+		{"Get-Frob; 'after'", "CommandNotFoundException", 0},
+		{"$ErrorActionPreference = 'Stop'; Get-Frob; 'after'", "CommandNotFoundException", 1},
+		{"Get-VM -Turbo", "NamedParameterNotFound,Microsoft.HyperV.PowerShell.Commands.GetVM", 1},
+		{"Get-VM | ConvertFrom-Json -AsHashtable", "NamedParameterNotFound,Microsoft.PowerShell.Commands.ConvertFromJsonCommand", 1},
+		{"Get-VM | ForEach-Object -Parallel { $_ }", "NamedParameterNotFound,Microsoft.PowerShell.Commands.ForEachObjectCommand", 1},
+		{"$x = $null; $x.Foo()", "InvokeMethodOnNull", 1},
+		{"(Get-VM)[0].Name.ToStrin()", "MethodNotFound", 1},
+		{"Get-Command Get-Frob", "CommandNotFoundException,Microsoft.PowerShell.Commands.GetCommandCommand", 1},
+		{"throw 'boom'", "boom", 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.src, func(t *testing.T) {
+			_, errs, code := run(t, tc.src)
+			if len(errs) != 1 || errs[0].ErrorID != tc.id || code != tc.code {
+				var ids []string
+				for _, e := range errs {
+					ids = append(ids, e.ErrorID)
+				}
+				t.Errorf("errors %v exit %d, want [%s] exit %d", ids, code, tc.id, tc.code)
+			}
+		})
+	}
+	// A silenced error still fails the statement: $? is false and so is the exit code.
+	if _, errs, code := run(t, "Get-Command Get-Frob -ErrorAction SilentlyContinue"); len(errs) != 0 || code != 1 {
+		t.Errorf("silenced: %d errors, exit %d; want none, 1", len(errs), code)
+	}
+	if _, _, code := run(t, "$c = (Get-Command Get-Frob -ErrorAction SilentlyContinue); 'x'"); code != 0 {
+		t.Errorf("exit %d after a later statement succeeded, want 0", code)
+	}
+}

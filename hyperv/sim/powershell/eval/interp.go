@@ -1,0 +1,283 @@
+package eval
+
+// Running statements (spec chapter 8) and the exit code.
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/hvbalancer/hvbalancer/hyperv/sim/powershell/catalog"
+	"github.com/hvbalancer/hvbalancer/hyperv/sim/powershell/lang"
+)
+
+// Host supplies the cmdlets backed by data (Get-VM, Move-VM, …).
+type Host interface {
+	// Cmdlet returns the implementation of the catalog's cmdlet name on
+	// this host; ok is false when the host does not have it (a cluster
+	// cmdlet on a host without Failover Clustering).
+	Cmdlet(name string) (fn CmdletFunc, ok bool)
+}
+
+// CmdletFunc runs one cmdlet invocation.
+type CmdletFunc func(c *Call) error
+
+// Interp runs scripts for one command.
+type Interp struct {
+	Ctx     context.Context
+	Host    Host
+	Catalog *catalog.Catalog
+	// Errors are the records written to the error stream, in order.
+	Errors []*ErrorRecord
+	// Output is what the script wrote to its output stream.
+	Output []any
+	// Sleep waits d for Start-Sleep and cmdlets that wait; nil uses real
+	// time.
+	Sleep func(ctx context.Context, d time.Duration) error
+
+	scopes []map[string]any
+	eating int // > 0 while a script block runs with its exceptions eaten
+}
+
+// New returns an interpreter with the automatic variables set.
+func New(ctx context.Context, h Host, c *catalog.Catalog) *Interp {
+	global := map[string]any{
+		"erroractionpreference":    Enum{Type: actionPreferenceType, Name: "Continue", Value: 2},
+		"progresspreference":       Enum{Type: actionPreferenceType, Name: "Continue", Value: 2},
+		"warningpreference":        Enum{Type: actionPreferenceType, Name: "Continue", Value: 2},
+		"verbosepreference":        Enum{Type: actionPreferenceType, Name: "SilentlyContinue", Value: 0},
+		"psversiontable":           psVersionTable(),
+		"?":                        true,
+		"lastexitcode":             nil,
+		"informationpreference":    Enum{Type: actionPreferenceType, Name: "SilentlyContinue", Value: 0},
+		"confirmpreference":        "High",
+		"formatenumerationlimit":   int32(4),
+		"maximumhistorycount":      int32(4096),
+		"pshome":                   `C:\Windows\System32\WindowsPowerShell\v1.0`,
+		"host":                     nil,
+		"executioncontext":         nil,
+		"debugpreference":          Enum{Type: actionPreferenceType, Name: "SilentlyContinue", Value: 0},
+		"errorview":                "NormalView",
+		"ofs":                      nil,
+		"pscommandpath":            nil,
+		"psscriptroot":             "",
+		"psculture":                "en-US",
+		"psuiculture":              "en-US",
+		"nestedpromptlevel":        int32(0),
+		"psemailserver":            nil,
+		"psdefaultparametervalues": &Hash{},
+	}
+	return &Interp{Ctx: ctx, Host: h, Catalog: c, scopes: []map[string]any{global}}
+}
+
+// SetVariable sets a variable in the script's scope.
+func (in *Interp) SetVariable(name string, v any) { in.scopes[0][strings.ToLower(name)] = v }
+
+// Run runs script and returns powershell.exe -Command's exit code: 1 after
+// a script-terminating error, the exit statement's value, else 1 when the
+// last statement failed ($? false) and 0 otherwise.
+func (in *Interp) Run(s *lang.Script) int {
+	err := in.statements(s.Statements, func(v any) { in.Output = append(in.Output, v) })
+	var ex *exitSignal
+	switch {
+	case errors.As(err, &ex):
+		return ex.code
+	case err != nil:
+		if rec, ok := recordOf(err); ok {
+			in.Errors = append(in.Errors, rec)
+		}
+		return 1
+	}
+	if ok, _ := in.lookup("?"); ok == false {
+		return 1
+	}
+	return 0
+}
+
+// lookup finds a variable from the innermost scope out.
+func (in *Interp) lookup(name string) (any, bool) {
+	n := strings.ToLower(name)
+	if n == "psitem" {
+		n = "_"
+	}
+	for i := len(in.scopes) - 1; i >= 0; i-- {
+		if v, ok := in.scopes[i][n]; ok {
+			return v, true
+		}
+	}
+	return nil, false
+}
+
+// assign sets a variable in the innermost scope holding it, else the
+// current one.
+func (in *Interp) assign(name string, v any) {
+	n := strings.ToLower(name)
+	in.scopes[len(in.scopes)-1][n] = v
+}
+
+// setStatus records $? for the statement just run.
+func (in *Interp) setStatus(ok bool) { in.scopes[0]["?"] = ok }
+
+// errorAction is $ErrorActionPreference's name.
+func (in *Interp) errorAction() string {
+	v, _ := in.lookup("ErrorActionPreference")
+	return preferenceName(v)
+}
+
+// statements runs a statement list, writing output through out.
+func (in *Interp) statements(list []lang.Statement, out func(any)) error {
+	for _, st := range list {
+		if err := in.Ctx.Err(); err != nil {
+			return err
+		}
+		err := in.statement(st, out)
+		if err == nil {
+			continue
+		}
+		var se *stmtError
+		if errors.As(err, &se) {
+			if in.eating > 0 {
+				return err
+			}
+			if in.errorAction() == "Stop" {
+				return &Terminating{Rec: se.rec}
+			}
+			in.Errors = append(in.Errors, se.rec)
+			in.setStatus(false)
+			continue
+		}
+		return err
+	}
+	return nil
+}
+
+// statement runs one statement.
+func (in *Interp) statement(st lang.Statement, out func(any)) error {
+	switch s := st.(type) {
+	case *lang.Pipeline:
+		return in.pipelineStatement(s, out)
+	case *lang.Assignment:
+		v, err := in.statementValue(s.Value)
+		if err != nil {
+			return err
+		}
+		return in.assignTo(s.Target, s.Op, v)
+	case *lang.If:
+		for _, c := range s.Clauses {
+			v, err := in.pipelineValue(c.Cond)
+			if err != nil {
+				return err
+			}
+			if toBool(v) {
+				return in.statements(c.Body.Statements, out)
+			}
+		}
+		if s.Else != nil {
+			return in.statements(s.Else.Statements, out)
+		}
+		return nil
+	case *lang.Foreach:
+		items, err := in.pipelineItems(s.In)
+		if err != nil {
+			return err
+		}
+		for _, it := range items {
+			in.assign(s.Var, it)
+			if err := in.statements(s.Body.Statements, out); err != nil {
+				var f *flowSignal
+				if errors.As(err, &f) && f.keyword == "break" {
+					break
+				}
+				if errors.As(err, &f) && f.keyword == "continue" {
+					continue
+				}
+				return err
+			}
+		}
+		return nil
+	case *lang.While:
+		for {
+			v, err := in.pipelineValue(s.Cond)
+			if err != nil || !toBool(v) {
+				return err
+			}
+			if err := in.statements(s.Body.Statements, out); err != nil {
+				var f *flowSignal
+				if errors.As(err, &f) && f.keyword == "break" {
+					return nil
+				}
+				if !(errors.As(err, &f) && f.keyword == "continue") {
+					return err
+				}
+			}
+			if err := in.Ctx.Err(); err != nil {
+				return err
+			}
+		}
+	case *lang.Flow:
+		return in.flow(s, out)
+	}
+	return nil
+}
+
+// flow runs return, exit, throw, break and continue (§8.5).
+func (in *Interp) flow(s *lang.Flow, out func(any)) error {
+	var v any
+	if s.Value != nil {
+		var err error
+		if v, err = in.pipelineValue(s.Value); err != nil {
+			return err
+		}
+	}
+	switch s.Keyword {
+	case "exit":
+		n, _ := toInt(v)
+		return &exitSignal{code: int(n)}
+	case "throw":
+		msg := "ScriptHalted"
+		if v != nil {
+			msg = toString(v)
+		}
+		return &Terminating{Rec: &ErrorRecord{Message: []string{msg}, Category: "OperationStopped: (" + msg + ":String) [], RuntimeException", ErrorID: msg, Pos: s.P, Len: len(s.Keyword)}}
+	case "return":
+		if v != nil {
+			out(v)
+		}
+	}
+	return &flowSignal{keyword: s.Keyword}
+}
+
+// statementValue runs a statement for its value: one item as itself, more
+// as an array, none as $null (§7.1.1).
+func (in *Interp) statementValue(st lang.Statement) (any, error) {
+	var items []any
+	err := in.statement(st, func(v any) { items = append(items, v) })
+	if err != nil {
+		return nil, err
+	}
+	return collapse(items), nil
+}
+
+func collapse(items []any) any {
+	switch len(items) {
+	case 0:
+		return nil
+	case 1:
+		return items[0]
+	}
+	return items
+}
+
+// pipelineValue runs a pipeline for its value.
+func (in *Interp) pipelineValue(p *lang.Pipeline) (any, error) {
+	items, err := in.pipelineItems(p)
+	return collapse(items), err
+}
+
+// pipelineItems runs a pipeline and collects its output.
+func (in *Interp) pipelineItems(p *lang.Pipeline) ([]any, error) {
+	var items []any
+	err := in.pipelineStatement(p, func(v any) { items = append(items, v) })
+	return items, err
+}

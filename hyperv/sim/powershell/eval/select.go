@@ -1,0 +1,200 @@
+package eval
+
+// Select-Object (5.1): property names with wildcards, calculated
+// properties @{Name/Label=…; Expression=…} whose script block failures
+// read as $null (the cmdlet evaluates them with exceptions eaten),
+// -ExpandProperty, -First, -Last, -Skip, -Unique and -Index.
+
+import (
+	"strings"
+)
+
+// selector is one entry of -Property.
+type selector struct {
+	name  string       // output name, or a wildcard pattern for plain names
+	block *ScriptBlock // calculated property's script block
+	expr  string       // calculated property naming another property
+	plain bool
+}
+
+// selectors reads -Property's entries.
+func (c *Call) selectors(list any) ([]selector, error) {
+	var out []selector
+	for _, e := range enumerate(list) {
+		h, ok := e.(*Hash)
+		if !ok {
+			out = append(out, selector{name: toString(e), plain: true})
+			continue
+		}
+		var s selector
+		for i, k := range h.Keys {
+			key := strings.ToLower(toString(k))
+			v := h.Values[i]
+			switch {
+			case key != "" && (strings.HasPrefix("name", key) || strings.HasPrefix("label", key)):
+				s.name = toString(v)
+			case key != "" && strings.HasPrefix("expression", key):
+				if sb, ok := v.(*ScriptBlock); ok {
+					s.block = sb
+				} else {
+					s.expr = toString(v)
+				}
+			default:
+				return nil, c.Fail(c.Record("InvalidArgument", ":", "NotSupportedException", "DictionaryKeyIllegal", "The "+toString(k)+" key is not valid."))
+			}
+		}
+		if s.block == nil && s.expr == "" {
+			return nil, c.Fail(c.Record("InvalidArgument", ":", "NotSupportedException", "DictionaryKeyMandatoryEntry", "The \"expression\" key is missing."))
+		}
+		if s.name == "" {
+			s.name = s.expr
+			if s.block != nil {
+				s.name = strings.TrimSpace(s.block.String())
+			}
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+// propsOf lists an object's properties for wildcard selection.
+func propsOf(v any) []Prop {
+	switch o := v.(type) {
+	case *Object:
+		return o.Props
+	case *Hash:
+		var out []Prop
+		for i, k := range o.Keys {
+			out = append(out, Prop{toString(k), o.Values[i]})
+		}
+		return out
+	}
+	return nil
+}
+
+func selectObject(c *Call) error {
+	items := c.inputs()
+	if idx, ok := c.Params["Index"].([]int64); ok {
+		var picked []any
+		for _, i := range idx {
+			if v, ok := indexArray(items, i); ok {
+				picked = append(picked, v)
+			}
+		}
+		items = picked
+	}
+	if n, ok := c.Params["Skip"].(int64); ok {
+		items = items[min(int(max(n, 0)), len(items)):]
+	}
+	if n, ok := c.Params["SkipLast"].(int64); ok {
+		items = items[:max(len(items)-int(max(n, 0)), 0)]
+	}
+	first, hasFirst := c.Params["First"].(int64)
+	last, hasLast := c.Params["Last"].(int64)
+	if hasFirst || hasLast {
+		var keep []any
+		if hasFirst {
+			keep = append(keep, items[:min(int(max(first, 0)), len(items))]...)
+		}
+		if hasLast {
+			keep = append(keep, items[max(len(items)-int(max(last, 0)), 0):]...)
+		}
+		items = keep
+	}
+	sels, err := c.selectors(c.Params["Property"])
+	if err != nil {
+		return err
+	}
+	expand := c.String("ExpandProperty")
+	_, hasExpand := c.Params["ExpandProperty"]
+	var seen []any
+	for _, it := range items {
+		out := it
+		if len(sels) > 0 {
+			o, err := c.project(it, sels)
+			if err != nil {
+				return err
+			}
+			out = o
+		}
+		if hasExpand {
+			v, ok := hasMember(it, expand)
+			if !ok {
+				if err := c.WriteError(c.Record("InvalidArgument", toString(it)+":PSObject", "PSArgumentException", "ExpandPropertyNotFound", "Property \""+expand+"\" cannot be found.")); err != nil {
+					return err
+				}
+				continue
+			}
+			for _, x := range enumerate(v) {
+				c.Out(x)
+			}
+			continue
+		}
+		if c.Has("Unique") {
+			dup := false
+			for _, s := range seen {
+				if toString(s) == toString(out) {
+					dup = true
+				}
+			}
+			if dup {
+				continue
+			}
+			seen = append(seen, out)
+		}
+		c.Out(out)
+	}
+	return nil
+}
+
+// hasMember reads a property that must exist.
+func hasMember(v any, name string) (any, bool) {
+	switch o := v.(type) {
+	case *Object:
+		return o.Get(name)
+	case *Hash:
+		return o.Get(name)
+	}
+	x := getMember(v, name)
+	return x, x != nil
+}
+
+// project builds the Selected.<type> object for one input.
+func (c *Call) project(it any, sels []selector) (*Object, error) {
+	typ := typeName(it)
+	o := &Object{TypeNames: []string{"Selected." + typ, "System.Management.Automation.PSCustomObject", "System.Object"}}
+	for _, s := range sels {
+		switch {
+		case s.plain && strings.ContainsAny(s.name, "*?["):
+			re := wildcard(s.name, false)
+			for _, p := range propsOf(it) {
+				if re.MatchString(p.Name) {
+					o.Set(p.Name, p.Value)
+				}
+			}
+		case s.plain:
+			v, _ := hasMember(it, s.name)
+			name := s.name
+			for _, p := range propsOf(it) {
+				if strings.EqualFold(p.Name, s.name) {
+					name = p.Name
+				}
+			}
+			o.Set(name, v)
+		case s.block != nil:
+			c.In.eating++
+			out, err := c.Invoke(s.block, it)
+			c.In.eating--
+			if err != nil {
+				if _, ok := err.(*exitSignal); ok {
+					return nil, err
+				}
+				out = nil // Select-Object evaluates calculated properties with exceptions eaten
+			}
+			o.Set(s.name, collapse(out))
+		default:
+			o.Set(s.name, getMember(it, s.expr))
+		}
+	}
+	return o, nil
+}
