@@ -206,7 +206,7 @@ type Settings struct {
 	MaxMoves                int     `json:"max_moves"`
 	MaxInflowPerHost        int     `json:"max_inflow_per_host"`
 	MemoryReserveBytes      int64   `json:"memory_reserve_bytes"`
-	StorageReserveBytes     int64   `json:"storage_reserve_bytes"`
+	StorageReserveBytes     int64   `json:"storage_reserve_bytes,omitempty"` // omitted when 0: older plans keep their digest
 	CPUCeiling              float64 `json:"cpu_ceiling"`
 	CooldownSeconds         float64 `json:"cooldown_seconds"`
 	CPUWeight               float64 `json:"cpu_weight"`

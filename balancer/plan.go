@@ -120,8 +120,10 @@ type Efficacy struct {
 	Bytes           int64    `json:"bytes"` // memory the moves copy
 	// StorageBytes is what the storage moves copy of virtual disks, and
 	// StorageMoves how many moves take their storage along.
-	StorageBytes int64 `json:"storage_bytes"`
-	StorageMoves int   `json:"storage_moves"`
+	// Both are left out of the JSON when 0, so that a plan written before
+	// they existed keeps its digest.
+	StorageBytes int64 `json:"storage_bytes,omitempty"`
+	StorageMoves int   `json:"storage_moves,omitempty"`
 	// EstimatedSeconds is the time to run every move under the executor's
 	// limits: MaxConcurrent overall and each host's own migration limit.
 	EstimatedSeconds float64 `json:"estimated_seconds"`

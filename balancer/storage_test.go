@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -423,5 +425,23 @@ func TestStorageReportsGolden(t *testing.T) {
 				checkMarkdownTables(t, b.String())
 			}
 		})
+	}
+}
+
+// TestPlanBeforeStorageStillReads: a plan written before storage was in the
+// model (its golden JSON as it was) reads back with its digest intact, so
+// plans approved across an upgrade are not taken for tampered ones.
+func TestPlanBeforeStorageStillReads(t *testing.T) {
+	f, err := os.Open(filepath.Join("testdata", "plan-v1-before-storage.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	p, err := balancer.ReadPlan(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Moves) == 0 || p.Efficacy.StorageBytes != 0 || p.Moves[0].StoragePath != "" {
+		t.Errorf("old plan read as %d moves, %d storage bytes", len(p.Moves), p.Efficacy.StorageBytes)
 	}
 }
