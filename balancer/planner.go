@@ -33,7 +33,8 @@ import (
 // points. The √n factor (as in VMware DRS's imbalance metric) makes a gain
 // read the same in any fleet size: moving load off a lone hot host gains
 // about the points of load it moves. A move's gain is the drop in imbalance
-// minus its migration cost, migration_cost_weight × its assigned memory in
+// minus its migration cost, migration_cost_weight × the bytes it copies
+// (assigned memory, plus its disks when its storage moves with it) in
 // percent of an average eligible host's memory, minus the policy's penalty
 // (a number in the same points).
 //
@@ -58,7 +59,16 @@ import (
 // move: a destination keeps memory_reserve_bytes free and stays at or below
 // cpu_ceiling; at most max_inflow_per_host moves into one host and
 // max_moves in all; a VM moves at most once, never to its own host, and a
-// clustered VM only within its host's cluster; VMs that are not running,
+// clustered VM only within its host's cluster; the destination runs the VM
+// as it is (processor vendor, processor model unless the VM has processor
+// compatibility, configuration version, virtual switches; see compat.go)
+// and reaches or has room for its files (a VM on local volumes moves its
+// disks into the destination's storage path, whose volume keeps
+// storage_reserve_bytes free after every storage move planned into it; one
+// on a share or a CSV moves only where that share or cluster is; see
+// storage.go). Facts a host or VM does not report refuse nothing, except
+// that a storage move needs its destination's path and volume. Destinations
+// refused for these reasons are listed in Plan.Limited. VMs that are not running,
 // frozen by the policy, in cooldown or on a host that is unhealthy or has
 // live migration disabled stay put. Recheck applies the same limits, with
 // the same code, to one move just before it starts.
