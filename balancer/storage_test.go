@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/hvbalancer/hvbalancer/balancer"
 	"github.com/hvbalancer/hvbalancer/collector"
+	"github.com/hvbalancer/hvbalancer/collector/collectortest"
 	"github.com/hvbalancer/hvbalancer/policy"
 )
 
@@ -443,5 +445,47 @@ func TestPlanBeforeStorageStillReads(t *testing.T) {
 	}
 	if len(p.Moves) == 0 || p.Efficacy.StorageBytes != 0 || p.Moves[0].StoragePath != "" {
 		t.Errorf("old plan read as %d moves, %d storage bytes", len(p.Moves), p.Efficacy.StorageBytes)
+	}
+}
+
+// TestPlanStorageFromCollectortest plans a fleet made with the collector's
+// test builder: a hot host whose VMs sit on its D: volume, a destination
+// with room and one whose volume is nearly full.
+func TestPlanStorageFromCollectortest(t *testing.T) {
+	local := func(n int) []collectortest.VMSpec {
+		var out []collectortest.VMSpec
+		for i := range n {
+			dir := fmt.Sprintf(`D:\Hyper-V\vm%d`, i)
+			out = append(out, collectortest.VMSpec{CPU: 6, MemoryGiB: 16, Path: dir,
+				Disks: []collector.Disk{{Path: dir + `\disk.vhdx`, FileSize: 80 * gib, Size: 127 * gib}}})
+		}
+		return out
+	}
+	host := func(name string, freeGiB int64, vms []collectortest.VMSpec) collectortest.HostSpec {
+		return collectortest.HostSpec{Name: name, VHDPath: `D:\Hyper-V`, VMs: vms,
+			Volumes: []collector.Volume{{Path: `D:\`, Kind: "local", Size: 4000 * gib, Free: freeGiB * gib}}}
+	}
+	s := collectortest.Snapshot(host("HV01", 1000, local(5)), host("HV02", 1000, nil), host("HV03", 100, nil))
+	pl, err := balancer.NewPlanner(balancer.DefaultConfig(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := pl.Plan(context.Background(), s, &fakeRules{}, "sha256:test", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Moves) == 0 {
+		t.Fatalf("no move: %s", p.Message)
+	}
+	for i, m := range p.Moves {
+		if m.To != "HV02" || m.StorageBytes != 80*gib || m.StoragePath != `D:\Hyper-V` {
+			t.Errorf("move %d: %s to %s copying %d to %q", i, m.VMName, m.To, m.StorageBytes, m.StoragePath)
+		}
+		if _, err := balancer.Recheck(s, balancer.DefaultConfig(), m, p.Moves[:i]); err != nil {
+			t.Errorf("move %d fails its re-check: %v", i, err)
+		}
+	}
+	if got := limitedTo(p, "HV03"); len(got) == 0 || !strings.HasPrefix(got[0], "storage full: volume D:\\ of host HV03 would have 20.0 GiB free") {
+		t.Errorf("refusals into HV03: %q", got)
 	}
 }

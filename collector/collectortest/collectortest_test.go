@@ -1,6 +1,7 @@
 package collectortest_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"testing"
@@ -127,5 +128,34 @@ func TestClock(t *testing.T) {
 	c.Advance(90 * time.Second)
 	if got, want := c.Now(), collectortest.Taken().Add(90*time.Second); !got.Equal(want) {
 		t.Errorf("Now = %v, want %v", got, want)
+	}
+}
+
+func TestSnapshotStorageAndCompatibility(t *testing.T) {
+	vols := []collector.Volume{{Path: `D:\`, Kind: "local", Size: 4 << 40, Free: 3 << 40}}
+	disks := []collector.Disk{{Path: `D:\VMs\a.vhdx`, Kind: "local", FileSize: 40 << 30, Size: 127 << 30}}
+	s := collectortest.Snapshot(collectortest.HostSpec{
+		Name: "HV01", ProcessorVendor: "GenuineIntel", ProcessorModel: "Intel64 Family 6 Model 106 Stepping 6",
+		ConfigVersions: []string{"9.0"}, Switches: []string{"LAN"}, VMPath: `D:\VMs`, VHDPath: `D:\VMs`, Volumes: vols,
+		VMs: []collectortest.VMSpec{{ConfigVersion: "9.0", ProcessorCompatibility: true, Switches: []string{"LAN"}, Path: `D:\VMs`, Disks: disks}},
+	})
+	var buf bytes.Buffer
+	if err := s.Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	back, err := collector.ReadSnapshot(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, v := back.Hosts[0], back.VMs[0]
+	if h.ProcessorVendor != "GenuineIntel" || h.VHDPath != `D:\VMs` || !cmp.Equal(h.Volumes, vols) || !cmp.Equal(h.Switches, []string{"LAN"}) {
+		t.Errorf("host %+v", h)
+	}
+	if !v.ProcessorCompatibility || v.ConfigVersion != "9.0" || v.Path != `D:\VMs` || !cmp.Equal(v.Disks, disks) {
+		t.Errorf("vm %+v", v)
+	}
+	disks[0].FileSize = 1 // the snapshot holds its own copy
+	if s.VMs[0].Disks[0].FileSize != 40<<30 {
+		t.Errorf("the snapshot shares the spec's disks")
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"maps"
+	"slices"
 	"time"
 
 	"github.com/hvbalancer/hvbalancer/collector"
@@ -29,6 +30,12 @@ type HostSpec struct {
 	// memory over its capacity.
 	Memory float64
 	VMs    []VMSpec
+	// What the host offers a VM and where it keeps VM files, copied as
+	// they are (see collector.Host); left empty, the snapshot does not know.
+	ProcessorVendor, ProcessorModel string
+	ConfigVersions, Switches        []string
+	VMPath, VHDPath                 string
+	Volumes                         []collector.Volume
 }
 
 // VMSpec describes one VM for Snapshot.
@@ -42,6 +49,13 @@ type VMSpec struct {
 	Notes     string
 	Tags      map[string]string // nil = parsed from Notes
 	Clustered bool
+	// What the VM needs of a host and where its files are, copied as they
+	// are (see collector.VM); left empty, the snapshot does not know.
+	ConfigVersion          string
+	ProcessorCompatibility bool
+	Switches               []string
+	Path                   string
+	Disks                  []collector.Disk
 }
 
 // Taken is when every snapshot made by Snapshot was taken: 2026-01-05 08:00 UTC.
@@ -82,6 +96,13 @@ func Snapshot(hosts ...HostSpec) *collector.Snapshot {
 			MigrationEnabled:  !hs.MigrationDisabled,
 			MaxMigrations:     orInt(hs.MaxMigrations, 2),
 			Samples:           samples,
+			ProcessorVendor:   hs.ProcessorVendor,
+			ProcessorModel:    hs.ProcessorModel,
+			ConfigVersions:    slices.Clone(hs.ConfigVersions),
+			Switches:          slices.Clone(hs.Switches),
+			VMPath:            hs.VMPath,
+			VHDPath:           hs.VHDPath,
+			Volumes:           slices.Clone(hs.Volumes),
 		}
 		if h.Health == "" {
 			h.Health = collector.HealthOK
@@ -136,6 +157,12 @@ func vm(vs VMSpec, seq int, host string) collector.VM {
 		MemoryStartup: gib(orFloat(vs.MemoryGiB, 4)),
 		UptimeSeconds: (72 * time.Hour).Seconds(),
 		Samples:       samples,
+
+		ConfigVersion:          vs.ConfigVersion,
+		ProcessorCompatibility: vs.ProcessorCompatibility,
+		Switches:               slices.Clone(vs.Switches),
+		Path:                   vs.Path,
+		Disks:                  slices.Clone(vs.Disks),
 	}
 	if v.ID == "" {
 		v.ID = fmt.Sprintf("00000000-0000-4000-8000-%012d", seq)
