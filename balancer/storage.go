@@ -152,74 +152,68 @@ func storeTargetOf(h *collector.Host, in *interners, cfg Config) storeTarget {
 	return t
 }
 
-// reachFault is the limit a memory-only move of VM vi to host to breaks
-// because the destination cannot reach its files, or faultNone.
-func (st *state) reachFault(vi, to int) fault {
-	n := &st.vms[vi].need.storage
+// reachFault is the limit a memory-only move of a VM whose files are as n
+// says, from a host of cluster srcCluster to a host of cluster dstCluster
+// that has the SMB shares shares (and volumes at all when volumesKnown),
+// breaks because the destination cannot reach its files, or faultNone. No
+// allocation.
+func reachFault(n *vmStorage, srcCluster, dstCluster string, shares bits, volumesKnown bool) fault {
 	if n.local {
 		return faultNone
 	}
-	dst := &st.hosts[to]
-	if n.csv {
-		c := st.hosts[st.vms[vi].host].h.Cluster
-		if c == "" || dst.h.Cluster != c {
-			return faultCSV
-		}
+	if n.csv && (srcCluster == "" || dstCluster != srcCluster) {
+		return faultCSV
 	}
-	if dst.offer.volumesKnown && !n.shares.subsetOf(dst.offer.shares) {
+	if volumesKnown && !n.shares.subsetOf(shares) {
 		return faultShare
 	}
 	return faultNone
 }
 
-// spaceFault is the limit a storage move of VM vi to host to breaks on the
-// destination's storage, given the storage moves planned so far, or
-// faultNone.
-func (st *state) spaceFault(vi, to int) fault {
-	n := &st.vms[vi].need.storage
+// spaceFault is the limit a storage move of a VM whose files are as n says
+// breaks on a destination whose storage target is t, given planned, the
+// bytes already planned into each volume, or faultNone. No allocation.
+func spaceFault(n *vmStorage, t *storeTarget, planned []int64, reserve int64) fault {
 	if !n.local {
 		return faultNone
 	}
-	t := &st.hosts[to].offer.store
 	switch {
 	case t.path == "":
 		return faultStoragePath
 	case t.vol < 0:
 		return faultStorageVolume
-	case t.free-st.volPlanned[t.vol]-n.bytes < st.cfg.StorageReserveBytes:
+	case t.free-planned[t.vol]-n.bytes < reserve:
 		return faultStorageFull
 	}
 	return faultNone
 }
 
-// storageMessage says why f refuses moving VM vi to host to.
-func (st *state) storageMessage(f fault, vi, to int) string {
-	vs := &st.vms[vi]
-	src, dst := st.hosts[vs.host].h, &st.hosts[to]
-	t := &dst.offer.store
+// storageMessage says why f refuses moving VM v (whose files are as n
+// says) from host src to host dst, whose storage target is t with planned
+// bytes already planned into its volume.
+func storageMessage(f fault, v *collector.VM, n *vmStorage, src, dst *collector.Host, t *storeTarget, planned, reserve int64) string {
 	switch f {
 	case faultCSV:
 		if src.Cluster == "" {
 			return fmt.Sprintf("the vm's files are on a cluster shared volume, but host %s is in no cluster", src.Name)
 		}
-		return fmt.Sprintf("the vm's files are on a cluster shared volume of cluster %s, which host %s is not in", src.Cluster, dst.h.Name)
+		return fmt.Sprintf("the vm's files are on a cluster shared volume of cluster %s, which host %s is not in", src.Cluster, dst.Name)
 	case faultShare:
-		return fmt.Sprintf("storage unreachable: host %s does not reach share %s that holds the vm's files", dst.h.Name, st.missingShare(vi, to))
+		return fmt.Sprintf("storage unreachable: host %s does not reach share %s that holds the vm's files", dst.Name, missingShare(v, dst))
 	case faultStoragePath:
-		return fmt.Sprintf("storage: host %s reports no default virtual hard disk path and the configuration sets no storage_path for it", dst.h.Name)
+		return fmt.Sprintf("storage: host %s reports no default virtual hard disk path and the configuration sets no storage_path for it", dst.Name)
 	case faultStorageVolume:
-		return fmt.Sprintf("storage: host %s reports no volume holding its storage path %s", dst.h.Name, t.path)
+		return fmt.Sprintf("storage: host %s reports no volume holding its storage path %s", dst.Name, t.path)
 	case faultStorageFull:
-		left := t.free - st.volPlanned[t.vol] - vs.need.storage.bytes
+		left := t.free - planned - n.bytes
 		return fmt.Sprintf("storage full: volume %s of host %s would have %s free after copying %s of disks (and %s planned before), under the %s storage reserve",
-			t.volPath, dst.h.Name, formatBytes(left), formatBytes(vs.need.storage.bytes), formatBytes(st.volPlanned[t.vol]), formatBytes(st.cfg.StorageReserveBytes))
+			t.volPath, dst.Name, formatBytes(left), formatBytes(n.bytes), formatBytes(planned), formatBytes(reserve))
 	}
 	return ""
 }
 
-// missingShare names a share of VM vi's files that host to lacks.
-func (st *state) missingShare(vi, to int) string {
-	v := st.vms[vi].v
+// missingShare names a share of VM v's files that host dst lacks.
+func missingShare(v *collector.VM, dst *collector.Host) string {
 	kinds, paths := []string{""}, []string{v.Path}
 	for _, d := range v.Disks {
 		kinds, paths = append(kinds, d.Kind), append(paths, d.Path)
@@ -229,7 +223,7 @@ func (st *state) missingShare(vi, to int) string {
 			continue
 		}
 		found := false
-		for _, vol := range st.hosts[to].h.Volumes {
+		for _, vol := range dst.Volumes {
 			if kindOf(vol.Kind, vol.Path) == kindSMB && shareOf(vol.Path) == shareOf(p) {
 				found = true
 				break

@@ -1,0 +1,84 @@
+package balancer
+
+import "fmt"
+
+// The hard limits of one candidate move, in the order they are checked, and
+// their messages. The planner and Recheck both call these.
+
+// fault applies the hard limits to moving VM vi to host to, given the
+// moves planned so far. It is on the search's hot path: no allocation.
+func (st *state) fault(vi, to int) fault {
+	vs := &st.vms[vi]
+	dst := &st.hosts[to]
+	switch {
+	case vs.moved:
+		return faultMoved
+	case vs.held != movable:
+		return faultHeld
+	case to == vs.host:
+		return faultSameHost
+	case !dst.eligible:
+		return faultIneligible
+	case vs.v.Clustered && st.hosts[vs.host].h.Cluster == "":
+		return faultNoCluster
+	case vs.v.Clustered && dst.h.Cluster != st.hosts[vs.host].h.Cluster:
+		return faultCluster
+	}
+	if f := compatFault(&vs.need, &dst.offer); f != faultNone {
+		return f
+	}
+	if f := reachFault(&vs.need.storage, st.hosts[vs.host].h.Cluster, dst.h.Cluster, dst.offer.shares, dst.offer.volumesKnown); f != faultNone {
+		return f
+	}
+	switch {
+	case dst.inflow >= st.cfg.MaxInflowPerHost:
+		return faultInflow
+	case dst.memUsed+float64(vs.v.MemoryAssigned) > dst.capBytes-float64(st.cfg.MemoryReserveBytes):
+		return faultMemory
+	case dst.cpu+st.cpuDelta(vi, to) > st.cfg.CPUCeiling:
+		return faultCPU
+	}
+	return spaceFault(&vs.need.storage, &dst.offer.store, st.volPlanned, st.cfg.StorageReserveBytes)
+}
+
+// check is fault with its message ("" when the move is within limits).
+func (st *state) check(vi, to int) string {
+	vs := &st.vms[vi]
+	dst := &st.hosts[to]
+	srcName := func() (name, cluster string) {
+		h := st.hosts[vs.host].h
+		return h.Name, h.Cluster
+	}
+	switch f := st.fault(vi, to); f {
+	case faultVendor, faultModel, faultVersion, faultSwitch:
+		return compatMessage(f, vs.v, st.hosts[vs.host].h, dst.h)
+	case faultCSV, faultShare, faultStoragePath, faultStorageVolume, faultStorageFull:
+		var planned int64
+		if t := &dst.offer.store; t.vol >= 0 {
+			planned = st.volPlanned[t.vol]
+		}
+		return storageMessage(f, vs.v, &vs.need.storage, st.hosts[vs.host].h, dst.h, &dst.offer.store, planned, st.cfg.StorageReserveBytes)
+	case faultMoved:
+		return "vm is already moved by this plan"
+	case faultHeld:
+		return vs.note
+	case faultSameHost:
+		return "vm is already on host " + dst.h.Name
+	case faultIneligible:
+		return dst.why
+	case faultNoCluster:
+		name, _ := srcName()
+		return fmt.Sprintf("clustered vm, but host %s is in no cluster", name)
+	case faultCluster:
+		_, cluster := srcName()
+		return fmt.Sprintf("clustered vm can move only within cluster %s", cluster)
+	case faultInflow:
+		return fmt.Sprintf("host %s already receives %d moves (max_inflow_per_host)", dst.h.Name, dst.inflow)
+	case faultMemory:
+		return fmt.Sprintf("host %s memory in use would be %s, over its %s capacity minus the %s reserve",
+			dst.h.Name, formatBytes(int64(dst.memUsed)+vs.v.MemoryAssigned), formatBytes(int64(dst.capBytes)), formatBytes(st.cfg.MemoryReserveBytes))
+	case faultCPU:
+		return fmt.Sprintf("host %s CPU would be %.1f%%, over the %g%% ceiling", dst.h.Name, dst.cpu+st.cpuDelta(vi, to), st.cfg.CPUCeiling)
+	}
+	return ""
+}
