@@ -96,7 +96,6 @@ func PolicyInput(s *collector.Snapshot, h policy.History, loc *time.Location) *p
 			Path:                   v.Path,
 			Storage:                storage,
 			StorageBytes:           storageBytes,
-			Disks:                  policyDisks(v.Disks),
 		}
 	}
 	return in
@@ -136,14 +135,6 @@ func policyVolumes(vols []collector.Volume) []policy.Volume {
 	out := make([]policy.Volume, len(vols))
 	for i, v := range vols {
 		out[i] = policy.Volume{Path: v.Path, Kind: string(kindOf(v.Kind, v.Path)), SizeBytes: v.Size, FreeBytes: v.Free}
-	}
-	return out
-}
-
-func policyDisks(disks []collector.Disk) []policy.Disk {
-	out := make([]policy.Disk, len(disks))
-	for i, d := range disks {
-		out[i] = policy.Disk{Path: d.Path, Kind: string(kindOf(d.Kind, d.Path)), FileBytes: d.FileSize, SizeBytes: d.Size}
 	}
 	return out
 }

@@ -45,8 +45,8 @@ func TestLoadErrors(t *testing.T) {
 		want: []string{
 			`policy: testdata/compile/typo-map/deny.rego:7: rego_type_error: undefined ref: h.maintenanse (want one of: "capacity", "cluster", "config_versions", "cpu", "group", "health", "labels", "maintenance", "memory", "name", "processor_model", "processor_vendor", "switches", "vhd_path", "vm_path", "vms", "volumes")`,
 			`policy: testdata/compile/typo-map/deny.rego:11: rego_type_error: undefined ref: data.hvbalancer.dest.helth (want one of: "capacity", "cluster", "config_versions", "cpu", "group", "health", "labels", "maintenance", "memory", "name", "processor_model", "processor_vendor", "switches", "vhd_path", "vm_path", "vms", "volumes")`,
-			`policy: testdata/compile/typo-map/deny.rego:15: rego_type_error: undefined ref: v.tag (want one of: "clustered", "config_version", "cpu", "cpus", "disks", "host", "last_migration", "memory_bytes", "name", "notes", "path", "processor_compatibility", "state", "storage", "storage_bytes", "switches", "tags")`,
-			`policy: testdata/compile/typo-map/deny.rego:20: rego_type_error: undefined ref: input.fleet.vms[id].stat (want one of: "clustered", "config_version", "cpu", "cpus", "disks", "host", "last_migration", "memory_bytes", "name", "notes", "path", "processor_compatibility", "state", "storage", "storage_bytes", "switches", "tags")`,
+			`policy: testdata/compile/typo-map/deny.rego:15: rego_type_error: undefined ref: v.tag (want one of: "clustered", "config_version", "cpu", "cpus", "host", "last_migration", "memory_bytes", "name", "notes", "path", "processor_compatibility", "state", "storage", "storage_bytes", "switches", "tags")`,
+			`policy: testdata/compile/typo-map/deny.rego:20: rego_type_error: undefined ref: input.fleet.vms[id].stat (want one of: "clustered", "config_version", "cpu", "cpus", "host", "last_migration", "memory_bytes", "name", "notes", "path", "processor_compatibility", "state", "storage", "storage_bytes", "switches", "tags")`,
 		},
 	}, {
 		name: "every problem at once",

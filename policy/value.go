@@ -43,12 +43,29 @@ func (t inputTerms) object(move, projected *ast.Term) ast.Object {
 type keyTerms map[string]*ast.Term
 
 func (k keyTerms) item(key string, v *ast.Term) [2]*ast.Term {
-	t, ok := k[key]
+	return [2]*ast.Term{k.str(key), v}
+}
+
+// str returns the string term of s, made once per conversion: the values
+// that repeat across thousands of hosts and VMs (host names, states,
+// configuration versions, storage kinds, switch names, empty strings) share
+// one term, as the keys do.
+func (k keyTerms) str(s string) *ast.Term {
+	t, ok := k[s]
 	if !ok {
-		t = ast.StringTerm(key)
-		k[key] = t
+		t = ast.StringTerm(s)
+		k[s] = t
 	}
-	return [2]*ast.Term{t, v}
+	return t
+}
+
+// strs is stringsTerm with shared string terms.
+func (k keyTerms) strs(ss []string) *ast.Term {
+	terms := make([]*ast.Term, len(ss))
+	for i, s := range ss {
+		terms[i] = k.str(s)
+	}
+	return ast.ArrayTerm(terms...)
 }
 
 // convertInput converts the session's part of in (not Move and Projected).
@@ -92,10 +109,10 @@ func hostTerm(k keyTerms, h *Host) (*ast.Term, error) {
 	}
 	return ast.ObjectTerm(
 		k.item("name", ast.StringTerm(h.Name)),
-		k.item("cluster", ast.StringTerm(h.Cluster)),
-		k.item("group", ast.StringTerm(h.Group)),
+		k.item("cluster", k.str(h.Cluster)),
+		k.item("group", k.str(h.Group)),
 		k.item("labels", stringMapTerm(h.Labels)),
-		k.item("health", ast.StringTerm(h.Health)),
+		k.item("health", k.str(h.Health)),
 		k.item("maintenance", ast.BooleanTerm(h.Maintenance)),
 		k.item("capacity", ast.ObjectTerm(
 			k.item("cpus", intTerm(int64(h.Capacity.CPUs))),
@@ -103,10 +120,10 @@ func hostTerm(k keyTerms, h *Host) (*ast.Term, error) {
 		k.item("cpu", cpu),
 		k.item("memory", mem),
 		k.item("vms", stringsTerm(h.VMs)),
-		k.item("processor_vendor", ast.StringTerm(h.ProcessorVendor)),
-		k.item("processor_model", ast.StringTerm(h.ProcessorModel)),
-		k.item("config_versions", stringsTerm(h.ConfigVersions)),
-		k.item("switches", stringsTerm(h.Switches)),
+		k.item("processor_vendor", k.str(h.ProcessorVendor)),
+		k.item("processor_model", k.str(h.ProcessorModel)),
+		k.item("config_versions", k.strs(h.ConfigVersions)),
+		k.item("switches", k.strs(h.Switches)),
 		k.item("vm_path", ast.StringTerm(h.VMPath)),
 		k.item("vhd_path", ast.StringTerm(h.VHDPath)),
 		k.item("volumes", volumesTerm(k, h.Volumes)),
@@ -125,18 +142,6 @@ func volumesTerm(k keyTerms, vols []Volume) *ast.Term {
 	return ast.ArrayTerm(terms...)
 }
 
-func disksTerm(k keyTerms, disks []Disk) *ast.Term {
-	terms := make([]*ast.Term, len(disks))
-	for i, d := range disks {
-		terms[i] = ast.ObjectTerm(
-			k.item("path", ast.StringTerm(d.Path)),
-			k.item("kind", ast.StringTerm(d.Kind)),
-			k.item("file_bytes", intTerm(d.FileBytes)),
-			k.item("size_bytes", intTerm(d.SizeBytes)))
-	}
-	return ast.ArrayTerm(terms...)
-}
-
 func vmTerm(k keyTerms, v *VM) (*ast.Term, error) {
 	cpu, err := loadTerm(k, v.CPU)
 	if err != nil {
@@ -144,22 +149,21 @@ func vmTerm(k keyTerms, v *VM) (*ast.Term, error) {
 	}
 	return ast.ObjectTerm(
 		k.item("name", ast.StringTerm(v.Name)),
-		k.item("host", ast.StringTerm(v.Host)),
-		k.item("state", ast.StringTerm(v.State)),
+		k.item("host", k.str(v.Host)),
+		k.item("state", k.str(v.State)),
 		k.item("cpus", intTerm(int64(v.CPUs))),
 		k.item("memory_bytes", intTerm(v.MemoryBytes)),
 		k.item("cpu", cpu),
 		k.item("clustered", ast.BooleanTerm(v.Clustered)),
 		k.item("notes", ast.StringTerm(v.Notes)),
 		k.item("tags", stringMapTerm(v.Tags)),
-		k.item("last_migration", ast.StringTerm(v.LastMigration)),
-		k.item("config_version", ast.StringTerm(v.ConfigVersion)),
+		k.item("last_migration", k.str(v.LastMigration)),
+		k.item("config_version", k.str(v.ConfigVersion)),
 		k.item("processor_compatibility", ast.BooleanTerm(v.ProcessorCompatibility)),
-		k.item("switches", stringsTerm(v.Switches)),
+		k.item("switches", k.strs(v.Switches)),
 		k.item("path", ast.StringTerm(v.Path)),
-		k.item("storage", ast.StringTerm(v.Storage)),
+		k.item("storage", k.str(v.Storage)),
 		k.item("storage_bytes", intTerm(v.StorageBytes)),
-		k.item("disks", disksTerm(k, v.Disks)),
 	), nil
 }
 

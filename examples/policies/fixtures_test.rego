@@ -43,7 +43,6 @@ vm(name, host, tags) := {
 	"path": "",
 	"storage": "",
 	"storage_bytes": 0,
-	"disks": [],
 }
 
 # HV01..HV03 stand-alone (HV01, HV02 in rack-a, HV03 in rack-b); HV07 and
