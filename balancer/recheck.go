@@ -78,10 +78,13 @@ func Recheck(s *collector.Snapshot, cfg Config, m Move, earlier []Move) (policy.
 // now on local volumes would fail, and one planned with storage for a VM
 // now on shared storage would copy files the plan did not say it copies.
 func (st *state) storageChanged(vi int, m Move) string {
+	v := st.vms[vi].v
 	local := st.vms[vi].need.storage.local
 	switch {
 	case local && m.StoragePath == "":
 		return fmt.Sprintf("the plan moves memory only, but the vm now has files on local volumes of host %s", m.From)
+	case !local && m.StoragePath != "" && v.Path == "" && len(v.Disks) == 0:
+		return "the plan moves the vm's storage, but the snapshot no longer shows where its files are"
 	case !local && m.StoragePath != "":
 		return "the plan moves the vm's storage, but none of its files is on a local volume now"
 	}

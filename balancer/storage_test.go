@@ -296,7 +296,9 @@ func TestRecheckStorageAndCompatibility(t *testing.T) {
 	hosts, vms := localDisks(100, 1000)
 	hosts = with(hosts, "hv03", processor("AuthenticAMD", ""))
 	hosts = with(hosts, "hv01", processor("GenuineIntel", ""))
-	vms["b01"] = nil // on shared storage: no path, no disks reported
+	hosts = with(hosts, "hv02", volume(`\\fs01\vms`, "smb", 1000))
+	vms["b01"] = nil // no path, no disks reported
+	vms["c01"] = []vmOpt{configPath(`\\fs01\vms\c01`)}
 	s := hotFleet(hosts, vms)
 	cfg := balancer.DefaultConfig()
 	cfg.MaxInflowPerHost = 5
@@ -322,7 +324,8 @@ func TestRecheckStorageAndCompatibility(t *testing.T) {
 			earlier: []balancer.Move{store("a01", "hv01", "hv02"), store("a02", "hv01", "hv02")}, why: "storage full"},
 		{name: "planned without storage, now on local disks", m: balancer.Move{VM: "a01", VMName: "a01", From: "hv01", To: "hv02"},
 			why: "the plan moves memory only"},
-		{name: "planned with storage, now on shared storage", m: store("b01", "hv02", "hv01"), why: "the plan moves the vm's storage"},
+		{name: "planned with storage, storage now unknown", m: store("b01", "hv02", "hv01"), why: "the snapshot no longer shows where its files are"},
+		{name: "planned with storage, now on shared storage", m: store("c01", "hv03", "hv02"), why: "none of its files is on a local volume now"},
 		{name: "memory only on shared storage", m: balancer.Move{VM: "b01", VMName: "b01", From: "hv02", To: "hv01"}},
 	}
 	for _, tt := range tests {
