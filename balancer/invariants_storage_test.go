@@ -1,6 +1,7 @@
 package balancer_test
 
 import (
+	"path"
 	"strings"
 
 	"github.com/hvbalancer/hvbalancer/balancer"
@@ -110,8 +111,10 @@ func checkStorageAndCompatibility(t tb, s *collector.Snapshot, cfg balancer.Conf
 		if want == "" {
 			want = to.VMPath
 		}
-		if m.StoragePath != want || m.StorageBytes != bytes {
-			t.Errorf("move %d: %s copies %d to %q, want %d to %q", i, m.VM, m.StorageBytes, m.StoragePath, bytes, want)
+		// Its own folder under the storage path: its name, or its ID.
+		if dir, leaf := path.Split(strings.ReplaceAll(m.StoragePath, `\`, "/")); strings.TrimSuffix(dir, "/") != strings.ReplaceAll(strings.TrimRight(want, `\`), `\`, "/") ||
+			leaf != m.VMName && leaf != m.VM || m.StorageBytes != bytes {
+			t.Errorf("move %d: %s copies %d to %q, want %d to its own folder in %q", i, m.VM, m.StorageBytes, m.StoragePath, bytes, want)
 			continue
 		}
 		var vols []hyperv.Volume

@@ -294,7 +294,7 @@ func (r *pass) addMove(c *choice, trigger, reason string, priority int, rules []
 	}
 	if vs.need.storage.local {
 		m.StorageBytes = vs.need.storage.bytes
-		m.StoragePath = st.hosts[c.to].offer.store.path
+		m.StoragePath = vmFolder(st.hosts[c.to].offer.store.path, vs.v)
 	}
 	st.apply(c.vm, c.to)
 	r.moves = append(r.moves, m)

@@ -235,3 +235,40 @@ func missingShare(v *collector.VM, dst *collector.Host) string {
 	}
 	return "(unknown)"
 }
+
+// vmFolder is the directory of its own a storage move puts a VM's files
+// in under the destination's storage path, as Hyper-V Manager's move
+// wizard does: the VM's name when it is a plain Windows folder name,
+// otherwise its ID, so that two VMs whose disks share a file name never
+// collide and no name can point outside the storage path.
+func vmFolder(storagePath string, v *collector.VM) string {
+	name := v.Name
+	if !plainFolderName(name) {
+		name = v.ID
+	}
+	return strings.TrimRight(storagePath, `\/`) + `\` + name
+}
+
+// plainFolderName reports whether s can be one folder name on every
+// Windows volume: 1 to 100 characters, none of them a control character
+// or one of \/:*?"<>|, not . or .., not ending in a dot or a space, and
+// not a device name (CON, NUL, COM1, …).
+func plainFolderName(s string) bool {
+	if s == "" || len(s) > 100 || strings.HasSuffix(s, ".") || strings.HasSuffix(s, " ") {
+		return false
+	}
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f || strings.ContainsRune(`\/:*?"<>|`, r) {
+			return false
+		}
+	}
+	base := strings.ToUpper(strings.SplitN(s, ".", 2)[0])
+	switch base {
+	case "CON", "PRN", "AUX", "NUL":
+		return false
+	}
+	if len(base) == 4 && (strings.HasPrefix(base, "COM") || strings.HasPrefix(base, "LPT")) && base[3] >= '0' && base[3] <= '9' {
+		return false
+	}
+	return true
+}

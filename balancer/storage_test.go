@@ -183,7 +183,7 @@ func TestPlanStorage(t *testing.T) {
 			want: []moveKey{bal("a01", "hv01", "hv02"), bal("a02", "hv01", "hv03"), bal("a03", "hv01", "hv02"), bal("b01", "hv02", "hv03")},
 			check: func(t *testing.T, p *balancer.Plan, _ *fakeRules) {
 				for _, m := range p.Moves {
-					if m.StorageBytes != 100*gib || m.StoragePath != `D:\Hyper-V\Virtual Hard Disks` {
+					if m.StorageBytes != 100*gib || m.StoragePath != `D:\Hyper-V\Virtual Hard Disks\`+m.VMName {
 						t.Errorf("move %s: storage %d to %q", m.VM, m.StorageBytes, m.StoragePath)
 					}
 					// 100 GiB of disk at 1.25 GB/s before the memory.
@@ -249,7 +249,7 @@ func TestPlanStorage(t *testing.T) {
 			cfg:  func(c *balancer.Config) { c.StoragePaths = map[string]string{"hv02": `E:\VMs`} },
 			want: []moveKey{bal("a01", "hv01", "hv02"), bal("a02", "hv01", "hv03"), bal("a03", "hv01", "hv02"), bal("b01", "hv02", "hv03")},
 			check: func(t *testing.T, p *balancer.Plan, _ *fakeRules) {
-				if got := p.Moves[0].StoragePath; got != `E:\VMs` {
+				if got := p.Moves[0].StoragePath; got != `E:\VMs\`+p.Moves[0].VMName {
 					t.Errorf("storage path into hv02 %q", got)
 				}
 				if got := p.Settings.StoragePaths; got["hv02"] != `E:\VMs` {
@@ -481,7 +481,7 @@ func TestPlanStorageFromCollectortest(t *testing.T) {
 		t.Fatalf("no move: %s", p.Message)
 	}
 	for i, m := range p.Moves {
-		if m.To != "HV02" || m.StorageBytes != 80*gib || m.StoragePath != `D:\Hyper-V` {
+		if m.To != "HV02" || m.StorageBytes != 80*gib || m.StoragePath != `D:\Hyper-V\`+m.VMName {
 			t.Errorf("move %d: %s to %s copying %d to %q", i, m.VMName, m.To, m.StorageBytes, m.StoragePath)
 		}
 		if _, err := balancer.Recheck(s, balancer.DefaultConfig(), m, p.Moves[:i]); err != nil {
