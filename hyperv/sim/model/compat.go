@@ -140,8 +140,11 @@ func lookupError(req MigrationRequest, v *simVM, ran *simHost) error {
 }
 
 // incompatibilities lists, in Compare-VM's order (processor, version,
-// network, storage), every reason dst cannot take v by req. The caller
-// holds f.mu.
+// network, storage), every reason dst cannot take v by req: a running,
+// paused or saved VM needs the same processor vendor, and the same model
+// unless its processor compatibility is on; every VM needs its
+// configuration version and switches on dst, and its files reachable from
+// dst or, with IncludeStorage, room for them there. The caller holds f.mu.
 func incompatibilities(v *simVM, dst *simHost, req MigrationRequest) []Incompatibility {
 	var out []Incompatibility
 	src := v.host
@@ -150,6 +153,11 @@ func incompatibilities(v *simVM, dst *simHost, req MigrationRequest) []Incompati
 	}
 	name, host := v.spec.Name, dst.spec.Name
 	switch {
+	case v.state == VMOff:
+		// No processor state moves: an off VM starts afresh on any
+		// processor ("Processor Compatibility Mode is not needed for VM
+		// moves that involve a stop and restart of the VM",
+		// https://technet.microsoft.com/en-us/library/gg299590.aspx).
 	case !strings.EqualFold(src.layout.Processor.Vendor, dst.layout.Processor.Vendor):
 		out = append(out, Incompatibility{
 			Reason: ReasonProcessorVendor, MessageID: MessageProcessorVendor, Source: sourceProcessor,
@@ -201,11 +209,15 @@ func storageIncompatibilities(v *simVM, dst *simHost, req MigrationRequest) []In
 	targets := storageTargets(v, dst, req.DestinationStoragePath)
 	missing := map[string]bool{}
 	for _, t := range targets {
-		if t.vol == nil && !missing[strings.ToLower(t.path)] {
-			missing[strings.ToLower(t.path)] = true
+		p := t.path // every file under DestinationStoragePath is on its volume or none: name the folder once
+		if req.DestinationStoragePath != "" {
+			p = req.DestinationStoragePath
+		}
+		if t.vol == nil && !missing[strings.ToLower(p)] {
+			missing[strings.ToLower(p)] = true
 			out = append(out, Incompatibility{
 				Reason: ReasonStoragePathMissing, MessageID: MessageFileNotFound, Source: sourceVM, HResult: HResultPathNotFound,
-				Message: fmt.Sprintf("The path '%s' does not exist on physical computer '%s': The system cannot find the path specified. (0x80070003)", t.path, dst.spec.Name),
+				Message: fmt.Sprintf("The path '%s' does not exist on physical computer '%s': The system cannot find the path specified. (0x80070003)", p, dst.spec.Name),
 			})
 		}
 	}

@@ -140,15 +140,6 @@ func (v *simVM) disksState() []Disk {
 	return out
 }
 
-// storageBytes is the bytes of v's disk files.
-func (v *simVM) storageBytes() int64 {
-	var n int64
-	for _, d := range v.disks {
-		n += d.fileSize
-	}
-	return n
-}
-
 // storageTarget is where a storage migration puts one file of a VM.
 type storageTarget struct {
 	disk int    // index into simVM.disks; -1 for the configuration
