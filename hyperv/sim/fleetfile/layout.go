@@ -120,18 +120,18 @@ func (s *FleetSpec) Layout() Layout {
 		vl := v.layout(hl, root)
 		l.VMs[i] = vl
 		for _, d := range vl.Disks {
-			if StorageKindOf(d.Path) != KindLocal {
-				used[volumeKey(l.volumeRoot(d.Path))] += d.FileGiB
+			if k := l.sharedKey(d.Path, host); k != "" {
+				used[k] += d.FileGiB
 			}
 		}
 	}
 	if implicitShare >= 0 {
 		sh := &l.Shares[implicitShare]
-		sh.SizeGiB = math.Max(DefaultShareMinGiB, math.Ceil(2*used[volumeKey(sh.Path)]))
+		sh.SizeGiB = math.Max(DefaultShareMinGiB, math.Ceil(2*used[shareKey(sh.Path)]))
 	}
 	for i := range l.CSVs {
 		if c := &l.CSVs[i]; c.SizeGiB == 0 {
-			c.SizeGiB = math.Max(DefaultCSVMinGiB, math.Ceil(2*used[volumeKey(c.Path)]))
+			c.SizeGiB = math.Max(DefaultCSVMinGiB, math.Ceil(2*used[csvKey(c.Cluster, c.Path)]))
 		}
 	}
 	return l
@@ -261,6 +261,32 @@ func (l *Layout) volumeRoot(path string) string {
 		}
 	}
 	return best
+}
+
+// sharedKey names the share or CSV holding path as host sees it (a CSV
+// path means its own cluster's CSV), or "" for a local path.
+func (l *Layout) sharedKey(path string, host *HostSpec) string {
+	switch StorageKindOf(path) {
+	case KindSMB:
+		if root := l.volumeRoot(path); root != "" {
+			return shareKey(root)
+		}
+	case KindCSV:
+		if host == nil {
+			return ""
+		}
+		for _, c := range l.CSVs {
+			if strings.EqualFold(c.Cluster, host.Cluster) && UnderPath(path, c.Path) {
+				return csvKey(c.Cluster, c.Path)
+			}
+		}
+	}
+	return ""
+}
+
+func shareKey(path string) string { return "smb|" + volumeKey(path) }
+func csvKey(cluster, path string) string {
+	return "csv|" + strings.ToLower(cluster) + "|" + volumeKey(path)
 }
 
 func volumeKey(path string) string {

@@ -190,3 +190,24 @@ csvs[0].size_gib: disks need 40 GiB on C:\ClusterStorage\Volume1 but it holds 30
 		})
 	}
 }
+
+func TestEachClusterHasItsOwnVolume1(t *testing.T) {
+	s, err := ParseFleet([]byte(`
+csvs:
+  - {cluster: CL01, size_gib: 50}
+  - {cluster: CL02, size_gib: 50}
+hosts:
+  - {name: HV01, logical_processors: 16, memory_gib: 128, cluster: CL01}
+  - {name: HV02, logical_processors: 16, memory_gib: 128, cluster: CL02}
+vms:
+  - {name: a, host: HV01, cpus: 1, memory_gib: 1, clustered: true}
+  - {name: b, host: HV02, cpus: 1, memory_gib: 1, clustered: true}
+`))
+	if err != nil {
+		t.Fatalf("two clusters' 40 GiB each on their own 50 GiB Volume1: %v", err)
+	}
+	l := s.Layout()
+	if l.CSVs[0].Path != `C:\ClusterStorage\Volume1` || l.CSVs[1].Path != `C:\ClusterStorage\Volume1` {
+		t.Errorf("CSVs = %+v, want Volume1 in each cluster", l.CSVs)
+	}
+}

@@ -129,7 +129,7 @@ func (h *HostSpec) validateStorage(c *checker, p string, hl HostLayout) {
 // validateVMStorage checks each VM's storage, disks, version and switches
 // against its host, then that every volume holds the files on it.
 func (s *FleetSpec) validateVMStorage(c *checker, l Layout, hostIndex map[string]int) {
-	need := map[string]float64{} // GiB per volume key ("host|D:" or a share or CSV key)
+	need := map[string]float64{} // GiB per volume: "host|d:" or sharedKey
 	for i := range s.VMs {
 		v, vl := &s.VMs[i], l.VMs[i]
 		p := fmt.Sprintf("vms[%d]", i)
@@ -163,8 +163,8 @@ func (s *FleetSpec) validateVMStorage(c *checker, l Layout, hostIndex map[string
 						break
 					}
 				}
-			} else if root := l.volumeRoot(d.Path); root != "" {
-				need[volumeKey(root)] += d.FileGiB
+			} else if k := l.sharedKey(d.Path, h); k != "" {
+				need[k] += d.FileGiB
 			}
 		}
 	}
@@ -180,12 +180,12 @@ func (s *FleetSpec) validateVMStorage(c *checker, l Layout, hostIndex map[string
 		}
 	}
 	for i, sh := range s.Shares {
-		if n := need[volumeKey(sh.Path)]; positive(sh.SizeGiB) && n > sh.SizeGiB+1e-9 {
+		if n := need[shareKey(sh.Path)]; positive(sh.SizeGiB) && n > sh.SizeGiB+1e-9 {
 			c.add(fmt.Sprintf("shares[%d].size_gib", i), "disks need %s GiB on %s but it holds %s GiB", formatGiB(n), sh.Path, formatGiB(sh.SizeGiB))
 		}
 	}
 	for i, cs := range s.CSVs {
-		if n := need[volumeKey(l.CSVs[i].Path)]; cs.SizeGiB > 0 && n > cs.SizeGiB+1e-9 {
+		if n := need[csvKey(cs.Cluster, l.CSVs[i].Path)]; cs.SizeGiB > 0 && n > cs.SizeGiB+1e-9 {
 			c.add(fmt.Sprintf("csvs[%d].size_gib", i), "disks need %s GiB on %s but it holds %s GiB", formatGiB(n), l.CSVs[i].Path, formatGiB(cs.SizeGiB))
 		}
 	}
