@@ -56,28 +56,37 @@ type Incompatibility struct {
 	HResult uint32 `json:"hresult,omitempty"`
 }
 
-// Compare-VM MessageIds.
+// Compare-VM MessageIds. Only MessageSwitchMissing is documented; for the
+// others no public source quotes the id Windows uses, so the simulator
+// assigns its own (distinct, stable) and a client must classify by Reason,
+// by the message's words or by the HRESULT, never by these numbers.
 const (
-	// MessageSwitchMissing is "Could not find Ethernet switch '<name>'."
-	// (Compare-VM's own example,
-	// https://learn.microsoft.com/powershell/module/hyper-v/compare-vm).
+	// MessageSwitchMissing is "Could not find Ethernet switch '<name>'.",
+	// Compare-VM's own example
+	// (https://learn.microsoft.com/powershell/module/hyper-v/compare-vm).
 	MessageSwitchMissing int64 = 33012
 	// MessageProcessorFeatures is "The virtual machine '<vm>' is using
 	// processor-specific features not supported on physical computer
-	// '<host>'. ..." (event 21502 text, "Troubleshoot live migration
-	// issues", https://learn.microsoft.com/troubleshoot/windows-server/virtualization/troubleshoot-live-migration-issues).
+	// '<host>'. To allow for migration ..." (event 21502, "Troubleshoot
+	// live migration issues",
+	// https://learn.microsoft.com/troubleshoot/windows-server/virtualization/troubleshoot-live-migration-issues).
+	// The id is the simulator's.
 	MessageProcessorFeatures int64 = 24004
 	// MessageProcessorVendor is "The virtual machine cannot be moved to the
 	// destination computer. The hardware on the destination computer is
 	// not compatible with the hardware requirements of this virtual
-	// machine." (same page).
+	// machine." (same page). The id is the simulator's.
 	MessageProcessorVendor int64 = 24005
 	// MessageConfigVersion is the destination lacking the VM's
-	// configuration version.
+	// configuration version. Text and id are the simulator's: no public
+	// source quotes Windows' words.
 	MessageConfigVersion int64 = 14420
-	// MessageFileNotFound is a file of the VM the destination cannot open.
+	// MessageFileNotFound is a file of the VM the destination cannot
+	// reach, ending in Win32's ERROR_PATH_NOT_FOUND text. The id is the
+	// simulator's.
 	MessageFileNotFound int64 = 40010
-	// MessageDiskFull is a destination volume without room for the files.
+	// MessageDiskFull is a destination volume without room for the files,
+	// ending in Win32's ERROR_DISK_FULL text. The id is the simulator's.
 	MessageDiskFull int64 = 40012
 )
 
