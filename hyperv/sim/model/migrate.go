@@ -131,9 +131,23 @@ func (f *Fleet) precheckLocked(m *migration, now time.Time) error {
 	case m.cluster && m.includeStorage:
 		return storageWithCluster(m.names())
 	case dst != nil && !dst.faults.Unreachable && !dst.faults.Crashed:
-		if list := incompatibilities(v, dst, m.request()); len(list) > 0 {
+		if list := incompatibilities(v, dst, m.includeStorage, m.storagePath); len(list) > 0 {
 			return incompatible(m.names(), list)
 		}
 	}
 	return f.startCheckLocked(m, now)
+}
+
+// lookupError is the error Get-VM (or the cluster cmdlet) gives when req's
+// VM is not where req says it is, or nil.
+func lookupError(req MigrationRequest, v *simVM, ran *simHost) error {
+	switch {
+	case !req.Cluster && (v == nil || v.host != ran):
+		return VMNotFound(req.VMID)
+	case req.Cluster && ran.spec.Cluster == "":
+		return notClusterNode(ran.spec.Name)
+	case req.Cluster && (v == nil || !v.spec.Clustered || !sameCluster(v.host, ran)):
+		return clusteredVMNotFound(req.VMID, ran.spec.Cluster)
+	}
+	return nil
 }

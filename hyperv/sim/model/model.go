@@ -157,3 +157,44 @@ func (f *Fleet) notifyLocked() {
 func sameCluster(a, b *simHost) bool {
 	return a.spec.Cluster != "" && strings.EqualFold(a.spec.Cluster, b.spec.Cluster)
 }
+
+// buildStorageLocked makes the fleet's volumes from its layout, gives each
+// host the volumes it has or reaches and each VM its files, and accounts
+// the space they use.
+func (f *Fleet) buildStorageLocked(l fleetfile.Layout) {
+	for i, hs := range f.spec.Hosts {
+		h := f.hosts[strings.ToLower(hs.Name)]
+		h.layout = l.Hosts[i]
+		for _, vs := range h.layout.Volumes {
+			h.volumes = append(h.volumes, &simVolume{path: vs.Path, kind: StorageLocal, size: gibBytes(vs.SizeGiB)})
+		}
+	}
+	for _, sh := range l.Shares {
+		vol := &simVolume{path: sh.Path, kind: StorageSMB, size: gibBytes(sh.SizeGiB)}
+		for _, name := range sh.Hosts {
+			if h := f.hosts[strings.ToLower(name)]; h != nil {
+				h.volumes = append(h.volumes, vol)
+			}
+		}
+	}
+	for _, c := range l.CSVs {
+		vol := &simVolume{path: c.Path, kind: StorageCSV, size: gibBytes(c.SizeGiB)}
+		for _, h := range f.hosts {
+			if strings.EqualFold(h.spec.Cluster, c.Cluster) {
+				h.volumes = append(h.volumes, vol)
+			}
+		}
+	}
+	for i, vs := range f.spec.VMs {
+		v := f.vms[vs.ID]
+		vl := l.VMs[i]
+		v.configVersion, v.compat, v.switches, v.path = vl.ConfigVersion, vl.ProcessorCompatibility, vl.Switches, vl.Path
+		for _, d := range vl.Disks {
+			disk := simDisk{path: d.Path, vol: volumeOf(v.host.volumes, d.Path), fileSize: gibBytes(d.FileGiB), size: gibBytes(d.MaxGiB)}
+			if disk.vol != nil {
+				disk.vol.used += disk.fileSize
+			}
+			v.disks = append(v.disks, disk)
+		}
+	}
+}

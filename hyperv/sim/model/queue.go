@@ -54,14 +54,6 @@ func (m *migration) names() moveNames {
 	}
 }
 
-// request is m as the MigrationRequest that asked for it.
-func (m *migration) request() MigrationRequest {
-	return MigrationRequest{
-		VMID: m.vm.spec.ID, Source: m.src.spec.Name, Destination: m.dstName, Cluster: m.cluster,
-		IncludeStorage: m.includeStorage, DestinationStoragePath: m.storagePath,
-	}
-}
-
 // startCheckLocked applies the rules that can change while a migration
 // waits in the queue.
 func (f *Fleet) startCheckLocked(m *migration, now time.Time) error {
@@ -78,7 +70,7 @@ func (f *Fleet) startCheckLocked(m *migration, now time.Time) error {
 		return moveFailure(fleetfile.HResultOutOfMemory, m.names())
 	}
 	if m.includeStorage { // storage copies that started meanwhile may have filled a volume
-		if list := storageIncompatibilities(m.vm, m.dst, m.request()); len(list) > 0 {
+		if list := storageIncompatibilities(m.vm, m.dst, true, m.storagePath); len(list) > 0 {
 			return incompatible(m.names(), list)
 		}
 	}
@@ -131,8 +123,8 @@ func (f *Fleet) startLocked(m *migration, at time.Time) {
 		m.duration = quickMoveTime
 	}
 	if m.includeStorage {
-		m.targets = storageTargets(v, m.dst, m.storagePath)
-		m.volumes = copyBytes(v, m.targets)
+		m.targets = storageTargets(v.path, v.disks, m.dst.volumes, m.storagePath)
+		m.volumes = copyBytes(v.disks, m.targets)
 		for vol, n := range m.volumes {
 			vol.reserved += n
 			m.storage += n

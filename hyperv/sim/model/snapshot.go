@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/hvbalancer/hvbalancer/hyperv/sim/fleetfile"
 )
 
 // Host returns the host named name (case-insensitive, as Windows compares
@@ -100,7 +102,7 @@ func (f *Fleet) snapshotLocked(h *simHost, now time.Time) (HostState, []VMState)
 			MemoryAssigned: mem[i].assigned, MemoryDemand: mem[i].demand, MemoryStartup: v.startup,
 			Dynamic: v.spec.Dynamic, Clustered: v.spec.Clustered, Notes: v.spec.Notes,
 			ConfigVersion: v.configVersion, ProcessorCompatibility: v.compat, Switches: slices.Clone(v.switches),
-			Path: v.path, Disks: v.disksState(),
+			Path: v.path, Disks: disksState(v.disks),
 		}
 		if v.spec.Dynamic && mem[i].assigned > 0 {
 			s.MemoryPressure = int(math.Round(float64(mem[i].demand) / float64(mem[i].assigned) * 100))
@@ -227,4 +229,17 @@ func copyLabels(m map[string]string) map[string]string {
 		c[k] = v
 	}
 	return c
+}
+
+// disksState returns disks as Get-VHD reports them.
+func disksState(disks []simDisk) []Disk {
+	out := make([]Disk, len(disks))
+	for i, d := range disks {
+		kind := StorageKind(fleetfile.StorageKindOf(d.path))
+		if d.vol != nil {
+			kind = d.vol.kind
+		}
+		out[i] = Disk{Path: d.path, Kind: kind, FileSize: d.fileSize, Size: d.size}
+	}
+	return out
 }

@@ -1,9 +1,10 @@
 package model
 
 // Storage: the volumes hosts keep VM files on (their own, the SMB shares
-// they reach, their cluster's CSVs), the files each VM has on them, and the
-// free space the files leave. Built from fleetfile's Layout; a storage
-// migration (queue.go) moves a VM's files from one volume to another.
+// they reach, their cluster's CSVs), the files VMs have on them, the free
+// space the files leave, and where a storage migration puts each file.
+// Pure types and functions; model.go builds the volumes, queue.go moves
+// the files.
 
 import (
 	"path"
@@ -76,70 +77,6 @@ func volumeOf(vols []*simVolume, p string) *simVolume {
 	return best
 }
 
-// reaches reports whether h has or reaches vol.
-func (h *simHost) reaches(vol *simVolume) bool {
-	for _, v := range h.volumes {
-		if v == vol {
-			return true
-		}
-	}
-	return false
-}
-
-// buildStorageLocked makes the fleet's volumes from its layout, gives each
-// host the volumes it has or reaches and each VM its files, and accounts
-// the space they use.
-func (f *Fleet) buildStorageLocked(l fleetfile.Layout) {
-	for i, hs := range f.spec.Hosts {
-		h := f.hosts[strings.ToLower(hs.Name)]
-		h.layout = l.Hosts[i]
-		for _, vs := range h.layout.Volumes {
-			h.volumes = append(h.volumes, &simVolume{path: vs.Path, kind: StorageLocal, size: gibBytes(vs.SizeGiB)})
-		}
-	}
-	for _, sh := range l.Shares {
-		vol := &simVolume{path: sh.Path, kind: StorageSMB, size: gibBytes(sh.SizeGiB)}
-		for _, name := range sh.Hosts {
-			if h := f.hosts[strings.ToLower(name)]; h != nil {
-				h.volumes = append(h.volumes, vol)
-			}
-		}
-	}
-	for _, c := range l.CSVs {
-		vol := &simVolume{path: c.Path, kind: StorageCSV, size: gibBytes(c.SizeGiB)}
-		for _, h := range f.hosts {
-			if strings.EqualFold(h.spec.Cluster, c.Cluster) {
-				h.volumes = append(h.volumes, vol)
-			}
-		}
-	}
-	for i, vs := range f.spec.VMs {
-		v := f.vms[vs.ID]
-		vl := l.VMs[i]
-		v.configVersion, v.compat, v.switches, v.path = vl.ConfigVersion, vl.ProcessorCompatibility, vl.Switches, vl.Path
-		for _, d := range vl.Disks {
-			disk := simDisk{path: d.Path, vol: volumeOf(v.host.volumes, d.Path), fileSize: gibBytes(d.FileGiB), size: gibBytes(d.MaxGiB)}
-			if disk.vol != nil {
-				disk.vol.used += disk.fileSize
-			}
-			v.disks = append(v.disks, disk)
-		}
-	}
-}
-
-// disksState returns v's disks as Get-VHD reports them.
-func (v *simVM) disksState() []Disk {
-	out := make([]Disk, len(v.disks))
-	for i, d := range v.disks {
-		kind := StorageKind(fleetfile.StorageKindOf(d.path))
-		if d.vol != nil {
-			kind = d.vol.kind
-		}
-		out[i] = Disk{Path: d.path, Kind: kind, FileSize: d.fileSize, Size: d.size}
-	}
-	return out
-}
-
 // storageTarget is where a storage migration puts one file of a VM.
 type storageTarget struct {
 	disk int    // index into simVM.disks; -1 for the configuration
@@ -147,36 +84,36 @@ type storageTarget struct {
 	vol  *simVolume
 }
 
-// storageTargets returns where a storage migration of v to dst puts each of
-// its files: under dir (its configuration in dir itself, each disk as
-// dir\<file name>), or, when dir is empty, at the same paths. vol is nil
-// where dst has no volume holding the path.
-func storageTargets(v *simVM, dst *simHost, dir string) []storageTarget {
-	out := make([]storageTarget, 0, len(v.disks)+1)
-	cfg := v.path
+// storageTargets returns where a storage migration puts the files of a VM
+// whose configuration is in cfg: under dir (the configuration in dir
+// itself, each disk as dir\<file name>), or, when dir is empty, at the same
+// paths. vol is the volume of vols (the destination's) holding each path,
+// nil where there is none.
+func storageTargets(cfg string, disks []simDisk, vols []*simVolume, dir string) []storageTarget {
+	out := make([]storageTarget, 0, len(disks)+1)
 	if dir != "" {
 		cfg = dir
 	}
-	out = append(out, storageTarget{disk: -1, path: cfg, vol: volumeOf(dst.volumes, cfg)})
-	for i, d := range v.disks {
+	out = append(out, storageTarget{disk: -1, path: cfg, vol: volumeOf(vols, cfg)})
+	for i, d := range disks {
 		p := d.path
 		if dir != "" {
 			p = fleetfile.JoinPath(dir, path.Base(strings.ReplaceAll(d.path, `\`, "/")))
 		}
-		out = append(out, storageTarget{disk: i, path: p, vol: volumeOf(dst.volumes, p)})
+		out = append(out, storageTarget{disk: i, path: p, vol: volumeOf(vols, p)})
 	}
 	return out
 }
 
-// copyBytes is the bytes a storage migration to targets copies into each
-// destination volume: every disk that does not stay where it is.
-func copyBytes(v *simVM, targets []storageTarget) map[*simVolume]int64 {
+// copyBytes is the bytes a storage migration of disks to targets copies
+// into each destination volume: every disk that does not stay where it is.
+func copyBytes(disks []simDisk, targets []storageTarget) map[*simVolume]int64 {
 	out := map[*simVolume]int64{}
 	for _, t := range targets {
 		if t.disk < 0 || t.vol == nil {
 			continue
 		}
-		d := v.disks[t.disk]
+		d := disks[t.disk]
 		if d.vol == t.vol && strings.EqualFold(d.path, t.path) {
 			continue
 		}
