@@ -3,6 +3,7 @@ package fleetfile
 import (
 	"fmt"
 	"math"
+	"strconv"
 )
 
 // FieldError is one problem found in a fleet file, at a path such as
@@ -29,3 +30,8 @@ func (c *checker) add(path, format string, args ...any) {
 func positive(x float64) bool    { return x > 0 && !math.IsInf(x, 1) }
 func nonNegative(x float64) bool { return x >= 0 && !math.IsInf(x, 1) }
 func fraction(x float64) bool    { return x >= 0 && x <= 1 }
+
+// formatGiB writes x GiB with at most two decimals.
+func formatGiB(x float64) string {
+	return strconv.FormatFloat(math.Round(x*100)/100, 'f', -1, 64)
+}

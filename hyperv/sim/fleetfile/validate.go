@@ -3,8 +3,6 @@ package fleetfile
 import (
 	"errors"
 	"fmt"
-	"math"
-	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -230,10 +228,6 @@ func (l *Load) validate(c *checker, p string) {
 	if !positive(l.Memory) || l.Memory > 1 {
 		c.add(p+".memory", "must be > 0 and at most 1")
 	}
-}
-
-func formatGiB(x float64) string {
-	return strconv.FormatFloat(math.Round(x*100)/100, 'f', -1, 64)
 }
 
 // validHostName accepts a NetBIOS-style computer name.
