@@ -9,13 +9,13 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hvbalancer/hvbalancer/balancer"
 	"github.com/hvbalancer/hvbalancer/balancer/executor/journal"
 	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/daemon"
 )
 
 // applyCommand executes exactly an approved plan file: it refuses a plan
-// whose digest does not match its content or that has expired, re-checks
+// whose digest does not match its content, whose signature is missing or
+// from a key the configuration does not trust, or that has expired, re-checks
 // every move against the live fleet and the current policy (skipping stale
 // ones with the reason), and shows progress.
 func applyCommand(ctx context.Context, args []string, e *env) error {
@@ -27,18 +27,13 @@ func applyCommand(ctx context.Context, args []string, e *env) error {
 	if fs.NArg() != 1 {
 		return fmt.Errorf("%w: apply takes one plan file", errUsage)
 	}
-	f, err := os.Open(fs.Arg(0))
-	if err != nil {
-		return fmt.Errorf("apply: %w", err)
-	}
-	plan, err := balancer.ReadPlan(f)
-	f.Close()
-	if err != nil {
-		return fmt.Errorf("apply %s: %w", fs.Arg(0), err)
-	}
 	c, engine, err := loadConfigAndPolicy(*path, e)
 	if err != nil {
 		return err
+	}
+	plan, err := daemon.ReadSignedPlan(fs.Arg(0), c)
+	if err != nil {
+		return fmt.Errorf("apply %s: %w", fs.Arg(0), err)
 	}
 	d, err := daemon.New(daemon.Options{ConfigPath: *path, Config: c, Engine: engine, Version: buildVersion(), Logger: e.log})
 	if err != nil {

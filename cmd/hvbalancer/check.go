@@ -42,6 +42,9 @@ func checkConfig(path string, e *env) (*config.Config, error) {
 	if err != nil {
 		r.problem("policy", "%s", strings.TrimPrefix(err.Error(), "policy: "))
 	}
+	if _, err := daemon.TrustedKeys(c); err != nil {
+		r.problem("signing", "%v", err)
+	}
 	if c.Simulator != nil {
 		if _, err := sim.LoadFleet(c.Simulator.Fleet); err != nil {
 			r.problem("simulator.fleet", "%v", err)

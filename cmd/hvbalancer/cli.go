@@ -24,6 +24,7 @@ commands:
   plan       collect the fleet (or read a snapshot), plan, and write the reports
   snapshot   collect the fleet once and save the snapshot
   check      validate a configuration file and exit
+  key        print the public half of the plan-signing key, for the machines that trust its plans
   policy     test: run a policy directory's unit tests; eval: print a policy's decision
   version    print the version
 
@@ -43,6 +44,7 @@ func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		"plan":     planCommand,
 		"snapshot": snapshotCommand,
 		"check":    checkCommand,
+		"key":      keyCommand,
 		"policy":   policyCommand,
 		"version":  versionCommand,
 	}

@@ -78,13 +78,13 @@ func TestPlanOnSimulatedFleet(t *testing.T) {
 		t.Fatalf("no moves for the demo fleet:\n%s", out)
 	}
 	checkPlanAgainstSnapshot(t, plan, snap)
-	for _, name := range []string{"plan.md", "plan.html"} {
+	for _, name := range []string{"plan.md", "plan.html", "plan.sig"} {
 		b, err := os.ReadFile(filepath.Join(dir, name))
 		if err != nil || len(b) == 0 {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
-	if !strings.Contains(out, "wrote "+filepath.Join(dir, "plan.{json,md,html}")) {
+	if !strings.Contains(out, "wrote "+filepath.Join(dir, "plan.{json,md,html,sig}")+", signed by key ") {
 		t.Errorf("summary does not say where the plan is:\n%s", out)
 	}
 }

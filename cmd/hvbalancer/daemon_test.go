@@ -549,8 +549,8 @@ requests contains {"vm": id, "reason": "test: move lab-0003 off HV01", "priority
 }
 
 // TestTamperedStoredPlanIsRefused: a plan whose stored copy was edited
-// after the daemon made it is refused for good when someone approves it,
-// and nothing of it runs.
+// after the daemon made and signed it — its digest computed again — is
+// refused for good when someone approves it, and nothing of it runs.
 func TestTamperedStoredPlanIsRefused(t *testing.T) {
 	cfgPath := daemonConfig(t, "manual")
 	b, _ := os.ReadFile(cfgPath)
@@ -564,17 +564,25 @@ func TestTamperedStoredPlanIsRefused(t *testing.T) {
 	})
 	id := plans.Plans[0].ID
 	path := filepath.Join(filepath.Dir(cfgPath), "state", "plans", id, "plan.json")
-	plan, err := os.ReadFile(path)
+	// An edit whose digest is computed again: only the signature tells.
+	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	edited := strings.Replace(string(plan), `"to": "`, `"to": "X`, 1)
-	if edited == string(plan) {
-		t.Fatalf("plan %s has no move to edit", id)
+	plan, err := balancer.ReadPlan(f)
+	f.Close()
+	if err != nil || len(plan.Moves) == 0 {
+		t.Fatalf("plan %s: %v, %d moves", id, err, len(plan.Moves))
 	}
-	if err := os.WriteFile(path, []byte(edited), 0o644); err != nil {
+	plan.Moves[0].To = plan.Moves[0].From
+	w, err := os.Create(path)
+	if err != nil {
 		t.Fatal(err)
 	}
+	if err := plan.WriteJSON(w); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
 	if code := post(t, d.url+"/api/v1/plans/"+id+"/approve", testToken, nil); code != http.StatusConflict {
 		t.Fatalf("approving a tampered plan: %d, want 409", code)
 	}

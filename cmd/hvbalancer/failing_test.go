@@ -179,7 +179,9 @@ func TestApplyNamesTheHostsItCouldNotRead(t *testing.T) {
 	}
 
 	// Below the share, apply does nothing.
-	strict := simConfig(t, faultyFleet, "collector: {call_timeout: 3s}\n")
+	// (The same installation, so the same signing key.)
+	key := filepath.Join(filepath.Dir(cfg), "state", "plan-signing.key")
+	strict := simConfig(t, faultyFleet, "collector: {call_timeout: 3s}\nsigning: {key_file: "+key+"}\n")
 	code, stdout, stderr = hvb(t, "apply", "--config", strict, filepath.Join(dir, "plan.json"))
 	if code != 3 || !strings.HasPrefix(stderr, "hvbalancer apply: only 1 of 4 hosts answer, fewer than collector.min_answering_share (0.5); nothing applied") {
 		t.Errorf("apply below the share: exit %d\n%s%s", code, stdout, stderr)

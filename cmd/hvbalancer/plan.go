@@ -93,11 +93,15 @@ func planCommand(ctx context.Context, args []string, e *env) error {
 	if err != nil {
 		return err
 	}
-	if err := daemon.WritePlan(*out, plan, snap); err != nil {
+	key, err := daemon.SigningKey(c)
+	if err != nil {
+		return err
+	}
+	if err := daemon.WritePlan(*out, plan, snap, key); err != nil {
 		return err
 	}
 	fmt.Fprintln(e.stdout, plan.Summary())
-	fmt.Fprintf(e.stdout, "\nwrote %s\n", filepath.Join(*out, "plan.{json,md,html}"))
+	fmt.Fprintf(e.stdout, "\nwrote %s, signed by key %s\n", filepath.Join(*out, "plan.{json,md,html,sig}"), key.Public().ID())
 	return fleet.Incomplete(snap, addrs, "the plan leaves them out and says so")
 }
 

@@ -23,6 +23,7 @@ type Config struct {
 	Policy    Policy     `yaml:"policy"`
 	Planner   Planner    `yaml:"planner"`
 	Executor  Executor   `yaml:"executor"`
+	Signing   Signing    `yaml:"signing"`
 	// Automation is how far the daemon acts on its own: manual (plans wait
 	// for approval), partial (policy requests run, balancing waits) or full.
 	Automation Automation `yaml:"automation"`
@@ -42,6 +43,21 @@ type Log struct {
 type HTTP struct {
 	Listen    string `yaml:"listen"`
 	TokenFile string `yaml:"token_file"` // bearer token for approve, pause, resume and reload
+}
+
+// Signing says which key signs the plans this installation makes and
+// which keys it trusts for the plans it runs: a plan whose signature is
+// missing, does not match or comes from another key is refused, even when
+// its digest was recomputed after an edit.
+type Signing struct {
+	// KeyFile is the Ed25519 signing key (PEM, PKCS #8), made on first use
+	// (default: state_dir/plan-signing.key). `hvbalancer key` prints its
+	// public half.
+	KeyFile string `yaml:"key_file"`
+	// TrustedKeys are public key files (PEM) of the other installations
+	// whose plans this one runs, e.g. a CI job's; its own key is always
+	// trusted.
+	TrustedKeys []string `yaml:"trusted_keys"`
 }
 
 // Executor configures how migrations are carried out.

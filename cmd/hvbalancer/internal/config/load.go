@@ -114,6 +114,13 @@ func (c *Config) resolvePaths() {
 		c.Executor.PauseFile = filepath.Join(c.StateDir, "pause")
 	}
 	c.Executor.PauseFile = c.path(c.Executor.PauseFile)
+	if c.Signing.KeyFile == "" {
+		c.Signing.KeyFile = filepath.Join(c.StateDir, "plan-signing.key")
+	}
+	c.Signing.KeyFile = c.path(c.Signing.KeyFile)
+	for i, k := range c.Signing.TrustedKeys {
+		c.Signing.TrustedKeys[i] = c.path(k)
+	}
 	c.Policy.Dir = c.path(c.Policy.Dir)
 	c.Policy.Bundle = c.path(c.Policy.Bundle)
 	if c.Simulator != nil {

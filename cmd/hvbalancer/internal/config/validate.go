@@ -70,6 +70,7 @@ func (c *Config) Validate() error {
 	c.validatePolicy(&p)
 	c.validatePlanner(&p)
 	c.validateExecutor(&p)
+	c.validateSigning(&p)
 	return errors.Join(p...)
 }
 
@@ -393,6 +394,18 @@ func (c *Config) validateExecutor(p *problems) {
 	if c.HTTP.TokenFile != "" {
 		if _, err := os.Stat(c.path(c.HTTP.TokenFile)); err != nil {
 			p.add("http.token_file", c.HTTP.TokenFile, "%v", unwrapPathError(err))
+		}
+	}
+}
+
+func (c *Config) validateSigning(p *problems) {
+	for i, k := range c.Signing.TrustedKeys {
+		path := fmt.Sprintf("signing.trusted_keys[%d]", i)
+		switch _, err := os.Stat(c.path(k)); {
+		case k == "":
+			p.add(path, k, "a public key file is required")
+		case err != nil:
+			p.add(path, k, "%v", unwrapPathError(err))
 		}
 	}
 }

@@ -14,12 +14,12 @@ import (
 
 // approve submits the pending moves of a plan that is still pending: not
 // superseded by a newer plan, not expired. A plan whose stored copy fails
-// its digest is refused for good.
+// its digest or its signature is refused for good.
 func (d *Daemon) approve(id, by string) error {
-	plan, err := d.plans.plan(id)
+	plan, err := d.plans.signedPlan(id)
 	if errors.Is(err, balancer.ErrTamperedPlan) {
 		_ = d.plans.update(id, func(r *planRecord) error { r.State, r.Pending = web.PlanRefused, nil; return nil })
-		d.log.Error("plan refused: its stored copy does not match its digest", "plan_id", id)
+		d.log.Error("plan refused: its stored copy does not match its digest or signature", "plan_id", id, "err", err)
 		return fmt.Errorf("%w: plan %s is refused: %w", errPlanConflict, id, err)
 	}
 	if err != nil {

@@ -95,7 +95,15 @@ func New(o Options) (_ *Daemon, err error) {
 	if d.journal, err = journal.Open(filepath.Join(c.StateDir, "journal.db")); err != nil {
 		return nil, err
 	}
-	if d.plans, err = openPlanStore(filepath.Join(c.StateDir, "plans")); err != nil {
+	key, err := SigningKey(c)
+	if err != nil {
+		return nil, err
+	}
+	trusted, err := TrustedKeys(c)
+	if err != nil {
+		return nil, err
+	}
+	if d.plans, err = openPlanStore(filepath.Join(c.StateDir, "plans"), key, trusted); err != nil {
 		return nil, err
 	}
 	if d.planner, err = balancer.NewPlanner(PlannerConfig(c), log); err != nil {

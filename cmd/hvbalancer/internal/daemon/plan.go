@@ -10,6 +10,7 @@ import (
 
 	"github.com/hvbalancer/hvbalancer/balancer"
 	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/config"
+	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/seal"
 	"github.com/hvbalancer/hvbalancer/collector"
 	"github.com/hvbalancer/hvbalancer/policy"
 )
@@ -29,9 +30,9 @@ func MakePlan(ctx context.Context, c *config.Config, snap *collector.Snapshot, e
 }
 
 // WritePlan writes the plan in its three forms (plan.json, plan.md,
-// plan.html) and the snapshot it came from (snapshot.json) into dir, each
-// file atomically.
-func WritePlan(dir string, plan *balancer.Plan, snap *collector.Snapshot) error {
+// plan.html), its signature by key (plan.sig) and the snapshot it came
+// from (snapshot.json) into dir, each file atomically.
+func WritePlan(dir string, plan *balancer.Plan, snap *collector.Snapshot, key *seal.Key) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("write plan: %w", err)
 	}
@@ -40,6 +41,7 @@ func WritePlan(dir string, plan *balancer.Plan, snap *collector.Snapshot) error 
 		write func(io.Writer) error
 	}{
 		{"plan.json", plan.WriteJSON},
+		{"plan.sig", func(w io.Writer) error { _, err := w.Write(key.Sign(plan.ID, plan.Digest())); return err }},
 		{"plan.md", plan.WriteMarkdown},
 		{"plan.html", plan.WriteHTML},
 		{"snapshot.json", snap.Write},

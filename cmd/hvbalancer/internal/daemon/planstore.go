@@ -12,6 +12,7 @@ import (
 
 	"github.com/hvbalancer/hvbalancer/balancer"
 	"github.com/hvbalancer/hvbalancer/balancer/executor/journal"
+	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/seal"
 	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/web"
 	"github.com/hvbalancer/hvbalancer/collector"
 )
@@ -48,13 +49,15 @@ var (
 // plan.json, plan.md, plan.html and record.json, so that a restart loses
 // no pending approval.
 type planStore struct {
-	dir string
-	mu  sync.Mutex
-	rec map[string]*planRecord
+	dir     string
+	key     *seal.Key        // signs each plan as it is saved
+	trusted []seal.PublicKey // whose signatures a stored plan may carry
+	mu      sync.Mutex
+	rec     map[string]*planRecord
 }
 
-func openPlanStore(dir string) (*planStore, error) {
-	s := &planStore{dir: dir, rec: map[string]*planRecord{}}
+func openPlanStore(dir string, key *seal.Key, trusted []seal.PublicKey) (*planStore, error) {
+	s := &planStore{dir: dir, key: key, trusted: trusted, rec: map[string]*planRecord{}}
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("open plan store: %w", err)
 	}
@@ -78,7 +81,7 @@ func openPlanStore(dir string) (*planStore, error) {
 
 // save writes a new plan, the snapshot it came from, and its record.
 func (s *planStore) save(p *balancer.Plan, snap *collector.Snapshot, r planRecord) error {
-	if err := WritePlan(filepath.Join(s.dir, p.ID), p, snap); err != nil {
+	if err := WritePlan(filepath.Join(s.dir, p.ID), p, snap, s.key); err != nil {
 		return fmt.Errorf("save plan %s: %w", p.ID, err)
 	}
 	s.mu.Lock()
@@ -113,6 +116,19 @@ func (s *planStore) plan(id string) (*balancer.Plan, error) {
 	}
 	defer f.Close()
 	return balancer.ReadPlan(f)
+}
+
+// signedPlan reads a stored plan back and checks its signature: the
+// plan a human approves is the one this daemon made and signed.
+func (s *planStore) signedPlan(id string) (*balancer.Plan, error) {
+	p, err := s.plan(id)
+	if err != nil {
+		return nil, err
+	}
+	if err := verifyPlan(p, filepath.Join(s.dir, id, "plan.sig"), s.trusted); err != nil {
+		return nil, fmt.Errorf("%w: %w", balancer.ErrTamperedPlan, err)
+	}
+	return p, nil
 }
 
 // update changes a record under the store's lock and saves it.
