@@ -214,3 +214,15 @@ func TestCompareFailsAsMigrateDoes(t *testing.T) {
 		t.Errorf("processor compatibility across models: %v, %v, want an empty report", got, err)
 	}
 }
+
+func TestClusterMoveCannotIncludeStorage(t *testing.T) {
+	f, _ := rulesFleet(t)
+	_, err := f.Migrate(context.Background(), MigrationRequest{VMID: sql01ID, Source: "HV03", Destination: "HV04", Cluster: true, IncludeStorage: true})
+	var me *MoveError
+	if !errors.As(err, &me) || me.HResult != fleetfile.HResultInvalidArg || !strings.Contains(me.Message, "its storage stays on the cluster's storage") {
+		t.Errorf("Migrate = %v, want the parameter refused", err)
+	}
+	if v, _ := f.VM(sql01ID); v.Host != "HV03" {
+		t.Errorf("VM moved to %s", v.Host)
+	}
+}

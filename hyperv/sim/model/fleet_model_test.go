@@ -76,7 +76,7 @@ func TestGenerateHasAMix(t *testing.T) {
 // FuzzNewFleet: every fleet file that parses builds a model.
 func FuzzNewFleet(f *testing.F) {
 	files, _ := filepath.Glob("../fleetfile/testdata/*.yaml")
-	files = append(files, demoFleetPath)
+	files = append(files, demoFleetPath, "../../../examples/fleets/storage.yaml")
 	for _, file := range files {
 		data, err := os.ReadFile(file)
 		if err != nil {
@@ -90,8 +90,28 @@ func FuzzNewFleet(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if _, err := NewFleet(s, NewManualClock(s.Start)); err != nil {
+		fl, err := NewFleet(s, NewManualClock(s.Start))
+		if err != nil {
 			t.Fatalf("NewFleet of a valid fleet: %v", err)
+		}
+		// Validation keeps every file on a volume its host reaches and
+		// every volume within its size.
+		for _, v := range fl.vms {
+			if volumeOf(v.host.volumes, v.path) == nil {
+				t.Errorf("%s's configuration %s is on no volume of %s", v.spec.Name, v.path, v.host.spec.Name)
+			}
+			for _, d := range v.disks {
+				if d.vol == nil || !reaches(v.host.volumes, d.vol) {
+					t.Errorf("%s's disk %s is on no volume of %s", v.spec.Name, d.path, v.host.spec.Name)
+				}
+			}
+		}
+		for _, h := range fl.hosts {
+			for _, vol := range h.volumes {
+				if vol.used > vol.size {
+					t.Errorf("%s on %s holds %d bytes of files in %d", vol.path, h.spec.Name, vol.used, vol.size)
+				}
+			}
 		}
 	})
 }
