@@ -276,7 +276,7 @@ func TestDurationJSON(t *testing.T) {
 
 func FuzzParseFleet(f *testing.F) {
 	files, _ := filepath.Glob("testdata/*.yaml")
-	files = append(files, demoFleetPath)
+	files = append(files, demoFleetPath, storageFleetPath)
 	for _, file := range files {
 		data, err := os.ReadFile(file)
 		if err != nil {
