@@ -24,6 +24,7 @@ type Config struct {
 	Planner   Planner    `yaml:"planner"`
 	Executor  Executor   `yaml:"executor"`
 	Signing   Signing    `yaml:"signing"`
+	Retention Retention  `yaml:"retention"`
 	// Automation is how far the daemon acts on its own: manual (plans wait
 	// for approval), partial (policy requests run, balancing waits) or full.
 	Automation Automation `yaml:"automation"`
@@ -58,6 +59,17 @@ type Signing struct {
 	// whose plans this one runs, e.g. a CI job's; its own key is always
 	// trusted.
 	TrustedKeys []string `yaml:"trusted_keys"`
+}
+
+// Retention bounds what the state directory keeps, so that it stays small
+// for years: ended plans (done, failed, superseded, expired, refused) by
+// age and by count, and journal entries by age. Plans that wait for
+// approval or run are never removed; neither is a journal entry whose
+// outcome is unknown.
+type Retention struct {
+	PlanAge    time.Duration `yaml:"plan_age"`    // ended plans older than this go (default 14 days)
+	Plans      int           `yaml:"plans"`       // and beyond the newest this many (default 100)
+	JournalAge time.Duration `yaml:"journal_age"` // journal entries that ended longer ago go (default a year)
 }
 
 // Executor configures how migrations are carried out.
@@ -222,7 +234,8 @@ func Default() Config {
 			BreakerCooldown:     10 * time.Minute,
 			DrainTimeout:        10 * time.Minute,
 		},
-		Planner: plannerDefaults(),
+		Planner:   plannerDefaults(),
+		Retention: Retention{PlanAge: 14 * 24 * time.Hour, Plans: 100, JournalAge: 365 * 24 * time.Hour},
 	}
 }
 

@@ -71,6 +71,7 @@ func (c *Config) Validate() error {
 	c.validatePlanner(&p)
 	c.validateExecutor(&p)
 	c.validateSigning(&p)
+	c.validateRetention(&p)
 	return errors.Join(p...)
 }
 
@@ -407,5 +408,21 @@ func (c *Config) validateSigning(p *problems) {
 		case err != nil:
 			p.add(path, k, "%v", unwrapPathError(err))
 		}
+	}
+}
+
+func (c *Config) validateRetention(p *problems) {
+	r := c.Retention
+	if r.PlanAge <= 0 {
+		p.add("retention.plan_age", r.PlanAge, "must be > 0")
+	}
+	if r.Plans < 1 {
+		p.add("retention.plans", r.Plans, "must be >= 1")
+	}
+	// The journal is the history the policy sees (a day), the cooldowns
+	// and the holds after failures: it must outlive all of them.
+	need := max(24*time.Hour, c.Planner.Cooldown, c.Executor.HoldAfterFailure)
+	if r.JournalAge < need {
+		p.add("retention.journal_age", r.JournalAge, "must be at least %s: the policy's history, the cooldown and the hold after a failure read the journal", need)
 	}
 }

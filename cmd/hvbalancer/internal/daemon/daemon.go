@@ -63,6 +63,8 @@ type Daemon struct {
 
 	stateMu   sync.Mutex
 	lastRound roundRecord
+
+	lastPrune time.Time // the fleet's clock; only the round loop reads and writes it
 }
 
 // New opens the fleet, the journal (an error wrapping journal.ErrLocked

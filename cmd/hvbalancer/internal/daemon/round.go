@@ -47,6 +47,7 @@ func (d *Daemon) roundOnce(ctx context.Context) roundRecord {
 	now := d.fleet.Now()
 	d.plans.expire(now)
 	d.settle(now)
+	d.prune(now)
 	snap := d.col.Latest()
 	if snap == nil {
 		return roundRecord{At: now, Result: RoundNoSnapshot}
