@@ -230,3 +230,37 @@ func TestStorageOfAFleetFileThatSaysNone(t *testing.T) {
 		t.Errorf("Compare of a memory-only move = %+v, %v, want an empty report", report, err)
 	}
 }
+
+func TestAStorageMigrationThatFailsMidCopyKeepsTheFiles(t *testing.T) {
+	f, clock := storageFleet(t)
+	before, _ := f.VM(localID)
+	srcFree, dstFree := volume(t, f, "HV01", `D:\`).Free, volume(t, f, "HV02", `D:\`).Free
+	res := migrateAsync(context.Background(), f, MigrationRequest{VMID: localID, Source: "HV01", Destination: "HV02", IncludeStorage: true, DestinationStoragePath: `D:\VMs\local01`})
+	if err := clock.WaitForWaiters(context.Background(), 1); err != nil {
+		t.Fatal(err)
+	}
+	// A quarter of the 100 GiB copy (107.4 s at 1 GB/s), then the destination crashes.
+	clock.Advance(secs(25 * GiB / 1e9))
+	if err := f.Crash("HV02"); err != nil {
+		t.Fatal(err)
+	}
+	r := <-res
+	var me *MoveError
+	if !errors.As(r.err, &me) || me.HResult != fleetfile.HResultTimeout {
+		t.Fatalf("Migrate = %v, want the copy timed out", r.err)
+	}
+	e := f.Ledger()[0]
+	if e.StorageBytes < 25*GiB-1 || e.StorageBytes > 25*GiB+1 || e.Bytes != 0 {
+		t.Errorf("ledger sent %d storage and %d memory bytes, want a quarter of the disks and no memory", e.StorageBytes, e.Bytes)
+	}
+	after, _ := f.VM(localID)
+	if after.Host != "HV01" || after.Path != before.Path || !cmp.Equal(after.Disks, before.Disks) {
+		t.Errorf("VM after the failed copy = %+v, want it where it was", after)
+	}
+	if got := volume(t, f, "HV01", `D:\`).Free; got != srcFree {
+		t.Errorf("source free = %d, want %d", got, srcFree)
+	}
+	if got := volume(t, f, "HV02", `D:\`).Free; got != dstFree {
+		t.Errorf("destination free = %d, want %d: the copy's room given back", got, dstFree)
+	}
+}
