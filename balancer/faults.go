@@ -18,8 +18,9 @@ const (
 	faultCSV     // storage: on a cluster shared volume of another cluster
 	faultShare   // storage: on an SMB share the destination does not reach
 	faultInflow
-	faultMemory
-	faultCPU
+	faultMemory        // memory: over capacity minus the reserve
+	faultMemoryHigh    // memory: over memory_high
+	faultCPU           // CPU: over cpu_high or the ceiling, whichever is lower
 	faultStoragePath   // storage move: the destination has no storage path
 	faultStorageVolume // storage move: no volume holds the destination's path
 	faultStorageFull   // storage move: the volume would fall under the reserve

@@ -107,6 +107,13 @@ func checkInvariants(t tb, s *collector.Snapshot, cfg balancer.Config, rules int
 		if cpu[name] > set.CPUCeiling+eps {
 			t.Errorf("host %s CPU %.2f over the ceiling %g", name, cpu[name], set.CPUCeiling)
 		}
+		// Whatever the policy says, no move makes its destination hot.
+		if cpu[name] > set.CPUHigh+eps {
+			t.Errorf("host %s receives a move and ends at CPU %.2f, over cpu_high %g", name, cpu[name], set.CPUHigh)
+		}
+		if mem := memUsed[name] / float64(h.MemoryBytes) * 100; mem > set.MemoryHigh+eps {
+			t.Errorf("host %s receives a move and ends at memory %.2f%%, over memory_high %g", name, mem, set.MemoryHigh)
+		}
 	}
 	// The reported loads and spreads match a recomputation.
 	var n, sc, sc2, sm, sm2 float64

@@ -35,7 +35,9 @@ func (st *state) fault(vi, to int) fault {
 		return faultInflow
 	case dst.memUsed+float64(vs.v.MemoryAssigned) > dst.capBytes-float64(st.cfg.MemoryReserveBytes):
 		return faultMemory
-	case dst.cpu+st.cpuDelta(vi, to) > st.cfg.CPUCeiling:
+	case dst.capBytes > 0 && (dst.memUsed+float64(vs.v.MemoryAssigned))/dst.capBytes*100 > st.cfg.MemoryHigh:
+		return faultMemoryHigh
+	case dst.cpu+st.cpuDelta(vi, to) > st.cpuLimit():
 		return faultCPU
 	}
 	return spaceFault(&vs.need.storage, &dst.offer.store, st.volPlanned, st.cfg.StorageReserveBytes)
@@ -77,8 +79,21 @@ func (st *state) check(vi, to int) string {
 	case faultMemory:
 		return fmt.Sprintf("host %s memory in use would be %s, over its %s capacity minus the %s reserve",
 			dst.h.Name, formatBytes(int64(dst.memUsed)+vs.v.MemoryAssigned), formatBytes(int64(dst.capBytes)), formatBytes(st.cfg.MemoryReserveBytes))
+	case faultMemoryHigh:
+		return fmt.Sprintf("host %s memory in use would be %.1f%%, over memory_high (%g%%)",
+			dst.h.Name, (dst.memUsed+float64(vs.v.MemoryAssigned))/dst.capBytes*100, st.cfg.MemoryHigh)
 	case faultCPU:
-		return fmt.Sprintf("host %s CPU would be %.1f%%, over the %g%% ceiling", dst.h.Name, dst.cpu+st.cpuDelta(vi, to), st.cfg.CPUCeiling)
+		limit := fmt.Sprintf("the %g%% ceiling", st.cfg.CPUCeiling)
+		if st.cfg.CPUHigh < st.cfg.CPUCeiling {
+			limit = fmt.Sprintf("cpu_high (%g%%)", st.cfg.CPUHigh)
+		}
+		return fmt.Sprintf("host %s CPU would be %.1f%%, over %s", dst.h.Name, dst.cpu+st.cpuDelta(vi, to), limit)
 	}
 	return ""
 }
+
+// cpuLimit is the CPU load no destination may reach: cpu_high, the load at
+// which a host counts as hot, or the ceiling when that is lower. It is the
+// planner's own limit, whatever the policy says, so that no policy can have
+// a move make a destination hot.
+func (st *state) cpuLimit() float64 { return min(st.cfg.CPUHigh, st.cfg.CPUCeiling) }

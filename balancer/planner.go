@@ -56,8 +56,9 @@ import (
 // on them.
 //
 // Hard limits, checked against the fleet re-simulated after every planned
-// move: a destination keeps memory_reserve_bytes free and stays at or below
-// cpu_ceiling; at most max_inflow_per_host moves into one host and
+// move: a destination keeps memory_reserve_bytes free, stays at or below
+// memory_high, and at or below cpu_high or cpu_ceiling, whichever is lower
+// (so that no policy can make a move leave its destination hot); at most max_inflow_per_host moves into one host and
 // max_moves in all; a VM moves at most once, never to its own host, and a
 // clustered VM only within its host's cluster; the destination runs the VM
 // as it is (processor vendor, processor model unless the VM has processor
