@@ -22,16 +22,23 @@ type psError struct {
 	Source   string // the script line the error points at
 	Category string // CategoryInfo
 	ErrorID  string // FullyQualifiedErrorId
+	Len      int    // characters underlined; 0: the whole trimmed line
+	Parse    bool   // a ParseException: PowerShell prints the position first
 }
 
 // lines renders the record the way PowerShell 5.1 writes it to stderr.
 func (e psError) lines() []string {
 	var out []string
-	for i, m := range e.Message {
-		if i == 0 && e.Command != "" {
-			m = e.Command + " : " + m
+	msg := func() {
+		for i, m := range e.Message {
+			if i == 0 && e.Command != "" {
+				m = e.Command + " : " + m
+			}
+			out = append(out, m)
 		}
-		out = append(out, m)
+	}
+	if !e.Parse {
+		msg()
 	}
 	if e.Line > 0 {
 		out = append(out, fmt.Sprintf("At line:%d char:%d", e.Line, e.Char))
@@ -41,10 +48,16 @@ func (e psError) lines() []string {
 		}
 		out = append(out, "+ "+src)
 		under := len(strings.TrimSpace(e.Source))
+		if e.Len > 0 {
+			under = e.Len
+		}
 		if under > 78 {
 			under = 78
 		}
 		out = append(out, "+ "+strings.Repeat(" ", e.Char-1)+strings.Repeat("~", max(under, 1)))
+	}
+	if e.Parse {
+		msg()
 	}
 	out = append(out,
 		"    + CategoryInfo          : "+e.Category,

@@ -10,6 +10,7 @@ import (
 
 	"github.com/hvbalancer/hvbalancer/hyperv"
 	"github.com/hvbalancer/hvbalancer/hyperv/sim/model"
+	"github.com/hvbalancer/hvbalancer/hyperv/sim/powershell/lang"
 	"github.com/hvbalancer/hvbalancer/hyperv/sim/wsman"
 )
 
@@ -24,6 +25,8 @@ type Shell struct {
 	mu         sync.Mutex
 	migrating  map[string]bool          // command ids running a live migration
 	classified map[string]chan struct{} // closed once Run knows what a command runs
+
+	perf perfState // the host's raw performance counters, integrated over simulated time
 }
 
 var _ wsman.Runner = (*Shell)(nil)
@@ -96,7 +99,10 @@ func (h *Shell) forget(commandID string) {
 	delete(h.classified, commandID)
 }
 
-// Run implements wsman.Runner.
+// Run implements wsman.Runner. It still answers with the text matcher:
+// runMeaning, which parses and runs the script, differs from it where
+// Windows does (a silenced error fails its pipeline, so main's locate-vm
+// exits 1 for an absent VM) and replaces it once the client reads that.
 func (h *Shell) Run(ctx context.Context, cmd wsman.Command, stdout, stderr io.Writer) int {
 	defer h.forget(cmd.CommandID)
 	name, s, code, done := h.identify(cmd.Line, stderr)
@@ -109,6 +115,43 @@ func (h *Shell) Run(ctx context.Context, cmd wsman.Command, stdout, stderr io.Wr
 		return 1
 	}
 	return h.runScript(ctx, name, s, stdout, stderr)
+}
+
+// runMeaning decodes the command line, parses the script as Windows
+// PowerShell 5.1 would, and runs what it means against the fleet.
+func (h *Shell) runMeaning(ctx context.Context, cmd wsman.Command, stdout, stderr io.Writer) int {
+	defer h.forget(cmd.CommandID)
+	text, code, done := h.decode(cmd.Line, stderr)
+	var tree *lang.Script
+	var perr error
+	if !done {
+		tree, perr = lang.Parse(text)
+	}
+	h.classify(cmd.CommandID, perr == nil && tree != nil && migrating(tree))
+	if done {
+		return code
+	}
+	if fl, err := h.fleet.Faults(h.host); err == nil && fl.Hang {
+		<-ctx.Done()
+		return 1
+	}
+	return h.runText(ctx, text, tree, perr, stdout, stderr)
+}
+
+// decode reads the command line as cmd.exe and powershell.exe would and
+// returns the script text; done is set when the command has already been
+// answered (not PowerShell, bad encoding) with exit code code.
+func (h *Shell) decode(line string, stderr io.Writer) (text string, code int, done bool) {
+	inv, exe, err := parseCommandLine(line)
+	switch {
+	case errors.Is(err, errNotPowerShell):
+		io.WriteString(stderr, "'"+exe+"' is not recognized as an internal or external command,\r\noperable program or batch file.\r\n")
+		return "", 1, true
+	case errors.Is(err, errBadEncoding):
+		io.WriteString(stderr, "Cannot process the command because the value specified with -EncodedCommand is not properly encoded. The value must be Base64 encoded.\r\n")
+		return "", 1, true
+	}
+	return strings.TrimPrefix(inv.Text, "\ufeff"), 0, false
 }
 
 // identify decodes a command line and finds which of hvbalancer's scripts it

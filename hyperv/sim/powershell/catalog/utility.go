@@ -147,6 +147,15 @@ func utilityCmdlets() []*Cmdlet {
 				{Name: "InputObject", Type: "System.Management.Automation.PSObject[]", Use: []SetUse{use(all, 0, true)}, Pipeline: true, Remaining: true},
 				prm("NoEnumerate", sSwitch),
 			}},
+		{Name: "New-Object", Module: util, Doc: doc("microsoft.powershell.utility", "new-object"), Class: psClass + "NewObjectCommand",
+			DefaultSet: "Net", Sets: []string{"Net", "Com"},
+			Params: []Param{
+				prm("TypeName", sString, use("Net", 0, true)),
+				prm("ArgumentList", "System.Object[]", use("Net", 1, false)).alias("Args"),
+				prm("ComObject", sString, use("Com", 0, true)),
+				prm("Strict", sSwitch, named("Com")...),
+				prm("Property", "System.Collections.IDictionary"),
+			}},
 		one("Out-Null", core, "OutNullCommand", "", prm("InputObject", "System.Management.Automation.PSObject").pipe()),
 	}
 }

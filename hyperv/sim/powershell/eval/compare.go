@@ -181,3 +181,7 @@ func wildcard(p string, cs bool) *regexp.Regexp {
 	}
 	return re
 }
+
+// Wildcard reports whether s matches the PowerShell wildcard pattern,
+// case-insensitively, as cmdlets match names.
+func Wildcard(pattern, s string) bool { return wildcard(pattern, false).MatchString(s) }

@@ -4,6 +4,7 @@ package eval
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/hvbalancer/hvbalancer/hyperv/sim/powershell/lang"
@@ -257,7 +258,38 @@ func (in *Interp) binary(x *lang.Binary) (any, error) {
 		}
 		return narrow(a ^ b), nil
 	}
+	if x.Op == "-match" || x.Op == "-cmatch" || x.Op == "-imatch" {
+		if _, isArr := l.([]any); !isArr {
+			return in.match(x, l, r)
+		}
+	}
 	return compareOp(x.Op, l, r, x.P)
+}
+
+// match is scalar -match: on success $Matches holds the groups by number
+// (and name) (§7.8.4.2).
+func (in *Interp) match(x *lang.Binary, l, r any) (any, error) {
+	re, err := regexp.Compile(regexFlags(x.Op == "-cmatch") + toString(r))
+	if err != nil {
+		return nil, runtimeError(x.P, 1, "InvalidOperation", "InvalidRegularExpression", "Invalid regular expression pattern: "+toString(r)+".")
+	}
+	m := re.FindStringSubmatch(toString(l))
+	if m == nil {
+		return false, nil
+	}
+	h := &Hash{}
+	for i, g := range m {
+		if i > 0 && g == "" {
+			continue
+		}
+		if name := re.SubexpNames()[i]; name != "" {
+			h.Set(name, g)
+		} else {
+			h.Set(int32(i), g)
+		}
+	}
+	in.assign("Matches", h)
+	return true, nil
 }
 
 // narrow returns an int64 as int32 when it fits, as PowerShell's

@@ -38,6 +38,7 @@ type Interp struct {
 
 	scopes []map[string]any
 	eating int // > 0 while a script block runs with its exceptions eaten
+	trying int // > 0 inside a try block: statement-terminating errors go to its catch
 }
 
 // New returns an interpreter with the automatic variables set.
@@ -137,7 +138,7 @@ func (in *Interp) statements(list []lang.Statement, out func(any)) error {
 		}
 		var se *stmtError
 		if errors.As(err, &se) {
-			if in.eating > 0 {
+			if in.eating > 0 || in.trying > 0 {
 				return err
 			}
 			if in.errorAction() == "Stop" {
@@ -217,6 +218,8 @@ func (in *Interp) statement(st lang.Statement, out func(any)) error {
 		}
 	case *lang.Flow:
 		return in.flow(s, out)
+	case *lang.Try:
+		return in.try(s, out)
 	}
 	return nil
 }
@@ -235,6 +238,11 @@ func (in *Interp) flow(s *lang.Flow, out func(any)) error {
 		n, _ := toInt(v)
 		return &exitSignal{code: int(n)}
 	case "throw":
+		if cur, ok := in.lookup("_"); ok && v == nil {
+			if rec, ok := cur.(*Object); ok && rec.record != nil {
+				return &Terminating{Rec: rec.record}
+			}
+		}
 		msg := "ScriptHalted"
 		if v != nil {
 			msg = toString(v)
@@ -251,6 +259,19 @@ func (in *Interp) flow(s *lang.Flow, out func(any)) error {
 // statementValue runs a statement for its value: one item as itself, more
 // as an array, none as $null (§7.1.1).
 func (in *Interp) statementValue(st lang.Statement) (any, error) {
+	// An expression alone is its own value, not enumerated: $x = @() is an
+	// empty array and $x = @(1) an array of one (§7.11).
+	if p, ok := st.(*lang.Pipeline); ok && len(p.Elements) == 1 {
+		if e, ok := p.Elements[0].(*lang.ExprElement); ok {
+			v, err := in.eval(e.X)
+			if err != nil {
+				in.setStatus(false)
+				return nil, err
+			}
+			in.setStatus(true)
+			return v, nil
+		}
+	}
 	var items []any
 	err := in.statement(st, func(v any) { items = append(items, v) })
 	if err != nil {

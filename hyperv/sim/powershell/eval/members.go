@@ -175,6 +175,13 @@ func callMethod(obj any, name string, args []any, at lang.Pos) (any, error) {
 			return eq, nil
 		}
 	}
+	if o, ok := obj.(*Object); ok && o.Methods[ln] != nil {
+		v, err := o.Methods[ln](args)
+		if err != nil {
+			return nil, runtimeError(at, 1, "NotSpecified", "ComMethodTargetInvocation", `Exception calling "`+name+`" with "`+fmt.Sprint(len(args))+`" argument(s): "`+err.Error()+`"`)
+		}
+		return v, nil
+	}
 	str := func(i int) string { return toString(args[i]) }
 	switch o := obj.(type) {
 	case string:

@@ -48,9 +48,14 @@ type Prop struct {
 type Object struct {
 	TypeNames []string
 	Props     []Prop
+	// Methods are the object's own methods by lower-case name (a COM
+	// object's, say); the common ones (ToString, GetType) need none.
+	Methods map[string]func(args []any) (any, error)
 	// Text is what ToString() returns; "" uses the PSCustomObject form
 	// "@{a=1; b=2}" for custom objects and the type name for others.
 	Text string
+
+	record *ErrorRecord // the record an ErrorRecord object stands for
 }
 
 // NewObject builds a typed object.

@@ -94,6 +94,20 @@ type While struct {
 	Body *Script
 }
 
+// Try is try { } catch [types] { } … finally { } (§8.7).
+type Try struct {
+	P       Pos
+	Body    *Script
+	Catches []Catch
+	Finally *Script
+}
+
+// Catch is one catch clause; no Types catches everything.
+type Catch struct {
+	Types []string
+	Body  *Script
+}
+
 // Flow is return, exit, throw, break or continue (§8.5) with its optional
 // value.
 type Flow struct {
@@ -111,6 +125,7 @@ func (n *If) At() Pos          { return n.P }
 func (n *Foreach) At() Pos     { return n.P }
 func (n *While) At() Pos       { return n.P }
 func (n *Flow) At() Pos        { return n.P }
+func (n *Try) At() Pos         { return n.P }
 
 // Const is a literal number or a single-quoted or bareword string.
 type Const struct {

@@ -94,12 +94,14 @@ func (p *parser) keyword(words ...string) string {
 // unsupported keywords: statements PowerShell 5.1 has that the simulated
 // host does not run. They are refused honestly rather than misread as
 // commands.
-var unsupported = []string{"function", "filter", "workflow", "for", "do", "switch", "try", "trap", "param", "class", "enum", "using", "data", "configuration", "begin", "process", "end", "dynamicparam", "inlinescript", "parallel", "sequence"}
+var unsupported = []string{"function", "filter", "workflow", "for", "do", "switch", "trap", "param", "class", "enum", "using", "data", "configuration", "begin", "process", "end", "dynamicparam", "inlinescript", "parallel", "sequence"}
 
 // statement reads one statement (§8.1).
 func (p *parser) statement() Statement {
 	start := p.i
-	switch k := p.keyword("if", "foreach", "while", "return", "exit", "throw", "break", "continue"); k {
+	switch k := p.keyword("if", "foreach", "while", "try", "return", "exit", "throw", "break", "continue"); k {
+	case "try":
+		return p.tryStatement()
 	case "if":
 		return p.ifStatement()
 	case "foreach":
@@ -245,5 +247,45 @@ func (p *parser) foreachStatement() Statement {
 	}
 	p.i++
 	st.Body = p.statementBlock("foreach")
+	return st
+}
+
+// tryStatement reads try/catch/finally (§8.7).
+func (p *parser) tryStatement() Statement {
+	st := &Try{P: p.pos(p.i)}
+	p.i += 3
+	st.Body = p.statementBlock("try")
+	for {
+		save := p.i
+		p.skip(true)
+		switch p.keyword("catch", "finally") {
+		case "catch":
+			p.i += 5
+			var c Catch
+			for {
+				p.skip(true)
+				if p.at(0) != '[' {
+					break
+				}
+				c.Types = append(c.Types, p.typeName())
+				p.skip(true)
+				if p.at(0) == ',' {
+					p.i++
+				}
+			}
+			c.Body = p.statementBlock("catch")
+			st.Catches = append(st.Catches, c)
+			continue
+		case "finally":
+			p.i += 7
+			st.Finally = p.statementBlock("finally")
+		default:
+			p.i = save
+		}
+		break
+	}
+	if st.Catches == nil && st.Finally == nil {
+		fail(p.errAt(p.i, 1, "MissingCatchOrFinally", "The Try statement is missing its Catch or Finally block."))
+	}
 	return st
 }
