@@ -46,7 +46,7 @@ func BenchmarkRun(b *testing.B) {
 		}
 		b.Run(n, func(b *testing.B) {
 			for b.Loop() {
-				if code := sh.runMeaning(b.Context(), wsman.Command{CommandID: "b", Line: line}, io.Discard, io.Discard); code != 0 {
+				if code := sh.Run(b.Context(), wsman.Command{CommandID: "b", Line: line}, io.Discard, io.Discard); code != 0 {
 					b.Fatalf("exit %d", code)
 				}
 			}

@@ -4,7 +4,6 @@ import (
 	"encoding/xml"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -59,37 +58,5 @@ func TestCLIXMLIsWellFormedAndRoundTrips(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, lines); diff != "" {
 		t.Errorf("lines (-want +got):\n%s", diff)
-	}
-}
-
-func TestConvertToJSON(t *testing.T) {
-	type obj struct {
-		Name string
-		When psDate
-		Up   psTimeSpan
-	}
-	at := time.UnixMilli(1764300000000)
-	one := obj{Name: "x'; <b>&", When: psDate(at), Up: psTimeSpan(26*time.Hour + 3*time.Minute + 4*time.Second + 5*time.Millisecond)}
-	tests := []struct {
-		name  string
-		items []any
-		want  string
-	}{
-		{"empty pipeline prints nothing", nil, ""},
-		{"one object is bare", []any{map[string]int{"A": 1}}, "{\"A\":1}\r\n"},
-		{"two objects are an array", []any{map[string]int{"A": 1}, map[string]int{"A": 2}}, "[{\"A\":1},{\"A\":2}]\r\n"},
-		{"escapes, dates and time spans as PowerShell 5.1", []any{one},
-			`{"Name":"x\u0027; \u003cb\u003e\u0026","When":"\/Date(1764300000000)\/","Up":{"Ticks":937840050000,"Days":1,"Hours":2,"Milliseconds":5,"Minutes":3,"Seconds":4,"TotalDays":1.0854630208333333,"TotalHours":26.0511125,"TotalMilliseconds":93784005,"TotalMinutes":1563.06675,"TotalSeconds":93784.005}}` + "\r\n"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			got, err := convertToJSON(tc.items)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(tc.want, string(got)); diff != "" {
-				t.Errorf("(-want +got):\n%s", diff)
-			}
-		})
 	}
 }

@@ -3,7 +3,6 @@ package powershell
 import (
 	"encoding/base64"
 	"errors"
-	"regexp"
 	"strings"
 	"unicode/utf16"
 )
@@ -80,77 +79,4 @@ func decodeEncodedCommand(s string) (string, error) {
 		u[i] = uint16(raw[2*i]) | uint16(raw[2*i+1])<<8
 	}
 	return string(utf16.Decode(u)), nil
-}
-
-var (
-	progressRe = regexp.MustCompile(`(?i)^\s*\$ProgressPreference\s*=\s*['"]SilentlyContinue['"]\s*;?[ \t]*\n?`)
-	paramRe    = regexp.MustCompile(`(?i)^\$a\s*=\s*\[Text\.Encoding\]::UTF8\.GetString\(\s*\[Convert\]::FromBase64String\(\s*'([A-Za-z0-9+/=]*)'\s*\)\s*\)\s*\|\s*ConvertFrom-Json[ \t]*\n`)
-)
-
-// script is the text of one invocation split into its parts.
-type script struct {
-	Full      string // normalized full text
-	Params    string // base64 parameter blob; empty when absent
-	HasParams bool
-	Body      string // what follows the prologue
-}
-
-// splitScript separates the optional $ProgressPreference prologue and the
-// parameter line from the script body.
-func splitScript(text string) script {
-	text = strings.TrimPrefix(text, "\ufeff")
-	text = strings.ReplaceAll(text, "\r\n", "\n")
-	s := script{Full: text}
-	rest := progressRe.ReplaceAllString(text, "")
-	if m := paramRe.FindStringSubmatch(rest); m != nil {
-		s.Params, s.HasParams = m[1], true
-		rest = rest[len(m[0]):]
-	}
-	s.Body = strings.TrimRight(rest, " \t\n")
-	return s
-}
-
-// lineOf finds the 1-based line and column of the first occurrence of needle
-// in the full text, as PowerShell's "At line:N char:C" reports it.
-func (s script) lineOf(needle string) (line, char int, src string) {
-	i := strings.Index(s.Full, needle)
-	if i < 0 {
-		return 0, 0, ""
-	}
-	start := strings.LastIndex(s.Full[:i], "\n") + 1
-	end := strings.IndexByte(s.Full[i:], '\n')
-	if end < 0 {
-		end = len(s.Full) - i
-	}
-	return strings.Count(s.Full[:i], "\n") + 1, i - start + 1, s.Full[start : i+end]
-}
-
-// firstWord is the command PowerShell would try to run first: the first word
-// of the first line that is not blank or a comment.
-func firstWord(body string) string {
-	for _, l := range strings.Split(body, "\n") {
-		l = strings.TrimSpace(l)
-		if l == "" || strings.HasPrefix(l, "#") {
-			continue
-		}
-		if f := strings.FieldsFunc(l, func(r rune) bool { return r == ' ' || r == '\t' || r == ';' || r == '(' || r == ')' || r == '|' }); len(f) > 0 {
-			return f[0]
-		}
-	}
-	return ""
-}
-
-// notRecognized is PowerShell's error for a command that does not exist
-// (CommandNotFoundException), pointing at name's first use in the script.
-func (s script) notRecognized(name string) psError {
-	line, char, src := s.lineOf(name)
-	return psError{
-		Command:  name,
-		Message:  []string{"The term '" + name + "' is not recognized as the name of a cmdlet, function, script file, or operable program. Check the spelling of the name, or if a path was included, verify that the path is correct and try again."},
-		Line:     line,
-		Char:     char,
-		Source:   src,
-		Category: "ObjectNotFound: (" + name + ":String) [], CommandNotFoundException",
-		ErrorID:  "CommandNotFoundException",
-	}
 }

@@ -105,7 +105,7 @@ func TestShippedScriptsRefuseTheirMutations(t *testing.T) {
 				if run.params != nil {
 					params = run.params
 				}
-				r := runLine(NewShell(testFleet(t), run.host), encode(t, broken, params), false)
+				r := runLine(NewShell(testFleet(t), run.host), encode(t, broken, params))
 				if r.code != 1 {
 					t.Errorf("exit %d, want 1", r.code)
 				}
@@ -132,7 +132,7 @@ func TestMissingPropertyInCalculatedPropertyIsNull(t *testing.T) {
 	for _, name := range []string{hyperv.ScriptGetVMs, hyperv.ScriptLocateVM, hyperv.ScriptMoveVM} {
 		body := strings.Replace(hyperv.Scripts()[name], "$_.Id.ToString()", "$_.Idd.ToString()", 1)
 		run := scriptRuns[name]
-		r := runLine(NewShell(testFleet(t), run.host), encode(t, body, run.params), false)
+		r := runLine(NewShell(testFleet(t), run.host), encode(t, body, run.params))
 		if r.code != 0 || r.errOut != "" {
 			t.Fatalf("%s: exit %d, stderr %q", name, r.code, r.errOut)
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hvbalancer/hvbalancer/hyperv/sim/powershell/catalog"
 	"github.com/hvbalancer/hvbalancer/hyperv/sim/powershell/lang"
@@ -119,5 +120,16 @@ func TestEvalErrors(t *testing.T) {
 	}
 	if _, _, code := run(t, "$c = (Get-Command Get-Frob -ErrorAction SilentlyContinue); 'x'"); code != 0 {
 		t.Errorf("exit %d after a later statement succeeded, want 0", code)
+	}
+}
+
+func TestConvertToJSONAs51(t *testing.T) {
+	at := time.UnixMilli(1764300000000)
+	o := Custom(Prop{"Name", "x'; <b>&"}, Prop{"When", at}, Prop{"Up", 26*time.Hour + 3*time.Minute + 4*time.Second + 5*time.Millisecond},
+		Prop{"State", Enum{Type: "Microsoft.HyperV.PowerShell.VMState", Name: "Running", Value: 2}}, Prop{"Id", Guid("3f1c2b7a-0d4e-4c55-9a6b-1e2f3a4b5c6d")},
+		Prop{"Deep", Custom(Prop{"A", Custom(Prop{"B", Custom(Prop{"C", int32(1)})})})})
+	want := `{"Name":"x\u0027; \u003cb\u003e\u0026","When":"\/Date(1764300000000)\/","Up":{"Ticks":937840050000,"Days":1,"Hours":2,"Milliseconds":5,"Minutes":3,"Seconds":4,"TotalDays":1.0854630208333333,"TotalHours":26.0511125,"TotalMilliseconds":93784005,"TotalMinutes":1563.06675,"TotalSeconds":93784.005},"State":2,"Id":"3f1c2b7a-0d4e-4c55-9a6b-1e2f3a4b5c6d","Deep":{"A":{"B":"@{C=1}"}}}`
+	if got := toJSON(o, 2); got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
 	}
 }
