@@ -86,11 +86,13 @@ func FuzzTimeSpan(f *testing.F) {
 }
 
 func FuzzParseCounters(f *testing.F) {
-	f.Add([]byte(`[{"Path":"\\\\hv01\\hyper-v hypervisor logical processor(_total)\\% total run time","InstanceName":"_total","CookedValue":63.2,"Timestamp":"\/Date(1764300000000)\/"},` +
-		`{"Path":"\\\\hv01\\hyper-v hypervisor virtual processor(a:b:hv vp 0)\\% guest run time","InstanceName":"a:b:hv vp 0","CookedValue":NaN,"Timestamp":"\/Date(1764300000000)\/"},` +
-		`{"Path":"\\\\hv01\\memory\\available mbytes","InstanceName":"","CookedValue":81234,"Timestamp":"\/Date(1764300000000)\/"},` +
-		`{"Path":"\\\\hv01\\hyper-v dynamic memory vm(web01)\\average pressure","InstanceName":"web01","CookedValue":"NaN","Timestamp":null}]`))
-	f.Add([]byte(`{"Path":"\\\\x","CookedValue":1e400}`))
+	f.Add([]byte(`[{"Set":"LP","Sample":0,"Name":"Hv LP 0","Value":10,"Timestamp_Sys100NS":134088000000000000},` +
+		`{"Set":"LP","Sample":1,"Name":"Hv LP 0","Value":20000010,"Timestamp_Sys100NS":134088000020000000},` +
+		`{"Set":"VP","Sample":0,"Name":"a:b:Hv VP 0","Value":1,"Timestamp_Sys100NS":134088000000000000},` +
+		`{"Set":"VP","Sample":1,"Name":"a:b:Hv VP 0","Value":null,"Timestamp_Sys100NS":134088000020000000},` +
+		`{"Set":"Memory","Sample":1,"Name":null,"Value":81234,"Timestamp_Sys100NS":134088000020000000},` +
+		`{"Set":"Pressure","Sample":1,"Name":"web01","Value":78,"Timestamp_Sys100NS":null}]`))
+	f.Add([]byte(`{"Set":"LP","Value":1e400}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		c, err := parseCounters(b)
 		if err != nil {
