@@ -2,6 +2,7 @@ package hyperv
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -62,6 +63,14 @@ func (c *Client) Compare(ctx context.Context, vmID, destination string, opt Move
 	params := struct{ Id, DestinationHost, DestinationStoragePath string }{vmID, destination, storage}
 	out, err := c.call(ctx, op, ScriptCompareVM, params, c.cfg.CallTimeout)
 	if err != nil {
+		// Get-VM or Compare-VM failed: name the cause as Move-VM's would
+		// be (the VM is not here, the destination refused, ...).
+		var ps *PowerShellError
+		if errors.As(err, &ps) {
+			if _, cause := migrationCause(ps.Message); cause != ErrMigrationFailed {
+				return nil, fmt.Errorf("%w: %w", err, cause)
+			}
+		}
 		return nil, err
 	}
 	list, err := parseCompare(vmID, out)

@@ -342,6 +342,18 @@ func TestWireCalls(t *testing.T) {
 			if _, err := c.Compare(ctx, vmID, "HV02", hyperv.MoveOptions{}); !errors.Is(err, hyperv.ErrUnexpectedOutput) {
 				t.Errorf("Compare with no output: %v, want ErrUnexpectedOutput", err)
 			}
+			f.host.set(hyperv.ScriptCompareVM, reply{exit: 1, stderr: clixml(
+				`Get-VM : Hyper-V was unable to find a virtual machine with ID "`+vmID+`".`, "At line:3 char:13",
+				"    + CategoryInfo          : ObjectNotFound: ("+vmID+":Guid) [Get-VM], VirtualizationException",
+				"    + FullyQualifiedErrorId : ObjectNotFound,Microsoft.HyperV.PowerShell.Commands.GetVM")})
+			var ps *hyperv.PowerShellError
+			if _, err := c.Compare(ctx, vmID, "HV02", hyperv.MoveOptions{}); !errors.Is(err, hyperv.ErrVMNotFound) || !errors.As(err, &ps) || ps.ExitCode != 1 {
+				t.Errorf("Compare of a VM not on the host: %v, want ErrVMNotFound and the PowerShell error", err)
+			}
+			f.host.set(hyperv.ScriptCompareVM, reply{exit: 1, stderr: clixml("Compare-VM : something else")})
+			if _, err := c.Compare(ctx, vmID, "HV02", hyperv.MoveOptions{}); !errors.As(err, &ps) || errors.Is(err, hyperv.ErrMigrationFailed) {
+				t.Errorf("Compare that failed otherwise: %v", err)
+			}
 
 			loc, err = c.Move(ctx, vmID, "HV02", hyperv.MoveOptions{StoragePath: `D:\VMs`})
 			if err != nil || loc.Host != "HV02" {
