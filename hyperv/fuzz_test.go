@@ -45,8 +45,15 @@ func FuzzParseHostAndLocation(f *testing.F) {
 	f.Add([]byte(`{"Name":"HV01","LogicalProcessorCount":32,"Cluster":null}`))
 	f.Add([]byte(`{"Id":"a","Name":"web01","State":2,"Status":"Migrating - 45% complete","ComputerName":"HV01","IsClustered":false}`))
 	f.Add([]byte(`{"Name":"web01","OwnerNode":"HV02","State":0}`))
+	f.Add([]byte(`{"Name":"HV01","ConfigVersions":"9.0","Switches":["LAN",null],"Volumes":[{"Path":"\\\\fs01\\vms","Size":null,"Free":null},{"Path":"D:\\","Size":5,"Free":1}]}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		_, _ = parseHost(b)
+		if h, err := parseHost(b); err == nil {
+			for _, v := range h.Volumes {
+				if v.Path == "" || v.Size < 0 || v.Free < 0 || v.Free > v.Size {
+					t.Errorf("volume %+v", v)
+				}
+			}
+		}
 		_, _, _ = parseLocation(ScriptMoveVM, b)
 		_, _, _ = parseClusterMove("id", b)
 	})
@@ -209,5 +216,24 @@ func FuzzParseChallenges(f *testing.F) {
 			t.Fatalf("token %q with error %v", tok, err)
 		}
 		_ = offeredSchemes(values)
+	})
+}
+
+func FuzzParseCompareAndLocate(f *testing.F) {
+	const id = "3f1c2a9e-8b7d-4c6e-9f10-2a3b4c5d6e7f"
+	f.Add([]byte(`{"Id":"` + id + `","DestinationHost":"HV02","Incompatibilities":[{"MessageId":33012,"Message":"Could not find Ethernet switch 'LAN'.","Source":null},{"MessageId":40012,"Message":"(0x80070070)"}]}`))
+	f.Add([]byte(`{"Id":"` + id + `","Incompatibilities":{"MessageId":1,"Message":"x"}}`))
+	f.Add([]byte(`{"Id":"` + id + `","Absent":true}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if list, err := parseCompare(id, b); err == nil {
+			for _, in := range list {
+				if in.Err == nil {
+					t.Errorf("incompatibility without a cause: %+v", in)
+				}
+			}
+		}
+		if _, ok, err := parseLocate(id, b); err != nil && ok {
+			t.Error("found and failed at once")
+		}
 	})
 }
