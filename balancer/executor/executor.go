@@ -138,7 +138,7 @@ type job struct {
 	m        moves.Move
 	queued   time.Time
 	started  time.Time         // when it took its slots
-	phase    string            // validating, migrating, verifying
+	phase    string            // validating, comparing, migrating, verifying
 	res      *rate.Reservation // its token, given back when re-validation skips it
 	trials   []string          // hosts whose half-open trial this move is
 }
