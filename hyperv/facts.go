@@ -26,8 +26,11 @@ type diskJSON struct {
 	Size     psInt64
 }
 
-// volumesOf converts get-host's volumes. Volumes whose size could not be
-// read are left out: a volume with no known free space cannot be weighed.
+// volumesOf converts get-host's volumes. A volume whose size could not be
+// read (a share the host's VMs run from, which the WinRM session may not
+// open without delegated credentials) is kept with Size and Free 0: the
+// host reaches it, but no room on it is known, so nothing is planned to be
+// copied into it.
 func volumesOf(list []volumeJSON) ([]Volume, error) {
 	var out []Volume
 	for i, v := range list {
@@ -35,6 +38,7 @@ func volumesOf(list []volumeJSON) ([]Volume, error) {
 			return nil, fmt.Errorf("parse %s output: volume %d: field Path: missing: %w", ScriptGetHost, i, ErrUnexpectedOutput)
 		}
 		if !v.Size.ok || !v.Free.ok {
+			out = append(out, Volume{Path: v.Path, Kind: StorageKindOf(v.Path)})
 			continue
 		}
 		if v.Free.v > v.Size.v {

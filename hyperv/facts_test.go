@@ -34,9 +34,9 @@ func TestParseHostFacts(t *testing.T) {
 			want: HostInfo{ConfigVersions: []string{"9.0"}, Switches: []string{"LAN"}, Volumes: []Volume{{Path: `E:\`, Kind: StorageLocal, Size: 1000, Free: 10}}},
 		},
 		{
-			name: "share it could not read is left out, null items dropped",
+			name: "share it could not read is kept without room, null items dropped",
 			out:  hostBase + `,"ConfigVersions":["8.0",null,"10.0"],"Volumes":[{"Path":"\\\\fs01\\vms","Size":null,"Free":null},null,{"Path":"\\\\fs02\\vms","Size":5,"Free":5}]}`,
-			want: HostInfo{ConfigVersions: []string{"8.0", "10.0"}, Volumes: []Volume{{Path: `\\fs02\vms`, Kind: StorageSMB, Size: 5, Free: 5}}},
+			want: HostInfo{ConfigVersions: []string{"8.0", "10.0"}, Volumes: []Volume{{Path: `\\fs01\vms`, Kind: StorageSMB}, {Path: `\\fs02\vms`, Kind: StorageSMB, Size: 5, Free: 5}}},
 		},
 	}
 	for _, tc := range tests {

@@ -249,6 +249,7 @@ func TestWireCalls(t *testing.T) {
 					{Path: `D:\`, Kind: hyperv.StorageLocal, Size: 1999843442688, Free: 1500000000000},
 					{Path: `C:\ClusterStorage\Volume1\`, Kind: hyperv.StorageCSV, Size: 4398046511104, Free: 2199023255552},
 					{Path: `\\fs01\vms`, Kind: hyperv.StorageSMB, Size: 8796093022208, Free: 4398046511104},
+					{Path: `\\fs02\locked`, Kind: hyperv.StorageSMB},
 				}}
 			if diff := cmp.Diff(wantHost, h); diff != "" {
 				t.Errorf("Host (-want +got):\n%s", diff)
