@@ -23,17 +23,13 @@ func BenchmarkParseVMs(b *testing.B) {
 
 // BenchmarkParseCounters decodes get-counters output for 250 VMs of 4 vCPUs.
 func BenchmarkParseCounters(b *testing.B) {
-	items := []string{
-		sample(`\\\\hv01\\hyper-v hypervisor logical processor(_total)\\% total run time`, "_total", "63.2"),
-		sample(`\\\\hv01\\memory\\available mbytes`, "", "81234"),
-	}
+	items := busy("LP", "Hv LP 0", 0, 63.2)
+	items = append(items, raw("Memory", 1, "", 81234))
 	for vm := range 250 {
 		for vp := range 4 {
-			inst := fmt.Sprintf("vm%03d:hv vp %d", vm, vp)
-			items = append(items, sample(`\\\\hv01\\hyper-v hypervisor virtual processor(`+inst+`)\\% guest run time`, inst, "12.5"))
+			items = append(items, busy("VP", fmt.Sprintf("vm%03d:Hv VP %d", vm, vp), 1000, 12.5)...)
 		}
-		inst := fmt.Sprintf("vm%03d", vm)
-		items = append(items, sample(`\\\\hv01\\hyper-v dynamic memory vm(`+inst+`)\\average pressure`, inst, "70"))
+		items = append(items, raw("Pressure", 1, fmt.Sprintf("vm%03d", vm), 70))
 	}
 	out := []byte("[" + strings.Join(items, ",") + "]\r\n")
 	b.SetBytes(int64(len(out)))

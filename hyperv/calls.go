@@ -20,6 +20,13 @@ type hostJSON struct {
 	VirtualMachineMigrationAuthenticationType int
 	VirtualMachineMigrationPerformanceOption  int
 	Cluster                                   string
+	ProcessorManufacturer                     string
+	ProcessorCaption                          string
+	ConfigVersions                            psList[string]
+	Switches                                  psList[string]
+	VirtualMachinePath                        string
+	VirtualHardDiskPath                       string
+	Volumes                                   psList[volumeJSON]
 }
 
 // vmJSON is one VM of get-vms' output.
@@ -37,6 +44,13 @@ type vmJSON struct {
 	Uptime               psTimeSpan
 	Notes                string
 	ComputerName         string
+	Version              string
+	Path                 string
+	// ProcessorCompatibility is null when Get-VMProcessor listed no
+	// processor for the VM.
+	ProcessorCompatibility *bool
+	Switches               psList[string]
+	Disks                  psList[diskJSON]
 }
 
 // locationJSON is locate-vm's and move-vm's output.
@@ -47,6 +61,8 @@ type locationJSON struct {
 	Status       string
 	ComputerName string
 	IsClustered  bool
+	// Absent is locate-vm saying that Get-VM reported no VM with the id.
+	Absent bool
 }
 
 // clusterMoveJSON is move-cluster-vm's output.
@@ -77,6 +93,10 @@ func parseHost(out []byte) (HostInfo, error) {
 	if !ok {
 		return HostInfo{}, fmt.Errorf("parse %s output: no output: %w", ScriptGetHost, ErrUnexpectedOutput)
 	}
+	vols, err := volumesOf(h.Volumes)
+	if err != nil {
+		return HostInfo{}, err
+	}
 	return HostInfo{
 		Name:              h.Name,
 		FQDN:              h.FullyQualifiedDomainName,
@@ -87,6 +107,13 @@ func parseHost(out []byte) (HostInfo, error) {
 		MaxMigrations:     h.MaximumVirtualMachineMigrations,
 		AuthType:          MigrationAuthType(h.VirtualMachineMigrationAuthenticationType),
 		PerformanceOption: MigrationPerformance(h.VirtualMachineMigrationPerformanceOption),
+		ProcessorVendor:   h.ProcessorManufacturer,
+		ProcessorModel:    h.ProcessorCaption,
+		ConfigVersions:    []string(h.ConfigVersions),
+		Switches:          []string(h.Switches),
+		VMPath:            h.VirtualMachinePath,
+		VHDPath:           h.VirtualHardDiskPath,
+		Volumes:           vols,
 	}, nil
 }
 
@@ -128,6 +155,12 @@ func parseVMs(out []byte) ([]VM, error) {
 			Notes:          v.Notes,
 			Tags:           ParseTags(v.Notes),
 			Host:           v.ComputerName,
+
+			ConfigVersion:          v.Version,
+			ProcessorCompatibility: v.ProcessorCompatibility != nil && *v.ProcessorCompatibility,
+			Switches:               []string(v.Switches),
+			Path:                   v.Path,
+			Disks:                  disksOf(v.Disks),
 		})
 	}
 	return vms, nil
@@ -169,18 +202,34 @@ func (c *Client) Locate(ctx context.Context, vmID string) (loc VMLocation, ok bo
 	if err != nil {
 		return VMLocation{}, false, err
 	}
-	loc, ok, err = parseLocation(ScriptLocateVM, out)
+	loc, ok, err = parseLocate(vmID, out)
 	if err != nil {
 		return VMLocation{}, false, fmt.Errorf("%s on %s: %w", op, c.addr, err)
 	}
 	return loc, ok, nil
 }
 
-func parseLocation(script string, out []byte) (VMLocation, bool, error) {
-	l, ok, err := decodeOne[locationJSON](script, out)
-	if err != nil || !ok {
+// parseLocate reads locate-vm's answer. The script says "not here"
+// explicitly ({"Id":…,"Absent":true}) when Get-VM failed with its
+// VM-not-found error, and fails on any other error; anything else,
+// including no output at all, is unexpected, so a failure is never read as
+// the VM being elsewhere.
+func parseLocate(vmID string, out []byte) (VMLocation, bool, error) {
+	l, ok, err := decodeOne[locationJSON](ScriptLocateVM, out)
+	switch {
+	case err != nil:
 		return VMLocation{}, false, err
+	case !ok:
+		return VMLocation{}, false, fmt.Errorf("parse %s output: no output, want the VM or an absence: %w", ScriptLocateVM, ErrUnexpectedOutput)
+	case !strings.EqualFold(l.ID, vmID):
+		return VMLocation{}, false, fmt.Errorf("parse %s output: vm id %q, want %s: %w", ScriptLocateVM, truncate(l.ID, 64), vmID, ErrUnexpectedOutput)
+	case l.Absent:
+		return VMLocation{}, false, nil
 	}
+	return locationOf(l), true, nil
+}
+
+func locationOf(l locationJSON) VMLocation {
 	return VMLocation{
 		ID:        l.ID,
 		Name:      l.Name,
@@ -188,7 +237,15 @@ func parseLocation(script string, out []byte) (VMLocation, bool, error) {
 		State:     VMState(l.State),
 		Status:    l.Status,
 		Clustered: l.IsClustered,
-	}, true, nil
+	}
+}
+
+func parseLocation(script string, out []byte) (VMLocation, bool, error) {
+	l, ok, err := decodeOne[locationJSON](script, out)
+	if err != nil || !ok {
+		return VMLocation{}, false, err
+	}
+	return locationOf(l), true, nil
 }
 
 func parseClusterMove(vmID string, out []byte) (VMLocation, bool, error) {

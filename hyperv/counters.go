@@ -10,31 +10,122 @@ import (
 	"time"
 )
 
-// sampleJSON is one Get-Counter sample as get-counters prints it.
-type sampleJSON struct {
-	Path         string
-	InstanceName string
-	CookedValue  psFloat
-	Timestamp    psDate
+// Load sampling that does not depend on the host's display language.
+// Get-Counter resolves counter paths in the host's own language only, so
+// get-counters reads the CIM raw performance classes instead, whose class
+// and property names never change, twice SampleInterval apart, and the
+// client computes the rates (so the arithmetic is Go, tested here, on
+// integers PowerShell prints exactly):
+//
+//   - Win32_PerfRawData_HvStats_HyperVHypervisorLogicalProcessor,
+//     PercentTotalRunTime: PERF_100NSEC_TIMER, cumulative 100 ns ticks the
+//     logical processor ran. Rate = 100·(X1−X0)/(Y1−Y0) with Y the
+//     instance's Timestamp_Sys100NS ("Calculations for Raw Counter Data",
+//     PERF_100NSEC_TIMER). Host CPU % is the mean over the "Hv LP n"
+//     instances (_Total, their sum, is not used).
+//   - Win32_PerfRawData_HvStats_HyperVHypervisorVirtualProcessor,
+//     PercentGuestRunTime: same type, one instance "<vm name>:Hv VP <n>"
+//     per virtual processor of a running VM.
+//   - Win32_PerfRawData_PerfOS_Memory, AvailableMBytes:
+//     PERF_COUNTER_RAWCOUNT, the raw value is the value.
+//   - Win32_PerfRawData_BalancerStats_HyperVDynamicMemoryVM,
+//     AveragePressure: a raw count (percent), one instance per running VM
+//     with dynamic memory, named after the VM.
+//
+// The class and property names are those of microsoft/wmi's generated
+// classes (server2019/root/cimv2) and the windows_exporter hyperv
+// collector.
+
+// rawSampleJSON is one instance of get-counters' output: which set it
+// belongs to, which of the two reads (0 or 1), the instance name, the raw
+// value and the instance's Timestamp_Sys100NS.
+type rawSampleJSON struct {
+	Set       string
+	Sample    int
+	Name      string
+	Value     psInt64
+	Timestamp psInt64 `json:"Timestamp_Sys100NS"`
 }
 
-// Counter objects and names as Get-Counter prints them (lower-case).
+// Sample sets as get-counters names them.
 const (
-	objLogicalProcessor = "hyper-v hypervisor logical processor"
-	objVirtualProcessor = "hyper-v hypervisor virtual processor"
-	objMemory           = "memory"
-	objDynamicMemory    = "hyper-v dynamic memory vm"
-	vpSeparator         = ":hv vp "
-	totalInstance       = "_total"
+	setLP       = "LP"
+	setVP       = "VP"
+	setMemory   = "Memory"
+	setPressure = "Pressure"
 )
 
-// parseCounters decodes get-counters output and groups the samples.
+const (
+	vpSeparator   = ":hv vp "
+	totalInstance = "_total"
+)
+
+// fileTimeUnixEpoch is 1970-01-01 in 100 ns ticks since 1601-01-01, the
+// epoch of Timestamp_Sys100NS (a FILETIME, UTC).
+const fileTimeUnixEpoch = 116444736000000000
+
+// parseCounters decodes get-counters output and computes the rates.
 func parseCounters(out []byte) (Counters, error) {
-	samples, err := decodeList[sampleJSON](ScriptGetCounters, out)
+	samples, err := decodeList[rawSampleJSON](ScriptGetCounters, out)
 	if err != nil {
 		return Counters{}, err
 	}
-	return groupCounters(samples)
+	return rates(samples)
+}
+
+// timer is one PERF_100NSEC_TIMER instance's two reads.
+type timer struct {
+	name         string // lower case
+	have         [2]bool
+	value, stamp [2]int64
+}
+
+// percent is the timer's rate over the interval, in percent of one
+// processor, clamped to 0-100; ok is false when the instance was not read
+// twice, time did not advance or the counter went back (a restart).
+func (t *timer) percent() (float64, bool) {
+	if !t.have[0] || !t.have[1] {
+		return 0, false
+	}
+	dt := t.stamp[1] - t.stamp[0]
+	dv := t.value[1] - t.value[0]
+	if dt <= 0 || dv < 0 {
+		return 0, false
+	}
+	return min(100*float64(dv)/float64(dt), 100), true
+}
+
+// timers pairs the two reads of a set's instances by name; instances that
+// share a name (VMs with one name) pair in the order they came.
+type timers struct {
+	list []*timer
+	seen [2]map[string]int // name → instances of it met so far, per read
+	at   map[string][]int  // name → indexes into list, in order
+}
+
+func newTimers() *timers {
+	return &timers{seen: [2]map[string]int{{}, {}}, at: map[string][]int{}}
+}
+
+func (ts *timers) add(s rawSampleJSON) error {
+	if s.Sample != 0 && s.Sample != 1 {
+		return counterError("%s sample %d of %q: want 0 or 1", s.Set, s.Sample, s.Name)
+	}
+	if !s.Value.ok || !s.Timestamp.ok {
+		return counterError("%s %q: no value or timestamp", s.Set, s.Name)
+	}
+	name := strings.ToLower(s.Name)
+	n := ts.seen[s.Sample][name]
+	ts.seen[s.Sample][name] = n + 1
+	idx := ts.at[name]
+	if n == len(idx) {
+		ts.list = append(ts.list, &timer{name: name})
+		idx = append(idx, len(ts.list)-1)
+		ts.at[name] = idx
+	}
+	t := ts.list[idx[n]]
+	t.have[s.Sample], t.value[s.Sample], t.stamp[s.Sample] = true, s.Value.v, s.Timestamp.v
+	return nil
 }
 
 type vpSample struct {
@@ -42,61 +133,86 @@ type vpSample struct {
 	value float64
 }
 
-// groupCounters turns samples into Counters: the host's CPU and free
+// rates turns the raw samples into Counters: the host's CPU and free
 // memory, and per VM name its virtual processors (by index) and memory
 // pressure. VMs that share a name share an entry: their processors are all
 // listed and the highest pressure is kept.
-func groupCounters(samples []sampleJSON) (Counters, error) {
+func rates(samples []rawSampleJSON) (Counters, error) {
 	c := Counters{VMs: map[string]VMCounters{}}
-	var haveCPU, haveMem bool
-	vps := map[string][]vpSample{}
+	lps, vpt := newTimers(), newTimers()
+	var haveMem bool
+	var stamp int64
 	for _, s := range samples {
-		obj, counter, inst := splitCounterPath(s.Path)
-		if s.InstanceName != "" {
-			inst = strings.ToLower(s.InstanceName)
+		if s.Sample == 1 && s.Timestamp.ok {
+			stamp = max(stamp, s.Timestamp.v)
 		}
-		v := float64(s.CookedValue)
-		if t := time.Time(s.Timestamp); t.After(c.Time) {
-			c.Time = t
-		}
-		switch {
-		case obj == objLogicalProcessor && counter == "% total run time" && inst == totalInstance:
-			if !finite(v) {
-				return Counters{}, counterError("host cpu sample %v", v)
-			}
-			c.HostCPUPercent, haveCPU = v, true
-		case obj == objMemory && counter == "available mbytes":
-			if !finite(v) || v < 0 || v > math.MaxInt64/(1<<20) {
-				return Counters{}, counterError("available memory sample %v", v)
-			}
-			c.AvailableMemory, haveMem = int64(v*(1<<20)), true
-		case obj == objVirtualProcessor && counter == "% guest run time" && inst != totalInstance:
-			i := strings.LastIndex(inst, vpSeparator)
-			if i < 0 || !finite(v) {
+		switch s.Set {
+		case setLP:
+			if strings.EqualFold(s.Name, totalInstance) {
 				continue
 			}
-			n, err := strconv.Atoi(inst[i+len(vpSeparator):])
-			if err != nil || n < 0 {
+			if err := lps.add(s); err != nil {
+				return Counters{}, err
+			}
+		case setVP:
+			if strings.EqualFold(s.Name, totalInstance) {
 				continue
 			}
-			name := inst[:i]
-			vps[name] = append(vps[name], vpSample{n, v})
-		case obj == objDynamicMemory && counter == "average pressure" && inst != totalInstance && inst != "":
-			if !finite(v) {
+			if err := vpt.add(s); err != nil {
+				return Counters{}, err
+			}
+		case setMemory:
+			v := s.Value
+			if !v.ok || v.v > math.MaxInt64/(1<<20) {
+				return Counters{}, counterError("available memory sample %q", s.Name)
+			}
+			c.AvailableMemory, haveMem = v.v<<20, true
+		case setPressure:
+			name := strings.ToLower(s.Name)
+			if !s.Value.ok || name == "" || name == totalInstance {
 				continue
 			}
-			vc := c.VMs[inst]
+			v := float64(s.Value.v)
+			vc := c.VMs[name]
 			if !vc.HasPressure || v > vc.MemoryPressure {
 				vc.MemoryPressure, vc.HasPressure = v, true
 			}
-			c.VMs[inst] = vc
+			c.VMs[name] = vc
 		}
 	}
-	if !haveCPU {
-		return Counters{}, counterError("no %s(_total) sample", objLogicalProcessor)
+	var sum float64
+	var n int
+	for _, t := range lps.list {
+		if p, ok := t.percent(); ok {
+			sum += p
+			n++
+		}
 	}
+	if n == 0 {
+		return Counters{}, counterError("no hyper-v hypervisor logical processor read twice")
+	}
+	c.HostCPUPercent = sum / float64(n)
 	if !haveMem {
 		return Counters{}, counterError("no available memory sample")
+	}
+	if stamp > fileTimeUnixEpoch {
+		c.Time = time.Unix(0, 0).Add(time.Duration(stamp-fileTimeUnixEpoch) * 100).UTC()
+	}
+	vps := map[string][]vpSample{}
+	for _, t := range vpt.list {
+		i := strings.LastIndex(t.name, vpSeparator)
+		if i < 0 {
+			continue
+		}
+		idx, err := strconv.Atoi(t.name[i+len(vpSeparator):])
+		if err != nil || idx < 0 {
+			continue
+		}
+		p, ok := t.percent()
+		if !ok {
+			continue // a VM that started or stopped between the reads
+		}
+		vps[t.name[:i]] = append(vps[t.name[:i]], vpSample{idx, p})
 	}
 	for name, list := range vps {
 		slices.SortStableFunc(list, func(a, b vpSample) int { return cmp.Compare(a.index, b.index) })
@@ -118,29 +234,3 @@ func counterError(format string, args ...any) error {
 }
 
 func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
-
-// splitCounterPath splits `\\host\object(instance)\counter` into its
-// lower-case object, counter and instance ("" when there is none).
-func splitCounterPath(path string) (object, counter, instance string) {
-	p := strings.ToLower(path)
-	if strings.HasPrefix(p, `\\`) {
-		i := strings.IndexByte(p[2:], '\\')
-		if i < 0 {
-			return "", "", ""
-		}
-		p = p[2+i:]
-	}
-	p = strings.TrimPrefix(p, `\`)
-	i := strings.LastIndexByte(p, '\\')
-	if i < 0 {
-		return "", "", ""
-	}
-	object, counter = p[:i], p[i+1:]
-	if open := strings.IndexByte(object, '('); open >= 0 {
-		if end := strings.LastIndexByte(object, ')'); end > open {
-			instance = object[open+1 : end]
-		}
-		object = object[:open]
-	}
-	return object, counter, instance
-}

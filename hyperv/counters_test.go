@@ -2,6 +2,8 @@ package hyperv
 
 import (
 	"errors"
+	"fmt"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -9,67 +11,95 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-func sample(path, inst string, v string) string {
-	return `{"Path":"` + path + `","InstanceName":"` + inst + `","CookedValue":` + v + `,"Timestamp":"\/Date(1764300000000)\/"}`
+// Timestamp_Sys100NS of the two reads: 2025-11-28 03:20:00 UTC as a
+// FILETIME, and 2 s later.
+const (
+	stamp0 = fileTimeUnixEpoch + 1764300000*10000000
+	stamp1 = stamp0 + 2*10000000
+)
+
+// raw is one instance of get-counters' output as Windows PowerShell 5.1
+// prints it (uint64 properties as bare integers).
+func raw(set string, sample int, name string, value int64) string {
+	n := `"` + name + `"`
+	if name == "" {
+		n = "null"
+	}
+	ts := int64(stamp0)
+	if sample == 1 {
+		ts = stamp1
+	}
+	return fmt.Sprintf(`{"Set":%q,"Sample":%d,"Name":%s,"Value":%d,"Timestamp_Sys100NS":%d}`, set, sample, n, value, ts)
+}
+
+// busy returns the two reads of a PERF_100NSEC_TIMER instance that ran
+// pct percent of the 2 s between them, from a start of base ticks.
+func busy(set, name string, base int64, pct float64) []string {
+	return []string{raw(set, 0, name, base), raw(set, 1, name, base+int64(pct/100*2e7))}
 }
 
 func TestParseCounters(t *testing.T) {
-	const (
-		lp  = `\\\\hv01\\hyper-v hypervisor logical processor(_total)\\% total run time`
-		mem = `\\\\hv01\\memory\\available mbytes`
-	)
-	vp := func(inst string) string {
-		return `\\\\hv01\\hyper-v hypervisor virtual processor(` + inst + `)\\% guest run time`
+	ts := time.Unix(1764300002, 0).UTC()
+	cat := func(parts ...[]string) []string {
+		var out []string
+		for _, p := range parts {
+			out = append(out, p...)
+		}
+		return out
 	}
-	dm := func(inst string) string { return `\\\\hv01\\hyper-v dynamic memory vm(` + inst + `)\\average pressure` }
-	ts := time.UnixMilli(1764300000000).UTC()
+	one := func(s string) []string { return []string{s} }
 	tests := []struct {
 		name    string
 		samples []string
 		want    Counters
 	}{
 		{
-			name: "host only",
-			samples: []string{
-				sample(lp, "_total", "63.2"),
-				sample(mem, "", "81234"),
-				sample(vp("_total"), "_total", "12"),
-			},
-			want: Counters{Time: ts, HostCPUPercent: 63.2, AvailableMemory: 81234 << 20, VMs: map[string]VMCounters{}},
+			name: "host only: mean of the logical processors, _Total ignored",
+			samples: cat(
+				busy("LP", "Hv LP 0", 864000000000, 50),
+				busy("LP", "Hv LP 1", 123, 70),
+				busy("LP", "_Total", 999, 10),
+				one(raw("Memory", 1, "", 81234)),
+			),
+			want: Counters{Time: ts, HostCPUPercent: 60, AvailableMemory: 81234 << 20, VMs: map[string]VMCounters{}},
 		},
 		{
-			name: "vms, colon in name, duplicates, unsorted",
-			samples: []string{
-				sample(lp, "_total", "50"),
-				sample(vp("web01:hv vp 1"), "web01:hv vp 1", "20"),
-				sample(vp("web01:hv vp 0"), "web01:hv vp 0", "40"),
-				sample(vp("a:hv vp 9:hv vp 0"), "a:hv vp 9:hv vp 0", "10"),
-				sample(vp("dup:hv vp 0"), "dup:hv vp 0", "10"),
-				sample(vp("dup:hv vp 0"), "dup:hv vp 0", "30"),
-				sample(vp("dup:hv vp 10"), "dup:hv vp 10", "50"),
-				sample(vp("dup:hv vp 2"), "dup:hv vp 2", "0"),
-				sample(mem, "", "1024"),
-				sample(dm("web01"), "web01", "78"),
-				sample(dm("dup"), "dup", "60"),
-				sample(dm("dup"), "dup", "90"),
-				sample(dm("nan"), "nan", `"NaN"`),
-				sample(dm("_total"), "_total", "50"),
-				sample(`\\\\hv01\\other counter(x)\\thing`, "x", "1"),
-			},
+			name: "vms, colon in name, duplicates, unsorted, clamped",
+			samples: cat(
+				busy("LP", "Hv LP 0", 0, 50),
+				busy("VP", "web01:Hv VP 1", 5, 20),
+				busy("VP", "web01:Hv VP 0", 5, 40),
+				busy("VP", "a:Hv VP 9:Hv VP 0", 5, 10),
+				busy("VP", "dup:Hv VP 0", 5, 10),
+				busy("VP", "dup:Hv VP 0", 7, 30),
+				busy("VP", "dup:Hv VP 10", 5, 50),
+				busy("VP", "dup:Hv VP 2", 5, 0),
+				busy("VP", "hot:Hv VP 0", 5, 100.5),
+				busy("VP", "_Total", 5, 33),
+				one(raw("VP", 1, "started:Hv VP 0", 77)),
+				one(raw("VP", 0, "stopped:Hv VP 0", 77)),
+				one(raw("Memory", 1, "", 1024)),
+				one(raw("Pressure", 1, "web01", 78)),
+				one(raw("Pressure", 1, "dup", 60)),
+				one(raw("Pressure", 1, "dup", 90)),
+				one(raw("Pressure", 1, "_Total", 50)),
+				one(raw("Other", 1, "x", 1)),
+			),
 			want: Counters{Time: ts, HostCPUPercent: 50, AvailableMemory: 1 << 30, VMs: map[string]VMCounters{
 				"web01":     {CPUPercent: []float64{40, 20}, MeanCPUPercent: 30, MemoryPressure: 78, HasPressure: true},
 				"a:hv vp 9": {CPUPercent: []float64{10}, MeanCPUPercent: 10},
 				"dup":       {CPUPercent: []float64{10, 30, 0, 50}, MeanCPUPercent: 22.5, MemoryPressure: 90, HasPressure: true},
+				"hot":       {CPUPercent: []float64{100}, MeanCPUPercent: 100},
 			}},
 		},
 		{
-			name: "instance from path when InstanceName is empty; upper case",
-			samples: []string{
-				sample(`\\\\HV01\\Hyper-V Hypervisor Logical Processor(_Total)\\% Total Run Time`, "", "5"),
-				sample(`\\\\HV01\\Memory\\Available MBytes`, "", "2"),
-				sample(`\\\\HV01\\Hyper-V Hypervisor Virtual Processor(Web (1):HV VP 0)\\% Guest Run Time`, "", "7"),
-			},
-			want: Counters{Time: ts, HostCPUPercent: 5, AvailableMemory: 2 << 20, VMs: map[string]VMCounters{
+			name: "German host: instance names are not localized, class names never are",
+			samples: cat(
+				busy("LP", "Hv LP 0", 0, 25),
+				busy("VP", "Web (1):Hv VP 0", 0, 7),
+				one(raw("Memory", 1, "", 2)),
+			),
+			want: Counters{Time: ts, HostCPUPercent: 25, AvailableMemory: 2 << 20, VMs: map[string]VMCounters{
 				"web (1)": {CPUPercent: []float64{7}, MeanCPUPercent: 7},
 			}},
 		},
@@ -81,7 +111,8 @@ func TestParseCounters(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if diff := cmp.Diff(tc.want, got); diff != "" {
+			opt := cmp.Comparer(func(a, b float64) bool { return math.Abs(a-b) < 1e-9 })
+			if diff := cmp.Diff(tc.want, got, opt); diff != "" {
 				t.Errorf("counters (-want +got):\n%s", diff)
 			}
 		})
@@ -89,17 +120,25 @@ func TestParseCounters(t *testing.T) {
 }
 
 func TestParseCountersErrors(t *testing.T) {
-	lp := sample(`\\\\hv01\\hyper-v hypervisor logical processor(_total)\\% total run time`, "_total", "1")
-	mem := sample(`\\\\hv01\\memory\\available mbytes`, "", "1")
+	lp := busy("LP", "Hv LP 0", 0, 10)
+	mem := raw("Memory", 1, "", 1)
+	join := func(s ...string) string { return "[" + strings.Join(s, ",") + "]" }
 	tests := []struct {
 		name string
 		out  string
 	}{
 		{"empty", ""},
-		{"no memory", lp},
+		{"no memory", join(lp...)},
 		{"no cpu", mem},
-		{"nan cpu", "[" + mem + "," + strings.Replace(lp, `"CookedValue":1`, `"CookedValue":null`, 1) + "]"},
-		{"bad timestamp", strings.Replace(lp, `\/Date(1764300000000)\/`, "yesterday", 1)},
+		{"cpu read once", join(lp[1], mem)},
+		{"only _Total", join(raw("LP", 0, "_Total", 1), raw("LP", 1, "_Total", 9), mem)},
+		{"counter went back", join(raw("LP", 0, "Hv LP 0", 9), raw("LP", 1, "Hv LP 0", 1), mem)},
+		{"clock stood still", join(raw("LP", 0, "Hv LP 0", 1), strings.Replace(raw("LP", 0, "Hv LP 0", 9), `"Sample":0`, `"Sample":1`, 1), mem)},
+		{"null value", join(lp[0], strings.Replace(lp[1], `"Value":2000000`, `"Value":null`, 1), mem)},
+		{"negative memory", join(lp[0], lp[1], raw("Memory", 1, "", -1))},
+		{"third read", join(lp[0], lp[1], strings.Replace(lp[1], `"Sample":1`, `"Sample":2`, 1), mem)},
+		{"cooked Get-Counter output", `[{"Path":"\\\\hv01\\memory\\available mbytes","InstanceName":"","CookedValue":81234,"Timestamp":"\/Date(1764300000000)\/"}]`},
+		{"value as text", join(lp[0], strings.Replace(lp[1], `"Value":2000000`, `"Value":"2000000"`, 1), mem)},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -108,21 +147,5 @@ func TestParseCountersErrors(t *testing.T) {
 				t.Errorf("got %v, want ErrUnexpectedOutput", err)
 			}
 		})
-	}
-}
-
-func TestSplitCounterPath(t *testing.T) {
-	tests := []struct{ path, obj, counter, inst string }{
-		{`\\hv01\memory\available mbytes`, "memory", "available mbytes", ""},
-		{`\\hv01\hyper-v hypervisor virtual processor(a\b:hv vp 0)\% guest run time`, "hyper-v hypervisor virtual processor", "% guest run time", `a\b:hv vp 0`},
-		{`\memory\available mbytes`, "memory", "available mbytes", ""},
-		{`\\hv01`, "", "", ""},
-		{``, "", "", ""},
-	}
-	for _, tc := range tests {
-		o, c, i := splitCounterPath(tc.path)
-		if o != tc.obj || c != tc.counter || i != tc.inst {
-			t.Errorf("splitCounterPath(%q) = %q, %q, %q; want %q, %q, %q", tc.path, o, c, i, tc.obj, tc.counter, tc.inst)
-		}
 	}
 }

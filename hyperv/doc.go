@@ -1,6 +1,10 @@
 // Package hyperv is the only part of hvbalancer that speaks WinRM and PowerShell.
-// It offers a small typed API over one Hyper-V host: host facts, VMs, performance
-// counters, locating a VM by id and live-migrating it. Scripts are embedded .ps1
+// It offers a small typed API over one Hyper-V host: host facts (with its processor,
+// configuration versions, switches, default paths and volumes), VMs (with their
+// storage and compatibility), performance counters (read from CIM raw classes, so
+// any display language works), locating a VM by id, asking Compare-VM whether a
+// destination can take it (each reason typed) and live-migrating it, with its
+// storage when asked. Scripts are embedded .ps1
 // files; parameters travel as base64 JSON data and are never spliced into script
 // text. Every call carries its own deadline. Messages travel over a small pool of
 // connections per host, each authenticated once (NTLM or Kerberos, with MS-WSMV

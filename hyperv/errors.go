@@ -3,8 +3,6 @@ package hyperv
 import (
 	"errors"
 	"fmt"
-	"regexp"
-	"strconv"
 	"strings"
 )
 
@@ -59,8 +57,36 @@ var (
 	ErrMigrationTimeout = errors.New("migration timed out")
 	// ErrConnectionRefused: the destination refused the migration connection (0x8007274D).
 	ErrConnectionRefused = errors.New("destination refused the migration connection")
-	// ErrIncompatibleHardware: the VM uses processor features the destination lacks.
+	// ErrIncompatibleHardware: the VM uses processor features the
+	// destination lacks. Turning on the VM's processor compatibility
+	// (Set-VMProcessor -CompatibilityForMigrationEnabled) lets it move.
 	ErrIncompatibleHardware = errors.New("incompatible hardware on the destination")
+	// ErrProcessorVendor: the destination's processors come from another
+	// manufacturer; no setting lets a running VM move there. It matches
+	// ErrIncompatibleHardware too.
+	ErrProcessorVendor = fmt.Errorf("processor manufacturer differs: %w", ErrIncompatibleHardware)
+	// ErrSwitchMissing: a network adapter of the VM is connected to a
+	// virtual switch the destination has no switch of that name for.
+	ErrSwitchMissing = errors.New("virtual switch missing on the destination")
+	// ErrConfigVersion: the destination does not run the VM's
+	// configuration version (an older Windows Server).
+	ErrConfigVersion = errors.New("configuration version not supported on the destination")
+	// ErrStorageMissing: a file of the VM, or the folder its storage
+	// would move into, cannot be found from the destination: storage the
+	// destination does not reach, or a path that does not exist there
+	// (0x80070002, 0x80070003).
+	ErrStorageMissing = errors.New("storage not reachable from the destination")
+	// ErrStorageFull: the destination volume has no room for the VM's
+	// files (0x80070070).
+	ErrStorageFull = errors.New("not enough space for the storage on the destination")
+	// ErrMigrationAuth: the hosts could not authenticate the migration
+	// connection for another reason than missing delegation: a logon
+	// refused (0x8009030C), no authority reachable (0x80090311), a wrong or
+	// missing service principal (0x80090322).
+	ErrMigrationAuth = errors.New("migration connection not authenticated")
+	// ErrIncompatible: Compare-VM reported a reason the destination cannot
+	// take the VM that none of the causes above names.
+	ErrIncompatible = errors.New("destination cannot take the vm")
 	// ErrMigrationDisabled: the destination does not accept live migrations.
 	ErrMigrationDisabled = errors.New("destination does not accept live migrations")
 	// ErrVMNotFound: the VM is not on the source host.
@@ -138,55 +164,6 @@ func (e *MigrationError) Unwrap() []error {
 		errs = append(errs, e.PowerShell)
 	}
 	return errs
-}
-
-var hresultRE = regexp.MustCompile(`\(0x([0-9A-Fa-f]{8})\)`)
-
-// hresultCauses maps the HRESULTs Hyper-V reports for failed migrations.
-var hresultCauses = map[uint32]error{
-	0x8009030E: ErrDoubleHop,
-	0x8009030D: ErrDoubleHop,
-	0x8007000E: ErrDestinationOutOfMemory,
-	0x800705B4: ErrMigrationTimeout,
-	0x8007274D: ErrConnectionRefused,
-}
-
-// hresults returns every "(0x........)" code in text, in order.
-func hresults(text string) []uint32 {
-	var codes []uint32
-	for _, m := range hresultRE.FindAllStringSubmatch(text, -1) {
-		v, err := strconv.ParseUint(m[1], 16, 32)
-		if err == nil {
-			codes = append(codes, uint32(v))
-		}
-	}
-	return codes
-}
-
-// migrationCause classifies a migration error text: it returns the HRESULT
-// (the first one with a known cause, else the first one, else 0) and the
-// cause sentinel.
-func migrationCause(text string) (uint32, error) {
-	codes := hresults(text)
-	for _, c := range codes {
-		if cause, ok := hresultCauses[c]; ok {
-			return c, cause
-		}
-	}
-	var code uint32
-	if len(codes) > 0 {
-		code = codes[0]
-	}
-	lower := strings.ToLower(text)
-	switch {
-	case strings.Contains(lower, "processor-specific features"), strings.Contains(lower, "incompatible"):
-		return code, ErrIncompatibleHardware
-	case strings.Contains(lower, "not configured to accept live migrations"):
-		return code, ErrMigrationDisabled
-	case strings.Contains(lower, "unable to find a virtual machine with id"):
-		return code, ErrVMNotFound
-	}
-	return code, ErrMigrationFailed
 }
 
 // redactedError carries a message that was checked for secrets, and keeps

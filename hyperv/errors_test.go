@@ -27,6 +27,19 @@ func TestMigrationCause(t *testing.T) {
 		{"unknown code", "Something broke (0x80004005).", 0x80004005, ErrMigrationFailed},
 		{"nothing", "", 0, ErrMigrationFailed},
 		{"not a code", "(0x1234) (0xZZZZZZZZ) 0x8009030E", 0, ErrMigrationFailed},
+		{"logon denied", "Failed to authenticate the connection at the destination host: The user name or password is incorrect. (0x8009030C)", 0x8009030C, ErrMigrationAuth},
+		{"wrong principal", "The target principal name is incorrect. (0x80090322)", 0x80090322, ErrMigrationAuth},
+		{"refused switch", refusal(textSwitch), 0, ErrSwitchMissing},
+		{"refused processor features", refusal(textFeatures), 0, ErrIncompatibleHardware},
+		{"refused processor vendor", refusal(textVendor), 0, ErrProcessorVendor},
+		{"refused version", refusal(textVersion), 0, ErrConfigVersion},
+		{"refused storage unreachable", refusal(textFile), 0x80070003, ErrStorageMissing},
+		{"refused path missing", refusal(textPath), 0x80070003, ErrStorageMissing},
+		{"refused full", refusal(textFull), 0x80070070, ErrStorageFull},
+		{"first reason decides", refusal(textVersion, textFull), 0, ErrConfigVersion},
+		{"only not compatible", refusal(), 0, ErrIncompatibleHardware},
+		{"file not found", "The system cannot find the file specified. (0x80070002)", 0x80070002, ErrStorageMissing},
+		{"cluster wrapper", "An error occurred while moving the virtual machine 'web01' to node 'HV02'.\n" + refusal(textSwitch), 0, ErrSwitchMissing},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -36,6 +49,17 @@ func TestMigrationCause(t *testing.T) {
 			}
 		})
 	}
+}
+
+// refusal is Move-VM refusing a destination that cannot take the VM, in
+// Hyper-V's words: the failed-operation header, the not-compatible line,
+// then each reason.
+func refusal(reasons ...string) string {
+	lines := []string{
+		"Virtual machine migration operation for 'web01' failed at migration destination 'HV02'. (Virtual machine ID 3F1C2A9E-8B7D-4C6E-9F10-2A3B4C5D6E7F)",
+		"The virtual machine 'web01' is not compatible with physical computer 'HV02'. (Virtual machine ID 3F1C2A9E-8B7D-4C6E-9F10-2A3B4C5D6E7F)",
+	}
+	return strings.Join(append(lines, reasons...), "\n")
 }
 
 func TestMigrationErrorMatching(t *testing.T) {

@@ -45,8 +45,15 @@ func FuzzParseHostAndLocation(f *testing.F) {
 	f.Add([]byte(`{"Name":"HV01","LogicalProcessorCount":32,"Cluster":null}`))
 	f.Add([]byte(`{"Id":"a","Name":"web01","State":2,"Status":"Migrating - 45% complete","ComputerName":"HV01","IsClustered":false}`))
 	f.Add([]byte(`{"Name":"web01","OwnerNode":"HV02","State":0}`))
+	f.Add([]byte(`{"Name":"HV01","ConfigVersions":"9.0","Switches":["LAN",null],"Volumes":[{"Path":"\\\\fs01\\vms","Size":null,"Free":null},{"Path":"D:\\","Size":5,"Free":1}]}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		_, _ = parseHost(b)
+		if h, err := parseHost(b); err == nil {
+			for _, v := range h.Volumes {
+				if v.Path == "" || v.Size < 0 || v.Free < 0 || v.Free > v.Size {
+					t.Errorf("volume %+v", v)
+				}
+			}
+		}
 		_, _, _ = parseLocation(ScriptMoveVM, b)
 		_, _, _ = parseClusterMove("id", b)
 	})
@@ -86,11 +93,13 @@ func FuzzTimeSpan(f *testing.F) {
 }
 
 func FuzzParseCounters(f *testing.F) {
-	f.Add([]byte(`[{"Path":"\\\\hv01\\hyper-v hypervisor logical processor(_total)\\% total run time","InstanceName":"_total","CookedValue":63.2,"Timestamp":"\/Date(1764300000000)\/"},` +
-		`{"Path":"\\\\hv01\\hyper-v hypervisor virtual processor(a:b:hv vp 0)\\% guest run time","InstanceName":"a:b:hv vp 0","CookedValue":NaN,"Timestamp":"\/Date(1764300000000)\/"},` +
-		`{"Path":"\\\\hv01\\memory\\available mbytes","InstanceName":"","CookedValue":81234,"Timestamp":"\/Date(1764300000000)\/"},` +
-		`{"Path":"\\\\hv01\\hyper-v dynamic memory vm(web01)\\average pressure","InstanceName":"web01","CookedValue":"NaN","Timestamp":null}]`))
-	f.Add([]byte(`{"Path":"\\\\x","CookedValue":1e400}`))
+	f.Add([]byte(`[{"Set":"LP","Sample":0,"Name":"Hv LP 0","Value":10,"Timestamp_Sys100NS":134088000000000000},` +
+		`{"Set":"LP","Sample":1,"Name":"Hv LP 0","Value":20000010,"Timestamp_Sys100NS":134088000020000000},` +
+		`{"Set":"VP","Sample":0,"Name":"a:b:Hv VP 0","Value":1,"Timestamp_Sys100NS":134088000000000000},` +
+		`{"Set":"VP","Sample":1,"Name":"a:b:Hv VP 0","Value":null,"Timestamp_Sys100NS":134088000020000000},` +
+		`{"Set":"Memory","Sample":1,"Name":null,"Value":81234,"Timestamp_Sys100NS":134088000020000000},` +
+		`{"Set":"Pressure","Sample":1,"Name":"web01","Value":78,"Timestamp_Sys100NS":null}]`))
+	f.Add([]byte(`{"Set":"LP","Value":1e400}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		c, err := parseCounters(b)
 		if err != nil {
@@ -207,5 +216,24 @@ func FuzzParseChallenges(f *testing.F) {
 			t.Fatalf("token %q with error %v", tok, err)
 		}
 		_ = offeredSchemes(values)
+	})
+}
+
+func FuzzParseCompareAndLocate(f *testing.F) {
+	const id = "3f1c2a9e-8b7d-4c6e-9f10-2a3b4c5d6e7f"
+	f.Add([]byte(`{"Id":"` + id + `","DestinationHost":"HV02","Incompatibilities":[{"MessageId":33012,"Message":"Could not find Ethernet switch 'LAN'.","Source":null},{"MessageId":40012,"Message":"(0x80070070)"}]}`))
+	f.Add([]byte(`{"Id":"` + id + `","Incompatibilities":{"MessageId":1,"Message":"x"}}`))
+	f.Add([]byte(`{"Id":"` + id + `","Absent":true}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if list, err := parseCompare(id, b); err == nil {
+			for _, in := range list {
+				if in.Err == nil {
+					t.Errorf("incompatibility without a cause: %+v", in)
+				}
+			}
+		}
+		if _, ok, err := parseLocate(id, b); err != nil && ok {
+			t.Error("found and failed at once")
+		}
 	})
 }

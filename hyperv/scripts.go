@@ -20,6 +20,7 @@ const (
 	ScriptLocateVM      = "locate-vm"
 	ScriptMoveVM        = "move-vm"
 	ScriptMoveClusterVM = "move-cluster-vm"
+	ScriptCompareVM     = "compare-vm"
 )
 
 // MaxCommandLine is the longest command line cmd.exe accepts; WinRM hands the

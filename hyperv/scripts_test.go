@@ -68,6 +68,9 @@ func TestEncodeCommand(t *testing.T) {
 		{"move-vm maximal", ScriptMoveVM, struct{ Id, DestinationHost, DestinationStoragePath string }{
 			"3f1c2a9e-8b7d-4c6e-9f10-2a3b4c5d6e7f", longHost, longPath}},
 		{"move-vm hostile", ScriptMoveVM, struct{ Id, DestinationHost, DestinationStoragePath string }{hostile, hostile, hostile}},
+		{"compare-vm maximal", ScriptCompareVM, struct{ Id, DestinationHost, DestinationStoragePath string }{
+			"3f1c2a9e-8b7d-4c6e-9f10-2a3b4c5d6e7f", longHost, longPath}},
+		{"compare-vm hostile", ScriptCompareVM, struct{ Id, DestinationHost, DestinationStoragePath string }{hostile, hostile, hostile}},
 		{"move-cluster-vm maximal", ScriptMoveClusterVM, struct{ Id, DestinationHost string }{"3f1c2a9e-8b7d-4c6e-9f10-2a3b4c5d6e7f", longHost}},
 	}
 	for _, tc := range tests {
@@ -113,10 +116,34 @@ func TestEncodeCommandErrors(t *testing.T) {
 }
 
 func TestScriptsComplete(t *testing.T) {
-	for _, name := range []string{ScriptGetHost, ScriptGetVMs, ScriptGetCounters, ScriptLocateVM, ScriptMoveVM, ScriptMoveClusterVM} {
+	names := []string{ScriptGetHost, ScriptGetVMs, ScriptGetCounters, ScriptLocateVM, ScriptMoveVM, ScriptMoveClusterVM, ScriptCompareVM}
+	if len(Scripts()) != len(names) {
+		t.Errorf("%d scripts embedded, %d named", len(Scripts()), len(names))
+	}
+	for _, name := range names {
 		body := Scripts()[name]
 		if body == "" || strings.Contains(body, "\r") {
 			t.Errorf("script %s: empty or CRLF", name)
+		}
+	}
+}
+
+// TestScriptsWindowsPowerShell keeps PowerShell 7-only syntax and
+// parameters out of the scripts: hosts run Windows PowerShell 5.1, which
+// fails on them (the simulated host's parser refuses them too).
+func TestScriptsWindowsPowerShell(t *testing.T) {
+	ps7 := []string{"??", "?.", "&&", "||", "-AsHashtable", "-Parallel", "-Depth 100", "ConvertFrom-Json -Depth", "$PSStyle", "Join-String", "clean {"}
+	for name, body := range Scripts() {
+		for _, tok := range ps7 {
+			if strings.Contains(body, tok) {
+				t.Errorf("script %s uses %q, which Windows PowerShell 5.1 lacks", name, tok)
+			}
+		}
+		if !strings.HasPrefix(body, "# hvbalancer "+name+"\n$ErrorActionPreference = 'Stop'\n") {
+			t.Errorf("script %s does not start with its name and ErrorActionPreference Stop", name)
+		}
+		if strings.Count(body, "{") != strings.Count(body, "}") || strings.Count(body, "(") != strings.Count(body, ")") {
+			t.Errorf("script %s: unbalanced braces or parentheses", name)
 		}
 	}
 }

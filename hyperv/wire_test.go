@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"io"
 	"log"
 	"net"
@@ -190,17 +191,34 @@ func (f *fixture) client(t *testing.T, mod func(*hyperv.Config)) *hyperv.Client 
 
 // Recorded outputs of Windows PowerShell 5.1.
 const (
-	outHost = `{"Name":"HV01","FullyQualifiedDomainName":"HV01.lab.example","LogicalProcessorCount":32,"MemoryCapacity":274877906944,"VirtualMachineMigrationEnabled":true,"MaximumVirtualMachineMigrations":2,"VirtualMachineMigrationAuthenticationType":1,"VirtualMachineMigrationPerformanceOption":1,"Cluster":"CL01"}` + "\r\n"
-	outVMs  = `[{"Id":"3f1c2a9e-8b7d-4c6e-9f10-2a3b4c5d6e7f","Name":"web01","State":2,"CPUUsage":7,"ProcessorCount":4,"MemoryAssigned":4294967296,"MemoryDemand":3221225472,"MemoryStartup":4294967296,"DynamicMemoryEnabled":false,"IsClustered":false,"Uptime":{"Ticks":1234500000000,"Days":1,"Hours":10,"Milliseconds":0,"Minutes":17,"Seconds":30,"TotalDays":1.4288194444444444,"TotalHours":34.291666666666664,"TotalMilliseconds":123450000,"TotalMinutes":2057.5,"TotalSeconds":123450},"Notes":"role=sql\nowner=db-team","ComputerName":"HV01"},` +
-		`{"Id":"0a1b2c3d-0000-4000-8000-000000000001","Name":"x\u0027; Stop-Computer -Force; \u0027","State":3,"CPUUsage":0,"ProcessorCount":2,"MemoryAssigned":0,"MemoryDemand":0,"MemoryStartup":2147483648,"DynamicMemoryEnabled":true,"IsClustered":false,"Uptime":{"Ticks":0,"Days":0,"Hours":0,"Milliseconds":0,"Minutes":0,"Seconds":0,"TotalDays":0,"TotalHours":0,"TotalMilliseconds":0,"TotalMinutes":0,"TotalSeconds":0},"Notes":"","ComputerName":"HV01"}]` + "\r\n"
-	outCounters = `[{"Path":"\\\\hv01\\hyper-v hypervisor logical processor(_total)\\% total run time","InstanceName":"_total","CookedValue":63.2,"Timestamp":"\/Date(1764300000000)\/"},` +
-		`{"Path":"\\\\hv01\\hyper-v hypervisor virtual processor(web01:hv vp 0)\\% guest run time","InstanceName":"web01:hv vp 0","CookedValue":41.7,"Timestamp":"\/Date(1764300000000)\/"},` +
-		`{"Path":"\\\\hv01\\hyper-v hypervisor virtual processor(_total)\\% guest run time","InstanceName":"_total","CookedValue":41.7,"Timestamp":"\/Date(1764300000000)\/"},` +
-		`{"Path":"\\\\hv01\\memory\\available mbytes","InstanceName":"","CookedValue":81234,"Timestamp":"\/Date(1764300000000)\/"},` +
-		`{"Path":"\\\\hv01\\hyper-v dynamic memory vm(web01)\\average pressure","InstanceName":"web01","CookedValue":78,"Timestamp":"\/Date(1764300000000)\/"}]` + "\r\n"
+	outHost = `{"Name":"HV01","FullyQualifiedDomainName":"HV01.lab.example","LogicalProcessorCount":32,"MemoryCapacity":274877906944,"VirtualMachineMigrationEnabled":true,"MaximumVirtualMachineMigrations":2,"VirtualMachineMigrationAuthenticationType":1,"VirtualMachineMigrationPerformanceOption":1,"Cluster":"CL01",` +
+		`"ProcessorManufacturer":"GenuineIntel","ProcessorCaption":"Intel64 Family 6 Model 106 Stepping 6","ConfigVersions":["8.0","9.0","9.1","10.0"],"Switches":"LAN",` +
+		`"VirtualMachinePath":"D:\\Hyper-V","VirtualHardDiskPath":"D:\\Hyper-V\\Virtual Hard Disks",` +
+		`"Volumes":[{"Path":"C:\\","Size":255369195520,"Free":98765432832},{"Path":"D:\\","Size":1999843442688,"Free":1500000000000},` +
+		`{"Path":"C:\\ClusterStorage\\Volume1\\","Size":4398046511104,"Free":2199023255552},{"Path":"\\\\fs01\\vms","Size":8796093022208,"Free":4398046511104},` +
+		`{"Path":"\\\\fs02\\locked","Size":null,"Free":null}]}` + "\r\n"
+	outVMs = `[{"Id":"3f1c2a9e-8b7d-4c6e-9f10-2a3b4c5d6e7f","Name":"web01","State":2,"CPUUsage":7,"ProcessorCount":4,"MemoryAssigned":4294967296,"MemoryDemand":3221225472,"MemoryStartup":4294967296,"DynamicMemoryEnabled":false,"IsClustered":false,"Uptime":{"Ticks":1234500000000,"Days":1,"Hours":10,"Milliseconds":0,"Minutes":17,"Seconds":30,"TotalDays":1.4288194444444444,"TotalHours":34.291666666666664,"TotalMilliseconds":123450000,"TotalMinutes":2057.5,"TotalSeconds":123450},"Notes":"role=sql\nowner=db-team","ComputerName":"HV01",` +
+		`"Version":"9.0","Path":"D:\\Hyper-V","ProcessorCompatibility":true,"Switches":["LAN","Storage"],` +
+		`"Disks":[{"Path":"D:\\Hyper-V\\Virtual Hard Disks\\web01.vhdx","FileSize":42949672960,"Size":137438953472},{"Path":"\\\\fs01\\vms\\web01-data.vhdx","FileSize":1073741824,"Size":1099511627776}]},` +
+		`{"Id":"0a1b2c3d-0000-4000-8000-000000000001","Name":"x\u0027; Stop-Computer -Force; \u0027","State":3,"CPUUsage":0,"ProcessorCount":2,"MemoryAssigned":0,"MemoryDemand":0,"MemoryStartup":2147483648,"DynamicMemoryEnabled":true,"IsClustered":false,"Uptime":{"Ticks":0,"Days":0,"Hours":0,"Milliseconds":0,"Minutes":0,"Seconds":0,"TotalDays":0,"TotalHours":0,"TotalMilliseconds":0,"TotalMinutes":0,"TotalSeconds":0},"Notes":"","ComputerName":"HV01",` +
+		`"Version":"8.0","Path":"C:\\ClusterStorage\\Volume1\\x","ProcessorCompatibility":null,"Switches":"",` +
+		`"Disks":{"Path":"C:\\ClusterStorage\\Volume1\\x\\x.avhdx","FileSize":null,"Size":null}}]` + "\r\n"
+	outCounters = `[{"Set":"LP","Sample":0,"Name":"Hv LP 0","Value":8640000000000,"Timestamp_Sys100NS":134088048000000000},` +
+		`{"Set":"LP","Sample":0,"Name":"_Total","Value":17280000000000,"Timestamp_Sys100NS":134088048000000000},` +
+		`{"Set":"VP","Sample":0,"Name":"web01:Hv VP 0","Value":5000,"Timestamp_Sys100NS":134088048000000000},` +
+		`{"Set":"LP","Sample":1,"Name":"Hv LP 0","Value":8640012640000,"Timestamp_Sys100NS":134088048020000000},` +
+		`{"Set":"LP","Sample":1,"Name":"_Total","Value":17280025280000,"Timestamp_Sys100NS":134088048020000000},` +
+		`{"Set":"VP","Sample":1,"Name":"web01:Hv VP 0","Value":8345000,"Timestamp_Sys100NS":134088048020000000},` +
+		`{"Set":"Memory","Sample":1,"Name":null,"Value":81234,"Timestamp_Sys100NS":134088048020000000},` +
+		`{"Set":"Pressure","Sample":1,"Name":"web01","Value":78,"Timestamp_Sys100NS":134088048020000000}]` + "\r\n"
 	outLocate      = `{"Id":"3f1c2a9e-8b7d-4c6e-9f10-2a3b4c5d6e7f","Name":"web01","State":2,"Status":"Operating normally","ComputerName":"HV01","IsClustered":false}` + "\r\n"
 	outMove        = `{"Id":"3f1c2a9e-8b7d-4c6e-9f10-2a3b4c5d6e7f","Name":"web01","State":2,"Status":"Operating normally","ComputerName":"HV02","IsClustered":false}` + "\r\n"
 	outClusterMove = `{"Name":"web01","OwnerNode":"HV02","State":0}` + "\r\n"
+	outAbsent      = `{"Id":"3f1c2a9e-8b7d-4c6e-9f10-2a3b4c5d6e7f","Absent":true}` + "\r\n"
+	outCompare     = `{"Id":"3f1c2a9e-8b7d-4c6e-9f10-2a3b4c5d6e7f","DestinationHost":"HV02","Incompatibilities":[` +
+		`{"MessageId":33012,"Message":"Could not find Ethernet switch \u0027Storage\u0027.","Source":"Microsoft.HyperV.PowerShell.VMNetworkAdapter"},` +
+		`{"MessageId":40012,"Message":"Not enough space on \u0027E:\\\u0027 of physical computer \u0027HV02\u0027. There is not enough space on the disk. (0x80070070)","Source":"Microsoft.HyperV.PowerShell.VirtualMachine"}]}` + "\r\n"
+	outCompareNone = `{"Id":"3f1c2a9e-8b7d-4c6e-9f10-2a3b4c5d6e7f","DestinationHost":"HV02","Incompatibilities":[]}` + "\r\n"
 )
 
 func TestWireCalls(t *testing.T) {
@@ -222,7 +240,17 @@ func TestWireCalls(t *testing.T) {
 			}
 			wantHost := hyperv.HostInfo{Name: "HV01", FQDN: "HV01.lab.example", Cluster: "CL01", LogicalProcessors: 32,
 				MemoryCapacity: 274877906944, MigrationEnabled: true, MaxMigrations: 2,
-				AuthType: hyperv.MigrationAuthKerberos, PerformanceOption: hyperv.MigrationCompression}
+				AuthType: hyperv.MigrationAuthKerberos, PerformanceOption: hyperv.MigrationCompression,
+				ProcessorVendor: "GenuineIntel", ProcessorModel: "Intel64 Family 6 Model 106 Stepping 6",
+				ConfigVersions: []string{"8.0", "9.0", "9.1", "10.0"}, Switches: []string{"LAN"},
+				VMPath: `D:\Hyper-V`, VHDPath: `D:\Hyper-V\Virtual Hard Disks`,
+				Volumes: []hyperv.Volume{
+					{Path: `C:\`, Kind: hyperv.StorageLocal, Size: 255369195520, Free: 98765432832},
+					{Path: `D:\`, Kind: hyperv.StorageLocal, Size: 1999843442688, Free: 1500000000000},
+					{Path: `C:\ClusterStorage\Volume1\`, Kind: hyperv.StorageCSV, Size: 4398046511104, Free: 2199023255552},
+					{Path: `\\fs01\vms`, Kind: hyperv.StorageSMB, Size: 8796093022208, Free: 4398046511104},
+					{Path: `\\fs02\locked`, Kind: hyperv.StorageSMB},
+				}}
 			if diff := cmp.Diff(wantHost, h); diff != "" {
 				t.Errorf("Host (-want +got):\n%s", diff)
 			}
@@ -235,6 +263,29 @@ func TestWireCalls(t *testing.T) {
 				vms[1].Name != "x'; Stop-Computer -Force; '" || vms[1].State != hyperv.VMStateOff {
 				t.Errorf("VMs = %+v", vms)
 			}
+			type facts struct {
+				ConfigVersion          string
+				ProcessorCompatibility bool
+				Switches               []string
+				Path                   string
+				Disks                  []hyperv.Disk
+			}
+			var gotFacts []facts
+			for _, v := range vms {
+				gotFacts = append(gotFacts, facts{v.ConfigVersion, v.ProcessorCompatibility, v.Switches, v.Path, v.Disks})
+			}
+			wantFacts := []facts{
+				{"9.0", true, []string{"LAN", "Storage"}, `D:\Hyper-V`, []hyperv.Disk{
+					{Path: `D:\Hyper-V\Virtual Hard Disks\web01.vhdx`, Kind: hyperv.StorageLocal, FileSize: 42949672960, Size: 137438953472},
+					{Path: `\\fs01\vms\web01-data.vhdx`, Kind: hyperv.StorageSMB, FileSize: 1073741824, Size: 1099511627776},
+				}},
+				{"8.0", false, []string{""}, `C:\ClusterStorage\Volume1\x`, []hyperv.Disk{
+					{Path: `C:\ClusterStorage\Volume1\x\x.avhdx`, Kind: hyperv.StorageCSV},
+				}},
+			}
+			if diff := cmp.Diff(wantFacts, gotFacts); diff != "" {
+				t.Errorf("VM storage and compatibility (-want +got):\n%s", diff)
+			}
 
 			cs, err := c.Counters(ctx, 1500*time.Millisecond)
 			if err != nil {
@@ -243,7 +294,7 @@ func TestWireCalls(t *testing.T) {
 			if got := f.host.lastCall().Params["SampleInterval"]; got != 2.0 {
 				t.Errorf("SampleInterval sent = %v, want 2", got)
 			}
-			wantCounters := hyperv.Counters{Time: time.UnixMilli(1764300000000).UTC(), HostCPUPercent: 63.2, AvailableMemory: 81234 << 20,
+			wantCounters := hyperv.Counters{Time: time.Unix(1764331202, 0).UTC(), HostCPUPercent: 63.2, AvailableMemory: 81234 << 20,
 				VMs: map[string]hyperv.VMCounters{"web01": {CPUPercent: []float64{41.7}, MeanCPUPercent: 41.7, MemoryPressure: 78, HasPressure: true}}}
 			if diff := cmp.Diff(wantCounters, cs); diff != "" {
 				t.Errorf("Counters (-want +got):\n%s", diff)
@@ -256,16 +307,60 @@ func TestWireCalls(t *testing.T) {
 			if got := f.host.lastCall().Params["Id"]; got != vmID {
 				t.Errorf("Id sent = %v", got)
 			}
-			f.host.set(hyperv.ScriptLocateVM, reply{})
+			f.host.set(hyperv.ScriptLocateVM, reply{stdout: outAbsent})
 			if loc, ok, err := c.Locate(ctx, vmID); err != nil || ok {
 				t.Errorf("Locate of an absent VM = %+v, %t, %v", loc, ok, err)
+			}
+			// Windows PowerShell 5.1 exits 1 with nothing on stdout when the
+			// last pipeline's $? is false: never "not here".
+			f.host.set(hyperv.ScriptLocateVM, reply{exit: 1})
+			if loc, ok, err := c.Locate(ctx, vmID); err == nil || ok {
+				t.Errorf("Locate that exited 1 = %+v, %t, %v; want an error", loc, ok, err)
+			}
+			f.host.set(hyperv.ScriptLocateVM, reply{})
+			if loc, ok, err := c.Locate(ctx, vmID); !errors.Is(err, hyperv.ErrUnexpectedOutput) || ok {
+				t.Errorf("Locate with no output = %+v, %t, %v; want ErrUnexpectedOutput", loc, ok, err)
+			}
+
+			f.host.set(hyperv.ScriptCompareVM, reply{stdout: outCompare})
+			report, err := c.Compare(ctx, vmID, "HV02", hyperv.MoveOptions{StoragePath: `E:\VMs`})
+			if err != nil || len(report) != 2 || !errors.Is(report[0], hyperv.ErrSwitchMissing) || !errors.Is(report[1], hyperv.ErrStorageFull) ||
+				report[0].MessageID != 33012 || report[0].Source != "Microsoft.HyperV.PowerShell.VMNetworkAdapter" {
+				t.Errorf("Compare = %+v, %v", report, err)
+			}
+			wantParams := map[string]any{"Id": vmID, "DestinationHost": "HV02", "DestinationStoragePath": `E:\VMs`}
+			if diff := cmp.Diff(call{hyperv.ScriptCompareVM, wantParams}, f.host.lastCall()); diff != "" {
+				t.Errorf("compare call (-want +got):\n%s", diff)
+			}
+			f.host.set(hyperv.ScriptCompareVM, reply{stdout: outCompareNone})
+			if report, err := c.Compare(ctx, vmID, "HV02", hyperv.MoveOptions{Clustered: true, StoragePath: `E:\VMs`}); err != nil || len(report) != 0 {
+				t.Errorf("Compare with nothing to report = %+v, %v", report, err)
+			}
+			if got := f.host.lastCall().Params["DestinationStoragePath"]; got != "" {
+				t.Errorf("clustered compare sent storage path %v", got)
+			}
+			f.host.set(hyperv.ScriptCompareVM, reply{})
+			if _, err := c.Compare(ctx, vmID, "HV02", hyperv.MoveOptions{}); !errors.Is(err, hyperv.ErrUnexpectedOutput) {
+				t.Errorf("Compare with no output: %v, want ErrUnexpectedOutput", err)
+			}
+			f.host.set(hyperv.ScriptCompareVM, reply{exit: 1, stderr: clixml(
+				`Get-VM : Hyper-V was unable to find a virtual machine with ID "`+vmID+`".`, "At line:3 char:13",
+				"    + CategoryInfo          : ObjectNotFound: ("+vmID+":Guid) [Get-VM], VirtualizationException",
+				"    + FullyQualifiedErrorId : ObjectNotFound,Microsoft.HyperV.PowerShell.Commands.GetVM")})
+			var ps *hyperv.PowerShellError
+			if _, err := c.Compare(ctx, vmID, "HV02", hyperv.MoveOptions{}); !errors.Is(err, hyperv.ErrVMNotFound) || !errors.As(err, &ps) || ps.ExitCode != 1 {
+				t.Errorf("Compare of a VM not on the host: %v, want ErrVMNotFound and the PowerShell error", err)
+			}
+			f.host.set(hyperv.ScriptCompareVM, reply{exit: 1, stderr: clixml("Compare-VM : something else")})
+			if _, err := c.Compare(ctx, vmID, "HV02", hyperv.MoveOptions{}); !errors.As(err, &ps) || errors.Is(err, hyperv.ErrMigrationFailed) {
+				t.Errorf("Compare that failed otherwise: %v", err)
 			}
 
 			loc, err = c.Move(ctx, vmID, "HV02", hyperv.MoveOptions{StoragePath: `D:\VMs`})
 			if err != nil || loc.Host != "HV02" {
 				t.Errorf("Move = %+v, %v", loc, err)
 			}
-			wantParams := map[string]any{"Id": vmID, "DestinationHost": "HV02", "DestinationStoragePath": `D:\VMs`}
+			wantParams = map[string]any{"Id": vmID, "DestinationHost": "HV02", "DestinationStoragePath": `D:\VMs`}
 			if diff := cmp.Diff(call{hyperv.ScriptMoveVM, wantParams}, f.host.lastCall()); diff != "" {
 				t.Errorf("move call (-want +got):\n%s", diff)
 			}

@@ -3,19 +3,29 @@ package executor
 import (
 	"context"
 	"errors"
+	"strings"
 
 	"github.com/hvbalancer/hvbalancer/hyperv"
 )
 
 // Causes recorded in the journal's Cause field: why a move failed, was
 // skipped or has an unknown outcome. The hyperv error causes are named by
-// Cause.
+// Cause; the compatibility causes name a Move-VM refusal (failed) or a
+// Compare-VM report before it (skipped) alike.
 const (
 	CauseDoubleHop         = "double_hop"
 	CauseOutOfMemory       = "destination_out_of_memory"
 	CauseMigrationTimeout  = "migration_timeout"
 	CauseConnectionRefused = "connection_refused"
-	CauseIncompatible      = "incompatible_hardware"
+	CauseIncompatible      = "incompatible_hardware"    // processor features the destination lacks
+	CauseProcessorVendor   = "processor_vendor"         // the destination's processors are another manufacturer's
+	CauseSwitchMissing     = "switch_missing"           // a virtual switch the VM uses is missing on the destination
+	CauseConfigVersion     = "config_version"           // the destination does not run the VM's configuration version
+	CauseStorageMissing    = "storage_missing"          // the destination does not reach the VM's files or the storage path
+	CauseStorageFull       = "storage_full"             // the destination volume has no room for the VM's files
+	CauseNotCompatible     = "not_compatible"           // Compare-VM gave another reason the destination cannot take the VM
+	CauseMigrationAuth     = "migration_authentication" // the hosts could not authenticate the migration connection
+	CauseCompareFailed     = "compare_failed"           // Compare-VM could not be run; Move-VM was not sent
 	CauseMigrationDisabled = "migration_disabled"
 	CauseVMNotFound        = "vm_not_found"
 	CauseUnauthorized      = "unauthorized"
@@ -50,7 +60,14 @@ var causes = []struct {
 	{hyperv.ErrDestinationOutOfMemory, CauseOutOfMemory},
 	{hyperv.ErrMigrationTimeout, CauseMigrationTimeout},
 	{hyperv.ErrConnectionRefused, CauseConnectionRefused},
+	{hyperv.ErrMigrationAuth, CauseMigrationAuth},
+	{hyperv.ErrProcessorVendor, CauseProcessorVendor}, // before ErrIncompatibleHardware, which it wraps
 	{hyperv.ErrIncompatibleHardware, CauseIncompatible},
+	{hyperv.ErrSwitchMissing, CauseSwitchMissing},
+	{hyperv.ErrConfigVersion, CauseConfigVersion},
+	{hyperv.ErrStorageMissing, CauseStorageMissing},
+	{hyperv.ErrStorageFull, CauseStorageFull},
+	{hyperv.ErrIncompatible, CauseNotCompatible},
 	{hyperv.ErrMigrationDisabled, CauseMigrationDisabled},
 	{hyperv.ErrVMNotFound, CauseVMNotFound},
 	{hyperv.ErrUnauthorized, CauseUnauthorized},
@@ -69,4 +86,28 @@ func Cause(err error) string {
 		}
 	}
 	return CauseFailed
+}
+
+// compareCause names why a move whose Compare-VM could not run is
+// skipped: the cause of the error when it says something about the VM or
+// the hosts (the VM is not on its source, a host refused the login or
+// could not be reached), else CauseCompareFailed. Compare-VM changes
+// nothing, so a lost answer is not an unknown outcome.
+func compareCause(err error) string {
+	switch c := Cause(err); c {
+	case CauseOutcomeUnknown, CauseFailed:
+		return CauseCompareFailed
+	default:
+		return c
+	}
+}
+
+// reportCause names the first reason of a Compare-VM report, and joins
+// every reason's message for the journal.
+func reportCause(report []hyperv.Incompatibility) (cause, msg string) {
+	msgs := make([]string, len(report))
+	for i, in := range report {
+		msgs[i] = in.Message
+	}
+	return Cause(report[0]), "Compare-VM: " + strings.Join(msgs, "; ")
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/hvbalancer/hvbalancer/balancer/executor/journal"
 	"github.com/hvbalancer/hvbalancer/balancer/moves"
+	"github.com/hvbalancer/hvbalancer/hyperv"
 )
 
 // Migrator performs and locates live migrations.
@@ -26,6 +27,11 @@ type Migrator interface {
 	// (the move's destination, then its source) are asked first, so that a
 	// slow host elsewhere does not hold up a verification.
 	Locate(ctx context.Context, vmID string, likely ...string) (Location, error)
+	// Compare asks whether m.To can take m.VM by the move m describes
+	// (Compare-VM on m.From, with m's storage path) and returns every
+	// reason it cannot, each wrapping its cause sentinel; none means the
+	// move may go. It changes nothing.
+	Compare(ctx context.Context, m moves.Move) ([]hyperv.Incompatibility, error)
 }
 
 // Location is where a VM was found.
@@ -132,7 +138,7 @@ type job struct {
 	m        moves.Move
 	queued   time.Time
 	started  time.Time         // when it took its slots
-	phase    string            // validating, migrating, verifying
+	phase    string            // validating, comparing, migrating, verifying
 	res      *rate.Reservation // its token, given back when re-validation skips it
 	trials   []string          // hosts whose half-open trial this move is
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/hvbalancer/hvbalancer/balancer/executor/journal"
 	"github.com/hvbalancer/hvbalancer/balancer/moves"
+	"github.com/hvbalancer/hvbalancer/hyperv"
 )
 
 // fakeMigration is one Migrate call held at a gate.
@@ -27,14 +28,18 @@ type fakeMigration struct {
 // or lose its outcome.
 type fakeFleet struct {
 	mu        sync.Mutex
-	where     map[string]string // vm id -> host
-	migrating map[string]bool   // vm id -> its status says migrating
-	fail      map[string]error  // vm id -> Migrate's error (the VM stays unless lose)
-	lose      map[string]bool   // vm id -> the VM moves but Migrate returns fail[vm]
-	stay      map[string]bool   // vm id -> Migrate succeeds but the VM stays
-	locErr    map[string]error  // vm id -> Locate's error
-	calls     map[string]int    // vm id -> Migrate calls
-	locates   map[string]int    // vm id -> Locate calls
+	where     map[string]string                   // vm id -> host
+	migrating map[string]bool                     // vm id -> its status says migrating
+	fail      map[string]error                    // vm id -> Migrate's error (the VM stays unless lose)
+	lose      map[string]bool                     // vm id -> the VM moves but Migrate returns fail[vm]
+	stay      map[string]bool                     // vm id -> Migrate succeeds but the VM stays
+	locErr    map[string]error                    // vm id -> Locate's error
+	report    map[string][]hyperv.Incompatibility // vm id -> Compare's report
+	cmpErr    map[string]error                    // vm id -> Compare's error
+	compares  []moves.Move                        // every Compare call, in order
+	moved     []moves.Move                        // every Migrate call, in order
+	calls     map[string]int                      // vm id -> Migrate calls
+	locates   map[string]int                      // vm id -> Locate calls
 	gate      chan *fakeMigration
 	locGate   map[string]chan struct{} // vm id -> Locate waits for a receive
 
@@ -48,6 +53,7 @@ func newFakeFleet() *fakeFleet {
 	return &fakeFleet{
 		where: map[string]string{}, migrating: map[string]bool{}, fail: map[string]error{}, lose: map[string]bool{},
 		stay: map[string]bool{}, locErr: map[string]error{}, calls: map[string]int{}, locates: map[string]int{},
+		report: map[string][]hyperv.Incompatibility{}, cmpErr: map[string]error{},
 		locGate: map[string]chan struct{}{}, hostBusy: map[string]int{}, maxHostBusy: map[string]int{},
 	}
 }
@@ -61,6 +67,7 @@ func (f *fakeFleet) gated() chan *fakeMigration {
 func (f *fakeFleet) Migrate(ctx context.Context, m moves.Move) error {
 	f.mu.Lock()
 	f.calls[m.VM]++
+	f.moved = append(f.moved, m)
 	if f.where[m.VM] != m.From {
 		f.mu.Unlock()
 		return fmt.Errorf("fake: vm %s is not on %s", m.VM, m.From)
@@ -99,6 +106,19 @@ func (f *fakeFleet) Migrate(ctx context.Context, m moves.Move) error {
 		f.where[m.VM] = m.To
 	}
 	return err
+}
+
+func (f *fakeFleet) Compare(ctx context.Context, m moves.Move) ([]hyperv.Incompatibility, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.compares = append(f.compares, m)
+	if err := f.cmpErr[m.VM]; err != nil {
+		return nil, err
+	}
+	if f.where[m.VM] != m.From {
+		return nil, fmt.Errorf("fake: compare %s: %w", m.VM, hyperv.ErrVMNotFound)
+	}
+	return f.report[m.VM], ctx.Err()
 }
 
 func (f *fakeFleet) Locate(ctx context.Context, vmID string, _ ...string) (Location, error) {

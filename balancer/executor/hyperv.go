@@ -17,6 +17,7 @@ import (
 type HostClient interface {
 	Move(ctx context.Context, vmID, destination string, opt hyperv.MoveOptions) (hyperv.VMLocation, error)
 	Locate(ctx context.Context, vmID string) (hyperv.VMLocation, bool, error)
+	Compare(ctx context.Context, vmID, destination string, opt hyperv.MoveOptions) ([]hyperv.Incompatibility, error)
 }
 
 var _ HostClient = (*hyperv.Client)(nil)
@@ -70,15 +71,31 @@ func clientName(clients map[string]HostClient, host string) (string, bool) {
 }
 
 // Migrate runs Move-VM (Move-ClusterVirtualMachineRole for a clustered VM)
-// on the source host and returns when the migration ends. Its errors are
-// those of hyperv.Client.Move: see Cause.
+// on the source host and returns when the migration ends; a move with a
+// storage path moves the VM's storage into it (shared-nothing live
+// migration). Its errors are those of hyperv.Client.Move: see Cause.
 func (h *HyperV) Migrate(ctx context.Context, m moves.Move) error {
 	c, ok := h.client(m.From)
 	if !ok {
 		return fmt.Errorf("migrate %s to %s: no client for source host %s: %w", m.VM, m.To, m.From, hyperv.ErrInvalidArgument)
 	}
-	_, err := c.Move(ctx, m.VM, m.To, hyperv.MoveOptions{Clustered: m.Clustered})
+	_, err := c.Move(ctx, m.VM, m.To, moveOptions(m))
 	return err
+}
+
+// Compare runs Compare-VM on the source host for the move as Migrate would
+// send it.
+func (h *HyperV) Compare(ctx context.Context, m moves.Move) ([]hyperv.Incompatibility, error) {
+	c, ok := h.client(m.From)
+	if !ok {
+		return nil, fmt.Errorf("compare %s with %s: no client for source host %s: %w", m.VM, m.To, m.From, hyperv.ErrInvalidArgument)
+	}
+	return c.Compare(ctx, m.VM, m.To, moveOptions(m))
+}
+
+// moveOptions are the Move-VM options of m.
+func moveOptions(m moves.Move) hyperv.MoveOptions {
+	return hyperv.MoveOptions{Clustered: m.Clustered, StoragePath: m.StoragePath}
 }
 
 // DefaultSearchTimeout bounds Locate's search of the whole fleet, after

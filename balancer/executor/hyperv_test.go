@@ -18,21 +18,24 @@ name: exec
 seed: 3
 credentials: {username: hvadmin, password: "exec-Pa55"}
 hosts:
-  - {name: HV01, logical_processors: 16, memory_gib: 128}
-  - {name: HV02, logical_processors: 16, memory_gib: 128}
-  - {name: HV03, logical_processors: 16, memory_gib: 128}
+  - {name: HV01, logical_processors: 16, memory_gib: 128, switches: [LAN, Backup]}
+  - {name: HV02, logical_processors: 16, memory_gib: 128, switches: [LAN, Backup]}
+  - {name: HV03, logical_processors: 16, memory_gib: 128, switches: [LAN]}
 vms:
   - {id: 0e000000-0000-4000-8000-000000000001, name: ok, host: HV01, cpus: 2, memory_gib: 4}
   - {id: 0e000000-0000-4000-8000-000000000002, name: "x'; Stop-Computer -Force; '", host: HV02, cpus: 2, memory_gib: 4}
   - {id: 0e000000-0000-4000-8000-000000000003, name: dropped, host: HV03, cpus: 2, memory_gib: 16}
+  - {id: 0e000000-0000-4000-8000-000000000004, name: backup, host: HV01, cpus: 2, memory_gib: 4, switches: [LAN, Backup]}
 `
 
 // TestExecutorOnSimulatedFleet runs the executor with the HyperV migrator
 // over real WinRM against the simulator: a move that succeeds, one that
 // Hyper-V refuses for want of delegated credentials (the typed cause is
-// journaled), and one whose connection the host drops mid-migration (the
-// outcome is unknown, then reconciled from where the VM is found). The
-// fleet's ledger confirms each VM was migrated exactly once.
+// journaled), one whose connection the host drops mid-migration (the
+// outcome is unknown, then reconciled from where the VM is found), and one
+// to a host without a switch the VM uses, which Compare-VM reports before
+// Move-VM is sent (skipped, typed). The fleet's ledger confirms each VM
+// that may move was migrated exactly once, and the refused one never.
 func TestExecutorOnSimulatedFleet(t *testing.T) {
 	spec, err := sim.ParseFleet([]byte(execFleet))
 	if err != nil {
@@ -83,6 +86,7 @@ func TestExecutorOnSimulatedFleet(t *testing.T) {
 		{VM: "0e000000-0000-4000-8000-000000000001", VMName: "ok", From: "HV01", To: "HV02"},
 		{VM: "0e000000-0000-4000-8000-000000000002", VMName: "hostile", From: "HV02", To: "HV01"},
 		{VM: "0e000000-0000-4000-8000-000000000003", VMName: "dropped", From: "HV03", To: "HV01"},
+		{VM: "0e000000-0000-4000-8000-000000000004", VMName: "backup", From: "HV01", To: "HV03"},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -111,6 +115,7 @@ func TestExecutorOnSimulatedFleet(t *testing.T) {
 		{journal.StateSucceeded, "", false},
 		{journal.StateFailed, executor.CauseDoubleHop, false},
 		{journal.StateSucceeded, "", true},
+		{journal.StateSkipped, executor.CauseSwitchMissing, false},
 	}
 	for i, w := range want {
 		g := got[i]
@@ -126,9 +131,9 @@ func TestExecutorOnSimulatedFleet(t *testing.T) {
 	for _, l := range fleet.Ledger() {
 		runs[l.VMID]++
 	}
-	for _, m := range got {
-		if runs[m.VMID] != 1 {
-			t.Errorf("the fleet migrated %s %d times, want once", m.VMName, runs[m.VMID])
+	for i, m := range got {
+		if want := 1 - i/3; runs[m.VMID] != want {
+			t.Errorf("the fleet migrated %s %d times, want %d", m.VMName, runs[m.VMID], want)
 		}
 	}
 }

@@ -3,12 +3,14 @@ package executor_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/hvbalancer/hvbalancer/balancer/executor"
+	"github.com/hvbalancer/hvbalancer/balancer/moves"
 	"github.com/hvbalancer/hvbalancer/hyperv"
 )
 
@@ -19,10 +21,21 @@ type hostStub struct {
 	has   *hyperv.VMLocation
 	hung  bool
 	calls int
+	sent  []string // the Move and Compare calls it saw: "<verb> <vm> <destination> <options>"
 }
 
-func (h *hostStub) Move(context.Context, string, string, hyperv.MoveOptions) (hyperv.VMLocation, error) {
-	return hyperv.VMLocation{}, errors.New("not used")
+func (h *hostStub) Move(_ context.Context, vmID, dst string, opt hyperv.MoveOptions) (hyperv.VMLocation, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.sent = append(h.sent, fmt.Sprintf("move %s %s %+v", vmID, dst, opt))
+	return hyperv.VMLocation{}, errors.New("stub: not moving")
+}
+
+func (h *hostStub) Compare(_ context.Context, vmID, dst string, opt hyperv.MoveOptions) ([]hyperv.Incompatibility, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.sent = append(h.sent, fmt.Sprintf("compare %s %s %+v", vmID, dst, opt))
+	return []hyperv.Incompatibility{{MessageID: 33012, Message: "Could not find Ethernet switch 'LAN'.", Err: hyperv.ErrSwitchMissing}}, nil
 }
 
 func (h *hostStub) Locate(ctx context.Context, _ string) (hyperv.VMLocation, bool, error) {
@@ -108,5 +121,37 @@ func TestLocateAsksTheLikelyHostsFirst(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestHyperVSendsTheMoveAsPlanned: Migrate and Compare go to the source's
+// client (its name matched without regard to case) with the destination,
+// the clustered flag and the storage path of the move, and Compare's
+// report comes back as the client gave it.
+func TestHyperVSendsTheMoveAsPlanned(t *testing.T) {
+	src := &hostStub{}
+	m := executor.NewHyperVHosts(func() map[string]executor.HostClient {
+		return map[string]executor.HostClient{"HV01": src, "HV02": &hostStub{}}
+	})
+	mv := moves.Move{VM: "vm", From: "hv01", To: "HV02", StoragePath: `D:\Hyper-V`, StorageBytes: 1 << 30}
+	report, err := m.Compare(t.Context(), mv)
+	if err != nil || len(report) != 1 || !errors.Is(report[0], hyperv.ErrSwitchMissing) {
+		t.Errorf("Compare = %+v, %v", report, err)
+	}
+	if err := m.Migrate(t.Context(), mv); err == nil {
+		t.Error("Migrate: the stub's error was lost")
+	}
+	clustered := moves.Move{VM: "vm", From: "HV01", To: "HV02", Clustered: true}
+	_, _ = m.Compare(t.Context(), clustered)
+	want := []string{
+		`compare vm HV02 {Clustered:false StoragePath:D:\Hyper-V}`,
+		`move vm HV02 {Clustered:false StoragePath:D:\Hyper-V}`,
+		`compare vm HV02 {Clustered:true StoragePath:}`,
+	}
+	if strings.Join(src.sent, "\n") != strings.Join(want, "\n") {
+		t.Errorf("calls sent:\n%s\nwant:\n%s", strings.Join(src.sent, "\n"), strings.Join(want, "\n"))
+	}
+	if _, err := m.Compare(t.Context(), moves.Move{VM: "vm", From: "HV09", To: "HV02"}); !errors.Is(err, hyperv.ErrInvalidArgument) {
+		t.Errorf("Compare from an unknown host: %v", err)
 	}
 }

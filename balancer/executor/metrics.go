@@ -39,7 +39,7 @@ func newExecMetrics(reg prometheus.Registerer, e *Executor) (*execMetrics, error
 			Help:    "Time each Move-VM call took, whatever its result.",
 			Buckets: prometheus.ExponentialBuckets(1, 2, 15),
 		}),
-		inFlight: prometheus.NewGauge(prometheus.GaugeOpts{Name: "hvbalancer_executor_in_flight", Help: "Moves holding slots: validating, migrating or verifying."}),
+		inFlight: prometheus.NewGauge(prometheus.GaugeOpts{Name: "hvbalancer_executor_in_flight", Help: "Moves holding slots: validating, comparing, migrating or verifying."}),
 		queue:    prometheus.NewGauge(prometheus.GaugeOpts{Name: "hvbalancer_executor_queue_length", Help: "Moves waiting for a slot."}),
 		paused:   prometheus.NewGauge(prometheus.GaugeOpts{Name: "hvbalancer_executor_paused", Help: "1 while the executor is paused."}),
 	}

@@ -12,14 +12,16 @@ import (
 // Move phases, shown by Status.
 const (
 	phaseValidating = "validating"
+	phaseComparing  = "comparing"
 	phaseMigrating  = "migrating"
 	phaseVerifying  = "verifying"
 )
 
 // execute is one move's life once it holds its slots, top to bottom:
-// journal the intent, re-validate (a stale move is skipped), journal the
-// start (synced before Move-VM is sent), Move-VM, verify by locating the
-// VM, journal the outcome. A move whose outcome is lost on the way is
+// journal the intent, re-validate (a stale move is skipped), ask Compare-VM
+// (a destination that cannot take the VM skips it, typed by the first
+// reason), journal the start (synced before Move-VM is sent), Move-VM,
+// verify by locating the VM, journal the outcome. A move whose outcome is lost on the way is
 // journaled as unknown and its VM blocked until located (see lost). A move
 // refused before it takes slots never gets here: see refuse.
 func (e *Executor) execute(ctx context.Context, j *job) {
@@ -43,6 +45,9 @@ func (e *Executor) execute(ctx context.Context, j *job) {
 			e.outcome(j, journal.StateSkipped, CauseStale, err.Error(), log)
 			return
 		}
+	}
+	if !e.compatible(ctx, j, log) {
+		return
 	}
 	if _, err := e.journal.Transition(j.id, journal.StateStarted, e.cfg.Now(), "", ""); err != nil {
 		e.cancelToken(j)
@@ -80,6 +85,29 @@ func (e *Executor) execute(ctx context.Context, j *job) {
 	default:
 		e.lost(j, "Move-VM reported success but the vm was found on "+describe(loc), log)
 	}
+}
+
+// compatible runs Compare-VM for j before Move-VM is sent. It reports
+// whether the move may go on; when not, the move is journaled as skipped
+// with the cause of Compare-VM's first reason (or of its failure) and its
+// token given back.
+func (e *Executor) compatible(ctx context.Context, j *job, log *slog.Logger) bool {
+	e.setPhase(j, phaseComparing)
+	cctx, cancel := context.WithTimeout(ctx, e.cfg.VerifyTimeout)
+	report, err := e.mig.Compare(cctx, j.m)
+	cancel()
+	switch {
+	case err != nil:
+		e.cancelToken(j)
+		e.outcome(j, journal.StateSkipped, compareCause(err), "Compare-VM: "+err.Error(), log)
+		return false
+	case len(report) > 0:
+		e.cancelToken(j)
+		cause, msg := reportCause(report)
+		e.outcome(j, journal.StateSkipped, cause, msg, log)
+		return false
+	}
+	return true
 }
 
 // refuse journals a move that may not run: intent, then skipped.

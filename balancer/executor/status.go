@@ -14,7 +14,7 @@ import (
 // InFlight is one move holding slots.
 type InFlight struct {
 	MoveID, PlanID, VMID, VMName, From, To string
-	Phase                                  string // validating, migrating or verifying
+	Phase                                  string // validating, comparing, migrating or verifying
 	Elapsed                                time.Duration
 	Bytes                                  int64
 }

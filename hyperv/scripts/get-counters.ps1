@@ -1,4 +1,12 @@
 # hvbalancer get-counters
 $ErrorActionPreference = 'Stop'
-$p = '\Hyper-V Hypervisor Logical Processor(_Total)\% Total Run Time', '\Hyper-V Hypervisor Virtual Processor(*)\% Guest Run Time', '\Memory\Available MBytes', '\Hyper-V Dynamic Memory VM(*)\Average Pressure'
-(Get-Counter -Counter $p -SampleInterval $a.SampleInterval -MaxSamples 1 -ErrorAction SilentlyContinue).CounterSamples | Select-Object Path, InstanceName, CookedValue, Timestamp | ConvertTo-Json -Compress
+$lp = 'Win32_PerfRawData_HvStats_HyperVHypervisorLogicalProcessor'
+$vp = 'Win32_PerfRawData_HvStats_HyperVHypervisorVirtualProcessor'
+$out = @(foreach ($i in 0, 1) {
+  if ($i -gt 0) { Start-Sleep -Seconds $a.SampleInterval }
+  Get-CimInstance -ClassName $lp | Select-Object @{n='Set';e={'LP'}}, @{n='Sample';e={$i}}, Name, @{n='Value';e={$_.PercentTotalRunTime}}, Timestamp_Sys100NS
+  Get-CimInstance -ClassName $vp | Select-Object @{n='Set';e={'VP'}}, @{n='Sample';e={$i}}, Name, @{n='Value';e={$_.PercentGuestRunTime}}, Timestamp_Sys100NS
+})
+$out += @(Get-CimInstance -ClassName Win32_PerfRawData_PerfOS_Memory | Select-Object @{n='Set';e={'Memory'}}, @{n='Sample';e={1}}, Name, @{n='Value';e={$_.AvailableMBytes}}, Timestamp_Sys100NS)
+$out += @(Get-CimInstance -ClassName Win32_PerfRawData_BalancerStats_HyperVDynamicMemoryVM -ErrorAction SilentlyContinue | Select-Object @{n='Set';e={'Pressure'}}, @{n='Sample';e={1}}, Name, @{n='Value';e={$_.AveragePressure}}, Timestamp_Sys100NS)
+ConvertTo-Json -InputObject $out -Compress

@@ -10,7 +10,7 @@ import (
 
 // guardedMigrator is the executor's Migrator over the fleet's WinRM
 // clients, through the login guard: a host held back or a stopped
-// credential stops migrations and lookups as it stops polls, and a host
+// credential stops migrations, comparisons and lookups as it stops polls, and a host
 // held back counts as one that did not answer, so a VM is never declared
 // lost while a host could not be asked. The hosts are the guard's current
 // ones, so a reload that adds or removes hosts reaches the executor.
@@ -48,4 +48,13 @@ func (c guardedClient) Locate(ctx context.Context, vmID string) (loc hyperv.VMLo
 		return err
 	})
 	return loc, found, err
+}
+
+// Compare implements executor.HostClient.
+func (c guardedClient) Compare(ctx context.Context, vmID, destination string, opt hyperv.MoveOptions) (report []hyperv.Incompatibility, err error) {
+	err = c.guard.Call(ctx, c.host, func(cl logins.Client) error {
+		report, err = cl.Compare(ctx, vmID, destination, opt)
+		return err
+	})
+	return report, err
 }

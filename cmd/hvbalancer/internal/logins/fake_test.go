@@ -98,6 +98,10 @@ func (c *fakeClient) Move(ctx context.Context, _, _ string, _ hyperv.MoveOptions
 	return hyperv.VMLocation{}, c.login(ctx)
 }
 
+func (c *fakeClient) Compare(ctx context.Context, _, _ string, _ hyperv.MoveOptions) ([]hyperv.Incompatibility, error) {
+	return nil, c.login(ctx)
+}
+
 // fakeClock is a settable fleet clock.
 type fakeClock struct {
 	mu  sync.Mutex

@@ -23,6 +23,7 @@ type Client interface {
 	collector.Source
 	Locate(ctx context.Context, vmID string) (hyperv.VMLocation, bool, error)
 	Move(ctx context.Context, vmID, destination string, opt hyperv.MoveOptions) (hyperv.VMLocation, error)
+	Compare(ctx context.Context, vmID, destination string, opt hyperv.MoveOptions) ([]hyperv.Incompatibility, error)
 	Close() error
 }
 
