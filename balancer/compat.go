@@ -23,8 +23,6 @@ type hostOffers struct {
 	versionsKnown bool
 	switches      bits
 	switchesKnown bool
-	shares        bits // SMB shares among its volumes
-	volumesKnown  bool
 	store         storeTarget
 }
 
@@ -47,12 +45,6 @@ func offersOf(h *collector.Host, in *interners, cfg Config) hostOffers {
 	for _, s := range h.Switches {
 		o.switches.add(in.switches.id(s))
 		o.switchesKnown = true
-	}
-	for _, v := range h.Volumes {
-		o.volumesKnown = true
-		if kindOf(v.Kind, v.Path) == kindSMB {
-			o.shares.add(in.shares.id(shareOf(v.Path)))
-		}
 	}
 	o.store = storeTargetOf(h, in, cfg)
 	return o

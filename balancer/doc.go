@@ -5,8 +5,8 @@
 // Planner) and asks the policy, through the Rules interface, only about the
 // candidates it would take. It plans storage as a resource and
 // compatibility as a hard limit: a VM on its host's own volumes moves with
-// its disks into room on the destination, one on a share or a CSV only where
-// its files are reachable, and none to a host that cannot run it (see
+// its disks into room on the destination, one on a CSV only within its
+// cluster (one on an SMB share wherever Compare-VM finds the share), and none to a host that cannot run it (see
 // storage.go, compat.go). A Plan is deterministic, versioned JSON with a
 // digest, and renders as Markdown, self-contained HTML and a terminal
 // summary. Planning never moves anything and never reads the wall clock.

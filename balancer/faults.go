@@ -16,7 +16,6 @@ const (
 	faultVersion // compatibility: configuration version
 	faultSwitch  // compatibility: virtual switch
 	faultCSV     // storage: on a cluster shared volume of another cluster
-	faultShare   // storage: on an SMB share the destination does not reach
 	faultInflow
 	faultMemory        // memory: over capacity minus the reserve
 	faultMemoryHigh    // memory: over memory_high
@@ -31,7 +30,7 @@ const (
 // limits a plan lists as refused destinations.
 func (f fault) cannotRun() bool {
 	switch f {
-	case faultVendor, faultModel, faultVersion, faultSwitch, faultCSV, faultShare,
+	case faultVendor, faultModel, faultVersion, faultSwitch, faultCSV,
 		faultStoragePath, faultStorageVolume, faultStorageFull:
 		return true
 	}

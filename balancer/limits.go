@@ -27,7 +27,7 @@ func (st *state) fault(vi, to int) fault {
 	if f := compatFault(&vs.need, &dst.offer); f != faultNone {
 		return f
 	}
-	if f := reachFault(&vs.need.storage, st.hosts[vs.host].h.Cluster, dst.h.Cluster, dst.offer.shares, dst.offer.volumesKnown); f != faultNone {
+	if f := reachFault(&vs.need.storage, st.hosts[vs.host].h.Cluster, dst.h.Cluster); f != faultNone {
 		return f
 	}
 	switch {
@@ -54,7 +54,7 @@ func (st *state) check(vi, to int) string {
 	switch f := st.fault(vi, to); f {
 	case faultVendor, faultModel, faultVersion, faultSwitch:
 		return compatMessage(f, vs.v, st.hosts[vs.host].h, dst.h)
-	case faultCSV, faultShare, faultStoragePath, faultStorageVolume, faultStorageFull:
+	case faultCSV, faultStoragePath, faultStorageVolume, faultStorageFull:
 		var planned int64
 		if t := &dst.offer.store; t.vol >= 0 {
 			planned = st.volPlanned[t.vol]

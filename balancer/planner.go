@@ -66,7 +66,8 @@ import (
 // and reaches or has room for its files (a VM on local volumes moves its
 // disks into the destination's storage path, whose volume keeps
 // storage_reserve_bytes free after every storage move planned into it; one
-// on a share or a CSV moves only where that share or cluster is; see
+// on a CSV moves only within that cluster, one on an SMB share memory only,
+// the destination's Compare-VM saying whether it reaches the share; see
 // storage.go). Facts a host or VM does not report refuse nothing, except
 // that a storage move needs its destination's path and volume. Destinations
 // refused for these reasons are listed in Plan.Limited. VMs that are not running,

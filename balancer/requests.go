@@ -100,7 +100,6 @@ func faultSummary(faults map[fault]int, eligible int) string {
 		{faultVersion, "without its configuration version"},
 		{faultSwitch, "missing a virtual switch"},
 		{faultCSV, "outside the cluster of its shared volume"},
-		{faultShare, "not reaching its SMB share"},
 		{faultInflow, "at max_inflow_per_host"},
 		{faultMemory, "short of memory"},
 		{faultCPU, "over the CPU ceiling"},

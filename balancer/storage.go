@@ -153,19 +153,15 @@ func storeTargetOf(h *collector.Host, in *interners, cfg Config) storeTarget {
 }
 
 // reachFault is the limit a memory-only move of a VM whose files are as n
-// says, from a host of cluster srcCluster to a host of cluster dstCluster
-// that has the SMB shares shares (and volumes at all when volumesKnown),
-// breaks because the destination cannot reach its files, or faultNone. No
-// allocation.
-func reachFault(n *vmStorage, srcCluster, dstCluster string, shares bits, volumesKnown bool) fault {
-	if n.local {
-		return faultNone
-	}
-	if n.csv && (srcCluster == "" || dstCluster != srcCluster) {
+// says, from a host of cluster srcCluster to a host of cluster dstCluster,
+// breaks because the destination cannot reach its files, or faultNone: a
+// cluster shared volume is reached only within its cluster. An SMB share
+// is not judged here: a host lists only the shares its own VMs use, so one
+// it does not list may well be reached, and Compare-VM, asked before every
+// move, is the destination's own answer. No allocation.
+func reachFault(n *vmStorage, srcCluster, dstCluster string) fault {
+	if !n.local && n.csv && (srcCluster == "" || dstCluster != srcCluster) {
 		return faultCSV
-	}
-	if volumesKnown && !n.shares.subsetOf(shares) {
-		return faultShare
 	}
 	return faultNone
 }
@@ -198,8 +194,6 @@ func storageMessage(f fault, v *collector.VM, n *vmStorage, src, dst *collector.
 			return fmt.Sprintf("the vm's files are on a cluster shared volume, but host %s is in no cluster", src.Name)
 		}
 		return fmt.Sprintf("the vm's files are on a cluster shared volume of cluster %s, which host %s is not in", src.Cluster, dst.Name)
-	case faultShare:
-		return fmt.Sprintf("storage unreachable: host %s does not reach share %s that holds the vm's files", dst.Name, missingShare(v, dst))
 	case faultStoragePath:
 		return fmt.Sprintf("storage: host %s reports no default virtual hard disk path and the configuration sets no storage_path for it", dst.Name)
 	case faultStorageVolume:
@@ -210,30 +204,6 @@ func storageMessage(f fault, v *collector.VM, n *vmStorage, src, dst *collector.
 			t.volPath, dst.Name, formatBytes(left), formatBytes(n.bytes), formatBytes(planned), formatBytes(reserve))
 	}
 	return ""
-}
-
-// missingShare names a share of VM v's files that host dst lacks.
-func missingShare(v *collector.VM, dst *collector.Host) string {
-	kinds, paths := []string{""}, []string{v.Path}
-	for _, d := range v.Disks {
-		kinds, paths = append(kinds, d.Kind), append(paths, d.Path)
-	}
-	for i, p := range paths {
-		if p == "" || kindOf(kinds[i], p) != kindSMB {
-			continue
-		}
-		found := false
-		for _, vol := range dst.Volumes {
-			if kindOf(vol.Kind, vol.Path) == kindSMB && shareOf(vol.Path) == shareOf(p) {
-				found = true
-				break
-			}
-		}
-		if !found {
-			return shareOf(p)
-		}
-	}
-	return "(unknown)"
 }
 
 // vmFolder is the directory of its own a storage move puts a VM's files
