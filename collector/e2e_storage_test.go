@@ -2,17 +2,13 @@ package collector_test
 
 import (
 	"context"
-	"log/slog"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/hvbalancer/hvbalancer/collector"
 	"github.com/hvbalancer/hvbalancer/hyperv"
-	"github.com/hvbalancer/hvbalancer/hyperv/sim"
 )
 
 // TestE2EStorageFleet collects the storage example fleet over WinRM on
@@ -25,42 +21,10 @@ func TestE2EStorageFleet(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end")
 	}
-	spec, err := sim.LoadFleet("../examples/fleets/storage.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	fleet, err := sim.NewFleet(spec, sim.NewScaledClock(spec.Start, 600))
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := sim.Serve(fleet, sim.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	creds := fleet.Spec().Credentials
-	var targets []collector.Target
-	for _, hs := range fleet.Spec().Hosts {
-		ep, ok := srv.Endpoint(hs.Name)
-		if !ok {
-			t.Fatalf("no endpoint for %s", hs.Name)
-		}
-		c, err := hyperv.New(hyperv.Config{
-			Host: ep.IP, Port: ep.Port, HTTPS: ep.HTTPS,
-			Auth: hyperv.AuthNTLM, Username: creds.Username, Password: creds.Password,
-			CallTimeout: 20 * time.Second, OperationTimeout: time.Second,
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		targets = append(targets, collector.Target{Name: hs.Name, Source: c})
-	}
-	col, err := collector.New(targets, collector.Config{}, slog.New(slog.DiscardHandler), prometheus.NewRegistry())
-	if err != nil {
-		t.Fatal(err)
-	}
+	fleet, _, _, col := servedFleet(t, "../examples/fleets/storage.yaml")
 	var s *collector.Snapshot
 	for range 2 {
+		var err error
 		if s, err = col.Poll(context.Background()); err != nil {
 			t.Fatal(err)
 		}

@@ -3,17 +3,13 @@ package collector_test
 import (
 	stdcmp "cmp"
 	"context"
-	"log/slog"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/hvbalancer/hvbalancer/collector"
-	"github.com/hvbalancer/hvbalancer/hyperv"
 	"github.com/hvbalancer/hvbalancer/hyperv/sim"
 )
 
@@ -23,41 +19,7 @@ func TestE2EDemoFleet(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end")
 	}
-	spec, err := sim.LoadFleet("../examples/fleets/demo.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	fleet, err := sim.NewFleet(spec, sim.NewScaledClock(spec.Start, 600))
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := sim.Serve(fleet, sim.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	creds := fleet.Spec().Credentials
-
-	var targets []collector.Target
-	for _, hs := range fleet.Spec().Hosts {
-		ep, ok := srv.Endpoint(hs.Name)
-		if !ok {
-			t.Fatalf("no endpoint for %s", hs.Name)
-		}
-		c, err := hyperv.New(hyperv.Config{
-			Host: ep.IP, Port: ep.Port, HTTPS: ep.HTTPS,
-			Auth: hyperv.AuthNTLM, Username: creds.Username, Password: creds.Password,
-			CallTimeout: 20 * time.Second, OperationTimeout: time.Second,
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		targets = append(targets, collector.Target{Name: hs.Name, Group: hs.Group, Labels: hs.Labels, Source: c})
-	}
-	col, err := collector.New(targets, collector.Config{}, slog.New(slog.DiscardHandler), prometheus.NewRegistry())
-	if err != nil {
-		t.Fatal(err)
-	}
+	fleet, srv, spec, col := servedFleet(t, "../examples/fleets/demo.yaml")
 	ctx := context.Background()
 	poll := func() *collector.Snapshot {
 		t.Helper()
@@ -158,7 +120,7 @@ func TestE2EDemoFleet(t *testing.T) {
 			if h.Health != collector.HealthUnreachable || !strings.Contains(h.Reason, "host unreachable") {
 				t.Errorf("HV03 is %s (%q), want unreachable with the reason", h.Health, h.Reason)
 			}
-			if strings.Contains(h.Reason, creds.Password) {
+			if strings.Contains(h.Reason, spec.Credentials.Password) {
 				t.Errorf("reason %q holds the password", h.Reason)
 			}
 			if h.LogicalProcessors == 0 || h.Samples != 3 {
