@@ -38,11 +38,11 @@
 //
 // Below the subtree, wsman and wsman/ntlm share hyperv/internal/wsmv (the
 // MS-WSMV message encryption) with the client, and sim uses
-// hyperv/internal/krb5 to read keytabs. One coupling points back at the
-// client: powershell imports package hyperv to recognise the client's script
-// texts (hyperv.Scripts) by their exact bodies, so a change to a script is a
-// change to what the simulator answers. It goes away once the simulator
-// parses the PowerShell it is sent.
+// hyperv/internal/krb5 to read keytabs. Nothing of the subtree imports the
+// client: powershell parses what it is sent (powershell/lang), binds it
+// against the real cmdlets' signatures (powershell/catalog) and runs it
+// (powershell/eval) against the model, so any client's script is judged by
+// what it means.
 //
 // The fleet file's and the model's names most callers need (FleetSpec,
 // ParseFleet, LoadFleet, Generate, Fleet, NewFleet, the clocks, the ledger)
