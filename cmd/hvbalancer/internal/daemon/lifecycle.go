@@ -65,13 +65,13 @@ func (d *Daemon) settle(now time.Time) {
 		if r.State != web.PlanApproved && r.State != web.PlanExecuting || len(r.MoveIDs) == 0 {
 			continue
 		}
-		outcomes, ended, err := d.outcomes(r.MoveIDs)
+		outcomes, ended, begun, err := d.outcomes(r.MoveIDs)
 		if err != nil {
 			d.log.Error("read a plan's outcomes from the journal", "plan_id", r.ID, "err", err)
 			continue
 		}
 		if !ended {
-			if r.State == web.PlanApproved && d.anyBegun(r.MoveIDs) {
+			if r.State == web.PlanApproved && begun {
 				_ = d.plans.update(r.ID, func(r *planRecord) error { r.State = web.PlanExecuting; return nil })
 			}
 			continue
@@ -90,33 +90,28 @@ func (d *Daemon) settle(now time.Time) {
 	}
 }
 
-// outcomes counts the moves' final states; ended is false while one of
-// them has none yet (not journaled, or unresolved).
-func (d *Daemon) outcomes(ids []string) (map[journal.State]int, bool, error) {
-	out := map[journal.State]int{}
+// outcomes reads the moves from the journal once: it counts their final
+// states, ended is false while one of them has none yet (not journaled,
+// or unresolved), and begun is true once the journal holds any of them.
+func (d *Daemon) outcomes(ids []string) (counts map[journal.State]int, ended, begun bool, err error) {
+	counts, ended = map[journal.State]int{}, true
 	for _, id := range ids {
 		e, err := d.journal.Get(id)
 		switch {
-		case errors.Is(err, journal.ErrNotFound):
-			return nil, false, nil // queued, not decided on yet
+		case errors.Is(err, journal.ErrNotFound): // queued, not decided on yet
+			ended = false
+			continue
 		case err != nil:
-			return nil, false, err
-		case !e.State.Final():
-			return nil, false, nil
+			return nil, false, false, err
 		}
-		out[e.State]++
-	}
-	return out, true, nil
-}
-
-// anyBegun reports whether the journal holds one of the moves.
-func (d *Daemon) anyBegun(ids []string) bool {
-	for _, id := range ids {
-		if _, err := d.journal.Get(id); err == nil {
-			return true
+		begun = true
+		if !e.State.Final() {
+			ended = false
+			continue
 		}
+		counts[e.State]++
 	}
-	return false
+	return counts, ended, begun, nil
 }
 
 // endState is a plan's state once its n submitted moves have ended.
