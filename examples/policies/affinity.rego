@@ -19,6 +19,7 @@ deny contains sprintf("%s: group=%s does not allow %s (group %s)", [vm_name(inpu
 }
 
 group_name(host) := host.group if host.group != ""
+
 else := "none"
 
 # A VM tagged pin=HOST moves only to HOST.

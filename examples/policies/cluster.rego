@@ -23,4 +23,5 @@ deny contains sprintf("%s: not clustered, and %s is a node of cluster %s", [
 }
 
 cluster_name(host) := sprintf("cluster %s", [host.cluster]) if host.cluster != ""
+
 else := "stand-alone"
