@@ -40,6 +40,13 @@ func decodeSettings(v any) (Settings, error) {
 		if obj[k] == nil {
 			continue // null leaves the configured value
 		}
+		if k == "reasons" {
+			var err error
+			if s.Reasons, err = decodeReasons(obj[k], known); err != nil {
+				errs = append(errs, err)
+			}
+			continue
+		}
 		for i := range t.NumField() {
 			f := t.Field(i)
 			if jsonName(f) != k {
@@ -65,6 +72,36 @@ func decodeSettings(v any) (Settings, error) {
 		return Settings{}, err
 	}
 	return s, nil
+}
+
+// decodeReasons decodes config.reasons: an object from setting keys (of
+// known, "reasons" aside) to strings; a null reason is left out.
+func decodeReasons(v any, known []string) (map[string]string, error) {
+	obj, ok := v.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("config: reasons is %s, want an object of strings by setting", describe(v))
+	}
+	out := make(map[string]string, len(obj))
+	var errs []error
+	for _, k := range sortedKeys(obj) {
+		if k == "reasons" || !slices.Contains(known, k) {
+			errs = append(errs, fmt.Errorf("config: reasons: %q is not a setting", k))
+			continue
+		}
+		if obj[k] == nil {
+			continue // as a null setting: nothing to say
+		}
+		s, ok := obj[k].(string)
+		if !ok {
+			errs = append(errs, fmt.Errorf("config: reasons: %s is %s, want a string", k, describe(obj[k])))
+			continue
+		}
+		out[k] = s
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return out, nil
 }
 
 // validate checks the ranges of the settings a policy set.

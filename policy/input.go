@@ -158,4 +158,8 @@ type Settings struct {
 	CPUWeight           *float64 `json:"cpu_weight,omitempty"`            // objective weights
 	MemoryWeight        *float64 `json:"memory_weight,omitempty"`         //
 	MigrationCostWeight *float64 `json:"migration_cost_weight,omitempty"` //
+	// Reasons says, by setting key, why the policy set it ("business hours
+	// (Monday–Friday 08:00–18:00)"): the plan's reports show it beside the
+	// setting it changed. Optional; a key that names no setting is an error.
+	Reasons map[string]string `json:"reasons,omitempty"`
 }

@@ -32,7 +32,19 @@ func TestConfigDecoding(t *testing.T) {
 	}, {
 		name:    "unknown keys are named",
 		rule:    `config := {"cpu_hgih": 70, "max_move": 3, "memory_high": 80}`,
-		wantErr: `begin session: config: unknown key "cpu_hgih", "max_move" (known: cpu_high, memory_high, target_spread, max_moves, aggressiveness, cpu_weight, memory_weight, migration_cost_weight)`,
+		wantErr: `begin session: config: unknown key "cpu_hgih", "max_move" (known: cpu_high, memory_high, target_spread, max_moves, aggressiveness, cpu_weight, memory_weight, migration_cost_weight, reasons)`,
+	}, {
+		name: "reasons name the rule that set a key",
+		rule: `config := {"max_moves": 3, "reasons": {"max_moves": "business hours", "aggressiveness": null}}`,
+		want: Settings{MaxMoves: ptr(3), Reasons: map[string]string{"max_moves": "business hours"}},
+	}, {
+		name:    "reasons for no setting, or not words",
+		rule:    `config := {"max_moves": 3, "reasons": {"max_move": "typo", "cpu_high": 1, "reasons": "x"}}`,
+		wantErr: "begin session: config: reasons: cpu_high is the number 1, want a string\nconfig: reasons: \"max_move\" is not a setting\nconfig: reasons: \"reasons\" is not a setting",
+	}, {
+		name:    "reasons not an object",
+		rule:    `config := {"reasons": ["max_moves"]}`,
+		wantErr: `begin session: config: reasons is the array ["max_moves"], want an object of strings by setting`,
 	}, {
 		name:    "not an object",
 		rule:    `config := ["cpu_high", 70]`,

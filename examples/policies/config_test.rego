@@ -8,7 +8,13 @@ test_config_out_of_business_hours if {
 
 test_config_in_business_hours_moves_less_but_still_moves if {
 	c := hvbalancer.config with input.now as monday_morning
-	c == {"cpu_high": 75, "memory_high": 85, "max_moves": 3, "aggressiveness": 2}
+	c == {
+		"cpu_high": 75, "memory_high": 85, "max_moves": 3, "aggressiveness": 2,
+		"reasons": {
+			"max_moves": "business hours (08:00 to 18:00, Monday, Tuesday, Wednesday, Thursday, Friday)",
+			"aggressiveness": "business hours (08:00 to 18:00, Monday, Tuesday, Wednesday, Thursday, Friday)",
+		},
+	}
 	c.max_moves > 0
 }
 
