@@ -48,6 +48,10 @@ type Config struct {
 	// Cooldown: a VM that migrated less than this before the snapshot stays
 	// put.
 	Cooldown time.Duration
+	// RefusalMemory: a destination Compare-VM refused for a VM is not
+	// planned for it again until this long after the refusal (see
+	// History.Refused); 0 forgets refusals at once.
+	RefusalMemory time.Duration
 	// CPUWeight, MemoryWeight and MigrationCostWeight weigh the terms of
 	// the objective.
 	CPUWeight           float64
@@ -77,6 +81,7 @@ func DefaultConfig() Config {
 		StorageReserveBytes:     50 * gib,
 		CPUCeiling:              85,
 		Cooldown:                time.Hour,
+		RefusalMemory:           6 * time.Hour,
 		CPUWeight:               1,
 		MemoryWeight:            1,
 		MigrationCostWeight:     0.1,
@@ -159,6 +164,9 @@ func (c Config) Validate() error {
 	}
 	if c.Cooldown < 0 {
 		bad("cooldown", "%s must be >= 0", c.Cooldown)
+	}
+	if c.RefusalMemory < 0 {
+		bad("refusal_memory", "%s must be >= 0", c.RefusalMemory)
 	}
 	if !(c.BandwidthBytesPerSecond > 0) || math.IsInf(c.BandwidthBytesPerSecond, 1) {
 		bad("bandwidth_bytes_per_second", "%g must be a finite number > 0", c.BandwidthBytesPerSecond)

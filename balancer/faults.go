@@ -15,6 +15,7 @@ const (
 	faultModel   // compatibility: processor family and model
 	faultVersion // compatibility: configuration version
 	faultSwitch  // compatibility: virtual switch
+	faultRefused // Compare-VM refused this VM and destination lately
 	faultCSV     // storage: on a cluster shared volume of another cluster
 	faultInflow
 	faultMemory        // memory: over capacity minus the reserve
@@ -30,7 +31,7 @@ const (
 // limits a plan lists as refused destinations.
 func (f fault) cannotRun() bool {
 	switch f {
-	case faultVendor, faultModel, faultVersion, faultSwitch, faultCSV,
+	case faultVendor, faultModel, faultVersion, faultSwitch, faultRefused, faultCSV,
 		faultStoragePath, faultStorageVolume, faultStorageFull:
 		return true
 	}

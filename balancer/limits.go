@@ -30,6 +30,9 @@ func (st *state) fault(vi, to int) fault {
 	if f := reachFault(&vs.need.storage, st.hosts[vs.host].h.Cluster, dst.h.Cluster); f != faultNone {
 		return f
 	}
+	if len(vs.refused) > 0 && vs.refusal(to) != "" {
+		return faultRefused
+	}
 	switch {
 	case dst.inflow >= st.cfg.MaxInflowPerHost:
 		return faultInflow
@@ -60,6 +63,8 @@ func (st *state) check(vi, to int) string {
 			planned = st.volPlanned[t.vol]
 		}
 		return storageMessage(f, vs.v, &vs.need.storage, st.hosts[vs.host].h, dst.h, &dst.offer.store, planned, st.cfg.StorageReserveBytes)
+	case faultRefused:
+		return vs.refusal(to)
 	case faultMoved:
 		return "vm is already moved by this plan"
 	case faultHeld:

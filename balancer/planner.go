@@ -8,7 +8,6 @@ import (
 	"math"
 	"sort"
 	"sync"
-	"time"
 
 	"github.com/hvbalancer/hvbalancer/collector"
 	"github.com/hvbalancer/hvbalancer/policy"
@@ -110,10 +109,11 @@ type pass struct {
 }
 
 // Plan plans the moves for snapshot s under rules. policyDigest names the
-// policy (it goes into the plan and its ID); recent holds each VM's last
-// migration, for the cooldown. It reads no clock: the plan is created at
-// the snapshot's time.
-func (p *Planner) Plan(ctx context.Context, s *collector.Snapshot, rules Rules, policyDigest string, recent map[string]time.Time) (*Plan, error) {
+// policy (it goes into the plan and its ID); hist is what earlier rounds
+// left (each VM's last migration, for the cooldown, and the moves
+// Compare-VM refused lately), nil when none. It reads no clock: the plan is
+// created at the snapshot's time.
+func (p *Planner) Plan(ctx context.Context, s *collector.Snapshot, rules Rules, policyDigest string, hist *History) (*Plan, error) {
 	if s == nil || rules == nil {
 		return nil, errors.New("plan: no snapshot or no rules")
 	}
@@ -130,7 +130,7 @@ func (p *Planner) Plan(ctx context.Context, s *collector.Snapshot, rules Rules, 
 	var snapDigest string
 	var wg sync.WaitGroup
 	wg.Go(func() { snapDigest = s.Digest() })
-	r, before, err := p.search(ctx, s, cfg, rules, recent)
+	r, before, err := p.search(ctx, s, cfg, rules, hist)
 	wg.Wait()
 	if err != nil {
 		return nil, fmt.Errorf("plan: %w", err)
@@ -142,8 +142,8 @@ func (p *Planner) Plan(ctx context.Context, s *collector.Snapshot, rules Rules, 
 }
 
 // search plans the requests, then balances.
-func (p *Planner) search(ctx context.Context, s *collector.Snapshot, cfg Config, rules Rules, recent map[string]time.Time) (*pass, measures, error) {
-	st := newState(s, cfg, rules, recent)
+func (p *Planner) search(ctx context.Context, s *collector.Snapshot, cfg Config, rules Rules, hist *History) (*pass, measures, error) {
+	st := newState(s, cfg, rules, hist)
 	before := measure(st)
 	r := &pass{cfg: cfg, st: st, rules: rules}
 	for _, req := range sortedRequests(rules.Requests()) {

@@ -96,7 +96,7 @@ func runPlanCases(t *testing.T, tests []planCase) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			p, err := pl.Plan(context.Background(), tc.snap, tc.rules, "sha256:test", tc.recent)
+			p, err := pl.Plan(context.Background(), tc.snap, tc.rules, "sha256:test", &balancer.History{LastMoved: tc.recent})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -212,7 +212,7 @@ func TestPlanProperties(t *testing.T) {
 			t.Fatal(err)
 		}
 		rules := newRules()
-		p, err := pl.Plan(context.Background(), s, rules, "sha256:prop", recent)
+		p, err := pl.Plan(context.Background(), s, rules, "sha256:prop", &balancer.History{LastMoved: recent})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -227,7 +227,7 @@ func TestPlanProperties(t *testing.T) {
 			shuffled.VMs[i], shuffled.VMs[j] = shuffled.VMs[j], shuffled.VMs[i]
 		}
 		shuffled.Hosts[0], shuffled.Hosts[len(shuffled.Hosts)-1] = shuffled.Hosts[len(shuffled.Hosts)-1], shuffled.Hosts[0]
-		p2, err := pl.Plan(context.Background(), &shuffled, newRules(), "sha256:prop", recent)
+		p2, err := pl.Plan(context.Background(), &shuffled, newRules(), "sha256:prop", &balancer.History{LastMoved: recent})
 		if err != nil {
 			t.Fatal(err)
 		}

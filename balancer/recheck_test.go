@@ -30,7 +30,7 @@ func TestRecheckAgreesWithPlanner(t *testing.T) {
 			t.Fatal(err)
 		}
 		seen := &seenRules{fakeRules: rules(), last: map[policy.Move]policy.Projected{}}
-		p, err := pl.Plan(context.Background(), s, seen, "sha256:prop", recent)
+		p, err := pl.Plan(context.Background(), s, seen, "sha256:prop", &balancer.History{LastMoved: recent})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -57,7 +57,7 @@ func TestRecheckAgreesWithPlanner(t *testing.T) {
 		if !errors.Is(err, balancer.ErrLimit) {
 			t.Fatalf("move %d into %s, whose memory filled, re-checks as %v; want %v", i, m.To, err, balancer.ErrLimit)
 		}
-		p2, err := pl.Plan(context.Background(), full, rules(), "sha256:prop", recent)
+		p2, err := pl.Plan(context.Background(), full, rules(), "sha256:prop", &balancer.History{LastMoved: recent})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -110,7 +110,7 @@ func checkStorageFilled(t *rapid.T, s *collector.Snapshot, cfg balancer.Config, 
 	if err != nil {
 		t.Fatal(err)
 	}
-	p2, err := pl.Plan(context.Background(), &full, rules(), "sha256:prop", recent)
+	p2, err := pl.Plan(context.Background(), &full, rules(), "sha256:prop", &balancer.History{LastMoved: recent})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -99,6 +99,7 @@ func faultSummary(faults map[fault]int, eligible int) string {
 		{faultModel, "with another processor model"},
 		{faultVersion, "without its configuration version"},
 		{faultSwitch, "missing a virtual switch"},
+		{faultRefused, "refused by Compare-VM lately"},
 		{faultCSV, "outside the cluster of its shared volume"},
 		{faultInflow, "at max_inflow_per_host"},
 		{faultMemory, "short of memory"},

@@ -38,6 +38,8 @@ type vmState struct {
 	note  string // why it is held, for messages
 	moved bool
 	need  vmNeeds // what it needs of a destination
+	// refused are the destinations Compare-VM refused it lately.
+	refused []refusedDest
 }
 
 // holdKind says why a VM may not move at all in this plan.
@@ -66,17 +68,16 @@ type state struct {
 	volPlanned []int64
 }
 
-// Load measures, defined once in the collector, which projects hosts'
-// loads after moves with them: CPU demand is the mean of the window's mean
-// and p95, so a single spike barely moves it while a sustained peak counts;
-// memory is the window's p95, because memory must fit at its high mark.
-func cpuDemand(s collector.Stat) float64 { return s.CPUDemand() }
-func memDemand(s collector.Stat) float64 { return s.MemoryDemand() }
+// Load measures. CPU demand is the mean of the window's mean and p95, so a
+// single spike barely moves it while a sustained peak counts; memory is the
+// window's p95, because memory must fit at its high mark.
+func cpuDemand(s collector.Stat) float64 { return (s.Mean + s.P95) / 2 }
+func memDemand(s collector.Stat) float64 { return s.P95 }
 
 // newState builds the planning state of a snapshot whose hosts are sorted
 // by name and VMs by ID (see sortedSnapshot), so that a host's VM index list
 // is in ID order.
-func newState(s *collector.Snapshot, cfg Config, rules Rules, recent map[string]time.Time) *state {
+func newState(s *collector.Snapshot, cfg Config, rules Rules, hist *History) *state {
 	st := &state{
 		cfg:     cfg,
 		hosts:   make([]hostState, len(s.Hosts)),
@@ -131,7 +132,7 @@ func newState(s *collector.Snapshot, cfg Config, rules Rules, recent map[string]
 			src = st.hosts[hi].h
 		}
 		vs.need = needsOf(v, src, in)
-		vs.held, vs.note = holdOf(st, &vs, s.Taken, cfg.Cooldown, rules, recent)
+		vs.held, vs.note = holdOf(st, &vs, s.Taken, cfg.Cooldown, rules, hist.lastMoved())
 		st.vms[i] = vs
 		st.vmIdx[v.ID] = i
 	}
@@ -139,6 +140,7 @@ func newState(s *collector.Snapshot, cfg Config, rules Rules, recent map[string]
 		hs := &st.hosts[i]
 		hs.vmsBefore = len(hs.vms)
 	}
+	st.applyRefusals(hist, s.Taken, cfg.RefusalMemory)
 	st.obj.reset(st)
 	return st
 }

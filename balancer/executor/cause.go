@@ -88,6 +88,18 @@ func Cause(err error) string {
 	return CauseFailed
 }
 
+// refusals are the causes of a Compare-VM report: the destination cannot
+// run the VM as it is, or cannot reach or hold its files.
+var refusals = map[string]bool{
+	CauseIncompatible: true, CauseProcessorVendor: true, CauseSwitchMissing: true, CauseConfigVersion: true,
+	CauseStorageMissing: true, CauseStorageFull: true, CauseNotCompatible: true,
+}
+
+// Refusal reports whether cause says the destination cannot take the VM
+// (a compatibility or storage cause): the same move would be refused again
+// until the destination changes, so the planner remembers it.
+func Refusal(cause string) bool { return refusals[cause] }
+
 // compareCause names why a move whose Compare-VM could not run is
 // skipped: the cause of the error when it says something about the VM or
 // the hosts (the VM is not on its source, a host refused the login or

@@ -190,6 +190,7 @@ type Planner struct {
 	StorageReserveGiB float64       `yaml:"storage_reserve_gib"`
 	MaxInflowPerHost  int           `yaml:"max_inflow_per_host"`
 	Cooldown          time.Duration `yaml:"cooldown"`
+	RefusalMemory     time.Duration `yaml:"refusal_memory"` // a destination Compare-VM refused is not planned for the VM again within it
 	PlanTTL           time.Duration `yaml:"plan_ttl"`
 	BandwidthGbps     float64       `yaml:"bandwidth_gbps"` // migration network, for time estimates
 	Weights           Weights       `yaml:"weights"`
@@ -279,6 +280,7 @@ func plannerDefaults() Planner {
 		StorageReserveGiB: float64(d.StorageReserveBytes) / (1 << 30),
 		MaxInflowPerHost:  d.MaxInflowPerHost,
 		Cooldown:          d.Cooldown,
+		RefusalMemory:     d.RefusalMemory,
 		PlanTTL:           d.PlanTTL,
 		BandwidthGbps:     d.BandwidthBytesPerSecond * 8 / 1e9,
 		Weights:           Weights{CPU: d.CPUWeight, Memory: d.MemoryWeight, MigrationCost: d.MigrationCostWeight},

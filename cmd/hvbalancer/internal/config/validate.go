@@ -341,6 +341,9 @@ func (c *Config) validatePlanner(p *problems) {
 	if k.Cooldown < 0 {
 		p.add("planner.cooldown", k.Cooldown, "must be >= 0")
 	}
+	if k.RefusalMemory < 0 {
+		p.add("planner.refusal_memory", k.RefusalMemory, "must be >= 0")
+	}
 	if k.PlanTTL <= 0 {
 		p.add("planner.plan_ttl", k.PlanTTL, "must be > 0")
 	}
@@ -421,8 +424,8 @@ func (c *Config) validateRetention(p *problems) {
 	}
 	// The journal is the history the policy sees (a day), the cooldowns
 	// and the holds after failures: it must outlive all of them.
-	need := max(24*time.Hour, c.Planner.Cooldown, c.Executor.HoldAfterFailure)
+	need := max(24*time.Hour, c.Planner.Cooldown, c.Planner.RefusalMemory, c.Executor.HoldAfterFailure)
 	if r.JournalAge < need {
-		p.add("retention.journal_age", r.JournalAge, "must be at least %s: the policy's history, the cooldown and the hold after a failure read the journal", need)
+		p.add("retention.journal_age", r.JournalAge, "must be at least %s: the policy's history, the cooldown, the refusal memory and the hold after a failure read the journal", need)
 	}
 }

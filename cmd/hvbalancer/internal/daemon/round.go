@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hvbalancer/hvbalancer/balancer"
+	"github.com/hvbalancer/hvbalancer/balancer/executor"
 	"github.com/hvbalancer/hvbalancer/balancer/executor/journal"
 	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/config"
 	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/fleet"
@@ -62,7 +63,7 @@ func (d *Daemon) roundOnce(ctx context.Context) roundRecord {
 		// and a plan made now would see them where they were.
 		return roundRecord{At: now, Result: RoundBusy}
 	}
-	history, recent, err := d.history(now)
+	history, hist, err := d.history(now, cfg.Planner.RefusalMemory)
 	if err != nil {
 		return roundRecord{At: now, Result: RoundFailed, Error: err.Error()}
 	}
@@ -71,7 +72,7 @@ func (d *Daemon) roundOnce(ctx context.Context) roundRecord {
 	d.metrics.policySeconds.Observe(time.Since(start).Seconds())
 	var plan *balancer.Plan
 	if err == nil {
-		plan, err = planner.Plan(ctx, snap, session, engine.Digest(), recent)
+		plan, err = planner.Plan(ctx, snap, session, engine.Digest(), hist)
 	}
 	d.metrics.planSeconds.Observe(time.Since(start).Seconds())
 	if err != nil {
@@ -135,8 +136,9 @@ func movesKey(ms []balancer.Move) string {
 }
 
 // history turns the journal into the policy's history (the last day) and
-// the planner's cooldown input.
-func (d *Daemon) history(now time.Time) (policy.History, map[string]time.Time, error) {
+// the planner's: each VM's last migration, for the cooldown, and the moves
+// Compare-VM refused within the planner's refusal memory.
+func (d *Daemon) history(now time.Time, memory time.Duration) (policy.History, *balancer.History, error) {
 	var h policy.History
 	since := now.Add(-24 * time.Hour)
 	entries, err := d.journal.Entries(500, func(e journal.Entry) bool { return e.Intent.After(since) })
@@ -153,6 +155,19 @@ func (d *Daemon) history(now time.Time) (policy.History, map[string]time.Time, e
 			h.Failures = append(h.Failures, ev)
 		}
 	}
-	recent, err := d.journal.LastMoved()
-	return h, recent, err
+	hist := &balancer.History{}
+	if hist.LastMoved, err = d.journal.LastMoved(); err != nil {
+		return h, nil, err
+	}
+	refusedSince := now.Add(-memory)
+	refused, err := d.journal.Entries(500, func(e journal.Entry) bool {
+		return e.State == journal.StateSkipped && executor.Refusal(e.Cause) && e.Ended.After(refusedSince)
+	})
+	if err != nil {
+		return h, nil, err
+	}
+	for _, e := range refused {
+		hist.Refused = append(hist.Refused, balancer.Refusal{VM: e.VMID, To: e.To, At: e.Ended, Cause: e.Cause})
+	}
+	return h, hist, nil
 }

@@ -31,6 +31,7 @@ func PlannerConfig(c *config.Config) balancer.Config {
 	}
 	cfg.CPUCeiling = p.CPUCeiling
 	cfg.Cooldown = p.Cooldown
+	cfg.RefusalMemory = p.RefusalMemory
 	cfg.CPUWeight = p.Weights.CPU
 	cfg.MemoryWeight = p.Weights.Memory
 	cfg.MigrationCostWeight = p.Weights.MigrationCost

@@ -1,0 +1,85 @@
+package balancer
+
+import (
+	"fmt"
+	"time"
+)
+
+// History is what a planning pass knows of earlier ones: each VM's last
+// migration, for the cooldown, and the destinations Hyper-V refused lately.
+// A nil *History is an empty one.
+type History struct {
+	// LastMoved is the time of each VM's last migration, by VM ID.
+	LastMoved map[string]time.Time
+	// Refused are the moves the destination's Compare-VM refused before
+	// Move-VM was sent. Each (VM, destination) pair is a hard limit for
+	// Config.RefusalMemory after it was refused: the planner's facts may
+	// not show why (a share the destination does not reach, a processor
+	// feature it lacks), and planning the same move every round would only
+	// be refused again.
+	Refused []Refusal
+}
+
+// Refusal is one move Compare-VM refused.
+type Refusal struct {
+	VM    string    // VM ID
+	To    string    // destination host name
+	At    time.Time // when it was refused
+	Cause string    // the executor's typed cause, e.g. "storage_missing"
+}
+
+// lastMoved returns h's LastMoved, nil for a nil h.
+func (h *History) lastMoved() map[string]time.Time {
+	if h == nil {
+		return nil
+	}
+	return h.LastMoved
+}
+
+// refusedDest is a destination a VM may not be sent to in this pass, and
+// why.
+type refusedDest struct {
+	host int
+	why  string
+}
+
+// applyRefusals records h's refusals still remembered at time now on the
+// VMs they name: the newest one per VM and destination. A refusal of an
+// unknown VM or host, or one older than memory, is ignored.
+func (st *state) applyRefusals(h *History, now time.Time, memory time.Duration) {
+	if h == nil || memory <= 0 {
+		return
+	}
+	newest := map[[2]int]Refusal{}
+	for _, r := range h.Refused {
+		vi, ok := st.vmIdx[r.VM]
+		if !ok {
+			continue
+		}
+		hi, ok := st.hostIdx[r.To]
+		if !ok || r.At.After(now) || now.Sub(r.At) >= memory {
+			continue
+		}
+		k := [2]int{vi, hi}
+		if old, ok := newest[k]; !ok || r.At.After(old.At) {
+			newest[k] = r
+		}
+	}
+	for k, r := range newest {
+		vs := &st.vms[k[0]]
+		vs.refused = append(vs.refused, refusedDest{host: k[1], why: fmt.Sprintf(
+			"Compare-VM refused on %s: %s (remembered until %s)",
+			r.At.UTC().Format(time.RFC3339), r.Cause, r.At.Add(memory).UTC().Format(time.RFC3339))})
+	}
+}
+
+// refusal is why the VM may not go to host to after an earlier refusal,
+// "" when it may. No allocation.
+func (vs *vmState) refusal(to int) string {
+	for i := range vs.refused {
+		if vs.refused[i].host == to {
+			return vs.refused[i].why
+		}
+	}
+	return ""
+}
