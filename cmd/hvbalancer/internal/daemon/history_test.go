@@ -32,7 +32,7 @@ func TestHistoryRemembersCompareRefusals(t *testing.T) {
 		{"vm-1", "HV05", time.Hour, journal.StateSkipped, executor.CauseStorageMissing},
 		{"vm-2", "HV06", 5 * time.Hour, journal.StateSkipped, executor.CauseSwitchMissing},
 		{"vm-3", "HV05", 7 * time.Hour, journal.StateSkipped, executor.CauseProcessorVendor}, // older than the memory
-		{"vm-4", "HV05", time.Hour, journal.StateSkipped, executor.CauseCooldown},           // not a refusal
+		{"vm-4", "HV05", time.Hour, journal.StateSkipped, executor.CauseCooldown},            // not a refusal
 		{"vm-5", "HV05", time.Hour, journal.StateFailed, executor.CauseDoubleHop},
 		{"vm-6", "HV02", 2 * time.Hour, journal.StateSucceeded, ""},
 	} {
