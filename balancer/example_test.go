@@ -96,9 +96,9 @@ func ExamplePlan_Summary() {
 	// CPU     35.4           0.0    83.2% HV01      33.2% HV01
 	// Memory  14.7           3.0    40.6% HV01      21.9% HV02
 	//
-	// #  VM     From  To    Trigger  Gain   Memory    Storage  Time  Reason
-	// 1  sql01  HV01  HV02  balance  36.65  16.0 GiB  stays    16s   HV01 CPU 83% > 75%
-	// 2  web01  HV01  HV03  balance  42.50  16.0 GiB  stays    16s   spread: HV01 CPU 58%, fleet mean 33%
+	// #  VM     VM ID  From  To    Trigger  Gain   Memory    Storage  Time  Reason
+	// 1  sql01  1a     HV01  HV02  balance  36.65  16.0 GiB  stays    16s   HV01 CPU 83% > 75%
+	// 2  web01  1b     HV01  HV03  balance  42.50  16.0 GiB  stays    16s   spread: HV01 CPU 58%, fleet mean 33%
 }
 
 func ExamplePlan_WriteMarkdown() {
@@ -122,10 +122,10 @@ func ExamplePlan_WriteMarkdown() {
 	table, _, _ := strings.Cut(rest, "\n\n")
 	fmt.Println(table)
 	// Output:
-	// | # | VM | From | To | Trigger | Reason | Gain | Memory | Storage | Est. time |
-	// |---:|---|---|---|---|---|---:|---:|---|---:|
-	// | 1 | sql01 | HV01 | HV02 | balance | HV01 CPU 83% \> 75% | 36.65 | 16.0 GiB | stays | 16s |
-	// | 2 | web01 | HV01 | HV03 | balance | spread: HV01 CPU 58%, fleet mean 33% | 42.50 | 16.0 GiB | stays | 16s |
+	// | # | VM | VM ID | From | To | Trigger | Reason | Gain | Memory | Storage | Est. time |
+	// |---:|---|---|---|---|---|---|---:|---:|---|---:|
+	// | 1 | sql01 | `1a` | HV01 | HV02 | balance | HV01 CPU 83% \> 75% | 36.65 | 16.0 GiB | stays | 16s |
+	// | 2 | web01 | `1b` | HV01 | HV03 | balance | spread: HV01 CPU 58%, fleet mean 33% | 42.50 | 16.0 GiB | stays | 16s |
 }
 
 func ExampleReadPlan() {

@@ -3,6 +3,8 @@ package balancer
 import (
 	"fmt"
 	"math"
+	"strconv"
+	"strings"
 )
 
 // plural writes a count and a noun: plural(2, "move") is "2 moves";
@@ -61,4 +63,76 @@ func storageText(m Move) string {
 		return "stays"
 	}
 	return formatBytes(m.StorageBytes) + " to " + m.StoragePath
+}
+
+// stillOver lists the hosts above a high threshold after the plan.
+func (p *Plan) stillOver() []HostLoad {
+	var out []HostLoad
+	for _, h := range p.Hosts {
+		if h.HotAfter {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// overText says how far a host is over its thresholds after the plan:
+// "CPU 79.6% > 75%, memory 90.1% > 85%", with "last known" for a host
+// that cannot take part.
+func (p *Plan) overText(h HostLoad) string {
+	var parts []string
+	if h.CPUAfter > p.Settings.CPUHigh {
+		parts = append(parts, fmt.Sprintf("CPU %.1f%% > %g%%", h.CPUAfter, p.Settings.CPUHigh))
+	}
+	if h.MemoryAfter > p.Settings.MemoryHigh {
+		parts = append(parts, fmt.Sprintf("memory %.1f%% > %g%%", h.MemoryAfter, p.Settings.MemoryHigh))
+	}
+	s := strings.Join(parts, ", ")
+	if !h.Eligible {
+		s += fmt.Sprintf(" (last known; %s, left alone)", h.Status)
+	}
+	return s
+}
+
+// settingRow is one planner setting as the reports list it.
+type settingRow struct {
+	Name, Value string
+	Change      *SettingChange // nil when the configured value holds
+}
+
+// settingRows lists the settings an approver weighs, each with the
+// policy's change if it made one.
+func (p *Plan) settingRows() []settingRow {
+	s := &p.Settings
+	rows := []settingRow{
+		{"aggressiveness", aggressivenessText(*s), nil},
+		{"max_moves", strconv.Itoa(s.MaxMoves), nil},
+		{"max_inflow_per_host", strconv.Itoa(s.MaxInflowPerHost), nil},
+		{"cpu_high", number(s.CPUHigh) + "%", nil},
+		{"memory_high", number(s.MemoryHigh) + "%", nil},
+		{"cpu_ceiling", number(s.CPUCeiling) + "%", nil},
+		{"target_spread", number(s.TargetSpread) + " points", nil},
+		{"cpu_weight", number(s.CPUWeight), nil},
+		{"memory_weight", number(s.MemoryWeight), nil},
+		{"migration_cost_weight", number(s.MigrationCostWeight), nil},
+	}
+	for i := range rows {
+		for j := range p.SettingsChanged {
+			if p.SettingsChanged[j].Key == rows[i].Name {
+				rows[i].Change = &p.SettingsChanged[j]
+			}
+		}
+	}
+	return rows
+}
+
+// balanceWord says the plan's verdict in a word or two.
+func (p *Plan) balanceWord() string {
+	switch {
+	case p.Balanced == nil:
+		return "not known"
+	case *p.Balanced:
+		return "yes"
+	}
+	return "no"
 }

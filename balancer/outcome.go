@@ -43,16 +43,17 @@ func (r *pass) plan(s *collector.Snapshot, snapDigest, policyDigest string, befo
 	st := r.st
 	after := measure(st)
 	p := &Plan{
-		Schema:         PlanSchema,
-		Created:        s.Taken.UTC(),
-		Expires:        s.Taken.UTC().Add(r.cfg.PlanTTL),
-		SnapshotDigest: snapDigest,
-		PolicyDigest:   policyDigest,
-		Settings:       r.cfg.settings(),
-		Moves:          r.moves,
-		Rejected:       r.rejected,
-		Hosts:          make([]HostLoad, len(st.hosts)),
-		Search:         r.search,
+		Schema:          PlanSchema,
+		Created:         s.Taken.UTC(),
+		Expires:         s.Taken.UTC().Add(r.cfg.PlanTTL),
+		SnapshotDigest:  snapDigest,
+		PolicyDigest:    policyDigest,
+		Settings:        r.cfg.settings(),
+		SettingsChanged: settingChanges(r.base, r.rules.Settings()),
+		Moves:           r.moves,
+		Rejected:        r.rejected,
+		Hosts:           make([]HostLoad, len(st.hosts)),
+		Search:          r.search,
 	}
 	p.Search.Stopped = r.stopped
 	if p.Moves == nil {
@@ -69,7 +70,8 @@ func (r *pass) plan(s *collector.Snapshot, snapDigest, policyDigest string, befo
 		limits[h.h.Name] = h.h.MaxMigrations
 		p.Hosts[i] = HostLoad{
 			Name: h.h.Name, Cluster: h.h.Cluster, Status: hostStatus(h), Eligible: h.eligible,
-			Hot:       h.eligible && (h.cpu0 > r.cfg.CPUHigh || h.mem0 > r.cfg.MemoryHigh),
+			Hot:       h.eligible && r.over(h.cpu0, h.mem0),
+			HotAfter:  h.h.Samples > 0 && r.over(h.cpu, h.mem),
 			CPUBefore: decimals(h.cpu0, 2), CPUAfter: decimals(h.cpu, 2),
 			MemoryBefore: decimals(h.mem0, 2), MemoryAfter: decimals(h.mem, 2),
 			VMsBefore: h.vmsBefore, VMsAfter: len(h.vms), In: h.inflow, Out: h.outflow,
@@ -108,12 +110,58 @@ func (r *pass) plan(s *collector.Snapshot, snapDigest, policyDigest string, befo
 		}
 	}
 	e.EstimatedSeconds = decimals(scheduleSeconds(p.Moves, limits, r.cfg.MaxConcurrent), 1)
-	p.Balanced = len(p.Moves) == 0 && st.balanced()
 	p.Missing = missingHosts(s)
+	p.Balanced, p.BalancedReason = r.verdict(p)
 	p.Message = r.message(p)
 	p.ID = planID(p)
 	p.Checksum = p.Digest()
 	return p
+}
+
+// over reports whether a load is above a high threshold.
+func (r *pass) over(cpu, mem float64) bool { return cpu > r.cfg.CPUHigh || mem > r.cfg.MemoryHigh }
+
+// verdict says whether the plan leaves nothing to do: false when it moves
+// something or the hosts it read are out of balance; true when neither and
+// it read enough to say so; unknown (nil) with the reason otherwise.
+func (r *pass) verdict(p *Plan) (*bool, string) {
+	no, yes := false, true
+	if len(p.Moves) > 0 || !r.st.balanced() {
+		return &no, ""
+	}
+	if why := r.tooLittleData(p); why != "" {
+		return nil, why
+	}
+	return &yes, ""
+}
+
+// tooLittleData says why the plan cannot tell whether the fleet is
+// balanced, or "" when it can: no host can take part, an eligible host has
+// no load sample, or some hosts could not be read.
+func (r *pass) tooLittleData(p *Plan) string {
+	st := r.st
+	if len(st.elig) == 0 {
+		return fmt.Sprintf("no host can take part (of %s, none is ok, out of maintenance, with live migration on and capacity known)",
+			plural(len(st.hosts), "host"))
+	}
+	var unsampled []string
+	for _, hi := range st.elig {
+		if st.hosts[hi].h.Samples == 0 {
+			unsampled = append(unsampled, st.hosts[hi].h.Name)
+		}
+	}
+	if len(unsampled) > 0 {
+		return fmt.Sprintf("%s no load sample yet (%s)", plural(len(unsampled), "host has", "hosts have"), strings.Join(unsampled, ", "))
+	}
+	if len(p.Missing) > 0 {
+		names := make([]string, len(p.Missing))
+		for i, h := range p.Missing {
+			names[i] = h.Name
+		}
+		return fmt.Sprintf("%d of %s could not be read (%s), so their load as it is now is not known",
+			len(p.Missing), plural(len(st.hosts), "host"), strings.Join(names, ", "))
+	}
+	return ""
 }
 
 // hostStatus names a host's state for the reports.
@@ -134,19 +182,29 @@ func hostStatus(h *hostState) string {
 // message says the plan's outcome in one or two plain sentences.
 func (r *pass) message(p *Plan) string {
 	e := &p.Efficacy
-	if p.Balanced {
+	if p.IsBalanced() {
 		return fmt.Sprintf("The fleet is already balanced: CPU spread %.1f points, memory spread %.1f points, below the target (%g points), and no host is hot.",
 			e.CPU.SpreadBefore, e.Memory.SpreadBefore, r.cfg.TargetSpread)
 	}
-	var hot []string
-	for _, h := range p.Hosts {
-		if h.Hot {
+	var hot, lastKnown []string
+	for i, h := range p.Hosts {
+		switch hs := &r.st.hosts[i]; {
+		case h.Hot:
 			hot = append(hot, h.Name)
+		case !h.Eligible && hs.h.Samples > 0 && r.over(hs.cpu0, hs.mem0):
+			lastKnown = append(lastKnown, fmt.Sprintf("%s (%s)", h.Name, h.Status))
 		}
 	}
 	hotText := "no host is hot"
 	if len(hot) > 0 {
 		hotText = "hot: " + strings.Join(hot, ", ")
+	}
+	if len(lastKnown) > 0 {
+		hotText += "; over a threshold by their last known load, and left alone: " + strings.Join(lastKnown, ", ")
+	}
+	if p.Balanced == nil {
+		return fmt.Sprintf("No move planned, and whether the fleet is balanced is not known: %s. Over the hosts it read, CPU spread %.1f points, memory spread %.1f points; %s.",
+			p.BalancedReason, e.CPU.SpreadBefore, e.Memory.SpreadBefore, hotText)
 	}
 	if len(p.Moves) == 0 {
 		return fmt.Sprintf("No move planned: %s. CPU spread %.1f points, memory spread %.1f points; %s.",

@@ -38,11 +38,20 @@ type Plan struct {
 	SnapshotDigest string   `json:"snapshot_digest"`
 	PolicyDigest   string   `json:"policy_digest"`
 	Settings       Settings `json:"settings"`
+	// SettingsChanged lists the settings the policy's config changed from
+	// the configured ones for this plan, each with what changed it. Absent
+	// when the policy changed none.
+	SettingsChanged []SettingChange `json:"settings_changed,omitempty"`
 
-	// Balanced is true when there is nothing to do: no move, no hot host
-	// and every spread within the target. Message says the outcome plainly.
-	Balanced bool   `json:"balanced"`
-	Message  string `json:"message"`
+	// Balanced says whether there is nothing to do. True: no move, no hot
+	// host, every spread within the target, and the plan read enough to
+	// say so. False: moves are planned or the fleet is out of balance.
+	// Null (nil): the plan was made from too little data to tell (hosts
+	// that could not be read, no eligible host, hosts without a load
+	// sample); BalancedReason says why. Message says the outcome plainly.
+	Balanced       *bool  `json:"balanced"`
+	BalancedReason string `json:"balanced_reason,omitempty"`
+	Message        string `json:"message"`
 	// Missing lists the hosts that could not be read for this plan: no VM
 	// moves from or to them, and their load is the last known one (or
 	// none). Empty when every host answered.
@@ -143,11 +152,15 @@ type Resource struct {
 
 // HostLoad is one host's load (percent) before and after the plan.
 type HostLoad struct {
-	Name         string  `json:"name"`
-	Cluster      string  `json:"cluster,omitempty"`
-	Status       string  `json:"status"` // ok, maintenance, stale, unreachable, migration disabled, no capacity
-	Eligible     bool    `json:"eligible"`
-	Hot          bool    `json:"hot"` // above a high threshold before the plan
+	Name     string `json:"name"`
+	Cluster  string `json:"cluster,omitempty"`
+	Status   string `json:"status"` // ok, maintenance, stale, unreachable, migration disabled, no capacity
+	Eligible bool   `json:"eligible"`
+	Hot      bool   `json:"hot"` // eligible and above a high threshold before the plan
+	// HotAfter is true when the host is above a high threshold after the
+	// plan: still hot, or made hot by requests. For a host that cannot take
+	// part it is its last known load. Absent when false.
+	HotAfter     bool    `json:"hot_after,omitempty"`
 	CPUBefore    float64 `json:"cpu_before"`
 	CPUAfter     float64 `json:"cpu_after"`
 	MemoryBefore float64 `json:"memory_before"`
@@ -188,6 +201,10 @@ func (p *Plan) Digest() string {
 	sum := sha256.Sum256(b)
 	return "sha256:" + hex.EncodeToString(sum[:])
 }
+
+// IsBalanced reports whether the plan says the fleet is balanced: false
+// when it is not, and when that is not known.
+func (p *Plan) IsBalanced() bool { return p.Balanced != nil && *p.Balanced }
 
 // Expired reports whether the plan is past its expiry at now.
 func (p *Plan) Expired(now time.Time) bool { return !now.Before(p.Expires) }

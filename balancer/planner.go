@@ -92,6 +92,7 @@ func NewPlanner(cfg Config, log *slog.Logger) (*Planner, error) {
 
 // pass is one Plan call's work: a planning pass.
 type pass struct {
+	base     Config // the configured settings, before the policy's
 	cfg      Config
 	st       *state
 	rules    Rules
@@ -145,7 +146,7 @@ func (p *Planner) Plan(ctx context.Context, s *collector.Snapshot, rules Rules, 
 func (p *Planner) search(ctx context.Context, s *collector.Snapshot, cfg Config, rules Rules, hist *History) (*pass, measures, error) {
 	st := newState(s, cfg, rules, hist)
 	before := measure(st)
-	r := &pass{cfg: cfg, st: st, rules: rules}
+	r := &pass{base: p.cfg, cfg: cfg, st: st, rules: rules}
 	for _, req := range sortedRequests(rules.Requests()) {
 		if err := ctx.Err(); err != nil {
 			return nil, before, err

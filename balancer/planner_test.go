@@ -120,7 +120,7 @@ func TestPlanBalance(t *testing.T) {
 				[]collector.VM{newVM("a", "hv01", 4, 16), newVM("b", "hv02", 3, 16)}),
 			want: []moveKey{},
 			check: func(t *testing.T, p *balancer.Plan, r *fakeRules) {
-				if !p.Balanced || !strings.HasPrefix(p.Message, "The fleet is already balanced: CPU spread 1.6 points, memory spread 0.0 points") {
+				if !p.IsBalanced() || !strings.HasPrefix(p.Message, "The fleet is already balanced: CPU spread 1.6 points, memory spread 0.0 points") {
 					t.Errorf("Balanced %v, Message %q", p.Balanced, p.Message)
 				}
 				if len(r.judged) != 0 {
@@ -138,7 +138,7 @@ func TestPlanBalance(t *testing.T) {
 				if got := p.Moves[0].Rules; !cmp.Equal(got, []string{"deny", "penalty"}) {
 					t.Errorf("rules %q", got)
 				}
-				if p.Balanced || p.Efficacy.CPU.SpreadAfter >= p.Efficacy.CPU.SpreadBefore {
+				if p.IsBalanced() || p.Efficacy.CPU.SpreadAfter >= p.Efficacy.CPU.SpreadBefore {
 					t.Errorf("efficacy %+v", p.Efficacy)
 				}
 				if len(r.judged) != len(p.Moves) {
@@ -151,7 +151,7 @@ func TestPlanBalance(t *testing.T) {
 			cfg:  func(c *balancer.Config) { c.Aggressiveness = 1 },
 			want: []moveKey{},
 			check: func(t *testing.T, p *balancer.Plan, _ *fakeRules) {
-				if p.Balanced || !strings.Contains(p.Message, "aggressiveness 1 plans policy requests only") {
+				if p.IsBalanced() || !strings.Contains(p.Message, "aggressiveness 1 plans policy requests only") {
 					t.Errorf("Balanced %v, Message %q", p.Balanced, p.Message)
 				}
 			},
@@ -297,7 +297,7 @@ func TestPlanBalance(t *testing.T) {
 			}},
 			want: []moveKey{},
 			check: func(t *testing.T, p *balancer.Plan, _ *fakeRules) {
-				if len(p.Rejected) == 0 || p.Rejected[0].Messages[0] != "no moves during business hours" || p.Balanced ||
+				if len(p.Rejected) == 0 || p.Rejected[0].Messages[0] != "no moves during business hours" || p.IsBalanced() ||
 					!strings.Contains(p.Message, "the policy denied every candidate") {
 					t.Errorf("rejected %+v, message %q", p.Rejected, p.Message)
 				}

@@ -21,6 +21,7 @@ func (p *Plan) WriteHTML(w io.Writer) error {
 		"f2":      func(v float64) string { return fmt.Sprintf("%.2f", v) },
 		"join":    func(s []string) string { return strings.Join(s, "; ") },
 		"inc":     func(i int) int { return i + 1 },
+		"num":     number,
 		"time":    func(t time.Time) string { return t.UTC().Format(time.DateTime + " MST") },
 	}).Parse(planHTML)
 	if err != nil {
@@ -37,9 +38,15 @@ type htmlView struct {
 	*Plan
 	Incomplete     string // the incomplete-fleet warning, if any
 	Aggressiveness string
-	Charts         []chart // CPU, memory
+	Verdict        string // balanced: yes, no or not known
+	Changes        string // what the policy changed, in one line
+	SettingRows    []settingRow
+	Over           []htmlOver // hosts still over a threshold after the plan
+	Charts         []chart    // CPU, memory
 	Rejections     []htmlRejection
 }
+
+type htmlOver struct{ Name, Text string }
 
 type htmlRejection struct {
 	Where string
@@ -84,7 +91,14 @@ const (
 )
 
 func (p *Plan) htmlView() htmlView {
-	v := htmlView{Plan: p, Incomplete: p.incompleteText(), Aggressiveness: aggressivenessText(p.Settings)}
+	v := htmlView{Plan: p, Incomplete: p.incompleteText(), Aggressiveness: aggressivenessText(p.Settings),
+		Verdict: balancedText(p), SettingRows: p.settingRows()}
+	if len(p.SettingsChanged) > 0 {
+		v.Changes = changesText(p.SettingsChanged, txt)
+	}
+	for _, h := range p.stillOver() {
+		v.Over = append(v.Over, htmlOver{Name: h.Name, Text: p.overText(h)})
+	}
 	for i, m := range p.Moves {
 		for _, r := range m.Rejected {
 			v.Rejections = append(v.Rejections, htmlRejection{Where: fmt.Sprintf("#%d", i+1), Rejection: r})
@@ -139,6 +153,12 @@ func (p *Plan) chart(title string, get func(HostLoad) (float64, float64), lines 
 func (p *Plan) cleaned() *Plan {
 	c := *p
 	c.Message = txt(p.Message)
+	c.BalancedReason = txt(p.BalancedReason)
+	c.SettingsChanged = make([]SettingChange, len(p.SettingsChanged))
+	for i, ch := range p.SettingsChanged {
+		ch.By = txt(ch.By)
+		c.SettingsChanged[i] = ch
+	}
 	c.PolicyDigest = txt(p.PolicyDigest)
 	c.Search.Stopped = txt(p.Search.Stopped)
 	cleanRej := func(in []Rejection) []Rejection {
@@ -183,13 +203,18 @@ const planHTML = `<!DOCTYPE html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Migration plan {{.ID}}</title>
 <style>
-body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:2em auto;max-width:1100px;padding:0 1em;color:#1f2328}
-h1{font-size:1.5em}h2{font-size:1.2em;margin-top:2em;border-bottom:1px solid #d0d7de}
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:1.5em auto;max-width:1100px;padding:0 .75em;color:#1f2328;overflow-wrap:break-word}
+h1{font-size:1.5em;overflow-wrap:anywhere}h2{font-size:1.2em;margin-top:2em;border-bottom:1px solid #d0d7de}
+.scroll{overflow-x:auto;max-width:100%}
 table{border-collapse:collapse;margin:.5em 0}th,td{border:1px solid #d0d7de;padding:3px 8px;vertical-align:top}
-th{background:#f6f8fa;text-align:left}td.n{text-align:right;white-space:nowrap}
+th{background:#f6f8fa;text-align:left}td.n{text-align:right;white-space:nowrap}tr.over td{background:#fff8c5}
 .msg{font-size:1.1em;padding:.6em 1em;background:#f6f8fa;border-left:4px solid #0969da}
-.balanced{border-left-color:#1a7f37}.incomplete{padding:.1em 1em;margin:.6em 0;border-left:4px solid #cf222e;background:#ffebe9}.mono{font-family:ui-monospace,monospace;font-size:.9em;word-break:break-all}
-.charts{display:flex;flex-wrap:wrap;gap:2em}svg text{font:11px system-ui,sans-serif;fill:#1f2328}
+.balanced{border-left-color:#1a7f37}.unknown{border-left-color:#bf8700}
+.incomplete,.over{padding:.1em 1em;margin:.6em 0;border-left:4px solid #cf222e;background:#ffebe9}.over{border-left-color:#bf8700;background:#fff8c5}
+.changed{padding:.4em 1em;margin:.6em 0;border-left:4px solid #8250df;background:#fbefff}
+.mono{font-family:ui-monospace,monospace;font-size:.9em;word-break:break-all}
+.charts{display:flex;flex-wrap:wrap;gap:2em}figure{margin:0;flex:1 1 520px;min-width:0}svg{max-width:100%;height:auto}
+svg text{font:11px system-ui,sans-serif;fill:#1f2328}
 svg .before{fill:#afb8c1}svg .after.ok{fill:#0969da}svg .after.off{fill:#8c959f}svg .axis{stroke:#d0d7de}
 svg .high{stroke:#bf8700;stroke-dasharray:4 3}svg .ceiling{stroke:#cf222e;stroke-dasharray:2 2}
 .legend span{display:inline-block;width:12px;height:10px;margin:0 4px 0 12px}
@@ -199,25 +224,37 @@ svg .high{stroke:#bf8700;stroke-dasharray:4 3}svg .ceiling{stroke:#cf222e;stroke
 <h1>Migration plan {{.ID}}</h1>
 {{with .Incomplete}}<div class="incomplete"><p><b>{{.}}</b></p>
 <ul>{{range $.Missing}}<li>{{.Name}} ({{.Health}}): {{.Problem}}</li>{{end}}</ul></div>
-{{end}}<p class="msg{{if .Balanced}} balanced{{end}}">{{.Message}}</p>
-<table>
+{{end}}<p class="msg{{if .IsBalanced}} balanced{{else if not .Balanced}} unknown{{end}}">{{.Message}}</p>
+{{with .Over}}<div class="over"><p><b>Still over a threshold after this plan:</b></p>
+<ul>{{range .}}<li>{{.Name}}: {{.Text}}</li>{{end}}</ul></div>
+{{end}}{{with .Changes}}<p class="changed"><b>The policy changed settings for this plan:</b> {{.}}.</p>
+{{end}}<div class="scroll"><table>
+<tr><th>Balanced</th><td>{{.Verdict}}</td></tr>
 <tr><th>Created</th><td>{{time .Created}}</td></tr>
 <tr><th>Expires</th><td>{{time .Expires}}</td></tr>
 <tr><th>Snapshot</th><td class="mono">{{.SnapshotDigest}}</td></tr>
 <tr><th>Policy</th><td class="mono">{{.PolicyDigest}}</td></tr>
 <tr><th>Aggressiveness</th><td>{{.Aggressiveness}}</td></tr>
 <tr><th>Digest</th><td class="mono">{{.Digest}}</td></tr>
-</table>
+</table></div>
+
+<h2>Settings</h2>
+<p>The settings this plan was made with; a value the policy changed shows the configured one and what changed it.</p>
+<div class="scroll"><table>
+<tr><th>Setting</th><th>Value</th><th>Configured</th><th>Changed by</th></tr>
+{{range .SettingRows}}{{if .Change}}<tr class="over"><td>{{.Name}}</td><td><b>{{.Value}}</b></td><td class="n">{{num .Change.Configured}}</td><td>{{.Change.By}}</td></tr>
+{{else}}<tr><td>{{.Name}}</td><td>{{.Value}}</td><td>same</td><td></td></tr>
+{{end}}{{end}}</table></div>
 
 <h2>Efficacy</h2>
-<table>
+<div class="scroll"><table>
 <tr><th>Measure</th><th>Before</th><th>After</th></tr>
 <tr><td>CPU spread</td><td class="n">{{f1 .Efficacy.CPU.SpreadBefore}} points</td><td class="n">{{f1 .Efficacy.CPU.SpreadAfter}} points</td></tr>
 <tr><td>CPU busiest host</td><td class="n">{{f1 .Efficacy.CPU.MaxBefore}}% ({{.Efficacy.CPU.MaxHostBefore}})</td><td class="n">{{f1 .Efficacy.CPU.MaxAfter}}% ({{.Efficacy.CPU.MaxHostAfter}})</td></tr>
 <tr><td>Memory spread</td><td class="n">{{f1 .Efficacy.Memory.SpreadBefore}} points</td><td class="n">{{f1 .Efficacy.Memory.SpreadAfter}} points</td></tr>
 <tr><td>Memory fullest host</td><td class="n">{{f1 .Efficacy.Memory.MaxBefore}}% ({{.Efficacy.Memory.MaxHostBefore}})</td><td class="n">{{f1 .Efficacy.Memory.MaxAfter}}% ({{.Efficacy.Memory.MaxHostAfter}})</td></tr>
 <tr><td>Weighted imbalance</td><td class="n">{{f2 .Efficacy.ObjectiveBefore}}</td><td class="n">{{f2 .Efficacy.ObjectiveAfter}}</td></tr>
-</table>
+</table></div>
 <p>{{.Efficacy.Moves}} moves, {{bytes .Efficacy.Bytes}} of memory and {{bytes .Efficacy.StorageBytes}} of disks to copy, about {{seconds .Efficacy.EstimatedSeconds}} with at most {{.Settings.MaxConcurrent}} migrations at once and each host's own limit.</p>
 
 <h2>Hosts</h2>
@@ -232,28 +269,28 @@ svg .high{stroke:#bf8700;stroke-dasharray:4 3}svg .ceiling{stroke:#cf222e;stroke
 {{end}}</svg>
 </figure>
 {{end}}</div>
-<table>
+<div class="scroll"><table>
 <tr><th>Host</th><th>Status</th><th>CPU before</th><th>CPU after</th><th>Memory before</th><th>Memory after</th><th>VMs</th><th>In</th><th>Out</th></tr>
-{{range .Hosts}}<tr><td>{{.Name}}</td><td>{{.Status}}{{if .Hot}}, hot{{end}}</td><td class="n">{{f1 .CPUBefore}}%</td><td class="n">{{f1 .CPUAfter}}%</td><td class="n">{{f1 .MemoryBefore}}%</td><td class="n">{{f1 .MemoryAfter}}%</td><td class="n">{{.VMsBefore}} → {{.VMsAfter}}</td><td class="n">{{.In}}</td><td class="n">{{.Out}}</td></tr>
-{{end}}</table>
+{{range .Hosts}}<tr{{if .HotAfter}} class="over"{{end}}><td>{{.Name}}</td><td>{{.Status}}{{if .Hot}}, hot{{end}}{{if .HotAfter}}, <b>still over after</b>{{end}}</td><td class="n">{{f1 .CPUBefore}}%</td><td class="n">{{f1 .CPUAfter}}%</td><td class="n">{{f1 .MemoryBefore}}%</td><td class="n">{{f1 .MemoryAfter}}%</td><td class="n">{{.VMsBefore}} → {{.VMsAfter}}</td><td class="n">{{.In}}</td><td class="n">{{.Out}}</td></tr>
+{{end}}</table></div>
 
 <h2>Moves</h2>
-{{if .Moves}}<table>
-<tr><th>#</th><th>VM</th><th>From</th><th>To</th><th>Trigger</th><th>Reason</th><th>Gain</th><th>Memory</th><th>Storage</th><th>Est. time</th></tr>
-{{range $i, $m := .Moves}}<tr><td class="n">{{inc $i}}</td><td title="{{$m.VM}}">{{$m.VMName}}</td><td>{{$m.From}}</td><td>{{$m.To}}</td><td>{{$m.Trigger}}{{if eq $m.Trigger "request"}} (priority {{$m.Priority}}){{end}}</td><td>{{$m.Reason}}</td><td class="n">{{f2 $m.Gain}}</td><td class="n">{{bytes $m.Bytes}}</td><td>{{if $m.StoragePath}}{{bytes $m.StorageBytes}} to <span class="mono">{{$m.StoragePath}}</span>{{else}}stays{{end}}</td><td class="n">{{seconds $m.EstimatedSeconds}}</td></tr>
-{{end}}</table>{{else}}<p>None.</p>{{end}}
+{{if .Moves}}<div class="scroll"><table>
+<tr><th>#</th><th>VM</th><th>VM ID</th><th>From</th><th>To</th><th>Trigger</th><th>Reason</th><th>Gain</th><th>Memory</th><th>Storage</th><th>Est. time</th></tr>
+{{range $i, $m := .Moves}}<tr><td class="n">{{inc $i}}</td><td>{{$m.VMName}}</td><td class="mono">{{$m.VM}}</td><td>{{$m.From}}</td><td>{{$m.To}}</td><td>{{$m.Trigger}}{{if eq $m.Trigger "request"}} (priority {{$m.Priority}}){{end}}</td><td>{{$m.Reason}}</td><td class="n">{{f2 $m.Gain}}</td><td class="n">{{bytes $m.Bytes}}</td><td>{{if $m.StoragePath}}{{bytes $m.StorageBytes}} to <span class="mono">{{$m.StoragePath}}</span>{{else}}stays{{end}}</td><td class="n">{{seconds $m.EstimatedSeconds}}</td></tr>
+{{end}}</table></div>{{else}}<p>None.</p>{{end}}
 
 <h2>Rejected candidates</h2>
-{{if .Rejections}}<table>
+{{if .Rejections}}<div class="scroll"><table>
 <tr><th>Before move</th><th>VM</th><th>From</th><th>To</th><th>Trigger</th><th>Gain</th><th>Why</th></tr>
 {{range .Rejections}}<tr><td>{{.Where}}</td><td title="{{.VM}}">{{.VMName}}</td><td>{{.From}}</td><td>{{if .To}}{{.To}}{{else}}none{{end}}</td><td>{{.Trigger}}</td><td class="n">{{f2 .Gain}}</td><td>{{join .Messages}}</td></tr>
-{{end}}</table>{{if .RejectedOmitted}}<p>{{.RejectedOmitted}} more rejections are not listed.</p>{{end}}{{else}}<p>None.</p>{{end}}
+{{end}}</table></div>{{if .RejectedOmitted}}<p>{{.RejectedOmitted}} more rejections are not listed.</p>{{end}}{{else}}<p>None.</p>{{end}}
 
 <h2>Destinations refused by hard limits</h2>
-{{if .Limited}}<table>
+{{if .Limited}}<div class="scroll"><table>
 <tr><th>VM</th><th>From</th><th>To</th><th>Trigger</th><th>Why</th></tr>
 {{range .Limited}}<tr><td title="{{.VM}}">{{.VMName}}</td><td>{{.From}}</td><td>{{if .To}}{{.To}}{{else}}none{{end}}</td><td>{{.Trigger}}</td><td>{{join .Messages}}</td></tr>
-{{end}}</table>{{if .LimitedOmitted}}<p>{{.LimitedOmitted}} more refused destinations are not listed.</p>{{end}}{{else}}<p>None: no VM the search considered was refused a destination for its processor, configuration version, switches or storage.</p>{{end}}
+{{end}}</table></div>{{if .LimitedOmitted}}<p>{{.LimitedOmitted}} more refused destinations are not listed.</p>{{end}}{{else}}<p>None: no VM the search considered was refused a destination for its processor, configuration version, switches or storage.</p>{{end}}
 
 <h2>Search</h2>
 <p>VMs held in place: {{.Held.Frozen}} frozen by policy, {{.Held.Cooldown}} in cooldown, {{.Held.NotRunning}} not running, {{.Held.HostUnavailable}} on an unavailable host.

@@ -24,13 +24,35 @@ func (p *Plan) WriteMarkdown(w io.Writer) error {
 		fmt.Fprintf(b, "\n")
 	}
 	fmt.Fprintf(b, "%s\n\n", md(p.Message))
+	if over := p.stillOver(); len(over) > 0 {
+		fmt.Fprintf(b, "> **Still over a threshold after this plan:**\n>\n")
+		for _, h := range over {
+			fmt.Fprintf(b, "> - %s: %s\n", md(h.Name), md(p.overText(h)))
+		}
+		fmt.Fprintln(b)
+	}
+	if len(p.SettingsChanged) > 0 {
+		fmt.Fprintf(b, "**The policy changed settings for this plan:** %s.\n\n", changesText(p.SettingsChanged, md))
+	}
 	fmt.Fprintf(b, "| Plan | |\n|---|---|\n")
+	fmt.Fprintf(b, "| Balanced | %s |\n", md(balancedText(p)))
 	fmt.Fprintf(b, "| Created | %s |\n", p.Created.UTC().Format(time.DateTime+" MST"))
 	fmt.Fprintf(b, "| Expires | %s |\n", p.Expires.UTC().Format(time.DateTime+" MST"))
 	fmt.Fprintf(b, "| Snapshot | %s |\n", mdCode(p.SnapshotDigest))
 	fmt.Fprintf(b, "| Policy | %s |\n", mdCode(p.PolicyDigest))
 	fmt.Fprintf(b, "| Aggressiveness | %s |\n", aggressivenessText(p.Settings))
 	fmt.Fprintf(b, "| Digest | %s |\n\n", mdCode(p.Digest()))
+
+	fmt.Fprintf(b, "## Settings\n\nThe settings this plan was made with; a value the policy changed shows the configured one and what changed it.\n\n")
+	fmt.Fprintf(b, "| Setting | Value | Configured | Changed by |\n|---|---|---|---|\n")
+	for _, r := range p.settingRows() {
+		if r.Change == nil {
+			fmt.Fprintf(b, "| %s | %s | same | |\n", md(r.Name), md(r.Value))
+			continue
+		}
+		fmt.Fprintf(b, "| %s | **%s** | %s | %s |\n", md(r.Name), md(r.Value), number(r.Change.Configured), md(r.Change.By))
+	}
+	fmt.Fprintln(b)
 
 	fmt.Fprintf(b, "## Efficacy\n\n| Measure | Before | After |\n|---|---:|---:|\n")
 	fmt.Fprintf(b, "| CPU spread | %.1f points | %.1f points |\n", e.CPU.SpreadBefore, e.CPU.SpreadAfter)
@@ -45,13 +67,13 @@ func (p *Plan) WriteMarkdown(w io.Writer) error {
 	if len(p.Moves) == 0 {
 		fmt.Fprintf(b, "None.\n\n")
 	} else {
-		fmt.Fprintf(b, "| # | VM | From | To | Trigger | Reason | Gain | Memory | Storage | Est. time |\n|---:|---|---|---|---|---|---:|---:|---|---:|\n")
+		fmt.Fprintf(b, "| # | VM | VM ID | From | To | Trigger | Reason | Gain | Memory | Storage | Est. time |\n|---:|---|---|---|---|---|---|---:|---:|---|---:|\n")
 		for i, m := range p.Moves {
 			trigger := m.Trigger
 			if m.Trigger == TriggerRequest {
 				trigger = fmt.Sprintf("request (priority %d)", m.Priority)
 			}
-			fmt.Fprintf(b, "| %d | %s | %s | %s | %s | %s | %.2f | %s | %s | %s |\n", i+1, md(m.VMName), md(m.From), md(m.To),
+			fmt.Fprintf(b, "| %d | %s | %s | %s | %s | %s | %s | %.2f | %s | %s | %s |\n", i+1, md(m.VMName), mdCode(m.VM), md(m.From), md(m.To),
 				md(trigger), md(m.Reason), m.Gain, formatBytes(m.Bytes), md(storageText(m)), formatSeconds(m.EstimatedSeconds))
 		}
 		fmt.Fprintln(b)
@@ -100,6 +122,9 @@ func (p *Plan) WriteMarkdown(w io.Writer) error {
 		if h.Hot {
 			status += ", hot"
 		}
+		if h.HotAfter {
+			status += ", still over after"
+		}
 		fmt.Fprintf(b, "| %s | %s | %.1f%% | %.1f%% | %.1f%% | %.1f%% | %d → %d | %d | %d |\n", md(h.Name), md(status),
 			h.CPUBefore, h.CPUAfter, h.MemoryBefore, h.MemoryAfter, h.VMsBefore, h.VMsAfter, h.In, h.Out)
 	}
@@ -124,6 +149,15 @@ func (p *Plan) hasRejections() bool {
 		}
 	}
 	return false
+}
+
+// balancedText says the plan's verdict on balance, with the reason when
+// it is not known.
+func balancedText(p *Plan) string {
+	if p.Balanced == nil {
+		return "not known: " + p.BalancedReason
+	}
+	return p.balanceWord()
 }
 
 func aggressivenessText(s Settings) string {

@@ -27,7 +27,17 @@ func (p *Plan) Summary() string {
 		}
 	}
 	fmt.Fprintf(&b, "%s\n", txt(p.Message))
-	if p.Balanced {
+	if len(p.SettingsChanged) > 0 {
+		fmt.Fprintf(&b, "The policy changed settings for this plan: %s.\n", changesText(p.SettingsChanged, txt))
+	}
+	if over := p.stillOver(); len(over) > 0 {
+		parts := make([]string, len(over))
+		for i, h := range over {
+			parts[i] = fmt.Sprintf("%s (%s)", truncate(txt(h.Name), 24), p.overText(h))
+		}
+		fmt.Fprintf(&b, "Still over a threshold after this plan: %s.\n", strings.Join(parts, ", "))
+	}
+	if p.IsBalanced() {
 		b.WriteString("Nothing to do.\n")
 		return b.String()
 	}
@@ -42,7 +52,7 @@ func (p *Plan) Summary() string {
 	if len(p.Moves) > 0 {
 		fmt.Fprintln(&b)
 		tw = tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
-		fmt.Fprintf(tw, "#\tVM\tFrom\tTo\tTrigger\tGain\tMemory\tStorage\tTime\tReason\n")
+		fmt.Fprintf(tw, "#\tVM\tVM ID\tFrom\tTo\tTrigger\tGain\tMemory\tStorage\tTime\tReason\n")
 		for i, m := range p.Moves {
 			if i == summaryMoves {
 				break
@@ -51,7 +61,7 @@ func (p *Plan) Summary() string {
 			if m.StoragePath != "" {
 				storage = formatBytes(m.StorageBytes)
 			}
-			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%.2f\t%s\t%s\t%s\t%s\n", i+1, truncate(txt(m.VMName), 32), truncate(txt(m.From), 24),
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%.2f\t%s\t%s\t%s\t%s\n", i+1, truncate(txt(m.VMName), 32), truncate(txt(m.VM), 40), truncate(txt(m.From), 24),
 				truncate(txt(m.To), 24), m.Trigger, m.Gain, formatBytes(m.Bytes), storage, formatSeconds(m.EstimatedSeconds), truncate(txt(m.Reason), 60))
 		}
 		_ = tw.Flush()

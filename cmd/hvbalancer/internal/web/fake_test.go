@@ -165,10 +165,11 @@ func newFake() *fakeBackend {
 			{ID: "a3", Name: "db01", Host: "hv02", State: "Running", CPUs: 8, MemoryAssigned: 32 << 30},
 		},
 	}
+	unbalanced := false
 	plan := &balancer.Plan{
 		Schema: balancer.PlanSchema, ID: "plan-20260105-080000-1a2b3c4d", Created: t0, Expires: t0.Add(time.Hour),
 		SnapshotDigest: "sha256:00", PolicyDigest: "sha256:11",
-		Message: "1 move for balance",
+		Balanced: &unbalanced, Message: "1 move for balance",
 		Moves: []balancer.Move{{VM: "a1", VMName: scriptName, From: "hv01", To: "hv02", Trigger: balancer.TriggerBalance,
 			Reason: "hv01 is hot", Gain: 1.5, Bytes: 8 << 30, EstimatedSeconds: 7, Rules: []string{"deny"}}},
 		Rejected: []balancer.Rejection{},
