@@ -9,7 +9,6 @@ import (
 	"github.com/hvbalancer/hvbalancer/balancer/executor"
 	"github.com/hvbalancer/hvbalancer/balancer/executor/journal"
 	"github.com/hvbalancer/hvbalancer/balancer/moves"
-	"github.com/hvbalancer/hvbalancer/hyperv"
 	"github.com/hvbalancer/hvbalancer/hyperv/sim"
 )
 
@@ -37,30 +36,7 @@ vms:
 // Move-VM is sent (skipped, typed). The fleet's ledger confirms each VM
 // that may move was migrated exactly once, and the refused one never.
 func TestExecutorOnSimulatedFleet(t *testing.T) {
-	spec, err := sim.ParseFleet([]byte(execFleet))
-	if err != nil {
-		t.Fatal(err)
-	}
-	fleet, err := sim.NewFleet(spec, sim.NewScaledClock(spec.Start, 60))
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := sim.Serve(fleet, sim.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	clients := map[string]*hyperv.Client{}
-	for _, ep := range srv.Endpoints() {
-		c, err := hyperv.New(hyperv.Config{
-			Host: ep.IP, Port: ep.Port, Auth: hyperv.AuthNTLM, Username: "hvadmin", Password: "exec-Pa55",
-			CallTimeout: 20 * time.Second, OperationTimeout: time.Second,
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		clients[ep.Host] = c
-	}
+	fleet, clients := servedFleet(t, execFleet, "exec-Pa55")
 	if err := fleet.SetFaults("HV02", sim.Faults{MoveFailureRate: 1}); err != nil {
 		t.Fatal(err)
 	}
