@@ -57,6 +57,9 @@ func checkConfig(path string, e *env) (*config.Config, error) {
 	} else {
 		inspectHosts(&r, c)
 	}
+	for _, w := range c.Warnings() {
+		r.warn(w.Path, "%v: %v", w.Value, w.Err)
+	}
 	for _, w := range r.warnings {
 		fmt.Fprintln(e.stdout, "warning: "+w)
 	}

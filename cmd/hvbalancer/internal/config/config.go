@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/hvbalancer/hvbalancer/balancer"
+	"github.com/hvbalancer/hvbalancer/balancer/executor"
 )
 
 // Version is the only configuration format version there is.
@@ -82,7 +83,11 @@ type Executor struct {
 	BreakerThreshold    int           `yaml:"breaker_threshold"`     // consecutive failures that open a host's breaker
 	BreakerCooldown     time.Duration `yaml:"breaker_cooldown"`      // before a half-open retry
 	DrainTimeout        time.Duration `yaml:"drain_timeout"`         // wait for in-flight migrations at shutdown
-	PauseFile           string        `yaml:"pause_file"`            // while this file exists nothing starts (default: state_dir/pause)
+	// LocateTimeout bounds the search of the whole fleet for a VM after a
+	// move, when neither its destination nor its source has it settled
+	// (default 20s); the migration holds its slot meanwhile.
+	LocateTimeout time.Duration `yaml:"locate_timeout"`
+	PauseFile     string        `yaml:"pause_file"` // while this file exists nothing starts (default: state_dir/pause)
 }
 
 // Simulator runs a simulated fleet in-process instead of talking to real
@@ -151,11 +156,18 @@ type Host struct {
 
 // Collector configures sampling.
 type Collector struct {
-	Interval       time.Duration `yaml:"interval"`
-	Window         time.Duration `yaml:"window"`
-	StaleAfter     time.Duration `yaml:"stale_after"`
-	Concurrency    int           `yaml:"concurrency"`
-	CallTimeout    time.Duration `yaml:"call_timeout"`
+	Interval    time.Duration `yaml:"interval"`
+	Window      time.Duration `yaml:"window"`
+	StaleAfter  time.Duration `yaml:"stale_after"`
+	Concurrency int           `yaml:"concurrency"`
+	// CallTimeout is the deadline of one host's poll, all its reads
+	// together (default 30s, at most stale_after less the interval).
+	CallTimeout time.Duration `yaml:"call_timeout"`
+	// RoundTimeout is how long a poll waits for the hosts' answers before
+	// the snapshot is made of what arrived; a slower host goes on in the
+	// background and turns stale on its own (default 10s, at most
+	// call_timeout).
+	RoundTimeout   time.Duration `yaml:"round_timeout"`
 	SampleInterval time.Duration `yaml:"sample_interval"`
 	// MinAnsweringShare is the share of hosts (0..1] that must answer for
 	// the daemon to be ready and for plan and apply to go ahead.
@@ -212,11 +224,12 @@ func Default() Config {
 		Log:      Log{Level: "info", Format: "text"},
 		HTTP:     HTTP{Listen: "127.0.0.1:9707"},
 		Collector: Collector{
-			Interval:              30 * time.Second,
-			Window:                5 * time.Minute,
-			StaleAfter:            2 * time.Minute,
-			Concurrency:           16,
-			CallTimeout:           30 * time.Second,
+			Interval:    30 * time.Second,
+			Window:      5 * time.Minute,
+			StaleAfter:  2 * time.Minute,
+			Concurrency: 16,
+			// CallTimeout and RoundTimeout are derived from the others
+			// when the file leaves them out (see deriveDeadlines).
 			SampleInterval:        time.Second,
 			MinAnsweringShare:     0.5,
 			StopAfterFailedLogins: 3,
@@ -234,6 +247,7 @@ func Default() Config {
 			BreakerThreshold:    3,
 			BreakerCooldown:     10 * time.Minute,
 			DrainTimeout:        10 * time.Minute,
+			LocateTimeout:       executor.DefaultSearchTimeout,
 		},
 		Planner:   plannerDefaults(),
 		Retention: Retention{PlanAge: 14 * 24 * time.Hour, Plans: 100, JournalAge: 365 * 24 * time.Hour},

@@ -48,6 +48,7 @@ func Parse(data []byte, dir string) (*Config, error) {
 		return nil, errors.New("more than one YAML document")
 	}
 	c.dir = dir
+	c.deriveDeadlines()
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}

@@ -67,6 +67,7 @@ func (c *Config) Validate() error {
 	}
 	c.validateFleet(&p)
 	c.validateCollector(&p)
+	c.validateDeadlines(&p)
 	c.validatePolicy(&p)
 	c.validatePlanner(&p)
 	c.validateExecutor(&p)
@@ -263,7 +264,7 @@ func (c *Config) validateCollector(p *problems) {
 	for _, d := range []struct {
 		name string
 		v    time.Duration
-	}{{"interval", k.Interval}, {"window", k.Window}, {"stale_after", k.StaleAfter}, {"call_timeout", k.CallTimeout}, {"sample_interval", k.SampleInterval}} {
+	}{{"interval", k.Interval}, {"window", k.Window}, {"stale_after", k.StaleAfter}, {"call_timeout", k.CallTimeout}, {"round_timeout", k.RoundTimeout}, {"sample_interval", k.SampleInterval}} {
 		if d.v <= 0 {
 			p.add("collector."+d.name, d.v, "must be > 0")
 		}
@@ -394,6 +395,9 @@ func (c *Config) validateExecutor(p *problems) {
 		if d.v < 0 {
 			p.add("executor."+d.name, d.v, "must be >= 0")
 		}
+	}
+	if k.LocateTimeout <= 0 {
+		p.add("executor.locate_timeout", k.LocateTimeout, "must be > 0")
 	}
 	if c.HTTP.TokenFile != "" {
 		if _, err := os.Stat(c.path(c.HTTP.TokenFile)); err != nil {

@@ -128,7 +128,7 @@ func New(o Options) (_ *Daemon, err error) {
 		},
 		timeout: c.Collector.CallTimeout,
 	}
-	d.exec, err = executor.New(executorConfig(c, d.fleet, d.col), guardedMigrator(d.fleet.Guard), v, d.journal, log.With("component", "executor"), o.Registry)
+	d.exec, err = executor.New(executorConfig(c, d.fleet, d.col), migrator(c, d.fleet), v, d.journal, log.With("component", "executor"), o.Registry)
 	if err != nil {
 		return nil, err
 	}

@@ -46,6 +46,14 @@ func LoadPolicy(c *config.Config, log *slog.Logger) (*policy.Engine, error) {
 	return policy.Load(policy.Options{Dir: c.Policy.Dir, Bundle: c.Policy.Bundle, Logger: log})
 }
 
+// migrator is the executor's Migrator over the fleet's guarded clients,
+// with the configured bound of the fleet-wide search for a VM.
+func migrator(c *config.Config, f *fleet.Fleet) *executor.HyperV {
+	m := guardedMigrator(f.Guard)
+	m.SearchTimeout = c.Executor.LocateTimeout
+	return m
+}
+
 // executorConfig turns the file's executor section into the executor's.
 func executorConfig(c *config.Config, f *fleet.Fleet, col *collector.Collector) executor.Config {
 	k := c.Executor

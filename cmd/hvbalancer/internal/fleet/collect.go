@@ -21,6 +21,7 @@ func (f *Fleet) CollectorConfig(c *config.Config) collector.Config {
 		StaleAfter:     f.Scale(c.Collector.StaleAfter),
 		Concurrency:    c.Collector.Concurrency,
 		CallTimeout:    c.Collector.CallTimeout,
+		RoundTimeout:   c.Collector.RoundTimeout,
 		SampleInterval: c.Collector.SampleInterval,
 		Now:            f.Now,
 	}
