@@ -39,9 +39,9 @@ func StorageKindOf(path string) StorageKind {
 
 // Disk is one virtual hard disk of a VM, as Get-VHD reports it.
 type Disk struct {
-	Path     string      // full path of the .vhdx/.vhd file
+	Path     string      // full path of the file the drive is attached to (.vhdx, .vhd, or a checkpoint's .avhdx)
 	Kind     StorageKind // StorageKindOf(Path)
-	FileSize int64       // bytes the file takes now: what a storage migration copies
+	FileSize int64       // bytes of the file and, for a checkpoint's differencing file, of its parents: what a storage migration copies
 	Size     int64       // the virtual disk's maximum size, bytes
 }
 

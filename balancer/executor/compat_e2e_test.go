@@ -2,6 +2,7 @@ package executor_test
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -42,6 +43,7 @@ vms:
   - {id: 0c000000-0000-4000-8000-000000000005, name: unreached, host: HV01, cpus: 2, memory_gib: 4, storage: '\\fs01.lab.example\vms'}
   - {id: 0c000000-0000-4000-8000-000000000006, name: local, host: HV01, cpus: 2, memory_gib: 4, storage: local, disks_gib: [60, 20]}
   - {id: 0c000000-0000-4000-8000-000000000007, name: shared, host: HV01, cpus: 2, memory_gib: 4, storage: '\\fs01.lab.example\vms', disks_gib: [60]}
+  - {id: 0c000000-0000-4000-8000-000000000008, name: checkpointed, host: HV01, cpus: 2, memory_gib: 4, storage: local, disks_gib: [60], checkpoints: 2}
 `
 
 // TestCompareRefusesEachIncompatibilityBeforeMoveVM sends, over real WinRM
@@ -52,7 +54,9 @@ vms:
 // destination does not reach. Compare-VM refuses each before Move-VM: the
 // journal says skipped with the typed cause, and the fleet's ledger has no
 // migration of those VMs. A VM on local disks moves with them into the
-// destination's storage path; a VM on the share moves memory only.
+// destination's storage path; a VM on the share moves memory only. A VM
+// with two checkpoints reads, and moves, as its whole chain of disk files:
+// the .vhdx and two differencing .avhdx files of a tenth of its size each.
 func TestCompareRefusesEachIncompatibilityBeforeMoveVM(t *testing.T) {
 	fleet, clients := servedFleet(t, compatFleet, "compat-Pa55")
 	j, err := journal.Open(filepath.Join(t.TempDir(), "journal.db"))
@@ -78,6 +82,23 @@ func TestCompareRefusesEachIncompatibilityBeforeMoveVM(t *testing.T) {
 	}()
 
 	const localPath = `D:\Hyper-V\Virtual Hard Disks\local`
+	const chainPath = `D:\Hyper-V\Virtual Hard Disks\checkpointed`
+	const chainBytes = 72 << 30 // 60 GiB and two checkpoints of 6
+	chain := func(host string) (hyperv.Disk, bool) {
+		vms, err := clients[host].VMs(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range vms {
+			if v.Name == "checkpointed" && len(v.Disks) == 1 {
+				return v.Disks[0], true
+			}
+		}
+		return hyperv.Disk{}, false
+	}
+	if d, ok := chain("HV01"); !ok || d.FileSize != chainBytes || !strings.HasSuffix(d.Path, ".avhdx") {
+		t.Errorf("checkpointed on HV01: disk %+v (found %v); want one .avhdx drive of %d bytes with its parents", d, ok, int64(chainBytes))
+	}
 	tests := []struct {
 		vm, to, storage string
 		state           journal.State
@@ -90,11 +111,12 @@ func TestCompareRefusesEachIncompatibilityBeforeMoveVM(t *testing.T) {
 		{"unreached", "HV05", "", journal.StateSkipped, executor.CauseStorageMissing},
 		{"local", "HV02", localPath, journal.StateSucceeded, ""},
 		{"shared", "HV02", "", journal.StateSucceeded, ""},
+		{"checkpointed", "HV02", chainPath, journal.StateSucceeded, ""},
 	}
 	ms := make([]moves.Move, len(tests))
 	for i, tc := range tests {
 		ms[i] = moves.Move{
-			VM: "0c000000-0000-4000-8000-00000000000" + string(rune('1'+i)), VMName: tc.vm, From: "HV01", To: tc.to,
+			VM: fmt.Sprintf("0c000000-0000-4000-8000-%012d", i+1), VMName: tc.vm, From: "HV01", To: tc.to,
 			StoragePath: tc.storage,
 		}
 	}
@@ -126,7 +148,13 @@ func TestCompareRefusesEachIncompatibilityBeforeMoveVM(t *testing.T) {
 			t.Errorf("%s: %d migrations in the ledger, want 1", tc.vm, len(runs))
 		}
 	}
-	if r := ledger["local"]; len(r) == 1 && r[0].StorageBytes < 80<<30 {
+	if r := ledger["checkpointed"]; len(r) == 1 && r[0].StorageBytes != chainBytes {
+		t.Errorf("checkpointed: the migration copied %d bytes of files, want its whole chain's %d", r[0].StorageBytes, int64(chainBytes))
+	}
+	if d, ok := chain("HV02"); !ok || d.FileSize != chainBytes || !strings.HasPrefix(d.Path, chainPath+`\`) {
+		t.Errorf("checkpointed on HV02: disk %+v (found %v); want its chain of %d bytes under %s", d, ok, int64(chainBytes), chainPath)
+	}
+	if r := ledger["local"]; len(r) == 1 && r[0].StorageBytes != 80<<30 {
 		t.Errorf("local: the migration copied %d bytes of files, want its 80 GiB of disks", r[0].StorageBytes)
 	}
 	if r := ledger["shared"]; len(r) == 1 && r[0].StorageBytes != 0 {

@@ -102,6 +102,7 @@ type VMSpec struct {
 	// csv for a clustered VM, else the first share its host reaches.
 	Storage                string    `yaml:"storage,omitempty"`
 	DisksGiB               []float64 `yaml:"disks_gib,omitempty"`               // virtual disk files' sizes on disk (default [40])
+	Checkpoints            int       `yaml:"checkpoints,omitempty"`             // checkpoints: a differencing .avhdx per disk each (see DiskLayout)
 	ConfigVersion          string    `yaml:"config_version,omitempty"`          // configuration version (default 9.0)
 	ProcessorCompatibility bool      `yaml:"processor_compatibility,omitempty"` // CompatibilityForMigrationEnabled
 	Switches               []string  `yaml:"switches,omitempty"`                // switch of each network adapter (default the host's first)

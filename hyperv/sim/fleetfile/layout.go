@@ -40,12 +40,23 @@ type VMLayout struct {
 	Disks                  []DiskLayout
 }
 
-// DiskLayout is one virtual disk file of a VM.
+// DiskLayout is one virtual disk file of a VM. A VM with checkpoints has a
+// chain per disk: the .vhdx, then one differencing .avhdx per checkpoint,
+// each with the one before as its parent; the VM's drive is attached to
+// the last. A storage migration copies every file of the chain.
 type DiskLayout struct {
-	Path    string  // full path of the .vhdx file
+	Path    string  // full path of the .vhdx or .avhdx file
 	FileGiB float64 // size of the file: what a storage migration copies
 	MaxGiB  float64 // the virtual disk's maximum size
+	Parent  string  // path of its parent file (Get-VHD ParentPath); "" for a .vhdx
 }
+
+// CheckpointShare is the size of a checkpoint's differencing file, as a
+// share of its disk's .vhdx: the blocks the guest wrote since.
+const CheckpointShare = 0.1
+
+// MaxCheckpoints is the most checkpoints Hyper-V keeps of one VM.
+const MaxCheckpoints = 50
 
 // ImplicitSharePath is the share a fleet's VMs live on when its file
 // declares none: \\fs01.<domain>\vms.
@@ -220,7 +231,18 @@ func (v *VMSpec) layout(h HostLayout, root string) VMLayout {
 		if i > 0 {
 			file = fmt.Sprintf("%s_%d.vhdx", name, i)
 		}
-		vl.Disks = append(vl.Disks, DiskLayout{Path: JoinPath(diskDir, file), FileGiB: g, MaxGiB: math.Max(DefaultDiskMaxGiB, math.Ceil(g))})
+		base := DiskLayout{Path: JoinPath(diskDir, file), FileGiB: g, MaxGiB: math.Max(DefaultDiskMaxGiB, math.Ceil(g))}
+		vl.Disks = append(vl.Disks, base)
+		parent := base.Path
+		for c := 1; c <= min(v.Checkpoints, MaxCheckpoints); c++ {
+			// Hyper-V names a differencing disk <disk>_<GUID>.avhdx.
+			diff := DiskLayout{
+				Path:    JoinPath(diskDir, fmt.Sprintf("%s_%08X-0000-4000-8000-%012X.avhdx", strings.TrimSuffix(file, ".vhdx"), i, c)),
+				FileGiB: g * CheckpointShare, MaxGiB: base.MaxGiB, Parent: parent,
+			}
+			vl.Disks = append(vl.Disks, diff)
+			parent = diff.Path
+		}
 	}
 	return vl
 }

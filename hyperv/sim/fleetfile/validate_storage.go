@@ -139,6 +139,9 @@ func (s *FleetSpec) validateVMStorage(c *checker, l Layout, hostIndex map[string
 		}
 		h, hl := &s.Hosts[hi], l.Hosts[hi]
 		s.validateStorageValue(c, p, v, h, l)
+		if v.Checkpoints < 0 || v.Checkpoints > MaxCheckpoints {
+			c.add(p+".checkpoints", "%d is not in 0..%d", v.Checkpoints, MaxCheckpoints)
+		}
 		for j, g := range v.DisksGiB {
 			if !positive(g) {
 				c.add(fmt.Sprintf("%s.disks_gib[%d]", p, j), "must be > 0")

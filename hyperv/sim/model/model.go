@@ -190,7 +190,12 @@ func (f *Fleet) buildStorageLocked(l fleetfile.Layout) {
 		vl := l.VMs[i]
 		v.configVersion, v.compat, v.switches, v.path = vl.ConfigVersion, vl.ProcessorCompatibility, vl.Switches, vl.Path
 		for _, d := range vl.Disks {
-			disk := simDisk{path: d.Path, vol: volumeOf(v.host.volumes, d.Path), fileSize: gibBytes(d.FileGiB), size: gibBytes(d.MaxGiB)}
+			disk := simDisk{path: d.Path, vol: volumeOf(v.host.volumes, d.Path), fileSize: gibBytes(d.FileGiB), size: gibBytes(d.MaxGiB), parent: -1}
+			for j, o := range v.disks {
+				if d.Parent != "" && strings.EqualFold(o.path, d.Parent) {
+					disk.parent = j
+				}
+			}
 			if disk.vol != nil {
 				disk.vol.used += disk.fileSize
 			}

@@ -240,6 +240,9 @@ func disksState(disks []simDisk) []Disk {
 			kind = d.vol.kind
 		}
 		out[i] = Disk{Path: d.path, Kind: kind, FileSize: d.fileSize, Size: d.size}
+		if d.parent >= 0 {
+			out[i].ParentPath = disks[d.parent].path
+		}
 	}
 	return out
 }

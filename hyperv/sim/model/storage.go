@@ -23,13 +23,16 @@ const (
 	StorageCSV   StorageKind = fleetfile.KindCSV   // a cluster shared volume
 )
 
-// Disk is one virtual hard disk of a VM, as Get-VMHardDiskDrive and Get-VHD
-// report it.
+// Disk is one virtual hard disk file of a VM, as Get-VMHardDiskDrive and
+// Get-VHD report it. A VM with checkpoints lists every file of each disk's chain:
+// the .vhdx first, then its differencing .avhdx files, each naming its
+// parent; its drive is attached to the last.
 type Disk struct {
-	Path     string      `json:"path"`      // full path of the .vhdx file
-	Kind     StorageKind `json:"kind"`      // of the volume holding it
-	FileSize int64       `json:"file_size"` // bytes the file takes: what a storage migration copies
-	Size     int64       `json:"size"`      // the virtual disk's maximum size, bytes
+	Path       string      `json:"path"`                  // full path of the .vhdx or .avhdx file
+	Kind       StorageKind `json:"kind"`                  // of the volume holding it
+	FileSize   int64       `json:"file_size"`             // bytes the file takes: what a storage migration copies
+	Size       int64       `json:"size"`                  // the virtual disk's maximum size, bytes
+	ParentPath string      `json:"parent_path,omitempty"` // a differencing disk's parent (Get-VHD ParentPath)
 }
 
 // Volume is a place a host keeps VM files, with its free space: one of its
@@ -63,6 +66,7 @@ type simDisk struct {
 	vol      *simVolume
 	fileSize int64
 	size     int64
+	parent   int // index of its parent file in the VM's disks; -1 for none
 }
 
 // volumeOf returns the volume of vols whose root is the longest prefix of

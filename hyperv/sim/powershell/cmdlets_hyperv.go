@@ -54,10 +54,28 @@ func enumOf(typ string, value int, names ...string) eval.Enum {
 	return eval.Enum{Type: typ, Name: name, Value: int64(value)}
 }
 
+// attached returns the disk files of v its drives are attached to: each
+// chain's last file (a VM without checkpoints: every .vhdx).
+func attached(v model.VMState) []model.Disk {
+	parents := map[string]bool{}
+	for _, d := range v.Disks {
+		if d.ParentPath != "" {
+			parents[strings.ToLower(d.ParentPath)] = true
+		}
+	}
+	var out []model.Disk
+	for _, d := range v.Disks {
+		if !parents[strings.ToLower(d.Path)] {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
 func (h *fleetHost) getVMHardDiskDrive(c *eval.Call) error {
 	vms, err := h.vmsOf(c)
 	for _, v := range vms {
-		for _, d := range v.Disks {
+		for _, d := range attached(v) {
 			c.Out(eval.NewObject("Microsoft.HyperV.PowerShell.HardDiskDrive",
 				eval.Prop{Name: "Path", Value: d.Path},
 				eval.Prop{Name: "VMName", Value: v.Name},
@@ -77,7 +95,10 @@ func (h *fleetHost) vhdObject(v model.VMState, d model.Disk) *eval.Object {
 		format = enumOf("Microsoft.Vhd.PowerShell.VhdFormat", 2, "Unknown", "ISO", "VHD", "VHDX")
 	}
 	typ := enumOf("Microsoft.Vhd.PowerShell.VhdType", 2, "Unknown", "None", "Fixed", "Dynamic", "Differencing")
-	if d.FileSize < d.Size {
+	switch {
+	case d.ParentPath != "":
+		typ = enumOf("Microsoft.Vhd.PowerShell.VhdType", 4, "Unknown", "None", "Fixed", "Dynamic", "Differencing")
+	case d.FileSize < d.Size:
 		typ = enumOf("Microsoft.Vhd.PowerShell.VhdType", 3, "Unknown", "None", "Fixed", "Dynamic", "Differencing")
 	}
 	return eval.NewObject("Microsoft.Vhd.PowerShell.VirtualHardDisk",
@@ -87,7 +108,7 @@ func (h *fleetHost) vhdObject(v model.VMState, d model.Disk) *eval.Object {
 		eval.Prop{Name: "VhdType", Value: typ},
 		eval.Prop{Name: "FileSize", Value: d.FileSize},
 		eval.Prop{Name: "Size", Value: d.Size},
-		eval.Prop{Name: "ParentPath", Value: ""},
+		eval.Prop{Name: "ParentPath", Value: d.ParentPath},
 		eval.Prop{Name: "Attached", Value: v.State == model.VMRunning},
 	)
 }
@@ -98,7 +119,7 @@ func (h *fleetHost) getVHD(c *eval.Call) error {
 		for _, id := range ids {
 			for _, v := range vms {
 				if v.ID == string(id) {
-					for _, d := range v.Disks {
+					for _, d := range attached(v) {
 						c.Out(h.vhdObject(v, d))
 					}
 				}

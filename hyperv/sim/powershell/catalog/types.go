@@ -21,7 +21,9 @@ var Types = map[string]Type{
 		"VirtualMachineMigrationEnabled", "MaximumVirtualMachineMigrations",
 		"VirtualMachineMigrationAuthenticationType", "VirtualMachineMigrationPerformanceOption",
 		"VirtualMachinePath", "VirtualHardDiskPath"}},
-	"HardDiskDrive":          {Name: "Microsoft.HyperV.PowerShell.HardDiskDrive", Props: []string{"Path", "VMName", "VMId", "ComputerName", "IsDeleted"}},
+	"HardDiskDrive": {Name: "Microsoft.HyperV.PowerShell.HardDiskDrive", Props: []string{"Path", "VMName", "VMId", "ComputerName", "IsDeleted"}},
+	// https://learn.microsoft.com/en-us/powershell/module/hyper-v/get-vhd (Get-VHD's output): ParentPath is a
+	// differencing disk's parent (a checkpoint's .avhdx names the file before it), VhdType Differencing (4)
 	"VirtualHardDisk":        {Name: "Microsoft.Vhd.PowerShell.VirtualHardDisk", Props: []string{"ComputerName", "Path", "VhdFormat", "VhdType", "FileSize", "Size", "ParentPath", "Attached"}},
 	"VMNetworkAdapter":       {Name: "Microsoft.HyperV.PowerShell.VMNetworkAdapter", Props: []string{"Name", "IsManagementOs", "VMName", "VMId", "SwitchName", "ComputerName", "IsDeleted"}},
 	"VMProcessor":            {Name: "Microsoft.HyperV.PowerShell.VMProcessor", Props: []string{"Count", "CompatibilityForMigrationEnabled", "VMName", "VMId", "ComputerName", "IsDeleted"}},
