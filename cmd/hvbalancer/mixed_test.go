@@ -46,8 +46,9 @@ func servedMixedFleet(t *testing.T) (*sim.Server, *sim.FleetSpec) {
 
 // mixedConfig configures the daemon for the served fleet as an
 // administrator who got the cluster wrong would: HV03, a stand-alone host,
-// is listed under CL01. read is every read's deadline and every poll's:
-// long, so that anything that waits for the hung host shows.
+// is listed under CL01. read is every read's deadline and every poll's,
+// and half of it the bound of a search of the whole fleet for a VM: long,
+// so that anything that waits for the hung host shows.
 func mixedConfig(t *testing.T, srv *sim.Server, spec *sim.FleetSpec, read time.Duration) string {
 	t.Helper()
 	dir := t.TempDir()
@@ -79,11 +80,11 @@ clusters:
 collector: {interval: 1s, window: 4s, stale_after: %s, call_timeout: %s, round_timeout: 1s}
 policy: {dir: %s/policies}
 planner: {max_moves: 10, cooldown: 1h}
-executor: {max_concurrent: 4, migrations_per_minute: 6000, burst: 10, drain_timeout: 30s}
+executor: {max_concurrent: 4, migrations_per_minute: 6000, burst: 10, drain_timeout: 30s, locate_timeout: %s}
 `, spec.Credentials.Username, read,
 		host("HV06"), host("HV07"), host("HV03"),
 		host("HV01"), host("HV02"), host("HV04"), host("HV05"),
-		3*read, read, abs)
+		3*read, read, abs, read/2)
 	path := filepath.Join(dir, "config.yaml")
 	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
@@ -232,22 +233,27 @@ func TestDaemonBalancesAroundHungUnreachableAndMixedCluster(t *testing.T) {
 	var ratios []string
 	speed := spec.Speed
 	for _, h := range hist.Entries {
-		if h.State != web.MoveSucceeded {
-			t.Errorf("move %s of %s %s→%s: %s (%s: %s)", h.MoveID, h.VMName, h.From, h.To, h.State, h.Cause, h.Error)
-			continue
-		}
+		ok := h.State == web.MoveSucceeded
 		switch {
 		case clustered[h.VMName] && !nodes[h.To]:
 			t.Errorf("clustered role %s planned from %s to %s, not a node of CL01", h.VMName, h.From, h.To)
 		case clustered[h.VMName]:
-			toNode++
+			toNode += btoi(ok)
 		case nodes[h.To] || nodes[h.From]:
-			t.Errorf("stand-alone VM %s moved %s→%s, into or out of a cluster", h.VMName, h.From, h.To)
+			t.Errorf("stand-alone VM %s planned %s→%s, into or out of a cluster", h.VMName, h.From, h.To)
 		case h.To == "HV03":
-			toHV03++
+			toHV03 += btoi(ok)
 		}
 		if h.To == "HV04" || h.To == "HV05" || h.From == "HV04" || h.From == "HV05" {
 			t.Errorf("move %s of %s touches %s→%s, a host that never answered", h.MoveID, h.VMName, h.From, h.To)
+		}
+		// The re-check before a move may skip it (the fleet changed since
+		// the plan); none may fail.
+		if h.State != web.MoveSucceeded {
+			if h.State != web.MoveSkipped {
+				t.Errorf("move %s of %s %s→%s: %s (%s: %s)", h.MoveID, h.VMName, h.From, h.To, h.State, h.Cause, h.Error)
+			}
+			continue
 		}
 		// The slot is held from Move-VM's sending to the outcome; the copy
 		// is what the fleet's ledger says it took, on its faster clock.
@@ -263,15 +269,12 @@ func TestDaemonBalancesAroundHungUnreachableAndMixedCluster(t *testing.T) {
 		if hold+time.Millisecond < copyTime {
 			t.Errorf("move of %s held its slot %s, less than its copy (%s): the slot was given back too early", h.VMName, hold, copyTime)
 		}
-		if hold-copyTime >= read {
-			t.Errorf("move of %s held its slot %s for a copy of %s: it waited a read deadline (%s) for a host", h.VMName, hold, copyTime, read)
+		if hold-copyTime >= read/2 {
+			t.Errorf("move of %s held its slot %s for a copy of %s: it waited a search or read deadline (%s) for a host", h.VMName, hold, copyTime, read/2)
 		}
 	}
 	sort.Strings(ratios)
 	t.Logf("slot held / copy: %s", strings.Join(ratios, ", "))
-	for _, h := range hist.Entries {
-		t.Logf("moved %s %s→%s %s", h.VMName, h.From, h.To, h.Intent.Format(time.TimeOnly))
-	}
 	if toNode == 0 || toHV03 == 0 || holds == 0 {
 		t.Errorf("%d clustered roles moved within CL01, %d stand-alone VMs to HV03 (listed under CL01 in the configuration): want both", toNode, toHV03)
 	}
@@ -310,6 +313,13 @@ func TestDaemonBalancesAroundHungUnreachableAndMixedCluster(t *testing.T) {
 		t.Errorf("exit %d after stop", code)
 	}
 	lineLengths(t, logs.all())
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // lineLengths logs the longest log lines and the 95th percentile of their
