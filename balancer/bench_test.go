@@ -155,6 +155,20 @@ func BenchmarkPlan(b *testing.B) {
 		}
 		report(b, p)
 	})
+	b.Run("fake-rules-refusals", func(b *testing.B) { // 500 remembered Compare-VM refusals
+		h := &balancer.History{}
+		for i := range 500 {
+			v := s.VMs[(i*37)%len(s.VMs)]
+			h.Refused = append(h.Refused, balancer.Refusal{VM: v.ID, To: s.Hosts[i%len(s.Hosts)].Name, At: s.Taken.Add(-time.Hour), Cause: "storage_missing"})
+		}
+		var p *balancer.Plan
+		for b.Loop() {
+			if p, err = pl.Plan(ctx, s, &fakeRules{}, "sha256:bench", h); err != nil {
+				b.Fatal(err)
+			}
+		}
+		report(b, p)
+	})
 	b.Run("shipped-policy", func(b *testing.B) {
 		e, err := policy.Load(policy.Options{Dir: shippedPolicy})
 		if err != nil {
