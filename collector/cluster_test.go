@@ -50,7 +50,7 @@ func TestHostsOwnClusterWins(t *testing.T) {
 			if h, _ := s.Host("HV01"); h.Cluster != tc.want {
 				t.Errorf("snapshot cluster %q, want %q", h.Cluster, tc.want)
 			}
-			warnings := strings.Count(logs.String(), "the configuration names another cluster than the host reports")
+			warnings := strings.Count(logs.String(), "configured cluster is not the host's; using the host's")
 			if want := map[bool]int{true: 1, false: 0}[tc.warn]; warnings != want {
 				t.Errorf("%d warnings over 3 polls, want %d:\n%s", warnings, want, logs.String())
 			}

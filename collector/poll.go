@@ -203,7 +203,7 @@ func (c *Collector) applyLocked(t Target, st *hostState, r result, claimed map[s
 	if r.err != nil {
 		reason := reasonText(r.err)
 		if !st.failed || st.lastErr != reason {
-			c.log.Warn("host poll failed", "host", name, "error", reason)
+			c.log.Warn("host poll failed", "host", name, "error", clip(reason))
 		}
 		st.failed, st.lastErr, st.cause = true, reason, CauseOf(r.err)
 		c.metrics.errors.WithLabelValues(name).Inc()
@@ -266,12 +266,11 @@ func (c *Collector) checkClusterLocked(t Target, st *hostState) {
 		return
 	}
 	st.clusterWarned = key
-	reports := "is stand-alone (in no failover cluster)"
-	if got != "" {
-		reports = "reports failover cluster " + got
+	reported := got
+	if reported == "" {
+		reported = "none (stand-alone)"
 	}
-	c.log.Warn("the configuration names another cluster than the host reports; the host's answer is used",
-		"host", t.Name, "configured", t.Cluster, "host_says", reports)
+	c.log.Warn("configured cluster is not the host's; using the host's", "host", t.Name, "configured", t.Cluster, "reported", reported)
 }
 
 // expireVMsLocked forgets the VMs that no host lists any more once their

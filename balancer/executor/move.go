@@ -25,7 +25,11 @@ const (
 // journaled as unknown and its VM blocked until located (see lost). A move
 // refused before it takes slots never gets here: see refuse.
 func (e *Executor) execute(ctx context.Context, j *job) {
-	log := e.log.With("move_id", j.id, "plan_id", j.plan, "vm", j.m.VMName, "vm_id", j.m.VM, "from", j.m.From, "to", j.m.To)
+	// The move ID names the plan; the VM's name says what an
+	// administrator reads, its ID which VM it is (names are not unique).
+	// The hosts are said where the move starts or ends otherwise than
+	// planned; its success needs only the move ID to pair with its start.
+	log := e.log.With("move_id", j.id, "vm", j.m.VMName, "vm_id", j.m.VM)
 	if _, created, err := e.journal.Intend(e.entryOf(j, e.cfg.Now())); err != nil || !created {
 		e.cancelToken(j)
 		if err != nil {
@@ -56,7 +60,7 @@ func (e *Executor) execute(ctx context.Context, j *job) {
 		return
 	}
 	e.setPhase(j, phaseMigrating)
-	log.Info("migration started", "bytes", j.m.Bytes)
+	log.Info("migration started", "from", j.m.From, "to", j.m.To)
 	e.emit(j, EventStarted, "", "")
 	start := e.cfg.Now()
 	mctx, cancel := context.WithTimeout(ctx, e.cfg.MigrateTimeout)
@@ -132,7 +136,7 @@ func (e *Executor) refuse(j *job, cause, reason string) {
 		return
 	}
 	e.metrics.migrations.WithLabelValues(resultSkipped).Inc()
-	e.log.Info("move skipped", "move_id", j.id, "plan_id", j.plan, "vm", j.m.VMName, "cause", cause, "reason", reason)
+	e.log.Info("move skipped", "move_id", j.id, "vm", j.m.VMName, "vm_id", j.m.VM, "from", j.m.From, "to", j.m.To, "cause", cause, "reason", clip(reason))
 	e.emit(j, EventSkipped, cause, reason)
 }
 
@@ -204,10 +208,10 @@ func (e *Executor) outcome(j *job, s journal.State, cause, msg string, log *slog
 		log.Info("migration succeeded", "elapsed", now.Sub(j.started).Round(100*time.Millisecond))
 		e.emit(j, EventSucceeded, "", "")
 	case journal.StateFailed:
-		log.Warn("migration failed; vm held", "cause", cause, "err", msg, "until", now.Add(e.cfg.HoldAfterFailure))
+		log.Warn("migration failed; vm held", "from", j.m.From, "to", j.m.To, "cause", cause, "err", clip(msg), "until", now.Add(e.cfg.HoldAfterFailure))
 		e.emit(j, EventFailed, cause, msg)
 	default:
-		log.Info("move skipped", "cause", cause, "reason", msg)
+		log.Info("move skipped", "from", j.m.From, "to", j.m.To, "cause", cause, "reason", clip(msg))
 		e.emit(j, EventSkipped, cause, msg)
 	}
 }
@@ -228,7 +232,7 @@ func (e *Executor) lost(j *job, msg string, log *slog.Logger) {
 		log.Error("journal the unknown outcome", "err", err)
 	}
 	e.metrics.migrations.WithLabelValues(resultUnknown).Inc()
-	log.Warn("migration outcome unknown; the vm is blocked until located", "err", msg)
+	log.Warn("migration outcome unknown; the vm is blocked until located", "from", j.m.From, "to", j.m.To, "err", clip(msg))
 	e.emit(j, EventUnknown, CauseOutcomeUnknown, msg)
 	e.reconcileLater(en)
 }

@@ -141,7 +141,7 @@ func (e *Executor) reconcileOne(ctx context.Context, moveID string) (done bool, 
 	if err != nil {
 		return false, err
 	}
-	log := e.log.With("move_id", en.MoveID, "plan_id", en.PlanID, "vm", en.VMName, "vm_id", en.VMID, "from", en.From, "to", en.To)
+	log := e.log.With("move_id", en.MoveID, "vm", en.VMName, "vm_id", en.VMID, "from", en.From, "to", en.To)
 	switch en.State {
 	case journal.StateIntent:
 		return true, e.resolve(en, journal.StateSkipped, CauseNotStarted, "Move-VM was never sent", "", log)

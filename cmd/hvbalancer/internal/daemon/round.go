@@ -23,9 +23,9 @@ func (d *Daemon) setRound(r roundRecord) {
 	d.metrics.rounds.WithLabelValues(string(r.Result)).Inc()
 	switch {
 	case r.Error != "" && (r.Result != prev || r.Error != prevErr):
-		d.log.Warn("round", "result", r.Result, "err", r.Error)
+		d.log.Warn("round", "result", r.Result, "err", clip(r.Error))
 	case r.Error != "": // the same failure as the last round's: said already
-		d.log.Debug("round", "result", r.Result, "err", r.Error)
+		d.log.Debug("round", "result", r.Result, "err", clip(r.Error))
 	case r.PlanID != "" || r.Result != prev:
 		d.log.Info("round", "result", r.Result, "plan_id", r.PlanID)
 	default: // the same quiet result as the last round: balanced, busy, ...

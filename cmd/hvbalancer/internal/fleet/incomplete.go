@@ -70,12 +70,22 @@ func Answering(snap *collector.Snapshot, share float64) (bool, string) {
 	if ok >= need {
 		return true, ""
 	}
-	var parts []string
+	// Hosts that fail alike are named together, each problem once.
+	var problems []string
+	names := map[string][]string{}
 	for _, h := range snap.Unreadable() {
-		parts = append(parts, fmt.Sprintf("%s (%s)", h.Name, h.Problem()))
+		p := h.Problem()
+		if names[p] == nil {
+			problems = append(problems, p)
+		}
+		names[p] = append(names[p], h.Name)
 	}
-	return false, fmt.Sprintf("only %d of %d hosts answer, %d must (collector.min_answering_share %g): %s",
-		ok, total, need, share, strings.Join(parts, ", "))
+	parts := make([]string, len(problems))
+	for i, p := range problems {
+		parts[i] = strings.Join(names[p], ", ") + ": " + p
+	}
+	return false, fmt.Sprintf("only %d of %d hosts answer, %d must (collector.min_answering_share %g); %s",
+		ok, total, need, share, strings.Join(parts, "; "))
 }
 
 // Failure says in one line why a call to a host failed: the collector's
