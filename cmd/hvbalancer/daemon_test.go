@@ -230,6 +230,9 @@ func TestDaemonConvergesTheDemoFleet(t *testing.T) {
 		getJSON(t, d.url+"/api/v1/status", &st)
 		return st.LastRound.Result == "balanced"
 	})
+	if b := st.Balance; b == nil || b.Moves != 0 || b.Balanced == nil || b.Reason != "" || b.Time.IsZero() || b.Time.After(st.LastRound.Time) {
+		t.Errorf("after a balanced round the status's balance is %+v, want the round's, with no move and a known verdict", b)
+	}
 	var after web.Hosts
 	getJSON(t, d.url+"/api/v1/hosts", &after)
 	maxAfter := 0.0

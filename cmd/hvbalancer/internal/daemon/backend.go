@@ -35,6 +35,7 @@ func (b backend) Status() web.Status {
 		Queue:      len(st.Queued),
 		CPUHigh:    cfg.Planner.CPUHigh,
 		MemoryHigh: cfg.Planner.MemoryHigh,
+		Balance:    d.metrics.balance.Load(),
 		Hosts:      len(d.fleet.Guard.Hosts()),
 
 		StoppedCredentials: []web.StoppedCredential{},

@@ -2,11 +2,13 @@ package daemon
 
 import (
 	"runtime"
+	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/hvbalancer/hvbalancer/balancer"
+	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/web"
 )
 
 // daemonMetrics are the daemon's own metrics; the collector and the
@@ -18,6 +20,9 @@ type daemonMetrics struct {
 	planMoves     prometheus.Gauge
 	spread        *prometheus.GaugeVec
 	awaiting      prometheus.Gauge
+	// balance is the newest plan's balance, which the status shows beside
+	// the spread gauges; nil before the first plan.
+	balance atomic.Pointer[web.Balance]
 }
 
 func newDaemonMetrics(reg prometheus.Registerer, version string) *daemonMetrics {
@@ -67,4 +72,5 @@ func (m *daemonMetrics) observePlan(p *balancer.Plan) {
 	m.planMoves.Set(float64(len(p.Moves)))
 	m.spread.WithLabelValues("cpu").Set(p.Efficacy.CPU.SpreadBefore / 100)
 	m.spread.WithLabelValues("memory").Set(p.Efficacy.Memory.SpreadBefore / 100)
+	m.balance.Store(balanceOf(p))
 }

@@ -77,6 +77,28 @@ type Status struct {
 	// means the planner's defaults, 75 and 85.
 	CPUHigh    float64 `json:"cpu_high,omitempty"`
 	MemoryHigh float64 `json:"memory_high,omitempty"`
+
+	// Balance is the fleet's balance as the newest planning pass measured
+	// it; nil before the first.
+	Balance *Balance `json:"balance,omitempty"`
+}
+
+// Balance is the fleet's balance as a planning pass measured it, over the
+// hosts that may take part, before any move of that pass.
+type Balance struct {
+	Time time.Time `json:"time"` // the snapshot's time
+	// CPUSpread and MemorySpread are the population standard deviations
+	// of host load, in percentage points; TargetSpread is the spread at or
+	// below which the planner calls a resource balanced.
+	CPUSpread    float64 `json:"cpu_spread"`
+	MemorySpread float64 `json:"memory_spread"`
+	TargetSpread float64 `json:"target_spread"`
+	// Balanced is the plan's verdict: true, false, or nil (null) when it
+	// had too little data to tell, Reason saying why.
+	Balanced *bool    `json:"balanced"`
+	Reason   string   `json:"reason,omitempty"`
+	Hot      []string `json:"hot_hosts"` // hosts over a high threshold
+	Moves    int      `json:"moves"`     // the moves the pass planned
 }
 
 // StoppedCredential is an account the daemon stopped using.

@@ -185,6 +185,8 @@ func newFake() *fakeBackend {
 			InFlight: []web.Migration{{MoveID: "plan-x/1", PlanID: "plan-x", VMName: psName, From: "hv01", To: "hv02",
 				ElapsedSeconds: 12.5, Bytes: 4 << 30}},
 			Queue: 3, CPUHigh: 75, MemoryHigh: 85, Hosts: 2, HostsAnswering: 2,
+			Balance: &web.Balance{Time: t0, CPUSpread: 30.75, MemorySpread: 14, TargetSpread: 5, Balanced: &unbalanced,
+				Hot: []string{"hv01"}, Moves: 1},
 		},
 		snap: snap,
 		plans: []web.PlanInfo{

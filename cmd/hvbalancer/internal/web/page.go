@@ -32,6 +32,7 @@ func parsePage() *template.Template {
 		"seconds": formatSeconds,
 		"bytes":   formatBytes,
 		"took":    took,
+		"count":   count,
 	}).Parse(statusHTML))
 }
 
@@ -44,6 +45,37 @@ type pageView struct {
 	History    []HistoryEntry
 	Plans      []PlanInfo
 	MorePlans  int
+	// Awaiting are the plans waiting for approval, of all plans kept;
+	// States counts every kept plan by state.
+	Awaiting []PlanInfo
+	States   []stateCount
+	// Balance is the fleet's balance figure and Verdict its word (balanced,
+	// not balanced, not known); nil before the first planning pass.
+	Balance *Balance
+	Verdict string
+}
+
+// stateCount is how many kept plans are in one state.
+type stateCount struct {
+	State PlanState
+	N     int
+}
+
+// planStates is the order the page counts plans in: waiting first, then
+// running, then ended.
+var planStates = []PlanState{PlanPending, PlanApproved, PlanExecuting, PlanDone, PlanPartlyDone, PlanFailed, PlanSuperseded, PlanExpired, PlanRefused}
+
+// verdict says a balance's verdict in words.
+func verdict(b *Balance) string {
+	switch {
+	case b.Balanced == nil:
+		return "not known"
+	case *b.Balanced:
+		return "balanced"
+	case b.Moves == 0:
+		return "above the target, no move planned"
+	}
+	return "not balanced"
 }
 
 type hostRow struct {
@@ -102,6 +134,21 @@ func (s *server) view() pageView {
 	}
 	v.History = historyOf(s.b.History(pageHistory), pageHistory)
 	v.Plans = s.b.Plans()
+	if st.Balance != nil {
+		v.Balance, v.Verdict = st.Balance, verdict(st.Balance)
+	}
+	counts := map[PlanState]int{}
+	for _, p := range v.Plans {
+		counts[p.State]++
+		if p.State == PlanPending {
+			v.Awaiting = append(v.Awaiting, p)
+		}
+	}
+	for _, state := range planStates {
+		if counts[state] > 0 {
+			v.States = append(v.States, stateCount{state, counts[state]})
+		}
+	}
 	if n := len(v.Plans); n > pagePlans {
 		v.Plans, v.MorePlans = v.Plans[:pagePlans], n-pagePlans
 	}
@@ -144,6 +191,14 @@ func formatBytes(n int64) string {
 		i++
 	}
 	return fmt.Sprintf("%.1f %ciB", v, "KMGTP"[i])
+}
+
+// count writes a count and a noun: "1 move", "2 moves".
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // took is how long a journaled migration ran, empty until it ended.

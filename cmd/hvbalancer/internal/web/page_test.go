@@ -119,3 +119,71 @@ func TestStatusPageStates(t *testing.T) {
 		})
 	}
 }
+
+// TestStatusPageForApprovers: the page gives the fleet's balance figure
+// with its target and verdict (not known, with the reason, when the plan
+// had too little data), links every plan awaiting approval and counts the
+// plans by state, ended ones included.
+func TestStatusPageForApprovers(t *testing.T) {
+	yes := true
+	tests := []struct {
+		name   string
+		change func(*fakeBackend)
+		want   []string
+		absent []string
+	}{
+		{"not balanced", func(*fakeBackend) {}, []string{
+			`<span class="figure">CPU spread 30.8 · memory spread 14.0</span> points, target 5.0 or less:`,
+			"<b>not balanced</b>.", "Hot: hv01.", "it planned 1 move.",
+			`<p class="banner"><b>1 plan awaits approval:</b>`,
+			`<a href="/api/v1/plans/plan-20260105-080000-1a2b3c4d/report.html">plan-20260105-080000-1a2b3c4d</a> (1 move, until 2026-01-05 09:00:00 UTC)`,
+			`<span class="state-pending">1 pending</span> · <span class="state-done">1 done</span> · <span class="state-expired">1 expired</span> · <span class="state-refused">1 refused</span>`,
+		}, nil},
+		{"not known", func(f *fakeBackend) {
+			f.status.Balance.Balanced, f.status.Balance.Reason = nil, "1 of 3 hosts could not be read (<hv03>)"
+			f.status.Balance.Hot, f.status.Balance.Moves = nil, 0
+		}, []string{
+			`<p class="balance unknown">`, "<b>not known</b> (1 of 3 hosts could not be read (&lt;hv03&gt;)).", "No host is hot.", "it planned 0 moves.",
+		}, []string{"<b>not balanced</b>"}},
+		{"balanced", func(f *fakeBackend) {
+			f.status.Balance.Balanced, f.status.Balance.Hot, f.status.Balance.Moves = &yes, nil, 0
+		}, []string{`<p class="balance balanced">`, "<b>balanced</b>."}, nil},
+		{"nothing to move", func(f *fakeBackend) { f.status.Balance.Moves = 0 },
+			[]string{"<b>above the target, no move planned</b>."}, []string{"<b>not balanced</b>"}},
+		{"no pass yet", func(f *fakeBackend) { f.status.Balance = nil }, []string{"No planning pass yet."}, []string{`class="figure"`}},
+		{"two awaiting, ended plans", func(f *fakeBackend) {
+			second := f.plans[0]
+			second.ID, second.Moves = "plan-20260105-075500-00000009", 3
+			f.plans = append(f.plans, second,
+				web.PlanInfo{ID: "plan-p", State: web.PlanPartlyDone, Moves: 2, Message: "2 moves ended: 1 succeeded, 1 failed, 0 skipped"},
+				web.PlanInfo{ID: "plan-f", State: web.PlanFailed, Moves: 1},
+				web.PlanInfo{ID: "plan-s", State: web.PlanSuperseded, Moves: 1, SupersededBy: "plan-20260105-080000-1a2b3c4d"})
+		}, []string{
+			`<b>2 plans await approval:</b>`,
+			`<a href="/api/v1/plans/plan-20260105-075500-00000009/report.html">plan-20260105-075500-00000009</a> (3 moves,`,
+			`<span class="state-pending">2 pending</span> · <span class="state-done">1 done</span> · <span class="state-partly_done">1 partly_done</span> · <span class="state-failed">1 failed</span> · <span class="state-superseded">1 superseded</span> · <span class="state-expired">1 expired</span> · <span class="state-refused">1 refused</span>`,
+			`<td class="state-superseded">superseded<br><span class="muted">by plan-20260105-080000-1a2b3c4d</span>`,
+			"2 moves ended: 1 succeeded, 1 failed, 0 skipped",
+		}, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t)
+			tc.change(e.fake)
+			r := e.do(t, http.MethodGet, "/", "")
+			if r.code != http.StatusOK {
+				t.Fatalf("status %d: %s", r.code, r.body)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(r.body, w) {
+					t.Errorf("page lacks %q", w)
+				}
+			}
+			for _, a := range tc.absent {
+				if strings.Contains(r.body, a) {
+					t.Errorf("page holds %q", a)
+				}
+			}
+		})
+	}
+}
