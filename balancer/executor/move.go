@@ -60,7 +60,7 @@ func (e *Executor) execute(ctx context.Context, j *job) {
 		return
 	}
 	e.setPhase(j, phaseMigrating)
-	log.Info("migration started", "from", j.m.From, "to", j.m.To)
+	log.Info("migrating", "from", j.m.From, "to", j.m.To)
 	e.emit(j, EventStarted, "", "")
 	start := e.cfg.Now()
 	mctx, cancel := context.WithTimeout(ctx, e.cfg.MigrateTimeout)
@@ -205,7 +205,7 @@ func (e *Executor) outcome(j *job, s journal.State, cause, msg string, log *slog
 	e.mu.Unlock()
 	switch s {
 	case journal.StateSucceeded:
-		log.Info("migration succeeded", "elapsed", now.Sub(j.started).Round(100*time.Millisecond))
+		log.Info("migrated", "elapsed", now.Sub(j.started).Round(100*time.Millisecond))
 		e.emit(j, EventSucceeded, "", "")
 	case journal.StateFailed:
 		log.Warn("migration failed; vm held", "from", j.m.From, "to", j.m.To, "cause", cause, "err", clip(msg), "until", now.Add(e.cfg.HoldAfterFailure))
