@@ -192,7 +192,7 @@ func TestReportsTellApproversWhatTheyNeed(t *testing.T) {
 	for _, want := range []string{
 		"<b>The policy changed settings for this plan:</b> aggressiveness 3 → 2 (the policy&#39;s config rule); max_moves 10 → 1 (business hours (08:00 to 18:00, Monday)).",
 		"<li>" + strings.Replace(overText, ">", "&gt;", 1) + "</li>",
-		`<tr class="over"><td>max_moves</td><td><b>1</b></td><td class="n">10</td><td>business hours (08:00 to 18:00, Monday)</td></tr>`,
+		`<tr class="changed"><td>max_moves</td><td><b>1</b></td><td class="n">10</td><td>business hours (08:00 to 18:00, Monday)</td></tr>`,
 		`<tr class="over"><td>hv01</td><td>ok, hot, <b>still over after</b></td>`,
 		`<td>a01</td><td class="mono">a01</td>`,
 	} {

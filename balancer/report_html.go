@@ -207,11 +207,11 @@ body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:1.5em a
 h1{font-size:1.5em;overflow-wrap:anywhere}h2{font-size:1.2em;margin-top:2em;border-bottom:1px solid #d0d7de}
 .scroll{overflow-x:auto;max-width:100%}
 table{border-collapse:collapse;margin:.5em 0}th,td{border:1px solid #d0d7de;padding:3px 8px;vertical-align:top}
-th{background:#f6f8fa;text-align:left}td.n{text-align:right;white-space:nowrap}tr.over td{background:#fff8c5}
+th{background:#f6f8fa;text-align:left}td.n{text-align:right;white-space:nowrap}tr.over td{background:#fff8c5}tr.changed td{background:#fbefff}
 .msg{font-size:1.1em;padding:.6em 1em;background:#f6f8fa;border-left:4px solid #0969da}
 .balanced{border-left-color:#1a7f37}.unknown{border-left-color:#bf8700}
-.incomplete,.over{padding:.1em 1em;margin:.6em 0;border-left:4px solid #cf222e;background:#ffebe9}.over{border-left-color:#bf8700;background:#fff8c5}
-.changed{padding:.4em 1em;margin:.6em 0;border-left:4px solid #8250df;background:#fbefff}
+.incomplete,div.over{padding:.1em 1em;margin:.6em 0;border-left:4px solid #cf222e;background:#ffebe9}div.over{border-left-color:#bf8700;background:#fff8c5}
+p.changed{padding:.4em 1em;margin:.6em 0;border-left:4px solid #8250df;background:#fbefff}
 .mono{font-family:ui-monospace,monospace;font-size:.9em;word-break:break-all}
 .charts{display:flex;flex-wrap:wrap;gap:2em}figure{margin:0;flex:1 1 520px;min-width:0}svg{max-width:100%;height:auto}
 svg text{font:11px system-ui,sans-serif;fill:#1f2328}
@@ -242,7 +242,7 @@ svg .high{stroke:#bf8700;stroke-dasharray:4 3}svg .ceiling{stroke:#cf222e;stroke
 <p>The settings this plan was made with; a value the policy changed shows the configured one and what changed it.</p>
 <div class="scroll"><table>
 <tr><th>Setting</th><th>Value</th><th>Configured</th><th>Changed by</th></tr>
-{{range .SettingRows}}{{if .Change}}<tr class="over"><td>{{.Name}}</td><td><b>{{.Value}}</b></td><td class="n">{{num .Change.Configured}}</td><td>{{.Change.By}}</td></tr>
+{{range .SettingRows}}{{if .Change}}<tr class="changed"><td>{{.Name}}</td><td><b>{{.Value}}</b></td><td class="n">{{num .Change.Configured}}</td><td>{{.Change.By}}</td></tr>
 {{else}}<tr><td>{{.Name}}</td><td>{{.Value}}</td><td>same</td><td></td></tr>
 {{end}}{{end}}</table></div>
 
