@@ -43,9 +43,11 @@ type refusedDest struct {
 	why  string
 }
 
-// applyRefusals records h's refusals still remembered at time now on the
-// VMs they name: the newest one per VM and destination. A refusal of an
-// unknown VM or host, or one older than memory, is ignored.
+// applyRefusals records h's refusals still remembered at time now (the
+// snapshot's) on the VMs they name: the newest one per VM and destination.
+// A refusal of an unknown VM or host, or one memory or more before now, is
+// ignored; one after now (the snapshot was taken before Compare-VM ran)
+// counts.
 func (st *state) applyRefusals(h *History, now time.Time, memory time.Duration) {
 	if h == nil || memory <= 0 {
 		return
@@ -57,7 +59,7 @@ func (st *state) applyRefusals(h *History, now time.Time, memory time.Duration) 
 			continue
 		}
 		hi, ok := st.hostIdx[r.To]
-		if !ok || r.At.After(now) || now.Sub(r.At) >= memory {
+		if !ok || now.Sub(r.At) >= memory {
 			continue
 		}
 		k := [2]int{vi, hi}

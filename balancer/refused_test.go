@@ -19,7 +19,7 @@ func TestRefusedDestinationIsNotPlannedAgain(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	plan := func(h *balancer.History) *balancer.Plan {
+	plan := func(t *testing.T, h *balancer.History) *balancer.Plan {
 		t.Helper()
 		p, err := pl.Plan(context.Background(), hotFleet(nil, nil), &fakeRules{}, "sha256:test", h)
 		if err != nil {
@@ -27,7 +27,7 @@ func TestRefusedDestinationIsNotPlannedAgain(t *testing.T) {
 		}
 		return p
 	}
-	first := plan(nil)
+	first := plan(t, nil)
 	into := map[string][]string{}
 	for _, m := range first.Moves {
 		into[m.To] = append(into[m.To], m.VM)
@@ -44,11 +44,31 @@ func TestRefusedDestinationIsNotPlannedAgain(t *testing.T) {
 		return h
 	}
 
-	p := plan(refusals(refusedAt, "hv02"))
 	refused := map[string]bool{}
 	for _, vm := range into["hv02"] {
 		refused[vm] = true
 	}
+	// Refused before the snapshot, and after it (the daemon may plan from
+	// a snapshot taken before Compare-VM ran): either is remembered.
+	for _, at := range []time.Time{refusedAt, taken.Add(time.Minute)} {
+		t.Run(at.Format(time.RFC3339), func(t *testing.T) { checkRefused(t, plan(t, refusals(at, "hv02")), refused, at) })
+	}
+
+	for name, h := range map[string]*balancer.History{
+		"forgotten after refusal_memory": refusals(taken.Add(-balancer.DefaultConfig().RefusalMemory), "hv02"),
+		"another destination":            refusals(refusedAt, "hv09"),
+	} {
+		p := plan(t, h)
+		if got, want := movesKeyOf(p), movesKeyOf(first); got != want {
+			t.Errorf("%s: moves %s, want the first plan's %s", name, got, want)
+		}
+	}
+}
+
+// checkRefused fails unless plan p sends none of the refused VMs into
+// hv02, sends one elsewhere, and lists hv02 as refused at time at.
+func checkRefused(t *testing.T, p *balancer.Plan, refused map[string]bool, at time.Time) {
+	t.Helper()
 	var elsewhere int
 	for _, m := range p.Moves {
 		if m.To == "hv02" && refused[m.VM] {
@@ -61,7 +81,7 @@ func TestRefusedDestinationIsNotPlannedAgain(t *testing.T) {
 	if elsewhere == 0 {
 		t.Errorf("no refused vm goes to another host: %+v", p.Moves)
 	}
-	want := "Compare-VM refused on " + refusedAt.UTC().Format(time.RFC3339) + ": storage_missing"
+	want := "Compare-VM refused on " + at.UTC().Format(time.RFC3339) + ": storage_missing"
 	var listed bool
 	for _, r := range p.Limited {
 		if r.To == "hv02" && refused[r.VM] && strings.HasPrefix(r.Messages[0], want) {
@@ -70,16 +90,6 @@ func TestRefusedDestinationIsNotPlannedAgain(t *testing.T) {
 	}
 	if !listed {
 		t.Errorf("the plan lists no refused destination saying %q: %+v", want, p.Limited)
-	}
-
-	for name, h := range map[string]*balancer.History{
-		"forgotten after refusal_memory": refusals(taken.Add(-balancer.DefaultConfig().RefusalMemory), "hv02"),
-		"another destination":            refusals(refusedAt, "hv09"),
-	} {
-		p := plan(h)
-		if got, want := movesKeyOf(p), movesKeyOf(first); got != want {
-			t.Errorf("%s: moves %s, want the first plan's %s", name, got, want)
-		}
 	}
 }
 
