@@ -77,8 +77,8 @@ func (p *Plan) stillOver() []HostLoad {
 }
 
 // overText says how far a host is over its thresholds after the plan:
-// "CPU 79.6% > 75%, memory 90.1% > 85%", with "last known" for a host
-// that cannot take part.
+// "CPU 79.6% > 75%, memory 90.1% > 85%", saying so when the load is the
+// last known one or the host takes no part in balancing.
 func (p *Plan) overText(h HostLoad) string {
 	var parts []string
 	if h.CPUAfter > p.Settings.CPUHigh {
@@ -88,8 +88,11 @@ func (p *Plan) overText(h HostLoad) string {
 		parts = append(parts, fmt.Sprintf("memory %.1f%% > %g%%", h.MemoryAfter, p.Settings.MemoryHigh))
 	}
 	s := strings.Join(parts, ", ")
-	if !h.Eligible {
+	switch {
+	case h.Status == "stale" || h.Status == "unreachable":
 		s += fmt.Sprintf(" (last known; %s, left alone)", h.Status)
+	case !h.Eligible:
+		s += fmt.Sprintf(" (%s: not balanced)", h.Status)
 	}
 	return s
 }

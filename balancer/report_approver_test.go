@@ -36,15 +36,14 @@ func TestBalancedOnlyWhenKnown(t *testing.T) {
 	even := []collector.VM{newVM("a01", "hv01", 2, 16), newVM("b01", "hv02", 2, 16), newVM("c01", "hv03", 2, 16)}
 	hot := append([]collector.VM{newVM("a02", "hv01", 12, 16), newVM("a03", "hv01", 12, 16)}, even...)
 	tests := []struct {
-		name       string
-		hosts      []collector.Host
-		vms        []collector.VM
-		want       string // true, false or null
-		reason     string // the start of the reason, when null
-		inMessage  string
-		moves      bool
-		lastKnown  bool // the message names a host over a threshold by its last known load
-		withReason bool
+		name      string
+		hosts     []collector.Host
+		vms       []collector.VM
+		want      string // true, false or null
+		reason    string // the start of the reason, when null
+		inMessage string
+		moves     bool
+		lastKnown bool // the message and the reports name a host over a threshold by its last known load
 	}{{
 		name:  "every host read and even",
 		hosts: []collector.Host{newHost("hv01", 32, 256), newHost("hv02", 32, 256), newHost("hv03", 32, 256)},
@@ -118,6 +117,9 @@ func TestBalancedOnlyWhenKnown(t *testing.T) {
 			}
 			if err := p.WriteHTML(&html); err != nil {
 				t.Fatal(err)
+			}
+			if tc.lastKnown && !strings.Contains(md.String(), "> - hv01: CPU 101.2% \\> 75% (last known; stale, left alone)\n") {
+				t.Errorf("Markdown does not flag the host over a threshold by its last known load:\n%s", md.String())
 			}
 			if !strings.Contains(md.String(), "| Balanced | not known: ") {
 				t.Errorf("Markdown does not say the balance is not known:\n%s", md.String())
