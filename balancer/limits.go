@@ -30,7 +30,7 @@ func (st *state) fault(vi, to int) fault {
 	if f := reachFault(&vs.need.storage, st.hosts[vs.host].h.Cluster, dst.h.Cluster); f != faultNone {
 		return f
 	}
-	if len(vs.refused) > 0 && vs.refusal(to) != "" {
+	if len(vs.refused) > 0 && vs.refused.why(to) != "" {
 		return faultRefused
 	}
 	switch {
@@ -64,7 +64,7 @@ func (st *state) check(vi, to int) string {
 		}
 		return storageMessage(f, vs.v, &vs.need.storage, st.hosts[vs.host].h, dst.h, &dst.offer.store, planned, st.cfg.StorageReserveBytes)
 	case faultRefused:
-		return vs.refusal(to)
+		return vs.refused.why(to)
 	case faultMoved:
 		return "vm is already moved by this plan"
 	case faultHeld:

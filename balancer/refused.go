@@ -43,22 +43,36 @@ type refusedDest struct {
 	why  string
 }
 
-// applyRefusals records h's refusals still remembered at time now (the
-// snapshot's) on the VMs they name: the newest one per VM and destination.
-// A refusal of an unknown VM or host, or one memory or more before now, is
-// ignored; one after now (the snapshot was taken before Compare-VM ran)
-// counts.
-func (st *state) applyRefusals(h *History, now time.Time, memory time.Duration) {
+// refusedDests are the destinations one VM may not be sent to.
+type refusedDests []refusedDest
+
+// why is why the VM may not go to host to after an earlier refusal, ""
+// when it may. No allocation.
+func (r refusedDests) why(to int) string {
+	for i := range r {
+		if r[i].host == to {
+			return r[i].why
+		}
+	}
+	return ""
+}
+
+// refusalsOf returns h's refusals still remembered at time now (the
+// snapshot's), by VM index, with the newest one per VM and destination;
+// vmIdx and hostIdx index the pass's VMs and hosts. A refusal of an
+// unknown VM or host, or one memory or more before now, is ignored; one
+// after now (the snapshot was taken before Compare-VM ran) counts.
+func refusalsOf(h *History, vmIdx, hostIdx map[string]int, now time.Time, memory time.Duration) map[int]refusedDests {
 	if h == nil || memory <= 0 {
-		return
+		return nil
 	}
 	newest := map[[2]int]Refusal{}
 	for _, r := range h.Refused {
-		vi, ok := st.vmIdx[r.VM]
+		vi, ok := vmIdx[r.VM]
 		if !ok {
 			continue
 		}
-		hi, ok := st.hostIdx[r.To]
+		hi, ok := hostIdx[r.To]
 		if !ok || now.Sub(r.At) >= memory {
 			continue
 		}
@@ -67,21 +81,11 @@ func (st *state) applyRefusals(h *History, now time.Time, memory time.Duration) 
 			newest[k] = r
 		}
 	}
+	out := make(map[int]refusedDests, len(newest))
 	for k, r := range newest {
-		vs := &st.vms[k[0]]
-		vs.refused = append(vs.refused, refusedDest{host: k[1], why: fmt.Sprintf(
+		out[k[0]] = append(out[k[0]], refusedDest{host: k[1], why: fmt.Sprintf(
 			"Compare-VM refused on %s: %s (remembered until %s)",
 			r.At.UTC().Format(time.RFC3339), r.Cause, r.At.Add(memory).UTC().Format(time.RFC3339))})
 	}
-}
-
-// refusal is why the VM may not go to host to after an earlier refusal,
-// "" when it may. No allocation.
-func (vs *vmState) refusal(to int) string {
-	for i := range vs.refused {
-		if vs.refused[i].host == to {
-			return vs.refused[i].why
-		}
-	}
-	return ""
+	return out
 }

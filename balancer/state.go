@@ -39,7 +39,7 @@ type vmState struct {
 	moved bool
 	need  vmNeeds // what it needs of a destination
 	// refused are the destinations Compare-VM refused it lately.
-	refused []refusedDest
+	refused refusedDests
 }
 
 // holdKind says why a VM may not move at all in this plan.
@@ -140,7 +140,9 @@ func newState(s *collector.Snapshot, cfg Config, rules Rules, hist *History) *st
 		hs := &st.hosts[i]
 		hs.vmsBefore = len(hs.vms)
 	}
-	st.applyRefusals(hist, s.Taken, cfg.RefusalMemory)
+	for vi, r := range refusalsOf(hist, st.vmIdx, st.hostIdx, s.Taken, cfg.RefusalMemory) {
+		st.vms[vi].refused = r
+	}
 	st.obj.reset(st)
 	return st
 }
