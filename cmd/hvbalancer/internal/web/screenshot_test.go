@@ -61,6 +61,15 @@ func TestPagesRenderAtEveryWidth(t *testing.T) {
 	e.fake.plan[plan.ID] = plan
 	e.fake.plans = append([]web.PlanInfo{{ID: plan.ID, Created: plan.Created, Expires: plan.Expires, Moves: len(plan.Moves),
 		State: web.PlanPending, Message: plan.Message}}, e.fake.plans[1:]...)
+	e.fake.status.HostsAnswering, e.fake.status.Hosts = e.fake.snap.Answering()
+	e.fake.status.Balance = &web.Balance{Time: plan.Created, CPUSpread: plan.Efficacy.CPU.SpreadBefore,
+		MemorySpread: plan.Efficacy.Memory.SpreadBefore, TargetSpread: plan.Settings.TargetSpread,
+		Balanced: plan.Balanced, Reason: plan.BalancedReason, Hot: []string{}, Moves: len(plan.Moves)}
+	for _, h := range plan.Hosts {
+		if h.Hot {
+			e.fake.status.Balance.Hot = append(e.fake.status.Balance.Hot, h.Name)
+		}
+	}
 	probe := probeServer(t, e.url)
 	dir := t.TempDir()
 	if keep := os.Getenv("HVBALANCER_SCREENSHOTS"); keep != "" { // to look at them
