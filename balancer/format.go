@@ -139,3 +139,21 @@ func (p *Plan) balanceWord() string {
 	}
 	return "no"
 }
+
+// balancedText says the plan's verdict on balance, with the reason when
+// it is not known.
+func balancedText(p *Plan) string {
+	if p.Balanced == nil {
+		return "not known: " + p.BalancedReason
+	}
+	return p.balanceWord()
+}
+
+// aggressivenessText says the aggressiveness and the gain it asks of a
+// balancing move.
+func aggressivenessText(s Settings) string {
+	if s.MinGain < 0 {
+		return fmt.Sprintf("%d (policy requests only)", s.Aggressiveness)
+	}
+	return fmt.Sprintf("%d (a balancing move must gain at least %g points)", s.Aggressiveness, s.MinGain)
+}

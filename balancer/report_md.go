@@ -151,22 +151,6 @@ func (p *Plan) hasRejections() bool {
 	return false
 }
 
-// balancedText says the plan's verdict on balance, with the reason when
-// it is not known.
-func balancedText(p *Plan) string {
-	if p.Balanced == nil {
-		return "not known: " + p.BalancedReason
-	}
-	return p.balanceWord()
-}
-
-func aggressivenessText(s Settings) string {
-	if s.MinGain < 0 {
-		return fmt.Sprintf("%d (policy requests only)", s.Aggressiveness)
-	}
-	return fmt.Sprintf("%d (a balancing move must gain at least %g points)", s.Aggressiveness, s.MinGain)
-}
-
 func mdMax(v float64, host string) string {
 	if host == "" {
 		return "none"
