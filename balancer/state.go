@@ -68,11 +68,12 @@ type state struct {
 	volPlanned []int64
 }
 
-// Load measures. CPU demand is the mean of the window's mean and p95, so a
-// single spike barely moves it while a sustained peak counts; memory is the
-// window's p95, because memory must fit at its high mark.
-func cpuDemand(s collector.Stat) float64 { return (s.Mean + s.P95) / 2 }
-func memDemand(s collector.Stat) float64 { return s.P95 }
+// Load measures, defined once in the collector, which projects hosts'
+// loads after moves with them: CPU demand is the mean of the window's mean
+// and p95, so a single spike barely moves it while a sustained peak counts;
+// memory is the window's p95, because memory must fit at its high mark.
+func cpuDemand(s collector.Stat) float64 { return s.CPUDemand() }
+func memDemand(s collector.Stat) float64 { return s.MemoryDemand() }
 
 // newState builds the planning state of a snapshot whose hosts are sorted
 // by name and VMs by ID (see sortedSnapshot), so that a host's VM index list

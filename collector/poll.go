@@ -248,7 +248,9 @@ func (c *Collector) applyLocked(t Target, st *hostState, r result, claimed map[s
 		vs.cpu.add(r.at, cores, span)
 		ids = append(ids, v.ID)
 	}
+	c.noteChangesLocked(st, ids, r.at)
 	st.vmIDs = ids
+	st.forgetChanges()
 }
 
 // checkClusterLocked warns, once per disagreement, when the configuration

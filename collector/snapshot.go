@@ -84,6 +84,13 @@ type Host struct {
 	Memory Stat `json:"memory"`
 	// Samples is how many samples the window holds.
 	Samples int `json:"samples"`
+	// LoadModel says how CPU and Memory were made: measured (left out)
+	// from the window's samples as taken, or projected when VMs arrived or
+	// left within the window, the samples taken before shifted by those
+	// VMs' demand; ProjectedUntil is when the last of those leaves the
+	// window (at the next poll after it, the load is measured again).
+	LoadModel      LoadModel `json:"load_model,omitempty"`
+	ProjectedUntil time.Time `json:"projected_until,omitzero"`
 }
 
 // VM is one virtual machine in a Snapshot.
@@ -233,6 +240,9 @@ func ReadSnapshot(r io.Reader) (*Snapshot, error) {
 		}
 		if !h.Cause.known() {
 			return nil, fmt.Errorf("read snapshot: host %q: unknown cause %q", h.Name, h.Cause)
+		}
+		if !h.LoadModel.known() {
+			return nil, fmt.Errorf("read snapshot: host %q: unknown load model %q", h.Name, h.LoadModel)
 		}
 	}
 	for i, v := range s.VMs {

@@ -22,7 +22,9 @@ type hostState struct {
 	lastErr  string    // why, one line
 	cause    Cause     // and in a word
 
-	vmIDs []string // the VMs it reported at its last good poll, in its order
+	vmIDs   []string // the VMs it reported at its last good poll, in its order
+	listed  bool     // it has had a good poll, so vmIDs is what it held then
+	changes []change // VMs that arrived or left since its window's oldest sample, oldest first
 
 	clusterWarned string // the configured and reported clusters last warned about
 
@@ -98,10 +100,10 @@ func (c *Collector) buildLocked(now time.Time) *Snapshot {
 			Labels:      cloneTags(t.Labels),
 			LastSeen:    st.lastGood.UTC(),
 			Maintenance: t.Maintenance,
-			CPU:         st.cpu.stat(),
-			Memory:      st.mem.stat(),
 			Samples:     st.cpu.len(),
 		}
+		h.CPU, h.Memory, h.LoadModel, h.ProjectedUntil = c.loadLocked(st)
+		h.ProjectedUntil = h.ProjectedUntil.UTC()
 		h.Health, h.Reason = st.health(now, c.cfg.StaleAfter)
 		if h.Health != HealthOK && st.lastErr != "" {
 			h.Cause = st.cause

@@ -75,3 +75,39 @@ func summarize(vals []float64) Stat {
 		Max:  sorted[n-1],
 	}
 }
+
+// oldest returns the time of the window's oldest sample; false when empty.
+func (w *window) oldest() (time.Time, bool) {
+	if len(w.samples) == 0 {
+		return time.Time{}, false
+	}
+	return w.samples[0].t, true
+}
+
+// lastBefore returns the time of the newest sample taken before t; false
+// when there is none.
+func (w *window) lastBefore(t time.Time) (time.Time, bool) {
+	for i := len(w.samples) - 1; i >= 0; i-- {
+		if w.samples[i].t.Before(t) {
+			return w.samples[i].t, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// shifted returns the window's values with each sample moved by the
+// deltas of the changes made after it was taken (deltas[i] belongs to
+// changes[i]).
+func (w *window) shifted(changes []change, deltas []float64) []float64 {
+	vals := make([]float64, len(w.samples))
+	for i, s := range w.samples {
+		v := s.v
+		for j, ch := range changes {
+			if s.t.Before(ch.at) {
+				v += deltas[j]
+			}
+		}
+		vals[i] = v
+	}
+	return vals
+}
