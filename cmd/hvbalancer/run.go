@@ -22,6 +22,9 @@ func runCommand(ctx context.Context, args []string, e *env) error {
 	if err != nil {
 		return err
 	}
+	for _, w := range c.Warnings() { // deadlines that work, but not as likely meant
+		e.log.Warn("configuration", "key", w.Path, "value", w.Value, "problem", w.Err)
+	}
 	d, err := daemon.New(daemon.Options{
 		ConfigPath: *path, Config: c, Engine: engine, Version: buildVersion(), Logger: e.log, Stdout: e.stdout,
 	})
