@@ -306,8 +306,21 @@ func TestDaemonManualWaitsForApproval(t *testing.T) {
 		}
 		return mine.State.Final()
 	})
-	if mine.State != web.PlanDone || mine.ApprovedBy != "alice" || mine.Outcomes[web.MoveSucceeded] == 0 {
+	if mine.ApprovedBy != "alice" || mine.Outcomes[web.MoveSucceeded] == 0 || mine.Outcomes[web.MoveFailed] != 0 ||
+		mine.State != web.PlanDone && mine.State != web.PlanPartlyDone {
 		t.Errorf("plan after its moves ran: %+v", mine)
+	}
+	if mine.State == web.PlanPartlyDone {
+		// A bursty VM's move may no longer fit its destination when the
+		// approved plan runs: re-checked, it is skipped as stale, never
+		// sent.
+		var hist web.History
+		getJSON(t, d.url+"/api/v1/history?limit=1000", &hist)
+		for _, e := range hist.Entries {
+			if strings.HasPrefix(e.PlanID, id) && e.State == web.MoveSkipped && e.Cause != "stale" {
+				t.Errorf("approved move of %s to %s skipped for %s (%s), want only stale re-checks", e.VMName, e.To, e.Cause, e.Error)
+			}
+		}
 	}
 	// Every plan that waited when a newer one came is superseded by a
 	// newer one, and approving it is refused with the reason.
