@@ -1,6 +1,7 @@
 package config
 
 import (
+	"path/filepath"
 	"time"
 
 	"github.com/hvbalancer/hvbalancer/balancer"
@@ -278,6 +279,14 @@ func (c *Config) Location() *time.Location {
 
 // Dir is the directory relative paths in the file are resolved against.
 func (c *Config) Dir() string { return c.dir }
+
+// path resolves p against the configuration file's directory.
+func (c *Config) path(p string) string {
+	if p == "" || filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(c.dir, p)
+}
 
 // plannerDefaults is the planner section every file starts from: the
 // planner's own defaults (balancer.DefaultConfig), in the file's units.

@@ -100,14 +100,6 @@ func typeWord(goType string) string {
 	return goType
 }
 
-// path resolves p against the configuration file's directory.
-func (c *Config) path(p string) string {
-	if p == "" || filepath.IsAbs(p) {
-		return p
-	}
-	return filepath.Join(c.dir, p)
-}
-
 func (c *Config) resolvePaths() {
 	c.StateDir = c.path(c.StateDir)
 	c.HTTP.TokenFile = c.path(c.HTTP.TokenFile)
