@@ -59,27 +59,7 @@ vms:
 // the .vhdx and two differencing .avhdx files of a tenth of its size each.
 func TestCompareRefusesEachIncompatibilityBeforeMoveVM(t *testing.T) {
 	fleet, clients := servedFleet(t, compatFleet, "compat-Pa55")
-	j, err := journal.Open(filepath.Join(t.TempDir(), "journal.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer j.Close()
-	e, err := executor.New(executor.Config{
-		MaxConcurrent: 4, Rate: 100, Burst: 10, ReconcileBackoff: 100 * time.Millisecond, ReconcileAttempts: 50,
-		Now: fleet.Clock().Now,
-	}, executor.NewHyperV(clients), nil, j, nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- e.Run(ctx) }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("run: %v", err)
-		}
-	}()
+	e, ctx := runningExecutor(t, fleet, clients)
 
 	const localPath = `D:\Hyper-V\Virtual Hard Disks\local`
 	const chainPath = `D:\Hyper-V\Virtual Hard Disks\checkpointed`
@@ -183,6 +163,36 @@ func TestCompareRefusesEachIncompatibilityBeforeMoveVM(t *testing.T) {
 	if !seen["local"] || !seen["shared"] {
 		t.Errorf("HV02 runs %v; want local and shared among them", seen)
 	}
+}
+
+// runningExecutor starts an executor over the served fleet's clients, with
+// a journal of its own, and stops it when the test ends. Its context ends
+// then too.
+func runningExecutor(t *testing.T, fleet *sim.Fleet, clients map[string]*hyperv.Client) (*executor.Executor, context.Context) {
+	t.Helper()
+	j, err := journal.Open(filepath.Join(t.TempDir(), "journal.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := executor.New(executor.Config{
+		MaxConcurrent: 4, Rate: 100, Burst: 10, ReconcileBackoff: 100 * time.Millisecond, ReconcileAttempts: 50,
+		Now: fleet.Clock().Now,
+	}, executor.NewHyperV(clients), nil, j, nil, nil)
+	if err != nil {
+		j.Close()
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- e.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("run: %v", err)
+		}
+		j.Close()
+	})
+	return e, ctx
 }
 
 // servedFleet serves the fleet file text over WinRM on 127.0.0.1 and

@@ -2,7 +2,6 @@ package executor_test
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -43,21 +42,7 @@ func TestExecutorOnSimulatedFleet(t *testing.T) {
 	if err := fleet.SetFaults("HV03", sim.Faults{DropConnection: true}); err != nil {
 		t.Fatal(err)
 	}
-	j, err := journal.Open(filepath.Join(t.TempDir(), "journal.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer j.Close()
-	e, err := executor.New(executor.Config{
-		MaxConcurrent: 4, Rate: 100, Burst: 10, ReconcileBackoff: 100 * time.Millisecond, ReconcileAttempts: 50,
-		Now: fleet.Clock().Now,
-	}, executor.NewHyperV(clients), nil, j, nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- e.Run(ctx) }()
+	e, ctx := runningExecutor(t, fleet, clients)
 	ids, err := e.Submit("p", []moves.Move{
 		{VM: "0e000000-0000-4000-8000-000000000001", VMName: "ok", From: "HV01", To: "HV02"},
 		{VM: "0e000000-0000-4000-8000-000000000002", VMName: "hostile", From: "HV02", To: "HV01"},
@@ -98,10 +83,6 @@ func TestExecutorOnSimulatedFleet(t *testing.T) {
 		if g.State != w.state || g.Reconciled != w.reconciled || (w.cause != "" && g.Cause != w.cause) {
 			t.Errorf("%s (%s): state %s cause %q reconciled %v; want %s %q %v (%s)", g.MoveID, g.VMName, g.State, g.Cause, g.Reconciled, w.state, w.cause, w.reconciled, g.Error)
 		}
-	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Errorf("run: %v", err)
 	}
 	runs := map[string]int{}
 	for _, l := range fleet.Ledger() {
