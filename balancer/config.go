@@ -45,6 +45,11 @@ type Config struct {
 	StoragePaths map[string]string
 	// CPUCeiling (percent): no destination is planned above it.
 	CPUCeiling float64
+	// Headroom (percentage points) is kept below CPUHigh and MemoryHigh on
+	// every destination: a host is hot above CPUHigh, but the planner fills
+	// a destination only to CPUHigh-Headroom (and MemoryHigh-Headroom), so
+	// that one noisy sample after a move does not make it hot again.
+	Headroom float64
 	// Cooldown: a VM that migrated less than this before the snapshot stays
 	// put.
 	Cooldown time.Duration
@@ -80,6 +85,7 @@ func DefaultConfig() Config {
 		MemoryReserveBytes:      4 * gib,
 		StorageReserveBytes:     50 * gib,
 		CPUCeiling:              85,
+		Headroom:                5,
 		Cooldown:                time.Hour,
 		RefusalMemory:           6 * time.Hour,
 		CPUWeight:               1,
@@ -136,6 +142,10 @@ func (c Config) Validate() error {
 		}
 	}
 	nonNegative("target_spread", c.TargetSpread)
+	nonNegative("headroom", c.Headroom)
+	if c.Headroom >= c.CPUHigh || c.Headroom >= c.MemoryHigh {
+		bad("headroom", "%g points leaves no room below cpu_high %g or memory_high %g", c.Headroom, c.CPUHigh, c.MemoryHigh)
+	}
 	nonNegative("cpu_weight", c.CPUWeight)
 	nonNegative("memory_weight", c.MemoryWeight)
 	nonNegative("migration_cost_weight", c.MigrationCostWeight)

@@ -32,6 +32,10 @@ type Config struct {
 	Automation Automation `yaml:"automation"`
 	// RoundInterval is how often the daemon plans.
 	RoundInterval time.Duration `yaml:"round_interval"`
+	// RoundDeadline bounds one round, policy evaluation included: a round
+	// still running then is abandoned (default half the round interval,
+	// at least 10s; at most the round interval).
+	RoundDeadline time.Duration `yaml:"round_deadline"`
 	dir           string        // directory of the file, for relative paths
 	location      *time.Location
 }
@@ -191,11 +195,14 @@ type Policy struct {
 
 // Planner configures the planner's limits and objective.
 type Planner struct {
-	Aggressiveness   int     `yaml:"aggressiveness"` // 1 (policy requests only) .. 5 (slight gains)
-	MaxMoves         int     `yaml:"max_moves"`
-	CPUHigh          float64 `yaml:"cpu_high"`    // percent
-	MemoryHigh       float64 `yaml:"memory_high"` // percent
-	CPUCeiling       float64 `yaml:"cpu_ceiling"` // percent no destination may exceed
+	Aggressiveness int     `yaml:"aggressiveness"` // 1 (policy requests only) .. 5 (slight gains)
+	MaxMoves       int     `yaml:"max_moves"`
+	CPUHigh        float64 `yaml:"cpu_high"`    // percent
+	MemoryHigh     float64 `yaml:"memory_high"` // percent
+	CPUCeiling     float64 `yaml:"cpu_ceiling"` // percent no destination may exceed
+	// Headroom (percentage points) is kept below cpu_high and memory_high
+	// on every destination, so that a move does not leave it on the edge.
+	Headroom         float64 `yaml:"headroom"`
 	TargetSpread     float64 `yaml:"target_spread"`
 	MemoryReserveGiB float64 `yaml:"memory_reserve_gib"` // kept free on every destination
 	// StorageReserveGiB is kept free on the destination volume of every
@@ -298,6 +305,7 @@ func plannerDefaults() Planner {
 		CPUHigh:           d.CPUHigh,
 		MemoryHigh:        d.MemoryHigh,
 		CPUCeiling:        d.CPUCeiling,
+		Headroom:          d.Headroom,
 		TargetSpread:      d.TargetSpread,
 		MemoryReserveGiB:  float64(d.MemoryReserveBytes) / (1 << 30),
 		StorageReserveGiB: float64(d.StorageReserveBytes) / (1 << 30),

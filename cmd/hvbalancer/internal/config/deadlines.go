@@ -38,7 +38,14 @@ func (c *Config) deriveDeadlines() {
 	if k.RoundTimeout == 0 {
 		k.RoundTimeout = min(collector.DefaultRoundTimeout, k.CallTimeout)
 	}
+	if c.RoundDeadline == 0 && c.RoundInterval > 0 {
+		c.RoundDeadline = min(max(c.RoundInterval/2, minRoundDeadline), c.RoundInterval)
+	}
 }
+
+// minRoundDeadline is the shortest derived round deadline: a short round
+// interval (a demo's) still leaves a round time to plan.
+const minRoundDeadline = 10 * time.Second
 
 // winrmLevel is one level of winrm settings: what it sets and, with the
 // levels above it merged, what it means.

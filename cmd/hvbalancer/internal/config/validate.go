@@ -302,6 +302,9 @@ func (c *Config) validatePlanner(p *problems) {
 	if k.TargetSpread < 0 {
 		p.add("planner.target_spread", k.TargetSpread, "must be >= 0")
 	}
+	if !(k.Headroom >= 0) || k.Headroom >= k.CPUHigh || k.Headroom >= k.MemoryHigh {
+		p.add("planner.headroom", k.Headroom, "must be >= 0 and below cpu_high and memory_high")
+	}
 	if k.MaxMoves < 0 {
 		p.add("planner.max_moves", k.MaxMoves, "must be >= 0")
 	}
@@ -350,6 +353,9 @@ func (c *Config) validateExecutor(p *problems) {
 	}
 	if c.RoundInterval <= 0 {
 		p.add("round_interval", c.RoundInterval, "must be > 0")
+	}
+	if c.RoundInterval > 0 && (c.RoundDeadline <= 0 || c.RoundDeadline > c.RoundInterval) {
+		p.add("round_deadline", c.RoundDeadline, "must be > 0 and at most round_interval %s", c.RoundInterval)
 	}
 	k := c.Executor
 	for _, f := range []struct {

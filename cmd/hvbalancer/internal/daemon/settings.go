@@ -30,6 +30,7 @@ func PlannerConfig(c *config.Config) balancer.Config {
 		cfg.StoragePaths = paths
 	}
 	cfg.CPUCeiling = p.CPUCeiling
+	cfg.Headroom = p.Headroom
 	cfg.Cooldown = p.Cooldown
 	cfg.RefusalMemory = p.RefusalMemory
 	cfg.CPUWeight = p.Weights.CPU
