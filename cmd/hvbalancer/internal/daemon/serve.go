@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -14,7 +13,6 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/config"
-	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/web"
 	"github.com/hvbalancer/hvbalancer/collector"
 )
 
@@ -27,13 +25,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 		d.log.Warn("reconcile the journal", "err", err)
 	}
 	d.syncPause()
-	ln, err := net.Listen("tcp", cfg.HTTP.Listen)
+	ln, srv, err := d.listen(cfg)
 	if err != nil {
-		return fmt.Errorf("listen: %w", err)
-	}
-	srv := &http.Server{
-		Handler:           web.NewHandler(backend{d}, web.Options{TokenFile: cfg.HTTP.TokenFile, Gatherer: d.reg, Logger: d.log.With("component", "http"), ConfigPath: d.cfgPath}),
-		ReadHeaderTimeout: 10 * time.Second,
+		return err
 	}
 	fmt.Fprintf(d.stdout, "hvbalancer %s: %s automation, status page http://%s/\n", d.version, cfg.Automation, ln.Addr())
 	if d.fleet.Sim != nil {
