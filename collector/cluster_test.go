@@ -3,6 +3,7 @@ package collector_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"log/slog"
 	"strings"
 	"testing"
@@ -18,25 +19,33 @@ import (
 // TestHostsOwnClusterWins: the configuration may name a cluster for a
 // host, but once the host has answered the snapshot holds the cluster the
 // host reports (or none for a stand-alone host), and each disagreement is
-// said once, not at every poll.
+// said once, not at every poll. A configured group of stand-alone hosts is
+// only a grouping and no disagreement.
 func TestHostsOwnClusterWins(t *testing.T) {
+	type host struct{ configured, reported string }
 	for _, tc := range []struct {
-		name, configured, reported, want string
-		warn                             bool
+		name  string
+		hosts []host // HV01, HV02, ...
+		warn  []string
 	}{
-		{"configured and reported agree", "CL1", "CL1", "CL1", false},
-		{"case does not matter", "cl1", "CL1", "CL1", false},
-		{"nothing configured", "", "CL1", "CL1", false},
-		{"another cluster configured", "CL9", "CL1", "CL1", true},
-		{"a cluster configured for a stand-alone host", "RACK-A", "", "", true},
+		{"configured and reported agree", []host{{"CL1", "CL1"}}, nil},
+		{"case does not matter", []host{{"cl1", "CL1"}}, nil},
+		{"nothing configured", []host{{"", "CL1"}}, nil},
+		{"another cluster configured", []host{{"CL9", "CL1"}}, []string{"HV01"}},
+		{"a group of stand-alone hosts", []host{{"RACK-A", ""}, {"RACK-A", ""}}, nil},
+		{"a stand-alone host listed under a real cluster", []host{{"CL1", "CL1"}, {"CL1", ""}, {"CL1", "CL1"}}, []string{"HV02"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var logs bytes.Buffer
 			clock := collectortest.NewClock(t0)
-			src := collectortest.NewSource(hyperv.HostInfo{Name: "HV01", Cluster: tc.reported, LogicalProcessors: 16, MemoryCapacity: 64 * gib, MigrationEnabled: true, MaxMigrations: 2})
-			src.SetCounters(counters(10, 16, nil))
-			c, err := collector.New([]collector.Target{{Name: "HV01", Cluster: tc.configured, Source: src}},
-				collector.Config{Now: clock.Now, FactsEvery: 1}, slog.New(slog.NewTextHandler(&logs, nil)), prometheus.NewRegistry())
+			var targets []collector.Target
+			for i, h := range tc.hosts {
+				name := fmt.Sprintf("HV%02d", i+1)
+				src := collectortest.NewSource(hyperv.HostInfo{Name: name, Cluster: h.reported, LogicalProcessors: 16, MemoryCapacity: 64 * gib, MigrationEnabled: true, MaxMigrations: 2})
+				src.SetCounters(counters(10, 16, nil))
+				targets = append(targets, collector.Target{Name: name, Cluster: h.configured, Source: src})
+			}
+			c, err := collector.New(targets, collector.Config{Now: clock.Now, FactsEvery: 1}, slog.New(slog.NewTextHandler(&logs, nil)), prometheus.NewRegistry())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -47,12 +56,19 @@ func TestHostsOwnClusterWins(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			if h, _ := s.Host("HV01"); h.Cluster != tc.want {
-				t.Errorf("snapshot cluster %q, want %q", h.Cluster, tc.want)
+			for i, h := range tc.hosts {
+				if got, _ := s.Host(fmt.Sprintf("HV%02d", i+1)); got.Cluster != h.reported {
+					t.Errorf("HV%02d: snapshot cluster %q, want the reported %q", i+1, got.Cluster, h.reported)
+				}
 			}
-			warnings := strings.Count(logs.String(), "configured cluster is not the host's; using the host's")
-			if want := map[bool]int{true: 1, false: 0}[tc.warn]; warnings != want {
-				t.Errorf("%d warnings over 3 polls, want %d:\n%s", warnings, want, logs.String())
+			var warned []string
+			for _, line := range strings.Split(logs.String(), "\n") {
+				if strings.Contains(line, "configured cluster is not the host's; using the host's") {
+					warned = append(warned, strings.Fields(strings.SplitAfter(line, "host=")[1])[0])
+				}
+			}
+			if fmt.Sprint(warned) != fmt.Sprint(tc.warn) {
+				t.Errorf("warned for %v over 3 polls, want %v:\n%s", warned, tc.warn, logs.String())
 			}
 		})
 	}

@@ -127,6 +127,7 @@ collect:
 		c.applyOwnLocked(ctx, jobs[i], r, claimed)
 	}
 	c.expireVMsLocked(c.cfg.Now())
+	c.checkClustersLocked()
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("poll: %w", err)
 	}
@@ -214,7 +215,6 @@ func (c *Collector) applyLocked(t Target, st *hostState, r result, claimed map[s
 	}
 	if r.readFacts {
 		st.facts, st.haveFacts, st.sinceFacts = r.facts, true, 0
-		c.checkClusterLocked(t, st)
 	}
 	st.sinceFacts++
 	st.failed, st.lastErr, st.cause, st.lastGood = false, "", "", r.at
@@ -253,26 +253,41 @@ func (c *Collector) applyLocked(t Target, st *hostState, r result, claimed map[s
 	st.forgetChanges()
 }
 
-// checkClusterLocked warns, once per disagreement, when the configuration
-// names another failover cluster for a host than the one the host reports
-// (or names one for a stand-alone host): the host's answer is what the
-// snapshot, the planner and the policy see.
-func (c *Collector) checkClusterLocked(t Target, st *hostState) {
-	got := st.facts.Cluster
-	if t.Cluster == "" || strings.EqualFold(t.Cluster, got) {
-		st.clusterWarned = ""
-		return
+// checkClustersLocked warns, once per disagreement, when a host's answer
+// contradicts the configuration's grouping: it reports another failover
+// cluster than the group it is listed under, or it reports none while
+// another host of its group reports the group's name (the group is a real
+// cluster and this host is not one of its nodes). A group of stand-alone
+// hosts, whose hosts report no cluster, is only a grouping: no warning.
+// The host's answer is what the snapshot, the planner and the policy see.
+func (c *Collector) checkClustersLocked() {
+	real := make(map[string]bool) // configured groups some host reports as its cluster
+	for _, t := range c.targets {
+		if st := c.hosts[t.Name]; st != nil && st.haveFacts && t.Cluster != "" && strings.EqualFold(t.Cluster, st.facts.Cluster) {
+			real[strings.ToLower(t.Cluster)] = true
+		}
 	}
-	key := t.Cluster + "\x00" + got
-	if st.clusterWarned == key {
-		return
+	for _, t := range c.targets {
+		st := c.hosts[t.Name]
+		if st == nil || !st.haveFacts {
+			continue
+		}
+		got := st.facts.Cluster
+		if t.Cluster == "" || strings.EqualFold(t.Cluster, got) || got == "" && !real[strings.ToLower(t.Cluster)] {
+			st.clusterWarned = ""
+			continue
+		}
+		key := t.Cluster + "\x00" + got
+		if st.clusterWarned == key {
+			continue
+		}
+		st.clusterWarned = key
+		reported := got
+		if reported == "" {
+			reported = "none (stand-alone)"
+		}
+		c.log.Warn("configured cluster is not the host's; using the host's", "host", t.Name, "configured", t.Cluster, "reported", reported)
 	}
-	st.clusterWarned = key
-	reported := got
-	if reported == "" {
-		reported = "none (stand-alone)"
-	}
-	c.log.Warn("configured cluster is not the host's; using the host's", "host", t.Name, "configured", t.Cluster, "reported", reported)
 }
 
 // expireVMsLocked forgets the VMs that no host lists any more once their
