@@ -348,7 +348,7 @@ const maxReason = 1024
 
 // reasonText makes an error one bounded line for a snapshot's Reason.
 func reasonText(err error) string {
-	s := strings.Join(strings.Fields(err.Error()), " ")
+	s := dropRepeatedAddress(strings.Join(strings.Fields(err.Error()), " "))
 	if len(s) > maxReason {
 		cut := maxReason
 		for cut > 0 && s[cut]&0xC0 == 0x80 {
