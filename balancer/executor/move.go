@@ -136,8 +136,14 @@ func (e *Executor) refuse(j *job, cause, reason string) {
 		return
 	}
 	e.metrics.migrations.WithLabelValues(resultSkipped).Inc()
-	e.log.Info("move skipped", "move_id", j.id, "vm", j.m.VMName, "vm_id", j.m.VM, "from", j.m.From, "to", j.m.To, "cause", cause, "reason", clip(reason))
+	e.logSkip(j, cause, reason)
 	e.emit(j, EventSkipped, cause, reason)
+}
+
+// logSkip says that j was skipped, and why in brief: the move ID finds its
+// journal entry, which keeps the VM's ID, both hosts and the whole reason.
+func (e *Executor) logSkip(j *job, cause, reason string) {
+	e.log.Info("move skipped", "move_id", j.id, "vm", j.m.VMName, "cause", cause, "reason", skipText(j.id, j.m.VMName, cause, reason))
 }
 
 // entryOf is j's journal entry.
@@ -211,7 +217,7 @@ func (e *Executor) outcome(j *job, s journal.State, cause, msg string, log *slog
 		log.Warn("migration failed; vm held", "from", j.m.From, "to", j.m.To, "cause", cause, "err", clip(msg), "until", now.Add(e.cfg.HoldAfterFailure))
 		e.emit(j, EventFailed, cause, msg)
 	default:
-		log.Info("move skipped", "from", j.m.From, "to", j.m.To, "cause", cause, "reason", clip(msg))
+		e.logSkip(j, cause, msg)
 		e.emit(j, EventSkipped, cause, msg)
 	}
 }
