@@ -184,6 +184,13 @@ func (c *Client) transportError(err error, p phase) error {
 	}
 	var kinds []error
 	msg := err.Error()
+	if isShellQuota(msg) {
+		text := ErrShellQuota.Error() + ": " + quotaAdvice
+		if m := faultTextRE.FindAllStringSubmatch(msg, -1); len(m) > 0 {
+			text += " (the host says: " + strings.TrimSpace(html.UnescapeString(m[len(m)-1][1])) + ")"
+		}
+		return &redactedError{msg: "wsman: " + redact(text, c.cfg.Password), kinds: []error{ErrShellQuota}, cause: err}
+	}
 	var opErr *net.OpError
 	var dnsErr *net.DNSError
 	switch {
@@ -201,20 +208,28 @@ func (c *Client) transportError(err error, p phase) error {
 		// connection to a host that went down ends this way).
 		kinds = append(kinds, ErrUnreachable)
 	}
-	msg = strings.TrimPrefix(msg, "unknown error ")
-	if loc := markupRE.FindStringIndex(msg); loc != nil {
-		var parts []string
-		for _, m := range faultTextRE.FindAllStringSubmatch(msg[loc[0]:], 3) {
-			if t := strings.TrimSpace(html.UnescapeString(m[1])); t != "" && !strings.Contains(t, "<") {
-				parts = append(parts, t)
-			}
-		}
-		msg = strings.TrimSpace(msg[:loc[0]] + " " + strings.Join(parts, ": "))
-	}
+	msg = faultMessage(msg)
 	if len(kinds) > 0 {
 		msg = kinds[0].Error() + ": " + msg
 	}
 	return &redactedError{msg: "wsman: " + redact(msg, c.cfg.Password), kinds: kinds, cause: err}
+}
+
+// faultMessage reduces an error text that carries a SOAP body to the text
+// before the markup and the fault's reason and message.
+func faultMessage(msg string) string {
+	msg = strings.TrimPrefix(msg, "unknown error ")
+	loc := markupRE.FindStringIndex(msg)
+	if loc == nil {
+		return msg
+	}
+	var parts []string
+	for _, m := range faultTextRE.FindAllStringSubmatch(msg[loc[0]:], 3) {
+		if t := strings.TrimSpace(html.UnescapeString(m[1])); t != "" && !strings.Contains(t, "<") {
+			parts = append(parts, t)
+		}
+	}
+	return strings.TrimSpace(msg[:loc[0]] + " " + strings.Join(parts, ": "))
 }
 
 // connectionLost reports whether err is a connection the peer closed or reset.

@@ -43,6 +43,12 @@ var (
 	ErrUnknownPrincipal = errors.New("kerberos principal unknown")
 	// ErrKDCUnreachable: no KDC of the realm answered.
 	ErrKDCUnreachable = errors.New("no kerberos KDC reachable")
+	// ErrShellQuota: the host refused a new remote shell because the
+	// account already has as many open as WinRS allows it
+	// (MaxShellsPerUser, 30 by default; WSManFault 2150859173). The host
+	// is reachable and the credentials work; shells left open by clients
+	// that stopped without closing them stay until their idle timeout.
+	ErrShellQuota = errors.New("winrm shell quota exceeded")
 )
 
 // Migration failure causes; a *MigrationError unwraps to exactly one of them.

@@ -131,6 +131,7 @@ type fixture struct {
 type fixtureOpts struct {
 	https     bool
 	intercept func(op wsman.Op, shellID, commandID string) wsman.Action
+	maxShells int // the host's MaxShellsPerUser; 0 = Windows' 30
 }
 
 func newFixture(t *testing.T, o fixtureOpts) *fixture {
@@ -141,9 +142,10 @@ func newFixture(t *testing.T, o fixtureOpts) *fixture {
 	ws, err := wsman.NewServer(wsman.Config{
 		Auth: wsman.Auth{Schemes: []wsman.Scheme{wsman.Negotiate, wsman.Basic}, AllowUnencrypted: true,
 			Accounts: wsman.SingleAccount(strings.TrimPrefix(wireUser, `LAB\`), wirePassword)},
-		Runner:      h,
-		Intercept:   o.intercept,
-		MachineName: "HV01",
+		Runner:           h,
+		Intercept:        o.intercept,
+		MachineName:      "HV01",
+		MaxShellsPerUser: o.maxShells,
 	})
 	if err != nil {
 		t.Fatal(err)
