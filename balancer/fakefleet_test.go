@@ -2,6 +2,7 @@ package balancer_test
 
 import (
 	"context"
+	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
@@ -140,7 +141,7 @@ func (f *fakeFleet) poll(t failer) *collector.Snapshot {
 			pct := cores / float64(v.cpus) * 100
 			cs.VMs[v.id] = hyperv.VMCounters{CPUPercent: []float64{pct}, MeanCPUPercent: pct}
 			vms = append(vms, hyperv.VM{
-				ID: v.id, Name: v.id, State: hyperv.VMStateRunning, ProcessorCount: v.cpus,
+				ID: wireID(v.id), Name: v.id, State: hyperv.VMStateRunning, ProcessorCount: v.cpus,
 				MemoryAssigned: v.memGiB * gib, MemoryStartup: v.memGiB * gib, MemoryDemand: v.memGiB * gib,
 				Uptime: 72 * time.Hour, Tags: map[string]string{},
 			})
@@ -158,8 +159,29 @@ func (f *fakeFleet) poll(t failer) *collector.Snapshot {
 	return s
 }
 
-// vm returns the VM with the given ID.
+// wireID is the GUID a host reports for the fake VM id (at most 16
+// bytes), as Hyper-V reports VM IDs: id's bytes in hex, zero-padded.
+func wireID(id string) string {
+	b := make([]byte, 16)
+	copy(b, id)
+	h := hex.EncodeToString(b)
+	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}
+
+// fakeID is the fake VM id of a reported GUID (wireID's inverse); other
+// strings are returned as they are.
+func fakeID(id string) string {
+	b, err := hex.DecodeString(strings.ReplaceAll(id, "-", ""))
+	if err != nil || len(b) != 16 {
+		return id
+	}
+	return strings.TrimRight(string(b), "\x00")
+}
+
+// vm returns the VM with the given ID (the fake's own, or the GUID its
+// host reports).
 func (f *fakeFleet) vm(id string) *fakeVM {
+	id = fakeID(id)
 	i, ok := slices.BinarySearchFunc(f.vms, id, func(v *fakeVM, id string) int { return strings.Compare(v.id, id) })
 	if !ok {
 		return nil

@@ -26,6 +26,8 @@ const (
 	CauseUnknownPrincipal   Cause = "unknown_principal"   // Kerberos: no such user, or the host's SPN is missing
 	CauseKDCUnreachable     Cause = "kdc_unreachable"     // Kerberos: no KDC answered
 	CauseHeld               Cause = "held"                // not tried: a guard held the call back (ErrHeld); the reason says why
+	CauseWrongHost          Cause = "wrong_host"          // the address answers as another computer (ErrWrongHost); the reason says which
+	CauseBadAnswer          Cause = "bad_answer"          // the host's facts cannot be true (ErrBadAnswer); the reason says what
 	CauseError              Cause = "error"               // anything else; the reason says what
 )
 
@@ -41,6 +43,8 @@ var causes = []struct {
 	cause Cause
 }{
 	{ErrHeld, CauseHeld},
+	{ErrWrongHost, CauseWrongHost},
+	{ErrBadAnswer, CauseBadAnswer},
 	{hyperv.ErrUnencryptedRefused, CauseUnencryptedRefused},
 	{hyperv.ErrCertificate, CauseCertificate},
 	{hyperv.ErrClockSkew, CauseClockSkew},
@@ -81,7 +85,8 @@ func CauseOf(err error) Cause {
 }
 
 // Text says the cause to an administrator, with what to check; empty for
-// CauseHeld and CauseError, whose host's reason says it.
+// the causes whose host's reason says it better (held, wrong host, bad
+// answer, error).
 func (c Cause) Text() string {
 	switch c {
 	case CauseUnauthorized:

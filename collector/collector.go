@@ -161,6 +161,9 @@ type Collector struct {
 	targets []Target
 	hosts   map[string]*hostState // by target name
 	vms     map[string]*vmState   // by VM ID
+	// conflicts are the VM IDs more than one host reported in the last
+	// round: they are marked in the snapshot and not planned.
+	conflicts conflicts
 
 	latest atomic.Pointer[Snapshot]
 }

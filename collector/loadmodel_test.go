@@ -1,6 +1,7 @@
 package collector_test
 
 import (
+	"fmt"
 	"math"
 	"slices"
 	"strings"
@@ -48,7 +49,7 @@ func newMoveFleet(t *testing.T, hosts ...string) *moveFleet {
 // add puts a running VM with cpus virtual processors using cores of them
 // and memGiB of memory on host.
 func (m *moveFleet) add(id, host string, cpus int, cores float64, memGiB int64) {
-	v := running(id, "vm-"+id, cpus, 0)
+	v := running(fmt.Sprintf("00000000-0000-4000-8000-%012x", id), "vm-"+id, cpus, 0) // a GUID, as Hyper-V gives
 	v.MemoryAssigned = memGiB * gib
 	m.vms[id], m.cores[id], m.on[id] = v, cores, host
 }

@@ -119,7 +119,9 @@ collect:
 
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	claimed := make(map[string]bool)
+	claimed := make(map[string]string)
+	before := c.conflicts
+	c.conflicts = conflicts{}
 	for i, r := range results {
 		if !got[i] {
 			continue // still under way: it applies its own answer
@@ -128,6 +130,7 @@ collect:
 	}
 	c.expireVMsLocked(c.cfg.Now())
 	c.checkClustersLocked()
+	c.warnConflictsLocked(before)
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("poll: %w", err)
 	}
@@ -142,13 +145,13 @@ collect:
 func (c *Collector) applyLate(ctx context.Context, j job, r result) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.applyOwnLocked(ctx, j, r, make(map[string]bool))
+	c.applyOwnLocked(ctx, j, r, make(map[string]string))
 }
 
 // applyOwnLocked ends the host's poll under way and merges its result,
 // unless the host was removed meanwhile, it was never polled, or the
 // caller gave up (not the host's fault).
-func (c *Collector) applyOwnLocked(ctx context.Context, j job, r result, claimed map[string]bool) {
+func (c *Collector) applyOwnLocked(ctx context.Context, j job, r result, claimed map[string]string) {
 	st := c.hosts[j.target.Name]
 	if st == nil { // removed by SetTargets meanwhile
 		return
@@ -172,6 +175,9 @@ func (c *Collector) pollHost(ctx context.Context, j job) result {
 		if j.needFacts {
 			f, err := src.Host(ctx)
 			if err != nil {
+				return err
+			}
+			if err := checkFacts(j.target, f); err != nil {
 				return err
 			}
 			r.facts, r.readFacts = f, true
@@ -198,8 +204,10 @@ func (c *Collector) pollHost(ctx context.Context, j job) result {
 }
 
 // applyLocked merges one host's result into its state and its VMs' windows.
-// claimed holds the VM IDs an earlier host reported this round.
-func (c *Collector) applyLocked(t Target, st *hostState, r result, claimed map[string]bool) {
+// claimed holds the VM IDs an earlier host reported this round, with that
+// host: a VM a second host reports too stays with the first and is marked
+// as a conflict. VMs whose ID is not a GUID are left out and counted.
+func (c *Collector) applyLocked(t Target, st *hostState, r result, claimed map[string]string) {
 	name := t.Name
 	if r.err != nil {
 		reason := reasonText(r.err)
@@ -227,11 +235,19 @@ func (c *Collector) applyLocked(t Target, st *hostState, r result, claimed map[s
 		sameName[strings.ToLower(v.Name)]++
 	}
 	ids := make([]string, 0, len(r.vms))
+	var bad badIDs
 	for _, v := range r.vms {
-		if v.ID == "" || claimed[v.ID] {
+		if !validVMID(v.ID) {
+			bad.add(v.ID)
 			continue
 		}
-		claimed[v.ID] = true
+		if first, ok := claimed[v.ID]; ok {
+			if first != name {
+				c.conflicts.add(v.ID, first, name)
+			}
+			continue
+		}
+		claimed[v.ID] = name
 		vs := c.vms[v.ID]
 		switch {
 		case vs == nil:
@@ -248,6 +264,10 @@ func (c *Collector) applyLocked(t Target, st *hostState, r result, claimed map[s
 		vs.cpu.add(r.at, cores, span)
 		ids = append(ids, v.ID)
 	}
+	if bad.n != st.badIDs.n && bad.n > 0 {
+		c.log.Warn("vms left out", "host", name, "why", bad.note())
+	}
+	st.badIDs = bad
 	c.noteChangesLocked(st, ids, r.at)
 	st.vmIDs = ids
 	st.forgetChanges()
@@ -287,6 +307,21 @@ func (c *Collector) checkClustersLocked() {
 			reported = "none (stand-alone)"
 		}
 		c.log.Warn("configured cluster is not the host's; using the host's", "host", t.Name, "configured", t.Cluster, "reported", reported)
+	}
+}
+
+// warnConflictsLocked warns of each VM that more than one host reports,
+// when it begins; before is the last round's conflicts.
+func (c *Collector) warnConflictsLocked(before conflicts) {
+	ids := make([]string, 0, len(c.conflicts))
+	for id := range c.conflicts {
+		if len(before[id]) == 0 {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		c.log.Warn("vm reported by more than one host; not planned", "vm", id, "hosts", strings.Join(c.conflicts[id], ","))
 	}
 }
 

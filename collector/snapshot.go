@@ -60,6 +60,10 @@ type Host struct {
 	Cause       Cause             `json:"cause,omitempty"`  // the last failure's cause, when it is not ok
 	LastSeen    time.Time         `json:"last_seen,omitzero"`
 	Maintenance bool              `json:"maintenance,omitempty"`
+	// Attention lists what in the host's answers needs an administrator
+	// although the host is ok: VMs it reports with IDs that are not GUIDs
+	// (left out of the snapshot), VMs another host reports too.
+	Attention []string `json:"attention,omitempty"`
 
 	LogicalProcessors int   `json:"logical_processors"`
 	MemoryBytes       int64 `json:"memory_bytes"`
@@ -103,6 +107,10 @@ type VM struct {
 	Clustered bool              `json:"clustered,omitempty"`
 	Notes     string            `json:"notes,omitempty"`
 	Tags      map[string]string `json:"tags,omitempty"`
+	// ReportedBy, when set, are the hosts (two or more, by name) that all
+	// reported this VM in one poll. Host is the first of them; the planner
+	// does not move the VM until one host reports it.
+	ReportedBy []string `json:"reported_by,omitempty"`
 
 	MemoryAssigned int64 `json:"memory_assigned"` // bytes; what a migration copies and the destination must hold
 	MemoryStartup  int64 `json:"memory_startup"`

@@ -27,6 +27,7 @@ type hostState struct {
 	changes []change // VMs that arrived or left since its window's oldest sample, oldest first
 
 	clusterWarned string // the configured and reported clusters last warned about
+	badIDs        badIDs // VMs its last good poll reported with IDs that are not GUIDs
 
 	pollingSince time.Time // when its poll still under way began; zero when none is
 }
@@ -122,11 +123,14 @@ func (c *Collector) buildLocked(now time.Time) *Snapshot {
 				h.Volumes = append(h.Volumes, Volume{Path: v.Path, Kind: string(v.Kind), Size: v.Size, Free: v.Free})
 			}
 		}
+		h.Attention = c.attentionLocked(t.Name, st)
 		s.Hosts = append(s.Hosts, h)
 		c.metrics.observeHost(&h)
 		for _, id := range st.vmIDs {
 			if vs := c.vms[id]; vs != nil && vs.host == t.Name {
-				s.VMs = append(s.VMs, vs.snapshot(t.Name))
+				v := vs.snapshot(t.Name)
+				v.ReportedBy = slices.Clone(c.conflicts[id])
+				s.VMs = append(s.VMs, v)
 			}
 		}
 	}
