@@ -17,6 +17,13 @@ import (
 // real WinRM client per host, each target with the file's group and labels.
 func servedFleet(t *testing.T, file string) (*sim.Fleet, *sim.Server, *sim.FleetSpec, *collector.Collector) {
 	t.Helper()
+	return servedFleetWith(t, file, nil)
+}
+
+// servedFleetWith is servedFleet with the targets passed through edit
+// first (nil: as they are), to point a name at another host's address.
+func servedFleetWith(t *testing.T, file string, edit func([]collector.Target) []collector.Target) (*sim.Fleet, *sim.Server, *sim.FleetSpec, *collector.Collector) {
+	t.Helper()
 	spec, err := sim.LoadFleet(file)
 	if err != nil {
 		t.Fatal(err)
@@ -46,6 +53,9 @@ func servedFleet(t *testing.T, file string) (*sim.Fleet, *sim.Server, *sim.Fleet
 			t.Fatal(err)
 		}
 		targets = append(targets, collector.Target{Name: hs.Name, Group: hs.Group, Labels: hs.Labels, Source: c})
+	}
+	if edit != nil {
+		targets = edit(targets)
 	}
 	col, err := collector.New(targets, collector.Config{}, slog.New(slog.DiscardHandler), prometheus.NewRegistry())
 	if err != nil {
