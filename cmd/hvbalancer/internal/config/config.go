@@ -46,10 +46,28 @@ type Log struct {
 	Format string `yaml:"format"` // text or json
 }
 
-// HTTP configures the daemon's HTTP server.
+// HTTP configures the daemon's HTTP server. Bound to loopback it needs
+// nothing else; bound beyond loopback it needs a token file and TLS, or
+// AllowInsecure set explicitly.
 type HTTP struct {
+	// Listen is the address to bind: an IP address (or localhost) and a
+	// port; an empty host binds every interface.
 	Listen    string `yaml:"listen"`
 	TokenFile string `yaml:"token_file"` // bearer token for approve, pause, resume and reload
+	// AllowedHosts are the names (or addresses) clients may use in the
+	// Host header beside the bound address itself, e.g. the DNS name the
+	// status page is reached by. Any other Host is refused (421), so a
+	// web page whose name was made to resolve to the daemon (DNS
+	// rebinding) cannot read it.
+	AllowedHosts []string `yaml:"allowed_hosts"`
+	// TLSCertFile and TLSKeyFile (PEM) serve HTTPS instead of HTTP; both
+	// or neither. Replacing the files takes effect at the next handshake.
+	TLSCertFile string `yaml:"tls_cert_file"`
+	TLSKeyFile  string `yaml:"tls_key_file"`
+	// AllowInsecure lets the daemon bind beyond loopback without a token
+	// file or without TLS: the fleet's inventory, and with no token the
+	// approve, pause and reload calls too, are then open to the network.
+	AllowInsecure bool `yaml:"allow_insecure"`
 }
 
 // Signing says which key signs the plans this installation makes and

@@ -103,6 +103,8 @@ func typeWord(goType string) string {
 func (c *Config) resolvePaths() {
 	c.StateDir = c.path(c.StateDir)
 	c.HTTP.TokenFile = c.path(c.HTTP.TokenFile)
+	c.HTTP.TLSCertFile = c.path(c.HTTP.TLSCertFile)
+	c.HTTP.TLSKeyFile = c.path(c.HTTP.TLSKeyFile)
 	if c.Executor.PauseFile == "" {
 		c.Executor.PauseFile = filepath.Join(c.StateDir, "pause")
 	}

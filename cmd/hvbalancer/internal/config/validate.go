@@ -3,9 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
-	"net"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 
@@ -35,11 +33,7 @@ func (c *Config) Validate() error {
 	if c.Log.Format != "text" && c.Log.Format != "json" {
 		p.add("log.format", c.Log.Format, "want text or json")
 	}
-	if _, port, err := net.SplitHostPort(c.HTTP.Listen); err != nil {
-		p.add("http.listen", c.HTTP.Listen, "want host:port")
-	} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
-		p.add("http.listen", c.HTTP.Listen, "bad port")
-	}
+	c.validateHTTP(&p)
 	c.validateFleet(&p)
 	c.validateCollector(&p)
 	c.validateDeadlines(&p)
@@ -64,9 +58,7 @@ func (c *Config) validateFleet(p *problems) {
 		} else if _, err := os.Stat(c.path(s.Fleet)); err != nil {
 			p.add("simulator.fleet", s.Fleet, "%v", unwrapPathError(err))
 		}
-		if s.Speed < 0 {
-			p.add("simulator.speed", s.Speed, "must be > 0")
-		}
+		p.floatIn("simulator.speed", s.Speed, 0, maxSimulatorSpeed, false)
 	}
 	c.validateWinRM(p, "winrm", c.WinRM)
 	if c.Simulator != nil {
@@ -81,6 +73,10 @@ func (c *Config) validateFleet(p *problems) {
 			p.add(cp+".name", nil, "required")
 		case clusters[strings.ToLower(cl.Name)]:
 			p.add(cp+".name", cl.Name, "duplicate cluster name")
+		default:
+			if why := textProblem(cl.Name, maxGroupName); why != "" {
+				p.add(cp+".name", shown(cl.Name), "%s", why)
+			}
 		}
 		clusters[strings.ToLower(cl.Name)] = true
 		c.validateWinRM(p, cp+".winrm", cl.WinRM)
@@ -94,15 +90,20 @@ func (c *Config) validateFleet(p *problems) {
 				p.add(hp+".name", nil, "required")
 			case hosts[strings.ToLower(h.Name)] != "":
 				p.add(hp+".name", h.Name, "duplicate host name (also %s)", hosts[strings.ToLower(h.Name)])
-			case strings.ContainsAny(h.Name, " \t\r\n'\"`;|&$"):
-				p.add(hp+".name", h.Name, "not a computer name")
+			default:
+				if why := computerNameProblem(h.Name); why != "" {
+					p.add(hp+".name", shown(h.Name), "%s", why)
+				}
 			}
 			if h.Name != "" && hosts[strings.ToLower(h.Name)] == "" {
 				hosts[strings.ToLower(h.Name)] = hp
 			}
 			if h.Address == "" {
 				p.add(hp+".address", nil, "required")
+			} else if why := addressProblem(h.Address); why != "" {
+				p.add(hp+".address", shown(h.Address), "%s", why)
 			}
+			validateGrouping(p, hp, h)
 			if h.StoragePath != "" && !balancer.WindowsAbsPath(h.StoragePath) {
 				p.add(hp+".storage_path", h.StoragePath, `want an absolute Windows directory such as D:\Hyper-V or \\fs01\vms`)
 			}
@@ -250,9 +251,7 @@ func (c *Config) validateCollector(p *problems) {
 	if k.SampleInterval > 0 && k.SampleInterval%time.Second != 0 {
 		p.add("collector.sample_interval", k.SampleInterval, "must be whole seconds (Get-Counter -SampleInterval)")
 	}
-	if k.Concurrency < 1 {
-		p.add("collector.concurrency", k.Concurrency, "must be >= 1")
-	}
+	p.intIn("collector.concurrency", k.Concurrency, 1, maxCollectorConcurrent)
 	if !(k.MinAnsweringShare > 0 && k.MinAnsweringShare <= 1) {
 		p.add("collector.min_answering_share", k.MinAnsweringShare, "must be a share in (0, 1], such as 0.5 for half the hosts")
 	}
@@ -295,28 +294,18 @@ func (c *Config) validatePlanner(p *problems) {
 		name string
 		v    float64
 	}{{"cpu_high", k.CPUHigh}, {"memory_high", k.MemoryHigh}, {"cpu_ceiling", k.CPUCeiling}} {
-		if f.v <= 0 || f.v > 100 {
+		if !(f.v > 0 && f.v <= 100) { // NaN included
 			p.add("planner."+f.name, f.v, "must be a percentage in (0, 100]")
 		}
 	}
-	if k.TargetSpread < 0 {
-		p.add("planner.target_spread", k.TargetSpread, "must be >= 0")
-	}
+	p.floatIn("planner.target_spread", k.TargetSpread, 0, 100, false)
 	if !(k.Headroom >= 0) || k.Headroom >= k.CPUHigh || k.Headroom >= k.MemoryHigh {
 		p.add("planner.headroom", k.Headroom, "must be >= 0 and below cpu_high and memory_high")
 	}
-	if k.MaxMoves < 0 {
-		p.add("planner.max_moves", k.MaxMoves, "must be >= 0")
-	}
-	if k.MemoryReserveGiB < 0 {
-		p.add("planner.memory_reserve_gib", k.MemoryReserveGiB, "must be >= 0")
-	}
-	if k.StorageReserveGiB < 0 {
-		p.add("planner.storage_reserve_gib", k.StorageReserveGiB, "must be >= 0")
-	}
-	if k.MaxInflowPerHost < 1 {
-		p.add("planner.max_inflow_per_host", k.MaxInflowPerHost, "must be >= 1")
-	}
+	p.intIn("planner.max_moves", k.MaxMoves, 0, maxMaxMoves)
+	p.floatIn("planner.memory_reserve_gib", k.MemoryReserveGiB, 0, maxMemoryReserveGiB, false)
+	p.floatIn("planner.storage_reserve_gib", k.StorageReserveGiB, 0, maxStorageReserveGiB, false)
+	p.intIn("planner.max_inflow_per_host", k.MaxInflowPerHost, 1, maxInflowPerHost)
 	if k.Cooldown < 0 {
 		p.add("planner.cooldown", k.Cooldown, "must be >= 0")
 	}
@@ -326,12 +315,10 @@ func (c *Config) validatePlanner(p *problems) {
 	if k.PlanTTL <= 0 {
 		p.add("planner.plan_ttl", k.PlanTTL, "must be > 0")
 	}
-	if k.BandwidthGbps <= 0 {
-		p.add("planner.bandwidth_gbps", k.BandwidthGbps, "must be > 0")
-	}
-	if k.Weights.CPU < 0 || k.Weights.Memory < 0 || k.Weights.MigrationCost < 0 {
-		p.add("planner.weights", nil, "weights must be >= 0")
-	}
+	p.floatIn("planner.bandwidth_gbps", k.BandwidthGbps, 0, maxBandwidthGbps, true)
+	p.floatIn("planner.weights.cpu", k.Weights.CPU, 0, maxWeight, false)
+	p.floatIn("planner.weights.memory", k.Weights.Memory, 0, maxWeight, false)
+	p.floatIn("planner.weights.migration_cost", k.Weights.MigrationCost, 0, maxWeight, false)
 	if k.Weights.CPU == 0 && k.Weights.Memory == 0 {
 		p.add("planner.weights", nil, "cpu and memory weights cannot both be 0")
 	}
@@ -358,17 +345,11 @@ func (c *Config) validateExecutor(p *problems) {
 		p.add("round_deadline", c.RoundDeadline, "must be > 0 and at most round_interval %s", c.RoundInterval)
 	}
 	k := c.Executor
-	for _, f := range []struct {
-		name string
-		v    int
-	}{{"max_concurrent", k.MaxConcurrent}, {"per_host_cap", k.PerHostCap}, {"burst", k.Burst}, {"breaker_threshold", k.BreakerThreshold}} {
-		if f.v < 1 {
-			p.add("executor."+f.name, f.v, "must be >= 1")
-		}
-	}
-	if k.MigrationsPerMinute <= 0 {
-		p.add("executor.migrations_per_minute", k.MigrationsPerMinute, "must be > 0")
-	}
+	p.intIn("executor.max_concurrent", k.MaxConcurrent, 1, maxMaxConcurrent)
+	p.intIn("executor.per_host_cap", k.PerHostCap, 1, maxPerHostCap)
+	p.floatIn("executor.migrations_per_minute", k.MigrationsPerMinute, 0, maxMigrationsPerMinute, true)
+	p.intIn("executor.burst", k.Burst, 1, maxBurst)
+	p.intIn("executor.breaker_threshold", k.BreakerThreshold, 1, maxBreakerThreshold)
 	for _, d := range []struct {
 		name string
 		v    time.Duration
@@ -379,11 +360,6 @@ func (c *Config) validateExecutor(p *problems) {
 	}
 	if k.LocateTimeout <= 0 {
 		p.add("executor.locate_timeout", k.LocateTimeout, "must be > 0")
-	}
-	if c.HTTP.TokenFile != "" {
-		if _, err := os.Stat(c.path(c.HTTP.TokenFile)); err != nil {
-			p.add("http.token_file", c.HTTP.TokenFile, "%v", unwrapPathError(err))
-		}
 	}
 }
 
@@ -404,9 +380,7 @@ func (c *Config) validateRetention(p *problems) {
 	if r.PlanAge <= 0 {
 		p.add("retention.plan_age", r.PlanAge, "must be > 0")
 	}
-	if r.Plans < 1 {
-		p.add("retention.plans", r.Plans, "must be >= 1")
-	}
+	p.intIn("retention.plans", r.Plans, 1, maxRetainedPlans)
 	// The journal is the history the policy sees (a day), the cooldowns
 	// and the holds after failures: it must outlive all of them.
 	need := max(24*time.Hour, c.Planner.Cooldown, c.Planner.RefusalMemory, c.Executor.HoldAfterFailure)
