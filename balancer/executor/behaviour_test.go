@@ -302,7 +302,7 @@ func TestExecutorUnknownOutcome(t *testing.T) {
 			}
 
 			blocked := r.submit("p2", mv("a", "A", "C"))
-			r.until("the new move is refused", func() bool { return r.outcome(blocked[0]).State != "none" })
+			r.until("the new move is refused", func() bool { return r.outcome(blocked[0]).State.Final() })
 			if diff := cmp.Diff(outcome{State: journal.StateSkipped, Cause: CauseBlocked}, r.outcome(blocked[0])); diff != "" {
 				t.Errorf("move of a blocked vm (-want +got):\n%s", diff)
 			}
@@ -676,7 +676,7 @@ func TestExecutorDrain(t *testing.T) {
 	if res.err != nil || res.state != journal.StateSucceeded {
 		t.Errorf("Run returned %v with the move %s; want nil, succeeded", res.err, res.state)
 	}
-	if got := r.outcome(late[0]).State; got != "none" || r.fleet.callsOf("vm-b") != 0 {
+	if got := r.outcome(late[0]).State; got != journal.StateQueued || r.fleet.callsOf("vm-b") != 0 {
 		t.Errorf("a move submitted after shutdown ran: %s", got)
 	}
 	if st := r.e.Status(); len(st.Queued) != 1 {

@@ -141,6 +141,10 @@ type job struct {
 	phase    string            // validating, comparing, migrating, verifying
 	res      *rate.Reservation // its token, given back when re-validation skips it
 	trials   []string          // hosts whose half-open trial this move is
+	// resumed marks a move queued again from the journal by New: it starts
+	// only once Reconcile has run, and while held only once ResumeQueued or
+	// a Submit of its move id lets it.
+	resumed, held bool
 }
 
 // Executor carries out moves as a streaming queue within every limit: a
@@ -170,6 +174,7 @@ type Executor struct {
 	paused      bool
 	reason      string
 	running     bool
+	reconciled  bool            // Reconcile has run: moves resumed from the journal may start
 	bgCtx       context.Context // background reconciliation, while Run runs
 	changed     chan struct{}   // closed and replaced when a move's state changes
 	wake        chan struct{}   // pokes Run
@@ -179,9 +184,11 @@ type Executor struct {
 
 // New makes an executor over a migrator and a journal. It reads the
 // journal: entries whose outcome is unknown block their VMs (Reconcile
-// resolves them), and recent successes and failures start the cooldowns
-// and holds. v may be nil (no re-validation); reg may be nil (no metrics).
-// Run starts it.
+// resolves them), recent successes and failures start the cooldowns and
+// holds, and the moves journaled as queued (submitted before a restart,
+// never started) are queued again, held until Reconcile has run and
+// ResumeQueued or a Submit of their move ids lets them go. v may be nil
+// (no re-validation); reg may be nil (no metrics). Run starts it.
 func New(cfg Config, m Migrator, v Validator, j *journal.Journal, log *slog.Logger, reg prometheus.Registerer) (*Executor, error) {
 	if m == nil || j == nil {
 		return nil, errors.New("new executor: a migrator and a journal are required")
@@ -222,6 +229,9 @@ func (e *Executor) load() error {
 	if e.lastMoved, err = e.journal.LastMoved(); err != nil {
 		return err
 	}
+	if err := e.loadQueued(); err != nil {
+		return err
+	}
 	now := e.cfg.Now()
 	_, err = e.journal.Entries(0, func(en journal.Entry) bool {
 		if until := en.Ended.Add(e.cfg.HoldAfterFailure); en.State == journal.StateFailed && now.Before(until) && until.After(e.held[en.VMID]) {
@@ -246,9 +256,12 @@ func (e *Executor) broadcastLocked() {
 	e.changed = make(chan struct{})
 }
 
-// Submit queues a plan's moves with the move ids "planID/index" and returns
-// the ids. A move id that is queued, being carried out or already
-// journaled is not queued again: one decision never migrates a VM twice.
+// Submit queues a plan's moves with the move ids MoveID(planID, index) and
+// returns the ids. The new ones are journaled as queued (synced) before
+// Submit returns, so that a restart queues them again. A move id that is
+// queued, being carried out or journaled in any other state is not queued
+// again: one decision never migrates a VM twice. A move id that New queued
+// again from the journal and holds is let go.
 func (e *Executor) Submit(planID string, moves []moves.Move) ([]string, error) {
 	for i, m := range moves {
 		if m.VM == "" || m.From == "" || m.To == "" || strings.EqualFold(m.From, m.To) {
@@ -256,40 +269,49 @@ func (e *Executor) Submit(planID string, moves []moves.Move) ([]string, error) {
 		}
 	}
 	ids := make([]string, len(moves))
-	var queued []*job
+	var fresh []*job
 	e.mu.Lock()
 	now := e.cfg.Now()
+	released := 0
 	for i, m := range moves {
-		id := fmt.Sprintf("%s/%d", planID, i)
+		id := MoveID(planID, i)
 		ids[i] = id
 		if e.known[id] {
+			released += e.releaseLocked(id)
 			continue
 		}
-		if _, err := e.journal.Get(id); err == nil {
-			continue
-		} else if !errors.Is(err, journal.ErrNotFound) {
-			e.mu.Unlock()
-			return nil, fmt.Errorf("submit %s: %w", planID, err)
-		}
-		j := &job{id: id, plan: planID, index: i, m: m, queued: now}
+		fresh = append(fresh, &job{id: id, plan: planID, index: i, m: m, queued: now})
+	}
+	queued, err := e.journalQueuedLocked(fresh, now)
+	if err != nil {
+		e.mu.Unlock()
+		return nil, fmt.Errorf("submit %s: %w", planID, err)
+	}
+	for _, j := range queued {
 		e.queue = append(e.queue, j)
-		e.known[id] = true
-		// The queued event reads a copy: once e.mu is released, Run may
-		// start j (and write j.started) before the event is sent.
-		qj := *j
-		queued = append(queued, &qj)
+		e.known[j.id] = true
 	}
 	e.metrics.queue.Set(float64(len(e.queue)))
-	if len(queued) > 0 {
+	if len(queued) > 0 || released > 0 {
 		e.broadcastLocked()
 	}
+	// The queued events read copies: once e.mu is released, Run may start
+	// a job (and write its started) before its event is sent.
+	events := make([]job, len(queued))
+	for i, j := range queued {
+		events[i] = *j
+	}
 	e.mu.Unlock()
-	for _, j := range queued {
-		e.emit(j, EventQueued, "", "")
+	for i := range events {
+		e.emit(&events[i], EventQueued, "", "")
 	}
 	e.poke()
 	return ids, nil
 }
+
+// MoveID is the move id Submit gives the move at index i of a Submit call
+// named planID.
+func MoveID(planID string, i int) string { return fmt.Sprintf("%s/%d", planID, i) }
 
 // Pause stops new migrations from starting; in-flight ones finish and
 // queued ones wait.

@@ -228,8 +228,8 @@ func TestExecutorPauseResume(t *testing.T) {
 	if !st.Paused || len(st.Queued) != 1 || r.fleet.callsOf("vm-a") != 0 {
 		t.Errorf("paused: status %+v, %d calls", st, r.fleet.callsOf("vm-a"))
 	}
-	if got := r.outcome(ids[0]).State; got != "none" {
-		t.Errorf("paused move journaled as %s", got)
+	if got := r.outcome(ids[0]).State; got != journal.StateQueued {
+		t.Errorf("paused move journaled as %s, want queued", got)
 	}
 	r.e.Resume()
 	r.pass()

@@ -23,7 +23,8 @@ import (
 //     unreachable, or no host has it), it stays unknown and its VM blocked,
 //     to be retried by Run every ReconcileInterval.
 //
-// Only journal errors are returned.
+// Then the moves queued again from the journal (see New) may start. Only
+// journal errors are returned.
 func (e *Executor) Reconcile(ctx context.Context) error {
 	entries, err := e.journal.Unresolved()
 	if err != nil {
@@ -50,6 +51,13 @@ func (e *Executor) Reconcile(ctx context.Context) error {
 		})
 	}
 	wg.Wait()
+	// What was queued before a restart may go now: the VMs whose outcome
+	// is still unknown stay blocked, and their moves are refused as any
+	// queued move is.
+	e.mu.Lock()
+	e.reconciled = true
+	e.mu.Unlock()
+	e.poke()
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("reconcile: %w", err)
 	}

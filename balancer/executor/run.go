@@ -121,7 +121,7 @@ func (e *Executor) step(ctx, moves context.Context) time.Duration {
 	var wait time.Duration
 	rest := make([]*job, 0, len(e.queue))
 	for _, j := range e.queue {
-		if wait > 0 {
+		if wait > 0 || e.waitsLocked(j) {
 			rest = append(rest, j)
 			continue
 		}

@@ -24,6 +24,9 @@ type QueuedMove struct {
 	MoveID, PlanID string
 	Move           moves.Move
 	Waited         time.Duration
+	// Resumed is true for a move queued before a restart and queued again
+	// from the journal; Held while it waits for Reconcile and ResumeQueued.
+	Resumed, Held bool
 }
 
 // BreakerStatus is one host's circuit breaker.
@@ -65,7 +68,8 @@ func (e *Executor) Status() Status {
 	}
 	sort.Slice(st.InFlight, func(a, b int) bool { return st.InFlight[a].MoveID < st.InFlight[b].MoveID })
 	for _, j := range e.queue {
-		st.Queued = append(st.Queued, QueuedMove{MoveID: j.id, PlanID: j.plan, Move: j.m, Waited: now.Sub(j.queued)})
+		st.Queued = append(st.Queued, QueuedMove{MoveID: j.id, PlanID: j.plan, Move: j.m, Waited: now.Sub(j.queued),
+			Resumed: j.resumed, Held: e.waitsLocked(j)})
 	}
 	for h, b := range e.breakers {
 		if b.failures > 0 {

@@ -1,5 +1,6 @@
 // Package journal is the executor's crash-safe record of live migrations: the
-// intent before Move-VM is sent, the start, and the outcome, each written and
+// moves submitted and waiting for their turn (queued, so that a restart
+// loses none), the intent before Move-VM is sent, the start, and the outcome, each written and
 // synced to a local bbolt file before the executor goes on. After a crash or a
 // lost connection the unresolved entries tell which VMs must be located
 // before anything moves them again. A move id is journaled once: asking again

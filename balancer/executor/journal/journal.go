@@ -16,8 +16,11 @@ import (
 type State string
 
 // States of a migration. Intent, Started and Unknown are unresolved: the VM
-// must not be moved again until its entry is final.
+// must not be moved again until its entry is final. Queued is not final
+// either, but blocks nothing: the move waits for its turn, and nothing was
+// sent to a host for it.
 const (
+	StateQueued    State = "queued"    // submitted (approved, or a batch of full automation) and waiting for its turn
 	StateIntent    State = "intent"    // decided and about to start; Move-VM not sent yet
 	StateStarted   State = "started"   // Move-VM sent; the outcome is not known yet
 	StateUnknown   State = "unknown"   // the connection or the daemon was lost mid-migration
@@ -33,6 +36,7 @@ func (s State) Final() bool {
 
 // allowed are the transitions the executor may make.
 var allowed = map[State][]State{
+	StateQueued:  {StateSkipped}, // to intent only through Intend
 	StateIntent:  {StateStarted, StateSkipped, StateFailed, StateUnknown},
 	StateStarted: {StateSucceeded, StateFailed, StateUnknown},
 	StateUnknown: {StateSucceeded, StateFailed},
@@ -40,22 +44,25 @@ var allowed = map[State][]State{
 
 // Entry is one migration in the journal.
 type Entry struct {
-	MoveID     string    `json:"move_id"` // unique per decision: plan id and move number
-	PlanID     string    `json:"plan_id"`
-	VMID       string    `json:"vm_id"`
-	VMName     string    `json:"vm_name"`
-	From       string    `json:"from"`
-	To         string    `json:"to"`
-	Trigger    string    `json:"trigger,omitempty"`
-	Bytes      int64     `json:"bytes,omitempty"`
-	State      State     `json:"state"`
-	Cause      string    `json:"cause,omitempty"` // typed cause of a failure, e.g. "double_hop"
-	Error      string    `json:"error,omitempty"`
-	Reconciled bool      `json:"reconciled,omitempty"` // outcome learned by locating the VM
-	Intent     time.Time `json:"intent"`
-	Started    time.Time `json:"started,omitzero"`
-	Ended      time.Time `json:"ended,omitzero"`
-	Seq        uint64    `json:"seq"`
+	MoveID  string `json:"move_id"` // unique per decision: plan id and move number
+	PlanID  string `json:"plan_id"`
+	VMID    string `json:"vm_id"`
+	VMName  string `json:"vm_name"`
+	From    string `json:"from"`
+	To      string `json:"to"`
+	Trigger string `json:"trigger,omitempty"`
+	Bytes   int64  `json:"bytes,omitempty"`
+	// Move is the move as it was submitted, in the executor's form, so
+	// that a queued move can be queued again after a restart.
+	Move       json.RawMessage `json:"move,omitempty"`
+	State      State           `json:"state"`
+	Cause      string          `json:"cause,omitempty"` // typed cause of a failure, e.g. "double_hop"
+	Error      string          `json:"error,omitempty"`
+	Reconciled bool            `json:"reconciled,omitempty"` // outcome learned by locating the VM
+	Intent     time.Time       `json:"intent"`               // when it was queued, then when it was decided on
+	Started    time.Time       `json:"started,omitzero"`
+	Ended      time.Time       `json:"ended,omitzero"`
+	Seq        uint64          `json:"seq"`
 }
 
 // Sentinel errors.
@@ -124,7 +131,8 @@ func put(tx *bolt.Tx, e Entry) error {
 }
 
 // Intend records the intent to migrate, synced to disk, before Move-VM is
-// sent. If the move id is already journaled, nothing changes and the
+// sent. A queued entry of the move id becomes the intent (created true);
+// if the move id is journaled in any other state, nothing changes and the
 // existing entry is returned with created false: a decision is carried out
 // once, whatever happens to the daemon in between.
 func (j *Journal) Intend(e Entry) (Entry, bool, error) {
@@ -135,28 +143,80 @@ func (j *Journal) Intend(e Entry) (Entry, bool, error) {
 	var created bool
 	err := j.db.Update(func(tx *bolt.Tx) error {
 		old, ok, err := get(tx, e.MoveID)
-		if err != nil || ok {
+		switch {
+		case err != nil || ok && old.State != StateQueued:
 			out = old
 			return err
+		case ok: // queued: its turn has come
+			old.State, old.Intent = StateIntent, e.Intent
+			out, created = old, true
+			return put(tx, old)
 		}
-		seq, err := tx.Bucket(bucketOrder).NextSequence()
-		if err != nil {
-			return err
-		}
-		e.Seq, e.State = seq, StateIntent
-		e.Started, e.Ended = time.Time{}, time.Time{}
-		var k [8]byte
-		binary.BigEndian.PutUint64(k[:], seq)
-		if err := tx.Bucket(bucketOrder).Put(k[:], []byte(e.MoveID)); err != nil {
-			return err
-		}
+		e.State = StateIntent
 		out, created = e, true
-		return put(tx, e)
+		return insert(tx, &out)
 	})
 	if err != nil {
 		return Entry{}, false, fmt.Errorf("journal intent of %s: %w", e.MoveID, err)
 	}
 	return out, created, nil
+}
+
+// insert adds a new entry at the end of the order, giving it its sequence
+// number.
+func insert(tx *bolt.Tx, e *Entry) error {
+	seq, err := tx.Bucket(bucketOrder).NextSequence()
+	if err != nil {
+		return err
+	}
+	e.Seq = seq
+	e.Started, e.Ended = time.Time{}, time.Time{}
+	var k [8]byte
+	binary.BigEndian.PutUint64(k[:], seq)
+	if err := tx.Bucket(bucketOrder).Put(k[:], []byte(e.MoveID)); err != nil {
+		return err
+	}
+	return put(tx, *e)
+}
+
+// Queue records moves as queued, in one write synced to disk: submitted
+// and waiting for their turn, so that a restart queues them again (see
+// Queued). A move id journaled already is left as it is; created reports,
+// for each entry, whether it was queued now.
+func (j *Journal) Queue(es []Entry) (created []bool, err error) {
+	created = make([]bool, len(es))
+	err = j.db.Update(func(tx *bolt.Tx) error {
+		for i, e := range es {
+			if e.MoveID == "" {
+				return errMissingMoveID
+			}
+			_, ok, err := get(tx, e.MoveID)
+			if err != nil {
+				return err
+			}
+			if ok {
+				continue
+			}
+			e.State = StateQueued
+			if err := insert(tx, &e); err != nil {
+				return err
+			}
+			created[i] = true
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("journal queued moves: %w", err)
+	}
+	return created, nil
+}
+
+// Queued returns the queued entries, oldest first: the moves a restart
+// queues again.
+func (j *Journal) Queued() ([]Entry, error) {
+	es, err := j.Entries(0, func(e Entry) bool { return e.State == StateQueued })
+	sort.Slice(es, func(a, b int) bool { return es[a].Seq < es[b].Seq })
+	return es, err
 }
 
 // Transition moves an entry to state at time at, with a cause and message
@@ -253,9 +313,9 @@ func (j *Journal) Entries(limit int, keep func(Entry) bool) ([]Entry, error) {
 
 // Unresolved returns the entries whose outcome is not known (intent, started
 // or unknown), oldest first: after a restart each must be reconciled before
-// its VM may move again.
+// its VM may move again. Queued entries are not: nothing was sent for them.
 func (j *Journal) Unresolved() ([]Entry, error) {
-	es, err := j.Entries(0, func(e Entry) bool { return !e.State.Final() })
+	es, err := j.Entries(0, func(e Entry) bool { return !e.State.Final() && e.State != StateQueued })
 	sort.Slice(es, func(a, b int) bool { return es[a].Seq < es[b].Seq })
 	return es, err
 }

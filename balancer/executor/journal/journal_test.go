@@ -177,3 +177,51 @@ func TestSurvivesKill(t *testing.T) {
 		t.Errorf("after the crash: %+v, %v", un, err)
 	}
 }
+
+// TestQueuedMoves proves the queued state: Queue journals new move ids
+// once, Queued lists them oldest first, they are not unresolved (nothing
+// was sent for them), Intend turns one into the intent once, and a queued
+// move may be skipped but never reach an outcome without its intent.
+func TestQueuedMoves(t *testing.T) {
+	j, _ := open(t)
+	created, err := j.Queue([]Entry{entry("plan-1/0", "vm-a"), entry("plan-1/1", "vm-b"), entry("plan-1/2", "vm-c")})
+	if err != nil || !cmp.Equal(created, []bool{true, true, true}) {
+		t.Fatalf("Queue: %v %v", created, err)
+	}
+	if created, err = j.Queue([]Entry{entry("plan-1/1", "vm-b"), entry("plan-1/3", "vm-d")}); err != nil || !cmp.Equal(created, []bool{false, true}) {
+		t.Errorf("Queue again: %v %v, want only the new id created", created, err)
+	}
+	q, err := j.Queued()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, e := range q {
+		ids = append(ids, e.MoveID)
+		if e.State != StateQueued || e.State.Final() {
+			t.Errorf("%s: %s", e.MoveID, e.State)
+		}
+	}
+	if diff := cmp.Diff([]string{"plan-1/0", "plan-1/1", "plan-1/2", "plan-1/3"}, ids); diff != "" {
+		t.Errorf("Queued (-want +got):\n%s", diff)
+	}
+	if un, err := j.Unresolved(); err != nil || len(un) != 0 {
+		t.Errorf("Unresolved: %+v %v, want none", un, err)
+	}
+	if _, err := j.Transition("plan-1/0", StateSucceeded, t0, "", ""); !errors.Is(err, ErrBadTransition) {
+		t.Errorf("queued to succeeded: %v, want ErrBadTransition", err)
+	}
+	in, created1, err := j.Intend(entry("plan-1/0", "vm-a"))
+	if err != nil || !created1 || in.State != StateIntent || in.Seq != 1 {
+		t.Errorf("intent of a queued move: %+v created=%v err=%v", in, created1, err)
+	}
+	if _, again, _ := j.Intend(entry("plan-1/0", "vm-a")); again {
+		t.Error("a queued move's intent was journaled twice")
+	}
+	if _, err := j.Transition("plan-1/1", StateSkipped, t0, "stale", "x"); err != nil {
+		t.Errorf("queued to skipped: %v", err)
+	}
+	if un, _ := j.Unresolved(); len(un) != 1 || un[0].MoveID != "plan-1/0" {
+		t.Errorf("Unresolved: %+v, want the intent only", un)
+	}
+}
