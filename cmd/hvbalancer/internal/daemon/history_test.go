@@ -51,7 +51,7 @@ func TestHistoryRemembersCompareRefusals(t *testing.T) {
 		}
 	}
 	d := &Daemon{journal: j}
-	_, hist, err := d.history(now, 6*time.Hour)
+	_, hist, landed, err := d.history(now, 6*time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,5 +64,8 @@ func TestHistoryRemembersCompareRefusals(t *testing.T) {
 	}
 	if _, ok := hist.LastMoved["vm-6"]; !ok || len(hist.LastMoved) != 1 {
 		t.Errorf("last moved %v, want vm-6 only", hist.LastMoved)
+	}
+	if want := now.Add(-2 * time.Hour); !landed.Equal(want) {
+		t.Errorf("the newest migration landed at %v, want %v (vm-6's end)", landed, want)
 	}
 }

@@ -1,6 +1,10 @@
 package daemon
 
-import "time"
+import (
+	"time"
+
+	"github.com/hvbalancer/hvbalancer/balancer"
+)
 
 // A round is the daemon's tick: take the latest snapshot, ask the policy,
 // plan, and run or store the plan. It is the only thing this project calls
@@ -13,7 +17,10 @@ type RoundResult string
 // Round results.
 const (
 	RoundPlanned     RoundResult = "planned"       // a plan with moves was made and run or stored
-	RoundBalanced    RoundResult = "balanced"      // nothing to move
+	RoundBalanced    RoundResult = "balanced"      // nothing to move, and the plan read enough to say the fleet is balanced
+	RoundUnknown     RoundResult = "not known"     // nothing moved, but the plan had too little data to tell whether the fleet is balanced
+	RoundNoMove      RoundResult = "no move"       // out of balance, and the planner found no move that helps
+	RoundWaiting     RoundResult = "waiting"       // the newest snapshot was taken before the last migration ended
 	RoundUnchanged   RoundResult = "unchanged"     // the same moves as a plan already waiting for approval
 	RoundBusy        RoundResult = "busy"          // the last plan's moves have not all landed
 	RoundFailed      RoundResult = "failed"        // planning or storing the plan failed (Error says why)
@@ -22,7 +29,7 @@ const (
 )
 
 // roundResults lists every result, so that each has a series from the start.
-var roundResults = []RoundResult{RoundPlanned, RoundBalanced, RoundUnchanged, RoundBusy, RoundFailed, RoundNoSnapshot, RoundTooFewHosts}
+var roundResults = []RoundResult{RoundPlanned, RoundBalanced, RoundUnknown, RoundNoMove, RoundUnchanged, RoundBusy, RoundWaiting, RoundFailed, RoundNoSnapshot, RoundTooFewHosts}
 
 // roundRecord is what the last round did.
 type roundRecord struct {
@@ -31,4 +38,17 @@ type roundRecord struct {
 	Result RoundResult
 	PlanID string
 	Error  string
+}
+
+// quietResult is the result of a round whose plan moves nothing: balanced
+// only when the plan says so, not known when it could not tell, no move
+// when the fleet is out of balance and nothing helps.
+func quietResult(p *balancer.Plan) RoundResult {
+	switch {
+	case p.Balanced == nil:
+		return RoundUnknown
+	case *p.Balanced:
+		return RoundBalanced
+	}
+	return RoundNoMove
 }

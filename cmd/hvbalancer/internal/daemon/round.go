@@ -7,12 +7,9 @@ import (
 	"time"
 
 	"github.com/hvbalancer/hvbalancer/balancer"
-	"github.com/hvbalancer/hvbalancer/balancer/executor"
-	"github.com/hvbalancer/hvbalancer/balancer/executor/journal"
 	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/config"
 	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/fleet"
 	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/web"
-	"github.com/hvbalancer/hvbalancer/policy"
 )
 
 func (d *Daemon) setRound(r roundRecord) {
@@ -63,9 +60,14 @@ func (d *Daemon) roundOnce(ctx context.Context) roundRecord {
 		// and a plan made now would see them where they were.
 		return roundRecord{At: now, Result: RoundBusy}
 	}
-	history, hist, err := d.history(now, cfg.Planner.RefusalMemory)
+	history, hist, landed, err := d.history(now, cfg.Planner.RefusalMemory)
 	if err != nil {
 		return roundRecord{At: now, Result: RoundFailed, Error: err.Error()}
+	}
+	if !snap.Taken.After(landed) {
+		// The newest snapshot was taken before the last migration ended:
+		// it may still show the VM where it was.
+		return roundRecord{At: now, Result: RoundWaiting}
 	}
 	start := time.Now()
 	session, err := engine.Begin(ctx, balancer.PolicyInput(snap, history, cfg.Location()))
@@ -80,7 +82,7 @@ func (d *Daemon) roundOnce(ctx context.Context) roundRecord {
 	}
 	d.metrics.observePlan(plan)
 	if len(plan.Moves) == 0 {
-		return roundRecord{At: now, Result: RoundBalanced}
+		return roundRecord{At: now, Result: quietResult(plan)}
 	}
 	if id := d.samePending(plan); id != "" {
 		return roundRecord{At: now, Result: RoundUnchanged, PlanID: id}
@@ -133,41 +135,4 @@ func movesKey(ms []balancer.Move) string {
 		fmt.Fprintf(&b, "%s>%s>%s;", m.VM, m.From, m.To)
 	}
 	return b.String()
-}
-
-// history turns the journal into the policy's history (the last day) and
-// the planner's: each VM's last migration, for the cooldown, and the moves
-// Compare-VM refused within the planner's refusal memory.
-func (d *Daemon) history(now time.Time, memory time.Duration) (policy.History, *balancer.History, error) {
-	var h policy.History
-	since := now.Add(-24 * time.Hour)
-	entries, err := d.journal.Entries(500, func(e journal.Entry) bool { return e.Intent.After(since) })
-	if err != nil {
-		return h, nil, err
-	}
-	for _, e := range entries {
-		ev := policy.Event{VM: e.VMID, From: e.From, To: e.To, At: e.Ended.Format(time.RFC3339)}
-		switch e.State {
-		case journal.StateSucceeded:
-			h.Moves = append(h.Moves, ev)
-		case journal.StateFailed:
-			ev.Error = e.Error
-			h.Failures = append(h.Failures, ev)
-		}
-	}
-	hist := &balancer.History{}
-	if hist.LastMoved, err = d.journal.LastMoved(); err != nil {
-		return h, nil, err
-	}
-	refusedSince := now.Add(-memory)
-	refused, err := d.journal.Entries(500, func(e journal.Entry) bool {
-		return e.State == journal.StateSkipped && executor.Refusal(e.Cause) && e.Ended.After(refusedSince)
-	})
-	if err != nil {
-		return h, nil, err
-	}
-	for _, e := range refused {
-		hist.Refused = append(hist.Refused, balancer.Refusal{VM: e.VMID, To: e.To, At: e.Ended, Cause: e.Cause})
-	}
-	return h, hist, nil
 }

@@ -1,0 +1,60 @@
+package daemon
+
+import (
+	"time"
+
+	"github.com/hvbalancer/hvbalancer/balancer"
+	"github.com/hvbalancer/hvbalancer/balancer/executor"
+	"github.com/hvbalancer/hvbalancer/balancer/executor/journal"
+	"github.com/hvbalancer/hvbalancer/policy"
+)
+
+// Bounds of what history gives the policy and the planner.
+const (
+	policyHistorySpan = 24 * time.Hour // the policy sees the last day's moves and failures
+	historyLimit      = 500            // newest entries of each kind, at most
+)
+
+// history turns the journal into the policy's history (the last day) and
+// the planner's: each VM's last migration, for the cooldown (however long
+// ago: the cooldown may be longer than a day), and the moves Compare-VM
+// refused within the planner's refusal memory. landed is when the newest
+// successful migration ended (zero when none has). One pass over the
+// journal serves all of it.
+func (d *Daemon) history(now time.Time, memory time.Duration) (h policy.History, hist *balancer.History, landed time.Time, err error) {
+	since, refusedSince := now.Add(-policyHistorySpan), now.Add(-memory)
+	hist = &balancer.History{LastMoved: map[string]time.Time{}}
+	events := 0
+	_, err = d.journal.Entries(0, func(e journal.Entry) bool { // newest first
+		if e.State == journal.StateSucceeded && e.Ended.After(hist.LastMoved[e.VMID]) {
+			hist.LastMoved[e.VMID] = e.Ended
+			landed = later(landed, e.Ended)
+		}
+		if e.Intent.After(since) && events < historyLimit {
+			events++
+			ev := policy.Event{VM: e.VMID, From: e.From, To: e.To, At: e.Ended.Format(time.RFC3339)}
+			switch e.State {
+			case journal.StateSucceeded:
+				h.Moves = append(h.Moves, ev)
+			case journal.StateFailed:
+				ev.Error = e.Error
+				h.Failures = append(h.Failures, ev)
+			}
+		}
+		if e.State == journal.StateSkipped && executor.Refusal(e.Cause) && e.Ended.After(refusedSince) && len(hist.Refused) < historyLimit {
+			hist.Refused = append(hist.Refused, balancer.Refusal{VM: e.VMID, To: e.To, At: e.Ended, Cause: e.Cause})
+		}
+		return false // nothing to keep: the pass fills what it needs
+	})
+	if err != nil {
+		return h, nil, landed, err
+	}
+	return h, hist, landed, nil
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
