@@ -216,16 +216,20 @@ func (c Config) withPolicy(s policy.Settings) Config {
 // Settings are the effective settings a plan was made with: the planner's
 // Config with the policy's overrides applied.
 type Settings struct {
-	Aggressiveness          int     `json:"aggressiveness"`
-	MinGain                 float64 `json:"min_gain"` // -1 when only requests are planned
-	CPUHigh                 float64 `json:"cpu_high"`
-	MemoryHigh              float64 `json:"memory_high"`
-	TargetSpread            float64 `json:"target_spread"`
-	MaxMoves                int     `json:"max_moves"`
-	MaxInflowPerHost        int     `json:"max_inflow_per_host"`
-	MemoryReserveBytes      int64   `json:"memory_reserve_bytes"`
-	StorageReserveBytes     int64   `json:"storage_reserve_bytes,omitempty"` // omitted when 0: older plans keep their digest
-	CPUCeiling              float64 `json:"cpu_ceiling"`
+	Aggressiveness      int     `json:"aggressiveness"`
+	MinGain             float64 `json:"min_gain"` // -1 when only requests are planned
+	CPUHigh             float64 `json:"cpu_high"`
+	MemoryHigh          float64 `json:"memory_high"`
+	TargetSpread        float64 `json:"target_spread"`
+	MaxMoves            int     `json:"max_moves"`
+	MaxInflowPerHost    int     `json:"max_inflow_per_host"`
+	MemoryReserveBytes  int64   `json:"memory_reserve_bytes"`
+	StorageReserveBytes int64   `json:"storage_reserve_bytes,omitempty"` // omitted when 0: older plans keep their digest
+	CPUCeiling          float64 `json:"cpu_ceiling"`
+	// Headroom (points) is kept below cpu_high and memory_high on the
+	// destinations of balancing moves; omitted when 0, so that a plan
+	// written before it existed keeps its digest.
+	Headroom                float64 `json:"headroom,omitempty"`
 	CooldownSeconds         float64 `json:"cooldown_seconds"`
 	CPUWeight               float64 `json:"cpu_weight"`
 	MemoryWeight            float64 `json:"memory_weight"`
@@ -254,6 +258,7 @@ func (c Config) settings() Settings {
 		MemoryReserveBytes:      c.MemoryReserveBytes,
 		StorageReserveBytes:     c.StorageReserveBytes,
 		CPUCeiling:              c.CPUCeiling,
+		Headroom:                c.Headroom,
 		CooldownSeconds:         c.Cooldown.Seconds(),
 		CPUWeight:               c.CPUWeight,
 		MemoryWeight:            c.MemoryWeight,

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"maps"
-	"math"
 	"strings"
 	"time"
 
@@ -94,10 +93,6 @@ func (r *daemonRun) round(t failer) *balancer.Plan {
 	return p
 }
 
-// readMargin is how far a host's read may fall from what a plan left it
-// at, from the noise of its samples alone, points.
-const readMargin = 2
-
 // reversal records plan p of snapshot s when, for a pair of hosts, the last
 // plan with moves sent load only one way and p sends it only the other. A
 // plan may swap VMs between two hosts, one each way: that is no direction.
@@ -106,16 +101,13 @@ const readMargin = 2
 //     as the administrator asked;
 //   - the last plan was cut short by a per-plan limit (max_moves, or a
 //     destination at max_inflow_per_host): p goes on with the same search,
-//     and a swap split between the two is no reversal;
-//   - both hosts read what the last plan left them at, within readMargin:
-//     the load model showed the planner the fleet it planned, and p is the
-//     planner's second thought on it, such as one noisy sample tipping a
-//     host it filled up to a high threshold over it (the planner fills a
-//     destination up to the threshold and calls it hot above it, with no
-//     margin between), or a spread the noise took back over its target.
+//     and a swap split between the two is no reversal.
 //
-// Flapping is the other case: a host reads what it no longer is, as a
-// window of samples from before the moves showed it.
+// Flapping is every other case: a host that reads what it no longer is, as
+// a window of samples from before the moves showed it, or a destination
+// filled up to a high threshold that one noisy sample tips over it (the
+// planner's headroom keeps balancing moves below the thresholds, so that
+// cannot happen).
 func (r *daemonRun) reversal(s *collector.Snapshot, p *balancer.Plan) {
 	if r.prev == nil {
 		return
@@ -131,7 +123,7 @@ func (r *daemonRun) reversal(s *collector.Snapshot, p *balancer.Plan) {
 		}
 		msg := fmt.Sprintf("%s: vm %s %s→%s right after vm %s %s→%s at %s",
 			s.Taken.Format(time.TimeOnly), m.VM, m.From, m.To, e.VM, e.From, e.To, r.prev.Created.Format(time.TimeOnly))
-		switch why := r.excuse(p, m.From, m.To); {
+		switch why := r.excuse(p); {
 		case why != "":
 			r.excused = append(r.excused, msg+": "+why)
 		default:
@@ -142,7 +134,7 @@ func (r *daemonRun) reversal(s *collector.Snapshot, p *balancer.Plan) {
 
 // excuse says why a reversal between hosts a and b in plan p is no
 // flapping, "" when it is.
-func (r *daemonRun) excuse(p *balancer.Plan, a, b string) string {
+func (r *daemonRun) excuse(p *balancer.Plan) string {
 	if p.Created.Sub(r.prev.Created) >= r.cfg.Cooldown {
 		return "after the cooldown"
 	}
@@ -154,13 +146,7 @@ func (r *daemonRun) excuse(p *balancer.Plan, a, b string) string {
 			return "the last plan filled " + h.Name + " to max_inflow_per_host"
 		}
 	}
-	for _, name := range []string{a, b} {
-		was, now := hostLoad(r.prev, name), hostLoad(p, name)
-		if math.Abs(now.CPUBefore-was.CPUAfter) > readMargin || math.Abs(now.MemoryBefore-was.MemoryAfter) > readMargin {
-			return ""
-		}
-	}
-	return "both hosts read what the last plan left them at"
+	return ""
 }
 
 // hostLoad returns plan p's line of the named host.

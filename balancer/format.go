@@ -114,6 +114,7 @@ func (p *Plan) settingRows() []settingRow {
 		{"cpu_high", number(s.CPUHigh) + "%", nil},
 		{"memory_high", number(s.MemoryHigh) + "%", nil},
 		{"cpu_ceiling", number(s.CPUCeiling) + "%", nil},
+		{"headroom", headroomText(*s), nil},
 		{"target_spread", number(s.TargetSpread) + " points", nil},
 		{"cpu_weight", number(s.CPUWeight), nil},
 		{"memory_weight", number(s.MemoryWeight), nil},
@@ -156,4 +157,13 @@ func aggressivenessText(s Settings) string {
 		return fmt.Sprintf("%d (policy requests only)", s.Aggressiveness)
 	}
 	return fmt.Sprintf("%d (a balancing move must gain at least %g points)", s.Aggressiveness, s.MinGain)
+}
+
+// headroomText says the headroom and what it leaves a balancing move.
+func headroomText(s Settings) string {
+	if s.Headroom == 0 {
+		return "0 points (balancing fills destinations up to the thresholds)"
+	}
+	return fmt.Sprintf("%s points (balancing fills destinations to CPU %s%%, memory %s%%)",
+		number(s.Headroom), number(decimals(s.CPUHigh-s.Headroom, 2)), number(decimals(s.MemoryHigh-s.Headroom, 2)))
 }

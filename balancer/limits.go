@@ -38,7 +38,7 @@ func (st *state) fault(vi, to int) fault {
 		return faultInflow
 	case dst.memUsed+float64(vs.v.MemoryAssigned) > dst.capBytes-float64(st.cfg.MemoryReserveBytes):
 		return faultMemory
-	case dst.capBytes > 0 && (dst.memUsed+float64(vs.v.MemoryAssigned))/dst.capBytes*100 > st.cfg.MemoryHigh:
+	case dst.capBytes > 0 && (dst.memUsed+float64(vs.v.MemoryAssigned))/dst.capBytes*100 > st.memLimit():
 		return faultMemoryHigh
 	case dst.cpu+st.cpuDelta(vi, to) > st.cpuLimit():
 		return faultCPU
@@ -85,20 +85,38 @@ func (st *state) check(vi, to int) string {
 		return fmt.Sprintf("host %s memory in use would be %s, over its %s capacity minus the %s reserve",
 			dst.h.Name, formatBytes(int64(dst.memUsed)+vs.v.MemoryAssigned), formatBytes(int64(dst.capBytes)), formatBytes(st.cfg.MemoryReserveBytes))
 	case faultMemoryHigh:
-		return fmt.Sprintf("host %s memory in use would be %.1f%%, over memory_high (%g%%)",
-			dst.h.Name, (dst.memUsed+float64(vs.v.MemoryAssigned))/dst.capBytes*100, st.cfg.MemoryHigh)
+		return fmt.Sprintf("host %s memory in use would be %.1f%%, over %s",
+			dst.h.Name, (dst.memUsed+float64(vs.v.MemoryAssigned))/dst.capBytes*100, st.highText("memory_high", st.cfg.MemoryHigh))
 	case faultCPU:
 		limit := fmt.Sprintf("the %g%% ceiling", st.cfg.CPUCeiling)
-		if st.cfg.CPUHigh < st.cfg.CPUCeiling {
-			limit = fmt.Sprintf("cpu_high (%g%%)", st.cfg.CPUHigh)
+		if st.cfg.CPUHigh-st.margin < st.cfg.CPUCeiling {
+			limit = st.highText("cpu_high", st.cfg.CPUHigh)
 		}
 		return fmt.Sprintf("host %s CPU would be %.1f%%, over %s", dst.h.Name, dst.cpu+st.cpuDelta(vi, to), limit)
 	}
 	return ""
 }
 
-// cpuLimit is the CPU load no destination may reach: cpu_high, the load at
-// which a host counts as hot, or the ceiling when that is lower. It is the
-// planner's own limit, whatever the policy says, so that no policy can have
-// a move make a destination hot.
-func (st *state) cpuLimit() float64 { return min(st.cfg.CPUHigh, st.cfg.CPUCeiling) }
+// highText names the limit a high threshold sets a destination: the
+// threshold itself, or, while balancing, the threshold less the headroom.
+func (st *state) highText(key string, high float64) string {
+	if st.margin == 0 {
+		return fmt.Sprintf("%s (%g%%)", key, high)
+	}
+	return fmt.Sprintf("%g%% (%s %g%% less headroom %g points)", decimals(high-st.margin, 2), key, high, st.margin)
+}
+
+// cpuLimit is the CPU load no destination may pass: cpu_high, the load at
+// which a host counts as hot, less the margin, or the ceiling when that is
+// lower. memLimit is memory's: memory_high less the margin. They are the
+// planner's own limits, whatever the policy says, so that no policy can
+// have a move make a destination hot. The margin is the headroom while the
+// search balances, so that one noisy sample after a balancing move does not
+// make its destination hot and the next plan move load back (hysteresis:
+// hot above the threshold, filled only to the threshold less the
+// headroom); it is 0 for policy requests (evacuation, anti-affinity
+// repair), which may fill a destination up to the thresholds themselves,
+// and for Recheck, which guards the thresholds just before a move starts.
+func (st *state) cpuLimit() float64 { return min(st.cfg.CPUHigh-st.margin, st.cfg.CPUCeiling) }
+
+func (st *state) memLimit() float64 { return st.cfg.MemoryHigh - st.margin }

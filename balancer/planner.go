@@ -57,8 +57,11 @@ import (
 // Hard limits, checked against the fleet re-simulated after every planned
 // move: a destination keeps memory_reserve_bytes free, stays at or below
 // memory_high, and at or below cpu_high or cpu_ceiling, whichever is lower
-// (so that no policy can make a move leave its destination hot); at most max_inflow_per_host moves into one host and
-// max_moves in all; a VM moves at most once, never to its own host, and a
+// (so that no policy can make a move leave its destination hot); a
+// balancing move fills it only to memory_high and cpu_high less the
+// headroom, so that a host it fills is not hot again at the next noisy
+// sample (policy requests may use the headroom); at most
+// max_inflow_per_host moves into one host and max_moves in all; a VM moves at most once, never to its own host, and a
 // clustered VM only within its host's cluster; the destination runs the VM
 // as it is (processor vendor, processor model unless the VM has processor
 // compatibility, configuration version, virtual switches; see compat.go)
@@ -211,6 +214,8 @@ func (r *pass) balance(ctx context.Context) error {
 		r.stopped = "aggressiveness 1 plans policy requests only"
 		return nil
 	}
+	st.margin = r.cfg.Headroom
+	defer func() { st.margin = 0 }()
 	for {
 		if len(r.moves) >= r.cfg.MaxMoves {
 			r.stopped = fmt.Sprintf("the plan reached max_moves (%d)", r.cfg.MaxMoves)

@@ -66,6 +66,10 @@ type state struct {
 	// volPlanned is, per interned volume (see storeTarget), the bytes of
 	// the storage moves planned into it so far.
 	volPlanned []int64
+	// margin (percentage points) is kept below cpu_high and memory_high
+	// on destinations: the headroom while balancing, 0 otherwise (see
+	// cpuLimit).
+	margin float64
 }
 
 // Load measures, defined once in the collector, which projects hosts'

@@ -2,10 +2,15 @@ package balancer_test
 
 import (
 	"context"
+	"fmt"
+	"math"
+	"strings"
 	"testing"
 
 	"github.com/hvbalancer/hvbalancer/balancer"
+	"github.com/hvbalancer/hvbalancer/collector"
 	"github.com/hvbalancer/hvbalancer/collector/collectortest"
+	"github.com/hvbalancer/hvbalancer/policy"
 )
 
 // TestNoPolicyMakesADestinationHot is the regression test of a plan that,
@@ -49,5 +54,100 @@ func TestNoPolicyMakesADestinationHot(t *testing.T) {
 		if into[h.Name] && (h.CPUAfter > cfg.CPUHigh || h.MemoryAfter > cfg.MemoryHigh) {
 			t.Errorf("destination %s ends at CPU %.1f%%, memory %.1f%%", h.Name, h.CPUAfter, h.MemoryAfter)
 		}
+	}
+}
+
+// TestHeadroomKeepsBalancingMovesBelowTheThresholds: a balancing move may
+// fill a destination only to cpu_high less the headroom, so that one noisy
+// sample after it does not make the destination hot and the next plan move
+// the load back; a policy request may still fill it up to cpu_high, not
+// beyond.
+func TestHeadroomKeepsBalancingMovesBelowTheThresholds(t *testing.T) {
+	// Every VM is 2.88 of 32 cores: 9 points of either host's CPU.
+	vms := func(prefix string, n int) []collectortest.VMSpec {
+		out := make([]collectortest.VMSpec, n)
+		for i := range out {
+			out[i] = collectortest.VMSpec{Name: fmt.Sprintf("%s-%d", prefix, i), CPUs: 4, CPU: 2.88, MemoryGiB: 8}
+		}
+		return out
+	}
+	// HV01 at 90 % CPU is hot; HV02 at 65 % is the only destination, and
+	// one VM takes it to 74 %: under cpu_high (75), over it less 5 points.
+	snap := func() *collector.Snapshot {
+		return collectortest.Snapshot(
+			collectortest.HostSpec{Name: "HV01", LPs: 32, MemoryGiB: 256, CPU: 90, VMs: vms("hot", 10)},
+			collectortest.HostSpec{Name: "HV02", LPs: 32, MemoryGiB: 256, CPU: 65, VMs: vms("cool", 7)},
+		)
+	}
+	tests := []struct {
+		name     string
+		headroom float64
+		requests []policy.Request
+		// wantTo is the CPU HV02 is planned to, 0 when nothing may go there.
+		wantTo float64
+		// wantWhy is in the plan's rejection or limit text.
+		wantWhy string
+	}{
+		{name: "no headroom: balancing fills to cpu_high", headroom: 0, wantTo: 74},
+		{name: "headroom 5: no balancing move above 70", headroom: 5, wantTo: 0},
+		{name: "headroom 5: a request may fill to cpu_high", headroom: 5, wantTo: 74,
+			requests: []policy.Request{{VM: "00000000-0000-4000-8000-000000000001", To: "HV02", Reason: "evacuate", Priority: 10}}},
+		{name: "headroom 5: no request beyond cpu_high", headroom: 5, wantTo: 0, wantWhy: "over cpu_high (75%)",
+			requests: []policy.Request{{VM: "00000000-0000-4000-8000-000000000001", To: "HV03", Reason: "evacuate", Priority: 10}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := balancer.DefaultConfig()
+			cfg.Headroom = tc.headroom
+			pl, err := balancer.NewPlanner(cfg, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := snap()
+			if tc.wantWhy != "" {
+				// A third host at 70 %: a 9-point VM would take it to 79 %.
+				s = collectortest.Snapshot(
+					collectortest.HostSpec{Name: "HV01", LPs: 32, MemoryGiB: 256, CPU: 90, VMs: vms("hot", 10)},
+					collectortest.HostSpec{Name: "HV02", LPs: 32, MemoryGiB: 256, CPU: 65, VMs: vms("cool", 7)},
+					collectortest.HostSpec{Name: "HV03", LPs: 32, MemoryGiB: 256, CPU: 70, VMs: vms("warm", 7)},
+				)
+			}
+			p, err := pl.Plan(context.Background(), s, &fakeRules{requests: tc.requests}, "sha256:headroom", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := p.Settings.Headroom; got != tc.headroom {
+				t.Errorf("plan settings: headroom %g, want %g", got, tc.headroom)
+			}
+			var into []string
+			for _, m := range p.Moves {
+				into = append(into, m.To)
+			}
+			hv02 := hostLoad(p, "HV02")
+			switch {
+			case tc.wantTo == 0 && hv02.In > 0:
+				t.Errorf("HV02 planned from %.1f%% to %.1f%% CPU, want no move into it (moves to %v)", hv02.CPUBefore, hv02.CPUAfter, into)
+			case tc.wantTo != 0 && math.Abs(hv02.CPUAfter-tc.wantTo) > 0.01:
+				t.Errorf("HV02 planned from %.1f%% to %.1f%% CPU, want %g%% (moves to %v)", hv02.CPUBefore, hv02.CPUAfter, tc.wantTo, into)
+			}
+			for _, h := range p.Hosts {
+				limit := cfg.CPUHigh - cfg.Headroom
+				if len(tc.requests) > 0 {
+					limit = cfg.CPUHigh
+				}
+				if h.In > 0 && h.CPUAfter > limit {
+					t.Errorf("destination %s planned to %.1f%% CPU, over %g%%", h.Name, h.CPUAfter, limit)
+				}
+			}
+			if tc.wantWhy != "" {
+				var found bool
+				for _, r := range p.Rejected {
+					found = found || strings.Contains(strings.Join(r.Messages, "; "), tc.wantWhy)
+				}
+				if !found {
+					t.Errorf("no rejection says %q: %+v", tc.wantWhy, p.Rejected)
+				}
+			}
+		})
 	}
 }
