@@ -121,49 +121,6 @@ func (r *pass) plan(s *collector.Snapshot, snapDigest, policyDigest string, befo
 // over reports whether a load is above a high threshold.
 func (r *pass) over(cpu, mem float64) bool { return cpu > r.cfg.CPUHigh || mem > r.cfg.MemoryHigh }
 
-// verdict says whether the plan leaves nothing to do: false when it moves
-// something or the hosts it read are out of balance; true when neither and
-// it read enough to say so; unknown (nil) with the reason otherwise.
-func (r *pass) verdict(p *Plan) (*bool, string) {
-	no, yes := false, true
-	if len(p.Moves) > 0 || !r.st.balanced() {
-		return &no, ""
-	}
-	if why := r.tooLittleData(p); why != "" {
-		return nil, why
-	}
-	return &yes, ""
-}
-
-// tooLittleData says why the plan cannot tell whether the fleet is
-// balanced, or "" when it can: no host can take part, an eligible host has
-// no load sample, or some hosts could not be read.
-func (r *pass) tooLittleData(p *Plan) string {
-	st := r.st
-	if len(st.elig) == 0 {
-		return fmt.Sprintf("no host can take part (of %s, none is ok, out of maintenance, with live migration on and capacity known)",
-			plural(len(st.hosts), "host"))
-	}
-	var unsampled []string
-	for _, hi := range st.elig {
-		if st.hosts[hi].h.Samples == 0 {
-			unsampled = append(unsampled, st.hosts[hi].h.Name)
-		}
-	}
-	if len(unsampled) > 0 {
-		return fmt.Sprintf("%s no load sample yet (%s)", plural(len(unsampled), "host has", "hosts have"), strings.Join(unsampled, ", "))
-	}
-	if len(p.Missing) > 0 {
-		names := make([]string, len(p.Missing))
-		for i, h := range p.Missing {
-			names[i] = h.Name
-		}
-		return fmt.Sprintf("%d of %s could not be read (%s), so their load as it is now is not known",
-			len(p.Missing), plural(len(st.hosts), "host"), strings.Join(names, ", "))
-	}
-	return ""
-}
-
 // hostStatus names a host's state for the reports.
 func hostStatus(h *hostState) string {
 	switch {
@@ -183,8 +140,12 @@ func hostStatus(h *hostState) string {
 func (r *pass) message(p *Plan) string {
 	e := &p.Efficacy
 	if p.IsBalanced() {
-		return fmt.Sprintf("The fleet is already balanced: CPU spread %.1f points, memory spread %.1f points, below the target (%g points), and no host is hot.",
-			e.CPU.SpreadBefore, e.Memory.SpreadBefore, r.cfg.TargetSpread)
+		if r.stop == stopWithinTarget {
+			return fmt.Sprintf("The fleet is already balanced: CPU spread %.1f points, memory spread %.1f points, below the target (%g points), and no host is hot.",
+				e.CPU.SpreadBefore, e.Memory.SpreadBefore, r.cfg.TargetSpread)
+		}
+		return fmt.Sprintf("The fleet is already balanced: no host is hot, and %s (CPU spread %.1f points, memory spread %.1f points, target %g points).",
+			r.stopped, e.CPU.SpreadBefore, e.Memory.SpreadBefore, r.cfg.TargetSpread)
 	}
 	var hot, lastKnown []string
 	for i, h := range p.Hosts {

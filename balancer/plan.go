@@ -43,12 +43,16 @@ type Plan struct {
 	// when the policy changed none.
 	SettingsChanged []SettingChange `json:"settings_changed,omitempty"`
 
-	// Balanced says whether there is nothing to do. True: no move, no hot
-	// host, every spread within the target, and the plan read enough to
-	// say so. False: moves are planned or the fleet is out of balance.
-	// Null (nil): the plan was made from too little data to tell (hosts
-	// that could not be read, no eligible host, hosts without a load
-	// sample); BalancedReason says why. Message says the outcome plainly.
+	// Balanced says whether there is nothing to do. True: every host was
+	// read, no host that takes part is hot, the plan moves nothing, and
+	// either every weighted spread is within target_spread or no move
+	// within the hard limits gains the aggressiveness's minimum gain (after
+	// the policy's penalties). False: moves are planned, a host is hot, or
+	// the search left gains behind (it reached max_moves, or the policy
+	// denied the moves that gain). Null (nil): no move and no hot host, but
+	// the plan was made from too little data to tell (hosts that could not
+	// be read, no eligible host, hosts without a load sample);
+	// BalancedReason says why. Message says the outcome plainly.
 	Balanced       *bool  `json:"balanced"`
 	BalancedReason string `json:"balanced_reason,omitempty"`
 	Message        string `json:"message"`

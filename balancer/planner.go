@@ -104,6 +104,7 @@ type pass struct {
 	rejected []Rejection
 	omitted  int
 	stopped  string
+	stop     stop // why the balancing search ended, for the verdict
 	// limited are the destinations refused because the VM cannot run or
 	// keep its storage there (see Plan.Limited); limitSeen marks each VM
 	// and destination met, by vm*len(hosts)+host.
@@ -211,18 +212,18 @@ func (r *pass) balance(ctx context.Context) error {
 	st := r.st
 	minGain := MinGain(r.cfg.Aggressiveness)
 	if math.IsInf(minGain, 1) {
-		r.stopped = "aggressiveness 1 plans policy requests only"
+		r.stop, r.stopped = stopRequestsOnly, "aggressiveness 1 plans policy requests only"
 		return nil
 	}
 	st.margin = r.cfg.Headroom
 	defer func() { st.margin = 0 }()
 	for {
 		if len(r.moves) >= r.cfg.MaxMoves {
-			r.stopped = fmt.Sprintf("the plan reached max_moves (%d)", r.cfg.MaxMoves)
+			r.stop, r.stopped = stopMaxMoves, fmt.Sprintf("the plan reached max_moves (%d)", r.cfg.MaxMoves)
 			return nil
 		}
 		if st.balanced() {
-			r.stopped = "no host is hot and the spread is within the target"
+			r.stop, r.stopped = stopWithinTarget, "no host is hot and the spread is within the target"
 			return nil
 		}
 		if err := ctx.Err(); err != nil {
@@ -238,13 +239,13 @@ func (r *pass) balance(ctx context.Context) error {
 			r.addRejections(j.rejected, j.denied)
 			switch {
 			case len(cands) == 0:
-				r.stopped = fmt.Sprintf("no move within the limits gains at least %g points", minGain)
+				r.stop, r.stopped = stopNoGain, fmt.Sprintf("no move within the limits gains at least %g points", minGain)
 			case j.denied == j.judged && j.judged >= maxJudgedPerStep:
-				r.stopped = fmt.Sprintf("the policy denied the best %d candidates", j.judged)
+				r.stop, r.stopped = stopDeniedBudget, fmt.Sprintf("the policy denied the best %d candidates", j.judged)
 			case j.denied == j.judged:
-				r.stopped = fmt.Sprintf("the policy denied every candidate that gains at least %g points (%d)", minGain, j.denied)
+				r.stop, r.stopped = stopDenied, fmt.Sprintf("the policy denied every candidate that gains at least %g points (%d)", minGain, j.denied)
 			default:
-				r.stopped = fmt.Sprintf("with the policy's penalties no allowed candidate gains at least %g points", minGain)
+				r.stop, r.stopped = stopPenalty, fmt.Sprintf("with the policy's penalties no allowed candidate gains at least %g points", minGain)
 			}
 			return nil
 		}

@@ -16,7 +16,13 @@ import (
 // planOf plans s with the default settings and rules.
 func planOf(t *testing.T, s *collector.Snapshot, rules *fakeRules) *balancer.Plan {
 	t.Helper()
-	pl, err := balancer.NewPlanner(balancer.DefaultConfig(), nil)
+	return planWith(t, balancer.DefaultConfig(), s, rules)
+}
+
+// planWith plans s with settings cfg and rules.
+func planWith(t *testing.T, cfg balancer.Config, s *collector.Snapshot, rules *fakeRules) *balancer.Plan {
+	t.Helper()
+	pl, err := balancer.NewPlanner(cfg, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,8 +41,17 @@ func TestBalancedOnlyWhenKnown(t *testing.T) {
 	busy := func(cpu float64) func(*collector.Host) { return func(h *collector.Host) { h.CPU.Last = cpu } }
 	even := []collector.VM{newVM("a01", "hv01", 2, 16), newVM("b01", "hv02", 2, 16), newVM("c01", "hv03", 2, 16)}
 	hot := append([]collector.VM{newVM("a02", "hv01", 12, 16), newVM("a03", "hv01", 12, 16)}, even...)
+	three := []collector.Host{newHost("hv01", 32, 256), newHost("hv02", 32, 256), newHost("hv03", 32, 256)}
+	// Not even (hv01 holds one VM more), but moving the small VM anywhere
+	// only swaps which host holds two: no move gains the minimum.
+	uneven := append([]collector.VM{newVM("a09", "hv01", 0.2, 16)}, even...)
+	// hv01 at 56 % CPU, the others at 6 %: not hot, but moves gain much.
+	lopsided := append([]collector.VM{newVM("a02", "hv01", 6, 16), newVM("a03", "hv01", 6, 16), newVM("a04", "hv01", 4, 16)}, even...)
+	denyAll := &fakeRules{deny: func(policy.Move, policy.Projected) []string { return []string{"no moves during business hours"} }}
 	tests := []struct {
 		name      string
+		cfg       func(*balancer.Config)
+		rules     *fakeRules
 		hosts     []collector.Host
 		vms       []collector.VM
 		want      string // true, false or null
@@ -48,6 +63,27 @@ func TestBalancedOnlyWhenKnown(t *testing.T) {
 		name:  "every host read and even",
 		hosts: []collector.Host{newHost("hv01", 32, 256), newHost("hv02", 32, 256), newHost("hv03", 32, 256)},
 		vms:   even, want: "true", inMessage: "The fleet is already balanced",
+	}, {
+		name:  "spread over target 0, but no move gains the minimum",
+		hosts: three, vms: uneven, want: "true",
+		inMessage: "The fleet is already balanced: no host is hot, and no move within the limits gains at least 1 points (CPU spread 0.3 points",
+	}, {
+		name:  "the policy's penalties outweigh every gain",
+		rules: &fakeRules{penalty: func(policy.Move, policy.Projected) float64 { return 1000 }},
+		hosts: three, vms: lopsided, want: "true",
+		inMessage: "The fleet is already balanced: no host is hot, and with the policy's penalties no allowed candidate gains at least 1 points",
+	}, {
+		name:  "a hot host nothing can relieve",
+		hosts: three, vms: append([]collector.VM{newVM("a02", "hv01", 26, 16)}, even[1:]...), want: "false",
+		inMessage: "No move planned: no move within the limits gains at least 1 points. CPU spread 35.4 points, memory spread 0.0 points; hot: hv01.",
+	}, {
+		name:  "max_moves 0 leaves the gains",
+		cfg:   func(c *balancer.Config) { c.MaxMoves = 0 },
+		hosts: three, vms: lopsided, want: "false", inMessage: "No move planned: the plan reached max_moves (0).",
+	}, {
+		name:  "the policy denies the moves that gain",
+		rules: denyAll, hosts: three, vms: lopsided, want: "false",
+		inMessage: "No move planned: the policy denied every candidate that gains at least 1 points",
 	}, {
 		name:  "moves planned",
 		hosts: []collector.Host{newHost("hv01", 32, 256), newHost("hv02", 32, 256), newHost("hv03", 32, 256)},
@@ -77,7 +113,14 @@ func TestBalancedOnlyWhenKnown(t *testing.T) {
 	}}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			p := planOf(t, fleet(tc.hosts, tc.vms), &fakeRules{})
+			cfg, rules := balancer.DefaultConfig(), tc.rules
+			if tc.cfg != nil {
+				tc.cfg(&cfg)
+			}
+			if rules == nil {
+				rules = &fakeRules{}
+			}
+			p := planWith(t, cfg, fleet(tc.hosts, tc.vms), rules)
 			got := "null"
 			if p.Balanced != nil {
 				got = map[bool]string{true: "true", false: "false"}[*p.Balanced]
