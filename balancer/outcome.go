@@ -157,6 +157,9 @@ func (r *pass) message(p *Plan) string {
 		}
 	}
 	hotText := "no host is hot"
+	if len(r.st.elig) == 0 {
+		hotText = "no host takes part, so none counts as hot"
+	}
 	if len(hot) > 0 {
 		hotText = "hot: " + strings.Join(hot, ", ")
 	}

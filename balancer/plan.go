@@ -51,7 +51,7 @@ type Plan struct {
 	// the search left gains behind (it reached max_moves, or the policy
 	// denied the moves that gain). Null (nil): no move and no hot host, but
 	// the plan was made from too little data to tell (hosts that could not
-	// be read, no eligible host, hosts without a load sample);
+	// be read, fewer than two eligible hosts, hosts without a load sample);
 	// BalancedReason says why. Message says the outcome plainly.
 	Balanced       *bool  `json:"balanced"`
 	BalancedReason string `json:"balanced_reason,omitempty"`

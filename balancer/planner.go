@@ -215,6 +215,10 @@ func (r *pass) balance(ctx context.Context) error {
 		r.stop, r.stopped = stopRequestsOnly, "aggressiveness 1 plans policy requests only"
 		return nil
 	}
+	if why := st.tooFewHosts(); why != "" {
+		r.stop, r.stopped = stopTooFewHosts, why
+		return nil
+	}
 	st.margin = r.cfg.Headroom
 	defer func() { st.margin = 0 }()
 	for {

@@ -11,6 +11,7 @@ type stop int
 const (
 	stopNone         stop = iota // the search has not ended (or not run)
 	stopRequestsOnly             // aggressiveness 1: no balancing search
+	stopTooFewHosts              // fewer than two hosts can take part
 	stopMaxMoves                 // the plan reached max_moves
 	stopWithinTarget             // no host hot, every spread within target_spread
 	stopNoGain                   // no move within the hard limits gains the minimum
@@ -64,13 +65,16 @@ func (r *pass) verdict(p *Plan) (*bool, string) {
 }
 
 // tooLittleData says why the plan cannot tell whether the fleet is
-// balanced, or "" when it can: no host can take part, an eligible host has
-// no load sample, or some hosts could not be read.
+// balanced, or "" when it can: fewer than two hosts can take part, an
+// eligible host has no load sample, or some hosts could not be read.
 func (r *pass) tooLittleData(p *Plan) string {
 	st := r.st
 	if len(st.elig) == 0 {
-		return fmt.Sprintf("no host can take part (of %s, none is ok, out of maintenance, with live migration on and capacity known)",
-			plural(len(st.hosts), "host"))
+		return fmt.Sprintf("no host can take part (of %s, none is ok, out of maintenance, with live migration on and capacity known: %s)",
+			plural(len(st.hosts), "host"), st.whyOut())
+	}
+	if len(st.elig) == 1 {
+		return st.tooFewHosts()
 	}
 	var unsampled []string
 	for _, hi := range st.elig {
@@ -90,4 +94,69 @@ func (r *pass) tooLittleData(p *Plan) string {
 			len(p.Missing), plural(len(st.hosts), "host"), strings.Join(names, ", "))
 	}
 	return ""
+}
+
+// tooFewHosts says why the balancing search cannot run, "" when at least
+// two hosts can take part.
+func (st *state) tooFewHosts() string {
+	switch len(st.elig) {
+	case 0:
+		if len(st.hosts) == 0 {
+			return "the snapshot has no host"
+		}
+		return fmt.Sprintf("no host can take part in balancing (of %s: %s)", plural(len(st.hosts), "host"), st.whyOut())
+	case 1:
+		if len(st.hosts) == 1 {
+			return fmt.Sprintf("%s is the only host, and balancing needs two", st.hosts[0].h.Name)
+		}
+		return fmt.Sprintf("only %s can take part in balancing, and a move needs two (of %s: %s)",
+			st.hosts[st.elig[0]].h.Name, plural(len(st.hosts), "host"), st.whyOut())
+	}
+	return ""
+}
+
+// whyOut counts the hosts that cannot take part by their status, naming
+// the first few of each: "2 stale (hv01, hv02), 1 in maintenance (hv03)".
+func (st *state) whyOut() string {
+	const names = 3
+	type group struct {
+		status string
+		hosts  []string
+		n      int
+	}
+	var groups []*group
+	by := map[string]*group{}
+	for i := range st.hosts {
+		h := &st.hosts[i]
+		if h.eligible {
+			continue
+		}
+		status := hostStatus(h)
+		g := by[status]
+		if g == nil {
+			g = &group{status: status}
+			by[status] = g
+			groups = append(groups, g)
+		}
+		g.n++
+		if len(g.hosts) < names {
+			g.hosts = append(g.hosts, h.h.Name)
+		}
+	}
+	if len(groups) == 0 {
+		return "none is out"
+	}
+	parts := make([]string, len(groups))
+	for i, g := range groups {
+		list := strings.Join(g.hosts, ", ")
+		if g.n > len(g.hosts) {
+			list += fmt.Sprintf(" and %d more", g.n-len(g.hosts))
+		}
+		status := g.status
+		if status == "maintenance" {
+			status = "in maintenance"
+		}
+		parts[i] = fmt.Sprintf("%d %s (%s)", g.n, status, list)
+	}
+	return strings.Join(parts, ", ")
 }
