@@ -39,6 +39,14 @@ type Options struct {
 	// ConfigPath is the daemon's configuration file, for the commands the
 	// status page suggests (hvbalancer approve --config …).
 	ConfigPath string
+	// Listen is the address the server is bound to (host:port). With
+	// AllowedHosts it decides which Host header values are answered: the
+	// bound address; localhost and loopback addresses for a loopback or
+	// every-interface bind; any IP address for an every-interface bind;
+	// and the AllowedHosts names. Any other Host gets 421. Empty: as a
+	// loopback bind.
+	Listen       string
+	AllowedHosts []string
 }
 
 // server routes requests to the Backend.
@@ -49,12 +57,13 @@ type server struct {
 	log    *slog.Logger
 	mux    *http.ServeMux
 	page   *template.Template
+	hosts  hostCheck
 }
 
 // NewHandler returns the daemon's HTTP handler: /metrics, /healthz,
 // /readyz, the JSON API under /api/v1/, POST /-/reload and the status page
 // at "/". GET routes answer HEAD too. Serve it with an http.Server that
-// sets ReadHeaderTimeout and IdleTimeout.
+// sets its read, write and idle timeouts.
 func NewHandler(b Backend, opts Options) http.Handler {
 	log := opts.Logger
 	if log == nil {
@@ -67,6 +76,7 @@ func NewHandler(b Backend, opts Options) http.Handler {
 		log:    log,
 		mux:    http.NewServeMux(),
 		page:   parsePage(),
+		hosts:  newHostCheck(opts.Listen, opts.AllowedHosts),
 	}
 	m := s.mux
 	if opts.Gatherer != nil {
@@ -95,13 +105,18 @@ func NewHandler(b Backend, opts Options) http.Handler {
 	return s
 }
 
-// ServeHTTP sets the headers every answer carries and turns the mux's own
-// 404 and 405 answers into JSON errors on the API paths.
+// ServeHTTP sets the headers every answer carries, refuses requests for
+// hosts it does not serve (421) and turns the mux's own 404 and 405
+// answers into JSON errors on the API paths.
 func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Cache-Control", "no-store")
 	h.Set("Referrer-Policy", "no-referrer")
+	if !s.hosts.allows(r.Host) {
+		s.refuseHost(w, r)
+		return
+	}
 	if isAPI(r.URL.Path) {
 		if mh, pattern := s.mux.Handler(r); pattern == "" {
 			c := &capture{header: make(http.Header)}
