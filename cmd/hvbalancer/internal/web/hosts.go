@@ -34,6 +34,8 @@ const (
 	HostCauseUnknownPrincipal   HostCause = "unknown_principal"   // Kerberos: no such user, or the host's SPN is missing
 	HostCauseKDCUnreachable     HostCause = "kdc_unreachable"     // Kerberos: no KDC answered
 	HostCauseHeld               HostCause = "held"                // not tried: the daemon held the call back (after failed logins); reason says why
+	HostCauseWrongHost          HostCause = "wrong_host"          // the address answers as another computer; reason says which
+	HostCauseBadAnswer          HostCause = "bad_answer"          // the host's facts cannot be true (no processors, no memory); reason says what
 	HostCauseError              HostCause = "error"               // anything else; reason says what
 )
 
@@ -60,6 +62,8 @@ var hostCauses = map[collector.Cause]HostCause{
 	collector.CauseUnknownPrincipal:   HostCauseUnknownPrincipal,
 	collector.CauseKDCUnreachable:     HostCauseKDCUnreachable,
 	collector.CauseHeld:               HostCauseHeld,
+	collector.CauseWrongHost:          HostCauseWrongHost,
+	collector.CauseBadAnswer:          HostCauseBadAnswer,
 	collector.CauseError:              HostCauseError,
 }
 
