@@ -139,5 +139,5 @@ func (c *Config) Warnings() []*FieldError {
 			warn("executor.locate_timeout", c.Executor.LocateTimeout, "longer than %s.call_timeout (%s): each host's lookup ends by then, so the search never waits longer", l.path, d.read)
 		}
 	}
-	return out
+	return append(out, c.httpWarnings(time.Now())...)
 }

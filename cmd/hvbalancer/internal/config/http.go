@@ -8,6 +8,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // maxTokenBytes bounds the token file, as the daemon reads it.
@@ -105,4 +106,37 @@ func tokenProblem(path string) string {
 		return "holds no token (empty or white space only): approve, pause, resume and reload would refuse every call"
 	}
 	return ""
+}
+
+// certWarnDays is how long before its end a certificate is warned about.
+const certWarnDays = 30
+
+// httpWarnings are the listener's settings that work but leave something
+// open: a bind beyond loopback that allow_insecure lets through, and a
+// certificate that ends within certWarnDays of now (or has ended).
+func (c *Config) httpWarnings(now time.Time) []*FieldError {
+	var out []*FieldError
+	h := c.HTTP
+	if h.AllowInsecure && !h.Loopback() && (!h.TLS() || h.TokenFile == "") {
+		var open []string
+		if !h.TLS() {
+			open = append(open, "without TLS: the inventory and the token cross the network in the clear")
+		}
+		if h.TokenFile == "" {
+			open = append(open, "without a token: approve, pause, resume and reload are refused")
+		}
+		out = append(out, &FieldError{Path: "http.allow_insecure", Value: true, Err: fmt.Errorf("%s serves beyond loopback %s", h.Listen, strings.Join(open, "; "))})
+	}
+	if h.TLS() {
+		if pair, err := tls.LoadX509KeyPair(c.path(h.TLSCertFile), c.path(h.TLSKeyFile)); err == nil && pair.Leaf != nil {
+			if end := pair.Leaf.NotAfter; now.Add(certWarnDays * 24 * time.Hour).After(end) {
+				verb := "ends"
+				if now.After(end) {
+					verb = "ended"
+				}
+				out = append(out, &FieldError{Path: "http.tls_cert_file", Value: h.TLSCertFile, Err: fmt.Errorf("the certificate %s on %s: renew it (a renewed file is served without a restart)", verb, end.UTC().Format(time.DateOnly))})
+			}
+		}
+	}
+	return out
 }

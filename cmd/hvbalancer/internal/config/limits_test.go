@@ -210,9 +210,15 @@ func TestListenerRules(t *testing.T) {
 	}
 }
 
-// writeCert writes a self-signed certificate for localhost and its key
-// (PEM) into dir.
+// writeCert writes a self-signed certificate for localhost, valid for a
+// year, and its key (PEM) into dir.
 func writeCert(t *testing.T, dir, name string) (certFile, keyFile string) {
+	t.Helper()
+	return writeCertUntil(t, dir, name, time.Now().AddDate(1, 0, 0))
+}
+
+// writeCertUntil writes a certificate that ends at notAfter, as writeCert.
+func writeCertUntil(t *testing.T, dir, name string, notAfter time.Time) (certFile, keyFile string) {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -223,7 +229,7 @@ func writeCert(t *testing.T, dir, name string) (certFile, keyFile string) {
 		Subject:      pkix.Name{CommonName: "localhost"},
 		DNSNames:     []string{"localhost"},
 		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(time.Hour),
+		NotAfter:     notAfter,
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
 	if err != nil {
@@ -241,4 +247,53 @@ func writeCert(t *testing.T, dir, name string) (certFile, keyFile string) {
 		t.Fatal(err)
 	}
 	return certFile, keyFile
+}
+
+// TestListenerWarnings: a bind beyond loopback that allow_insecure lets
+// through, and a certificate near its end, are warned about (check prints
+// the warnings, the daemon logs them at start); a loopback bind and a
+// certificate good for a year are not.
+func TestListenerWarnings(t *testing.T) {
+	t.Setenv("HVB_DEADLINE_PW", "pw")
+	dir := t.TempDir()
+	token := filepath.Join(dir, "token")
+	if err := os.WriteFile(token, []byte("s3cret"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cert, key := writeCert(t, dir, "year")
+	soon := time.Now().Add(48 * time.Hour).Truncate(time.Second) // as a certificate holds it
+	soonCert, soonKey := writeCertUntil(t, dir, "soon", soon)
+	tls := func(c, k string) string { return ", tls_cert_file: " + c + ", tls_key_file: " + k }
+	tests := []struct {
+		name  string
+		extra string
+		want  []string
+	}{
+		{"loopback, insecure allowed", "http: {listen: '127.0.0.1:9707', allow_insecure: true}\n", nil},
+		{"token and TLS", "http: {listen: '0.0.0.0:9707', token_file: " + token + tls(cert, key) + "}\n", nil},
+		{"neither", "http: {listen: '0.0.0.0:9707', allow_insecure: true}\n", []string{
+			"http.allow_insecure: true: 0.0.0.0:9707 serves beyond loopback without TLS: the inventory and the token cross the network in the clear; without a token: approve, pause, resume and reload are refused",
+		}},
+		{"no token", "http: {listen: '10.0.0.5:9707', allow_insecure: true" + tls(cert, key) + "}\n", []string{
+			"http.allow_insecure: true: 10.0.0.5:9707 serves beyond loopback without a token: approve, pause, resume and reload are refused",
+		}},
+		{"a certificate near its end", "http: {listen: '127.0.0.1:9707'" + tls(soonCert, soonKey) + "}\n", []string{
+			"http.tls_cert_file: " + soonCert + ": the certificate ends on " + soon.UTC().Format(time.DateOnly) + ": renew it (a renewed file is served without a restart)",
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := Parse(deadlineDoc(t, tc.extra), t.TempDir())
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, w := range c.Warnings() {
+				got = append(got, w.Error())
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("warnings (-want +got):\n%s", diff)
+			}
+		})
+	}
 }
