@@ -75,6 +75,10 @@ func (r *pass) plan(s *collector.Snapshot, snapDigest, policyDigest string, befo
 			CPUBefore: decimals(h.cpu0, 2), CPUAfter: decimals(h.cpu, 2),
 			MemoryBefore: decimals(h.mem0, 2), MemoryAfter: decimals(h.mem, 2),
 			VMsBefore: h.vmsBefore, VMsAfter: len(h.vms), In: h.inflow, Out: h.outflow,
+			LoadModel: string(h.h.LoadModel),
+		}
+		if h.h.LoadModel != collector.LoadMeasured {
+			p.Hosts[i].ProjectedUntil = h.h.ProjectedUntil.UTC()
 		}
 	}
 	for i := range st.vms {

@@ -173,6 +173,28 @@ type HostLoad struct {
 	VMsAfter     int     `json:"vms_after"`
 	In           int     `json:"in"`
 	Out          int     `json:"out"`
+	// LoadModel is "projected" when the snapshot projected the host's load
+	// from the VMs it now holds, because VMs arrived or left within its
+	// window, until ProjectedUntil, when the window holds only samples
+	// taken after the moves (see collector.LoadProjected). Both are absent
+	// for a measured load, so that older plans keep their digest.
+	LoadModel      string    `json:"load_model,omitempty"`
+	ProjectedUntil time.Time `json:"projected_until,omitzero"`
+}
+
+// projectedText says, for a host whose load is projected, from what and
+// until when; "" for a measured load.
+func (h HostLoad) projectedText() string {
+	if h.LoadModel == "" {
+		return ""
+	}
+	if h.LoadModel != string(collector.LoadProjected) {
+		return "load model " + h.LoadModel
+	}
+	if h.ProjectedUntil.IsZero() {
+		return "load projected from the VMs it now holds"
+	}
+	return "load projected from the VMs it now holds until " + h.ProjectedUntil.UTC().Format(time.DateTime+" MST")
 }
 
 // Held counts the VMs that had to stay put in this plan, by reason.

@@ -15,14 +15,15 @@ import (
 // name from the fleet is escaped by html/template.
 func (p *Plan) WriteHTML(w io.Writer) error {
 	t, err := template.New("plan").Funcs(template.FuncMap{
-		"bytes":   formatBytes,
-		"seconds": formatSeconds,
-		"f1":      func(v float64) string { return fmt.Sprintf("%.1f", v) },
-		"f2":      func(v float64) string { return fmt.Sprintf("%.2f", v) },
-		"join":    func(s []string) string { return strings.Join(s, "; ") },
-		"inc":     func(i int) int { return i + 1 },
-		"num":     number,
-		"time":    func(t time.Time) string { return t.UTC().Format(time.DateTime + " MST") },
+		"bytes":     formatBytes,
+		"seconds":   formatSeconds,
+		"f1":        func(v float64) string { return fmt.Sprintf("%.1f", v) },
+		"f2":        func(v float64) string { return fmt.Sprintf("%.2f", v) },
+		"join":      func(s []string) string { return strings.Join(s, "; ") },
+		"inc":       func(i int) int { return i + 1 },
+		"projected": func(h HostLoad) string { return h.projectedText() },
+		"num":       number,
+		"time":      func(t time.Time) string { return t.UTC().Format(time.DateTime + " MST") },
 	}).Parse(planHTML)
 	if err != nil {
 		return fmt.Errorf("write plan html: %w", err)
@@ -208,6 +209,7 @@ h1{font-size:1.5em;overflow-wrap:anywhere}h2{font-size:1.2em;margin-top:2em;bord
 .scroll{overflow-x:auto;max-width:100%}
 table{border-collapse:collapse;margin:.5em 0}th,td{border:1px solid #d0d7de;padding:3px 8px;vertical-align:top}
 th{background:#f6f8fa;text-align:left}td.n{text-align:right;white-space:nowrap}tr.over td{background:#fff8c5}tr.changed td{background:#fbefff}
+.projected{color:#57606a}
 .msg{font-size:1.1em;padding:.6em 1em;background:#f6f8fa;border-left:4px solid #0969da}
 .balanced{border-left-color:#1a7f37}.unknown{border-left-color:#bf8700}
 .incomplete,div.over{padding:.1em 1em;margin:.6em 0;border-left:4px solid #cf222e;background:#ffebe9}div.over{border-left-color:#bf8700;background:#fff8c5}
@@ -271,7 +273,7 @@ svg .high{stroke:#bf8700;stroke-dasharray:4 3}svg .ceiling{stroke:#cf222e;stroke
 {{end}}</div>
 <div class="scroll"><table>
 <tr><th>Host</th><th>Status</th><th>CPU before</th><th>CPU after</th><th>Memory before</th><th>Memory after</th><th>VMs</th><th>In</th><th>Out</th></tr>
-{{range .Hosts}}<tr{{if .HotAfter}} class="over"{{end}}><td>{{.Name}}</td><td>{{.Status}}{{if .Hot}}, hot{{end}}{{if .HotAfter}}, <b>still over after</b>{{end}}</td><td class="n">{{f1 .CPUBefore}}%</td><td class="n">{{f1 .CPUAfter}}%</td><td class="n">{{f1 .MemoryBefore}}%</td><td class="n">{{f1 .MemoryAfter}}%</td><td class="n">{{.VMsBefore}} → {{.VMsAfter}}</td><td class="n">{{.In}}</td><td class="n">{{.Out}}</td></tr>
+{{range .Hosts}}<tr{{if .HotAfter}} class="over"{{end}}><td>{{.Name}}</td><td>{{.Status}}{{if .Hot}}, hot{{end}}{{if .HotAfter}}, <b>still over after</b>{{end}}{{with projected .}}<br><small class="projected">{{.}}</small>{{end}}</td><td class="n">{{f1 .CPUBefore}}%</td><td class="n">{{f1 .CPUAfter}}%</td><td class="n">{{f1 .MemoryBefore}}%</td><td class="n">{{f1 .MemoryAfter}}%</td><td class="n">{{.VMsBefore}} → {{.VMsAfter}}</td><td class="n">{{.In}}</td><td class="n">{{.Out}}</td></tr>
 {{end}}</table></div>
 
 <h2>Moves</h2>

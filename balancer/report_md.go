@@ -125,6 +125,9 @@ func (p *Plan) WriteMarkdown(w io.Writer) error {
 		if h.HotAfter {
 			status += ", still over after"
 		}
+		if t := h.projectedText(); t != "" {
+			status += "; " + t
+		}
 		fmt.Fprintf(b, "| %s | %s | %.1f%% | %.1f%% | %.1f%% | %.1f%% | %d → %d | %d | %d |\n", md(h.Name), md(status),
 			h.CPUBefore, h.CPUAfter, h.MemoryBefore, h.MemoryAfter, h.VMsBefore, h.VMsAfter, h.In, h.Out)
 	}

@@ -37,6 +37,20 @@ func (p *Plan) Summary() string {
 		}
 		fmt.Fprintf(&b, "Still over a threshold after this plan: %s.\n", strings.Join(parts, ", "))
 	}
+	var projected []string
+	for _, h := range p.Hosts {
+		if h.LoadModel == "" {
+			continue
+		}
+		until := ""
+		if !h.ProjectedUntil.IsZero() {
+			until = " until " + h.ProjectedUntil.UTC().Format(time.TimeOnly+" MST")
+		}
+		projected = append(projected, truncate(txt(h.Name), 24)+until)
+	}
+	if len(projected) > 0 {
+		fmt.Fprintf(&b, "Load projected from the VMs each host now holds, after recent moves: %s.\n", strings.Join(projected, ", "))
+	}
 	if p.IsBalanced() {
 		b.WriteString("Nothing to do.\n")
 		return b.String()

@@ -95,6 +95,34 @@ type HostInfo struct {
 	CPU         Load       `json:"cpu"`    // percent of the host's logical processors
 	Memory      Load       `json:"memory"` // percent of its memory in use
 	VMs         int        `json:"vms"`
+	// LoadModel says how CPU and Memory were made; ProjectedUntil, with
+	// LoadProjected only, is when the window holds only samples taken
+	// after the moves that made them projected.
+	LoadModel      HostLoadModel `json:"load_model"`
+	ProjectedUntil time.Time     `json:"projected_until,omitzero"`
+}
+
+// HostLoadModel says how a host's load in GET /api/v1/hosts was made. Its
+// values are the API's own.
+type HostLoadModel string
+
+// Host load models.
+const (
+	// LoadMeasured: the window's samples as the host reported them.
+	LoadMeasured HostLoadModel = "measured"
+	// LoadProjected: VMs arrived or left within the window, so the
+	// samples taken before are shifted by those VMs' demand: the load is
+	// projected from the VMs the host now holds, until ProjectedUntil.
+	LoadProjected HostLoadModel = "projected"
+)
+
+// hostLoadModel maps the collector's load model to the API's: any load
+// that is not plainly measured shows as projected.
+func hostLoadModel(m collector.LoadModel) HostLoadModel {
+	if m == collector.LoadMeasured {
+		return LoadMeasured
+	}
+	return LoadProjected
 }
 
 // Load is a host's smoothed load over the collector's window, in percent.
@@ -127,9 +155,13 @@ func hostsOf(s *collector.Snapshot) Hosts {
 			Name: h.Name, Cluster: h.Cluster, Group: h.Group,
 			Health: hostHealth(h.Health), Reason: h.Reason, Cause: hostCause(h.Cause),
 			LastSeen: h.LastSeen, Maintenance: h.Maintenance,
-			CPU:    Load{Mean: h.CPU.Mean, P95: h.CPU.P95},
-			Memory: Load{Mean: h.Memory.Mean, P95: h.Memory.P95},
-			VMs:    vms[h.Name],
+			CPU:       Load{Mean: h.CPU.Mean, P95: h.CPU.P95},
+			Memory:    Load{Mean: h.Memory.Mean, P95: h.Memory.P95},
+			VMs:       vms[h.Name],
+			LoadModel: hostLoadModel(h.LoadModel),
+		}
+		if hi.LoadModel == LoadProjected {
+			hi.ProjectedUntil = h.ProjectedUntil.UTC()
 		}
 		if hi.Health != HostOK {
 			hi.Problem = h.Problem()
