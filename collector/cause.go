@@ -25,6 +25,7 @@ const (
 	CauseClockSkew          Cause = "clock_skew"          // Kerberos: clocks too far apart
 	CauseUnknownPrincipal   Cause = "unknown_principal"   // Kerberos: no such user, or the host's SPN is missing
 	CauseKDCUnreachable     Cause = "kdc_unreachable"     // Kerberos: no KDC answered
+	CauseShellQuota         Cause = "shell_quota"         // the account has as many WinRM shells open on the host as it may (hyperv.ErrShellQuota)
 	CauseHeld               Cause = "held"                // not tried: a guard held the call back (ErrHeld); the reason says why
 	CauseWrongHost          Cause = "wrong_host"          // the address answers as another computer (ErrWrongHost); the reason says which
 	CauseBadAnswer          Cause = "bad_answer"          // the host's facts cannot be true (ErrBadAnswer); the reason says what
@@ -45,6 +46,7 @@ var causes = []struct {
 	{ErrHeld, CauseHeld},
 	{ErrWrongHost, CauseWrongHost},
 	{ErrBadAnswer, CauseBadAnswer},
+	{hyperv.ErrShellQuota, CauseShellQuota},
 	{hyperv.ErrUnencryptedRefused, CauseUnencryptedRefused},
 	{hyperv.ErrCertificate, CauseCertificate},
 	{hyperv.ErrClockSkew, CauseClockSkew},
@@ -97,6 +99,8 @@ func (c Cause) Text() string {
 		return hyperv.ErrUnencryptedRefused.Error()
 	case CauseCertificate:
 		return "TLS certificate not accepted: check the name it carries against the address or tls_server_name, and ca_file"
+	case CauseShellQuota:
+		return "WinRM shell quota used up: the account has as many shells open on the host as MaxShellsPerUser allows; shells a stopped client left open close at their idle timeout, or remove them with Remove-WSManInstance"
 	case CauseUnreachable:
 		return "unreachable: no connection to its WinRM port"
 	case CauseTimeout:

@@ -31,6 +31,8 @@ func TestCauseOf(t *testing.T) {
 		{fmt.Errorf("login: %w", hyperv.ErrUnknownPrincipal), collector.CauseUnknownPrincipal,
 			"Kerberos principal unknown: the user, or the host's WSMAN/ and HTTP/ service principal names, are missing"},
 		{fmt.Errorf("login: %w", hyperv.ErrKDCUnreachable), collector.CauseKDCUnreachable, "no Kerberos KDC reachable: check the realm's kdc entries in krb5.conf"},
+		{fmt.Errorf("get host on 10.0.0.13:5985: wsman: %w: the maximum number of concurrent shells for this user has been exceeded", hyperv.ErrShellQuota), collector.CauseShellQuota,
+			"WinRM shell quota used up: the account has as many shells open on the host as MaxShellsPerUser allows; shells a stopped client left open close at their idle timeout, or remove them with Remove-WSManInstance"},
 		{held, collector.CauseHeld, ""},
 		{errors.New("script get-vms exited with code 1"), collector.CauseError, ""},
 	}

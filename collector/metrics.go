@@ -14,6 +14,7 @@ const labelHost = "host"
 type metrics struct {
 	polls    prometheus.Counter
 	errors   *prometheus.CounterVec
+	quota    *prometheus.CounterVec
 	duration prometheus.Histogram
 	cpu      *prometheus.GaugeVec
 	memory   *prometheus.GaugeVec
@@ -31,6 +32,10 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: ns, Subsystem: sub, Name: "errors_total",
 			Help: "Host polls that failed, by host.",
+		}, []string{labelHost}),
+		quota: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: ns, Subsystem: sub, Name: "shell_quota_errors_total",
+			Help: "Host polls refused because the account had used up its WinRM shell quota on the host (MaxShellsPerUser), by host.",
 		}, []string{labelHost}),
 		duration: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Namespace: ns, Subsystem: sub, Name: "poll_duration_seconds",
@@ -54,7 +59,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		return m, nil
 	}
 	var errs []error
-	for _, c := range []prometheus.Collector{m.polls, m.errors, m.duration, m.cpu, m.memory, m.up} {
+	for _, c := range []prometheus.Collector{m.polls, m.errors, m.quota, m.duration, m.cpu, m.memory, m.up} {
 		if err := reg.Register(c); err != nil {
 			errs = append(errs, err)
 		}
@@ -73,6 +78,7 @@ func (m *metrics) observeHost(h *Host) {
 	}
 	m.up.WithLabelValues(h.Name).Set(up)
 	m.errors.WithLabelValues(h.Name) // a host that never failed counts 0, not nothing
+	m.quota.WithLabelValues(h.Name)
 	if h.Samples == 0 {
 		m.cpu.DeleteLabelValues(h.Name)
 		m.memory.DeleteLabelValues(h.Name)
@@ -85,6 +91,7 @@ func (m *metrics) observeHost(h *Host) {
 // forget drops a removed host's series.
 func (m *metrics) forget(host string) {
 	m.errors.DeleteLabelValues(host)
+	m.quota.DeleteLabelValues(host)
 	m.cpu.DeleteLabelValues(host)
 	m.memory.DeleteLabelValues(host)
 	m.up.DeleteLabelValues(host)

@@ -1,7 +1,7 @@
 package collector_test
 
 import (
-	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -11,13 +11,14 @@ import (
 
 	"github.com/hvbalancer/hvbalancer/collector"
 	"github.com/hvbalancer/hvbalancer/collector/collectortest"
+	"github.com/hvbalancer/hvbalancer/hyperv"
 )
 
 func TestMetrics(t *testing.T) {
 	good := collectortest.NewSource(hostInfo("HV01", 32, 256))
 	good.SetCounters(counters(40, 64, nil)) // 75 % of 256 GiB in use
 	bad := collectortest.NewSource(hostInfo("HV02", 32, 256))
-	bad.Fail(errors.New("host unreachable: connection refused"))
+	bad.Fail(fmt.Errorf("wsman: %w: the maximum number of concurrent shells for this user has been exceeded", hyperv.ErrShellQuota))
 	f := newFixture(t, collector.Config{}, collector.Target{Name: "HV01", Source: good}, collector.Target{Name: "HV02", Source: bad})
 	f.poll(time.Minute)
 	f.poll(time.Minute)
@@ -48,6 +49,10 @@ hvbalancer_collector_host_up{host="HV02"} 0
 # HELP hvbalancer_collector_polls_total Polling rounds completed.
 # TYPE hvbalancer_collector_polls_total counter
 hvbalancer_collector_polls_total 2
+# HELP hvbalancer_collector_shell_quota_errors_total Host polls refused because the account had used up its WinRM shell quota on the host (MaxShellsPerUser), by host.
+# TYPE hvbalancer_collector_shell_quota_errors_total counter
+hvbalancer_collector_shell_quota_errors_total{host="HV01"} 0
+hvbalancer_collector_shell_quota_errors_total{host="HV02"} 2
 `
 	names := []string{
 		"hvbalancer_collector_errors_total",
@@ -55,6 +60,7 @@ hvbalancer_collector_polls_total 2
 		"hvbalancer_collector_host_memory_utilization_ratio",
 		"hvbalancer_collector_host_up",
 		"hvbalancer_collector_polls_total",
+		"hvbalancer_collector_shell_quota_errors_total",
 	}
 	if err := testutil.GatherAndCompare(f.reg, strings.NewReader(want), names...); err != nil {
 		t.Error(err)

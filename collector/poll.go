@@ -216,6 +216,9 @@ func (c *Collector) applyLocked(t Target, st *hostState, r result, claimed map[s
 		}
 		st.failed, st.lastErr, st.cause = true, reason, CauseOf(r.err)
 		c.metrics.errors.WithLabelValues(name).Inc()
+		if st.cause == CauseShellQuota {
+			c.metrics.quota.WithLabelValues(name).Inc()
+		}
 		return
 	}
 	if st.failed {

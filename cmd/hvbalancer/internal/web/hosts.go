@@ -33,6 +33,7 @@ const (
 	HostCauseClockSkew          HostCause = "clock_skew"          // Kerberos: the clocks are too far apart
 	HostCauseUnknownPrincipal   HostCause = "unknown_principal"   // Kerberos: no such user, or the host's SPN is missing
 	HostCauseKDCUnreachable     HostCause = "kdc_unreachable"     // Kerberos: no KDC answered
+	HostCauseShellQuota         HostCause = "shell_quota"         // the account has as many WinRM shells open on the host as it may
 	HostCauseHeld               HostCause = "held"                // not tried: the daemon held the call back (after failed logins); reason says why
 	HostCauseWrongHost          HostCause = "wrong_host"          // the address answers as another computer; reason says which
 	HostCauseBadAnswer          HostCause = "bad_answer"          // the host's facts cannot be true (no processors, no memory); reason says what
@@ -61,6 +62,7 @@ var hostCauses = map[collector.Cause]HostCause{
 	collector.CauseClockSkew:          HostCauseClockSkew,
 	collector.CauseUnknownPrincipal:   HostCauseUnknownPrincipal,
 	collector.CauseKDCUnreachable:     HostCauseKDCUnreachable,
+	collector.CauseShellQuota:         HostCauseShellQuota,
 	collector.CauseHeld:               HostCauseHeld,
 	collector.CauseWrongHost:          HostCauseWrongHost,
 	collector.CauseBadAnswer:          HostCauseBadAnswer,
