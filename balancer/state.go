@@ -3,6 +3,7 @@ package balancer
 import (
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/hvbalancer/hvbalancer/collector"
@@ -164,6 +165,8 @@ func holdOf(st *state, vs *vmState, now time.Time, cooldown time.Duration, rules
 		return heldHost, st.hosts[vs.host].whyNot()
 	case !st.hosts[vs.host].h.MigrationEnabled:
 		return heldHost, fmt.Sprintf("live migration is disabled on host %s", v.Host)
+	case len(v.ReportedBy) > 1:
+		return heldHost, fmt.Sprintf("vm is reported by %s at once; it is not moved until one host reports it", strings.Join(v.ReportedBy, " and "))
 	case rules.Frozen(v.ID):
 		return heldFrozen, "vm is frozen by policy"
 	}
