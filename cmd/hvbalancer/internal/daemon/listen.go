@@ -32,14 +32,18 @@ type serverLimits struct {
 // defaultServerLimits are the daemon's limits. No answer streams: the
 // longest wait is approve and reload (web's backend timeout, 60s) and a
 // metrics scrape (30s), so a write gets two minutes; request bodies are at
-// most 64 KiB.
+// most 64 KiB. The connection cap is far above what an administrator's
+// browsers and a scraper open, so that slow or idle connections by the
+// hundred are each accepted and closed by their timeout while a probe is
+// still answered; a cap as low as 64 kept 400 of them queued for minutes,
+// and the probe behind them.
 func defaultServerLimits() serverLimits {
 	return serverLimits{
 		readHeader: 10 * time.Second,
 		read:       30 * time.Second,
 		write:      2 * time.Minute,
 		idle:       time.Minute,
-		maxConns:   64,
+		maxConns:   512,
 	}
 }
 
