@@ -125,6 +125,13 @@ func (r *pass) judge(ctx context.Context, vi, to int) (policy.Verdict, error) {
 	if len(v.Deny) > 0 {
 		r.search.Denied++
 	}
+	if v.Error != "" {
+		// A rule that failed for the candidate vetoes it (its Deny says so).
+		r.policyErrors++
+		if r.policyError == "" {
+			r.policyError = v.Error
+		}
+	}
 	return v, nil
 }
 

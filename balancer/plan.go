@@ -79,6 +79,13 @@ type Plan struct {
 	Hosts          []HostLoad  `json:"hosts"`
 	Held           Held        `json:"held"`
 	Search         Search      `json:"search"`
+	// PolicyErrors counts the candidates' verdicts for which the policy's
+	// deny or penalty rule failed at run time (a built-in's error such as a
+	// division by zero): each vetoed its candidate, with the rule's message
+	// among the rejections. PolicyError is the first failure's message.
+	// Both are absent when no rule failed.
+	PolicyErrors int    `json:"policy_errors,omitempty"`
+	PolicyError  string `json:"policy_error,omitempty"`
 
 	// Checksum is the plan's Digest as written; ReadPlan verifies it.
 	Checksum string `json:"digest,omitempty"`
@@ -283,4 +290,14 @@ func planID(p *Plan) string {
 	_ = enc.Encode(p.Moves)
 	sum := sha256.Sum256(b.Bytes())
 	return "plan-" + p.Created.UTC().Format("20060102-150405") + "-" + hex.EncodeToString(sum[:4])
+}
+
+// policyErrorText says, in one sentence, that the policy failed for some
+// candidates and vetoed them; empty when it did not.
+func (p *Plan) policyErrorText() string {
+	if p.PolicyErrors == 0 {
+		return ""
+	}
+	return fmt.Sprintf("The policy failed for %s, which %s vetoed: %s",
+		plural(p.PolicyErrors, "candidate"), map[bool]string{true: "was", false: "were"}[p.PolicyErrors == 1], p.PolicyError)
 }

@@ -105,6 +105,10 @@ type pass struct {
 	omitted  int
 	stopped  string
 	stop     stop // why the balancing search ended, for the verdict
+	// policyErrors counts the verdicts whose deny or penalty rule failed
+	// (each vetoed its candidate); policyError is the first one's message.
+	policyErrors int
+	policyError  string
 	// limited are the destinations refused because the VM cannot run or
 	// keep its storage there (see Plan.Limited); limitSeen marks each VM
 	// and destination met, by vm*len(hosts)+host.
@@ -141,6 +145,11 @@ func (p *Planner) Plan(ctx context.Context, s *collector.Snapshot, rules Rules, 
 		return nil, fmt.Errorf("plan: %w", err)
 	}
 	plan := r.plan(s, snapDigest, policyDigest, before)
+	if plan.PolicyErrors > 0 {
+		// Once per pass, not per candidate.
+		p.log.Warn("policy rule failed; its candidates were vetoed", "plan_id", plan.ID,
+			"policy_errors", plan.PolicyErrors, "error", plan.PolicyError)
+	}
 	p.log.Debug("planned", "plan_id", plan.ID, "moves", len(plan.Moves), "steps", r.search.Steps,
 		"candidates", r.search.Candidates, "judged", r.search.Judged, "denied", r.search.Denied, "stopped", r.stopped)
 	return plan, nil

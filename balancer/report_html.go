@@ -38,6 +38,7 @@ func (p *Plan) WriteHTML(w io.Writer) error {
 type htmlView struct {
 	*Plan
 	Incomplete     string // the incomplete-fleet warning, if any
+	PolicyFailed   string // the policy's failures, if any
 	Aggressiveness string
 	Verdict        string // balanced: yes, no or not known
 	Changes        string // what the policy changed, in one line
@@ -92,7 +93,7 @@ const (
 )
 
 func (p *Plan) htmlView() htmlView {
-	v := htmlView{Plan: p, Incomplete: p.incompleteText(), Aggressiveness: aggressivenessText(p.Settings),
+	v := htmlView{Plan: p, Incomplete: p.incompleteText(), PolicyFailed: p.policyErrorText(), Aggressiveness: aggressivenessText(p.Settings),
 		Verdict: balancedText(p), SettingRows: p.settingRows()}
 	if len(p.SettingsChanged) > 0 {
 		v.Changes = changesText(p.SettingsChanged, txt)
@@ -162,6 +163,7 @@ func (p *Plan) cleaned() *Plan {
 	}
 	c.PolicyDigest = txt(p.PolicyDigest)
 	c.Search.Stopped = txt(p.Search.Stopped)
+	c.PolicyError = txt(p.PolicyError)
 	cleanRej := func(in []Rejection) []Rejection {
 		out := make([]Rejection, len(in))
 		for i, r := range in {
@@ -227,7 +229,8 @@ svg .high{stroke:#bf8700;stroke-dasharray:4 3}svg .ceiling{stroke:#cf222e;stroke
 {{with .Incomplete}}<div class="incomplete"><p><b>{{.}}</b></p>
 <ul>{{range $.Missing}}<li>{{.Name}} ({{.Health}}): {{.Problem}}</li>{{end}}</ul></div>
 {{end}}<p class="msg{{if .IsBalanced}} balanced{{else if not .Balanced}} unknown{{end}}">{{.Message}}</p>
-{{with .Over}}<div class="over"><p><b>Still over a threshold after this plan:</b></p>
+{{with .PolicyFailed}}<div class="incomplete"><p><b>{{.}}</b></p></div>
+{{end}}{{with .Over}}<div class="over"><p><b>Still over a threshold after this plan:</b></p>
 <ul>{{range .}}<li>{{.Name}}: {{.Text}}</li>{{end}}</ul></div>
 {{end}}{{with .Changes}}<p class="changed"><b>The policy changed settings for this plan:</b> {{.}}.</p>
 {{end}}<div class="scroll"><table>

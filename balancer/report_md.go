@@ -24,6 +24,9 @@ func (p *Plan) WriteMarkdown(w io.Writer) error {
 		fmt.Fprintf(b, "\n")
 	}
 	fmt.Fprintf(b, "%s\n\n", md(p.Message))
+	if t := p.policyErrorText(); t != "" {
+		fmt.Fprintf(b, "> **%s**\n\n", md(t))
+	}
 	if over := p.stillOver(); len(over) > 0 {
 		fmt.Fprintf(b, "> **Still over a threshold after this plan:**\n>\n")
 		for _, h := range over {

@@ -37,6 +37,9 @@ func (p *Plan) Summary() string {
 		}
 		fmt.Fprintf(&b, "Still over a threshold after this plan: %s.\n", strings.Join(parts, ", "))
 	}
+	if t := p.policyErrorText(); t != "" {
+		fmt.Fprintf(&b, "%s\n", truncate(txt(t), 300))
+	}
 	var projected []string
 	for _, h := range p.Hosts {
 		if h.LoadModel == "" {

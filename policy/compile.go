@@ -105,6 +105,16 @@ const (
 		`penalty := [x | x := data.hvbalancer.penalty]`
 )
 
+// The decision rules, each with a query of its own: when a decision query
+// fails at run time, its rules are evaluated one by one to name the one
+// that failed (see RuleError).
+var (
+	sessionRules = []string{"config", "requests", "frozen"}
+	judgeRules   = []string{"deny", "penalty"}
+)
+
+func ruleQuery(rule string) string { return rule + ` := [x | x := data.hvbalancer.` + rule + `]` }
+
 // compiled is one version of a policy, compiled and ready to evaluate.
 type compiled struct {
 	digest  string
@@ -112,6 +122,8 @@ type compiled struct {
 	session rego.PreparedEvalQuery
 	judge   rego.PreparedEvalQuery
 	consts  *constTrie // which rules are the same for every candidate
+	// rules are the decision rules' own queries, by rule name.
+	rules map[string]rego.PreparedEvalQuery
 }
 
 // compile parses, type-checks and compiles the sources and prepares the
@@ -177,11 +189,22 @@ func compile(ctx context.Context, src *sources) (*compiled, error) {
 		return nil, &CompileError{Problems: problems}
 	}
 
-	c := &compiled{digest: src.digest, modules: len(modules), consts: buildConstTrie(compiler)}
-	for _, q := range []struct {
+	c := &compiled{digest: src.digest, modules: len(modules), consts: buildConstTrie(compiler),
+		rules: make(map[string]rego.PreparedEvalQuery, len(sessionRules)+len(judgeRules))}
+	type prepared struct {
 		query string
 		into  *rego.PreparedEvalQuery
-	}{{sessionQuery, &c.session}, {judgeQuery, &c.judge}} {
+	}
+	queries := []prepared{{sessionQuery, &c.session}, {judgeQuery, &c.judge}}
+	rules := make([]rego.PreparedEvalQuery, len(sessionRules)+len(judgeRules))
+	for i, rule := range append(append([]string(nil), sessionRules...), judgeRules...) {
+		queries = append(queries, prepared{ruleQuery(rule), &rules[i]})
+	}
+	for _, q := range queries {
+		// Strict built-in errors: a built-in that fails (a division by
+		// zero, a string that is no number) fails the evaluation instead
+		// of leaving its expression undefined, which would silently drop
+		// a deny rule's veto or a config rule's settings.
 		pq, err := rego.New(
 			rego.Query(q.query),
 			rego.Compiler(compiler),
@@ -189,6 +212,7 @@ func compile(ctx context.Context, src *sources) (*compiled, error) {
 			rego.Capabilities(caps),
 			rego.Schemas(schemas),
 			rego.SetRegoVersion(ast.RegoV1),
+			rego.StrictBuiltinErrors(true),
 		).PrepareForEval(ctx)
 		if err != nil {
 			if ps := problemsOf(err); len(ps) > 0 && ps[0].Code != "" {
@@ -197,6 +221,9 @@ func compile(ctx context.Context, src *sources) (*compiled, error) {
 			return nil, fmt.Errorf("compile policy: prepare %s: %w", q.query, err)
 		}
 		*q.into = pq
+	}
+	for i, rule := range append(append([]string(nil), sessionRules...), judgeRules...) {
+		c.rules[rule] = rules[i]
 	}
 	return c, nil
 }

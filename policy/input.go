@@ -144,6 +144,9 @@ type Request struct {
 type Verdict struct {
 	Deny    []string `json:"deny,omitempty"`
 	Penalty float64  `json:"penalty,omitempty"`
+	// Error is set when the deny or penalty rule failed for the candidate
+	// (see RuleError): the candidate is vetoed, and Deny holds the veto.
+	Error string `json:"error,omitempty"`
 }
 
 // Settings are the planner thresholds a policy may set or compute

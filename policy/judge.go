@@ -20,7 +20,10 @@ type judgement struct {
 }
 
 // Judge evaluates data.hvbalancer.deny and penalty for a candidate move with
-// the projected state of its hosts. Verdicts are cached for the session by the
+// the projected state of its hosts. A deny or penalty rule that fails at
+// run time for the candidate (a built-in's error, conflicting values)
+// vetoes it: the verdict denies it with the rule's message, and Error says
+// the same (see RuleError); it is no error of Judge's. Verdicts are cached for the session by the
 // move and projection, so asking again costs nothing. The move's VM and
 // hosts must be in the session's fleet.
 func (r *Session) Judge(ctx context.Context, m Move, p Projected) (Verdict, error) {
@@ -97,7 +100,12 @@ func (r *Session) evaluate(ctx context.Context, m Move, p Projected) (Verdict, e
 	rs, err := r.policy.judge.Eval(ctx, rego.EvalParsedInput(input),
 		rego.EvalVirtualCache(newEvalCache(r.shared, r.policy.consts)))
 	if err != nil {
-		return Verdict{}, err
+		re := r.policy.ruleFailure(ctx, err, judgeRules, input, rego.EvalVirtualCache(newEvalCache(r.shared, r.policy.consts)))
+		if re == nil {
+			return Verdict{}, err
+		}
+		// The rule cannot say whether this move is allowed: it is not.
+		return Verdict{Deny: []string{vetoMessage(re)}, Error: re.Error()}, nil
 	}
 	if len(rs) != 1 {
 		return Verdict{}, fmt.Errorf("%d results, want 1", len(rs))

@@ -33,7 +33,10 @@ type Session struct {
 // and evaluates data.hvbalancer.config, requests and frozen. in.Move and
 // in.Projected are ignored (Judge supplies them). An invalid decision (an
 // unknown config key, a request for a VM not in the fleet, ...) is an error
-// naming every problem.
+// naming every problem. One of the three rules failing at run time (a
+// built-in's error such as a division by zero, conflicting values) is an
+// error wrapping a *RuleError that names the rule: the session never goes
+// on as if the rule had said nothing.
 func (e *Engine) Begin(ctx context.Context, in *Input) (*Session, error) {
 	c := e.cur.Load()
 	terms, err := convertInput(in)
@@ -55,9 +58,13 @@ func (e *Engine) Begin(ctx context.Context, in *Input) (*Session, error) {
 	for id := range in.Fleet.VMs {
 		r.vms[id] = true
 	}
-	rs, err := c.session.Eval(ctx, rego.EvalParsedInput(terms.object(nil, nil)),
+	input := terms.object(nil, nil)
+	rs, err := c.session.Eval(ctx, rego.EvalParsedInput(input),
 		rego.EvalVirtualCache(newEvalCache(r.shared, c.consts)))
 	if err != nil {
+		if re := c.ruleFailure(ctx, err, sessionRules, input); re != nil {
+			err = re
+		}
 		return nil, fmt.Errorf("begin session: %w", err)
 	}
 	if len(rs) != 1 {
