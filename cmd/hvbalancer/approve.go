@@ -36,7 +36,11 @@ func approveCommand(ctx context.Context, args []string, e *env) error {
 		return fmt.Errorf("approve: read token: %w", err)
 	}
 	body, _ := json.Marshal(map[string]string{"by": *by})
-	u := "http://" + c.HTTP.Listen + "/api/v1/plans/" + url.PathEscape(fs.Arg(0)) + "/approve"
+	base, client, err := c.HTTP.Client(30 * time.Second)
+	if err != nil {
+		return fmt.Errorf("approve: %w", err)
+	}
+	u := base + "/api/v1/plans/" + url.PathEscape(fs.Arg(0)) + "/approve"
 	rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(rctx, http.MethodPost, u, bytes.NewReader(body))
@@ -45,7 +49,7 @@ func approveCommand(ctx context.Context, args []string, e *env) error {
 	}
 	req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(string(token)))
 	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		return fmt.Errorf("approve %s: %w", fs.Arg(0), err)
 	}
