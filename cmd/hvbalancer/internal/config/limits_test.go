@@ -297,3 +297,28 @@ func TestListenerWarnings(t *testing.T) {
 		})
 	}
 }
+
+// TestSimulatorSpeedIsFinite: a NaN speed passed "speed < 0".
+func TestSimulatorSpeedIsFinite(t *testing.T) {
+	fleet, err := filepath.Abs("../../../../examples/fleets/demo.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	policies, err := filepath.Abs("../../../../examples/policies")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for speed, want := range map[string][]string{
+		"60":    nil,
+		"0":     nil, // the fleet file's
+		".nan":  {"simulator.speed: NaN: must be a finite number in [0, 10000]"},
+		".inf":  {"simulator.speed: +Inf: must be a finite number in [0, 10000]"},
+		"-1":    {"simulator.speed: -1: must be a finite number in [0, 10000]"},
+		"10001": {"simulator.speed: 10001: must be a finite number in [0, 10000]"},
+	} {
+		doc := "version: 1\npolicy: {dir: " + policies + "}\nsimulator: {fleet: " + fleet + ", speed: " + speed + "}\n"
+		if diff := cmp.Diff(want, parseProblems(t, []byte(doc))); diff != "" {
+			t.Errorf("speed %s (-want +got):\n%s", speed, diff)
+		}
+	}
+}
