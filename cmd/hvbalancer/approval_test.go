@@ -63,7 +63,7 @@ round_interval: 300ms
 collector: {interval: 200ms, window: 5s, stale_after: 5s}
 policy: {dir: %s}
 planner: {max_moves: 10, max_inflow_per_host: %d, cpu_ceiling: %g, memory_reserve_gib: %d, cooldown: 1h}
-executor: {max_concurrent: 4, per_host_cap: 2, migrations_per_minute: 6000, burst: 10, drain_timeout: 30s}
+executor: {max_concurrent: 4, per_host_cap: 2, migrations_per_minute: 600, burst: 10, drain_timeout: 30s}
 `, fleet, policies, approvalInflow, approvalCeiling, approvalReserve)
 	path := filepath.Join(dir, "config.yaml")
 	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -183,6 +184,186 @@ executor: {drain_timeout: 1s}
 	}
 	if n != 1 {
 		t.Errorf("the fleet migrated big %d times, want once: %+v", n, l.Entries)
+	}
+	second.cmd.Process.Signal(syscall.SIGTERM)
+	if err := second.cmd.Wait(); err != nil {
+		t.Errorf("daemon after SIGTERM: %v", err)
+	}
+}
+
+// resumeFleet has one host carrying twelve small busy VMs and two idle hosts:
+// balancing it takes a plan of several moves, each a copy of a few
+// seconds at real speed.
+const resumeFleet = `name: resume
+seed: 11
+start: 2026-01-10T22:00:00Z
+credentials: {username: hvadmin, password: resume-test-pw}
+hosts:
+  - {name: HV01, logical_processors: 16, memory_gib: 256}
+  - {name: HV02, logical_processors: 16, memory_gib: 256}
+  - {name: HV03, logical_processors: 16, memory_gib: 256}
+vms:
+%s`
+
+// resumeMinMoves is the smallest plan the test approves: enough that most
+// of its moves are still queued when the daemon stops.
+const resumeMinMoves = 7
+
+// TestApprovedMovesSurviveARestart approves a plan of several moves in
+// manual mode with the executor running one migration at a time, stops
+// the daemon (a real process) once the first has landed while the others
+// wait — by SIGTERM, a routine restart, and by SIGKILL — and starts it
+// again over the same state directory: every approved move runs exactly
+// once (the simulated fleet's ledger), the plan says how far it got and
+// that its moves were resumed, and it ends done.
+func TestApprovedMovesSurviveARestart(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds binaries and waits for real-time migrations")
+	}
+	hvbalancerBin, hvsimBin := buildBinaries(t)
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGKILL} {
+		t.Run(sig.String(), func(t *testing.T) { approvedMovesSurvive(t, hvbalancerBin, hvsimBin, sig) })
+	}
+}
+
+func approvedMovesSurvive(t *testing.T, hvbalancerBin, hvsimBin string, sig syscall.Signal) {
+	dir := t.TempDir()
+	var vms strings.Builder
+	for i := 1; i <= 12; i++ {
+		fmt.Fprintf(&vms, "  - {id: 0c000000-0000-4000-8000-%012d, name: app-%02d, host: HV01, cpus: 2, memory_gib: 4, load: {cpu: 0.66}}\n", i, i)
+	}
+	fleetPath := filepath.Join(dir, "fleet.yaml")
+	os.WriteFile(fleetPath, []byte(fmt.Sprintf(resumeFleet, vms.String())), 0o644)
+	simProc := startProcess(t, hvsimBin, "--fleet", fleetPath, "--https", "--speed", "1", "--state-dir", filepath.Join(dir, "sim"))
+	admin := simProc.waitLine(t, regexp.MustCompile(`admin API:\s+(\S+)`))
+	inv, err := sim.LoadInventory(filepath.Join(dir, "sim", sim.InventoryFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "token"), []byte(testToken+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	abs, _ := filepath.Abs("../../examples/policies")
+	var hosts strings.Builder
+	for _, h := range inv.Hosts {
+		fmt.Fprintf(&hosts, "      - {name: %s, address: %s, winrm: {port: %d}}\n", h.Host, h.IP, h.Port)
+	}
+	cfg := fmt.Sprintf(`version: 1
+state_dir: state
+http: {listen: "127.0.0.1:0", token_file: token}
+automation: manual
+round_interval: 500ms
+winrm: {https: true, auth: ntlm, username: %s, password_file: %s, ca_file: %s, operation_timeout: 1s}
+clusters:
+  - name: lab
+    hosts:
+%scollector: {interval: 300ms, window: 3s, stale_after: 10s}
+policy: {dir: %s}
+planner: {max_moves: 10, max_inflow_per_host: 5}
+executor: {max_concurrent: 1, per_host_cap: 1, migrations_per_minute: 600, burst: 10, drain_timeout: 30s}
+`, inv.Username, inv.PasswordFile, inv.CAFile, hosts.String(), abs)
+	cfgPath := filepath.Join(dir, "config.yaml")
+	os.WriteFile(cfgPath, []byte(cfg), 0o644)
+
+	first := startProcess(t, hvbalancerBin, "run", "--config", cfgPath)
+	d := &runningDaemon{url: first.waitLine(t, regexp.MustCompile(`status page (http://\S+)/`)), admin: admin}
+	approved := approveNewest(t, d, "alice", func(p web.PlanInfo) bool { return p.Moves >= resumeMinMoves })
+	var plan plannedPlan
+	getJSON(t, d.url+"/api/v1/plans/"+approved.ID, &plan)
+	planned := map[string]bool{}
+	for _, m := range plan.Moves {
+		planned[m.VM] = true
+	}
+
+	// Stop once the first move has landed, the others waiting.
+	var l ledger
+	eventually(t, "the plan's first migration to complete", func() bool {
+		getJSON(t, admin+"ledger", &l)
+		for _, e := range l.Entries {
+			if planned[e.VMID] && e.Outcome == sim.OutcomeCompleted {
+				return true
+			}
+		}
+		return false
+	})
+	var hist web.History
+	getJSON(t, d.url+"/api/v1/history?limit=100", &hist)
+	queued := 0
+	for _, e := range hist.Entries {
+		if strings.HasPrefix(e.PlanID, approved.ID+"#") && e.State == web.MoveQueued {
+			queued++
+		}
+	}
+	if err := first.cmd.Process.Signal(sig); err != nil {
+		t.Fatal(err)
+	}
+	werr := first.cmd.Wait()
+	if sig == syscall.SIGTERM && werr != nil {
+		t.Errorf("daemon after SIGTERM: %v", werr)
+	}
+	getJSON(t, admin+"ledger", &l)
+	ranBefore := 0
+	for _, e := range l.Entries {
+		if planned[e.VMID] {
+			ranBefore++
+		}
+	}
+	t.Logf("plan %s: %d moves approved; at the stop %d journaled as queued, %d migrations begun on the fleet", approved.ID, len(plan.Moves), queued, ranBefore)
+	if ranBefore >= len(plan.Moves) {
+		t.Fatalf("all %d moves had begun before the stop: the test proves nothing", len(plan.Moves))
+	}
+
+	second := startProcess(t, hvbalancerBin, "run", "--config", cfgPath)
+	url := second.waitLine(t, regexp.MustCompile(`status page (http://\S+)/`))
+	var messages []string
+	var final web.PlanInfo
+	eventually(t, "the approved plan to end after the restart", func() bool {
+		var plans web.Plans
+		getJSON(t, url+"/api/v1/plans", &plans)
+		for _, p := range plans.Plans {
+			if p.ID != approved.ID {
+				continue
+			}
+			if len(messages) == 0 || messages[len(messages)-1] != p.Message {
+				messages = append(messages, p.Message)
+			}
+			final = p
+			return p.State.Final()
+		}
+		return false
+	})
+	if final.State != web.PlanDone || final.Outcomes[web.MoveSucceeded] != len(plan.Moves) {
+		t.Errorf("plan after the restart: %s %v (%s), want done with %d succeeded", final.State, final.Outcomes, final.Message, len(plan.Moves))
+	}
+	resumed := false
+	for _, m := range messages {
+		resumed = resumed || strings.Contains(m, "resumed after a restart")
+	}
+	if !resumed {
+		t.Errorf("the plan never said its moves were resumed: %q", messages)
+	}
+	t.Logf("the plan said: %q", messages)
+
+	// Exactly the approved moves, each once, on the fleet and in the journal.
+	getJSON(t, admin+"ledger", &l)
+	getJSON(t, url+"/api/v1/history?limit=1000", &hist)
+	checkLedgerAgainstJournal(t, l, hist.Entries)
+	ran := map[string]int{}
+	for _, e := range l.Entries {
+		if e.Outcome == sim.OutcomeCompleted {
+			ran[e.VMID+" "+e.Source+" "+e.Destination]++
+		}
+		if !planned[e.VMID] {
+			t.Errorf("the fleet migrated %s, which the plan does not move", e.VMName)
+		}
+	}
+	for _, m := range plan.Moves {
+		if n := ran[m.VM+" "+m.From+" "+m.To]; n != 1 {
+			t.Errorf("approved move of %s %s -> %s ran %d times on the fleet, want once", m.VMName, m.From, m.To, n)
+		}
+	}
+	if len(l.Entries) != len(plan.Moves) {
+		t.Errorf("the fleet ran %d migrations for a plan of %d moves: %+v", len(l.Entries), len(plan.Moves), l.Entries)
 	}
 	second.cmd.Process.Signal(syscall.SIGTERM)
 	if err := second.cmd.Wait(); err != nil {

@@ -3,9 +3,12 @@ package daemon
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"strings"
 	"time"
 
 	"github.com/hvbalancer/hvbalancer/balancer"
+	"github.com/hvbalancer/hvbalancer/balancer/executor"
 	"github.com/hvbalancer/hvbalancer/balancer/executor/journal"
 	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/web"
 )
@@ -17,20 +20,78 @@ import (
 // moves all run at once (full automation) starts in executing.
 
 // submitBatch queues some of a plan's moves and records their ids in the
-// plan's record, so that the plan can tell when they have all ended.
+// plan's record, so that the plan can tell when they have all ended. The
+// batch is recorded before the executor journals its moves and marked
+// submitted after: a stop in between leaves a batch that the next start
+// submits again (see submitAgain).
 func (d *Daemon) submitBatch(plan *balancer.Plan, idx []int, batch string) error {
-	moves := make([]balancer.Move, len(idx))
-	for i, k := range idx {
-		moves[i] = plan.Moves[k]
+	name := plan.ID + "#" + batch
+	ids := make([]string, len(idx))
+	for i := range idx {
+		ids[i] = executor.MoveID(name, i)
 	}
-	ids, err := d.exec.Submit(plan.ID+"#"+batch, moves)
+	err := d.plans.update(plan.ID, func(r *planRecord) error {
+		// New slices and maps: readers hold copies of the old record.
+		r.MoveIDs = append(r.MoveIDs[:len(r.MoveIDs):len(r.MoveIDs)], ids...)
+		r.Batches = maps.Clone(r.Batches)
+		if r.Batches == nil {
+			r.Batches = map[string]*planBatch{}
+		}
+		r.Batches[batch] = &planBatch{Moves: idx}
+		return nil
+	})
 	if err != nil {
 		return err
 	}
+	return d.submit(plan, batch, idx)
+}
+
+// submit hands a recorded batch of the plan's moves to the executor, which
+// journals them, and marks the batch submitted.
+func (d *Daemon) submit(plan *balancer.Plan, batch string, idx []int) error {
+	moves := make([]balancer.Move, len(idx))
+	for i, k := range idx {
+		if k < 0 || k >= len(plan.Moves) {
+			return fmt.Errorf("submit plan %s: no move %d", plan.ID, k)
+		}
+		moves[i] = plan.Moves[k]
+	}
+	if _, err := d.exec.Submit(plan.ID+"#"+batch, moves); err != nil {
+		return err
+	}
 	return d.plans.update(plan.ID, func(r *planRecord) error {
-		r.MoveIDs = append(r.MoveIDs, ids...)
+		if b := r.Batches[batch]; b != nil {
+			c := *b
+			c.Submitted = true
+			r.Batches = maps.Clone(r.Batches)
+			r.Batches[batch] = &c
+		}
 		return nil
 	})
+}
+
+// submitAgain submits the batches of a plan that were recorded but not
+// marked submitted: the daemon stopped between the two. Submit skips every
+// move id journaled already, so nothing runs twice.
+func (d *Daemon) submitAgain(r planRecord) {
+	var plan *balancer.Plan
+	for batch, b := range r.Batches {
+		if b.Submitted {
+			continue
+		}
+		if plan == nil {
+			var err error
+			if plan, err = d.plans.plan(r.ID); err != nil {
+				d.log.Error("read a plan to submit its moves again", "plan_id", r.ID, "err", err)
+				return
+			}
+		}
+		if err := d.submit(plan, batch, b.Moves); err != nil {
+			d.log.Error("submit a plan's moves again", "plan_id", r.ID, "batch", batch, "err", err)
+			continue
+		}
+		d.log.Info("plan's moves submitted again after a stop", "plan_id", r.ID, "batch", batch, "moves", len(b.Moves))
+	}
 }
 
 // supersede marks every other pending plan as replaced by the plan newer:
@@ -57,28 +118,40 @@ func (d *Daemon) supersede(newer string) {
 	}
 }
 
-// settle gives each plan whose submitted moves have all ended, and that
+// settle lets the executor resume what it queued again from the journal
+// after a restart, records how far each approved or executing plan has
+// got, and gives each plan whose submitted moves have all ended, and that
 // waits for no approval, its end state: done when every move succeeded,
 // failed when none did, partly done otherwise.
 func (d *Daemon) settle(now time.Time) {
+	d.exec.ResumeQueued()
+	resumed := map[string]int{}
+	for _, q := range d.exec.Status().Queued {
+		if q.Resumed {
+			plan, _, _ := strings.Cut(q.PlanID, "#")
+			resumed[plan]++
+		}
+	}
 	for _, r := range d.plans.records() {
 		if r.State != web.PlanApproved && r.State != web.PlanExecuting || len(r.MoveIDs) == 0 {
 			continue
 		}
-		outcomes, ended, begun, err := d.outcomes(r.MoveIDs)
+		p, err := d.journalProgress(r.MoveIDs)
 		if err != nil {
 			d.log.Error("read a plan's outcomes from the journal", "plan_id", r.ID, "err", err)
 			continue
 		}
-		if !ended {
-			if r.State == web.PlanApproved && begun {
-				_ = d.plans.update(r.ID, func(r *planRecord) error { r.State = web.PlanExecuting; return nil })
-			}
+		if p.missing > 0 {
+			d.submitAgain(r)
+		}
+		if !p.ended() {
+			d.recordProgress(r, p, resumed[r.ID])
 			continue
 		}
-		state := endState(outcomes, len(r.MoveIDs))
+		state := endState(p.outcomes, len(r.MoveIDs))
 		err = d.plans.update(r.ID, func(r *planRecord) error {
-			r.State, r.Outcomes, r.Ended = state, outcomes, now
+			r.State, r.Outcomes, r.Ended = state, p.outcomes, now
+			r.Progress = &planProgress{Resumed: r.Progress.resumed()}
 			return nil
 		})
 		if err != nil {
@@ -86,32 +159,65 @@ func (d *Daemon) settle(now time.Time) {
 			continue
 		}
 		d.log.Info("plan ended", "plan_id", r.ID, "state", state,
-			"succeeded", outcomes[journal.StateSucceeded], "failed", outcomes[journal.StateFailed], "skipped", outcomes[journal.StateSkipped])
+			"succeeded", p.outcomes[journal.StateSucceeded], "failed", p.outcomes[journal.StateFailed], "skipped", p.outcomes[journal.StateSkipped])
 	}
 }
 
-// outcomes reads the moves from the journal once: it counts their final
-// states, ended is false while one of them has none yet (not journaled,
-// or unresolved), and begun is true once the journal holds any of them.
-func (d *Daemon) outcomes(ids []string) (counts map[journal.State]int, ended, begun bool, err error) {
-	counts, ended = map[journal.State]int{}, true
+// recordProgress records, when it changed, how far a plan that has not
+// ended has got: an approved plan becomes executing once one of its moves
+// has started; resumed counts its moves queued again after a restart.
+func (d *Daemon) recordProgress(r planRecord, p moveProgress, resumed int) {
+	state := r.State
+	if state == web.PlanApproved && p.begun {
+		state = web.PlanExecuting
+	}
+	prog := &planProgress{Running: p.running, Queued: p.queued + p.missing, Resumed: max(resumed, r.Progress.resumed())}
+	if state == r.State && maps.Equal(p.outcomes, r.Outcomes) && r.Progress != nil && *prog == *r.Progress {
+		return
+	}
+	err := d.plans.update(r.ID, func(r *planRecord) error {
+		r.State, r.Outcomes, r.Progress = state, p.outcomes, prog
+		return nil
+	})
+	if err != nil {
+		d.log.Error("record a plan's progress", "plan_id", r.ID, "err", err)
+	}
+}
+
+// moveProgress is where a plan's submitted moves stand in the journal.
+type moveProgress struct {
+	outcomes        map[journal.State]int // final states
+	running, queued int                   // decided on but not ended; waiting for their turn
+	missing         int                   // recorded in the plan but not in the journal
+	begun           bool                  // one of them left the queue
+}
+
+func (p moveProgress) ended() bool { return p.running == 0 && p.queued == 0 && p.missing == 0 }
+
+// journalProgress reads the moves from the journal once.
+func (d *Daemon) journalProgress(ids []string) (moveProgress, error) {
+	p := moveProgress{outcomes: map[journal.State]int{}}
 	for _, id := range ids {
 		e, err := d.journal.Get(id)
 		switch {
-		case errors.Is(err, journal.ErrNotFound): // queued, not decided on yet
-			ended = false
+		case errors.Is(err, journal.ErrNotFound):
+			p.missing++
 			continue
 		case err != nil:
-			return nil, false, false, err
+			return p, err
 		}
-		begun = true
-		if !e.State.Final() {
-			ended = false
+		switch {
+		case e.State == journal.StateQueued:
+			p.queued++
 			continue
+		case e.State.Final():
+			p.outcomes[e.State]++
+		default:
+			p.running++
 		}
-		counts[e.State]++
+		p.begun = true
 	}
-	return counts, ended, begun, nil
+	return p, nil
 }
 
 // endState is a plan's state once its n submitted moves have ended.
@@ -137,4 +243,23 @@ func approvable(r *planRecord, plan *balancer.Plan, now time.Time) error {
 		return fmt.Errorf("%w: plan %s is %s", errPlanConflict, r.ID, r.State)
 	}
 	return nil
+}
+
+// progressText says how far a plan's submitted moves have got, e.g. "1 of
+// 7 moves ended (1 succeeded), 1 running, 5 queued; 6 resumed after a
+// restart".
+func progressText(r planRecord) string {
+	o := r.Outcomes
+	ended := o[journal.StateSucceeded] + o[journal.StateFailed] + o[journal.StateSkipped]
+	s := fmt.Sprintf("%d of %d moves ended", ended, len(r.MoveIDs))
+	if ended > 0 {
+		s += fmt.Sprintf(" (%d succeeded, %d failed, %d skipped)", o[journal.StateSucceeded], o[journal.StateFailed], o[journal.StateSkipped])
+	}
+	if p := r.Progress; p != nil {
+		s += fmt.Sprintf(", %d running, %d queued", p.Running, p.Queued)
+		if p.Resumed > 0 {
+			s += fmt.Sprintf("; %d resumed after a restart", p.Resumed)
+		}
+	}
+	return s
 }

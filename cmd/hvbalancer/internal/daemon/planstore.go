@@ -33,10 +33,40 @@ type planRecord struct {
 	// SupersededBy is the newer plan that replaced this one before it was
 	// approved.
 	SupersededBy string `json:"superseded_by,omitempty"`
-	// Outcomes counts the submitted moves that ended, by journal state,
-	// once they all have.
+	// Batches are the plan's moves submitted together, by the batch's name
+	// ("approved", "auto"): what a restart submits again if the daemon
+	// stopped before the executor journaled them.
+	Batches map[string]*planBatch `json:"batches,omitempty"`
+	// Outcomes counts the submitted moves that ended so far, by journal
+	// state; Progress says where the others stand.
 	Outcomes map[journal.State]int `json:"outcomes,omitempty"`
+	Progress *planProgress         `json:"progress,omitempty"`
 	Ended    time.Time             `json:"ended,omitzero"`
+}
+
+// planBatch is one batch of a plan's moves.
+type planBatch struct {
+	Moves []int `json:"moves"` // indexes into the plan's moves, in the order submitted
+	// Submitted is set once the executor has journaled them; until then a
+	// start submits them again.
+	Submitted bool `json:"submitted,omitempty"`
+}
+
+// planProgress is where a plan's submitted moves that have not ended
+// stand.
+type planProgress struct {
+	Running int `json:"running,omitempty"` // decided on: being validated, migrated or verified, or located after a stop
+	Queued  int `json:"queued,omitempty"`  // waiting for their turn
+	// Resumed counts the moves that were queued when the daemon stopped
+	// and were queued again when it started.
+	Resumed int `json:"resumed,omitempty"`
+}
+
+func (p *planProgress) resumed() int {
+	if p == nil {
+		return 0
+	}
+	return p.Resumed
 }
 
 // errPlanNotFound and errPlanConflict are what the API maps to 404 and 409.
