@@ -15,6 +15,7 @@ type MoveState string
 // Move states. Intent, started and unknown are unresolved (Final false):
 // the daemon moves the VM no further until the outcome is known.
 const (
+	MoveQueued    MoveState = "queued"    // submitted (approved) and waiting for its turn; nothing sent for it yet
 	MoveIntent    MoveState = "intent"    // decided and journaled; Move-VM not sent yet
 	MoveStarted   MoveState = "started"   // Move-VM sent; the outcome is not known yet
 	MoveUnknown   MoveState = "unknown"   // the connection or the daemon was lost mid-migration; the VM is being located
@@ -27,6 +28,7 @@ const (
 // shows as MoveUnknown, which tells a client what it must assume of it:
 // that the daemon does not know where the VM is.
 var moveStates = map[journal.State]MoveState{
+	journal.StateQueued:    MoveQueued,
 	journal.StateIntent:    MoveIntent,
 	journal.StateStarted:   MoveStarted,
 	journal.StateUnknown:   MoveUnknown,

@@ -23,7 +23,8 @@ var historyKeys = []string{
 
 // leftOut are the journal's keys the API does not show, and why.
 var leftOut = map[string]string{
-	"seq": "the journal's storage order; the history comes newest first",
+	"seq":  "the journal's storage order; the history comes newest first",
+	"move": "the move as the executor queues it again after a restart; the plan shows it",
 }
 
 // fullEntry is a journal entry with every field set.
@@ -34,6 +35,7 @@ func fullEntry(t *testing.T) journal.Entry {
 		Trigger: "balance", Bytes: 8 << 30, State: journal.StateFailed,
 		Cause: executor.CauseOutOfMemory, Error: "Move-VM: 0x8007000E", Reconciled: true,
 		Intent: t0, Started: t0.Add(time.Second), Ended: t0.Add(90 * time.Second), Seq: 7,
+		Move: []byte(`{"vm":"a1"}`),
 	}
 	v := reflect.ValueOf(e)
 	for i := range v.NumField() {
