@@ -84,9 +84,9 @@ func planMessage(r planRecord) string {
 	case web.PlanPending:
 		return fmt.Sprintf("%d of %d moves wait for approval", len(r.Pending), r.Moves)
 	case web.PlanApproved:
-		return fmt.Sprintf("approved by %s; %d moves queued", r.ApprovedBy, len(r.MoveIDs))
+		return fmt.Sprintf("approved by %s; %s", r.ApprovedBy, progressText(r))
 	case web.PlanExecuting:
-		return fmt.Sprintf("%d moves running or queued", len(r.MoveIDs))
+		return progressText(r)
 	case web.PlanDone, web.PlanPartlyDone, web.PlanFailed:
 		return fmt.Sprintf("%d moves ended: %s", len(r.MoveIDs), ended())
 	case web.PlanSuperseded:
