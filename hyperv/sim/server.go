@@ -161,6 +161,21 @@ func (s *Server) Endpoint(host string) (Endpoint, bool) {
 	return ep.info(), true
 }
 
+// ShellInfo describes one open WinRM shell of a host; see wsman.ShellInfo.
+type ShellInfo = wsman.ShellInfo
+
+// Shells returns the open WinRM shells of a host, every user's, oldest
+// first; ok is false for an unknown host. A crashed host has none.
+func (s *Server) Shells(host string) (shells []ShellInfo, ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ep, ok := s.endpoints[strings.ToLower(host)]
+	if !ok {
+		return nil, false
+	}
+	return ep.ws.Shells(), true
+}
+
 // hostTLS issues a host its certificate, from the one CA of the fleet. It
 // names the listen address, localhost, and the host by its NetBIOS and DNS
 // names, as a WinRM HTTPS listener's certificate names its host.
@@ -197,6 +212,7 @@ func (s *Server) AdminURL() string { return "http://" + s.adminAddr + "/admin/" 
 //	GET /admin/endpoints  {"endpoints": [Endpoint...]}
 //	GET /admin/accounts   {"accounts": [AccountState...], "lockout": {"threshold": n, "window": "30m0s", "duration": "30m0s"}}
 //	GET /admin/ca.pem     the CA certificate of the HTTPS hosts (404 when none)
+//	GET /admin/shells     {"shells": {"HV01": [ShellInfo...], ...}}: every host's open WinRM shells
 func (s *Server) startAdmin() error {
 	ln, err := net.Listen("tcp", s.opts.Admin)
 	if err != nil {
@@ -214,6 +230,13 @@ func (s *Server) startAdmin() error {
 			"accounts": s.Accounts(),
 			"lockout":  map[string]any{"threshold": *lo.Threshold, "window": lo.Window, "duration": lo.Duration},
 		})
+	})
+	mux.HandleFunc("GET /admin/shells", func(w http.ResponseWriter, r *http.Request) {
+		out := map[string][]ShellInfo{}
+		for _, ep := range s.Endpoints() {
+			out[ep.Host], _ = s.Shells(ep.Host)
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"shells": out})
 	})
 	mux.HandleFunc("GET /admin/ca.pem", func(w http.ResponseWriter, r *http.Request) {
 		if s.ca == nil {

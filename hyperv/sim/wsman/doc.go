@@ -2,7 +2,9 @@
 // the wire as the WinRM service of Windows Server does: SOAP 1.2 envelopes on
 // POST /wsman, the cmd shell resource with Create, Command, Receive, Send,
 // Signal and Delete, long-polled Receive with the w:TimedOut fault, and the
-// Windows fault codes and texts clients check for.
+// Windows fault codes and texts clients check for. It keeps the WinRS quotas
+// (MaxShellsPerUser, the idle timeout) and lists shells by WS-Enumeration of
+// the shell resource, each user only their own unless an administrator.
 //
 // It authenticates as a default Windows Server host does (see Auth):
 // Negotiate (NTLM, raw or in SPNEGO, through package ntlm; Kerberos through a

@@ -38,6 +38,8 @@ const (
 	actionReceive   = nsShell + "/Receive"
 	actionSend      = nsShell + "/Send"
 	actionSignal    = nsShell + "/Signal"
+	actionEnumerate = nsEnumeration + "/Enumerate"
+	actionPull      = nsEnumeration + "/Pull"
 	stateRunning    = nsShell + "/CommandState/Running"
 	stateDone       = nsShell + "/CommandState/Done"
 	signalTerminate = nsShell + "/signal/terminate"

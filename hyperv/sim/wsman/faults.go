@@ -15,22 +15,24 @@ const (
 
 // WSManFault codes (wsmerror.h) the server answers with.
 const (
-	codeResourceNotFound      = 2150858752 // ERROR_WSMAN_RESOURCE_NOT_FOUND
-	codeVersionMismatch       = 2150858765 // ERROR_WSMAN_SOAP_VERSION_MISMATCH
-	codeInvalidHeader         = 2150858767 // ERROR_WSMAN_INVALID_MESSAGE_INFORMATION_HEADER
-	codeHeaderRequired        = 2150858769 // ERROR_WSMAN_MESSAGE_INFORMATION_HEADER_REQUIRED
-	codeActionNotSupported    = 2150858771 // ERROR_WSMAN_ACTION_NOT_SUPPORTED
-	codeTimedOut              = 2150858793 // ERROR_WSMAN_OPERATION_TIMEDOUT
-	codeInvalidParameter      = 2150858810 // ERROR_WSMAN_INVALID_PARAMETER
-	codeSchemaValidation      = 2150858817 // ERROR_WSMAN_SCHEMA_VALIDATION_ERROR
-	codeUnsupportedFeature    = 2150858818 // ERROR_WSMAN_UNSUPPORTED_FEATURE
-	codeInvalidXML            = 2150858819 // ERROR_WSMAN_INVALID_XML
-	codeInsufficientSelectors = 2150858842 // ERROR_WSMAN_INSUFFCIENT_SELECTORS
-	codeUnexpectedSelectors   = 2150858843 // ERROR_WSMAN_UNEXPECTED_SELECTORS
-	codeMinEnvelope           = 2150858878 // ERROR_WSMAN_MIN_ENVELOPE_SIZE
-	codeInvalidTimeout        = 2150858881 // ERROR_WSMAN_INVALID_TIMEOUT_HEADER
-	codeLocaleMustUnderstand  = 2150858887 // ERROR_WSMAN_MUSTUNDERSTAND_ON_LOCALE_UNSUPPORTED
-	codeQuotaMaxShells        = 2150859173 // ERROR_WSMAN_QUOTA_MAX_SHELLS
+	codeResourceNotFound          = 2150858752 // ERROR_WSMAN_RESOURCE_NOT_FOUND
+	codeVersionMismatch           = 2150858765 // ERROR_WSMAN_SOAP_VERSION_MISMATCH
+	codeInvalidHeader             = 2150858767 // ERROR_WSMAN_INVALID_MESSAGE_INFORMATION_HEADER
+	codeHeaderRequired            = 2150858769 // ERROR_WSMAN_MESSAGE_INFORMATION_HEADER_REQUIRED
+	codeActionNotSupported        = 2150858771 // ERROR_WSMAN_ACTION_NOT_SUPPORTED
+	codeTimedOut                  = 2150858793 // ERROR_WSMAN_OPERATION_TIMEDOUT
+	codeInvalidParameter          = 2150858810 // ERROR_WSMAN_INVALID_PARAMETER
+	codeSchemaValidation          = 2150858817 // ERROR_WSMAN_SCHEMA_VALIDATION_ERROR
+	codeUnsupportedFeature        = 2150858818 // ERROR_WSMAN_UNSUPPORTED_FEATURE
+	codeInvalidXML                = 2150858819 // ERROR_WSMAN_INVALID_XML
+	codeInsufficientSelectors     = 2150858842 // ERROR_WSMAN_INSUFFCIENT_SELECTORS
+	codeUnexpectedSelectors       = 2150858843 // ERROR_WSMAN_UNEXPECTED_SELECTORS
+	codeMinEnvelope               = 2150858878 // ERROR_WSMAN_MIN_ENVELOPE_SIZE
+	codeInvalidTimeout            = 2150858881 // ERROR_WSMAN_INVALID_TIMEOUT_HEADER
+	codeLocaleMustUnderstand      = 2150858887 // ERROR_WSMAN_MUSTUNDERSTAND_ON_LOCALE_UNSUPPORTED
+	codeQuotaMaxShells            = 2150859173 // ERROR_WSMAN_QUOTA_MAX_SHELLS
+	codeInvalidEnumerationContext = 2150858779 // ERROR_WSMAN_ENUMERATE_INVALID_ENUMERATION_CONTEXT
+	codeAccessDenied              = 5          // ERROR_ACCESS_DENIED
 )
 
 // fault is a SOAP 1.2 fault carrying a WSManFault detail, answered with
@@ -190,4 +192,14 @@ func faultResourceNotFound() *fault {
 func faultInvalidParameter() *fault {
 	return wsmanFault("s:Sender", "w:InvalidParameter", codeInvalidParameter,
 		"The WS-Management service cannot process the request because a parameter for the operation is not valid. ")
+}
+
+func faultAccessDenied() *fault {
+	return wsmanFault("s:Sender", "w:AccessDenied", codeAccessDenied, "Access is denied. ")
+}
+
+func faultInvalidEnumerationContext() *fault {
+	f := wsmanFault("s:Receiver", "n:InvalidEnumerationContext", codeInvalidEnumerationContext,
+		"The WS-Enumeration context in the enumeration is not valid. Enumeration may have been completed or canceled. You cannot use this enumeration context anymore. Start a new enumeration. ")
+	return f
 }

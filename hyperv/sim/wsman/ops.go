@@ -23,10 +23,15 @@ type exchange struct {
 
 // dispatch runs one operation and returns the rendered response body.
 func (s *Server) dispatch(x *exchange) (string, *fault) {
-	if x.req.op == OpCreate {
+	switch x.req.op {
+	case OpCreate:
 		return s.create(x)
+	case OpEnumerate:
+		return s.enumerate(x)
+	case OpPull:
+		return s.pull(x)
 	}
-	sh, f := s.useShell(x.req.shellID)
+	sh, f := s.useShell(x.req.shellID, x.user)
 	if f != nil {
 		return "", f
 	}
@@ -45,13 +50,17 @@ func (s *Server) dispatch(x *exchange) (string, *fault) {
 	}
 }
 
-// useShell finds a shell and marks it busy, which holds off the idle reaper.
-func (s *Server) useShell(id string) (*shell, *fault) {
+// useShell finds a shell and marks it busy, which holds off the idle
+// reaper. Only its owner and administrators may use it.
+func (s *Server) useShell(id, user string) (*shell, *fault) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	sh := s.shells[id]
 	if sh == nil {
 		return nil, faultShellNotFound(id)
+	}
+	if !s.mayUse(user, sh) {
+		return nil, faultAccessDenied()
 	}
 	sh.busy++
 	return sh, nil
@@ -94,8 +103,9 @@ func (s *Server) create(x *exchange) (string, *fault) {
 		clientIP = x.r.RemoteAddr
 	}
 	ctx, cancel := context.WithCancel(s.ctx)
-	sh := &shell{owner: x.user, clientIP: clientIP, inputStreams: inputs, outputStreams: outputs, idle: idle,
-		ctx: ctx, cancel: cancel, commands: make(map[string]*command), lastActivity: time.Now()}
+	now := time.Now()
+	sh := &shell{name: strings.TrimSpace(b.Name), owner: x.user, clientIP: clientIP, inputStreams: inputs, outputStreams: outputs, idle: idle,
+		ctx: ctx, cancel: cancel, commands: make(map[string]*command), created: now, lastActivity: now}
 
 	s.mu.Lock()
 	if s.closed {
@@ -119,6 +129,8 @@ func (s *Server) create(x *exchange) (string, *fault) {
 	if sh.id == "" || s.shells[sh.id] != nil {
 		sh.id = newGUID()
 	}
+	s.pids++
+	sh.processID = 4000 + s.pids*4
 	s.shells[sh.id] = sh
 	sh.timer = time.AfterFunc(idle, func() { s.reap(sh) })
 	s.mu.Unlock()
@@ -132,15 +144,9 @@ func (s *Server) create(x *exchange) (string, *fault) {
 		}
 		addr = scheme + "://" + x.r.Host + "/wsman"
 	}
-	id := escape(sh.id)
 	return `<x:ResourceCreated><a:Address>` + escape(addr) + `</a:Address><a:ReferenceParameters><w:ResourceURI>` +
-		resourceCmd + `</w:ResourceURI><w:SelectorSet><w:Selector Name="ShellId">` + id +
-		`</w:Selector></w:SelectorSet></a:ReferenceParameters></x:ResourceCreated><rsp:Shell xmlns:rsp="` + nsShell +
-		`"><rsp:ShellId>` + id + `</rsp:ShellId><rsp:ResourceUri>` + resourceCmd + `</rsp:ResourceUri><rsp:Owner>` +
-		escape(x.user) + `</rsp:Owner><rsp:ClientIP>` + escape(clientIP) + `</rsp:ClientIP><rsp:IdleTimeOut>` +
-		formatDuration(idle) + `</rsp:IdleTimeOut><rsp:InputStreams>` + escape(inputs) +
-		`</rsp:InputStreams><rsp:OutputStreams>` + escape(strings.Join(outputs, " ")) +
-		`</rsp:OutputStreams><rsp:ShellRunTime>P0DT0H0M0S</rsp:ShellRunTime><rsp:ShellInactivity>P0DT0H0M0S</rsp:ShellInactivity></rsp:Shell>`, nil
+		resourceCmd + `</w:ResourceURI><w:SelectorSet><w:Selector Name="ShellId">` + escape(sh.id) +
+		`</w:Selector></w:SelectorSet></a:ReferenceParameters></x:ResourceCreated>` + s.shellXML(sh, now), nil
 }
 
 // tooLong is what cmd.exe prints for a command line over its limit.

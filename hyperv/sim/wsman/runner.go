@@ -20,6 +20,10 @@ const (
 	OpSend    Op = "Send"
 	OpSignal  Op = "Signal"
 	OpDelete  Op = "Delete"
+	// OpEnumerate and OpPull list the user's shells (WS-Enumeration of
+	// the shell resource).
+	OpEnumerate Op = "Enumerate"
+	OpPull      Op = "Pull"
 )
 
 // Command is one command line started in a shell.

@@ -44,6 +44,10 @@ type Config struct {
 	IdleTimeout         time.Duration                                 // shells without requests for this long are deleted; default 2h
 	Logger              *slog.Logger                                  // nil = discard
 	MachineName         string                                        // reported in faults' Machine attribute and named by NTLM; default the host name
+	// Administrators are the users (as they log on, case-insensitive)
+	// who see and may delete every user's shells, as members of the
+	// host's Administrators group do; any other user sees only their own.
+	Administrators []string
 }
 
 // Server is a WS-Management remote-shell endpoint. It is an http.Handler for
@@ -63,6 +67,8 @@ type Server struct {
 	mu     sync.Mutex
 	closed bool
 	shells map[string]*shell
+	pids   int                     // shell host processes started
+	enums  map[string]*enumeration // open enumerations by context
 }
 
 var _ http.Handler = (*Server)(nil)
@@ -120,6 +126,7 @@ func NewServer(cfg Config) (*Server, error) {
 		ctx:    ctx,
 		cancel: cancel,
 		shells: make(map[string]*shell),
+		enums:  make(map[string]*enumeration),
 	}
 	s.auth = &s.cfg.Auth
 	if cfg.Auth.Certificate != nil {

@@ -14,8 +14,11 @@ import (
 // mutex guards commands, busy and lastActivity.
 type shell struct {
 	id            string
+	name          string // the client's rsp:Name, "" when it gave none
 	owner         string // authenticated user, as given
 	clientIP      string
+	processID     int // of the shell's host process, as Windows reports it
+	created       time.Time
 	inputStreams  string
 	outputStreams []string
 	idle          time.Duration

@@ -13,12 +13,14 @@ var actions = map[string]struct {
 	op       Op
 	response string
 }{
-	actionCreate:  {OpCreate, actionCreate + "Response"},
-	actionCommand: {OpCommand, actionCommand + "Response"},
-	actionReceive: {OpReceive, actionReceive + "Response"},
-	actionSend:    {OpSend, actionSend + "Response"},
-	actionSignal:  {OpSignal, actionSignal + "Response"},
-	actionDelete:  {OpDelete, actionDelete + "Response"},
+	actionCreate:    {OpCreate, actionCreate + "Response"},
+	actionCommand:   {OpCommand, actionCommand + "Response"},
+	actionReceive:   {OpReceive, actionReceive + "Response"},
+	actionSend:      {OpSend, actionSend + "Response"},
+	actionSignal:    {OpSignal, actionSignal + "Response"},
+	actionDelete:    {OpDelete, actionDelete + "Response"},
+	actionEnumerate: {OpEnumerate, actionEnumerate + "Response"},
+	actionPull:      {OpPull, actionPull + "Response"},
 }
 
 // xEnvelope is a request envelope as encoding/xml decodes it. XMLName is
@@ -64,6 +66,8 @@ type xBody struct {
 	Receive     *xReceive     `xml:"http://schemas.microsoft.com/wbem/wsman/1/windows/shell Receive"`
 	Send        *xSend        `xml:"http://schemas.microsoft.com/wbem/wsman/1/windows/shell Send"`
 	Signal      *xSignal      `xml:"http://schemas.microsoft.com/wbem/wsman/1/windows/shell Signal"`
+	Enumerate   *xEnumerate   `xml:"http://schemas.xmlsoap.org/ws/2004/09/enumeration Enumerate"`
+	Pull        *xPull        `xml:"http://schemas.xmlsoap.org/ws/2004/09/enumeration Pull"`
 }
 
 type xShell struct {
@@ -71,6 +75,7 @@ type xShell struct {
 	InputStreams  string `xml:"http://schemas.microsoft.com/wbem/wsman/1/windows/shell InputStreams"`
 	OutputStreams string `xml:"http://schemas.microsoft.com/wbem/wsman/1/windows/shell OutputStreams"`
 	IdleTimeOut   string `xml:"http://schemas.microsoft.com/wbem/wsman/1/windows/shell IdleTimeOut"`
+	Name          string `xml:"http://schemas.microsoft.com/wbem/wsman/1/windows/shell Name"`
 }
 
 type xCommandLine struct {
@@ -189,10 +194,20 @@ func parseRequest(data []byte) (*request, *fault) {
 		return req, faultActionNotSupported(req.action)
 	}
 	req.op, req.response = a.op, a.response
-	if h.ResourceURI == nil || !strings.EqualFold(strings.TrimSpace(*h.ResourceURI), resourceCmd) {
+	if h.ResourceURI == nil {
 		return req, faultResourceNotFound()
 	}
-	req.resourceURI = resourceCmd
+	switch uri := strings.TrimSpace(*h.ResourceURI); {
+	case strings.EqualFold(uri, resourceCmd):
+		req.resourceURI = resourceCmd
+	case strings.EqualFold(uri, nsShell) && (req.op == OpEnumerate || req.op == OpPull || req.op == OpDelete):
+		// The shell manager's resource: every shell of the user, whatever
+		// its kind, as winrm enumerate windows/shell and
+		// Remove-WSManInstance address it.
+		req.resourceURI = nsShell
+	default:
+		return req, faultResourceNotFound()
+	}
 	if h.SelectorSet != nil {
 		for _, s := range h.SelectorSet.Selectors {
 			// Windows treats selector names and values as case-insensitive.
@@ -201,8 +216,12 @@ func parseRequest(data []byte) (*request, *fault) {
 			}
 		}
 	}
-	if req.op != OpCreate && req.shellID == "" {
-		return req, faultInsufficientSelectors()
+	switch req.op {
+	case OpCreate, OpEnumerate, OpPull:
+	default:
+		if req.shellID == "" {
+			return req, faultInsufficientSelectors()
+		}
 	}
 	return req, nil
 }
