@@ -19,12 +19,14 @@ import (
 )
 
 // Client talks to one Hyper-V host over WinRM. It is safe for concurrent
-// use; each call opens its own remote shell.
+// use; its calls run in one remote shell it keeps open on the host (see
+// shells.go), which Close closes.
 type Client struct {
-	cfg  Config
-	addr string
-	wc   *winrm.Client
-	tr   pooledTransport
+	cfg    Config
+	addr   string
+	wc     *winrm.Client
+	tr     pooledTransport
+	shells *shellKeeper
 }
 
 // New validates cfg and returns a client for the host. It does not connect.
@@ -37,19 +39,28 @@ func New(cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("new client for %s: %w", cfg.address(), err)
 	}
-	return &Client{cfg: cfg, addr: cfg.address(), wc: wc, tr: tr}, nil
+	c := &Client{cfg: cfg, addr: cfg.address(), wc: wc, tr: tr}
+	c.shells = &shellKeeper{c: c}
+	return c, nil
 }
 
-// Close closes the client's idle connections to the host; connections in
-// use close when their call ends. Calls after Close fail.
+// Close closes the client's shell on the host (waiting a few seconds at
+// most) and its idle connections; connections in use close when their
+// call ends. Calls after Close fail.
 func (c *Client) Close() error {
+	c.shells.close()
 	c.tr.close()
 	return nil
 }
 
 // Stats returns what the client's transport did since New: requests,
-// connections opened and logins.
-func (c *Client) Stats() TransportStats { return c.tr.stats() }
+// connections opened, logins, and shells opened and closed.
+func (c *Client) Stats() TransportStats {
+	s := c.tr.stats()
+	s.ShellsOpened = c.shells.created.Load()
+	s.OrphanedShellsClosed = c.shells.orphansClosed.Load()
+	return s
+}
 
 // Address returns the host's host:port, for logs.
 func (c *Client) Address() string { return c.addr }
@@ -73,22 +84,36 @@ type execResult struct {
 	err            error // transport error
 }
 
-// exec runs cmdline in a new shell. It returns when the command ends or the
-// transport fails; ctx cancels the remote command. Each request is bounded
-// by the transport's own timeouts, so exec always returns eventually.
+// exec runs cmdline in the client's shell. It returns when the command
+// ends or the transport fails; ctx cancels the remote command. Each request
+// is bounded by the transport's own timeouts, so exec always returns
+// eventually. A shell the host no longer has is replaced once, before the
+// command starts.
 func (c *Client) exec(ctx context.Context, cmdline string, ph *atomic.Int32) execResult {
-	shell, err := c.wc.CreateShell()
-	if err != nil {
-		return execResult{err: err}
-	}
-	defer func() { _ = shell.Close() }()
-	ph.Store(int32(phaseCommand))
-	if err := ctx.Err(); err != nil {
-		return execResult{err: err}
-	}
-	cmd, err := shell.ExecuteWithContext(ctx, cmdline)
-	if err != nil {
-		return execResult{err: err}
+	var cmd *winrm.Command
+	var ls *liveShell
+	for attempt := 0; ; attempt++ {
+		var err error
+		if ls, err = c.shells.acquire(); err != nil {
+			return execResult{err: err}
+		}
+		ph.Store(int32(phaseCommand))
+		if err := ctx.Err(); err != nil {
+			c.shells.release(ls, false)
+			return execResult{err: err}
+		}
+		cmd, err = ls.ExecuteWithContext(ctx, cmdline)
+		if err == nil {
+			break
+		}
+		gone := isShellGone(err.Error())
+		c.shells.release(ls, gone)
+		if !gone || attempt > 0 {
+			return execResult{err: err}
+		}
+		// The host dropped the shell (idle timeout, restart): the command
+		// never started, so it is safe to open another and send it again.
+		ph.Store(int32(phaseShell))
 	}
 	ph.Store(int32(phaseReceive))
 	stdout := &capBuffer{max: maxStdout}
@@ -100,6 +125,7 @@ func (c *Client) exec(ctx context.Context, cmdline string, ph *atomic.Int32) exe
 	wg.Wait()
 	_ = cmd.Close()
 	res := execResult{stdout: stdout.Bytes(), stderr: stderr.Bytes(), exitCode: cmd.ExitCode(), err: cmd.Error()}
+	c.shells.release(ls, res.err != nil && isShellGone(res.err.Error()))
 	if res.err == nil && stdout.over {
 		res.err = fmt.Errorf("output over %d bytes: %w", maxStdout, ErrUnexpectedOutput)
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -117,6 +118,12 @@ type TransportStats struct {
 	// one login, and each reports its count. A credential whose keytab
 	// or krb5.conf changed is a new login, counted from zero.
 	KDCRequests uint64
+	// ShellsOpened counts the remote shells the client opened: one, and
+	// another each time the host closed it or it was retired.
+	ShellsOpened uint64
+	// OrphanedShellsClosed counts the shells of stopped processes of the
+	// installation (see Config.ShellName) that the client closed.
+	OrphanedShellsClosed uint64
 }
 
 // Config says how to reach one Hyper-V host. Secrets are passed in, never
@@ -137,6 +144,17 @@ type Config struct {
 	CallTimeout        time.Duration // deadline of each read call; 0 = DefaultCallTimeout
 	MoveTimeout        time.Duration // deadline of each migration; 0 = DefaultMoveTimeout
 	OperationTimeout   time.Duration // WS-Man OperationTimeout (Receive long poll); 0 = DefaultOperationTimeout
+	// ShellName marks the remote shells the client opens as this
+	// installation's, so that a later process finds and closes those a
+	// killed one left behind; give each installation sharing an account
+	// its own. Letters, digits, '.', '_' and '-', at most 32; empty =
+	// DefaultShellName.
+	ShellName string
+	// ShellIdleTimeout is how long the host keeps the client's shell
+	// open without a request (the shell's IdleTimeOut); 0 =
+	// DefaultShellIdleTimeout. The client opens another when the host
+	// closed it.
+	ShellIdleTimeout time.Duration
 }
 
 // Defaults for the zero fields of Config.
@@ -146,6 +164,8 @@ const (
 	DefaultCallTimeout      = 60 * time.Second
 	DefaultMoveTimeout      = 4 * time.Hour
 	DefaultOperationTimeout = 5 * time.Second
+	DefaultShellName        = "hvbalancer"
+	DefaultShellIdleTimeout = 15 * time.Minute
 )
 
 // ErrInvalidConfig marks every configuration problem.
@@ -167,6 +187,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.OperationTimeout == 0 {
 		c.OperationTimeout = DefaultOperationTimeout
+	}
+	if c.ShellName == "" {
+		c.ShellName = DefaultShellName
+	}
+	if c.ShellIdleTimeout == 0 {
+		c.ShellIdleTimeout = DefaultShellIdleTimeout
 	}
 	return c
 }
@@ -245,11 +271,19 @@ func (c Config) Validate() error {
 	if c.OperationTimeout != 0 && (c.OperationTimeout < time.Second || c.OperationTimeout > time.Hour) {
 		bad("operation_timeout", "%s out of range 1s-1h", c.OperationTimeout)
 	}
+	if c.ShellName != "" && !shellNameRE.MatchString(c.ShellName) {
+		bad("shell_name", "%q: want 1-32 letters, digits, '.', '_' or '-', starting with a letter or digit", truncate(c.ShellName, 64))
+	}
+	if c.ShellIdleTimeout != 0 && (c.ShellIdleTimeout < time.Minute || c.ShellIdleTimeout > 24*time.Hour) {
+		bad("shell_idle_timeout", "%s out of range 1m-24h", c.ShellIdleTimeout)
+	}
 	if len(errs) == 0 {
 		return nil
 	}
 	return fmt.Errorf("hyperv config for %q: %w", c.Host, errors.Join(errs...))
 }
+
+var shellNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$`)
 
 func isControl(r rune) bool { return r < 0x20 || r == 0x7f }
 

@@ -11,5 +11,8 @@
 // message encryption over plain HTTP as Windows requires by default; Basic only over
 // HTTPS or where the host allows unencrypted traffic). Clients that log in to Kerberos
 // with the same credential share one ticket-granting ticket and ask the KDC once per
-// host for its service ticket. It imports no other hvbalancer package.
+// host for its service ticket. A client runs its calls in one remote shell it keeps
+// on the host, named so that a later process closes the shells a killed one left
+// behind, and reports a used-up shell quota as ErrShellQuota. It imports no other
+// hvbalancer package.
 package hyperv

@@ -289,4 +289,8 @@ type pooledTransport interface {
 	winrm.Transporter
 	stats() TransportStats
 	close()
+	target() string // the endpoint's URL, for the To header
 }
+
+// target returns the endpoint's URL.
+func (t *transport) target() string { return t.url.String() }

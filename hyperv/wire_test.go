@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 	"unicode/utf16"
@@ -45,6 +46,7 @@ type fakeHost struct {
 	mu      sync.Mutex
 	replies map[string]reply
 	calls   []call
+	blocked atomic.Int32 // blocking commands not yet cancelled
 }
 
 type call struct {
@@ -85,6 +87,8 @@ func (h *fakeHost) Run(ctx context.Context, cmd wsman.Command, stdout, stderr io
 		return 1
 	}
 	if r.block {
+		h.blocked.Add(1)
+		defer h.blocked.Add(-1)
 		<-ctx.Done()
 		return 1
 	}
@@ -400,8 +404,10 @@ func TestWireConcurrent(t *testing.T) {
 	c := f.client(t, nil)
 	const n = 4
 	run(c, n)
-	if st := c.Stats(); st.Connections < 1 || st.Connections > n || st.Requests < 5*n {
-		t.Errorf("stats = %+v, want 1-%d connections and at least %d requests", st, n, 5*n)
+	// Each call is a Command, a Receive and a Signal at least, all in
+	// the client's one shell.
+	if st := c.Stats(); st.Connections < 1 || st.Connections > n || st.Requests < 3*n || st.ShellsOpened != 1 {
+		t.Errorf("stats = %+v, want 1-%d connections, at least %d requests and 1 shell", st, n, 3*n)
 	}
 }
 
@@ -423,8 +429,8 @@ func TestWirePollReusesOneConnection(t *testing.T) {
 		}
 	}
 	st := c.Stats()
-	if st.Connections != 1 || st.Logins != 0 || st.Requests < 25 {
-		t.Errorf("stats = %+v, want 1 connection, no login (basic), at least 25 requests", st)
+	if st.Connections != 1 || st.Logins != 0 || st.Requests < 15 || st.ShellsOpened != 1 {
+		t.Errorf("stats = %+v, want 1 connection, no login (basic), at least 15 requests, 1 shell", st)
 	}
 	if err := c.Close(); err != nil {
 		t.Fatal(err)

@@ -16,6 +16,9 @@ const (
 // either quoting.
 var faultCodeRE = regexp.MustCompile(`WSManFault\b[^>]*?\sCode=["']([0-9]+)["']`)
 
+// httpFaultRE matches the transport's text for a SOAP fault answer.
+var httpFaultRE = regexp.MustCompile(`(?:^|: )http error [45]\d\d: `)
+
 // faultCode returns the WSManFault code in an error text carrying a fault
 // envelope, 0 when there is none.
 func faultCode(text string) uint32 {

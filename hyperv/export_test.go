@@ -1,0 +1,7 @@
+package hyperv
+
+// ShellNameOf is the name a process of this machine with the given id and
+// token gives its shells, for tests that play an earlier process.
+func ShellNameOf(prefix string, pid int, token string) string {
+	return processIdentity{machine: thisProcess.machine, pid: pid, token: token}.shellName(prefix)
+}

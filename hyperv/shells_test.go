@@ -1,0 +1,89 @@
+package hyperv_test
+
+import (
+	"os"
+	"slices"
+	"testing"
+
+	"github.com/hvbalancer/hvbalancer/hyperv"
+)
+
+// deadPID is above Linux's largest process id: no process has it.
+const deadPID = 4_999_999
+
+func shellNames(f *fixture) []string {
+	var names []string
+	for _, sh := range f.ws.Shells() {
+		names = append(names, sh.Name)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// A client closes the shells its installation left on the host from a
+// process that is gone, before it opens its own, and no one else's; its
+// calls then share one shell, which Close closes.
+func TestClientClosesOrphanedShells(t *testing.T) {
+	f := newFixture(t, fixtureOpts{maxShells: 3})
+	f.host.set(hyperv.ScriptGetHost, reply{stdout: outHost})
+	dead := hyperv.ShellNameOf("hvbalancer", deadPID, "0badc0de")
+	earlier := hyperv.ShellNameOf("hvbalancer", os.Getpid(), "0ldt0ken") // this pid, before a restart
+	openShell(t, f, dead)
+	openShell(t, f, earlier)
+	openShell(t, f, "hvbalancer:elsewhere:4242:12345678") // another machine's
+
+	c := f.client(t, nil) // the quota is full: without the sweep it would get no shell
+	for range 3 {
+		if _, err := c.Host(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st := c.Stats()
+	if st.OrphanedShellsClosed != 2 || st.ShellsOpened != 1 {
+		t.Errorf("stats = %+v, want 2 orphans closed and 1 shell opened", st)
+	}
+	names := shellNames(f)
+	if len(names) != 2 || names[0] != "hvbalancer:elsewhere:4242:12345678" {
+		t.Errorf("shells left = %q, want another machine's and the client's", names)
+	}
+	list, err := c.Shells(t.Context())
+	if err != nil || len(list) != 2 {
+		t.Errorf("Shells = %v, %v; want the 2 open", list, err)
+	}
+	if n, err := c.CloseOrphanedShells(t.Context()); n != 0 || err != nil {
+		t.Errorf("CloseOrphanedShells = %d, %v; want nothing more to close", n, err)
+	}
+	c.Close()
+	if names := shellNames(f); len(names) != 1 {
+		t.Errorf("shells left after Close = %q, want only another machine's", names)
+	}
+}
+
+// A client whose shell the host closed (idle timeout, WinRM restarted, an
+// administrator's Remove-WSManInstance) opens another, and the call that
+// found it gone still succeeds: the command had not started.
+func TestClientReplacesLostShell(t *testing.T) {
+	f := newFixture(t, fixtureOpts{})
+	f.host.set(hyperv.ScriptGetHost, reply{stdout: outHost})
+	c := f.client(t, nil)
+	defer c.Close()
+	if _, err := c.Host(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	shells := f.ws.Shells()
+	if len(shells) != 1 {
+		t.Fatalf("%d shells, want 1", len(shells))
+	}
+	post(t, f, `<a:Action>http://schemas.xmlsoap.org/ws/2004/09/transfer/Delete</a:Action>`+
+		`<w:ResourceURI>http://schemas.microsoft.com/wbem/wsman/1/windows/shell</w:ResourceURI>`+
+		`<w:SelectorSet><w:Selector Name="ShellId">`+shells[0].ID+`</w:Selector></w:SelectorSet>`, "")
+	if _, err := c.Host(t.Context()); err != nil {
+		t.Fatalf("call after the host lost the shell: %v", err)
+	}
+	if st := c.Stats(); st.ShellsOpened != 2 {
+		t.Errorf("stats = %+v, want a second shell", st)
+	}
+	if n := len(f.ws.Shells()); n != 1 {
+		t.Errorf("%d shells on the host, want 1", n)
+	}
+}
