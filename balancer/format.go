@@ -5,6 +5,9 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"time"
+
+	"github.com/hvbalancer/hvbalancer/collector"
 )
 
 // plural writes a count and a noun: plural(2, "move") is "2 moves";
@@ -166,4 +169,29 @@ func headroomText(s Settings) string {
 	}
 	return fmt.Sprintf("%s points (balancing fills destinations to CPU %s%%, memory %s%%)",
 		number(s.Headroom), number(decimals(s.CPUHigh-s.Headroom, 2)), number(decimals(s.MemoryHigh-s.Headroom, 2)))
+}
+
+// projectedText says, for a host whose load is projected, from what and
+// until when; "" for a measured load.
+func (h HostLoad) projectedText() string {
+	if h.LoadModel == "" {
+		return ""
+	}
+	if h.LoadModel != string(collector.LoadProjected) {
+		return "load model " + h.LoadModel
+	}
+	if h.ProjectedUntil.IsZero() {
+		return "load projected from the VMs it now holds"
+	}
+	return "load projected from the VMs it now holds until " + h.ProjectedUntil.UTC().Format(time.DateTime+" MST")
+}
+
+// policyErrorText says, in one sentence, that the policy failed for some
+// candidates and vetoed them; empty when it did not.
+func (p *Plan) policyErrorText() string {
+	if p.PolicyErrors == 0 {
+		return ""
+	}
+	return fmt.Sprintf("The policy failed for %s, which %s vetoed: %s",
+		plural(p.PolicyErrors, "candidate"), map[bool]string{true: "was", false: "were"}[p.PolicyErrors == 1], p.PolicyError)
 }

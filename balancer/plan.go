@@ -189,21 +189,6 @@ type HostLoad struct {
 	ProjectedUntil time.Time `json:"projected_until,omitzero"`
 }
 
-// projectedText says, for a host whose load is projected, from what and
-// until when; "" for a measured load.
-func (h HostLoad) projectedText() string {
-	if h.LoadModel == "" {
-		return ""
-	}
-	if h.LoadModel != string(collector.LoadProjected) {
-		return "load model " + h.LoadModel
-	}
-	if h.ProjectedUntil.IsZero() {
-		return "load projected from the VMs it now holds"
-	}
-	return "load projected from the VMs it now holds until " + h.ProjectedUntil.UTC().Format(time.DateTime+" MST")
-}
-
 // Held counts the VMs that had to stay put in this plan, by reason.
 type Held struct {
 	Frozen          int `json:"frozen"`
@@ -290,14 +275,4 @@ func planID(p *Plan) string {
 	_ = enc.Encode(p.Moves)
 	sum := sha256.Sum256(b.Bytes())
 	return "plan-" + p.Created.UTC().Format("20060102-150405") + "-" + hex.EncodeToString(sum[:4])
-}
-
-// policyErrorText says, in one sentence, that the policy failed for some
-// candidates and vetoed them; empty when it did not.
-func (p *Plan) policyErrorText() string {
-	if p.PolicyErrors == 0 {
-		return ""
-	}
-	return fmt.Sprintf("The policy failed for %s, which %s vetoed: %s",
-		plural(p.PolicyErrors, "candidate"), map[bool]string{true: "was", false: "were"}[p.PolicyErrors == 1], p.PolicyError)
 }
