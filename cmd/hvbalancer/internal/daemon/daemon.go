@@ -105,7 +105,7 @@ func New(o Options) (_ *Daemon, err error) {
 	if err != nil {
 		return nil, err
 	}
-	if d.plans, err = openPlanStore(filepath.Join(c.StateDir, "plans"), key, trusted); err != nil {
+	if d.plans, err = openPlanStore(filepath.Join(c.StateDir, "plans"), key, trusted, log); err != nil {
 		return nil, err
 	}
 	if d.planner, err = balancer.NewPlanner(PlannerConfig(c), log); err != nil {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"path/filepath"
 
 	"github.com/hvbalancer/hvbalancer/balancer"
@@ -31,9 +30,9 @@ func MakePlan(ctx context.Context, c *config.Config, snap *collector.Snapshot, e
 
 // WritePlan writes the plan in its three forms (plan.json, plan.md,
 // plan.html), its signature by key (plan.sig) and the snapshot it came
-// from (snapshot.json) into dir, each file atomically.
+// from (snapshot.json) into dir, each file atomically and synced to disk.
 func WritePlan(dir string, plan *balancer.Plan, snap *collector.Snapshot, key *seal.Key) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := mkdirDurable(dir, 0o755); err != nil {
 		return fmt.Errorf("write plan: %w", err)
 	}
 	files := []struct {
@@ -52,21 +51,4 @@ func WritePlan(dir string, plan *balancer.Plan, snap *collector.Snapshot, key *s
 		}
 	}
 	return nil
-}
-
-// writeFileAtomic writes a file through a temporary file and a rename.
-func writeFileAtomic(path string, write func(io.Writer) error) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+"-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := write(tmp); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }

@@ -4,9 +4,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -86,9 +88,18 @@ type planStore struct {
 	rec     map[string]*planRecord
 }
 
-func openPlanStore(dir string, key *seal.Key, trusted []seal.PublicKey) (*planStore, error) {
+// tornSuffix names a plan directory moved aside because its record could
+// not be read: the store skips it, and an administrator may read it.
+const tornSuffix = ".torn"
+
+// openPlanStore reads the records of the plans in dir. A record that
+// cannot be read (cut short or garbled by a crash, or naming another plan)
+// does not stop the daemon: its plan's directory is moved aside, renamed
+// with tornSuffix, with a warning naming it, and the other plans are
+// served.
+func openPlanStore(dir string, key *seal.Key, trusted []seal.PublicKey, log *slog.Logger) (*planStore, error) {
 	s := &planStore{dir: dir, key: key, trusted: trusted, rec: map[string]*planRecord{}}
-	if err := os.MkdirAll(dir, 0o750); err != nil {
+	if err := mkdirDurable(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("open plan store: %w", err)
 	}
 	entries, err := os.ReadDir(dir)
@@ -96,17 +107,48 @@ func openPlanStore(dir string, key *seal.Key, trusted []seal.PublicKey) (*planSt
 		return nil, fmt.Errorf("open plan store: %w", err)
 	}
 	for _, e := range entries {
+		if !e.IsDir() || strings.HasSuffix(e.Name(), tornSuffix) || strings.HasPrefix(e.Name(), ".") {
+			continue
+		}
 		b, err := os.ReadFile(filepath.Join(dir, e.Name(), "record.json"))
 		if err != nil {
 			continue // a plan directory being written when the daemon stopped
 		}
 		var r planRecord
-		if err := json.Unmarshal(b, &r); err != nil || r.ID != e.Name() {
-			return nil, fmt.Errorf("open plan store: %s: bad record", e.Name())
+		err = json.Unmarshal(b, &r)
+		if err == nil && r.ID != e.Name() {
+			err = fmt.Errorf("it names plan %q", r.ID)
+		}
+		if err != nil {
+			aside, merr := s.moveAside(e.Name())
+			if merr != nil {
+				return nil, fmt.Errorf("open plan store: plan %s has a bad record (%v) and cannot be moved aside: %w", e.Name(), err, merr)
+			}
+			log.Warn("plan record unreadable; its plan is moved aside and not served", "plan_id", e.Name(), "moved_to", aside, "err", err)
+			continue
 		}
 		s.rec[r.ID] = &r
 	}
 	return s, nil
+}
+
+// moveAside renames the plan directory name to name+tornSuffix (or, when
+// that is taken, with a number before the suffix) and returns the new
+// path.
+func (s *planStore) moveAside(name string) (string, error) {
+	for n := 0; ; n++ {
+		to := filepath.Join(s.dir, name+tornSuffix)
+		if n > 0 {
+			to = filepath.Join(s.dir, fmt.Sprintf("%s.%d%s", name, n, tornSuffix))
+		}
+		if _, err := os.Lstat(to); err == nil {
+			continue
+		}
+		if err := os.Rename(filepath.Join(s.dir, name), to); err != nil {
+			return "", err
+		}
+		return to, syncDir(s.dir)
+	}
 }
 
 // save writes a new plan, the snapshot it came from, and its record.

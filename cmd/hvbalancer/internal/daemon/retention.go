@@ -71,5 +71,5 @@ func (s *planStore) remove(id string) error {
 	if err := os.RemoveAll(dir); err != nil {
 		return fmt.Errorf("remove plan %s: %w", id, err)
 	}
-	return nil
+	return syncDir(s.dir)
 }

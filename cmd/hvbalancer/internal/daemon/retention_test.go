@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -23,7 +24,7 @@ func TestPruneKeepsWhatRetentionSays(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := openPlanStore(filepath.Join(dir, "plans"), key, []seal.PublicKey{key.Public()})
+	s, err := openPlanStore(filepath.Join(dir, "plans"), key, []seal.PublicKey{key.Public()}, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +67,7 @@ func TestPruneKeepsWhatRetentionSays(t *testing.T) {
 			t.Errorf("plan %s's directory is still there: %v", id, err)
 		}
 	}
-	again, err := openPlanStore(filepath.Join(dir, "plans"), key, nil)
+	again, err := openPlanStore(filepath.Join(dir, "plans"), key, nil, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
