@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 )
 
 // Key is a plan-signing key.
@@ -62,10 +63,34 @@ func writeNew(path string, b []byte) error {
 		tmp.Close()
 		return err
 	}
+	// Synced before it gets its name, and the name synced after: a power
+	// cut must not leave an empty key that refuses every start.
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
 	if err := tmp.Close(); err != nil {
 		return err
 	}
-	return os.Link(tmp.Name(), path)
+	if err := os.Link(tmp.Name(), path); err != nil {
+		return err
+	}
+	return syncDir(filepath.Dir(path))
+}
+
+// syncDir syncs a directory, so that a name made in it is on disk.
+// Windows cannot open a directory to sync it; NTFS journals its names
+// itself.
+func syncDir(dir string) error {
+	if runtime.GOOS == "windows" {
+		return nil
+	}
+	f, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return f.Sync()
 }
 
 // Load reads the signing key at path (an error wrapping os.ErrNotExist
