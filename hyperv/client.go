@@ -40,7 +40,7 @@ func New(cfg Config) (*Client, error) {
 		return nil, fmt.Errorf("new client for %s: %w", cfg.address(), err)
 	}
 	c := &Client{cfg: cfg, addr: cfg.address(), wc: wc, tr: tr}
-	c.shells = &shellKeeper{c: c}
+	c.shells = &shellKeeper{c: c, sweepEvery: sweepEvery}
 	return c, nil
 }
 

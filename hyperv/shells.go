@@ -45,6 +45,8 @@ type liveShell struct {
 type shellKeeper struct {
 	c *Client
 
+	sweepEvery time.Duration // sweepEvery; tests shorten it
+
 	mu        sync.Mutex
 	cur       *liveShell
 	lastSweep time.Time
@@ -62,12 +64,12 @@ func (k *shellKeeper) acquire() (*liveShell, error) {
 	if k.closed {
 		return nil, errClosed
 	}
-	if k.cur == nil && (k.lastSweep.IsZero() || time.Since(k.lastSweep) >= sweepEvery) {
-		// Before a new shell: the first of the client, or one after a
-		// while. A host that answered with a fault (an account that may
-		// not enumerate, say) still gets its Create; one that did not
-		// answer, or refused the login, fails the call now, without a
-		// second failed logon.
+	if k.lastSweep.IsZero() || time.Since(k.lastSweep) >= k.sweepEvery {
+		// Before the client's first shell, and every sweepEvery after. A
+		// host that answered with a fault (an account that may not
+		// enumerate, say) still gets its Create; one that did not answer,
+		// or refused the login, fails the call now, without a second
+		// failed logon.
 		if _, err := k.sweep(); err != nil && !hostAnswered(err) {
 			return nil, err
 		}

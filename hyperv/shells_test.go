@@ -87,3 +87,30 @@ func TestClientReplacesLostShell(t *testing.T) {
 		t.Errorf("%d shells on the host, want 1", n)
 	}
 }
+
+// A client with a shell open still looks for orphans now and then: a
+// process that died after this one started left its shell after the
+// first sweep.
+func TestClientSweepsPeriodically(t *testing.T) {
+	f := newFixture(t, fixtureOpts{})
+	f.host.set(hyperv.ScriptGetHost, reply{stdout: outHost})
+	c := f.client(t, nil)
+	defer c.Close()
+	if _, err := c.Host(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	openShell(t, f, hyperv.ShellNameOf("hvbalancer", deadPID, "1a7e0001"))
+	if _, err := c.Host(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(f.ws.Shells()); n != 2 {
+		t.Fatalf("%d shells before the next sweep is due, want 2", n)
+	}
+	hyperv.SweepEvery(c, 0)
+	if _, err := c.Host(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if st := c.Stats(); st.OrphanedShellsClosed != 1 || st.ShellsOpened != 1 || len(f.ws.Shells()) != 1 {
+		t.Errorf("stats = %+v, %d shells; want the orphan closed and the client's shell kept", st, len(f.ws.Shells()))
+	}
+}
