@@ -28,6 +28,7 @@
 //	POST /admin/hosts/{name}/crash  crash a host
 //	GET  /admin/endpoints           every host's WinRM URL and how to log in
 //	GET  /admin/accounts            logon records and the lockout policy
+//	GET  /admin/shells              every host's open WinRM shells
 //	GET  /admin/ca.pem              the CA certificate of the HTTPS hosts
 //
 // For example, a generated fleet of 8 hosts (HV01 to HV08) and 60 VMs at 60

@@ -3,9 +3,11 @@ package sim_test
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net/http"
 	"os"
 	"os/exec"
 	"strings"
@@ -122,12 +124,33 @@ func startFleetFrom(t *testing.T, fleetFile string) *sim.Server {
 	return srv
 }
 
-// shellsOf counts the open shells of every host.
+// shellsOf counts the open shells of every host, as the admin API lists
+// them.
 func shellsOf(t *testing.T, srv *sim.Server) map[string]int {
+	t.Helper()
+	resp, err := http.Get(srv.AdminURL() + "shells")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body struct {
+		Shells map[string][]sim.ShellInfo `json:"shells"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /admin/shells: %d, %v", resp.StatusCode, err)
+	}
 	out := map[string]int{}
 	for _, ep := range srv.Endpoints() {
-		shells, _ := srv.Shells(ep.Host)
-		out[ep.Host] = len(shells)
+		direct, _ := srv.Shells(ep.Host)
+		if len(direct) != len(body.Shells[ep.Host]) {
+			t.Errorf("%s: the admin API lists %d shells, the server has %d", ep.Host, len(body.Shells[ep.Host]), len(direct))
+		}
+		for _, sh := range direct {
+			if sh.Owner != "hvadmin" || !strings.HasPrefix(sh.Name, "hvbalancer:") {
+				t.Errorf("%s: shell %+v: want hvadmin's, named by hvbalancer", ep.Host, sh)
+			}
+		}
+		out[ep.Host] = len(direct)
 	}
 	return out
 }
