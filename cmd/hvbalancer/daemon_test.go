@@ -48,7 +48,7 @@ round_interval: 300ms
 collector: {interval: 200ms, window: 2s, stale_after: 5s}
 policy: {dir: %s/policies}
 planner: {max_moves: 10, cooldown: 1h}
-executor: {max_concurrent: 4, migrations_per_minute: 6000, burst: 10, drain_timeout: 30s}
+executor: {max_concurrent: 4, migrations_per_minute: 600, burst: 10, drain_timeout: 30s}
 `, abs, automation, abs)
 	path := filepath.Join(dir, "config.yaml")
 	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
