@@ -176,7 +176,13 @@ func (d *Daemon) recordProgress(r planRecord, p moveProgress, resumed int) {
 		return
 	}
 	err := d.plans.update(r.ID, func(r *planRecord) error {
-		r.State, r.Outcomes, r.Progress = state, p.outcomes, prog
+		if r.State != web.PlanApproved && r.State != web.PlanExecuting {
+			return nil // changed meanwhile
+		}
+		if p.begun {
+			r.State = web.PlanExecuting
+		}
+		r.Outcomes, r.Progress = p.outcomes, prog
 		return nil
 	})
 	if err != nil {

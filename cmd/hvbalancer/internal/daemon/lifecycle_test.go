@@ -60,3 +60,20 @@ func TestApprovable(t *testing.T) {
 		})
 	}
 }
+
+func TestProgressText(t *testing.T) {
+	ids := []string{"p#approved/0", "p#approved/1", "p#approved/2", "p#approved/3", "p#approved/4", "p#approved/5", "p#approved/6"}
+	for _, tc := range []struct {
+		r    planRecord
+		want string
+	}{
+		{planRecord{MoveIDs: ids}, "0 of 7 moves ended"},
+		{planRecord{MoveIDs: ids, Progress: &planProgress{Queued: 7}}, "0 of 7 moves ended, 0 running, 7 queued"},
+		{planRecord{MoveIDs: ids, Outcomes: map[journal.State]int{journal.StateSucceeded: 1}, Progress: &planProgress{Queued: 6, Resumed: 6}},
+			"1 of 7 moves ended (1 succeeded, 0 failed, 0 skipped), 0 running, 6 queued; 6 resumed after a restart"},
+	} {
+		if got := progressText(tc.r); got != tc.want {
+			t.Errorf("progressText = %q, want %q", got, tc.want)
+		}
+	}
+}
