@@ -19,26 +19,32 @@ var _ web.Backend = backend{}
 func (b backend) Status() web.Status {
 	d := b.d
 	cfg, _, _ := d.current()
+	d.mu.RLock()
+	file := d.file
+	d.mu.RUnlock()
 	d.stateMu.Lock()
-	r := d.lastRound
+	r, reload := d.lastRound, d.lastReload
 	d.stateMu.Unlock()
 	snap := d.col.Latest()
 	stopped := d.fleet.Guard.Stopped()
-	ready, notReady := readiness(snap, stopped, cfg.Collector.MinAnsweringShare)
+	ready, notReady := readiness(d.isReconciled(), snap, stopped, cfg.Collector.MinAnsweringShare, d.roundReadiness())
 	paused, reason := d.exec.Paused()
 	st := d.exec.Status()
 	out := web.Status{
 		Version: d.version, Mode: cfg.Automation, Paused: paused, PauseReason: reason,
 		Ready: ready, NotReady: notReady,
-		LastRound:  web.RoundOutcome{Time: r.At, Duration: r.Took.Seconds(), PlanID: r.PlanID, Result: string(r.Result), Error: r.Error},
-		InFlight:   []web.Migration{},
-		Queue:      len(st.Queued),
-		CPUHigh:    cfg.Planner.CPUHigh,
-		MemoryHigh: cfg.Planner.MemoryHigh,
-		Balance:    d.metrics.balance.Load(),
-		Hosts:      len(d.fleet.Guard.Hosts()),
+		LastRound:    web.RoundOutcome{Time: r.At, Duration: r.Took.Seconds(), PlanID: r.PlanID, Result: string(r.Result), Error: r.Error},
+		RoundRunning: d.running(),
+		InFlight:     []web.Migration{},
+		Queue:        len(st.Queued),
+		CPUHigh:      cfg.Planner.CPUHigh,
+		MemoryHigh:   cfg.Planner.MemoryHigh,
+		Balance:      d.metrics.balance.Load(),
+		Hosts:        len(d.fleet.Guard.Hosts()),
 
 		StoppedCredentials: []web.StoppedCredential{},
+		Settings:           runningSettings(cfg, file),
+		LastReload:         reload,
 	}
 	if snap != nil {
 		out.HostsAnswering, out.Hosts = snap.Answering()
@@ -134,7 +140,7 @@ func (b backend) Resume() error { return b.d.resume() }
 
 // Reload implements web.Backend.
 func (b backend) Reload(context.Context) error {
-	if err := b.d.reload(); err != nil {
+	if _, err := b.d.reload(); err != nil {
 		return fmt.Errorf("%w: %w", web.ErrInvalid, err)
 	}
 	return nil

@@ -6,9 +6,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/hvbalancer/hvbalancer/balancer"
 	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/config"
+	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/web"
 )
 
 // pauseFile returns the file whose presence pauses the executor.
@@ -59,39 +61,103 @@ func (d *Daemon) syncPause() {
 	}
 }
 
-// reload loads the configuration and policy again; all or nothing.
-func (d *Daemon) reload() error {
-	cfg, err := config.Load(d.cfgPath)
+// reload loads the configuration and policy again. A file or policy that
+// does not load, or hosts that cannot be set up, are refused and nothing
+// changes; otherwise every changed setting a running daemon can change is
+// applied, and the outcome names each changed setting: in effect, waiting
+// for something under way to end, or taking effect at the next start,
+// with why. Settings that wait for a restart keep their running values.
+func (d *Daemon) reload() (*web.ReloadOutcome, error) {
+	d.reloadMu.Lock()
+	defer d.reloadMu.Unlock()
+	file, err := config.Load(d.cfgPath)
 	if err != nil {
-		return fmt.Errorf("reload: %w", err)
+		return nil, fmt.Errorf("reload: %w", err)
 	}
 	old, oldEngine, _ := d.current()
 	engine := oldEngine
-	if cfg.Policy != old.Policy {
-		if engine, err = LoadPolicy(cfg, d.log); err != nil {
-			return fmt.Errorf("reload: %w", err)
+	if file.Policy != old.Policy {
+		if engine, err = LoadPolicy(file, d.log); err != nil {
+			return nil, fmt.Errorf("reload: %w", err)
 		}
 	} else if _, err := engine.Reload(); err != nil {
-		return fmt.Errorf("reload: %w", err)
+		return nil, fmt.Errorf("reload: %w", err)
 	}
+	cfg := runningConfig(old, file)
 	planner, err := balancer.NewPlanner(PlannerConfig(cfg), d.log)
 	if err != nil {
-		return fmt.Errorf("reload: %w", err)
+		return nil, fmt.Errorf("reload: %w", err)
 	}
-	if (cfg.Simulator == nil) != (old.Simulator == nil) || cfg.Simulator != nil && *cfg.Simulator != *old.Simulator {
-		d.log.Warn("reload: a change between simulator and real hosts, or of the simulator, takes effect at the next restart")
-	} else {
-		targets, err := d.fleet.Reload(cfg)
-		if err != nil {
-			return fmt.Errorf("reload: %w", err)
-		}
-		if err := d.col.SetTargets(targets); err != nil {
-			return fmt.Errorf("reload: %w", err)
-		}
+	targets, err := d.fleet.Reload(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("reload: %w", err)
+	}
+	if err := d.col.SetTargets(targets); err != nil {
+		return nil, fmt.Errorf("reload: %w", err)
 	}
 	d.mu.Lock()
-	d.cfg, d.engine, d.planner = cfg, engine, planner
+	d.cfg, d.file, d.engine, d.planner = cfg, file, engine, planner
 	d.mu.Unlock()
-	d.log.Info("reloaded", "policy", engine.Digest(), "automation", cfg.Automation)
-	return nil
+
+	changed := changedSettings(old, file)
+	waiting := map[string]string{}
+	if cfg.Executor.LocateTimeout != old.Executor.LocateTimeout {
+		d.mig.set(migrator(cfg, d.fleet))
+	}
+	if why := d.reconfigureExecutor(cfg); why != "" {
+		for _, k := range changed {
+			if executorKeys[k] {
+				waiting[k] = why
+			}
+		}
+	}
+	if cc, oc := d.fleet.CollectorConfig(cfg), d.fleet.CollectorConfig(old); !sameCollectorConfig(cc, oc) {
+		if why := d.reconfigureCollector(cc, old.Collector.CallTimeout+old.Collector.Interval); why != "" {
+			for _, k := range changed {
+				if strings.HasPrefix(k, "collector.") && atRestart(k) == "" && k != "collector.interval" && k != "collector.min_answering_share" {
+					waiting[k] = why
+				}
+			}
+		}
+	}
+	out := &web.ReloadOutcome{Time: time.Now(), Applied: []string{}}
+	for _, k := range changed {
+		switch why := atRestart(k); {
+		case why != "":
+			out.AtRestart = append(out.AtRestart, web.PendingSetting{Key: k, Reason: why})
+		case waiting[k] != "":
+			out.Waiting = append(out.Waiting, web.PendingSetting{Key: k, Reason: waiting[k]})
+		default:
+			out.Applied = append(out.Applied, k)
+		}
+	}
+	d.stateMu.Lock()
+	d.lastReload = out
+	d.stateMu.Unlock()
+	d.logReload(engine, cfg, out)
+	return out, nil
+}
+
+// logReload logs what a reload did in one line, and each setting that
+// waits for a restart in its own, with why.
+func (d *Daemon) logReload(engine interface{ Digest() string }, cfg *config.Config, out *web.ReloadOutcome) {
+	var waiting, restart []string
+	for _, p := range out.Waiting {
+		waiting = append(waiting, p.Key)
+	}
+	for _, p := range out.AtRestart {
+		restart = append(restart, p.Key)
+	}
+	d.log.Info("reloaded", "policy", engine.Digest(), "automation", cfg.Automation,
+		"applied", clip(listOrNone(out.Applied)), "waiting", clip(listOrNone(waiting)), "at_restart", clip(listOrNone(restart)))
+	for _, p := range out.AtRestart {
+		d.log.Warn("reload: takes effect at the next start", "key", p.Key, "why", p.Reason)
+	}
+}
+
+func listOrNone(keys []string) string {
+	if len(keys) == 0 {
+		return "none"
+	}
+	return strings.Join(keys, " ")
 }

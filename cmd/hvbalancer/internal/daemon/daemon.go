@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -16,6 +17,7 @@ import (
 	"github.com/hvbalancer/hvbalancer/balancer/executor/journal"
 	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/config"
 	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/fleet"
+	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/web"
 	"github.com/hvbalancer/hvbalancer/collector"
 	"github.com/hvbalancer/hvbalancer/policy"
 )
@@ -53,18 +55,30 @@ type Daemon struct {
 	col     *collector.Collector
 	journal *journal.Journal
 	exec    *executor.Executor
+	mig     *swappableMigrator
 	plans   *planStore
 	metrics *daemonMetrics
 
-	mu      sync.RWMutex // guards what a reload replaces
-	cfg     *config.Config
+	mu      sync.RWMutex   // guards what a reload replaces
+	cfg     *config.Config // the settings in effect
+	file    *config.Config // the file as last loaded: settings that wait for a restart show its values
 	engine  *policy.Engine
 	planner *balancer.Planner
 
-	stateMu   sync.Mutex
-	lastRound roundRecord
+	reloadMu sync.Mutex   // one reload at a time
+	colGen   atomic.Int64 // the newest reload's collector settings; older ones are not applied after it
+	colMu    sync.Mutex   // one collector reconfiguration at a time
 
-	lastPrune time.Time // the fleet's clock; only the round loop reads and writes it
+	stateMu    sync.Mutex
+	lastRound  roundRecord
+	roundState roundState
+	reconciled bool // the journal's reconciliation at start-up has ended
+	// pendingExec are executor settings a reload made while the journal
+	// was reconciled; applied when that ends.
+	pendingExec *executor.Config
+	lastReload  *web.ReloadOutcome
+
+	lastPrune time.Time // the fleet's clock; only rounds read and write it, one at a time
 }
 
 // New opens the fleet, the journal (an error wrapping journal.ErrLocked
@@ -84,7 +98,7 @@ func New(o Options) (_ *Daemon, err error) {
 	c, log := o.Config, o.Logger
 	d := &Daemon{
 		log: log, cfgPath: o.ConfigPath, version: o.Version, reg: o.Registry, stdout: o.Stdout,
-		cfg: c, engine: o.Engine, metrics: newDaemonMetrics(o.Registry, o.Version),
+		cfg: c, file: c, engine: o.Engine, metrics: newDaemonMetrics(o.Registry, o.Version),
 	}
 	defer func() {
 		if err != nil {
@@ -128,7 +142,8 @@ func New(o Options) (_ *Daemon, err error) {
 		},
 		timeout: c.Collector.CallTimeout,
 	}
-	d.exec, err = executor.New(executorConfig(c, d.fleet, d.col), migrator(c, d.fleet), v, d.journal, log.With("component", "executor"), o.Registry)
+	d.mig = newSwappableMigrator(migrator(c, d.fleet))
+	d.exec, err = executor.New(executorConfig(c, d.fleet, d.col), d.mig, v, d.journal, log.With("component", "executor"), o.Registry)
 	if err != nil {
 		return nil, err
 	}

@@ -29,7 +29,7 @@ func newDaemonMetrics(reg prometheus.Registerer, version string) *daemonMetrics 
 	m := &daemonMetrics{
 		rounds: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "hvbalancer_daemon_rounds_total",
-			Help: "Rounds (collect, plan, act) by result: planned, balanced, not known, no move, unchanged, busy, waiting, failed, no snapshot, too few hosts.",
+			Help: "Rounds (collect, plan, act) by result: planned, balanced, not known, no move, unchanged, busy, waiting, failed, abandoned (over round_deadline), no snapshot, too few hosts.",
 		}, []string{"result"}),
 		planSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "hvbalancer_planner_duration_seconds",

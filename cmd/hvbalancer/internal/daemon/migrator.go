@@ -2,8 +2,10 @@ package daemon
 
 import (
 	"context"
+	"sync/atomic"
 
 	"github.com/hvbalancer/hvbalancer/balancer/executor"
+	"github.com/hvbalancer/hvbalancer/balancer/moves"
 	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/logins"
 	"github.com/hvbalancer/hvbalancer/hyperv"
 )
@@ -57,4 +59,37 @@ func (c guardedClient) Compare(ctx context.Context, vmID, destination string, op
 		return err
 	})
 	return report, err
+}
+
+// swappableMigrator is the executor's Migrator: a reload puts a new one
+// behind it (a new executor.locate_timeout) without a data race on the
+// one in use; a call uses the migrator current when it began.
+type swappableMigrator struct {
+	cur atomic.Pointer[executor.HyperV]
+}
+
+var _ executor.Migrator = (*swappableMigrator)(nil)
+
+func newSwappableMigrator(m *executor.HyperV) *swappableMigrator {
+	s := &swappableMigrator{}
+	s.cur.Store(m)
+	return s
+}
+
+// set puts m behind s.
+func (s *swappableMigrator) set(m *executor.HyperV) { s.cur.Store(m) }
+
+// Migrate implements executor.Migrator.
+func (s *swappableMigrator) Migrate(ctx context.Context, m moves.Move) error {
+	return s.cur.Load().Migrate(ctx, m)
+}
+
+// Locate implements executor.Migrator.
+func (s *swappableMigrator) Locate(ctx context.Context, vmID string, likely ...string) (executor.Location, error) {
+	return s.cur.Load().Locate(ctx, vmID, likely...)
+}
+
+// Compare implements executor.Migrator.
+func (s *swappableMigrator) Compare(ctx context.Context, m moves.Move) ([]hyperv.Incompatibility, error) {
+	return s.cur.Load().Compare(ctx, m)
 }

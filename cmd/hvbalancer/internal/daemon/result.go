@@ -24,12 +24,13 @@ const (
 	RoundUnchanged   RoundResult = "unchanged"     // the same moves as a plan already waiting for approval
 	RoundBusy        RoundResult = "busy"          // the last plan's moves have not all landed
 	RoundFailed      RoundResult = "failed"        // planning or storing the plan failed (Error says why)
+	RoundAbandoned   RoundResult = "abandoned"     // the round ran over round_deadline and was abandoned
 	RoundNoSnapshot  RoundResult = "no snapshot"   // no snapshot of the fleet yet
 	RoundTooFewHosts RoundResult = "too few hosts" // fewer hosts answer than collector.min_answering_share
 )
 
 // roundResults lists every result, so that each has a series from the start.
-var roundResults = []RoundResult{RoundPlanned, RoundBalanced, RoundUnknown, RoundNoMove, RoundUnchanged, RoundBusy, RoundWaiting, RoundFailed, RoundNoSnapshot, RoundTooFewHosts}
+var roundResults = []RoundResult{RoundPlanned, RoundBalanced, RoundUnknown, RoundNoMove, RoundUnchanged, RoundBusy, RoundWaiting, RoundFailed, RoundAbandoned, RoundNoSnapshot, RoundTooFewHosts}
 
 // roundRecord is what the last round did.
 type roundRecord struct {

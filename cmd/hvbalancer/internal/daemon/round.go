@@ -30,15 +30,6 @@ func (d *Daemon) setRound(r roundRecord) {
 	}
 }
 
-// round plans once, acts on the plan and records what it did.
-func (d *Daemon) round(ctx context.Context) {
-	began := time.Now()
-	r := d.roundOnce(ctx)
-	r.Took = time.Since(began)
-	d.setRound(r)
-	d.metrics.awaiting.Set(float64(d.plans.count(web.PlanPending)))
-}
-
 // roundOnce is one round: it plans and acts on the plan.
 func (d *Daemon) roundOnce(ctx context.Context) roundRecord {
 	cfg, engine, planner := d.current()
@@ -99,6 +90,9 @@ func (d *Daemon) roundOnce(ctx context.Context) roundRecord {
 	}
 	if len(later) > 0 {
 		rec.State, rec.Pending = web.PlanPending, later
+	}
+	if err := ctx.Err(); err != nil { // abandoned: a late round stores and runs nothing
+		return roundRecord{At: now, Result: RoundFailed, Error: err.Error()}
 	}
 	if err := d.plans.save(plan, snap, rec); err != nil {
 		return roundRecord{At: now, Result: RoundFailed, PlanID: plan.ID, Error: err.Error()}

@@ -16,14 +16,14 @@ import (
 	"github.com/hvbalancer/hvbalancer/collector"
 )
 
-// Run serves until ctx ends: the collector, the policy watcher, the rounds,
-// the executor and the HTTP server, each owned by one errgroup. On the way
-// out no new migration starts and in-flight ones drain (executor).
+// Run serves until ctx ends: the HTTP server, the collector, the control
+// loop, the journal's reconciliation, then the executor and the rounds,
+// each owned by one errgroup. The listener opens first, so that /healthz
+// answers at once; /readyz says "reconciling" and no round runs until the
+// journal is reconciled. On the way out no new migration starts and
+// in-flight ones drain (executor).
 func (d *Daemon) Run(ctx context.Context) error {
 	cfg, _, _ := d.current()
-	if err := d.exec.Reconcile(ctx); err != nil {
-		d.log.Warn("reconcile the journal", "err", err)
-	}
 	d.syncPause()
 	ln, srv, err := d.listen(cfg)
 	if err != nil {
@@ -36,16 +36,22 @@ func (d *Daemon) Run(ctx context.Context) error {
 
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
-		return d.col.Run(gctx, cfg.Collector.Interval, nil)
-	})
-	drained := make(chan struct{})
-	g.Go(func() error { defer close(drained); return d.exec.Run(gctx) })
-	g.Go(func() error { d.loop(gctx); return nil })
-	g.Go(func() error {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			return fmt.Errorf("serve http: %w", err)
 		}
 		return nil
+	})
+	g.Go(func() error { d.poll(gctx); return nil })
+	g.Go(func() error { d.control(gctx); return nil })
+	drained := make(chan struct{})
+	g.Go(func() error {
+		defer close(drained)
+		d.reconcile(gctx)
+		if gctx.Err() != nil {
+			return nil
+		}
+		g.Go(func() error { d.rounds(gctx); return nil })
+		return d.exec.Run(gctx)
 	})
 	g.Go(func() error {
 		// The executor drains in-flight migrations first (Run returns when
@@ -64,14 +70,35 @@ func (d *Daemon) Run(ctx context.Context) error {
 	return err
 }
 
-// loop runs a round every round interval, follows the pause file, reloads
-// the policy when it changes and the configuration on SIGHUP.
-func (d *Daemon) loop(ctx context.Context) {
+// reconcile resolves the journal's unresolved entries, then marks the
+// daemon reconciled and applies executor settings a reload left waiting
+// for it.
+func (d *Daemon) reconcile(ctx context.Context) {
+	began := time.Now()
+	if err := d.exec.Reconcile(ctx); err != nil {
+		d.log.Warn("reconcile the journal", "err", err)
+	}
+	d.stateMu.Lock()
+	d.reconciled = true
+	d.applyPendingExecLocked()
+	d.stateMu.Unlock()
+	d.log.Debug("journal reconciled", "took", time.Since(began).Round(time.Millisecond))
+}
+
+// isReconciled reports whether the journal's reconciliation at start-up
+// has ended.
+func (d *Daemon) isReconciled() bool {
+	d.stateMu.Lock()
+	defer d.stateMu.Unlock()
+	return d.reconciled
+}
+
+// control follows the pause file, reloads the policy when it changes and
+// the configuration on SIGHUP, while rounds run on their own.
+func (d *Daemon) control(ctx context.Context) {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
-	rounds := time.NewTimer(0)
-	defer rounds.Stop()
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	lastPolicyCheck := time.Now()
@@ -80,7 +107,7 @@ func (d *Daemon) loop(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-hup:
-			if err := d.reload(); err != nil {
+			if _, err := d.reload(); err != nil {
 				d.log.Error("reload refused; the running configuration stays", "err", err)
 			}
 		case <-tick.C:
@@ -94,14 +121,23 @@ func (d *Daemon) loop(ctx context.Context) {
 					d.log.Info("policy reloaded", "policy", engine.Digest())
 				}
 			}
-		case <-rounds.C:
-			cfg, _, _ := d.current()
-			if !d.enoughSamples(cfg) {
-				rounds.Reset(time.Second)
-				continue
-			}
-			d.round(ctx)
-			rounds.Reset(cfg.RoundInterval)
+		}
+	}
+}
+
+// poll polls the fleet at once and then every collector interval (the
+// current one: a reload may change it) until ctx ends.
+func (d *Daemon) poll(ctx context.Context) {
+	for {
+		began := time.Now()
+		if _, err := d.col.Poll(ctx); err != nil {
+			return // only when ctx ended
+		}
+		cfg, _, _ := d.current()
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(cfg.Collector.Interval - time.Since(began)):
 		}
 	}
 }

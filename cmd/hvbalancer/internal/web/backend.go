@@ -55,7 +55,8 @@ type Status struct {
 	PauseReason string            `json:"pause_reason,omitempty"`
 	// Ready is true while the daemon can do its work (journal reconciled,
 	// policy loaded, a snapshot in which enough hosts answer, no credential
-	// stopped); NotReady says what is missing.
+	// stopped, no round abandoned since the last that completed); NotReady
+	// says what is missing ("reconciling the journal …" at start-up).
 	Ready    bool   `json:"ready"`
 	NotReady string `json:"not_ready,omitempty"`
 
@@ -69,8 +70,10 @@ type Status struct {
 	StoppedCredentials []StoppedCredential `json:"stopped_credentials"`
 
 	LastRound RoundOutcome `json:"last_round"`
-	InFlight  []Migration  `json:"in_flight"`
-	Queue     int          `json:"queue"` // migrations waiting for a slot
+	// RoundRunning is the round under way; absent between rounds.
+	RoundRunning *RunningRound `json:"round_running,omitempty"`
+	InFlight     []Migration   `json:"in_flight"`
+	Queue        int           `json:"queue"` // migrations waiting for a slot
 
 	// CPUHigh and MemoryHigh are the thresholds (percent) above which a
 	// host is hot; the status page colours its load bars by them. Zero
@@ -81,6 +84,43 @@ type Status struct {
 	// Balance is the fleet's balance as the newest planning pass measured
 	// it; nil before the first.
 	Balance *Balance `json:"balance,omitempty"`
+
+	// Settings are the settings the daemon runs with, in file keys; those
+	// a reload could not apply keep their running value and say what the
+	// file holds for the next start.
+	Settings []Setting `json:"settings,omitempty"`
+	// LastReload is what the last reload applied and what waits for a
+	// restart; absent before the first.
+	LastReload *ReloadOutcome `json:"last_reload,omitempty"`
+}
+
+// Setting is one running setting.
+type Setting struct {
+	Key   string `json:"key"`   // as in the file: "executor.max_concurrent"
+	Value string `json:"value"` // the value in effect
+	// AtRestart is the file's value when it differs and takes effect only
+	// at the next start.
+	AtRestart string `json:"at_restart,omitempty"`
+}
+
+// ReloadOutcome is what one reload did.
+type ReloadOutcome struct {
+	Time time.Time `json:"time"` // wall clock
+	// Applied names the changed settings now in effect (or being put in
+	// effect: Waiting says which wait for something first).
+	Applied []string `json:"applied"`
+	// Waiting are changed settings put in effect once something under way
+	// ends, each with what.
+	Waiting []PendingSetting `json:"waiting,omitempty"`
+	// AtRestart are changed settings that take effect only when the daemon
+	// starts again, each with why.
+	AtRestart []PendingSetting `json:"at_restart,omitempty"`
+}
+
+// PendingSetting is a changed setting not in effect yet.
+type PendingSetting struct {
+	Key    string `json:"key"`
+	Reason string `json:"reason"`
 }
 
 // Balance is the fleet's balance as a planning pass measured it, over the
@@ -116,8 +156,14 @@ type RoundOutcome struct {
 	Time     time.Time `json:"time,omitzero"`              // when it began, on the fleet's clock; zero before the first round
 	Duration float64   `json:"duration_seconds,omitempty"` // how long it took (wall clock)
 	PlanID   string    `json:"plan_id,omitempty"`
-	Result   string    `json:"result,omitempty"` // one word: "planned", "balanced", "busy", "failed" …
+	Result   string    `json:"result,omitempty"` // a word or two: "planned", "balanced", "not known", "busy", "abandoned" …
 	Error    string    `json:"error,omitempty"`
+}
+
+// RunningRound is a round under way.
+type RunningRound struct {
+	Since           time.Time `json:"since"`            // when it began (wall clock)
+	DeadlineSeconds float64   `json:"deadline_seconds"` // round_deadline: past it the round is abandoned
 }
 
 // Migration is one live migration in flight.
