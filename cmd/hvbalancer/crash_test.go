@@ -19,7 +19,9 @@ import (
 )
 
 // crashFleet has one hot host with a big VM whose live migration takes long
-// enough (about half a minute at real speed) to kill the daemon during it.
+// enough (about half a minute at real speed) to kill the daemon during it;
+// the other VM, as busy and cheaper to move, is frozen, so that the plan
+// moves the big one.
 const crashFleet = `name: crash
 seed: 7
 start: 2026-01-10T22:00:00Z
@@ -29,7 +31,7 @@ hosts:
   - {name: HV02, logical_processors: 16, memory_gib: 256}
 vms:
   - {id: 0b000000-0000-4000-8000-000000000001, name: big, host: HV01, cpus: 8, memory_gib: 64, load: {cpu: 0.9}}
-  - {id: 0b000000-0000-4000-8000-000000000002, name: web, host: HV01, cpus: 8, memory_gib: 8, load: {cpu: 0.9}}
+  - {id: 0b000000-0000-4000-8000-000000000002, name: web, host: HV01, cpus: 8, memory_gib: 8, notes: "frozen=true", load: {cpu: 0.9}}
 `
 
 // process is a started binary whose output lines are scanned.
