@@ -250,27 +250,41 @@ func (c *Client) bounded(ctx context.Context, op string, f func() error) error {
 	}
 }
 
-// close deletes the open shell, waiting at most closeWait, and refuses
-// later commands.
+// close refuses later commands and deletes the open shell, once the
+// commands still running in it end; it waits closeWait at most. A shell
+// still busy then is left to the host's idle timeout, or to the next
+// process's sweep.
 func (k *shellKeeper) close() {
 	k.mu.Lock()
 	k.closed = true
 	ls := k.cur
 	k.cur = nil
 	if ls != nil {
-		// A shell still running a command is left to the host's idle
-		// timeout: the transport closes with the client.
 		ls.retired = true
-		if ls.users > 0 {
-			ls = nil
-		}
 	}
 	k.mu.Unlock()
+	deadline := time.Now().Add(closeWait)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		if ls != nil {
-			_ = k.delete(ls.id)
+		for ls != nil {
+			k.mu.Lock()
+			idle, gone := ls.users == 0, ls.gone
+			if idle {
+				ls.gone = true
+			}
+			k.mu.Unlock()
+			if gone {
+				break
+			}
+			if idle {
+				_ = k.delete(ls.id)
+				break
+			}
+			if time.Now().After(deadline) {
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
 		}
 		k.bg.Wait()
 	}()

@@ -1,9 +1,12 @@
 package hyperv_test
 
 import (
+	"context"
+	"errors"
 	"os"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/hvbalancer/hvbalancer/hyperv"
 )
@@ -112,5 +115,30 @@ func TestClientSweepsPeriodically(t *testing.T) {
 	}
 	if st := c.Stats(); st.OrphanedShellsClosed != 1 || st.ShellsOpened != 1 || len(f.ws.Shells()) != 1 {
 		t.Errorf("stats = %+v, %d shells; want the orphan closed and the client's shell kept", st, len(f.ws.Shells()))
+	}
+}
+
+// Close deletes the shell once the call still running in it ends, rather
+// than leave it to the host's idle timeout.
+func TestCloseWaitsForTheRunningCall(t *testing.T) {
+	f := newFixture(t, fixtureOpts{})
+	f.host.set(hyperv.ScriptGetHost, reply{block: true})
+	c := f.client(t, nil)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() {
+		_, err := c.Host(ctx)
+		done <- err
+	}()
+	for f.host.blocked.Load() == 0 {
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.AfterFunc(200*time.Millisecond, cancel)
+	c.Close()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Errorf("the running call: %v, want context.Canceled", err)
+	}
+	if n := f.ws.ShellCount(); n != 0 {
+		t.Errorf("%d shells open after Close, want none", n)
 	}
 }
