@@ -217,24 +217,6 @@ func (c *Config) validateSimulatorWinRM(p *problems) {
 	}
 }
 
-// readable reports why the file at path cannot be read, if it cannot: it
-// is opened and closed, nothing is read.
-func readable(path string) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return unwrapPathError(err)
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return unwrapPathError(err)
-	}
-	if st.IsDir() {
-		return errors.New("a directory, not a file")
-	}
-	return nil
-}
-
 func (c *Config) validateCollector(p *problems) {
 	k := c.Collector
 	for _, d := range []struct {
@@ -322,16 +304,6 @@ func (c *Config) validatePlanner(p *problems) {
 	if k.Weights.CPU == 0 && k.Weights.Memory == 0 {
 		p.add("planner.weights", nil, "cpu and memory weights cannot both be 0")
 	}
-}
-
-// unwrapPathError drops the operation and path from a *PathError: the
-// field's value already names the path.
-func unwrapPathError(err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }
 
 func (c *Config) validateExecutor(p *problems) {

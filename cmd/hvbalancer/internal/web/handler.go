@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -203,4 +204,15 @@ type promLogger struct{ log *slog.Logger }
 
 func (l promLogger) Println(v ...any) {
 	l.log.Error("serve metrics", "error", strings.TrimSuffix(fmt.Sprintln(v...), "\n"))
+}
+
+// refuseHost answers a request for a host this server does not serve.
+func (s *server) refuseHost(w http.ResponseWriter, r *http.Request) {
+	s.log.Debug("request for another host refused", "host", oneLine(r.Host), "remote", r.RemoteAddr, "path", r.URL.Path)
+	msg := "host " + strconv.Quote(oneLine(r.Host)) + " is not served here: use the address the daemon listens on, or add the name to http.allowed_hosts"
+	if isAPI(r.URL.Path) {
+		writeError(w, http.StatusMisdirectedRequest, msg)
+		return
+	}
+	writeText(w, http.StatusMisdirectedRequest, msg+"\n")
 }

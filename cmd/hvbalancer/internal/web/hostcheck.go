@@ -2,7 +2,6 @@ package web
 
 import (
 	"net"
-	"net/http"
 	"strconv"
 	"strings"
 )
@@ -74,15 +73,4 @@ func canonicalHost(s string) string {
 		return ip.String()
 	}
 	return s
-}
-
-// refuseHost answers a request for a host this server does not serve.
-func (s *server) refuseHost(w http.ResponseWriter, r *http.Request) {
-	s.log.Debug("request for another host refused", "host", oneLine(r.Host), "remote", r.RemoteAddr, "path", r.URL.Path)
-	msg := "host " + strconv.Quote(oneLine(r.Host)) + " is not served here: use the address the daemon listens on, or add the name to http.allowed_hosts"
-	if isAPI(r.URL.Path) {
-		writeError(w, http.StatusMisdirectedRequest, msg)
-		return
-	}
-	writeText(w, http.StatusMisdirectedRequest, msg+"\n")
 }
