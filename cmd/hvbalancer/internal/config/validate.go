@@ -313,8 +313,8 @@ func (c *Config) validateExecutor(p *problems) {
 	if c.RoundInterval <= 0 {
 		p.add("round_interval", c.RoundInterval, "must be > 0")
 	}
-	if c.RoundInterval > 0 && (c.RoundDeadline <= 0 || c.RoundDeadline > c.RoundInterval) {
-		p.add("round_deadline", c.RoundDeadline, "must be > 0 and at most round_interval %s", c.RoundInterval)
+	if c.RoundInterval > 0 && (c.RoundDeadline <= 0 || c.RoundDeadline > max(c.RoundInterval, minRoundDeadline)) {
+		p.add("round_deadline", c.RoundDeadline, "must be > 0 and at most round_interval %s (or %s when that is shorter)", c.RoundInterval, minRoundDeadline)
 	}
 	k := c.Executor
 	p.intIn("executor.max_concurrent", k.MaxConcurrent, 1, maxMaxConcurrent)
