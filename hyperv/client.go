@@ -165,6 +165,14 @@ func (c *Client) run(ctx context.Context, script string, params any, timeout tim
 	if err != nil {
 		return execResult{}, &callError{err: fmt.Errorf("%w: %w", ErrInvalidArgument, err)}
 	}
+	// The deadline a timeout names: the caller's when it comes first (a
+	// poll's deadline for all its reads), else the call's own.
+	limit := timeout
+	if dl, ok := ctx.Deadline(); ok {
+		if left := time.Until(dl); left < limit {
+			limit = max(left.Round(time.Second), time.Second)
+		}
+	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	var ph atomic.Int32
@@ -180,7 +188,7 @@ func (c *Client) run(ctx context.Context, script string, params any, timeout tim
 	case <-ctx.Done():
 		p := phase(ph.Load())
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			return execResult{}, &callError{err: fmt.Errorf("%w: no result within %s: %w", ErrTimeout, timeout, ctx.Err()), phase: p}
+			return execResult{}, &callError{err: fmt.Errorf("%w: no result within %s: %w", ErrTimeout, limit, ctx.Err()), phase: p}
 		}
 		return execResult{}, &callError{err: ctx.Err(), phase: p}
 	}

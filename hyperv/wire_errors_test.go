@@ -103,10 +103,20 @@ func TestWireTimeout(t *testing.T) {
 	c := f.client(t, func(c *hyperv.Config) { c.CallTimeout, c.MoveTimeout = 2*time.Second, 2*time.Second })
 
 	_, err := c.VMs(t.Context())
-	if !errors.Is(err, hyperv.ErrTimeout) || !errors.Is(err, context.DeadlineExceeded) {
-		t.Errorf("VMs: got %v, want ErrTimeout and context.DeadlineExceeded", err)
+	if !errors.Is(err, hyperv.ErrTimeout) || !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "no result within 2s") {
+		t.Errorf("VMs: got %v, want ErrTimeout and context.DeadlineExceeded after the call's 2s", err)
 	}
 	noSecret(t, err)
+
+	// A caller's deadline that comes first (a poll's, for all its reads)
+	// is the one the error names, not the call's own.
+	long := f.client(t, func(c *hyperv.Config) { c.CallTimeout = time.Minute })
+	ctx, cancel := context.WithTimeout(t.Context(), time.Second)
+	defer cancel()
+	if _, err := long.VMs(ctx); !errors.Is(err, hyperv.ErrTimeout) || !strings.Contains(err.Error(), "no result within 1s") {
+		t.Errorf("VMs under a 1s caller deadline: got %v, want a timeout naming 1s, not the call's 1m", err)
+	}
+	long.Close()
 
 	_, err = c.Move(t.Context(), vmID, "HV02", hyperv.MoveOptions{})
 	if !errors.Is(err, hyperv.ErrOutcomeUnknown) || !errors.Is(err, hyperv.ErrTimeout) {
