@@ -18,6 +18,17 @@ import (
 // host, some pinned or frozen. The first `hot` hosts carry heavier VMs and
 // run at about 85-90 % CPU; the rest at about 45-60 %.
 func benchFleet(nHosts, nVMs, hot int) *collector.Snapshot {
+	return roleFleet(nHosts, nVMs, hot, 0, 1)
+}
+
+// roleFleet is benchFleet with its roles laid out as real fleets have
+// them: sqlVMs VMs of role=sql (0: one per host, as benchFleet), three to
+// a host on the first hosts (or as many to every host as it takes, when
+// there are more than three per host), and
+// every tenth VM of a host one of four other roles (web, app, cache,
+// batch), clustered on the host's rack. load scales every VM's CPU: 1 gives
+// benchFleet's fleet, about 1.6 a dense one near saturation.
+func roleFleet(nHosts, nVMs, hot, sqlVMs int, load float64) *collector.Snapshot {
 	r := rand.New(rand.NewPCG(1, 2))
 	at := time.Date(2026, 1, 10, 2, 0, 0, 0, time.UTC) // Saturday night: no business hours
 	var hosts []collector.Host
@@ -29,12 +40,16 @@ func benchFleet(nHosts, nVMs, hot int) *collector.Snapshot {
 		h.CPU.Last = 2 + 3*r.Float64()
 		hosts = append(hosts, h)
 	}
+	per := 3 // sql VMs a sql host holds
+	if sqlVMs > 3*nHosts {
+		per = (sqlVMs + nHosts - 1) / nHosts
+	}
 	var vms []collector.VM
 	for i := range nVMs {
 		hi := i % nHosts
 		h := &hosts[hi]
 		cpus := []int{1, 2, 2, 4, 4, 8, 16}[r.IntN(7)]
-		load := 0.05 + 0.2*r.Float64() // share of its vCPUs in use
+		load := (0.05 + 0.2*r.Float64()) * load // share of its vCPUs in use
 		if hi < hot {
 			load *= 1.7
 		}
@@ -46,8 +61,10 @@ func benchFleet(nHosts, nVMs, hot int) *collector.Snapshot {
 		v.CPU = collector.Stat{Last: cores, Mean: cores * 0.9, P95: cores * 1.1, Max: cores * 1.3}
 		v.Clustered = r.IntN(2) == 0
 		switch {
-		case i/nHosts == 0:
+		case sqlVMs == 0 && i/nHosts == 0, sqlVMs > 0 && i/nHosts < per && hi*per+i/nHosts < sqlVMs:
 			v.Tags = map[string]string{"role": "sql"}
+		case sqlVMs > 0 && i/nHosts%10 == 1:
+			v.Tags = map[string]string{"role": []string{"web", "app", "cache", "batch"}[hi*4/nHosts]}
 		case r.IntN(200) == 0:
 			v.Tags = map[string]string{"hvbalancer": "frozen"}
 		case r.IntN(100) == 0:
@@ -169,27 +186,43 @@ func BenchmarkPlan(b *testing.B) {
 		}
 		report(b, p)
 	})
-	b.Run("shipped-policy", func(b *testing.B) {
-		e, err := policy.Load(policy.Options{Dir: shippedPolicy})
-		if err != nil {
-			b.Skipf("the policy engine cannot load the shipped policy: %v", err)
-		}
-		in := balancer.PolicyInput(s, policy.History{}, time.UTC)
-		var p *balancer.Plan
-		evals := 0
-		for b.Loop() {
-			session, err := e.Begin(ctx, in) // a fresh session: nothing cached
+	shipped := func(s *collector.Snapshot) func(b *testing.B) {
+		return func(b *testing.B) {
+			e, err := policy.Load(policy.Options{Dir: shippedPolicy})
 			if err != nil {
-				b.Fatal(err)
+				b.Skipf("the policy engine cannot load the shipped policy: %v", err)
 			}
-			if p, err = pl.Plan(ctx, s, session, e.Digest(), nil); err != nil {
-				b.Fatal(err)
+			in := balancer.PolicyInput(s, policy.History{}, time.UTC)
+			var p *balancer.Plan
+			evals := 0
+			for b.Loop() {
+				session, err := e.Begin(ctx, in) // a fresh session: nothing cached
+				if err != nil {
+					b.Fatal(err)
+				}
+				if p, err = pl.Plan(ctx, s, session, e.Digest(), nil); err != nil {
+					b.Fatal(err)
+				}
+				evals = session.Evaluations()
 			}
-			evals = session.Evaluations()
+			report(b, p)
+			b.ReportMetric(float64(evals), "evaluations/op")
+			balancing := 0
+			for _, m := range p.Moves {
+				if m.Trigger == balancer.TriggerBalance {
+					balancing++
+				}
+			}
+			b.ReportMetric(float64(balancing), "balancing-moves/op")
 		}
-		report(b, p)
-		b.ReportMetric(float64(evals), "evaluations/op")
-	})
+	}
+	b.Run("shipped-policy", shipped(s))
+	// Roles clustered on hosts: 40 sql VMs three to a host on the first 14
+	// hosts (26 anti-affinity requests, each satisfiable).
+	b.Run("shipped-policy-roles", shipped(withStorage(roleFleet(64, 8000, 4, 40, 1))))
+	// Near saturation, ten sql VMs on every host: 576 anti-affinity
+	// requests, none satisfiable.
+	b.Run("shipped-policy-dense", shipped(withStorage(roleFleet(64, 8000, 4, 640, 1.6))))
 	b.Run("fake-rules-memory-only", func(b *testing.B) { // the fleet without storage facts
 		plain := benchFleet(64, 8000, 4)
 		var p *balancer.Plan

@@ -64,6 +64,7 @@ func (r *pass) plan(s *collector.Snapshot, snapDigest, policyDigest string, befo
 		p.Rejected = []Rejection{}
 	}
 	p.RejectedOmitted = r.omitted
+	p.Unmet = r.unmet
 	p.Limited, p.LimitedOmitted = r.limited, r.limitedOmitted
 	limits := make(map[string]int, len(st.hosts))
 	for i := range st.hosts {

@@ -68,6 +68,10 @@ type Plan struct {
 	// that move. RejectedOmitted counts those left out for length.
 	Rejected        []Rejection `json:"rejected"`
 	RejectedOmitted int         `json:"rejected_omitted,omitempty"`
+	// Unmet counts the policy requests the plan could not meet, by kind and
+	// why: the first of each is among Rejected, the others only counted
+	// (and in RejectedOmitted). Absent when every request was met.
+	Unmet []UnmetRequests `json:"unmet_requests,omitempty"`
 	// Limited lists destinations the hard limits refused because the VM
 	// cannot run there (processor, configuration version, virtual switch)
 	// or its storage cannot reach or fit there: the first time the search

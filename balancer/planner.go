@@ -115,6 +115,14 @@ type pass struct {
 	limited        []Rejection
 	limitedOmitted int
 	limitSeen      bits
+	// unmet counts the requests the plan cannot meet by kind and why
+	// (unmetIdx finds one by kind and why); requestJudged counts the
+	// requests' Judge calls; kindDenied counts, by kind, the requests in a
+	// row whose every destination the policy denied since the last move.
+	unmet         []UnmetRequests
+	unmetIdx      map[string]int
+	requestJudged int
+	kindDenied    map[string]*deniedKind
 }
 
 // Plan plans the moves for snapshot s under rules. policyDigest names the

@@ -103,6 +103,12 @@ func (p *Plan) WriteMarkdown(w io.Writer) error {
 		if p.RejectedOmitted > 0 {
 			fmt.Fprintf(b, "%d more rejections are not listed.\n\n", p.RejectedOmitted)
 		}
+		for _, u := range p.Unmet {
+			fmt.Fprintf(b, "- %s (first: %s).\n", md(u.String()), md(u.Example))
+		}
+		if len(p.Unmet) > 0 {
+			fmt.Fprintln(b)
+		}
 	}
 
 	fmt.Fprintf(b, "## Destinations refused by hard limits\n\n")

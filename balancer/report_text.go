@@ -94,6 +94,9 @@ func (p *Plan) Summary() string {
 		fmt.Fprintf(&b, "\nRefused: the policy denied %d of the %s it was asked about; %s listed in the plan files.\n",
 			p.Search.Denied, plural(p.Search.Judged, "candidate"), plural(listed, "refusal is", "refusals are"))
 	}
+	for _, u := range p.Unmet {
+		fmt.Fprintf(&b, "\n%s (first: %s).\n", txt(u.String()), truncate(txt(u.Example), 80))
+	}
 	if n := len(p.Limited) + p.LimitedOmitted; n > 0 {
 		fmt.Fprintf(&b, "\nHard limits refused %s for processor, configuration version, switches or storage; for example: %s\n",
 			plural(n, "destination"), truncate(txt(strings.Join(p.Limited[0].Messages, "; ")), 160))

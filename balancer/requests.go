@@ -10,42 +10,49 @@ import (
 )
 
 // request plans one policy request, or records why it cannot be done.
+// Requests share a budget of Judge calls (maxRequestJudged), and once the
+// policy has denied every destination to kindCut requests of one kind in a
+// row, the later ones of that kind are not tried until a planned move
+// changes the fleet, unless their VM is smaller, in CPU demand and in
+// memory, than each VM of the kind denied so far (a rule that denies by
+// size may let a smaller VM through): such requests are counted, not
+// judged destination by destination, so that they leave the balancing
+// search its turn.
 func (r *pass) request(ctx context.Context, req policy.Request) error {
 	st := r.st
-	refuse := func(msgs ...string) {
-		rej := Rejection{VM: req.VM, To: req.To, Trigger: TriggerRequest, Messages: msgs}
-		if vi, ok := st.vmIdx[req.VM]; ok {
-			rej.VMName = st.vms[vi].v.Name
-			rej.From = st.vms[vi].v.Host
-		}
-		r.addRejections([]Rejection{rej}, 1)
-	}
+	unmet := func(why, detail string) { r.unmetRequest(req, why, detail, nil, 0) }
 	vi, ok := st.vmIdx[req.VM]
 	switch {
 	case !ok:
-		refuse(fmt.Sprintf("requested (%s), but the vm is not in the snapshot", req.Reason))
+		unmet(unmetNotInSnapshot, "the vm is not in the snapshot")
 		return nil
 	case req.To != "" && req.To == st.vms[vi].v.Host && !st.vms[vi].moved:
 		return nil // already where the policy wants it
 	case len(r.moves) >= r.cfg.MaxMoves:
-		refuse(fmt.Sprintf("requested (%s), but the plan already has max_moves (%d) moves", req.Reason, r.cfg.MaxMoves))
+		unmet(unmetMaxMoves, fmt.Sprintf("the plan already has max_moves (%d) moves", r.cfg.MaxMoves))
 		return nil
 	case st.vms[vi].moved:
-		refuse(fmt.Sprintf("requested (%s), but the vm is already moved by a request of higher priority", req.Reason))
+		unmet(unmetAlreadyMoved, "the vm is already moved by a request of higher priority")
 		return nil
 	case st.vms[vi].held != movable:
-		refuse(fmt.Sprintf("requested (%s), but %s", req.Reason, st.vms[vi].note))
+		unmet(unmetHeld, st.vms[vi].note)
+		return nil
+	case r.requestJudged >= maxRequestJudged:
+		unmet(unmetBudget(), unmetBudget())
+		return nil
+	case req.To == "" && r.kindDenied[requestKind(req)].cuts(&st.vms[vi]):
+		unmet(unmetCut, unmetCut)
 		return nil
 	}
 	var cands []candidate
 	if req.To != "" {
 		to, ok := st.hostIdx[req.To]
 		if !ok {
-			refuse(fmt.Sprintf("requested (%s), but host %s is not in the snapshot", req.Reason, req.To))
+			unmet(unmetUnknownHost, fmt.Sprintf("host %s is not in the snapshot", req.To))
 			return nil
 		}
 		if msg := st.check(vi, to); msg != "" {
-			refuse(fmt.Sprintf("requested (%s), but %s", req.Reason, msg))
+			unmet(unmetHostLimits, msg)
 			return nil
 		}
 		cands = []candidate{{vm: vi, to: to, gain: st.obj.gain(st, vi, to)}}
@@ -62,22 +69,38 @@ func (r *pass) request(ctx context.Context, req policy.Request) error {
 		}
 		sortCandidates(cands)
 		if len(cands) == 0 {
-			refuse(fmt.Sprintf("requested (%s), but no host can take it: %s", req.Reason, faultSummary(faults, len(st.elig))))
+			unmet(unmetNoHost, "no host can take it: "+faultSummary(faults, len(st.elig)))
 			return nil
 		}
 	}
-	j, err := r.choose(ctx, cands, math.Inf(-1), TriggerRequest, maxJudgedPerStep)
+	budget := min(maxJudgedPerStep, maxRequestJudged-r.requestJudged)
+	j, err := r.choose(ctx, cands, math.Inf(-1), TriggerRequest, budget)
+	r.requestJudged += j.judged
 	if err != nil {
 		return err
 	}
 	if j.best == nil {
-		if req.To == "" {
-			refuse(fmt.Sprintf("requested (%s), but the policy denied every destination (%d)", req.Reason, j.denied))
+		if req.To != "" {
+			r.unmetRequest(req, unmetDeniedTo, "", j.rejected, j.denied)
+			return nil
 		}
-		r.addRejections(j.rejected, j.denied)
+		if j.judged == len(cands) {
+			if r.kindDenied == nil {
+				r.kindDenied = make(map[string]*deniedKind)
+			}
+			kind := requestKind(req)
+			if r.kindDenied[kind] == nil {
+				r.kindDenied[kind] = &deniedKind{}
+			}
+			r.kindDenied[kind].add(&st.vms[vi])
+			r.unmetRequest(req, unmetDeniedAll, fmt.Sprintf("the policy denied every destination (%d)", j.denied), j.rejected, j.denied)
+			return nil
+		}
+		r.unmetRequest(req, unmetBudget(), fmt.Sprintf("the policy denied the %d destinations judged before the plan's requests used their %d policy evaluations", j.denied, maxRequestJudged), j.rejected, j.denied)
 		return nil
 	}
 	r.addMove(j.best, TriggerRequest, req.Reason, req.Priority, []string{"requests", "deny", "penalty"}, j.rejected)
+	r.kindDenied = nil // the fleet changed: a destination denied before may take the next
 	return nil
 }
 

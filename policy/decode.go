@@ -165,7 +165,10 @@ func decodeRequests(v any, in *Input) ([]Request, error) {
 		if c := strings.Compare(a.To, b.To); c != 0 {
 			return c
 		}
-		return strings.Compare(a.Reason, b.Reason)
+		if c := strings.Compare(a.Reason, b.Reason); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Kind, b.Kind)
 	})
 	return out, nil
 }
@@ -180,7 +183,7 @@ func decodeRequest(item any, in *Input) (Request, error) {
 	for _, k := range sortedKeys(obj) {
 		val := obj[k]
 		switch k {
-		case "vm", "to", "reason":
+		case "vm", "to", "reason", "kind":
 			s, ok := val.(string)
 			if !ok {
 				errs = append(errs, fmt.Errorf("%s is a %s, want a string", k, typeName(val)))
@@ -191,6 +194,8 @@ func decodeRequest(item any, in *Input) (Request, error) {
 				r.VM = s
 			case "to":
 				r.To = s
+			case "kind":
+				r.Kind = s
 			default:
 				r.Reason = s
 			}
@@ -203,7 +208,7 @@ func decodeRequest(item any, in *Input) (Request, error) {
 			}
 			r.Priority = int(i)
 		default:
-			errs = append(errs, fmt.Errorf("unknown key %q (known: vm, to, reason, priority)", k))
+			errs = append(errs, fmt.Errorf("unknown key %q (known: vm, to, reason, priority, kind)", k))
 		}
 	}
 	switch _, found := in.Fleet.VMs[r.VM]; {

@@ -137,6 +137,10 @@ type Request struct {
 	To       string `json:"to,omitempty"`
 	Reason   string `json:"reason"`
 	Priority int    `json:"priority"`
+	// Kind names what the request is for ("anti-affinity", "maintenance"),
+	// optional: the planner reports the requests it cannot meet once per
+	// kind, with a count, instead of one by one.
+	Kind string `json:"kind,omitempty"`
 }
 
 // Verdict is a policy's judgement of one candidate: any Deny message vetoes

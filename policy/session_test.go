@@ -102,7 +102,7 @@ func TestRequestsDecoding(t *testing.T) {
 		name: "invalid entries are all listed",
 		rule: `requests := {{"vm": "nope", "reason": "x", "priority": 1}, {"vm": "vm1", "to": "HV99", "reason": "y"}, {"vm": "vm2", "priority": 1.5, "prio": 3}, "vm1"}`,
 		wantErr: "begin session: requests: \"vm1\": is a string, want an object\n" +
-			"requests: {\"prio\":3,\"priority\":1.5,\"vm\":\"vm2\"}: unknown key \"prio\" (known: vm, to, reason, priority); priority is the number 1.5, want an integer; no reason\n" +
+			"requests: {\"prio\":3,\"priority\":1.5,\"vm\":\"vm2\"}: unknown key \"prio\" (known: vm, to, reason, priority, kind); priority is the number 1.5, want an integer; no reason\n" +
 			"requests: {\"priority\":1,\"reason\":\"x\",\"vm\":\"nope\"}: vm \"nope\" is not a VM in the fleet\n" +
 			"requests: {\"reason\":\"y\",\"to\":\"HV99\",\"vm\":\"vm1\"}: to \"HV99\" is not a host in the fleet",
 	}, {

@@ -8,6 +8,7 @@ requests contains {
 	"vm": id,
 	"reason": sprintf("%s: evacuate %s (maintenance)", [vm_name(id), name]),
 	"priority": settings.priorities.maintenance,
+	"kind": "maintenance",
 } if {
 	some name in hosts_in_maintenance
 	some id in input.fleet.hosts[name].vms
@@ -29,6 +30,7 @@ requests contains {
 	"to": pin,
 	"reason": sprintf("%s: pinned to %s", [vm_name(id), pin]),
 	"priority": settings.priorities.pin,
+	"kind": "pin",
 } if {
 	some id, vm in input.fleet.vms
 	vm.tags.pin
@@ -40,19 +42,34 @@ requests contains {
 }
 
 # Repair anti-affinity: when VMs of one anti-affinity role share a host, all
-# but the first (by ID) move; the planner chooses where.
+# but the first (by ID) move; the planner chooses where. The kind names the
+# role, so the planner counts the requests it cannot meet by role.
 requests contains {
 	"vm": id,
-	"reason": sprintf("%s: anti-affinity role=%s with %s on %s", [vm_name(id), role, vm_name(keep), name]),
+	"reason": sprintf("%s: anti-affinity role=%s with %s on %s", [vm_name(id), role, vm_name(ids[0]), name]),
 	"priority": settings.priorities.anti_affinity,
+	"kind": sprintf("anti-affinity role=%s", [role]),
 } if {
-	some role in anti_affinity_roles
-	some name, host in input.fleet.hosts
-	ids := sort([x | some x in host.vms; lower(input.fleet.vms[x].tags.role) == role])
-	count(ids) > 1
-	keep := ids[0]
+	some [role, name], ids in anti_affinity_shared
 	some id in array.slice(ids, 1, count(ids))
 	movable(id, input.fleet.vms[id])
+}
+
+# anti_affinity_shared[[role, host]] is the sorted IDs of the VMs of an
+# anti-affinity role on a host that holds more than one of them: one pass
+# over the fleet's VMs, whatever the number of roles.
+anti_affinity_shared[[role, name]] := ids if {
+	some [role, name] in anti_affinity_placed
+	ids := sort([id | some id in input.fleet.hosts[name].vms; role_of(input.fleet.vms[id]) == role])
+	count(ids) > 1
+}
+
+# anti_affinity_placed holds [role, host] for every VM of an anti-affinity
+# role.
+anti_affinity_placed contains [role, vm.host] if {
+	some vm in input.fleet.vms
+	role := role_of(vm)
+	anti_affinity_roles[role]
 }
 
 anti_affinity_roles := {lower(r) | some r in settings.anti_affinity_roles}
