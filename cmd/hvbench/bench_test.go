@@ -1,0 +1,230 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"encoding/xml"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/hvbalancer/hvbalancer/collector"
+	"github.com/hvbalancer/hvbalancer/policy"
+)
+
+const shippedPolicy = "../../examples/policies"
+
+func loadPolicy(t *testing.T) *policy.Engine {
+	t.Helper()
+	e, err := policy.Load(policy.Options{Dir: shippedPolicy})
+	if err != nil {
+		t.Fatalf("load the shipped policy: %v", err)
+	}
+	return e
+}
+
+// Every contender keeps every hard limit on every scenario, over several
+// seeds, and the recorder checked each move before applying it.
+func TestContendersKeepHardLimits(t *testing.T) {
+	engine := loadPolicy(t)
+	ctx := context.Background()
+	for seed := uint64(1); seed <= 4; seed++ {
+		rep, err := bench(ctx, options{Seed: seed, Quick: true, Rounds: 8}, engine)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range rep.Scenarios {
+			for _, r := range s.Results {
+				if r.Violations != 0 || r.Error != "" {
+					t.Errorf("seed %d %s %s: %d violations, error %q", seed, s.Name, r.Contender, r.Violations, r.Error)
+				}
+			}
+		}
+	}
+}
+
+// The recorder counts a move the limits forbid: the count above can fail.
+func TestRecorderCountsViolations(t *testing.T) {
+	s := scenarios(1, true)[2] // mixed-sizes: its last host has migration disabled
+	f := newFleet(s.Snap, defaultLimits())
+	rec := &recorder{f: f}
+	last := len(s.Snap.Hosts) - 1
+	if s.Snap.Hosts[last].MigrationEnabled {
+		t.Fatal("the last mixed-sizes host has migration enabled")
+	}
+	vi := 0
+	for f.hostOf[vi] == last {
+		vi++
+	}
+	rec.move(vi, last)
+	if rec.violations != 1 || rec.moves != 1 {
+		t.Errorf("a move into a host with migration disabled: %d violations, %d moves", rec.violations, rec.moves)
+	}
+	// Overfilling memory is one too.
+	big := newFleet(s.Snap, limits{ReserveBytes: s.Snap.Hosts[0].MemoryBytes, CPUCeiling: 85})
+	rec = &recorder{f: big}
+	for vi := range s.Snap.VMs {
+		if big.hostOf[vi] != 0 && big.movable(vi) {
+			rec.move(vi, 0)
+			break
+		}
+	}
+	if rec.violations != 1 {
+		t.Errorf("a move that leaves no reserve: %d violations", rec.violations)
+	}
+}
+
+// The fractional ideal is a lower bound of every contender's busiest and
+// fullest host.
+func TestIdealIsLowerBound(t *testing.T) {
+	engine := loadPolicy(t)
+	for seed := uint64(1); seed <= 3; seed++ {
+		rep, err := bench(context.Background(), options{Seed: seed, Quick: true, Rounds: 8}, engine)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range rep.Scenarios {
+			id := s.Results[len(s.Results)-1]
+			if id.Contender != "ideal (fractional)" {
+				t.Fatalf("last result is %q", id.Contender)
+			}
+			for _, r := range s.Results {
+				if r.MaxCPU < id.MaxCPU-1e-9 || r.MaxMemory < id.MaxMemory-1e-9 {
+					t.Errorf("seed %d %s %s: max CPU %.2f mem %.2f below the ideal %.2f %.2f", seed, s.Name, r.Contender, r.MaxCPU, r.MaxMemory, id.MaxCPU, id.MaxMemory)
+				}
+			}
+		}
+	}
+}
+
+// Scenarios are valid snapshots, the same for one seed and different for
+// another, with hosts and VMs of different sizes.
+func TestScenariosSeeded(t *testing.T) {
+	a, b, c := scenarios(7, true), scenarios(7, true), scenarios(8, true)
+	for i := range a {
+		if a[i].Snap.Digest() != b[i].Snap.Digest() {
+			t.Errorf("%s: one seed, two snapshots", a[i].Name)
+		}
+		if a[i].Snap.Digest() == c[i].Snap.Digest() {
+			t.Errorf("%s: two seeds, one snapshot", a[i].Name)
+		}
+		var buf bytes.Buffer
+		if err := a[i].Snap.Write(&buf); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := collector.ReadSnapshot(&buf); err != nil {
+			t.Errorf("%s: %v", a[i].Name, err)
+		}
+		lps, mem := map[int]bool{}, map[int64]bool{}
+		for _, h := range a[i].Snap.Hosts {
+			lps[h.LogicalProcessors] = true
+		}
+		for _, v := range a[i].Snap.VMs {
+			mem[v.MemoryAssigned] = true
+		}
+		if len(lps) < 2 || len(mem) < 3 {
+			t.Errorf("%s: %d host sizes, %d VM sizes", a[i].Name, len(lps), len(mem))
+		}
+	}
+}
+
+// The JSON report decodes to what was measured.
+func TestJSONRoundTrip(t *testing.T) {
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"--quick", "--json", "--seed", "3", "--policy", shippedPolicy}, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	var got Report
+	if err := json.Unmarshal(out.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	again, err := json.Marshal(&got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var twice Report
+	if err := json.Unmarshal(again, &twice); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, twice) {
+		t.Error("the report changed on a second round trip")
+	}
+	if got.Schema != reportSchema || got.Seed != 3 || !got.Quick || len(got.Scenarios) != 5 {
+		t.Errorf("report header: %q seed %d quick %v, %d scenarios", got.Schema, got.Seed, got.Quick, len(got.Scenarios))
+	}
+	if got.Limits != defaultLimits() {
+		t.Errorf("limits %+v", got.Limits)
+	}
+	for _, s := range got.Scenarios {
+		if len(s.Results) != len(contenders(nil, 1))+1 || s.Hosts == 0 || s.VMs == 0 {
+			t.Errorf("%s: %d results, %d hosts, %d VMs", s.Name, len(s.Results), s.Hosts, s.VMs)
+		}
+	}
+}
+
+// The chart is well-formed XML with a dot per result and per legend entry.
+func TestSVGWellFormed(t *testing.T) {
+	rep, err := bench(context.Background(), options{Seed: 1, Quick: true, Rounds: 2}, loadPolicy(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := writeSVG(&buf, rep); err != nil {
+		t.Fatal(err)
+	}
+	dec := xml.NewDecoder(&buf)
+	circles, root := 0, ""
+	for {
+		tok, err := dec.Token()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatalf("not well-formed: %v", err)
+		}
+		if se, ok := tok.(xml.StartElement); ok {
+			if root == "" {
+				root = se.Name.Local
+			}
+			if se.Name.Local == "circle" {
+				circles++
+			}
+		}
+	}
+	want := 0
+	for _, s := range rep.Scenarios {
+		want += len(s.Results)
+	}
+	want += len(rep.Scenarios[0].Results)
+	if root != "svg" || circles != want {
+		t.Errorf("root %q, %d circles, want %d", root, circles, want)
+	}
+}
+
+// --quick runs end to end through the command's entry point and writes the
+// Markdown report and the chart.
+func TestRunQuick(t *testing.T) {
+	svg := filepath.Join(t.TempDir(), "chart.svg")
+	var out, errb bytes.Buffer
+	if err := run(context.Background(), []string{"--quick", "--policy", shippedPolicy, "--svg", svg}, &out, &errb); err != nil {
+		t.Fatalf("%v: %s", err, errb.String())
+	}
+	md := out.String()
+	for _, want := range []string{"### two-hot", "### memory-tight", "### mixed-sizes", "### dense", "### roles",
+		"| hvbalancer shipped policy |", "| node fairness L3 |", "| ProxLB cpu (free %) |", "| Sandpiper |", "| ideal (fractional) |"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+	if fi, err := os.Stat(svg); err != nil || fi.Size() == 0 {
+		t.Errorf("chart: %v", err)
+	}
+	if err := run(context.Background(), []string{"--policy", filepath.Join(t.TempDir(), "none")}, io.Discard, io.Discard); err == nil {
+		t.Error("a missing policy directory ran")
+	}
+}

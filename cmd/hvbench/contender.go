@@ -1,0 +1,95 @@
+package main
+
+import (
+	"context"
+	"runtime"
+	"time"
+)
+
+// contender is one balancer under test. Run moves VMs of the fleet through
+// the recorder only.
+type contender struct {
+	Name   string
+	Source string // where its method is described
+	Run    func(ctx context.Context, f *fleet, rec *recorder) (rounds int, err error)
+}
+
+// recorder applies a contender's moves and counts them, checking each
+// against the hard limits before it is applied: a move the limits forbid
+// is applied all the same and counted as a violation.
+type recorder struct {
+	f          *fleet
+	moves      int
+	bytes      int64
+	violations int
+}
+
+// move moves VM vi to host to.
+func (r *recorder) move(vi, to int) {
+	if !r.f.allowed(vi, to) {
+		r.violations++
+	}
+	r.moves++
+	r.bytes += r.f.snap.VMs[vi].MemoryAssigned
+	r.f.move(vi, to)
+}
+
+// Result is one contender's outcome on one scenario.
+type Result struct {
+	Contender    string  `json:"contender"`
+	Source       string  `json:"source"`
+	MaxCPU       float64 `json:"max_cpu"`       // percent, the busiest host
+	MaxMemory    float64 `json:"max_memory"`    // percent, the fullest host
+	CPUSpread    float64 `json:"cpu_spread"`    // percentage points, busiest − idlest
+	MemorySpread float64 `json:"memory_spread"` // percentage points
+	Moves        int     `json:"moves"`
+	GiBMoved     float64 `json:"gib_moved"`
+	Violations   int     `json:"violations"` // moves that broke a hard limit
+	Rounds       int     `json:"rounds"`     // planning passes (hvbalancer) or 1
+	PlanningMS   float64 `json:"planning_ms"`
+	AllocMiB     float64 `json:"alloc_mib"` // allocated while planning
+	Error        string  `json:"error,omitempty"`
+}
+
+// measure runs c on a fresh fleet of s and reports the outcome.
+func measure(ctx context.Context, c contender, s scenario, lim limits) Result {
+	f := newFleet(s.Snap, lim)
+	rec := &recorder{f: f}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	start := time.Now()
+	rounds, err := c.Run(ctx, f, rec)
+	elapsed := time.Since(start)
+	runtime.ReadMemStats(&after)
+	res := Result{Contender: c.Name, Source: c.Source, Moves: rec.moves,
+		GiBMoved: float64(rec.bytes) / (1 << 30), Violations: rec.violations, Rounds: rounds,
+		PlanningMS: float64(elapsed.Microseconds()) / 1000,
+		AllocMiB:   float64(after.TotalAlloc-before.TotalAlloc) / (1 << 20)}
+	res.MaxCPU, res.CPUSpread = extremes(f, f.cpu)
+	res.MaxMemory, res.MemorySpread = extremes(f, f.mem)
+	if err != nil {
+		res.Error = err.Error()
+	}
+	return res
+}
+
+// extremes returns the highest load of any host and the spread between
+// the highest and the lowest.
+func extremes(f *fleet, load func(int) float64) (hi, spread float64) {
+	lo := 0.0
+	for i := range f.snap.Hosts {
+		l := load(i)
+		if i == 0 || l > hi {
+			hi = l
+		}
+		if i == 0 || l < lo {
+			lo = l
+		}
+	}
+	return hi, hi - lo
+}
+
+// asIs is the fleet left as it is: the starting point.
+func asIs() contender {
+	return contender{Name: "as is", Source: "no moves", Run: func(context.Context, *fleet, *recorder) (int, error) { return 0, nil }}
+}

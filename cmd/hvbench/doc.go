@@ -1,0 +1,26 @@
+// Command hvbench compares balancers on the same seeded scenarios.
+//
+// Every scenario is a collector.Snapshot built from a seed (--seed): hosts
+// of different sizes, VMs of different sizes, a load shape (two hot hosts,
+// a memory-tight fleet, mixed host sizes, a dense fleet near saturation,
+// roles clustered on hosts). Every contender starts from the same snapshot
+// and obeys the same hard limits (see limits.go): a destination keeps the
+// memory reserve free and stays at or below the CPU ceiling, both ends have
+// migration enabled, the destination is healthy. The contenders are
+// hvbalancer's planner (with an allow-all rules value and with the shipped
+// policy, planning round after round with its moves applied until it stops
+// moving), implementations of failover-cluster node fairness (levels 1–3),
+// ProxLB's greedy balancer and Sandpiper's hotspot mitigation, each citing
+// its source, and the fractional ideal (every host at the fleet's mean
+// load), a lower bound of the maximum host load any placement reaches.
+//
+// Usage:
+//
+//	go run ./cmd/hvbench [--quick] [--seed N] [--json] [--svg FILE] [--policy DIR]
+//
+// The report (Markdown, or JSON with --json) gives, per scenario and
+// contender, the maximum host CPU and memory, their spreads, the moves and
+// GiB moved, the hard-limit violations, the planning time and the memory
+// allocated while planning. --svg writes a chart of CPU spread against
+// moves.
+package main

@@ -1,0 +1,108 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/hvbalancer/hvbalancer/policy"
+)
+
+func main() {
+	if err := run(context.Background(), os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "hvbench:", err)
+		}
+		os.Exit(2)
+	}
+}
+
+// options are the command line's settings.
+type options struct {
+	Seed      uint64
+	Quick     bool
+	JSON      bool
+	SVG       string
+	PolicyDir string
+	Rounds    int
+}
+
+// run parses args, runs every contender on every scenario and writes the
+// report to stdout (and the chart to --svg).
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("hvbench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var o options
+	fs.Uint64Var(&o.Seed, "seed", 1, "seed of the scenarios")
+	fs.BoolVar(&o.Quick, "quick", false, "small scenarios (16–24 hosts)")
+	fs.BoolVar(&o.JSON, "json", false, "write JSON instead of Markdown")
+	fs.StringVar(&o.SVG, "svg", "", "also write a chart of CPU spread against moves to this file")
+	fs.StringVar(&o.PolicyDir, "policy", "examples/policies", "the shipped policy's directory")
+	fs.IntVar(&o.Rounds, "rounds", 8, "most planning rounds hvbalancer converges in")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	engine, err := policy.Load(policy.Options{Dir: o.PolicyDir})
+	if err != nil {
+		return fmt.Errorf("load the shipped policy (--policy): %w", err)
+	}
+	rep, err := bench(ctx, o, engine)
+	if err != nil {
+		return err
+	}
+	if o.SVG != "" {
+		fh, err := os.Create(o.SVG)
+		if err != nil {
+			return fmt.Errorf("svg: %w", err)
+		}
+		if err := writeSVG(fh, rep); err != nil {
+			fh.Close()
+			return fmt.Errorf("svg: %w", err)
+		}
+		if err := fh.Close(); err != nil {
+			return fmt.Errorf("svg: %w", err)
+		}
+	}
+	if o.JSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rep)
+	}
+	return writeMarkdown(stdout, rep)
+}
+
+// contenders returns every balancer under test, in report order.
+func contenders(engine *policy.Engine, rounds int) []contender {
+	return []contender{
+		asIs(),
+		hvbalancerContender("hvbalancer allow-all", nil, rounds),
+		hvbalancerContender("hvbalancer shipped policy", engine, rounds),
+		nodeFairness(1), nodeFairness(2), nodeFairness(3),
+		proxLB(false, false), proxLB(false, true), proxLB(true, false), proxLB(true, true),
+		sandpiper(75),
+	}
+}
+
+// bench runs every contender on every scenario.
+func bench(ctx context.Context, o options, engine *policy.Engine) (*Report, error) {
+	rep := &Report{Schema: reportSchema, Seed: o.Seed, Quick: o.Quick, Limits: defaultLimits()}
+	for _, s := range scenarios(o.Seed, o.Quick) {
+		sr := ScenarioResult{Name: s.Name, Description: s.Description, Hosts: len(s.Snap.Hosts), VMs: len(s.Snap.VMs)}
+		for _, c := range contenders(engine, o.Rounds) {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			sr.Results = append(sr.Results, measure(ctx, c, s, rep.Limits))
+		}
+		sr.Results = append(sr.Results, ideal(newFleet(s.Snap, rep.Limits)))
+		rep.Scenarios = append(rep.Scenarios, sr)
+	}
+	return rep, nil
+}
