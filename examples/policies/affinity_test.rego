@@ -32,3 +32,20 @@ test_pin_to_a_host_not_in_the_fleet_denies_every_move if {
 	f := with_vm(fleet, "id-web01", {"tags": {"pin": "hv99"}})
 	hvbalancer.deny == {"web01: pinned to hv99"} with input as candidate(f, "id-web01", "HV02", ["id-web01"])
 }
+
+test_anti_affinity_denies_by_role_without_regard_to_case if {
+	f := with_vm(fleet, "id-sql02", {"tags": {"role": "SQL"}})
+	hvbalancer.deny == {"sql02: anti-affinity role=sql with sql01 on HV01"} with input as candidate(f, "id-sql02", "HV01", ["id-sql01", "id-sql02"])
+}
+
+test_anti_affinity_names_every_vm_of_the_role_on_the_destination if {
+	f := with_vm(fleet, "id-sql03", vm("sql03", "HV03", {"role": "sql"}))
+	hvbalancer.deny == {
+		"sql02: anti-affinity role=sql with sql01 on HV01",
+		"sql02: anti-affinity role=sql with sql03 on HV01",
+	} with input as candidate(f, "id-sql02", "HV01", ["id-sql01", "id-sql02", "id-sql03", "id-web01"])
+}
+
+test_anti_affinity_ignores_roles_not_configured if {
+	count(hvbalancer.deny) == 0 with input as candidate(fleet, "id-sql02", "HV01", ["id-sql01", "id-sql02"]) with data.hvbalancer_settings as {"anti_affinity_roles": ["dc"]}
+}
