@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"golang.org/x/time/rate"
 
+	"github.com/hvbalancer/hvbalancer/balancer/executor/journal"
 	"github.com/hvbalancer/hvbalancer/balancer/moves"
 )
 
@@ -156,12 +158,31 @@ func (e *Executor) step(ctx, moves context.Context) time.Duration {
 }
 
 // fitsLocked reports whether the move has a global slot, a slot on both
-// hosts, and no half-open trial to wait for.
+// hosts, and no half-open trial to wait for. A host's slots are taken by
+// the moves in flight and by those whose outcome is not known: a
+// migration a killed daemon (or a lost connection) left behind may still
+// run on the host, and the host's cap holds for it too.
 func (e *Executor) fitsLocked(m moves.Move, now time.Time) bool {
 	return len(e.inflight) < e.cfg.MaxConcurrent &&
-		e.hostBusy[m.From] < e.limit(m.From) &&
-		e.hostBusy[m.To] < e.limit(m.To) &&
+		e.hostBusy[m.From]+e.mayRunLocked(m.From) < e.limit(m.From) &&
+		e.hostBusy[m.To]+e.mayRunLocked(m.To) < e.limit(m.To) &&
 		!e.breakerBusyLocked(m, now)
+}
+
+// mayRunLocked counts the unresolved moves that may still be migrating to
+// or from host: Move-VM was sent (started or unknown) and no move of this
+// process holds their slots any more. A move only intended was never sent.
+func (e *Executor) mayRunLocked(host string) int {
+	n := 0
+	for id, en := range e.unresolved {
+		if en.State == journal.StateIntent || e.inflight[id] != nil {
+			continue
+		}
+		if strings.EqualFold(en.From, host) || strings.EqualFold(en.To, host) {
+			n++
+		}
+	}
+	return n
 }
 
 // startLocked gives j its slots and carries it out in its own goroutine.
