@@ -50,7 +50,7 @@ func TestContendersKeepHardLimits(t *testing.T) {
 
 // The recorder counts a move the limits forbid: the count above can fail.
 func TestRecorderCountsViolations(t *testing.T) {
-	s := scenarios(1, true)[2] // mixed-sizes: its last host has migration disabled
+	s := scenarios(1, 16)[2] // mixed-sizes: its last host has migration disabled
 	f := newFleet(s.Snap, defaultLimits())
 	rec := &recorder{f: f}
 	last := len(s.Snap.Hosts) - 1
@@ -105,7 +105,7 @@ func TestIdealIsLowerBound(t *testing.T) {
 // Scenarios are valid snapshots, the same for one seed and different for
 // another, with hosts and VMs of different sizes.
 func TestScenariosSeeded(t *testing.T) {
-	a, b, c := scenarios(7, true), scenarios(7, true), scenarios(8, true)
+	a, b, c := scenarios(7, 16), scenarios(7, 16), scenarios(8, 16)
 	for i := range a {
 		if a[i].Snap.Digest() != b[i].Snap.Digest() {
 			t.Errorf("%s: one seed, two snapshots", a[i].Name)

@@ -16,7 +16,7 @@
 //
 // Usage:
 //
-//	go run ./cmd/hvbench [--quick] [--seed N] [--json] [--svg FILE] [--policy DIR]
+//	go run ./cmd/hvbench [--quick] [--seed N] [--hosts N] [--rounds N] [--json] [--svg FILE] [--policy DIR]
 //
 // The report (Markdown, or JSON with --json) gives, per scenario and
 // contender, the maximum host CPU and memory, their spreads, the moves and

@@ -29,6 +29,7 @@ type options struct {
 	SVG       string
 	PolicyDir string
 	Rounds    int
+	Hosts     int // 0: 16 with Quick, else 64
 }
 
 // run parses args, runs every contender on every scenario and writes the
@@ -38,13 +39,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	var o options
 	fs.Uint64Var(&o.Seed, "seed", 1, "seed of the scenarios")
-	fs.BoolVar(&o.Quick, "quick", false, "small scenarios (16–24 hosts)")
+	fs.BoolVar(&o.Quick, "quick", false, "small scenarios (16 hosts, 24 in the dense one)")
 	fs.BoolVar(&o.JSON, "json", false, "write JSON instead of Markdown")
 	fs.StringVar(&o.SVG, "svg", "", "also write a chart of CPU spread against moves to this file")
 	fs.StringVar(&o.PolicyDir, "policy", "examples/policies", "the shipped policy's directory")
 	fs.IntVar(&o.Rounds, "rounds", 8, "most planning rounds hvbalancer converges in")
+	fs.IntVar(&o.Hosts, "hosts", 0, "hosts per scenario (default 64, 16 with --quick; the dense scenario has half as many again)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if o.Hosts < 0 || o.Rounds < 1 {
+		return fmt.Errorf("--hosts must be positive and --rounds at least 1")
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments %q", fs.Args())
@@ -93,7 +98,11 @@ func contenders(engine *policy.Engine, rounds int) []contender {
 // bench runs every contender on every scenario.
 func bench(ctx context.Context, o options, engine *policy.Engine) (*Report, error) {
 	rep := &Report{Schema: reportSchema, Seed: o.Seed, Quick: o.Quick, Limits: defaultLimits()}
-	for _, s := range scenarios(o.Seed, o.Quick) {
+	hosts := o.Hosts
+	if hosts == 0 {
+		hosts = map[bool]int{true: 16, false: 64}[o.Quick]
+	}
+	for _, s := range scenarios(o.Seed, hosts) {
 		sr := ScenarioResult{Name: s.Name, Description: s.Description, Hosts: len(s.Snap.Hosts), VMs: len(s.Snap.VMs)}
 		for _, c := range contenders(engine, o.Rounds) {
 			if err := ctx.Err(); err != nil {

@@ -29,12 +29,10 @@ type hostPlan struct {
 // UTC, so the shipped policy plans with its business-hours settings.
 var taken = time.Date(2026, 1, 5, 8, 0, 0, 0, time.UTC)
 
-// scenarios returns the seeded scenarios; quick makes them small.
-func scenarios(seed uint64, quick bool) []scenario {
-	hosts, dense := 64, 64
-	if quick {
-		hosts, dense = 16, 24
-	}
+// scenarios returns the seeded scenarios of about hosts hosts each (the
+// dense one has half as many again).
+func scenarios(seed uint64, hosts int) []scenario {
+	dense := hosts + hosts/2
 	type shape struct {
 		name, desc string
 		n          int
