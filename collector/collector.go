@@ -16,7 +16,8 @@ import (
 )
 
 // Source reads one host. *hyperv.Client implements it. Every method must
-// return soon after ctx is done.
+// return soon after ctx is done. A poll calls Counters while it calls
+// Host and VMs: the methods must be safe for concurrent use.
 type Source interface {
 	Host(ctx context.Context) (hyperv.HostInfo, error)
 	VMs(ctx context.Context) ([]hyperv.VM, error)
@@ -43,7 +44,9 @@ type Config struct {
 	Window time.Duration
 	// StaleAfter: a host whose last good sample is older is stale (default 2m).
 	StaleAfter time.Duration
-	// Concurrency is how many hosts are polled at once (default 16).
+	// Concurrency is how many hosts are polled at once (default 200). A
+	// poll takes a little more than SampleInterval: 200 at once poll
+	// 1,000 hosts in about 6 s, within the default RoundTimeout.
 	Concurrency int
 	// CallTimeout is the deadline of one host's poll, all calls together (default 30s).
 	CallTimeout time.Duration
@@ -66,7 +69,7 @@ type Config struct {
 const (
 	DefaultWindow         = 5 * time.Minute
 	DefaultStaleAfter     = 2 * time.Minute
-	DefaultConcurrency    = 16
+	DefaultConcurrency    = 200
 	DefaultCallTimeout    = 30 * time.Second
 	DefaultRoundTimeout   = 10 * time.Second
 	DefaultSampleInterval = time.Second

@@ -11,6 +11,7 @@ import (
 
 	"github.com/hvbalancer/hvbalancer/collector"
 	"github.com/hvbalancer/hvbalancer/collector/collectortest"
+	"github.com/hvbalancer/hvbalancer/hyperv"
 )
 
 // gate holds the hosts' first calls until limit of them wait together (or
@@ -48,6 +49,68 @@ func (g *gate) hook(ctx context.Context, call collectortest.Call) error {
 	}
 }
 
+// hostMeter counts the hosts with a call in flight and the most at once:
+// a host's counters are sampled while its other calls run, so its calls
+// are not its hosts.
+type hostMeter struct {
+	mu            sync.Mutex
+	calls         map[string]int // calls in flight by host
+	inFlight, max int
+}
+
+// enter counts a call of host in flight until the returned func is called.
+func (m *hostMeter) enter(host string) func() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.calls[host]++; m.calls[host] == 1 {
+		m.inFlight++
+		m.max = max(m.max, m.inFlight)
+	}
+	return func() {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		if m.calls[host]--; m.calls[host] == 0 {
+			m.inFlight--
+		}
+	}
+}
+
+// InFlight returns how many hosts have a call in flight now.
+func (m *hostMeter) InFlight() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.inFlight
+}
+
+// Max returns the most hosts that had a call in flight at once.
+func (m *hostMeter) Max() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.max
+}
+
+// meteredSource counts its host's calls on a hostMeter.
+type meteredSource struct {
+	*collectortest.Source
+	name  string
+	meter *hostMeter
+}
+
+func (s meteredSource) Host(ctx context.Context) (hyperv.HostInfo, error) {
+	defer s.meter.enter(s.name)()
+	return s.Source.Host(ctx)
+}
+
+func (s meteredSource) VMs(ctx context.Context) ([]hyperv.VM, error) {
+	defer s.meter.enter(s.name)()
+	return s.Source.VMs(ctx)
+}
+
+func (s meteredSource) Counters(ctx context.Context, every time.Duration) (hyperv.Counters, error) {
+	defer s.meter.enter(s.name)()
+	return s.Source.Counters(ctx, every)
+}
+
 func TestConcurrencyBound(t *testing.T) {
 	tests := []struct {
 		hosts, concurrency, want int
@@ -59,15 +122,14 @@ func TestConcurrencyBound(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(fmt.Sprintf("%d hosts, %d at once", tc.hosts, tc.concurrency), func(t *testing.T) {
-			meter := &collectortest.Meter{}
+			meter := &hostMeter{calls: make(map[string]int)}
 			g := newGate(tc.want, tc.hosts)
 			var targets []collector.Target
 			for i := range tc.hosts {
 				name := fmt.Sprintf("HV%02d", i+1)
 				src := collectortest.NewSource(hostInfo(name, 16, 64))
-				src.SetMeter(meter)
 				src.SetHook(g.hook)
-				targets = append(targets, collector.Target{Name: name, Source: src})
+				targets = append(targets, collector.Target{Name: name, Source: meteredSource{src, name, meter}})
 			}
 			// The deadline only ends a broken run; nothing is timed.
 			f := newFixture(t, collector.Config{Concurrency: tc.concurrency, CallTimeout: time.Minute}, targets...)
@@ -78,10 +140,10 @@ func TestConcurrencyBound(t *testing.T) {
 				}
 			}
 			if got := meter.Max(); got != tc.want {
-				t.Errorf("at most %d calls in flight, want exactly %d", got, tc.want)
+				t.Errorf("at most %d hosts in flight, want exactly %d", got, tc.want)
 			}
 			if got := meter.InFlight(); got != 0 {
-				t.Errorf("%d calls still in flight after Poll returned", got)
+				t.Errorf("%d hosts still in flight after Poll returned", got)
 			}
 		})
 	}

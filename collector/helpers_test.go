@@ -59,7 +59,8 @@ type fixture struct {
 }
 
 // newFixture makes a collector over targets, each of which has a fake
-// source (its Source field is filled in when nil).
+// source (its Source field is filled in when nil); f.srcs holds those
+// that are *collectortest.Source.
 func newFixture(t *testing.T, cfg collector.Config, targets ...collector.Target) *fixture {
 	t.Helper()
 	f := &fixture{t: t, clock: collectortest.NewClock(t0), reg: prometheus.NewRegistry(), srcs: map[string]*collectortest.Source{}}
@@ -67,7 +68,9 @@ func newFixture(t *testing.T, cfg collector.Config, targets ...collector.Target)
 		if targets[i].Source == nil {
 			targets[i].Source = collectortest.NewSource(hostInfo(targets[i].Name, 32, 256))
 		}
-		f.srcs[targets[i].Name] = targets[i].Source.(*collectortest.Source)
+		if src, ok := targets[i].Source.(*collectortest.Source); ok {
+			f.srcs[targets[i].Name] = src
+		}
 	}
 	if cfg.Now == nil {
 		cfg.Now = f.clock.Now

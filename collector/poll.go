@@ -163,13 +163,30 @@ func (c *Collector) applyOwnLocked(ctx context.Context, j job, r result, claimed
 	c.applyLocked(j.target, st, r, claimed)
 }
 
-// pollHost reads one host: its facts when due, its VMs and its counters,
-// one call after the other, all under one deadline.
+// pollHost reads one host: its facts when due and its VMs, one after the
+// other, while its counters are sampled at the same time, all under one
+// deadline. Get-Counter waits SampleInterval on the host between its two
+// readings; the reads run meanwhile, in the same shell (a WinRM shell
+// runs several commands at once), so a poll takes the longer of the two
+// rather than their sum. The first failure ends the other call too.
 func (c *Collector) pollHost(ctx context.Context, j job) result {
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.CallTimeout)
 	defer cancel()
 	src := j.target.Source
 	r := result{done: true}
+
+	sampleCtx, stopSample := context.WithCancel(ctx)
+	defer stopSample()
+	type sample struct {
+		cs  hyperv.Counters
+		err error
+	}
+	sampled := make(chan sample, 1)
+	go func() {
+		cs, err := src.Counters(sampleCtx, c.cfg.SampleInterval)
+		sampled <- sample{cs, err}
+	}()
+
 	call := "get host"
 	r.err = func() error {
 		if j.needFacts {
@@ -188,14 +205,16 @@ func (c *Collector) pollHost(ctx context.Context, j job) result {
 			return err
 		}
 		r.vms = vms
-		call = "get counters"
-		cs, err := src.Counters(ctx, c.cfg.SampleInterval)
-		if err != nil {
-			return err
-		}
-		r.counters = cs
 		return nil
 	}()
+	if r.err != nil {
+		stopSample() // the poll failed: its sample is not needed
+	}
+	s := <-sampled
+	if r.err == nil && s.err != nil {
+		call, r.err = "get counters", s.err
+	}
+	r.counters = s.cs
 	if r.err == context.DeadlineExceeded { // bare, not wrapped: say which call and how long
 		r.err = fmt.Errorf("%s: no answer within %s: %w", call, c.cfg.CallTimeout, r.err)
 	}

@@ -1,0 +1,113 @@
+//go:build unix
+
+package collector_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/hvbalancer/hvbalancer/collector"
+	"github.com/hvbalancer/hvbalancer/hyperv"
+	"github.com/hvbalancer/hvbalancer/hyperv/sim"
+)
+
+// scaleInterval is the round interval the scale benchmark holds the
+// collector to: a round waits for answers this long at most.
+const scaleInterval = 15 * time.Second
+
+// BenchmarkPollScale polls a generated fleet of N hosts (50 VMs each) over
+// real WinRM on loopback with the collector's default settings, except
+// that a round waits for answers one 15 s interval at most. It reports
+// per round: the seconds it took, the hosts whose sample is not from that
+// round (late or failed: stale in the snapshot their own round made), and
+// the process's CPU seconds (the simulated hosts run in this process too,
+// so this is an upper bound of the collector's own).
+//
+// Run it with -benchtime=Nx (N rounds), e.g.
+//
+//	go test ./collector/ -run '^$' -bench PollScale -benchtime 3x
+func BenchmarkPollScale(b *testing.B) {
+	for _, n := range []int{100, 200, 500, 1000} {
+		b.Run(fmt.Sprintf("hosts=%d", n), func(b *testing.B) { benchPollScale(b, n) })
+	}
+}
+
+func benchPollScale(b *testing.B, hosts int) {
+	spec := sim.Generate(hosts, hosts*50, 13)
+	fleet, err := sim.NewFleet(spec, sim.NewScaledClock(spec.Start, 1))
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv, err := sim.Serve(fleet, sim.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer srv.Close()
+	creds := fleet.Spec().Credentials
+	var targets []collector.Target
+	for _, hs := range fleet.Spec().Hosts {
+		ep, ok := srv.Endpoint(hs.Name)
+		if !ok {
+			b.Fatalf("no endpoint for %s", hs.Name)
+		}
+		c, err := hyperv.New(hyperv.Config{
+			Host: ep.IP, Port: ep.Port, HTTPS: ep.HTTPS,
+			Auth: hyperv.AuthNTLM, Username: creds.Username, Password: creds.Password,
+			CallTimeout: 2 * scaleInterval, OperationTimeout: time.Second,
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer c.Close()
+		targets = append(targets, collector.Target{Name: hs.Name, Group: hs.Group, Labels: hs.Labels, Source: c})
+	}
+	col, err := collector.New(targets, collector.Config{RoundTimeout: scaleInterval},
+		slog.New(slog.DiscardHandler), prometheus.NewRegistry())
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	// A first round opens every host's connection and shell and reads its
+	// facts, as a daemon's first round does; it is not measured.
+	if _, err := col.Poll(ctx); err != nil {
+		b.Fatal(err)
+	}
+	rounds, late := 0, 0
+	var wall time.Duration
+	cpu0 := cpuTime(b)
+	b.ResetTimer()
+	for b.Loop() {
+		start := time.Now()
+		s, err := col.Poll(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		wall += time.Since(start)
+		rounds++
+		for _, h := range s.Hosts {
+			if h.Health != collector.HealthOK || h.LastSeen.Before(start) {
+				late++
+			}
+		}
+	}
+	b.StopTimer()
+	cpu := cpuTime(b) - cpu0
+	b.ReportMetric(wall.Seconds()/float64(rounds), "s/round")
+	b.ReportMetric(float64(late)/float64(rounds), "stale/round")
+	b.ReportMetric(cpu.Seconds()/float64(rounds), "cpu-s/round")
+}
+
+// cpuTime is the process's user and system CPU time so far.
+func cpuTime(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
