@@ -11,9 +11,9 @@ import (
 // in the chosen resource (percent); when it exceeds the threshold
 // (balanciness, default 10) it sorts the guests by their use of that
 // resource, largest first, and places each in turn on the node with the
-// most free resources, until the balanciness is within the threshold. Its
-// modes: "used" (what guests use) here; "assigned" memory is the same
-// figure for VMs with static memory. cpu selects CPU, otherwise memory;
+// most free resources, until the balanciness is within the threshold.
+// Modes here: "assigned" for memory (what a VM holds of its host, Hyper-V's
+// assigned memory), "used" for CPU. cpu selects CPU, otherwise memory;
 // percent compares nodes by their free share, otherwise by their free
 // amount (bytes or logical processors), as ProxLB's node_mem_free does.
 func proxLB(cpu, percent bool) contender {
@@ -23,7 +23,7 @@ func proxLB(cpu, percent bool) contender {
 	}
 	name += map[bool]string{true: " (free %)", false: " (free amount)"}[percent]
 	const balanciness = 10
-	return contender{Name: name, Source: "gyptazy/ProxLB docs (balanciness, mode used)", Run: func(ctx context.Context, f *fleet, rec *recorder) (int, error) {
+	return contender{Name: name, Source: "gyptazy/ProxLB docs (balanciness; memory assigned, cpu used)", Run: func(ctx context.Context, f *fleet, rec *recorder) (int, error) {
 		pct, free := f.mem, func(hi int) float64 { return float64(f.snap.Hosts[hi].MemoryBytes - f.memUsed[hi]) }
 		if cpu {
 			pct, free = f.cpu, func(hi int) float64 { return float64(f.snap.Hosts[hi].LogicalProcessors) - f.cores[hi] }

@@ -8,7 +8,8 @@ import (
 )
 
 // palette colours the contenders, in report order.
-var palette = []string{"#888888", "#1f77b4", "#0b3d91", "#ff7f0e", "#d62728", "#9467bd", "#2ca02c", "#17becf", "#e377c2", "#000000"}
+var palette = []string{"#888888", "#1f77b4", "#0b3d91", "#ff7f0e", "#d62728", "#9467bd",
+	"#2ca02c", "#17becf", "#e377c2", "#000000", "#bcbd22", "#8c564b", "#ff1493"}
 
 // Chart geometry, in pixels.
 const (
