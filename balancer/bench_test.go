@@ -239,3 +239,37 @@ func BenchmarkPlan(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkLargeFleetPlan plans 1,000 hosts × 50,000 VMs under the shipped
+// policy, with ten sql VMs on every host (anti-affinity requests none of
+// which can be met). It is apart from BenchmarkPlan for its size.
+func BenchmarkLargeFleetPlan(b *testing.B) {
+	s := withStorage(roleFleet(1000, 50000, 40, 10000, 1.6))
+	ctx := context.Background()
+	pl, err := balancer.NewPlanner(balancer.DefaultConfig(), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	e, err := policy.Load(policy.Options{Dir: shippedPolicy})
+	if err != nil {
+		b.Skipf("the policy engine cannot load the shipped policy: %v", err)
+	}
+	in := balancer.PolicyInput(s, policy.History{}, time.UTC)
+	var p *balancer.Plan
+	for b.Loop() {
+		session, err := e.Begin(ctx, in)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if p, err = pl.Plan(ctx, s, session, e.Digest(), nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(p.Search.Judged), "judged/op")
+	b.ReportMetric(float64(len(p.Moves)), "moves/op")
+	unmet := 0
+	for _, u := range p.Unmet {
+		unmet += u.Count
+	}
+	b.ReportMetric(float64(unmet), "unmet-requests/op")
+}

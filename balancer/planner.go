@@ -41,7 +41,12 @@ import (
 // destination is taken if it passes the hard limits and the policy's deny;
 // one without is sent to the destination with the best gain that passes
 // both. A request may take a VM off a host in maintenance (evacuation);
-// balancing moves VMs only between eligible hosts. Balancing follows,
+// balancing moves VMs only between eligible hosts. Requests that cannot be
+// met are counted by kind (see UnmetRequests) and kept cheap: all requests
+// share 1,024 Judge calls, a kind the policy denied everywhere three times
+// in a row is not tried again until a move changes the fleet (except for a
+// smaller VM), and while a host is hot, requests other than evacuations
+// leave the last quarter of max_moves to balancing. Balancing follows,
 // greedily: each step scores the movable VMs of the four hottest hosts (hot
 // ones first, by how far they are over) against the sixteen coolest hosts
 // that can take them, and asks the policy about candidates best first, only

@@ -37,6 +37,9 @@ func (r *pass) request(ctx context.Context, req policy.Request) error {
 	case st.vms[vi].held != movable:
 		unmet(unmetHeld, st.vms[vi].note)
 		return nil
+	case r.balancingReserved(vi):
+		unmet(unmetReserved, fmt.Sprintf("the plan keeps its last %d of max_moves (%d) for balancing while a host is hot", balancingReserve(r.cfg.MaxMoves), r.cfg.MaxMoves))
+		return nil
 	case r.requestJudged >= maxRequestJudged:
 		unmet(unmetBudget(), unmetBudget())
 		return nil
@@ -84,19 +87,23 @@ func (r *pass) request(ctx context.Context, req policy.Request) error {
 			r.unmetRequest(req, unmetDeniedTo, "", j.rejected, j.denied)
 			return nil
 		}
-		if j.judged == len(cands) {
-			if r.kindDenied == nil {
-				r.kindDenied = make(map[string]*deniedKind)
-			}
-			kind := requestKind(req)
-			if r.kindDenied[kind] == nil {
-				r.kindDenied[kind] = &deniedKind{}
-			}
-			r.kindDenied[kind].add(&st.vms[vi])
-			r.unmetRequest(req, unmetDeniedAll, fmt.Sprintf("the policy denied every destination (%d)", j.denied), j.rejected, j.denied)
+		why, detail := unmetDeniedAll, fmt.Sprintf("the policy denied every destination (%d)", j.denied)
+		switch {
+		case j.judged < len(cands) && r.requestJudged >= maxRequestJudged:
+			r.unmetRequest(req, unmetBudget(), fmt.Sprintf("the policy denied the %d destinations judged before the plan's requests used their %d policy evaluations", j.denied, maxRequestJudged), j.rejected, j.denied)
 			return nil
+		case j.judged < len(cands):
+			why, detail = unmetDeniedBest, fmt.Sprintf("the policy denied the best %d of %d destinations", j.denied, len(cands))
 		}
-		r.unmetRequest(req, unmetBudget(), fmt.Sprintf("the policy denied the %d destinations judged before the plan's requests used their %d policy evaluations", j.denied, maxRequestJudged), j.rejected, j.denied)
+		if r.kindDenied == nil {
+			r.kindDenied = make(map[string]*deniedKind)
+		}
+		kind := requestKind(req)
+		if r.kindDenied[kind] == nil {
+			r.kindDenied[kind] = &deniedKind{}
+		}
+		r.kindDenied[kind].add(&st.vms[vi])
+		r.unmetRequest(req, why, detail, j.rejected, j.denied)
 		return nil
 	}
 	r.addMove(j.best, TriggerRequest, req.Reason, req.Priority, []string{"requests", "deny", "penalty"}, j.rejected)

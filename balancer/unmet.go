@@ -13,7 +13,7 @@ const (
 	// together; requests left when it is spent are not tried.
 	maxRequestJudged = 1024
 	// kindCut is how many requests of one kind in a row the policy may deny
-	// at every destination before the later ones of that kind are not
+	// at every destination (or at as many as one request may judge) before the later ones of that kind are not
 	// tried, until a planned move changes the fleet.
 	kindCut = 3
 )
@@ -46,11 +46,13 @@ const (
 	unmetMaxMoves      = "the plan already has max_moves moves"
 	unmetAlreadyMoved  = "the vm is already moved by a request of higher priority"
 	unmetHeld          = "the vm stays put"
+	unmetReserved      = "the plan keeps its last moves for balancing while a host is hot"
 	unmetUnknownHost   = "the requested host is not in the snapshot"
 	unmetHostLimits    = "the requested host is outside the hard limits"
 	unmetNoHost        = "no host can take the vm within the hard limits"
 	unmetDeniedTo      = "the policy denied the requested host"
 	unmetDeniedAll     = "the policy denied every destination"
+	unmetDeniedBest    = "the policy denied the best destinations, as many as one request may judge"
 	unmetCut           = "not tried: the policy denied every destination to the requests of this kind before it"
 )
 
@@ -121,4 +123,29 @@ func (d *deniedKind) cuts(vs *vmState) bool {
 		return false
 	}
 	return vs.cores >= d.cores || vs.v.MemoryAssigned >= d.memory
+}
+
+// balancingReserve is how many of maxMoves a plan keeps for balancing
+// while a host is hot: a quarter.
+func balancingReserve(maxMoves int) int { return maxMoves / 4 }
+
+// balancingReserved says whether a request for VM vi must leave the plan's
+// last moves to balancing: some eligible host is hot and the request is
+// not an evacuation (its VM is on an eligible host), so that requests,
+// which come first, never leave a hot fleet without a balancing move.
+func (r *pass) balancingReserved(vi int) bool {
+	st := r.st
+	reserve := balancingReserve(r.cfg.MaxMoves)
+	if reserve == 0 || len(r.moves) < r.cfg.MaxMoves-reserve {
+		return false
+	}
+	if h := st.vms[vi].host; h < 0 || !st.hosts[h].eligible {
+		return false
+	}
+	for _, hi := range st.elig {
+		if r.over(st.hosts[hi].cpu, st.hosts[hi].mem) {
+			return true
+		}
+	}
+	return false
 }

@@ -208,3 +208,49 @@ func plan(t *testing.T, cfg balancer.Config, s *collector.Snapshot, rules balanc
 	}
 	return p
 }
+
+// While a host is hot, requests that are not evacuations leave the plan's
+// last quarter of max_moves to balancing; evacuations may use them all.
+func TestRequestsLeaveMovesToBalancing(t *testing.T) {
+	build := func(opts ...hostOpt) *collector.Snapshot {
+		hosts := []collector.Host{newHost("hv01", 16, 256), newHost("hv02", 16, 256), newHost("hv03", 16, 256), newHost("hv04", 16, 256, opts...)}
+		var vms []collector.VM
+		for _, id := range ids("hot", 8) {
+			vms = append(vms, newVM(id, "hv01", 1.8, 8)) // hv01 at 90 %
+		}
+		for _, id := range ids("req", 8) {
+			vms = append(vms, newVM(id, "hv04", 0.2, 4))
+		}
+		return fleet(hosts, vms)
+	}
+	var reqs []policy.Request
+	for _, id := range ids("req", 8) {
+		reqs = append(reqs, policy.Request{VM: id, To: "hv03", Reason: "to hv03", Priority: 50, Kind: "pin"})
+	}
+	cfg := balancer.DefaultConfig()
+	cfg.MaxMoves = 8
+	cfg.MaxInflowPerHost = 8
+	count := func(p *balancer.Plan) (requests, balancing int) {
+		for _, m := range p.Moves {
+			if m.Trigger == balancer.TriggerRequest {
+				requests++
+			} else {
+				balancing++
+			}
+		}
+		return
+	}
+	p := plan(t, cfg, build(), &fakeRules{requests: reqs})
+	if req, bal := count(p); req != 6 || bal == 0 {
+		t.Errorf("%d request and %d balancing moves, want 6 and some: %s", req, bal, p.Message)
+	}
+	want := []balancer.UnmetRequests{{Kind: "pin", Count: 2, Why: "the plan keeps its last moves for balancing while a host is hot", Example: "to hv03"}}
+	if diff := cmp.Diff(want, p.Unmet); diff != "" {
+		t.Errorf("unmet (-want +got):\n%s", diff)
+	}
+
+	p = plan(t, cfg, build(maintenance()), &fakeRules{requests: reqs}) // evacuations
+	if req, _ := count(p); req != 8 {
+		t.Errorf("%d evacuations, want 8; unmet %v", req, p.Unmet)
+	}
+}
