@@ -10,6 +10,7 @@ import (
 // the recorder only.
 type contender struct {
 	Name   string
+	Kind   string // kindStart, kindHvbalancer or kindBaseline
 	Source string // where its method is described
 	Run    func(ctx context.Context, f *fleet, rec *recorder) (rounds int, err error)
 }
@@ -34,9 +35,18 @@ func (r *recorder) move(vi, to int) {
 	r.f.move(vi, to)
 }
 
+// The kinds of contender.
+const (
+	kindStart      = "start"      // the fleet as it is
+	kindHvbalancer = "hvbalancer" // this repository's planner
+	kindBaseline   = "baseline"   // another balancer's method
+	kindIdeal      = "ideal"      // the fractional lower bound
+)
+
 // Result is one contender's outcome on one scenario.
 type Result struct {
 	Contender    string  `json:"contender"`
+	Kind         string  `json:"kind"` // start, hvbalancer, baseline or ideal
 	Source       string  `json:"source"`
 	MaxCPU       float64 `json:"max_cpu"`       // percent, the busiest host
 	MaxMemory    float64 `json:"max_memory"`    // percent, the fullest host
@@ -61,7 +71,7 @@ func measure(ctx context.Context, c contender, s scenario, lim limits) Result {
 	rounds, err := c.Run(ctx, f, rec)
 	elapsed := time.Since(start)
 	runtime.ReadMemStats(&after)
-	res := Result{Contender: c.Name, Source: c.Source, Moves: rec.moves,
+	res := Result{Contender: c.Name, Kind: c.Kind, Source: c.Source, Moves: rec.moves,
 		GiBMoved: float64(rec.bytes) / (1 << 30), Violations: rec.violations, Rounds: rounds,
 		PlanningMS: float64(elapsed.Microseconds()) / 1000,
 		AllocMiB:   float64(after.TotalAlloc-before.TotalAlloc) / (1 << 20)}
@@ -91,5 +101,5 @@ func extremes(f *fleet, load func(int) float64) (hi, spread float64) {
 
 // asIs is the fleet left as it is: the starting point.
 func asIs() contender {
-	return contender{Name: "as is", Source: "no moves", Run: func(context.Context, *fleet, *recorder) (int, error) { return 0, nil }}
+	return contender{Name: "as is", Kind: kindStart, Source: "no moves", Run: func(context.Context, *fleet, *recorder) (int, error) { return 0, nil }}
 }

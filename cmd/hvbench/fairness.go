@@ -22,6 +22,7 @@ func nodeFairness(level int) contender {
 	threshold := map[int]float64{1: 80, 2: 70, 3: 60}[level]
 	return contender{
 		Name:   fmt.Sprintf("node fairness L%d", level),
+		Kind:   kindBaseline,
 		Source: "Microsoft, AutoBalancerLevel (clusters-autobalancerlevel)",
 		Run: func(ctx context.Context, f *fleet, rec *recorder) (int, error) {
 			load := func(hi int) float64 { return max(f.cpu(hi), f.mem(hi)) }

@@ -26,7 +26,7 @@ func (allowAll) Judge(context.Context, policy.Move, policy.Projected) (policy.Ve
 // (as the daemon does round after round) until a plan has no move or
 // maxRounds passed. engine nil plans with allowAll.
 func hvbalancerContender(name string, engine *policy.Engine, maxRounds int) contender {
-	return contender{Name: name, Source: "balancer.Planner (this repository)", Run: func(ctx context.Context, f *fleet, rec *recorder) (int, error) {
+	return contender{Name: name, Kind: kindHvbalancer, Source: "balancer.Planner (this repository)", Run: func(ctx context.Context, f *fleet, rec *recorder) (int, error) {
 		planner, err := balancer.NewPlanner(balancer.DefaultConfig(), nil)
 		if err != nil {
 			return 0, fmt.Errorf("new planner: %w", err)

@@ -14,6 +14,6 @@ func ideal(f *fleet) Result {
 		mem += float64(f.memUsed[hi])
 		capacity += float64(h.MemoryBytes)
 	}
-	return Result{Contender: "ideal (fractional)", Source: "fleet mean load: a lower bound",
+	return Result{Contender: "ideal (fractional)", Kind: kindIdeal, Source: "fleet mean load: a lower bound",
 		MaxCPU: cores / lps * 100, MaxMemory: mem / capacity * 100}
 }

@@ -83,12 +83,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return writeMarkdown(stdout, rep)
 }
 
+// shippedName names hvbalancer with the shipped policy.
+const shippedName = "hvbalancer shipped policy"
+
 // contenders returns every balancer under test, in report order.
 func contenders(engine *policy.Engine, rounds int) []contender {
 	return []contender{
 		asIs(),
 		hvbalancerContender("hvbalancer allow-all", nil, rounds),
-		hvbalancerContender("hvbalancer shipped policy", engine, rounds),
+		hvbalancerContender(shippedName, engine, rounds),
 		nodeFairness(1), nodeFairness(2), nodeFairness(3),
 		proxLB(false, false), proxLB(false, true), proxLB(true, false), proxLB(true, true),
 		sandpiper(75),
@@ -111,6 +114,9 @@ func bench(ctx context.Context, o options, engine *policy.Engine) (*Report, erro
 			sr.Results = append(sr.Results, measure(ctx, c, s, rep.Limits))
 		}
 		sr.Results = append(sr.Results, ideal(newFleet(s.Snap, rep.Limits)))
+		if t, ok := target(sr.Results); ok {
+			sr.Target = &t
+		}
 		rep.Scenarios = append(rep.Scenarios, sr)
 	}
 	return rep, nil

@@ -23,7 +23,7 @@ func proxLB(cpu, percent bool) contender {
 	}
 	name += map[bool]string{true: " (free %)", false: " (free amount)"}[percent]
 	const balanciness = 10
-	return contender{Name: name, Source: "gyptazy/ProxLB docs (balanciness; memory assigned, cpu used)", Run: func(ctx context.Context, f *fleet, rec *recorder) (int, error) {
+	return contender{Name: name, Kind: kindBaseline, Source: "gyptazy/ProxLB docs (balanciness; memory assigned, cpu used)", Run: func(ctx context.Context, f *fleet, rec *recorder) (int, error) {
 		pct, free := f.mem, func(hi int) float64 { return float64(f.snap.Hosts[hi].MemoryBytes - f.memUsed[hi]) }
 		if cpu {
 			pct, free = f.cpu, func(hi int) float64 { return float64(f.snap.Hosts[hi].LogicalProcessors) - f.cores[hi] }

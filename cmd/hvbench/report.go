@@ -25,6 +25,7 @@ type ScenarioResult struct {
 	Hosts       int      `json:"hosts"`
 	VMs         int      `json:"vms"`
 	Results     []Result `json:"results"`
+	Target      *Target  `json:"target,omitempty"` // issue 13's balance target
 }
 
 // writeMarkdown writes one table per scenario.
@@ -43,6 +44,9 @@ func writeMarkdown(w io.Writer, r *Report) error {
 			}
 			fmt.Fprintf(&b, "| %s | %.1f | %.1f | %.1f | %.1f | %d | %.0f | %d | %d | %.2f | %.2f |\n",
 				name, x.MaxCPU, x.MaxMemory, x.CPUSpread, x.MemorySpread, x.Moves, x.GiBMoved, x.Violations, x.Rounds, x.PlanningMS, x.AllocMiB)
+		}
+		if s.Target != nil {
+			fmt.Fprintf(&b, "\n%s\n", s.Target)
 		}
 	}
 	_, err := io.WriteString(w, b.String())

@@ -18,7 +18,7 @@ import (
 // sandpiperSwap). There is no network load in a snapshot (net = 0).
 func sandpiper(threshold float64) contender {
 	const maxSwaps = 3 // per hotspot
-	return contender{Name: "Sandpiper", Source: "Wood et al., NSDI 2007, §5 hotspot mitigation and swaps", Run: func(ctx context.Context, f *fleet, rec *recorder) (int, error) {
+	return contender{Name: "Sandpiper", Kind: kindBaseline, Source: "Wood et al., NSDI 2007, §5 hotspot mitigation and swaps", Run: func(ctx context.Context, f *fleet, rec *recorder) (int, error) {
 		hot, volume, vsr := sandpiperMeasures(f, threshold)
 		var hots []int
 		for hi := range f.snap.Hosts {

@@ -1,0 +1,54 @@
+package main
+
+import "fmt"
+
+// Target is issue 13's balance target for one scenario: hvbalancer with
+// the shipped policy leaves the busiest host no busier than the best
+// baseline does, with at most 70 % of that baseline's moves or bytes.
+type Target struct {
+	Best       string  `json:"best_baseline"` // lowest max CPU, fewest moves on a tie
+	BestMaxCPU float64 `json:"best_max_cpu"`
+	BestMoves  int     `json:"best_moves"`
+	BestGiB    float64 `json:"best_gib_moved"`
+	MaxCPU     float64 `json:"max_cpu"` // hvbalancer with the shipped policy
+	Moves      int     `json:"moves"`
+	GiB        float64 `json:"gib_moved"`
+	Met        bool    `json:"met"`
+}
+
+// costShare is the largest share of the best baseline's moves or bytes the
+// target allows.
+const costShare = 0.7
+
+// target judges the scenario's results against the target; ok is false
+// when there is no baseline or no shipped-policy result.
+func target(results []Result) (t Target, ok bool) {
+	var best, shipped *Result
+	for i := range results {
+		r := &results[i]
+		switch {
+		case r.Kind == kindBaseline && (best == nil || r.MaxCPU < best.MaxCPU || r.MaxCPU == best.MaxCPU && r.Moves < best.Moves):
+			best = r
+		case r.Kind == kindHvbalancer && r.Contender == shippedName:
+			shipped = r
+		}
+	}
+	if best == nil || shipped == nil {
+		return Target{}, false
+	}
+	t = Target{Best: best.Contender, BestMaxCPU: best.MaxCPU, BestMoves: best.Moves, BestGiB: best.GiBMoved,
+		MaxCPU: shipped.MaxCPU, Moves: shipped.Moves, GiB: shipped.GiBMoved}
+	cheap := float64(shipped.Moves) <= costShare*float64(best.Moves) || shipped.GiBMoved <= costShare*best.GiBMoved
+	t.Met = shipped.MaxCPU <= best.MaxCPU+0.05 && cheap && shipped.Error == ""
+	return t, true
+}
+
+// String says the verdict in one line.
+func (t Target) String() string {
+	verdict := "missed"
+	if t.Met {
+		verdict = "met"
+	}
+	return fmt.Sprintf("Issue 13 target %s: the shipped policy leaves %.1f %% max CPU in %d moves (%.0f GiB); the best baseline, %s, %.1f %% in %d moves (%.0f GiB).",
+		verdict, t.MaxCPU, t.Moves, t.GiB, t.Best, t.BestMaxCPU, t.BestMoves, t.BestGiB)
+}

@@ -1,0 +1,37 @@
+package main
+
+import "testing"
+
+func TestTarget(t *testing.T) {
+	base := func(name string, cpu float64, moves int, gib float64) Result {
+		return Result{Contender: name, Kind: kindBaseline, MaxCPU: cpu, Moves: moves, GiBMoved: gib}
+	}
+	shipped := func(cpu float64, moves int, gib float64) Result {
+		return Result{Contender: shippedName, Kind: kindHvbalancer, MaxCPU: cpu, Moves: moves, GiBMoved: gib}
+	}
+	start := Result{Contender: "as is", Kind: kindStart, MaxCPU: 10}
+	low := Result{Contender: "ideal (fractional)", Kind: kindIdeal, MaxCPU: 1}
+	tests := []struct {
+		name    string
+		results []Result
+		ok, met bool
+		best    string
+	}{
+		{"met by moves", []Result{start, base("a", 50, 10, 100), base("b", 60, 2, 10), shipped(50, 7, 200), low}, true, true, "a"},
+		{"met by bytes", []Result{base("a", 50, 10, 100), shipped(49, 20, 70)}, true, true, "a"},
+		{"busier", []Result{base("a", 50, 10, 100), shipped(51, 1, 1)}, true, false, "a"},
+		{"too costly", []Result{base("a", 50, 10, 100), shipped(40, 8, 80)}, true, false, "a"},
+		{"tie goes to fewer moves", []Result{base("a", 50, 10, 100), base("b", 50, 4, 100), shipped(50, 3, 200)}, true, false, "b"},
+		{"failed plan", []Result{base("a", 50, 10, 100), {Contender: shippedName, Kind: kindHvbalancer, MaxCPU: 40, Error: "boom"}}, true, false, "a"},
+		{"no baseline", []Result{start, shipped(50, 1, 1), low}, false, false, ""},
+		{"no shipped policy", []Result{base("a", 50, 10, 100)}, false, false, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := target(tt.results)
+			if ok != tt.ok || got.Met != tt.met || got.Best != tt.best {
+				t.Errorf("target = %+v, %v; want ok %v met %v best %q", got, ok, tt.ok, tt.met, tt.best)
+			}
+		})
+	}
+}
