@@ -59,6 +59,52 @@ func (f *Fleet) VM(id string) (VMState, bool) {
 	return f.vmStateLocked(v, now), true
 }
 
+// VMsByID returns the VMs with the given IDs (case-insensitive) at the
+// current simulated time, in the order asked, leaving out unknown IDs. It
+// computes each host once, however many of its VMs are asked for: a
+// pipeline of a host's VMs into a cmdlet costs one pass, not one per VM.
+func (f *Fleet) VMsByID(ids []string) []VMState {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	now := f.clock.Now()
+	f.settleLocked(now)
+	hosts := make(map[*simHost]map[string]VMState)
+	var out []VMState
+	for _, id := range ids {
+		v := f.vms[strings.ToLower(id)]
+		if v == nil {
+			continue
+		}
+		states := hosts[v.host]
+		if states == nil {
+			_, vms := f.snapshotLocked(v.host, now)
+			states = make(map[string]VMState, len(vms))
+			for _, s := range vms {
+				states[s.ID] = s
+			}
+			hosts[v.host] = states
+		}
+		s, ok := states[v.spec.ID]
+		if !ok {
+			panic("sim: VM missing from its host") // placeLocked keeps both sides in step
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// HostName returns the configured name of the host named name
+// (case-insensitive), without computing its state.
+func (f *Fleet) HostName(name string) (string, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	h := f.hosts[strings.ToLower(name)]
+	if h == nil {
+		return "", false
+	}
+	return h.spec.Name, true
+}
+
 func (f *Fleet) vmStateLocked(v *simVM, now time.Time) VMState {
 	_, vms := f.snapshotLocked(v.host, now)
 	for _, s := range vms {

@@ -67,8 +67,8 @@ func vmState(s model.VMStateCode) eval.Enum {
 
 // hostName is the name Windows spells for a host of the fleet.
 func (h *fleetHost) hostName(name string) string {
-	if st, ok := h.fleet.Host(name); ok {
-		return st.Name
+	if n, ok := h.fleet.HostName(name); ok {
+		return n
 	}
 	return name
 }
@@ -110,18 +110,16 @@ func (h *fleetHost) vmsOf(c *eval.Call) ([]model.VMState, error) {
 		objs = flat(v)
 	}
 	if objs != nil {
-		var out []model.VMState
+		ids := make([]string, 0, len(objs))
 		for _, o := range objs {
 			ob, ok := o.(*eval.Object)
 			if !ok {
 				continue
 			}
 			id, _ := ob.Get("Id")
-			if v, ok := h.fleet.VM(toStr(id)); ok {
-				out = append(out, v)
-			}
+			ids = append(ids, toStr(id))
 		}
-		return out, nil
+		return h.fleet.VMsByID(ids), nil
 	}
 	return h.vmsByName(c, c.Strings("VMName"))
 }
