@@ -21,7 +21,7 @@ func TestTarget(t *testing.T) {
 		{"met by bytes", []Result{base("a", 50, 10, 100), shipped(49, 20, 70)}, true, true, "a"},
 		{"busier", []Result{base("a", 50, 10, 100), shipped(51, 1, 1)}, true, false, "a"},
 		{"too costly", []Result{base("a", 50, 10, 100), shipped(40, 8, 80)}, true, false, "a"},
-		{"tie goes to fewer moves", []Result{base("a", 50, 10, 100), base("b", 50, 4, 100), shipped(50, 3, 200)}, true, false, "b"},
+		{"tie goes to fewer moves", []Result{base("a", 50, 10, 100), base("b", 50.04, 4, 100), shipped(50, 3, 200)}, true, false, "b"},
 		{"failed plan", []Result{base("a", 50, 10, 100), {Contender: shippedName, Kind: kindHvbalancer, MaxCPU: 40, Error: "boom"}}, true, false, "a"},
 		{"no baseline", []Result{start, shipped(50, 1, 1), low}, false, false, ""},
 		{"no shipped policy", []Result{base("a", 50, 10, 100)}, false, false, ""},
