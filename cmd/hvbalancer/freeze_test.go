@@ -66,7 +66,7 @@ func TestARoundOverItsDeadlineFreezesNothing(t *testing.T) {
 	abs, _ := filepath.Abs("../../examples")
 	cfg := strings.NewReplacer(
 		"policy: {dir: "+abs+"/policies}", "policy: {dir: "+policies+"}",
-		"round_interval: 2s", "round_interval: 12s\nround_deadline: 10s",
+		"round_interval: 300ms", "round_interval: 12s\nround_deadline: 10s",
 		"executor: {", fmt.Sprintf("executor: {pause_file: %q, ", pauseFile),
 	).Replace(string(b))
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {

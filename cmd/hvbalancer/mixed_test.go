@@ -69,7 +69,7 @@ func mixedConfig(t *testing.T, srv *sim.Server, spec *sim.FleetSpec, read time.D
 state_dir: state
 http: {listen: "127.0.0.1:0", token_file: token}
 automation: full
-round_interval: 2s
+round_interval: 500ms
 winrm: {auth: ntlm, username: %s, password_file: password, call_timeout: %s}
 clusters:
   - name: CL01

@@ -29,7 +29,7 @@ state_dir: state
 simulator: {fleet: %s, speed: 300}
 http: {listen: "127.0.0.1:0", token_file: token}
 automation: full
-round_interval: 2s
+round_interval: 300ms
 collector: {interval: 200ms, window: 2s, stale_after: 5s}
 policy: {dir: %s}
 planner: {max_moves: 10, cooldown: 1h, refusal_memory: 6h}
