@@ -44,7 +44,7 @@ state_dir: state
 simulator: {fleet: %s/fleets/demo.yaml, speed: 300}
 http: {listen: "127.0.0.1:0", token_file: token}
 automation: %s
-round_interval: 2s
+round_interval: 300ms
 collector: {interval: 200ms, window: 2s, stale_after: 5s}
 policy: {dir: %s/policies}
 planner: {max_moves: 10, cooldown: 1h}
@@ -571,7 +571,7 @@ func TestTamperedStoredPlanIsRefused(t *testing.T) {
 	cfgPath := daemonConfig(t, "manual")
 	b, _ := os.ReadFile(cfgPath)
 	// One round only, so no newer plan supersedes the one under test.
-	os.WriteFile(cfgPath, []byte(strings.Replace(string(b), "round_interval: 2s", "round_interval: 1h", 1)), 0o644)
+	os.WriteFile(cfgPath, []byte(strings.Replace(string(b), "round_interval: 300ms", "round_interval: 1h", 1)), 0o644)
 	d := startDaemon(t, cfgPath)
 	var plans web.Plans
 	eventually(t, "a pending plan", func() bool {
