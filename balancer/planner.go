@@ -163,6 +163,9 @@ func (p *Planner) Plan(ctx context.Context, s *collector.Snapshot, rules Rules, 
 		p.log.Warn("policy rule failed; its candidates were vetoed", "plan_id", plan.ID,
 			"policy_errors", plan.PolicyErrors, "error", plan.PolicyError)
 	}
+	for _, u := range plan.Unmet { // once per kind and why, not per request
+		p.log.Info("policy requests not met", "plan_id", plan.ID, "kind", u.Kind, "count", u.Count, "why", u.Why, "example", u.Example)
+	}
 	p.log.Debug("planned", "plan_id", plan.ID, "moves", len(plan.Moves), "steps", r.search.Steps,
 		"candidates", r.search.Candidates, "judged", r.search.Judged, "denied", r.search.Denied, "stopped", r.stopped)
 	return plan, nil
