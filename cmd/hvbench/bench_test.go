@@ -216,7 +216,7 @@ func TestRunQuick(t *testing.T) {
 	}
 	md := out.String()
 	for _, want := range []string{"### two-hot", "### memory-tight", "### mixed-sizes", "### dense", "### roles",
-		"| hvbalancer shipped policy |", "| node fairness L3 |", "| ProxLB cpu (free %) |", "| Sandpiper |", "| ideal (fractional) |", "Issue 13 target "} {
+		"| hvbalancer shipped policy |", "| node fairness L3 |", "| ProxLB cpu (free %) |", "| Sandpiper |", "| full repack (LPT) |", "| ideal (fractional) |", "Issue 13 target "} {
 		if !strings.Contains(md, want) {
 			t.Errorf("report lacks %q", want)
 		}

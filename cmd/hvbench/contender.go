@@ -10,7 +10,7 @@ import (
 // the recorder only.
 type contender struct {
 	Name   string
-	Kind   string // kindStart, kindHvbalancer or kindBaseline
+	Kind   string // kindStart, kindHvbalancer, kindBaseline or kindReference
 	Source string // where its method is described
 	Run    func(ctx context.Context, f *fleet, rec *recorder) (rounds int, err error)
 }
@@ -40,13 +40,14 @@ const (
 	kindStart      = "start"      // the fleet as it is
 	kindHvbalancer = "hvbalancer" // this repository's planner
 	kindBaseline   = "baseline"   // another balancer's method
+	kindReference  = "reference"  // a placement made regardless of moves
 	kindIdeal      = "ideal"      // the fractional lower bound
 )
 
 // Result is one contender's outcome on one scenario.
 type Result struct {
 	Contender    string  `json:"contender"`
-	Kind         string  `json:"kind"` // start, hvbalancer, baseline or ideal
+	Kind         string  `json:"kind"` // start, hvbalancer, baseline, reference or ideal
 	Source       string  `json:"source"`
 	MaxCPU       float64 `json:"max_cpu"`       // percent, the busiest host
 	MaxMemory    float64 `json:"max_memory"`    // percent, the fullest host

@@ -95,6 +95,7 @@ func contenders(engine *policy.Engine, rounds int) []contender {
 		nodeFairness(1), nodeFairness(2), nodeFairness(3),
 		proxLB(false, false), proxLB(false, true), proxLB(true, false), proxLB(true, true),
 		sandpiper(75),
+		repack(),
 	}
 }
 
