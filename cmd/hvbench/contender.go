@@ -23,6 +23,7 @@ type recorder struct {
 	moves      int
 	bytes      int64
 	violations int
+	requests   int // moves the policy demanded (hvbalancer only)
 }
 
 // move moves VM vi to host to.
@@ -54,6 +55,7 @@ type Result struct {
 	CPUSpread    float64 `json:"cpu_spread"`    // percentage points, busiest − idlest
 	MemorySpread float64 `json:"memory_spread"` // percentage points
 	Moves        int     `json:"moves"`
+	RequestMoves int     `json:"request_moves,omitempty"` // of Moves, those the policy demanded
 	GiBMoved     float64 `json:"gib_moved"`
 	Violations   int     `json:"violations"` // moves that broke a hard limit
 	Rounds       int     `json:"rounds"`     // planning passes (hvbalancer) or 1
@@ -73,7 +75,7 @@ func measure(ctx context.Context, c contender, s scenario, lim limits) Result {
 	elapsed := time.Since(start)
 	runtime.ReadMemStats(&after)
 	res := Result{Contender: c.Name, Kind: c.Kind, Source: c.Source, Moves: rec.moves,
-		GiBMoved: float64(rec.bytes) / (1 << 30), Violations: rec.violations, Rounds: rounds,
+		GiBMoved: float64(rec.bytes) / (1 << 30), Violations: rec.violations, Rounds: rounds, RequestMoves: rec.requests,
 		PlanningMS: float64(elapsed.Microseconds()) / 1000,
 		AllocMiB:   float64(after.TotalAlloc-before.TotalAlloc) / (1 << 20)}
 	res.MaxCPU, res.CPUSpread = extremes(f, f.cpu)

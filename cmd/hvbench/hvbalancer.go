@@ -51,6 +51,9 @@ func hvbalancerContender(name string, engine *policy.Engine, maxRounds int) cont
 					return round, fmt.Errorf("round %d: plan moves unknown VM %s or host %s", round, m.VM, m.To)
 				}
 				rec.move(vi, to)
+				if m.Trigger == balancer.TriggerRequest {
+					rec.requests++
+				}
 			}
 		}
 		return maxRounds, nil

@@ -39,6 +39,9 @@ func writeMarkdown(w io.Writer, r *Report) error {
 		b.WriteString("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
 		for _, x := range s.Results {
 			name := x.Contender
+			if x.RequestMoves > 0 {
+				name += fmt.Sprintf(" (%d of the moves policy requests)", x.RequestMoves)
+			}
 			if x.Error != "" {
 				name += " (error: " + x.Error + ")"
 			}
