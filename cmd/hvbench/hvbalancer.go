@@ -10,6 +10,9 @@ import (
 	"github.com/hvbalancer/hvbalancer/policy"
 )
 
+// shippedName names hvbalancer with the shipped policy.
+const shippedName = "hvbalancer shipped policy"
+
 // allowAll is a rules value that allows every move at no cost and asks for
 // nothing: hvbalancer's planner without a policy.
 type allowAll struct{}

@@ -83,9 +83,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return writeMarkdown(stdout, rep)
 }
 
-// shippedName names hvbalancer with the shipped policy.
-const shippedName = "hvbalancer shipped policy"
-
 // contenders returns every balancer under test, in report order.
 func contenders(engine *policy.Engine, rounds int) []contender {
 	return []contender{
