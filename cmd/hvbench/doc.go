@@ -10,9 +10,10 @@
 // hvbalancer's planner (with an allow-all rules value and with the shipped
 // policy, planning round after round with its moves applied until it stops
 // moving), implementations of failover-cluster node fairness (levels 1–3),
-// ProxLB's greedy balancer and Sandpiper's hotspot mitigation, each citing
-// its source, and the fractional ideal (every host at the fleet's mean
-// load), a lower bound of the maximum host load any placement reaches.
+// ProxLB's greedy balancer and Sandpiper's hotspot mitigation with its swap
+// phase, each citing its source; a full repack as a reference; and the
+// fractional ideal (every host at the fleet's mean load), a lower bound of
+// the maximum host load any placement reaches.
 //
 // Usage:
 //
@@ -21,6 +22,7 @@
 // The report (Markdown, or JSON with --json) gives, per scenario and
 // contender, the maximum host CPU and memory, their spreads, the moves and
 // GiB moved, the hard-limit violations, the planning time and the memory
-// allocated while planning. --svg writes a chart of CPU spread against
-// moves.
+// allocated while planning, and under each scenario whether issue 13's
+// balance target is met (see Target). --svg writes a chart of CPU spread
+// against moves.
 package main
