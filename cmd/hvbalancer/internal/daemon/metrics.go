@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"errors"
 	"runtime"
 	"sync/atomic"
 
@@ -9,6 +10,7 @@ import (
 
 	"github.com/hvbalancer/hvbalancer/balancer"
 	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/web"
+	"github.com/hvbalancer/hvbalancer/policy"
 )
 
 // daemonMetrics are the daemon's own metrics; the collector and the
@@ -20,6 +22,7 @@ type daemonMetrics struct {
 	planMoves     prometheus.Gauge
 	spread        *prometheus.GaugeVec
 	awaiting      prometheus.Gauge
+	policyErrors  *prometheus.CounterVec
 	// balance is the newest plan's balance, which the status shows beside
 	// the spread gauges; nil before the first plan.
 	balance atomic.Pointer[web.Balance]
@@ -53,6 +56,13 @@ func newDaemonMetrics(reg prometheus.Registerer, version string) *daemonMetrics 
 			Name: "hvbalancer_plans_awaiting_approval",
 			Help: "Plans with moves waiting for approval (state pending).",
 		}),
+		policyErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "hvbalancer_policy_errors_total",
+			Help: "Policy rules that failed at run time: rule=\"candidate\" counts the candidate moves whose deny or penalty rule failed (each was vetoed); config, requests and frozen count the rounds they failed (no plan was made).",
+		}, []string{"rule"}),
+	}
+	for _, r := range []string{"candidate", "config", "requests", "frozen"} {
+		m.policyErrors.WithLabelValues(r)
 	}
 	for _, r := range roundResults { // every result has a series from the start
 		m.rounds.WithLabelValues(string(r))
@@ -63,12 +73,21 @@ func newDaemonMetrics(reg prometheus.Registerer, version string) *daemonMetrics 
 		ConstLabels: prometheus.Labels{"version": version, "goversion": runtime.Version()},
 	})
 	build.Set(1)
-	reg.MustRegister(m.rounds, m.planSeconds, m.policySeconds, m.planMoves, m.spread, m.awaiting, build,
+	reg.MustRegister(m.rounds, m.planSeconds, m.policySeconds, m.planMoves, m.spread, m.awaiting, m.policyErrors, build,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
 
+// observePolicyError counts a round that failed because a policy rule
+// failed; other errors are not the policy's.
+func (m *daemonMetrics) observePolicyError(err error) {
+	if re, ok := errors.AsType[*policy.RuleError](err); ok {
+		m.policyErrors.WithLabelValues(re.Rule).Inc()
+	}
+}
+
 func (m *daemonMetrics) observePlan(p *balancer.Plan) {
+	m.policyErrors.WithLabelValues("candidate").Add(float64(p.PolicyErrors))
 	m.planMoves.Set(float64(len(p.Moves)))
 	m.spread.WithLabelValues("cpu").Set(p.Efficacy.CPU.SpreadBefore / 100)
 	m.spread.WithLabelValues("memory").Set(p.Efficacy.Memory.SpreadBefore / 100)

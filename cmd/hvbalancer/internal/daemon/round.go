@@ -69,6 +69,7 @@ func (d *Daemon) roundOnce(ctx context.Context) roundRecord {
 	}
 	d.metrics.planSeconds.Observe(time.Since(start).Seconds())
 	if err != nil {
+		d.metrics.observePolicyError(err)
 		return roundRecord{At: now, Result: RoundFailed, Error: err.Error()}
 	}
 	d.metrics.observePlan(plan)
