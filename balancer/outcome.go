@@ -56,6 +56,7 @@ func (r *pass) plan(s *collector.Snapshot, snapDigest, policyDigest string, befo
 		Search:          r.search,
 	}
 	p.Search.Stopped = r.stopped
+	p.Search.RequestJudged = r.requestJudged
 	p.PolicyErrors, p.PolicyError = r.policyErrors, r.policyError
 	if p.Moves == nil {
 		p.Moves = []Move{}

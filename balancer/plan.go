@@ -206,7 +206,10 @@ type Search struct {
 	Steps      int `json:"steps"`      // balancing steps
 	Candidates int `json:"candidates"` // candidate moves scored
 	Judged     int `json:"judged"`     // Judge calls
-	Denied     int `json:"denied"`     // candidates the policy denied
+	// RequestJudged counts the Judge calls the policy's requests used, of
+	// the 1,024 a plan gives them (see UnmetRequests).
+	RequestJudged int `json:"request_judged,omitempty"`
+	Denied        int `json:"denied"` // candidates the policy denied
 	// Stopped says why the balancing search ended.
 	Stopped string `json:"stopped"`
 }

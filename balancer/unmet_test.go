@@ -179,8 +179,8 @@ func TestUnmetRequestCuts(t *testing.T) {
 		}
 		f := &fakeRules{requests: reqs, deny: func(m policy.Move, _ policy.Projected) []string { return []string{"no"} }}
 		p := plan(t, balancer.DefaultConfig(), fleet(hosts, vms), f)
-		if p.Search.Judged > 1024+256*(p.Search.Steps+1) {
-			t.Errorf("judged %d candidates", p.Search.Judged)
+		if p.Search.RequestJudged != 1024 || p.Search.Judged > 1024+256*(p.Search.Steps+1) {
+			t.Errorf("judged %d candidates, %d for requests; want 1024 for requests", p.Search.Judged, p.Search.RequestJudged)
 		}
 		met, budget := 0, 0
 		for _, u := range p.Unmet {
