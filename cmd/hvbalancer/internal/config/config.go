@@ -34,7 +34,7 @@ type Config struct {
 	RoundInterval time.Duration `yaml:"round_interval"`
 	// RoundDeadline bounds one round, policy evaluation included: a round
 	// still running then is abandoned (default half the round interval,
-	// at least 10s; at most the round interval).
+	// at least 10s; at most the larger of the interval and 10s).
 	RoundDeadline time.Duration `yaml:"round_deadline"`
 	dir           string        // directory of the file, for relative paths
 	location      *time.Location
