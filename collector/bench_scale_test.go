@@ -136,9 +136,16 @@ func lateHosts(s *collector.Snapshot, start time.Time) int {
 	return n
 }
 
-// firstWords is the first n words of s.
+// firstWords is the first n words of s, addresses left out, so that the
+// same reason on many hosts is counted once.
 func firstWords(s string, n int) string {
-	w := strings.Fields(s)
+	var w []string
+	for _, f := range strings.Fields(s) {
+		if strings.HasPrefix(f, "127.0.0.1:") {
+			f = "…"
+		}
+		w = append(w, f)
+	}
 	return strings.Join(w[:min(n, len(w))], " ")
 }
 
