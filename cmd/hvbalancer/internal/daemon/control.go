@@ -3,6 +3,7 @@ package daemon
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/hvbalancer/hvbalancer/balancer"
 	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/config"
+	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/durable"
 	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/web"
 )
 
@@ -25,10 +27,12 @@ func (d *Daemon) pause(reason string) error {
 	if reason == "" {
 		reason = "paused"
 	}
-	if err := os.MkdirAll(filepath.Dir(d.pauseFile()), 0o750); err != nil {
+	if err := durable.MkdirAll(filepath.Dir(d.pauseFile()), 0o750); err != nil {
 		return fmt.Errorf("pause: %w", err)
 	}
-	if err := os.WriteFile(d.pauseFile(), []byte(reason+"\n"), 0o640); err != nil {
+	// Synced: an emergency stop must survive a power cut as it survives
+	// a restart.
+	if err := durable.WriteFile(d.pauseFile(), func(w io.Writer) error { _, err := io.WriteString(w, reason+"\n"); return err }); err != nil {
 		return fmt.Errorf("pause: %w", err)
 	}
 	d.exec.Pause(reason)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/hvbalancer/hvbalancer/balancer"
 	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/config"
+	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/durable"
 	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/seal"
 	"github.com/hvbalancer/hvbalancer/collector"
 	"github.com/hvbalancer/hvbalancer/policy"
@@ -32,7 +33,7 @@ func MakePlan(ctx context.Context, c *config.Config, snap *collector.Snapshot, e
 // plan.html), its signature by key (plan.sig) and the snapshot it came
 // from (snapshot.json) into dir, each file atomically and synced to disk.
 func WritePlan(dir string, plan *balancer.Plan, snap *collector.Snapshot, key *seal.Key) error {
-	if err := mkdirDurable(dir, 0o755); err != nil {
+	if err := durable.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("write plan: %w", err)
 	}
 	files := []struct {
@@ -46,7 +47,7 @@ func WritePlan(dir string, plan *balancer.Plan, snap *collector.Snapshot, key *s
 		{"snapshot.json", snap.Write},
 	}
 	for _, f := range files {
-		if err := writeFileAtomic(filepath.Join(dir, f.name), f.write); err != nil {
+		if err := durable.WriteFile(filepath.Join(dir, f.name), f.write); err != nil {
 			return fmt.Errorf("write plan: %w", err)
 		}
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/hvbalancer/hvbalancer/balancer"
 	"github.com/hvbalancer/hvbalancer/balancer/executor/journal"
+	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/durable"
 	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/seal"
 	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/web"
 	"github.com/hvbalancer/hvbalancer/collector"
@@ -99,7 +100,7 @@ const tornSuffix = ".torn"
 // served.
 func openPlanStore(dir string, key *seal.Key, trusted []seal.PublicKey, log *slog.Logger) (*planStore, error) {
 	s := &planStore{dir: dir, key: key, trusted: trusted, rec: map[string]*planRecord{}}
-	if err := mkdirDurable(dir, 0o750); err != nil {
+	if err := durable.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("open plan store: %w", err)
 	}
 	entries, err := os.ReadDir(dir)
@@ -147,7 +148,7 @@ func (s *planStore) moveAside(name string) (string, error) {
 		if err := os.Rename(filepath.Join(s.dir, name), to); err != nil {
 			return "", err
 		}
-		return to, syncDir(s.dir)
+		return to, durable.SyncDir(s.dir)
 	}
 }
 
@@ -162,7 +163,7 @@ func (s *planStore) save(p *balancer.Plan, snap *collector.Snapshot, r planRecor
 }
 
 func (s *planStore) putLocked(r *planRecord) error {
-	err := writeFileAtomic(filepath.Join(s.dir, r.ID, "record.json"), func(w io.Writer) error {
+	err := durable.WriteFile(filepath.Join(s.dir, r.ID, "record.json"), func(w io.Writer) error {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
 		return enc.Encode(r)

@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/durable"
 )
 
 // pruneEvery is how often the daemon removes what retention lets go.
@@ -71,5 +73,5 @@ func (s *planStore) remove(id string) error {
 	if err := os.RemoveAll(dir); err != nil {
 		return fmt.Errorf("remove plan %s: %w", id, err)
 	}
-	return syncDir(s.dir)
+	return durable.SyncDir(s.dir)
 }

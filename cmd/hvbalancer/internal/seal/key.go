@@ -11,7 +11,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
+
+	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/durable"
 )
 
 // Key is a plan-signing key.
@@ -75,22 +76,7 @@ func writeNew(path string, b []byte) error {
 	if err := os.Link(tmp.Name(), path); err != nil {
 		return err
 	}
-	return syncDir(filepath.Dir(path))
-}
-
-// syncDir syncs a directory, so that a name made in it is on disk.
-// Windows cannot open a directory to sync it; NTFS journals its names
-// itself.
-func syncDir(dir string) error {
-	if runtime.GOOS == "windows" {
-		return nil
-	}
-	f, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	return f.Sync()
+	return durable.SyncDir(filepath.Dir(path))
 }
 
 // Load reads the signing key at path (an error wrapping os.ErrNotExist

@@ -1,4 +1,4 @@
-package daemon
+package durable
 
 import (
 	"fmt"
@@ -8,14 +8,9 @@ import (
 	"runtime"
 )
 
-// The state directory's files are written so that a crash or a power cut
-// leaves each either as it was or as it was meant to be: through a
-// temporary file that is synced, renamed over the old one, and the
-// directory synced so that the rename itself is on disk.
-
-// writeFileAtomic writes a file through a synced temporary file and a
+// WriteFile writes a file through a synced temporary file and a
 // rename, then syncs the directory.
-func writeFileAtomic(path string, write func(io.Writer) error) error {
+func WriteFile(path string, write func(io.Writer) error) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+"-*")
 	if err != nil {
 		return err
@@ -35,25 +30,25 @@ func writeFileAtomic(path string, write func(io.Writer) error) error {
 	if err := os.Rename(tmp.Name(), path); err != nil {
 		return err
 	}
-	return syncDir(filepath.Dir(path))
+	return SyncDir(filepath.Dir(path))
 }
 
-// mkdirDurable makes dir (and its parents) and syncs the directory that
+// MkdirAll makes dir (and its parents) and syncs the directory that
 // holds it, so that the new directory's name is on disk too.
-func mkdirDurable(dir string, perm os.FileMode) error {
+func MkdirAll(dir string, perm os.FileMode) error {
 	if _, err := os.Stat(dir); err == nil {
 		return nil
 	}
 	if err := os.MkdirAll(dir, perm); err != nil {
 		return err
 	}
-	return syncDir(filepath.Dir(dir))
+	return SyncDir(filepath.Dir(dir))
 }
 
-// syncDir syncs a directory: the names created, renamed or removed in it.
+// SyncDir syncs a directory: the names created, renamed or removed in it.
 // Windows cannot open a directory to sync it; NTFS journals its renames
 // itself.
-func syncDir(dir string) error {
+func SyncDir(dir string) error {
 	if runtime.GOOS == "windows" {
 		return nil
 	}
