@@ -45,8 +45,9 @@ type Config struct {
 	// StaleAfter: a host whose last good sample is older is stale (default 2m).
 	StaleAfter time.Duration
 	// Concurrency is how many hosts are polled at once (default 200). A
-	// poll takes a little more than SampleInterval: 200 at once poll
-	// 1,000 hosts in about 6 s, within the default RoundTimeout.
+	// poll waits a little more than SampleInterval on the host: at about
+	// 1.2 s a poll, 200 at once poll 1,000 hosts in about 6 s, within the
+	// default RoundTimeout, when the collector has the CPU for it.
 	Concurrency int
 	// CallTimeout is the deadline of one host's poll, all calls together (default 30s).
 	CallTimeout time.Duration
