@@ -6,6 +6,7 @@ import (
 
 	"github.com/hvbalancer/hvbalancer/balancer"
 	"github.com/hvbalancer/hvbalancer/balancer/executor"
+	"github.com/hvbalancer/hvbalancer/collector"
 )
 
 // Version is the only configuration format version there is.
@@ -253,7 +254,7 @@ func Default() Config {
 			Interval:    30 * time.Second,
 			Window:      5 * time.Minute,
 			StaleAfter:  2 * time.Minute,
-			Concurrency: 16,
+			Concurrency: collector.DefaultConcurrency,
 			// CallTimeout and RoundTimeout are derived from the others
 			// when the file leaves them out (see deriveDeadlines).
 			SampleInterval:        time.Second,
