@@ -91,9 +91,10 @@ func (g *Guard) acquire(ctx context.Context, hostName string) (ticket, error) {
 			return ticket{}, e
 		}
 		probe := !c.proven
-		if probe && c.probes+c.failures >= g.set.Threshold {
-			// As many logins are in flight as the credential may still
-			// fail: wait for one of them to tell.
+		if probe && (h.probing || c.probes+c.failures >= g.set.Threshold) {
+			// A login to this host is in flight already (a poll's reads
+			// run side by side), or as many logins are in flight as the
+			// credential may still fail: wait for one of them to tell.
 			ch := g.changed
 			g.mu.Unlock()
 			select {
@@ -119,6 +120,7 @@ func (g *Guard) acquire(ctx context.Context, hostName string) (ticket, error) {
 		}
 		if probe {
 			c.probes++
+			h.probing = true
 		}
 		t := ticket{h: h, c: c, client: h.client, gen: c.gen, probe: probe}
 		g.mu.Unlock()
@@ -161,6 +163,7 @@ func (g *Guard) release(t ticket, err error) {
 	c, h := t.c, t.h
 	if t.probe {
 		c.probes--
+		h.probing = false
 	}
 	o := classify(err)
 	if o == refused {

@@ -19,12 +19,13 @@ type fakeFleet struct {
 	logins   map[string]int   // by host
 	refused  map[string]int   // by host
 	block    chan struct{}    // when set, calls wait for it to close
+	hang     map[string]bool  // by host: calls wait for their deadline, as a hung host's do
 	inFlight int
 	maxIn    int
 }
 
 func newFakeFleet(password string) *fakeFleet {
-	return &fakeFleet{password: password, fail: map[string]error{}, logins: map[string]int{}, refused: map[string]int{}}
+	return &fakeFleet{password: password, fail: map[string]error{}, hang: map[string]bool{}, logins: map[string]int{}, refused: map[string]int{}}
 }
 
 func (f *fakeFleet) totalRefused() int {
@@ -56,7 +57,15 @@ func (c *fakeClient) login(ctx context.Context) error {
 	f.inFlight++
 	f.maxIn = max(f.maxIn, f.inFlight)
 	block := f.block
+	hang := f.hang[c.host]
 	f.mu.Unlock()
+	if hang {
+		<-ctx.Done()
+		f.mu.Lock()
+		f.inFlight--
+		f.mu.Unlock()
+		return fmt.Errorf("get host on %s:5985: %w", c.host, ctx.Err())
+	}
 	if block != nil {
 		select {
 		case <-block:

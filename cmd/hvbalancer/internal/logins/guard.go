@@ -104,6 +104,10 @@ type host struct {
 	failures int       // failed logins in a row to this host
 	retryAt  time.Time // no login before (fleet clock)
 	last     error     // the failure that holds it back
+	// probing: a first login with an unproven credential is in flight to
+	// this host; its other calls wait for its outcome instead of spending
+	// another of the credential's probes on the same host.
+	probing bool
 }
 
 // Guard decides when a call to a host may go out. Its methods are safe for

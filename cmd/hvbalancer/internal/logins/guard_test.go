@@ -434,3 +434,51 @@ func metricValue(t *testing.T, reg *prometheus.Registry, name string) float64 {
 	}
 	return sum
 }
+
+// TestAHungHostSpendsOneProbe: a poll reads a host's facts and counters side
+// by side. With an unproven credential, the second read of a hung host waits
+// for the first one's outcome instead of taking another of the credential's
+// logins in flight, so a hung host and a refusing one cannot leave the
+// others waiting in vain until their deadline.
+func TestAHungHostSpendsOneProbe(t *testing.T) {
+	e := newEnv(t, 4, rightPassword, logins.Settings{})
+	e.f.hang["HV01"] = true
+	e.f.fail["HV02"] = fmt.Errorf("get host on HV02:5985: wsman: %w: http status 401", hyperv.ErrUnauthorized)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	// HV02 refuses first: the credential may now fail twice more.
+	if _, err := e.g.Source("HV02").Host(ctx); !errorsIsUnauthorized(err) {
+		t.Fatalf("HV02: %v, want a refused login", err)
+	}
+	var mu sync.Mutex
+	errs := map[string][]error{}
+	var wg sync.WaitGroup
+	for _, h := range []string{"HV01", "HV03", "HV04"} {
+		for range 2 { // facts and counters, side by side
+			wg.Go(func() {
+				_, err := e.g.Source(h).Host(ctx)
+				mu.Lock()
+				errs[h] = append(errs[h], err)
+				mu.Unlock()
+			})
+		}
+		if h == "HV01" { // the hung host's reads go out first
+			for deadline := time.Now().Add(time.Second); ; time.Sleep(time.Millisecond) {
+				e.f.mu.Lock()
+				n := e.f.inFlight
+				e.f.mu.Unlock()
+				if n >= 1 || time.Now().After(deadline) {
+					break
+				}
+			}
+		}
+	}
+	wg.Wait()
+	for _, h := range []string{"HV03", "HV04"} {
+		for _, err := range errs[h] {
+			if err != nil {
+				t.Errorf("%s: %v, want a login that worked", h, err)
+			}
+		}
+	}
+}
