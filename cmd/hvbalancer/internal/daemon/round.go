@@ -23,8 +23,10 @@ func (d *Daemon) setRound(r roundRecord) {
 		d.log.Warn("round", "result", r.Result, "err", clip(r.Error))
 	case r.Error != "": // the same failure as the last round's: said already
 		d.log.Debug("round", "result", r.Result, "err", clip(r.Error))
-	case r.PlanID != "" || r.Result != prev:
+	case r.PlanID != "":
 		d.log.Info("round", "result", r.Result, "plan_id", r.PlanID)
+	case r.Result != prev:
+		d.log.Info("round", "result", r.Result)
 	default: // the same quiet result as the last round: balanced, busy, ...
 		d.log.Debug("round", "result", r.Result)
 	}
