@@ -2,6 +2,7 @@ package balancer_test
 
 import (
 	"math"
+	"strings"
 	"time"
 
 	"github.com/hvbalancer/hvbalancer/balancer"
@@ -42,7 +43,8 @@ func checkInvariants(t tb, s *collector.Snapshot, cfg balancer.Config, rules int
 		memUsed[h.Name] = h.Memory.P95 / 100 * float64(h.MemoryBytes)
 	}
 	eligible := func(h *collector.Host) bool {
-		return h.Health == collector.HealthOK && !h.Maintenance && h.MigrationEnabled && h.LogicalProcessors > 0 && h.MemoryBytes > 0
+		inMaintenance := h.Maintenance || strings.ToLower(h.Labels["maintenance"]) == "true"
+		return h.Health == collector.HealthOK && !inMaintenance && h.MigrationEnabled && h.LogicalProcessors > 0 && h.MemoryBytes > 0
 	}
 	moved := map[string]bool{}
 	inflow := map[string]int{}

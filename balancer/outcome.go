@@ -133,7 +133,7 @@ func hostStatus(h *hostState) string {
 	switch {
 	case h.h.Health != collector.HealthOK:
 		return string(h.h.Health)
-	case h.h.Maintenance:
+	case InMaintenance(h.h):
 		return "maintenance"
 	case !h.h.MigrationEnabled:
 		return "migration disabled"

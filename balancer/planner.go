@@ -23,8 +23,9 @@ import (
 // logical processors. So one spike moves nothing, a sustained peak counts,
 // and memory is planned at its high mark.
 //
-// Objective. Over the n eligible hosts (healthy, not in maintenance, live
-// migration enabled), the weighted imbalance is
+// Objective. Over the n eligible hosts (healthy, not in maintenance by
+// flag or label (see InMaintenance), live migration enabled), the weighted
+// imbalance is
 //
 //	√n · (cpu_weight·σcpu + memory_weight·σmemory)
 //
@@ -40,8 +41,11 @@ import (
 // Search. Policy requests come first, by priority: a request with a
 // destination is taken if it passes the hard limits and the policy's deny;
 // one without is sent to the destination with the best gain that passes
-// both. A request may take a VM off a host in maintenance (evacuation);
-// balancing moves VMs only between eligible hosts. Requests that cannot be
+// both. A request may take a VM off a host in maintenance (evacuation),
+// and the planner itself asks to evacuate each running VM of such a host
+// (see withEvacuations), whatever requests the policy makes; no request
+// or balancing move ever enters a host that is not eligible, so none
+// enters a host in maintenance, whatever the policy allows. Requests that cannot be
 // met are counted by kind (see UnmetRequests) and kept cheap: all requests
 // share 1,024 Judge calls, a kind the policy denied everywhere three times
 // in a row is not tried again until a move changes the fleet (except for a
@@ -176,7 +180,7 @@ func (p *Planner) search(ctx context.Context, s *collector.Snapshot, cfg Config,
 	st := newState(s, cfg, rules, hist)
 	before := measure(st)
 	r := &pass{base: p.cfg, cfg: cfg, st: st, rules: rules}
-	for _, req := range sortedRequests(rules.Requests()) {
+	for _, req := range sortedRequests(withEvacuations(st, rules.Requests())) {
 		if err := ctx.Err(); err != nil {
 			return nil, before, err
 		}

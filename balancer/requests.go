@@ -6,6 +6,7 @@ import (
 	"math"
 	"strings"
 
+	"github.com/hvbalancer/hvbalancer/collector"
 	"github.com/hvbalancer/hvbalancer/policy"
 )
 
@@ -28,6 +29,8 @@ func (r *pass) request(ctx context.Context, req policy.Request) error {
 		return nil
 	case req.To != "" && req.To == st.vms[vi].v.Host && !st.vms[vi].moved:
 		return nil // already where the policy wants it
+	case req.Kind == MaintenanceKind && req.To == "" && st.vms[vi].moved:
+		return nil // already off its host: the evacuation is met
 	case len(r.moves) >= r.cfg.MaxMoves:
 		unmet(unmetMaxMoves, fmt.Sprintf("the plan already has max_moves (%d) moves", r.cfg.MaxMoves))
 		return nil
@@ -146,4 +149,48 @@ func faultSummary(faults map[fault]int, eligible int) string {
 		}
 	}
 	return fmt.Sprintf("of %d eligible hosts, %s", eligible, strings.Join(parts, ", "))
+}
+
+// withEvacuations returns the policy's requests plus one of kind
+// MaintenanceKind for each running VM of a host in maintenance that the
+// policy did not already ask to evacuate (a request of that kind for the
+// VM), so that no VM is asked for twice. A VM the planner must leave where
+// it is (frozen, in cooldown, on an unhealthy host) still gets its request:
+// the plan then says why the host does not drain. An evacuation whose VM
+// a request of higher priority already moved off is met (see request).
+func withEvacuations(st *state, reqs []policy.Request) []policy.Request {
+	asked := make(map[string]bool)
+	for _, r := range reqs {
+		if r.Kind == MaintenanceKind {
+			asked[r.VM] = true
+		}
+	}
+	out := append([]policy.Request(nil), reqs...)
+	for hi := range st.hosts {
+		hs := &st.hosts[hi]
+		if !InMaintenance(hs.h) {
+			continue
+		}
+		for _, vi := range hs.vms {
+			v := st.vms[vi].v
+			if !v.Running() || asked[v.ID] {
+				continue
+			}
+			out = append(out, policy.Request{
+				VM:       v.ID,
+				Reason:   fmt.Sprintf("%s: evacuate %s (maintenance)", vmName(v), hs.h.Name),
+				Priority: MaintenancePriority,
+				Kind:     MaintenanceKind,
+			})
+		}
+	}
+	return out
+}
+
+// vmName is a VM's name for messages, or its ID if it has none.
+func vmName(v *collector.VM) string {
+	if v.Name != "" {
+		return v.Name
+	}
+	return v.ID
 }

@@ -103,7 +103,7 @@ func newState(s *collector.Snapshot, cfg Config, rules Rules, hist *History) *st
 			if h.Reason != "" {
 				hs.why += " (" + h.Reason + ")"
 			}
-		case h.Maintenance:
+		case InMaintenance(h):
 			hs.why = fmt.Sprintf("host %s is in maintenance", h.Name)
 		case !h.MigrationEnabled:
 			hs.why = fmt.Sprintf("live migration is disabled on host %s", h.Name)

@@ -34,9 +34,10 @@ func TestSearchSaysWhyItEnded(t *testing.T) {
 		stopped: "no host can take part in balancing (of 3 hosts: 2 in maintenance (hv01, hv02), 1 migration disabled (hv03))",
 		message: "whether the fleet is balanced is not known: no host can take part (of 3 hosts, none is ok, out of maintenance, with live migration on and capacity known: 2 in maintenance",
 	}, {
-		name:    "one host left",
-		hosts:   []collector.Host{newHost("hv01", 32, 256, maintenance()), newHost("hv02", 32, 256), newHost("hv03", 32, 256, health(collector.HealthStale))},
-		vms:     even,
+		name:  "one host left",
+		hosts: []collector.Host{newHost("hv01", 32, 256, maintenance()), newHost("hv02", 32, 256), newHost("hv03", 32, 256, health(collector.HealthStale))},
+		// hv01's VM is off: the planner evacuates only running VMs.
+		vms:     []collector.VM{newVM("a01", "hv01", 2, 16, state("Off")), even[1], even[2]},
 		stopped: "only hv02 can take part in balancing, and a move needs two (of 3 hosts: 1 in maintenance (hv01), 1 stale (hv03))",
 		message: "not known: only hv02 can take part in balancing, and a move needs two (of 3 hosts: 1 in maintenance (hv01), 1 stale (hv03))",
 	}, {

@@ -3,7 +3,10 @@
 package hvbalancer
 
 # Evacuate every VM from a host in maintenance, except VMs pinned to it:
-# those stay for the administrator to handle.
+# those stay for the administrator to handle. The planner asks the same on
+# its own for every running VM of a host in maintenance (flag, or label
+# maintenance=true), whatever the policy; this rule names the reason, and
+# the pin deny (affinity.rego) keeps a pinned VM where it is.
 requests contains {
 	"vm": id,
 	"reason": sprintf("%s: evacuate %s (maintenance)", [vm_name(id), name]),
