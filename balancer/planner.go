@@ -88,6 +88,30 @@ import (
 type Planner struct {
 	cfg Config
 	log *slog.Logger
+
+	mu sync.Mutex
+	// unmetSaid are the unmet requests the last plan logged, by kind and
+	// why, with their count: the same ones again are logged at debug, so
+	// that a request no plan can meet is said once, not every round.
+	unmetSaid map[string]int
+}
+
+// logUnmet logs the plan's unmet requests once per kind and why, not per
+// request, and at info only when they differ from the last plan's.
+func (p *Planner) logUnmet(plan *Plan) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	said := make(map[string]int, len(plan.Unmet))
+	for _, u := range plan.Unmet {
+		key := u.Kind + "\x00" + u.Why
+		level := slog.LevelInfo
+		if n, ok := p.unmetSaid[key]; ok && n == u.Count {
+			level = slog.LevelDebug
+		}
+		said[key] = u.Count
+		p.log.Log(context.Background(), level, "policy requests not met", "plan_id", plan.ID, "kind", u.Kind, "count", u.Count, "why", u.Why, "example", u.Example)
+	}
+	p.unmetSaid = said
 }
 
 // NewPlanner returns a planner with the given settings, or every problem
@@ -167,9 +191,7 @@ func (p *Planner) Plan(ctx context.Context, s *collector.Snapshot, rules Rules, 
 		p.log.Warn("policy rule failed; its candidates were vetoed", "plan_id", plan.ID,
 			"policy_errors", plan.PolicyErrors, "error", plan.PolicyError)
 	}
-	for _, u := range plan.Unmet { // once per kind and why, not per request
-		p.log.Info("policy requests not met", "plan_id", plan.ID, "kind", u.Kind, "count", u.Count, "why", u.Why, "example", u.Example)
-	}
+	p.logUnmet(plan)
 	p.log.Debug("planned", "plan_id", plan.ID, "moves", len(plan.Moves), "steps", r.search.Steps,
 		"candidates", r.search.Candidates, "judged", r.search.Judged, "denied", r.search.Denied, "stopped", r.stopped)
 	return plan, nil
