@@ -497,20 +497,7 @@ func TestDaemonReloadKeepsTheLastGoodConfig(t *testing.T) {
 // the balancing moves wait in a pending plan, and the fleet runs nothing
 // the journal does not show as a request.
 func TestDaemonPartialRunsOnlyPolicyRequests(t *testing.T) {
-	policies := t.TempDir()
-	shipped, err := filepath.Glob("../../examples/policies/*")
-	if err != nil || len(shipped) == 0 {
-		t.Fatalf("shipped policies: %v", err)
-	}
-	for _, p := range shipped {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(policies, filepath.Base(p)), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	policies := copyPolicies(t)
 	extra := `package hvbalancer
 
 requests contains {"vm": id, "reason": "test: move lab-0003 off HV01", "priority": 90} if {
