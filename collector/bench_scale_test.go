@@ -14,7 +14,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/hvbalancer/hvbalancer/collector"
-	"github.com/hvbalancer/hvbalancer/hyperv"
 	"github.com/hvbalancer/hvbalancer/hyperv/sim"
 )
 
@@ -43,33 +42,7 @@ func BenchmarkPollScale(b *testing.B) {
 
 func benchPollScale(b *testing.B, hosts int) {
 	spec := sim.Generate(hosts, hosts*50, 13)
-	fleet, err := sim.NewFleet(spec, sim.NewScaledClock(spec.Start, 1))
-	if err != nil {
-		b.Fatal(err)
-	}
-	srv, err := sim.Serve(fleet, sim.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer srv.Close()
-	creds := fleet.Spec().Credentials
-	var targets []collector.Target
-	for _, hs := range fleet.Spec().Hosts {
-		ep, ok := srv.Endpoint(hs.Name)
-		if !ok {
-			b.Fatalf("no endpoint for %s", hs.Name)
-		}
-		c, err := hyperv.New(hyperv.Config{
-			Host: ep.IP, Port: ep.Port, HTTPS: ep.HTTPS,
-			Auth: hyperv.AuthNTLM, Username: creds.Username, Password: creds.Password,
-			CallTimeout: 2 * scaleInterval, OperationTimeout: time.Second,
-		})
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer c.Close()
-		targets = append(targets, collector.Target{Name: hs.Name, Group: hs.Group, Labels: hs.Labels, Source: c})
-	}
+	_, _, targets := serveSpec(b, spec, 1, 2*scaleInterval)
 	col, err := collector.New(targets, collector.Config{RoundTimeout: scaleInterval},
 		slog.New(slog.DiscardHandler), prometheus.NewRegistry())
 	if err != nil {

@@ -28,32 +28,7 @@ func servedFleetWith(t *testing.T, file string, edit func([]collector.Target) []
 	if err != nil {
 		t.Fatal(err)
 	}
-	fleet, err := sim.NewFleet(spec, sim.NewScaledClock(spec.Start, 600))
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := sim.Serve(fleet, sim.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	creds := fleet.Spec().Credentials
-	var targets []collector.Target
-	for _, hs := range fleet.Spec().Hosts {
-		ep, ok := srv.Endpoint(hs.Name)
-		if !ok {
-			t.Fatalf("no endpoint for %s", hs.Name)
-		}
-		c, err := hyperv.New(hyperv.Config{
-			Host: ep.IP, Port: ep.Port, HTTPS: ep.HTTPS,
-			Auth: hyperv.AuthNTLM, Username: creds.Username, Password: creds.Password,
-			CallTimeout: 20 * time.Second, OperationTimeout: time.Second,
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		targets = append(targets, collector.Target{Name: hs.Name, Group: hs.Group, Labels: hs.Labels, Source: c})
-	}
+	fleet, srv, targets := serveSpec(t, spec, 600, 20*time.Second)
 	if edit != nil {
 		targets = edit(targets)
 	}
@@ -62,4 +37,40 @@ func servedFleetWith(t *testing.T, file string, edit func([]collector.Target) []
 		t.Fatal(err)
 	}
 	return fleet, srv, spec, col
+}
+
+// serveSpec serves spec on loopback with its clock speed times faster and
+// returns the fleet, its server and one target per host over a real WinRM
+// client (NTLM, each call under callTimeout), with the host's group and
+// labels. The server and the clients close when tb ends.
+func serveSpec(tb testing.TB, spec *sim.FleetSpec, speed float64, callTimeout time.Duration) (*sim.Fleet, *sim.Server, []collector.Target) {
+	tb.Helper()
+	fleet, err := sim.NewFleet(spec, sim.NewScaledClock(spec.Start, speed))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	srv, err := sim.Serve(fleet, sim.Options{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { srv.Close() })
+	creds := fleet.Spec().Credentials
+	var targets []collector.Target
+	for _, hs := range fleet.Spec().Hosts {
+		ep, ok := srv.Endpoint(hs.Name)
+		if !ok {
+			tb.Fatalf("no endpoint for %s", hs.Name)
+		}
+		c, err := hyperv.New(hyperv.Config{
+			Host: ep.IP, Port: ep.Port, HTTPS: ep.HTTPS,
+			Auth: hyperv.AuthNTLM, Username: creds.Username, Password: creds.Password,
+			CallTimeout: callTimeout, OperationTimeout: time.Second,
+		})
+		if err != nil {
+			tb.Fatal(err)
+		}
+		tb.Cleanup(func() { c.Close() })
+		targets = append(targets, collector.Target{Name: hs.Name, Group: hs.Group, Labels: hs.Labels, Source: c})
+	}
+	return fleet, srv, targets
 }
