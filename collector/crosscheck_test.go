@@ -3,6 +3,7 @@ package collector_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"log/slog"
 	"slices"
 	"strings"
@@ -134,5 +135,61 @@ func TestVMIDsMustBeGUIDs(t *testing.T) {
 	}
 	if n := strings.Count(logs, "vms left out"); n != 1 {
 		t.Errorf("%d warnings over 3 polls, want 1:\n%s", n, logs)
+	}
+}
+
+// guardedSource answers as a host behind a login guard whose first login
+// was refused: the call that took the login (first) is refused, and the
+// other, waiting for it, is then held back (second).
+type guardedSource struct {
+	refusedFirst collectortest.Call // the call that took the login
+	refused      error
+	held         error
+	done         chan struct{} // closed when the first call has ended
+}
+
+func (g *guardedSource) answer(call collectortest.Call) error {
+	if call == g.refusedFirst {
+		defer close(g.done)
+		return g.refused
+	}
+	<-g.done
+	return g.held
+}
+
+func (g *guardedSource) Host(context.Context) (hyperv.HostInfo, error) {
+	return hyperv.HostInfo{}, g.answer(collectortest.CallHost)
+}
+
+func (g *guardedSource) VMs(context.Context) ([]hyperv.VM, error) {
+	return nil, g.answer(collectortest.CallVMs)
+}
+
+func (g *guardedSource) Counters(context.Context, time.Duration) (hyperv.Counters, error) {
+	return hyperv.Counters{}, g.answer(collectortest.CallCounters)
+}
+
+// TestHeldReadGivesWayToTheRefusal: a poll's reads and its counter sample
+// run side by side; when a login guard holds one back (ErrHeld) because
+// the other was refused, the host's cause is the refusal, whichever call
+// took the login.
+func TestHeldReadGivesWayToTheRefusal(t *testing.T) {
+	refused := fmt.Errorf("get host on HV01:5985: wsman: %w: http status 401", hyperv.ErrUnauthorized)
+	held := fmt.Errorf("%w: wrong credentials or account locked after 1 failed login in a row", collector.ErrHeld)
+	for _, first := range []collectortest.Call{collectortest.CallCounters, collectortest.CallHost} {
+		t.Run(string(first)+" refused", func(t *testing.T) {
+			src := &guardedSource{refusedFirst: first, refused: refused, held: held, done: make(chan struct{})}
+			c, err := collector.New([]collector.Target{{Name: "HV01", Source: src}}, collector.Config{Now: collectortest.NewClock(t0).Now}, nil, prometheus.NewRegistry())
+			if err != nil {
+				t.Fatal(err)
+			}
+			s, err := c.Poll(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if h, _ := s.Host("HV01"); h.Cause != collector.CauseUnauthorized {
+				t.Errorf("cause %q (%s), want %q", h.Cause, h.Reason, collector.CauseUnauthorized)
+			}
+		})
 	}
 }

@@ -2,6 +2,7 @@ package collector
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -211,7 +212,12 @@ func (c *Collector) pollHost(ctx context.Context, j job) result {
 		stopSample() // the poll failed: its sample is not needed
 	}
 	s := <-sampled
-	if r.err == nil && s.err != nil {
+	// The sample's failure is the poll's when the reads succeeded, or when
+	// they were only held back (ErrHeld) because of it: the reads and the
+	// sample run side by side, and a refused login in either holds the
+	// other, so the refusal is what the host said (a sample this poll
+	// cancelled itself says nothing).
+	if s.err != nil && (r.err == nil || errors.Is(r.err, ErrHeld) && !errors.Is(s.err, ErrHeld) && !errors.Is(s.err, context.Canceled)) {
 		call, r.err = "get counters", s.err
 	}
 	r.counters = s.cs
