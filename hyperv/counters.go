@@ -26,6 +26,16 @@ import (
 //   - Win32_PerfRawData_HvStats_HyperVHypervisorVirtualProcessor,
 //     PercentGuestRunTime: same type, one instance "<vm name>:Hv VP <n>"
 //     per virtual processor of a running VM.
+//   - the same instances' CPUWaitTimePerDispatch and its base
+//     CPUWaitTimePerDispatch_Base, the raw pair behind perfmon's
+//     \Hyper-V Hypervisor Virtual Processor(*)\CPU Wait Time Per Dispatch,
+//     "the average time (in nanoseconds) spent waiting for a virtual
+//     processor to be dispatched onto a logical processor": the first
+//     counts the nanoseconds the processor waited, the base the
+//     dispatches, both cumulative. Over the interval, wait per dispatch
+//     is (W1−W0)/(B1−B0) ns and dispatches per second (B1−B0)/(Y1−Y0)·10⁷.
+//     Hosts that lack the pair (null or absent) leave the VM's HasWait
+//     false; the collector then plans with the CPU it received.
 //   - Win32_PerfRawData_PerfOS_Memory, AvailableMBytes:
 //     PERF_COUNTER_RAWCOUNT, the raw value is the value.
 //   - Win32_PerfRawData_BalancerStats_HyperVDynamicMemoryVM,
@@ -45,6 +55,9 @@ type rawSampleJSON struct {
 	Name      string
 	Value     psInt64
 	Timestamp psInt64 `json:"Timestamp_Sys100NS"`
+	// VP only: CPUWaitTimePerDispatch (ns waited) and its base (dispatches).
+	Wait       psInt64
+	Dispatches psInt64
 }
 
 // Sample sets as get-counters names them.
@@ -73,11 +86,32 @@ func parseCounters(out []byte) (Counters, error) {
 	return rates(samples)
 }
 
-// timer is one PERF_100NSEC_TIMER instance's two reads.
+// timer is one PERF_100NSEC_TIMER instance's two reads, with the wait
+// and dispatch counts a virtual processor's reads carry.
 type timer struct {
 	name         string // lower case
 	have         [2]bool
 	value, stamp [2]int64
+	haveWait     [2]bool
+	wait, disp   [2]int64
+}
+
+// waited is the instance's wait per dispatch (ns) and dispatches per
+// second over the interval; ok is false when a read lacked the pair, time
+// did not advance or a count went back. No dispatch gives 0 and 0.
+func (t *timer) waited() (perDispatch, perSecond float64, ok bool) {
+	if !t.haveWait[0] || !t.haveWait[1] {
+		return 0, 0, false
+	}
+	dt := t.stamp[1] - t.stamp[0]
+	dw, dd := t.wait[1]-t.wait[0], t.disp[1]-t.disp[0]
+	if dt <= 0 || dw < 0 || dd < 0 {
+		return 0, 0, false
+	}
+	if dd == 0 {
+		return 0, 0, true
+	}
+	return float64(dw) / float64(dd), float64(dd) / (float64(dt) / 1e7), true
 }
 
 // percent is the timer's rate over the interval, in percent of one
@@ -125,12 +159,17 @@ func (ts *timers) add(s rawSampleJSON) error {
 	}
 	t := ts.list[idx[n]]
 	t.have[s.Sample], t.value[s.Sample], t.stamp[s.Sample] = true, s.Value.v, s.Timestamp.v
+	if s.Wait.ok && s.Dispatches.ok {
+		t.haveWait[s.Sample], t.wait[s.Sample], t.disp[s.Sample] = true, s.Wait.v, s.Dispatches.v
+	}
 	return nil
 }
 
 type vpSample struct {
-	index int
-	value float64
+	index           int
+	value           float64
+	wait, perSecond float64
+	hasWait         bool
 }
 
 // rates turns the raw samples into Counters: the host's CPU and free
@@ -212,18 +251,27 @@ func rates(samples []rawSampleJSON) (Counters, error) {
 		if !ok {
 			continue // a VM that started or stopped between the reads
 		}
-		vps[t.name[:i]] = append(vps[t.name[:i]], vpSample{idx, p})
+		w, ps, hasWait := t.waited()
+		vps[t.name[:i]] = append(vps[t.name[:i]], vpSample{idx, p, w, ps, hasWait})
 	}
 	for name, list := range vps {
 		slices.SortStableFunc(list, func(a, b vpSample) int { return cmp.Compare(a.index, b.index) })
 		vc := c.VMs[name]
 		vc.CPUPercent = make([]float64, len(list))
+		vc.WaitPerDispatch = make([]float64, len(list))
+		vc.DispatchesPerSecond = make([]float64, len(list))
+		vc.HasWait = true
 		var sum float64
 		for i, s := range list {
 			vc.CPUPercent[i] = s.value
 			sum += s.value
+			vc.WaitPerDispatch[i], vc.DispatchesPerSecond[i] = s.wait, s.perSecond
+			vc.HasWait = vc.HasWait && s.hasWait
 		}
 		vc.MeanCPUPercent = sum / float64(len(list))
+		if !vc.HasWait {
+			vc.WaitPerDispatch, vc.DispatchesPerSecond = nil, nil
+		}
 		c.VMs[name] = vc
 	}
 	return c, nil

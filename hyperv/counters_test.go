@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -145,6 +146,92 @@ func TestParseCountersErrors(t *testing.T) {
 			_, err := parseCounters([]byte(tc.out))
 			if !errors.Is(err, ErrUnexpectedOutput) {
 				t.Errorf("got %v, want ErrUnexpectedOutput", err)
+			}
+		})
+	}
+}
+
+// vpRead is one read of a virtual processor with its CPU wait pair; a
+// negative wait or dispatches leaves that property null, as a host
+// without the counter prints it.
+func vpRead(sample int, name string, value, wait, dispatches int64) string {
+	s := raw("VP", sample, name, value)
+	num := func(v int64) string {
+		if v < 0 {
+			return "null"
+		}
+		return fmt.Sprint(v)
+	}
+	return strings.TrimSuffix(s, "}") + `,"Wait":` + num(wait) + `,"Dispatches":` + num(dispatches) + "}"
+}
+
+func TestParseCountersWait(t *testing.T) {
+	lp := busy("LP", "Hv LP 0", 0, 100)
+	mem := raw("Memory", 1, "", 1)
+	// Over the 2 s between the reads: VP 0 ran 77 % and was dispatched
+	// 6,160 times (250 µs each), waiting 83 µs per dispatch; VP 1 ran 40 %
+	// with 3,200 dispatches of 9 µs wait.
+	saturated := []string{
+		vpRead(0, "sql01:Hv VP 0", 5, 1000, 50), vpRead(1, "sql01:Hv VP 0", 5+int64(0.77*2e7), 1000+6160*83000, 50+6160),
+		vpRead(0, "sql01:Hv VP 1", 5, 0, 0), vpRead(1, "sql01:Hv VP 1", 5+int64(0.40*2e7), 3200*9000, 3200),
+	}
+	tests := []struct {
+		name string
+		vps  []string
+		want VMCounters
+	}{
+		{
+			name: "wait per dispatch and dispatch rate per processor",
+			vps:  saturated,
+			want: VMCounters{CPUPercent: []float64{77, 40}, MeanCPUPercent: 58.5,
+				WaitPerDispatch: []float64{83000, 9000}, DispatchesPerSecond: []float64{3080, 1600}, HasWait: true},
+		},
+		{
+			name: "no dispatch between the reads: no wait, not unknown",
+			vps:  []string{vpRead(0, "sql01:Hv VP 0", 5, 700, 9), vpRead(1, "sql01:Hv VP 0", 5, 700, 9)},
+			want: VMCounters{CPUPercent: []float64{0}, WaitPerDispatch: []float64{0}, DispatchesPerSecond: []float64{0}, HasWait: true},
+		},
+		{
+			name: "host without the counter: null pair, wait unknown",
+			vps:  []string{vpRead(0, "sql01:Hv VP 0", 5, -1, -1), vpRead(1, "sql01:Hv VP 0", 5+int64(0.5*2e7), -1, -1)},
+			want: VMCounters{CPUPercent: []float64{50}, MeanCPUPercent: 50},
+		},
+		{
+			name: "older script: no pair at all",
+			vps:  busy("VP", "sql01:Hv VP 0", 5, 50),
+			want: VMCounters{CPUPercent: []float64{50}, MeanCPUPercent: 50},
+		},
+		{
+			name: "one processor without the pair makes the VM's wait unknown",
+			vps:  append(slices.Clone(saturated[:2]), busy("VP", "sql01:Hv VP 1", 5, 40)...),
+			want: VMCounters{CPUPercent: []float64{77, 40}, MeanCPUPercent: 58.5},
+		},
+		{
+			name: "wait count went back (a restart): unknown",
+			vps:  []string{vpRead(0, "sql01:Hv VP 0", 5, 9000, 9), vpRead(1, "sql01:Hv VP 0", 5+int64(0.5*2e7), 10, 1)},
+			want: VMCounters{CPUPercent: []float64{50}, MeanCPUPercent: 50},
+		},
+		{
+			name: "German host: the class and property names are the same",
+			vps:  []string{vpRead(0, "Datenbank (2):Hv VP 0", 5, 0, 0), vpRead(1, "Datenbank (2):Hv VP 0", 5+int64(0.5*2e7), 4000*20000, 4000)},
+			want: VMCounters{CPUPercent: []float64{50}, MeanCPUPercent: 50, WaitPerDispatch: []float64{20000}, DispatchesPerSecond: []float64{2000}, HasWait: true},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			out := "[" + strings.Join(append(append(slices.Clone(lp), tc.vps...), mem), ",") + "]"
+			got, err := parseCounters([]byte(out))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got.VMs) != 1 {
+				t.Fatalf("VMs = %v, want one", got.VMs)
+			}
+			opt := cmp.Comparer(func(a, b float64) bool { return math.Abs(a-b) < 1e-6 })
+			for _, vc := range got.VMs {
+				if diff := cmp.Diff(tc.want, vc, opt); diff != "" {
+					t.Errorf("counters (-want +got):\n%s", diff)
+				}
 			}
 		})
 	}

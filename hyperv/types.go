@@ -156,6 +156,13 @@ type VMCounters struct {
 	MeanCPUPercent float64   // mean of CPUPercent
 	MemoryPressure float64   // dynamic memory average pressure (percent)
 	HasPressure    bool      // false when the VM has no dynamic memory counter
+	// CPU wait (\Hyper-V Hypervisor Virtual Processor(*)\CPU Wait Time Per
+	// Dispatch) over the sample interval, per virtual processor in
+	// CPUPercent's order. HasWait is false, and both nil, when the host
+	// did not report it for every one of the entry's processors.
+	WaitPerDispatch     []float64 // nanoseconds waited for a logical processor, per dispatch
+	DispatchesPerSecond []float64 // dispatches onto a logical processor per second
+	HasWait             bool
 }
 
 // VMLocation is where a VM is and what it is doing.
