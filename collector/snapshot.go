@@ -180,13 +180,17 @@ func (s *Snapshot) Sort() {
 // panics when the snapshot holds what JSON cannot carry (a NaN load, a time
 // zone offset of a day or more); the collector and ReadSnapshot never make
 // such a snapshot.
+//
+// The JSON is the one Write writes, indented into the hash as it is made
+// (see indentWriter) rather than in memory first.
 func (s *Snapshot) Digest() string {
-	var buf bytes.Buffer
-	if err := s.Write(&buf); err != nil {
+	var compact bytes.Buffer // what Write writes, before the indent
+	if err := json.NewEncoder(&compact).Encode(s); err != nil {
 		panic(fmt.Sprintf("collector: snapshot digest: %v", err))
 	}
-	sum := sha256.Sum256(buf.Bytes())
-	return "sha256:" + hex.EncodeToString(sum[:])
+	h := sha256.New()
+	newIndentWriter(h).write(compact.Bytes())
+	return "sha256:" + hex.EncodeToString(h.Sum(nil))
 }
 
 // Write writes the snapshot as indented JSON.
