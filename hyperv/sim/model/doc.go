@@ -9,9 +9,10 @@
 //
 // It takes a parsed fleetfile.FleetSpec and never parses YAML, PowerShell
 // or WS-Man itself; it knows nothing of WinRM or of the servers that expose
-// it. The pure arithmetic (profiles.go: load profiles; precopy.go: how long
-// a migration copies; storage.go: where a storage migration puts each
-// file) reads nothing of the fleet; one function (compat.go) decides every
+// it. The pure arithmetic (profiles.go: load profiles; contention.go: how
+// a saturated host shares its processors and what its wait counters then
+// read; precopy.go: how long a migration copies; storage.go: where a
+// storage migration puts each file) reads nothing of the fleet; one function (compat.go) decides every
 // incompatibility for both Compare and Migrate; every change to a
 // migration after it is accepted happens in queue.go.
 package model

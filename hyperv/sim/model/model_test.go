@@ -63,7 +63,7 @@ func TestHostCPUIsVMDemandPlusOverhead(t *testing.T) {
 	}
 }
 
-func TestHostStarvesVMsProportionally(t *testing.T) {
+func TestHostSharesItsProcessorsFairly(t *testing.T) {
 	vms := []fleetfile.VMSpec{
 		{Name: "a", Host: "HV01", CPUs: 8, MemoryGiB: 4, Load: fleetfile.Load{CPU: 1}},
 		{Name: "b", Host: "HV01", CPUs: 4, MemoryGiB: 4, Load: fleetfile.Load{CPU: 1}},
@@ -75,31 +75,91 @@ func TestHostStarvesVMsProportionally(t *testing.T) {
 		t.Errorf("CPUPercent = %v, want 100 (capped)", h.CPUPercent)
 	}
 	now := clock.Now()
-	var demand [3]float64
-	var total float64
-	for i, v := range f.spec.VMs {
-		demand[i] = cpuDemand(vmKey(11, v.ID), v.Load, now) * float64(v.CPUs)
-		total += demand[i]
-	}
-	share := (8 - 0.4) / total
 	got := map[string]VMState{}
+	var received float64
 	for _, v := range f.VMs("HV01") {
 		got[v.Name] = v
+		for _, g := range v.GuestRunTime {
+			received += g / 100
+		}
+	}
+	if math.Abs(received-(8-0.4)) > 1e-6 {
+		t.Errorf("VMs receive %v LPs, want the 7.6 left after overhead", received)
 	}
 	for i, name := range []string{"a", "b", "c"} {
 		v := got[name]
-		received := demand[i] * share
-		if want := int(math.Round(received / 8 * 100)); v.CPUUsage != want {
-			t.Errorf("%s CPUUsage = %d, want %d", name, v.CPUUsage, want)
+		want := cpuDemand(vmKey(11, f.spec.VMs[i].ID), f.spec.VMs[i].Load, now) * float64(v.CPUs)
+		if math.Abs(v.CPUDemand-want) > 1e-9 {
+			t.Errorf("%s CPUDemand = %v, want %v", name, v.CPUDemand, want)
 		}
-		for _, g := range v.GuestRunTime {
+		var wanted float64
+		for k, g := range v.GuestRunTime {
 			if g >= 100 || g <= 0 {
 				t.Errorf("%s vCPU run time %v: a starved vCPU runs less than all the time", name, g)
 			}
+			// The counters give the demand back: the wait beyond an idle
+			// host's, per second, is the share of time the vCPU waited.
+			r := g / 100
+			w := (v.WaitPerDispatch[k] - float64(uncontendedWait)) * v.Dispatches[k] / 1e9
+			if v.WaitPerDispatch[k] < 60e3 {
+				t.Errorf("%s vCPU %d waits %.0f ns per dispatch on a saturated host", name, k, v.WaitPerDispatch[k])
+			}
+			wanted += r / (1 - w)
+		}
+		if math.Abs(wanted-v.CPUDemand) > 1e-6 {
+			t.Errorf("%s: run/(1-wait) over its vCPUs = %v, want its demand %v", name, wanted, v.CPUDemand)
 		}
 	}
-	if got["a"].CPUUsage <= got["c"].CPUUsage {
-		t.Errorf("a (demand %.1f) gets %d%%, c (demand %.1f) %d%%: starvation is not proportional", demand[0], got["a"].CPUUsage, demand[2], got["c"].CPUUsage)
+	// Fair share among ready vCPUs: one that wants half its time is ready
+	// less, so it loses less than proportional starvation (ra/2) would take.
+	if ra, rc := got["a"].GuestRunTime[0], got["c"].GuestRunTime[0]; rc >= 50 || rc <= ra/2 {
+		t.Errorf("a's vCPU runs %.1f%%, c's %.1f%% (wants about 50%%)", ra, rc)
+	}
+}
+
+func TestUncontendedHostOnlyWaitsForDispatch(t *testing.T) {
+	vms := []fleetfile.VMSpec{{Name: "a", Host: "HV01", CPUs: 4, MemoryGiB: 4, Load: fleetfile.Load{CPU: 0.5}}}
+	f, _ := physicsFleet(t, []fleetfile.HostSpec{{Name: "HV01", LogicalProcessors: 16, MemoryGiB: 64}}, vms)
+	v := f.VMs("HV01")[0]
+	var run float64
+	for k, g := range v.GuestRunTime {
+		run += g / 100
+		if math.Abs(v.WaitPerDispatch[k]-float64(uncontendedWait)) > 1e-6 {
+			t.Errorf("vCPU %d waits %v ns per dispatch, want %v", k, v.WaitPerDispatch[k], float64(uncontendedWait))
+		}
+		if want := g / 100 / runPerDispatch.Seconds(); math.Abs(v.Dispatches[k]-want) > 1e-6 {
+			t.Errorf("vCPU %d: %v dispatches/s, want %v", k, v.Dispatches[k], want)
+		}
+	}
+	if math.Abs(run-v.CPUDemand) > 1e-9 {
+		t.Errorf("receives %v LPs, wants %v: nothing to contend for", run, v.CPUDemand)
+	}
+}
+
+func TestFairShare(t *testing.T) {
+	tests := []struct {
+		wants []float64
+		avail float64
+		want  float64
+	}{
+		{[]float64{0.5, 0.5}, 2, 1},
+		{[]float64{1, 1, 1, 1}, 2, 0.5},
+		{[]float64{1, 1}, 0, 0},
+		{nil, 4, 1},
+	}
+	for _, tc := range tests {
+		if got := fairShare(tc.wants, tc.avail); math.Abs(got-tc.want) > 1e-9 {
+			t.Errorf("fairShare(%v, %v) = %v, want %v", tc.wants, tc.avail, got, tc.want)
+		}
+	}
+	wants := []float64{1, 0.9, 0.3, 0.05, 0.7, 1}
+	s := fairShare(wants, 2.5)
+	var got float64
+	for _, d := range wants {
+		got += ranAt(d, s)
+	}
+	if math.Abs(got-2.5) > 1e-9 {
+		t.Errorf("at share %v the vCPUs receive %v, want 2.5", s, got)
 	}
 }
 

@@ -68,26 +68,6 @@ func memoryFactor(key uint64, t time.Time) float64 {
 	return 1 + memoryNoise*(2*valueNoise(key, saltMemory, t, memoryNoiseScale)-1)
 }
 
-// guestRunTime spreads received LP-units over cpus vCPUs: percent 0..100
-// each, varying a little per vCPU while keeping their mean.
-func guestRunTime(key uint64, received float64, cpus int, t time.Time) []float64 {
-	out := make([]float64, cpus)
-	if cpus == 0 {
-		return out
-	}
-	base := received / float64(cpus) * 100
-	w := make([]float64, cpus)
-	var sum float64
-	for k := range w {
-		w[k] = 1 + vcpuSpread*(2*valueNoise(key^uint64(k+1)*0x9e3779b97f4a7c15, saltVCPU, t, vcpuNoiseScale)-1)
-		sum += w[k]
-	}
-	for k := range out {
-		out[k] = clamp(base*w[k]*float64(cpus)/sum, 0, 100)
-	}
-	return out
-}
-
 // defaultUptime is the uptime a running VM has at the start when its spec
 // names none: between one hour and 45 days, fixed per VM.
 func defaultUptime(key uint64) time.Duration {

@@ -110,17 +110,28 @@ func TestProfilesDifferPerVM(t *testing.T) {
 	}
 }
 
-func TestGuestRunTimeKeepsTheMean(t *testing.T) {
-	runs := guestRunTime(99, 3, 8, fleetfile.DefaultStart)
-	var sum float64
-	for _, r := range runs {
-		sum += r
-		if r < 37.5*0.89 || r > 37.5*1.11 {
-			t.Errorf("vCPU at %v%%, want within 10%% of 37.5%%", r)
+func TestVCPUWantsKeepTheVMsDemand(t *testing.T) {
+	for _, tc := range []struct {
+		demand float64
+		cpus   int
+	}{{3, 8}, {7.9, 8}, {8, 8}, {9, 8}, {0, 4}, {0.4, 1}} {
+		wants := vcpuWants(99, tc.demand, tc.cpus, fleetfile.DefaultStart)
+		var sum float64
+		for _, w := range wants {
+			sum += w
+			if w < 0 || w > 1 {
+				t.Errorf("%v over %d: a vCPU wants %v of its time", tc.demand, tc.cpus, w)
+			}
+		}
+		if want := math.Min(tc.demand, float64(tc.cpus)); math.Abs(sum-want) > 1e-9 {
+			t.Errorf("%v over %d: vCPUs want %v in all, want %v", tc.demand, tc.cpus, sum, want)
 		}
 	}
-	if math.Abs(sum/8-37.5) > 1e-9 {
-		t.Errorf("mean %v, want 37.5", sum/8)
+	wants := vcpuWants(99, 3, 8, fleetfile.DefaultStart)
+	for _, w := range wants {
+		if w < 0.375*0.89 || w > 0.375*1.11 {
+			t.Errorf("vCPU wants %v, want within 10%% of 0.375", w)
+		}
 	}
 }
 

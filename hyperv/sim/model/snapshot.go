@@ -118,33 +118,44 @@ func (f *Fleet) vmStateLocked(v *simVM, now time.Time) VMState {
 // snapshotLocked computes h and its VMs at now. Host CPU demand, in
 // LP-units, is the running VMs' demand × vCPUs, plus the hypervisor overhead
 // and the CPU cost of running migrations; when it exceeds the logical
-// processors, the VMs are starved in proportion to their demand.
+// processors, the VMs' processors share what is left (contention.go).
 func (f *Fleet) snapshotLocked(h *simHost, now time.Time) (HostState, []VMState) {
 	vms := h.sortedVMs()
 	lps := float64(h.spec.LogicalProcessors)
 	overhead := h.spec.OverheadPercent / 100 * lps
 	migCPU, inbound := f.migrationLoadLocked(h)
-	demand := make([]float64, len(vms))
+	wants := make([][]float64, len(vms))
+	var all []float64
 	var total float64
 	for i, v := range vms {
 		if v.state == VMRunning && !h.faults.Crashed {
-			demand[i] = cpuDemand(v.key, v.spec.Load, now) * float64(v.spec.CPUs)
-			total += demand[i]
+			d := cpuDemand(v.key, v.spec.Load, now) * float64(v.spec.CPUs)
+			wants[i] = vcpuWants(v.key, d, v.spec.CPUs, now)
+			all = append(all, wants[i]...)
+			total += d
+		} else {
+			wants[i] = make([]float64, v.spec.CPUs)
 		}
 	}
-	share := 1.0
-	if avail := math.Max(0, lps-overhead-migCPU); total > avail {
-		share = avail / total
-	}
+	share := fairShare(all, math.Max(0, lps-overhead-migCPU))
 	mem, assigned := h.memory(vms, now)
 	states := make([]VMState, len(vms))
 	ids := make([]string, len(vms))
 	for i, v := range vms {
-		received := demand[i] * share
+		var received, wanted float64
+		run := make([]float64, len(wants[i]))
+		wpd := make([]float64, len(wants[i]))
+		disp := make([]float64, len(wants[i]))
+		for k, d := range wants[i] {
+			l := contend(d, share)
+			run[k], wpd[k], disp[k] = l.run*100, l.waitPerDispatch, l.dispatches
+			received += l.run
+			wanted += d
+		}
 		s := VMState{
 			ID: v.spec.ID, Name: v.spec.Name, Host: h.spec.Name, State: v.state, Status: StatusNormal,
 			CPUs: v.spec.CPUs, CPUUsage: int(math.Round(received / lps * 100)),
-			GuestRunTime:   guestRunTime(v.key, received, v.spec.CPUs, now),
+			GuestRunTime: run, CPUDemand: wanted, WaitPerDispatch: wpd, Dispatches: disp,
 			MemoryAssigned: mem[i].assigned, MemoryDemand: mem[i].demand, MemoryStartup: v.startup,
 			Dynamic: v.spec.Dynamic, Clustered: v.spec.Clustered, Notes: v.spec.Notes,
 			ConfigVersion: v.configVersion, ProcessorCompatibility: v.compat, Switches: slices.Clone(v.switches),

@@ -61,22 +61,30 @@ const StatusNormal = "Operating normally"
 
 // VMState is one VM as Get-VM reports it at a moment of simulated time.
 type VMState struct {
-	ID             string        `json:"id"`
-	Name           string        `json:"name"`
-	Host           string        `json:"host"`
-	State          VMStateCode   `json:"state"`
-	Status         string        `json:"status"` // StatusNormal, or "Migrating - NN% complete" while it is migrated away
-	CPUs           int           `json:"cpus"`
-	CPUUsage       int           `json:"cpu_usage"`       // percent of the HOST's total capacity, as Get-VM reports
-	GuestRunTime   []float64     `json:"guest_run_time"`  // per vCPU, percent 0..100
-	MemoryAssigned int64         `json:"memory_assigned"` // bytes
-	MemoryDemand   int64         `json:"memory_demand"`   // bytes
-	MemoryStartup  int64         `json:"memory_startup"`  // bytes
-	Dynamic        bool          `json:"dynamic"`
-	MemoryPressure int           `json:"memory_pressure"` // dynamic only: demand/assigned×100
-	Clustered      bool          `json:"clustered"`
-	Uptime         time.Duration `json:"uptime"`
-	Notes          string        `json:"notes"`
+	ID           string      `json:"id"`
+	Name         string      `json:"name"`
+	Host         string      `json:"host"`
+	State        VMStateCode `json:"state"`
+	Status       string      `json:"status"` // StatusNormal, or "Migrating - NN% complete" while it is migrated away
+	CPUs         int         `json:"cpus"`
+	CPUUsage     int         `json:"cpu_usage"`      // percent of the HOST's total capacity, as Get-VM reports
+	GuestRunTime []float64   `json:"guest_run_time"` // per vCPU, percent 0..100
+	// CPUDemand is the CPU the VM wants, in logical processors; on a
+	// saturated host it receives less (GuestRunTime, CPUUsage).
+	CPUDemand float64 `json:"cpu_demand"`
+	// WaitPerDispatch (ns) and Dispatches (per second) are, per vCPU,
+	// \Hyper-V Hypervisor Virtual Processor(*)\CPU Wait Time Per Dispatch
+	// and the rate of its base (contention.go).
+	WaitPerDispatch []float64     `json:"wait_per_dispatch"`
+	Dispatches      []float64     `json:"dispatches"`
+	MemoryAssigned  int64         `json:"memory_assigned"` // bytes
+	MemoryDemand    int64         `json:"memory_demand"`   // bytes
+	MemoryStartup   int64         `json:"memory_startup"`  // bytes
+	Dynamic         bool          `json:"dynamic"`
+	MemoryPressure  int           `json:"memory_pressure"` // dynamic only: demand/assigned×100
+	Clustered       bool          `json:"clustered"`
+	Uptime          time.Duration `json:"uptime"`
+	Notes           string        `json:"notes"`
 	// ConfigVersion is Get-VM's Version, e.g. "9.0".
 	ConfigVersion string `json:"config_version"`
 	// ProcessorCompatibility is Get-VMProcessor's CompatibilityForMigrationEnabled.

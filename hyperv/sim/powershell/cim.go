@@ -2,9 +2,10 @@ package powershell
 
 // Get-CimInstance over the fleet model: Win32_Processor, Win32_Volume and
 // the raw performance classes a language-independent sampler reads.
-// Raw counters are cumulative (PERF_100NSEC_TIMER: 100 ns ticks busy) and
-// integrated over simulated time from each host's rates, so two reads a
-// sample interval apart give the rate the model reports.
+// Raw counters are cumulative (PERF_100NSEC_TIMER: 100 ns ticks busy; a
+// virtual processor's CPUWaitTimePerDispatch, ns waited, over its base,
+// dispatches) and integrated over simulated time from each host's rates,
+// so two reads a sample interval apart give the rate the model reports.
 
 import (
 	"fmt"
@@ -21,9 +22,14 @@ import (
 type perfState struct {
 	mu   sync.Mutex
 	last time.Time
-	lp   float64            // busy ticks of each logical processor
-	vp   map[string]float64 // guest ticks by VP instance name
+	lp   float64          // busy ticks of each logical processor
+	vp   map[string]vpRaw // by VP instance name
 }
+
+// vpRaw is one virtual processor's cumulative counters: guest run time
+// (100 ns ticks), CPUWaitTimePerDispatch (ns waited) and its base
+// (dispatches).
+type vpRaw struct{ guest, wait, dispatches float64 }
 
 // bootUptime is how long a host had been up when the simulator first read
 // its counters: the raw values start from that much busy time.
@@ -31,12 +37,12 @@ const bootUptime = 240 * time.Hour
 
 // advance integrates the counters to now at the host's current rates
 // and returns them.
-func (p *perfState) advance(now time.Time, st model.HostState, vms []model.VMState) (lp float64, vp map[string]float64) {
+func (p *perfState) advance(now time.Time, st model.HostState, vms []model.VMState) (lp float64, vp map[string]vpRaw) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	dt := float64(bootUptime / 100)
 	if p.vp == nil {
-		p.vp = map[string]float64{}
+		p.vp = map[string]vpRaw{}
 	} else {
 		dt = float64(now.Sub(p.last) / 100)
 	}
@@ -50,10 +56,18 @@ func (p *perfState) advance(now time.Time, st model.HostState, vms []model.VMSta
 			continue
 		}
 		for i, g := range v.GuestRunTime {
-			p.vp[fmt.Sprintf("%s:Hv VP %d", v.Name, i)] += g / 100 * dt
+			name := fmt.Sprintf("%s:Hv VP %d", v.Name, i)
+			r := p.vp[name]
+			r.guest += g / 100 * dt
+			if i < len(v.Dispatches) && i < len(v.WaitPerDispatch) {
+				n := v.Dispatches[i] * dt / 1e7
+				r.dispatches += n
+				r.wait += n * v.WaitPerDispatch[i]
+			}
+			p.vp[name] = r
 		}
 	}
-	out := make(map[string]float64, len(p.vp))
+	out := make(map[string]vpRaw, len(p.vp))
 	for k, x := range p.vp {
 		out[k] = x
 	}
@@ -102,20 +116,25 @@ var cimClasses = map[string]cimClass{
 		_, vp := h.shell.perf.advance(now, st, vms)
 		ts := fileTime(now)
 		var out []*eval.Object
-		var total int64
+		var total struct{ guest, wait, dispatches int64 }
 		for _, v := range vms {
 			if v.State != model.VMRunning {
 				continue
 			}
 			for i := range v.GuestRunTime {
 				name := fmt.Sprintf("%s:Hv VP %d", v.Name, i)
-				total += int64(vp[name])
+				r := vp[name]
+				total.guest += int64(r.guest)
+				total.wait += int64(r.wait)
+				total.dispatches += int64(r.dispatches)
 				out = append(out, cim("Win32_PerfRawData_HvStats_HyperVHypervisorVirtualProcessor", "Name", name,
-					"PercentGuestRunTime", int64(vp[name]), "Timestamp_Sys100NS", ts, "Frequency_Sys100NS", int64(10000000)))
+					"PercentGuestRunTime", int64(r.guest), "CPUWaitTimePerDispatch", int64(r.wait), "CPUWaitTimePerDispatch_Base", int64(r.dispatches),
+					"Timestamp_Sys100NS", ts, "Frequency_Sys100NS", int64(10000000)))
 			}
 		}
 		return append(out, cim("Win32_PerfRawData_HvStats_HyperVHypervisorVirtualProcessor", "Name", "_Total",
-			"PercentGuestRunTime", total, "Timestamp_Sys100NS", ts, "Frequency_Sys100NS", int64(10000000)))
+			"PercentGuestRunTime", total.guest, "CPUWaitTimePerDispatch", total.wait, "CPUWaitTimePerDispatch_Base", total.dispatches,
+			"Timestamp_Sys100NS", ts, "Frequency_Sys100NS", int64(10000000)))
 	},
 	"win32_perfrawdata_perfos_memory": func(h *fleetHost, now time.Time) []*eval.Object {
 		return []*eval.Object{cim("Win32_PerfRawData_PerfOS_Memory", "AvailableMBytes", h.state().AvailableMBytes, "Timestamp_Sys100NS", fileTime(now))}

@@ -23,23 +23,29 @@ const (
 	ctrVP
 	ctrMemory
 	ctrPressure
+	ctrWait
 )
 
-// counterNames are the four counters' names per display language. The
-// German names are those of a de-DE Windows Server's perfmon; they are
-// the least certain data here (no public reference lists all four).
-var counterNames = map[string][4]counterSet{
+// counterNames are the counters' names per display language. The German
+// names are those of a de-DE Windows Server's perfmon; they are the least
+// certain data here (no public reference lists them all), and no public
+// reference gives the German name of CPU Wait Time Per Dispatch, so a
+// German host does not serve it here (the client reads the CIM raw
+// class, whose names are never translated).
+var counterNames = map[string][5]counterSet{
 	"en-US": {
 		{"Hyper-V Hypervisor Logical Processor", "% Total Run Time"},
 		{"Hyper-V Hypervisor Virtual Processor", "% Guest Run Time"},
 		{"Memory", "Available MBytes"},
 		{"Hyper-V Dynamic Memory VM", "Average Pressure"},
+		{"Hyper-V Hypervisor Virtual Processor", "CPU Wait Time Per Dispatch"},
 	},
 	"de-DE": {
 		{"Hyper-V-Hypervisor - logischer Prozessor", "% Gesamtausführungszeit"},
 		{"Hyper-V-Hypervisor - virtueller Prozessor", "% Gastausführungszeit"},
 		{"Arbeitsspeicher", "Verfügbare MB"},
 		{"Hyper-V - dynamischer Arbeitsspeicher (VM)", "Durchschnittlicher Druck"},
+		{},
 	},
 }
 
@@ -54,9 +60,9 @@ type sample struct {
 // enumerates them.
 func (h *fleetHost) samples(st model.HostState) []sample {
 	out := []sample{{ctrLP, "_total", st.CPUPercent}}
-	var vpTotal float64
+	var vpTotal, waited, dispatches float64
 	var vpCount int
-	var pressure []sample
+	var pressure, wait []sample
 	for _, v := range h.fleet.VMs(h.host) {
 		if v.State != model.VMRunning {
 			continue
@@ -66,6 +72,11 @@ func (h *fleetHost) samples(st model.HostState) []sample {
 			out = append(out, sample{ctrVP, fmt.Sprintf("%s:hv vp %d", name, i), g})
 			vpTotal += g
 			vpCount++
+			if i < len(v.WaitPerDispatch) && i < len(v.Dispatches) {
+				wait = append(wait, sample{ctrWait, fmt.Sprintf("%s:hv vp %d", name, i), v.WaitPerDispatch[i]})
+				waited += v.WaitPerDispatch[i] * v.Dispatches[i]
+				dispatches += v.Dispatches[i]
+			}
 		}
 		if v.Dynamic {
 			pressure = append(pressure, sample{ctrPressure, name, float64(v.MemoryPressure)})
@@ -73,6 +84,13 @@ func (h *fleetHost) samples(st model.HostState) []sample {
 	}
 	if vpCount > 0 {
 		out = append(out, sample{ctrVP, "_total", vpTotal / float64(vpCount)})
+	}
+	if len(wait) > 0 { // an average counter's _Total: all the waits over all the dispatches
+		total := 0.0
+		if dispatches > 0 {
+			total = waited / dispatches
+		}
+		out = append(append(out, wait...), sample{ctrWait, "_total", total})
 	}
 	out = append(out, sample{ctrMemory, "", float64(st.AvailableMBytes)})
 	return append(out, pressure...)
@@ -133,7 +151,7 @@ func (h *fleetHost) getCounter(c *eval.Call) error {
 		object, instance, counter, _, ok := parsePath(p)
 		kind := -1
 		for k, n := range names {
-			if ok && strings.EqualFold(n.object, object) && strings.EqualFold(n.counter, counter) {
+			if ok && n.object != "" && strings.EqualFold(n.object, object) && strings.EqualFold(n.counter, counter) {
 				kind = k
 			}
 		}
