@@ -21,6 +21,7 @@ commands:
   run        the daemon: sample, plan and balance on the configured interval
   apply      execute an approved plan file, re-checking every move first
   approve    approve a plan the daemon is holding for approval
+  maintenance  enter, exit or list: take a host out of the fleet's destinations and move its VMs off
   plan       collect the fleet (or read a snapshot), plan, and write the reports
   snapshot   collect the fleet once and save the snapshot
   check      validate a configuration file and exit
@@ -38,15 +39,16 @@ func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		return 2
 	}
 	commands := map[string]command{
-		"run":      runCommand,
-		"apply":    applyCommand,
-		"approve":  approveCommand,
-		"plan":     planCommand,
-		"snapshot": snapshotCommand,
-		"check":    checkCommand,
-		"key":      keyCommand,
-		"policy":   policyCommand,
-		"version":  versionCommand,
+		"run":         runCommand,
+		"apply":       applyCommand,
+		"approve":     approveCommand,
+		"maintenance": maintenanceCommand,
+		"plan":        planCommand,
+		"snapshot":    snapshotCommand,
+		"check":       checkCommand,
+		"key":         keyCommand,
+		"policy":      policyCommand,
+		"version":     versionCommand,
 	}
 	name := args[0]
 	if name == "-h" || name == "--help" || name == "help" {

@@ -64,7 +64,20 @@ func (b backend) Status() web.Status {
 }
 
 // Snapshot implements web.Backend.
-func (b backend) Snapshot() *collector.Snapshot { return b.d.col.Latest() }
+func (b backend) Snapshot() *collector.Snapshot { return b.d.latest() }
+
+// Maintenance implements web.Backend.
+func (b backend) Maintenance() map[string][]web.MaintenanceState { return b.d.maintenance() }
+
+// EnterMaintenance implements web.Backend.
+func (b backend) EnterMaintenance(_ context.Context, host, by, reason string) (web.MaintenanceChange, error) {
+	return b.d.enterMaintenance(host, by, reason)
+}
+
+// ExitMaintenance implements web.Backend.
+func (b backend) ExitMaintenance(_ context.Context, host, by, reason string) (web.MaintenanceChange, error) {
+	return b.d.exitMaintenance(host, by, reason)
+}
 
 // Plans implements web.Backend.
 func (b backend) Plans() []web.PlanInfo {

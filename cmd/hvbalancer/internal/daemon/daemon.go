@@ -57,6 +57,7 @@ type Daemon struct {
 	exec    *executor.Executor
 	mig     *swappableMigrator
 	plans   *planStore
+	maint   *maintenanceStore // hosts in maintenance through the API
 	metrics *daemonMetrics
 
 	mu      sync.RWMutex   // guards what a reload replaces
@@ -122,6 +123,9 @@ func New(o Options) (_ *Daemon, err error) {
 	if d.plans, err = openPlanStore(filepath.Join(c.StateDir, "plans"), key, trusted, log); err != nil {
 		return nil, err
 	}
+	if d.maint, err = openMaintenance(c.StateDir); err != nil {
+		return nil, err
+	}
 	if d.planner, err = balancer.NewPlanner(PlannerConfig(c), log); err != nil {
 		return nil, err
 	}
@@ -134,7 +138,7 @@ func New(o Options) (_ *Daemon, err error) {
 	}
 	v := &validator{
 		guard:  d.fleet.Guard,
-		latest: d.col.Latest,
+		latest: d.latest,
 		engine: func() *policy.Engine { _, e, _ := d.current(); return e },
 		settings: func() (balancer.Config, *time.Location) {
 			cfg, _, _ := d.current()

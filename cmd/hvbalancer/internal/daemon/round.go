@@ -39,7 +39,7 @@ func (d *Daemon) roundOnce(ctx context.Context) roundRecord {
 	d.plans.expire(now)
 	d.settle(now)
 	d.prune(now)
-	snap := d.col.Latest()
+	snap := d.latest() // with the API's maintenance
 	if snap == nil {
 		return roundRecord{At: now, Result: RoundNoSnapshot}
 	}
@@ -61,6 +61,9 @@ func (d *Daemon) roundOnce(ctx context.Context) roundRecord {
 		// The newest snapshot was taken before the last migration ended:
 		// it may still show the VM where it was.
 		return roundRecord{At: now, Result: RoundWaiting}
+	}
+	if planner, err = roundPlanner(cfg, planner, snap, !d.enoughSamples(cfg), d.log); err != nil {
+		return roundRecord{At: now, Result: RoundFailed, Error: err.Error()}
 	}
 	start := time.Now()
 	session, err := engine.Begin(ctx, balancer.PolicyInput(snap, history, cfg.Location()))

@@ -43,9 +43,10 @@ func (d *Daemon) rounds(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-timer.C:
+		case <-d.maint.wake: // maintenance entered or ended: evacuate now
 		}
 		cfg, _, _ := d.current()
-		if !d.enoughSamples(cfg) {
+		if !d.enoughSamples(cfg) && !evacuationReady(d.latest()) {
 			timer.Reset(time.Second)
 			continue
 		}
@@ -53,7 +54,7 @@ func (d *Daemon) rounds(ctx context.Context) {
 			return
 		}
 		cfg, _, _ = d.current() // a reload may have changed the interval meanwhile
-		timer.Reset(cfg.RoundInterval)
+		timer.Reset(d.nextRound(cfg))
 	}
 }
 

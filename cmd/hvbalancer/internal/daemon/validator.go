@@ -49,7 +49,7 @@ func (v *validator) Validate(ctx context.Context, m balancer.Move, earlier []bal
 		return fmt.Errorf("%w: destination %s is no longer in the fleet", executor.ErrStale, m.To)
 	case dst.Health != collector.HealthOK:
 		return fmt.Errorf("%w: destination %s is %s", executor.ErrStale, m.To, dst.Health)
-	case dst.Maintenance:
+	case balancer.InMaintenance(dst):
 		return fmt.Errorf("%w: destination %s is in maintenance", executor.ErrStale, m.To)
 	case !dst.MigrationEnabled:
 		return fmt.Errorf("%w: destination %s does not accept live migrations", executor.ErrStale, m.To)

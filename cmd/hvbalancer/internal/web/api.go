@@ -49,7 +49,7 @@ func (s *server) apiStatus(w http.ResponseWriter, _ *http.Request) {
 }
 
 func (s *server) apiHosts(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, hostsOf(s.b.Snapshot()))
+	writeJSON(w, http.StatusOK, hostsOf(s.b.Snapshot(), s.b.Maintenance()))
 }
 
 func (s *server) apiPlans(w http.ResponseWriter, _ *http.Request) {

@@ -36,6 +36,19 @@ type Backend interface {
 	// Reload reloads configuration and policy atomically: a bad new
 	// configuration is rejected (wrap ErrInvalid) and the old one kept.
 	Reload(ctx context.Context) error
+	// Maintenance returns, by host name, why each host in maintenance is
+	// in it; a host absent is not in maintenance.
+	Maintenance() map[string][]MaintenanceState
+	// EnterMaintenance puts a host in maintenance on behalf of by, durably:
+	// ErrNotFound when no such host is configured. Entering again changes
+	// nothing (Changed false).
+	EnterMaintenance(ctx context.Context, host, by, reason string) (MaintenanceChange, error)
+	// ExitMaintenance ends a host's maintenance entered through the API:
+	// ErrNotFound when no such host is configured, ErrConflict (saying
+	// what to change) when its configuration or label keeps it in
+	// maintenance. A host not in maintenance through the API is left as
+	// it is (Changed false).
+	ExitMaintenance(ctx context.Context, host, by, reason string) (MaintenanceChange, error)
 }
 
 // Errors the Backend wraps so the server answers with the right status:

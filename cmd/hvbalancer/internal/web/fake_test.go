@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -38,7 +39,8 @@ type fakeBackend struct {
 	history []journal.Entry
 	errs    map[string]error // by op: approve, pause, resume, reload, plan
 	calls   []call
-	limits  []int // History limits asked for
+	limits  []int                           // History limits asked for
+	maint   map[string]web.MaintenanceState // entered through the API
 }
 
 var _ web.Backend = (*fakeBackend)(nil)
@@ -208,4 +210,69 @@ func newFake() *fakeBackend {
 		},
 		errs: map[string]error{},
 	}
+}
+
+func (f *fakeBackend) Maintenance() map[string][]web.MaintenanceState {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := map[string][]web.MaintenanceState{}
+	if f.snap == nil {
+		return out
+	}
+	for _, h := range f.snap.Hosts {
+		if h.Maintenance {
+			out[h.Name] = append(out[h.Name], web.MaintenanceState{Source: web.MaintenanceConfig})
+		}
+	}
+	for h, m := range f.maint {
+		out[h] = append(out[h], m)
+	}
+	return out
+}
+
+// fakeHost returns the snapshot's host named name (in any case).
+func (f *fakeBackend) fakeHost(name string) (collector.Host, bool) {
+	if f.snap == nil {
+		return collector.Host{}, false
+	}
+	for _, h := range f.snap.Hosts {
+		if strings.EqualFold(h.Name, name) {
+			return h, true
+		}
+	}
+	return collector.Host{}, false
+}
+
+func (f *fakeBackend) EnterMaintenance(_ context.Context, host, by, reason string) (web.MaintenanceChange, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, call{"enter-maintenance", host, by + ": " + reason})
+	h, ok := f.fakeHost(host)
+	if !ok {
+		return web.MaintenanceChange{}, fmt.Errorf("host %s: %w", host, web.ErrNotFound)
+	}
+	_, had := f.maint[h.Name]
+	if !had {
+		if f.maint == nil {
+			f.maint = map[string]web.MaintenanceState{}
+		}
+		f.maint[h.Name] = web.MaintenanceState{Source: web.MaintenanceAPI, Since: t0, By: by, Reason: reason}
+	}
+	return web.MaintenanceChange{Host: h.Name, Maintenance: true, Changed: !had, Sources: []web.MaintenanceState{f.maint[h.Name]}}, nil
+}
+
+func (f *fakeBackend) ExitMaintenance(_ context.Context, host, by, reason string) (web.MaintenanceChange, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, call{"exit-maintenance", host, by + ": " + reason})
+	h, ok := f.fakeHost(host)
+	if !ok {
+		return web.MaintenanceChange{}, fmt.Errorf("host %s: %w", host, web.ErrNotFound)
+	}
+	if h.Maintenance {
+		return web.MaintenanceChange{}, fmt.Errorf("host %s is in maintenance by its configuration: %w", h.Name, web.ErrConflict)
+	}
+	_, had := f.maint[h.Name]
+	delete(f.maint, h.Name)
+	return web.MaintenanceChange{Host: h.Name, Changed: had, Sources: []web.MaintenanceState{}}, nil
 }

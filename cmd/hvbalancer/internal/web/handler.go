@@ -103,6 +103,8 @@ func NewHandler(b Backend, opts Options) http.Handler {
 	m.Handle("POST /api/v1/pause", s.authorized(s.apiPause))
 	m.Handle("POST /api/v1/resume", s.authorized(s.apiResume))
 	m.Handle("POST /-/reload", s.authorized(s.apiReload))
+	m.Handle("POST /api/v1/hosts/{name}/maintenance", s.authorized(s.apiEnterMaintenance))
+	m.Handle("DELETE /api/v1/hosts/{name}/maintenance", s.authorized(s.apiExitMaintenance))
 	return s
 }
 

@@ -94,9 +94,12 @@ type HostInfo struct {
 	Problem     string     `json:"problem,omitempty"` // and in an administrator's words
 	LastSeen    time.Time  `json:"last_seen,omitzero"`
 	Maintenance bool       `json:"maintenance"`
-	CPU         Load       `json:"cpu"`    // percent of the host's logical processors
-	Memory      Load       `json:"memory"` // percent of its memory in use
-	VMs         int        `json:"vms"`
+	// MaintenanceSources says why a host in maintenance is in it: its
+	// configuration, its label, the API (with since, by and reason).
+	MaintenanceSources []MaintenanceState `json:"maintenance_sources,omitempty"`
+	CPU                Load               `json:"cpu"`    // percent of the host's logical processors
+	Memory             Load               `json:"memory"` // percent of its memory in use
+	VMs                int                `json:"vms"`
 	// LoadModel says how CPU and Memory were made; ProjectedUntil, with
 	// LoadProjected only, is when the window holds only samples taken
 	// after the moves that made them projected.
@@ -141,8 +144,9 @@ type Hosts struct {
 	Hosts         []HostInfo `json:"hosts"`
 }
 
-// hostsOf summarizes a snapshot's hosts; s may be nil.
-func hostsOf(s *collector.Snapshot) Hosts {
+// hostsOf summarizes a snapshot's hosts, with why each host in
+// maintenance is in it (by host name); s may be nil.
+func hostsOf(s *collector.Snapshot, maint map[string][]MaintenanceState) Hosts {
 	out := Hosts{Hosts: []HostInfo{}}
 	if s == nil {
 		return out
@@ -161,6 +165,9 @@ func hostsOf(s *collector.Snapshot) Hosts {
 			Memory:    Load{Mean: h.Memory.Mean, P95: h.Memory.P95},
 			VMs:       vms[h.Name],
 			LoadModel: hostLoadModel(h.LoadModel),
+		}
+		if m := maint[h.Name]; len(m) > 0 {
+			hi.Maintenance, hi.MaintenanceSources = true, m
 		}
 		if hi.LoadModel == LoadProjected {
 			hi.ProjectedUntil = h.ProjectedUntil.UTC()

@@ -122,7 +122,7 @@ func (s *server) view() pageView {
 	if memHigh <= 0 {
 		memHigh = defaultMemoryHigh
 	}
-	hosts := hostsOf(s.b.Snapshot())
+	hosts := hostsOf(s.b.Snapshot(), s.b.Maintenance())
 	v := pageView{Status: st, Taken: hosts.Taken, ConfigPath: s.config}
 	for _, h := range hosts.Hosts {
 		ok := h.Health == HostOK

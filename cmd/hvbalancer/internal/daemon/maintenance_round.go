@@ -1,0 +1,103 @@
+package daemon
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/hvbalancer/hvbalancer/balancer"
+	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/config"
+	"github.com/hvbalancer/hvbalancer/collector"
+)
+
+// An evacuation does not wait for the round interval nor for a full
+// collector window. Entering maintenance (API, CLI, reload) wakes the
+// round loop at once; while a host in maintenance still runs VMs and the
+// last round moved some or waited for moves to land, rounds come every
+// collector interval; and one fresh sample of the draining host and of a
+// destination is enough to plan its evacuation. A round on fewer samples
+// than the window wants plans the policy's requests and the evacuations
+// only (aggressiveness 1), never balancing on a single spike.
+
+// evacuees counts the running VMs on healthy hosts in maintenance: what
+// evacuation rounds still have to move.
+func evacuees(s *collector.Snapshot) int {
+	if s == nil {
+		return 0
+	}
+	draining := map[string]bool{}
+	for i := range s.Hosts {
+		h := &s.Hosts[i]
+		if h.Health == collector.HealthOK && balancer.InMaintenance(h) {
+			draining[h.Name] = true
+		}
+	}
+	if len(draining) == 0 {
+		return 0
+	}
+	n := 0
+	for i := range s.VMs {
+		if v := &s.VMs[i]; draining[v.Host] && v.Running() {
+			n++
+		}
+	}
+	return n
+}
+
+// evacuationReady reports whether an evacuation may be planned before the
+// window holds the samples a balancing round wants: a healthy host in
+// maintenance with a running VM and a sample, and another healthy host
+// out of maintenance with a sample to take it.
+func evacuationReady(s *collector.Snapshot) bool {
+	if evacuees(s) == 0 {
+		return false
+	}
+	draining, dest := false, false
+	for i := range s.Hosts {
+		h := &s.Hosts[i]
+		if h.Health != collector.HealthOK || h.Samples < 1 {
+			continue
+		}
+		if balancer.InMaintenance(h) {
+			draining = true
+		} else if h.MigrationEnabled {
+			dest = true
+		}
+	}
+	return draining && dest
+}
+
+// roundPlanner returns the planner for a round over snap: the running one
+// when no host drains; otherwise one whose max_moves leaves room for every
+// VM still to evacuate on top of the configured cap (an evacuation must
+// not be cut into plans that each wait for the last to land), and that
+// plans requests only when the window is short of samples (early).
+func roundPlanner(cfg *config.Config, running *balancer.Planner, snap *collector.Snapshot, early bool, log *slog.Logger) (*balancer.Planner, error) {
+	n := evacuees(snap)
+	if n == 0 && !early {
+		return running, nil
+	}
+	pc := PlannerConfig(cfg)
+	pc.MaxMoves += n
+	if early {
+		pc.Aggressiveness = 1
+	}
+	return balancer.NewPlanner(pc, log)
+}
+
+// nextRound is how long until the next round: the round interval, or the
+// collector interval while an evacuation is under way (a host in
+// maintenance still runs VMs and the last round planned moves, waited for
+// moves to land, or could not plan yet).
+func (d *Daemon) nextRound(cfg *config.Config) time.Duration {
+	if evacuees(d.latest()) == 0 {
+		return cfg.RoundInterval
+	}
+	d.stateMu.Lock()
+	last := d.lastRound.Result
+	d.stateMu.Unlock()
+	switch last {
+	case RoundPlanned, RoundBusy, RoundWaiting, RoundNoSnapshot, RoundTooFewHosts:
+		return min(cfg.RoundInterval, max(cfg.Collector.Interval, time.Second))
+	}
+	return cfg.RoundInterval
+}
