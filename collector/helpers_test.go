@@ -40,11 +40,13 @@ func running(id, name string, cpus, cpuUsage int) hyperv.VM {
 }
 
 // counters gives the host's CPU, free memory and the VMs' mean vCPU use by
-// lower-case name.
+// lower-case name, on a host without contention (each dispatch waits what
+// it waits on an idle host).
 func counters(cpu float64, availGiB int64, vms map[string]float64) hyperv.Counters {
 	c := hyperv.Counters{Time: t0, HostCPUPercent: cpu, AvailableMemory: availGiB * gib, VMs: map[string]hyperv.VMCounters{}}
 	for name, mean := range vms {
-		c.VMs[name] = hyperv.VMCounters{CPUPercent: []float64{mean}, MeanCPUPercent: mean}
+		c.VMs[name] = hyperv.VMCounters{CPUPercent: []float64{mean}, MeanCPUPercent: mean,
+			WaitPerDispatch: []float64{8000}, DispatchesPerSecond: []float64{mean * 40}, HasWait: true}
 	}
 	return c
 }

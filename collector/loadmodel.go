@@ -1,6 +1,7 @@
 package collector
 
 import (
+	"math"
 	"slices"
 	"time"
 )
@@ -43,9 +44,15 @@ func (m LoadModel) known() bool { return m == LoadMeasured || m == LoadProjected
 
 // CPUDemand is the CPU use a window stands for: the mean of its mean and
 // 95th percentile, so that one spike barely moves it while a sustained
-// peak counts. The planner plans hosts and VMs with it, and the collector
-// projects hosts' loads after moves with it.
-func (s Stat) CPUDemand() float64 { return (s.Mean + s.P95) / 2 }
+// peak counts; of what was wanted where the window records it (Demand),
+// else of what was received. The planner plans hosts and VMs with it, and
+// the collector projects hosts' loads after moves with it.
+func (s Stat) CPUDemand() float64 {
+	if s.Demand != (Demand{}) {
+		return (s.Demand.Mean + s.Demand.P95) / 2
+	}
+	return (s.Mean + s.P95) / 2
+}
 
 // MemoryDemand is the memory use a host's window stands for: its 95th
 // percentile, because memory must fit at its high mark.
@@ -97,7 +104,7 @@ func (c *Collector) noteChangesLocked(st *hostState, ids []string, at time.Time)
 func (c *Collector) changeOfLocked(id string, at time.Time, sign float64) change {
 	ch := change{at: at, vm: id, sign: sign}
 	if vs := c.vms[id]; vs != nil {
-		ch.cores, ch.mem = vs.cpu.stat().CPUDemand(), vs.vm.MemoryAssigned
+		ch.cores, ch.mem = vs.cpuStat().CPUDemand(), vs.vm.MemoryAssigned
 	}
 	return ch
 }
@@ -142,6 +149,15 @@ func unreserved(samples []sample, changes []change, vals, deltas []float64) []fl
 	return vals
 }
 
+// unbounded bounds shifted demand values below by 0 only: a host's VMs
+// may want more than it has.
+func unbounded(vals []float64) []float64 {
+	for i, v := range vals {
+		vals[i] = math.Max(v, 0)
+	}
+	return vals
+}
+
 // bounded bounds shifted values to 0..100, as a measured percent is.
 func bounded(vals []float64) []float64 {
 	for i, v := range vals {
@@ -156,7 +172,8 @@ func bounded(vals []float64) []float64 {
 // change leaves the window).
 func (c *Collector) loadLocked(st *hostState) (cpu, mem Stat, model LoadModel, until time.Time) {
 	if len(st.changes) == 0 {
-		return st.cpu.stat(), st.mem.stat(), LoadMeasured, time.Time{}
+		cpu = withDemand(st.cpu.stat(), st.cpu.values(), st.demand.values(), hostDemandNoise)
+		return cpu, st.mem.stat(), LoadMeasured, time.Time{}
 	}
 	lps, capacity := float64(st.facts.LogicalProcessors), float64(st.facts.MemoryCapacity)
 	dcpu := make([]float64, len(st.changes))
@@ -165,7 +182,7 @@ func (c *Collector) loadLocked(st *hostState) (cpu, mem Stat, model LoadModel, u
 	for i, ch := range st.changes {
 		cores, bytes := ch.cores, ch.mem
 		if vs := c.vms[ch.vm]; vs != nil {
-			cores, bytes = vs.cpu.stat().CPUDemand(), vs.vm.MemoryAssigned
+			cores, bytes = vs.cpuStat().CPUDemand(), vs.vm.MemoryAssigned
 		}
 		if lps > 0 {
 			dcpu[i] = ch.sign * cores / lps * 100
@@ -177,7 +194,8 @@ func (c *Collector) loadLocked(st *hostState) (cpu, mem Stat, model LoadModel, u
 			newest = ch.at
 		}
 	}
-	cpu = summarize(bounded(st.cpu.shifted(st.changes, dcpu)))
+	received := bounded(st.cpu.shifted(st.changes, dcpu))
+	cpu = withDemand(summarize(received), received, unbounded(st.demand.shifted(st.changes, dcpu)), hostDemandNoise)
 	mem = summarize(bounded(unreserved(st.mem.samples, st.changes, st.mem.shifted(st.changes, dmem), dmem)))
 	if last, ok := st.cpu.lastBefore(newest); ok {
 		until = last.Add(c.cfg.Window)

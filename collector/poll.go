@@ -296,6 +296,7 @@ func (c *Collector) applyLocked(t Target, st *hostState, r result, claimed map[s
 		c.log.Warn("vms left out", "host", name, "why", bad.note())
 	}
 	st.badIDs = bad
+	c.noteDemandLocked(name, st, ids, r.counters, clamp(r.counters.HostCPUPercent, 100), r.at)
 	c.noteChangesLocked(st, ids, r.at)
 	st.vmIDs = ids
 	st.forgetChanges()

@@ -35,6 +35,10 @@ type Stat struct {
 	Mean float64 `json:"mean"`
 	P95  float64 `json:"p95"`
 	Max  float64 `json:"max"`
+	// Demand, of a CPU window only, summarizes what was wanted where it
+	// was more than what was received (a saturated host and its VMs; see
+	// demand.go); left out where nothing wanted more. CPUDemand uses it.
+	Demand Demand `json:"demand,omitzero"`
 }
 
 // Snapshot is one immutable view of the fleet: every host and VM with its
@@ -81,8 +85,14 @@ type Host struct {
 	Volumes []Volume `json:"volumes,omitempty"`
 
 	// CPU is the hypervisor's total run time over all logical processors,
-	// percent 0..100.
+	// percent 0..100; its Demand, when set, what the host's VMs wanted
+	// on top, percent of its logical processors (above 100 when they
+	// wanted more than it has).
 	CPU Stat `json:"cpu"`
+	// CPUWaitUnknown says the host's last good poll lacked the CPU wait
+	// per dispatch of some running VM: their demand is taken as the CPU
+	// they received.
+	CPUWaitUnknown bool `json:"cpu_wait_unknown,omitempty"`
 	// Memory is the memory in use (capacity minus available), percent of
 	// capacity 0..100.
 	Memory Stat `json:"memory"`
@@ -126,7 +136,8 @@ type VM struct {
 	Disks []Disk `json:"disks,omitempty"`
 
 	// CPU is the VM's processor use in logical processors (1.5 = one and a
-	// half host cores), so it adds up across hosts of any size.
+	// half host cores), so it adds up across hosts of any size; its
+	// Demand, when set, what it wanted, in logical processors.
 	CPU Stat `json:"cpu"`
 	// UptimeSeconds is the VM's uptime at the last sample.
 	UptimeSeconds float64 `json:"uptime_seconds"`

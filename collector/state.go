@@ -30,6 +30,12 @@ type hostState struct {
 	badIDs        badIDs // VMs its last good poll reported with IDs that are not GUIDs
 
 	pollingSince time.Time // when its poll still under way began; zero when none is
+
+	// demand is what its VMs wanted, percent, one sample beside each of
+	// cpu's; waitUnknown, that its last good poll lacked some running
+	// VM's CPU wait (demand.go).
+	demand      window
+	waitUnknown bool
 }
 
 // vmState is what the collector remembers of one VM, by ID, wherever it runs.
@@ -38,6 +44,8 @@ type vmState struct {
 	host string    // the target that last reported it
 	seen time.Time // when that report came in
 	cpu  window    // logical processors
+	// demand is what it wanted, one sample beside each of cpu's (demand.go).
+	demand window
 }
 
 // needFacts reports whether the host's facts must be read this round.
@@ -104,6 +112,7 @@ func (c *Collector) buildLocked(now time.Time) *Snapshot {
 			Samples:     st.cpu.len(),
 		}
 		h.CPU, h.Memory, h.LoadModel, h.ProjectedUntil = c.loadLocked(st)
+		h.CPUWaitUnknown = st.waitUnknown
 		h.ProjectedUntil = h.ProjectedUntil.UTC()
 		h.Health, h.Reason = st.health(now, c.cfg.StaleAfter)
 		if h.Health != HealthOK && st.lastErr != "" {
@@ -154,7 +163,7 @@ func (vs *vmState) snapshot(host string) VM {
 		MemoryStartup:  v.MemoryStartup,
 		MemoryDemand:   v.MemoryDemand,
 		DynamicMemory:  v.DynamicMemory,
-		CPU:            vs.cpu.stat(),
+		CPU:            vs.cpuStat(),
 		UptimeSeconds:  v.Uptime.Seconds(),
 		Samples:        vs.cpu.len(),
 

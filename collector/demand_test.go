@@ -1,0 +1,82 @@
+package collector_test
+
+import (
+	"math"
+	"testing"
+	"time"
+
+	"github.com/hvbalancer/hvbalancer/collector"
+	"github.com/hvbalancer/hvbalancer/collector/collectortest"
+	"github.com/hvbalancer/hvbalancer/hyperv"
+)
+
+// starved are the counters of a VM of cpus VPs, each of which wanted
+// want of its time and received run (fractions), as the hypervisor
+// reports them with 250 µs per dispatch and 10 µs of idle wait (what
+// the estimator takes an idle dispatch to wait, so it is exact here).
+func starved(cpus int, want, run float64) hyperv.VMCounters {
+	vc := hyperv.VMCounters{HasWait: true}
+	// The VP's wait w from want = run/(1−w).
+	w := 1 - run/want
+	n := run / 250e-6
+	for range cpus {
+		vc.CPUPercent = append(vc.CPUPercent, run*100)
+		vc.WaitPerDispatch = append(vc.WaitPerDispatch, 10000+w/n*1e9)
+		vc.DispatchesPerSecond = append(vc.DispatchesPerSecond, n)
+	}
+	vc.MeanCPUPercent = run * 100
+	return vc
+}
+
+func TestSaturatedHostRecordsDemand(t *testing.T) {
+	const idA, idB = "aaaaaaaa-0000-4000-8000-000000000001", "aaaaaaaa-0000-4000-8000-000000000002"
+	src := collectortest.NewSource(hostInfo("HV01", 8, 64), running(idA, "a", 8, 50), running(idB, "b", 4, 50))
+	f := newFixture(t, collector.Config{Window: 5 * time.Minute}, collector.Target{Name: "HV01", Source: src})
+	// a's 8 VPs want all their time, b's 4 want half: 10 of 8 LPs. At a
+	// fair share of 0.75 a gets 6 LPs and b 2.
+	cs := hyperv.Counters{HostCPUPercent: 100, AvailableMemory: 32 * gib, VMs: map[string]hyperv.VMCounters{
+		"a": starved(8, 1, 0.75), "b": starved(4, 0.5, 0.5),
+	}}
+	src.SetCounters(cs)
+	f.poll(time.Minute)
+	s := f.poll(time.Minute)
+	h := host(t, s, "HV01")
+	if h.CPU.Mean != 100 || h.CPUWaitUnknown {
+		t.Errorf("host CPU %+v, wait unknown %v; want 100 received, wait known", h.CPU, h.CPUWaitUnknown)
+	}
+	// b wanted no more than it got; a wanted 2 LPs more: 25 points.
+	if got := h.CPU.Demand.Mean; math.Abs(got-125) > 1e-6 {
+		t.Errorf("host demand %v%%, want 125", got)
+	}
+	if got := h.CPU.CPUDemand(); math.Abs(got-125) > 1e-6 {
+		t.Errorf("host CPUDemand %v, want 125", got)
+	}
+	cpu := vmCPU(s)
+	if a := cpu[idA]; a.Mean != 6 || math.Abs(a.Demand.Mean-8) > 1e-6 || math.Abs(a.CPUDemand()-8) > 1e-6 {
+		t.Errorf("a: %+v, want 6 received and a demand of 8", a)
+	}
+	if b := cpu[idB]; b.Mean != 2 || b.Demand != (collector.Demand{}) {
+		t.Errorf("b: %+v, want 2 received and no demand recorded", b)
+	}
+
+	// The host stops reporting the wait: the VMs fall back to what they
+	// receive, and the snapshot says so. The window still holds the
+	// earlier demand.
+	delete(cs.VMs, "b")
+	cs.VMs["a"] = hyperv.VMCounters{CPUPercent: []float64{75}, MeanCPUPercent: 75}
+	cs.VMs["b"] = hyperv.VMCounters{CPUPercent: []float64{50}, MeanCPUPercent: 50}
+	src.SetCounters(cs)
+	s = f.poll(time.Minute)
+	h = host(t, s, "HV01")
+	if !h.CPUWaitUnknown {
+		t.Errorf("host without the wait counter not marked")
+	}
+	if got, want := h.CPU.Demand.Last, 100.0; got != want {
+		t.Errorf("host demand's last sample %v, want %v (received)", got, want)
+	}
+	// Once the window holds only such samples, no demand is recorded.
+	s = f.poll(6 * time.Minute)
+	if h = host(t, s, "HV01"); h.CPU.Demand != (collector.Demand{}) || vmCPU(s)[idA].Demand != (collector.Demand{}) {
+		t.Errorf("demand %+v / %+v kept without a wait counter in the window", h.CPU.Demand, vmCPU(s)[idA].Demand)
+	}
+}
