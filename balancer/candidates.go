@@ -9,13 +9,21 @@ import (
 	"github.com/hvbalancer/hvbalancer/policy"
 )
 
-// Search bounds, so a step stays fast on large fleets.
+// Search bounds, so a step stays fast on large fleets. A step considers
+// every hot host as a source (and, when fewer than minSources are hot, the
+// hottest of the others up to minSources); each movable VM on them is
+// scored against the coolest destinations that can take it: maxDestinations
+// of them, or fewer (never under minDestinations) once the sources hold
+// more than maxStepPairs/maxDestinations movable VMs, so that a step scores
+// at most about maxStepPairs moves whatever the number of hot hosts.
 const (
-	maxSources           = 4   // hottest hosts whose VMs a balancing step considers
-	maxDestinations      = 16  // coolest hosts within limits tried per VM
-	maxJudgedPerStep     = 256 // Judge calls before a step gives up
-	maxRejectionsPerMove = 10  // rejections kept with a move
-	maxPlanRejections    = 100 // rejections kept at plan level
+	minSources           = 4    // sources a step considers when fewer hosts are hot
+	maxDestinations      = 16   // coolest hosts within limits tried per VM
+	minDestinations      = 4    // the fewest tried per VM on a fleet with many hot VMs
+	maxStepPairs         = 8192 // VM and destination pairs a step aims to score at most
+	maxJudgedPerStep     = 256  // Judge calls before a step gives up
+	maxRejectionsPerMove = 10   // rejections kept with a move
+	maxPlanRejections    = 100  // rejections kept at plan level
 )
 
 // candidate is a move the search may take.
@@ -152,28 +160,17 @@ func (r *pass) rejection(vi, to int, trigger string, gain float64, msgs []string
 }
 
 // balanceCandidates scores the moves a balancing step considers: every
-// movable VM on the hottest hosts to the coolest hosts that can take it
-// (its cluster's only, for a clustered VM), keeping those that buy at
-// least minGain before penalty.
+// movable VM on the sources (every hot host, hottest first, or the
+// minSources hosts of highest heat when fewer are hot) to the coolest hosts
+// that can take it (its cluster's only, for a clustered VM), keeping those
+// that buy at least minGain before penalty.
 func (r *pass) balanceCandidates(minGain float64) []candidate {
 	st := r.st
-	sources := append([]int(nil), st.elig...)
-	sort.SliceStable(sources, func(i, j int) bool {
-		ei, ej := st.excess(sources[i]), st.excess(sources[j])
-		if ei != ej {
-			return ei > ej
-		}
-		return st.heat(sources[i]) > st.heat(sources[j])
-	})
-	n := 0
-	for _, hi := range sources {
-		if n == maxSources || (st.excess(hi) == 0 && st.heat(hi) <= 0) {
-			break
-		}
-		sources[n] = hi
-		n++
+	sources := r.sources()
+	perVM := maxDestinations
+	if n := st.movableOn(sources); n*maxDestinations > maxStepPairs {
+		perVM = max(minDestinations, maxStepPairs/n)
 	}
-	sources = sources[:n]
 	dests := append([]int(nil), st.elig...)
 	sort.SliceStable(dests, func(i, j int) bool { return st.heat(dests[i]) < st.heat(dests[j]) })
 	byCluster := make(map[string][]int)
@@ -196,7 +193,7 @@ func (r *pass) balanceCandidates(minGain float64) []candidate {
 			}
 			tried := 0
 			for _, to := range list {
-				if tried == maxDestinations {
+				if tried == perVM {
 					break
 				}
 				if f := st.fault(vi, to); f != faultNone {
@@ -213,6 +210,45 @@ func (r *pass) balanceCandidates(minGain float64) []candidate {
 	}
 	sortCandidates(out)
 	return out
+}
+
+// sources are the hosts a balancing step moves VMs off: every hot host,
+// by how far it is over its thresholds, then by heat; when fewer than
+// minSources are hot, the hosts of highest positive heat fill up to
+// minSources.
+func (r *pass) sources() []int {
+	st := r.st
+	sources := append([]int(nil), st.elig...)
+	sort.SliceStable(sources, func(i, j int) bool {
+		ei, ej := st.excess(sources[i]), st.excess(sources[j])
+		if ei != ej {
+			return ei > ej
+		}
+		return st.heat(sources[i]) > st.heat(sources[j])
+	})
+	n := 0
+	for _, hi := range sources {
+		hot := st.excess(hi) > 0
+		if !hot && (n >= minSources || st.heat(hi) <= 0) {
+			break
+		}
+		sources[n] = hi
+		n++
+	}
+	return sources[:n]
+}
+
+// movableOn counts the VMs on hosts that a balancing step may move.
+func (st *state) movableOn(hosts []int) int {
+	n := 0
+	for _, hi := range hosts {
+		for _, vi := range st.hosts[hi].vms {
+			if vs := &st.vms[vi]; vs.held == movable && !vs.moved {
+				n++
+			}
+		}
+	}
+	return n
 }
 
 func sortedCopy(s []string) []string {

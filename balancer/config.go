@@ -30,7 +30,12 @@ type Config struct {
 	TargetSpread float64
 	// MaxMoves caps the moves in one plan, requests included.
 	MaxMoves int
-	// MaxInflowPerHost caps the moves into any one host in one plan.
+	// MaxInflowPerHost caps the moves into any one host in one plan. It is
+	// a safety setting, not a balancing limit: the executor's per-host
+	// concurrency limit (per_host_cap and the host's own
+	// MaximumVirtualMachineMigrations) bounds how many migrations touch a
+	// host at once, so the default is high enough that neither balancing
+	// nor an evacuation is held back by it.
 	MaxInflowPerHost int
 	// MemoryReserveBytes is kept free on every destination after all
 	// planned moves.
@@ -81,7 +86,7 @@ func DefaultConfig() Config {
 		MemoryHigh:              85,
 		TargetSpread:            0,
 		MaxMoves:                10,
-		MaxInflowPerHost:        2,
+		MaxInflowPerHost:        DefaultMaxInflowPerHost,
 		MemoryReserveBytes:      4 * gib,
 		StorageReserveBytes:     50 * gib,
 		CPUCeiling:              85,
@@ -96,6 +101,12 @@ func DefaultConfig() Config {
 		PlanTTL:                 time.Hour,
 	}
 }
+
+// DefaultMaxInflowPerHost is max_inflow_per_host's default: high enough
+// that a plan may send a host every move it is the best place for (a
+// balancing step of 16 destinations, an evacuation onto a few hosts); how
+// many of them run at once is the executor's per_host_cap.
+const DefaultMaxInflowPerHost = 16
 
 // MinGain returns the minimum objective gain a balancing move must buy at
 // the given aggressiveness: 1 → none is taken (only policy requests),

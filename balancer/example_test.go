@@ -89,7 +89,7 @@ func ExamplePlan_Summary() {
 	}
 	fmt.Print(plan.Summary())
 	// Output:
-	// Plan plan-20260105-080000-f41b12cc (valid until 2026-01-05 09:00:00 UTC)
+	// Plan plan-20260105-080000-b219d3ad (valid until 2026-01-05 09:00:00 UTC)
 	// 2 moves (2 for balance): CPU spread 35.4 → 0.0 points, memory spread 14.7 → 3.0 points; 32.0 GiB to copy, about 16s. Search ended: no move within the limits gains at least 1 points.
 	//
 	//         spread before  after  busiest before  after

@@ -40,7 +40,7 @@ func (st *state) fault(vi, to int) fault {
 		return faultMemory
 	case dst.capBytes > 0 && (dst.memUsed+float64(vs.v.MemoryAssigned))/dst.capBytes*100 > st.memLimit():
 		return faultMemoryHigh
-	case dst.cpu+st.cpuDelta(vi, to) > st.cpuLimit():
+	case dst.cpu+st.cpuDelta(vi, to) > st.cpuLimit() && !st.denseFill(vi, to):
 		return faultCPU
 	}
 	return spaceFault(&vs.need.storage, &dst.offer.store, st.volPlanned, st.cfg.StorageReserveBytes)
@@ -88,6 +88,9 @@ func (st *state) check(vi, to int) string {
 		return fmt.Sprintf("host %s memory in use would be %.1f%%, over %s",
 			dst.h.Name, (dst.memUsed+float64(vs.v.MemoryAssigned))/dst.capBytes*100, st.highText("memory_high", st.cfg.MemoryHigh))
 	case faultCPU:
+		if st.dense() {
+			return st.denseMessage(vi, to)
+		}
 		limit := fmt.Sprintf("the %g%% ceiling", st.cfg.CPUCeiling)
 		if st.cfg.CPUHigh-st.margin < st.cfg.CPUCeiling {
 			limit = st.highText("cpu_high", st.cfg.CPUHigh)
@@ -120,3 +123,53 @@ func (st *state) highText(key string, high float64) string {
 func (st *state) cpuLimit() float64 { return min(st.cfg.CPUHigh-st.margin, st.cfg.CPUCeiling) }
 
 func (st *state) memLimit() float64 { return st.cfg.MemoryHigh - st.margin }
+
+// fillLine is the CPU load a balancing move fills a destination to on a
+// fleet that is not dense: cpu_high less the headroom, or the ceiling when
+// that is lower. It does not depend on the margin, so that the planner and
+// Recheck agree on when a fleet is dense.
+func (st *state) fillLine() float64 {
+	return min(st.cfg.CPUHigh-st.cfg.Headroom, st.cfg.CPUCeiling)
+}
+
+// dense reports whether the eligible hosts' mean CPU load is above the
+// fill line: then no placement keeps every host below it, and filling
+// destinations only to it would leave the busiest host where it is.
+func (st *state) dense() bool { return st.obj.n > 0 && st.obj.pc > st.fillLine() }
+
+// denseFill reports whether moving VM vi to host to may pass the CPU fill
+// line because the fleet is dense: the VM leaves the busiest eligible host,
+// and the destination ends below the source's new load and at or below
+// cpu_ceiling. Such a move lowers the busiest host without making a host
+// busier than the one it relieves, so a later plan has no reason to move
+// load back (the hysteresis the headroom gives a fleet that is not dense):
+// a dense fleet is levelled towards its mean, up to the ceiling, as node
+// fairness and ProxLB level it. Memory keeps its limits.
+func (st *state) denseFill(vi, to int) bool {
+	if !st.dense() {
+		return false
+	}
+	vs := &st.vms[vi]
+	src, dst := &st.hosts[vs.host], &st.hosts[to]
+	if !src.eligible || src.cpu < st.obj.maxc {
+		return false
+	}
+	after := dst.cpu + st.cpuDelta(vi, to)
+	return after <= st.cfg.CPUCeiling && after < src.cpu-st.cpuDelta(vi, vs.host)
+}
+
+// denseMessage says why a dense fleet's destination is refused for CPU.
+func (st *state) denseMessage(vi, to int) string {
+	vs := &st.vms[vi]
+	src, dst := &st.hosts[vs.host], &st.hosts[to]
+	after := dst.cpu + st.cpuDelta(vi, to)
+	switch {
+	case after > st.cfg.CPUCeiling:
+		return fmt.Sprintf("host %s CPU would be %.1f%%, over the %g%% ceiling", dst.h.Name, after, st.cfg.CPUCeiling)
+	case !src.eligible || src.cpu < st.obj.maxc:
+		return fmt.Sprintf("host %s CPU would be %.1f%%, over %s; on a dense fleet (mean %.1f%%) only a move off the busiest host may fill past it",
+			dst.h.Name, after, st.highText("cpu_high", st.cfg.CPUHigh), st.obj.pc)
+	}
+	return fmt.Sprintf("host %s CPU would be %.1f%%, not below host %s's %.1f%% after the move (dense fleet, mean %.1f%%)",
+		dst.h.Name, after, src.h.Name, src.cpu-st.cpuDelta(vi, vs.host), st.obj.pc)
+}

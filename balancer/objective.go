@@ -10,6 +10,7 @@ type objective struct {
 	n, sqrtN           float64
 	wc, wm, wcost      float64
 	pc, pm             float64 // pivots
+	maxc               float64 // the busiest eligible host's CPU load
 	s1c, s2c, s1m, s2m float64
 }
 
@@ -23,6 +24,7 @@ func (o *objective) reset(st *state) {
 	for _, hi := range st.elig {
 		o.pc += st.hosts[hi].cpu
 		o.pm += st.hosts[hi].mem
+		o.maxc = max(o.maxc, st.hosts[hi].cpu)
 	}
 	o.pc /= o.n
 	o.pm /= o.n

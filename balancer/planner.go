@@ -51,10 +51,13 @@ import (
 // in a row is not tried again until a move changes the fleet (except for a
 // smaller VM), and while a host is hot, requests other than evacuations
 // leave the last quarter of max_moves to balancing. Balancing follows,
-// greedily: each step scores the movable VMs of the four hottest hosts (hot
-// ones first, by how far they are over) against the sixteen coolest hosts
-// that can take them, and asks the policy about candidates best first, only
-// while one could still beat the best allowed so far, at most 256 per step.
+// greedily: each step scores the movable VMs of every hot host (by how far
+// it is over, then by heat; the hosts of highest heat fill up to four when
+// fewer are hot) against the sixteen coolest hosts that can take them (down
+// to four each when the sources hold more than 512 movable VMs, so that a
+// step scores about 8,192 candidates at most; see candidates.go), and asks
+// the policy about candidates best first, only while one could still beat
+// the best allowed so far, at most 256 per step.
 // A step takes the best allowed candidate whose gain reaches
 // MinGain(aggressiveness); balancing stops when none does, at max_moves, or
 // once no host is hot and every weighted spread is within target_spread.
@@ -69,8 +72,15 @@ import (
 // (so that no policy can make a move leave its destination hot); a
 // balancing move fills it only to memory_high and cpu_high less the
 // headroom, so that a host it fills is not hot again at the next noisy
-// sample (policy requests may use the headroom); at most
-// max_inflow_per_host moves into one host and max_moves in all; a VM moves at most once, never to its own host, and a
+// sample (policy requests may use the headroom). A dense fleet, whose
+// eligible hosts' mean CPU is above that fill line, has no such
+// destination; there a move off the busiest host may fill its destination
+// past the fill line and cpu_high, to below the source's new load and at
+// most cpu_ceiling (see denseFill), so that the busiest host comes down to
+// the ceiling without a destination becoming busier than the host it
+// relieves. At most max_inflow_per_host moves go into one host (a safety
+// setting, 16 by default: how many run at once is the executor's
+// per_host_cap) and max_moves in all; a VM moves at most once, never to its own host, and a
 // clustered VM only within its host's cluster; the destination runs the VM
 // as it is (processor vendor, processor model unless the VM has processor
 // compatibility, configuration version, virtual switches; see compat.go)

@@ -220,8 +220,9 @@ func TestPlanBalance(t *testing.T) {
 		{
 			name: "clustered VMs stay in their cluster",
 			snap: hotFleet(map[string][]hostOpt{"hv01": {cluster("c1")}, "hv02": {cluster("c1")}, "hv03": {cluster("c2")}}, allClustered("c1")),
-			// hv03 is in another cluster: only b01, not clustered, may go there.
-			want: []moveKey{bal("a01", "hv01", "hv02"), bal("a02", "hv01", "hv02"), bal("b01", "hv02", "hv03")},
+			// hv03 is in another cluster: only hv02's own VMs, not
+			// clustered, may go there, which makes room on hv02.
+			want: []moveKey{bal("a01", "hv01", "hv02"), bal("a02", "hv01", "hv02"), bal("b01", "hv02", "hv03"), bal("a03", "hv01", "hv02"), bal("b02", "hv02", "hv03")},
 			check: func(t *testing.T, p *balancer.Plan, _ *fakeRules) {
 				if !p.Moves[0].Clustered {
 					t.Errorf("move %+v not marked clustered", p.Moves[0])

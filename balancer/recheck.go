@@ -18,7 +18,9 @@ var ErrLimit = errors.New("move breaks a hard limit")
 // enabled, the destination eligible, in the VM's cluster, able to run it
 // (processor, configuration version, virtual switches) and to reach its
 // shared storage, receiving fewer than max_inflow_per_host moves, keeping
-// memory_reserve_bytes free, staying at or below cpu_ceiling, and, for a
+// memory_reserve_bytes free, staying at or below cpu_high (or, on a dense
+// fleet, for a move off its busiest host, below the source's new load and
+// at or below cpu_ceiling; see denseFill), and, for a
 // VM on local storage, keeping storage_reserve_bytes free on the volume of
 // its storage path. The move must still match the VM's storage: with a
 // storage path exactly when the VM has files on local volumes.

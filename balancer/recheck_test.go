@@ -223,6 +223,7 @@ func TestRecheckRefuses(t *testing.T) {
 		newVM("big", "a", 1, 58), newVM("cpu", "a", 14, 2), newVM("stopped", "a", 0, 2, state("Off")), newVM("w", "b", 0.1, 1)}
 	s := fleet(hosts, vms)
 	cfg := balancer.DefaultConfig()
+	cfg.MaxInflowPerHost = 2 // the safety cap, set low for the inflow cases
 	mv := func(vm, to string) balancer.Move { return balancer.Move{VM: vm, VMName: vm, From: "a", To: to} }
 	tests := []struct {
 		name    string

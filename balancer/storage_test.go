@@ -99,9 +99,9 @@ func TestPlanCompatibility(t *testing.T) {
 		{
 			name: "unknown facts on either side refuse nothing",
 			snap: hotFleet(map[string][]hostOpt{"hv01": {intel}, "hv03": {amd, versions("8.0")}}, nil),
-			// hv02 reports no processor: it takes hv01's VMs and sends b01
-			// to hv03; hv03 has a version list but the VMs report none.
-			want: []moveKey{bal("a01", "hv01", "hv02"), bal("a02", "hv01", "hv02"), bal("b01", "hv02", "hv03")},
+			// hv02 reports no processor: it takes hv01's VMs and sends its
+			// own to hv03; hv03 has a version list but the VMs report none.
+			want: []moveKey{bal("a01", "hv01", "hv02"), bal("a02", "hv01", "hv02"), bal("b01", "hv02", "hv03"), bal("a03", "hv01", "hv02"), bal("b02", "hv02", "hv03")},
 			check: func(t *testing.T, p *balancer.Plan, _ *fakeRules) {
 				got := limitedTo(p, "hv03")
 				if len(got) == 0 || !strings.HasPrefix(got[0], "incompatible processor: host hv03 has AuthenticAMD processors") {

@@ -73,10 +73,15 @@ func TestHeadroomKeepsBalancingMovesBelowTheThresholds(t *testing.T) {
 	}
 	// HV01 at 90 % CPU is hot; HV02 at 65 % is the only destination, and
 	// one VM takes it to 74 %: under cpu_high (75), over it less 5 points.
+	// HV04 (40 % CPU, memory too full to take a VM) keeps the fleet's mean
+	// CPU under the fill line: the fleet is not dense (see
+	// TestDenseFleetReachesTheCeiling).
+	full := collectortest.HostSpec{Name: "HV04", LPs: 32, MemoryGiB: 256, CPU: 40, Memory: 84}
 	snap := func() *collector.Snapshot {
 		return collectortest.Snapshot(
 			collectortest.HostSpec{Name: "HV01", LPs: 32, MemoryGiB: 256, CPU: 90, VMs: vms("hot", 10)},
 			collectortest.HostSpec{Name: "HV02", LPs: 32, MemoryGiB: 256, CPU: 65, VMs: vms("cool", 7)},
+			full,
 		)
 	}
 	tests := []struct {
@@ -110,6 +115,7 @@ func TestHeadroomKeepsBalancingMovesBelowTheThresholds(t *testing.T) {
 					collectortest.HostSpec{Name: "HV01", LPs: 32, MemoryGiB: 256, CPU: 90, VMs: vms("hot", 10)},
 					collectortest.HostSpec{Name: "HV02", LPs: 32, MemoryGiB: 256, CPU: 65, VMs: vms("cool", 7)},
 					collectortest.HostSpec{Name: "HV03", LPs: 32, MemoryGiB: 256, CPU: 70, VMs: vms("warm", 7)},
+					full,
 				)
 			}
 			p, err := pl.Plan(context.Background(), s, &fakeRules{requests: tc.requests}, "sha256:headroom", nil)
