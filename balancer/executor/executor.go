@@ -77,6 +77,13 @@ type Config struct {
 	HostLimit     func(host string) int // the host's MaximumVirtualMachineMigrations; <= 0 means 2
 	Rate          rate.Limit            // migrations started per second (10 per minute)
 	Burst         int                   // token bucket size (2)
+	// Evacuating says whether a host is in maintenance: a move out of it
+	// is an evacuation, started under EvacuationRate instead of Rate, and
+	// as many at once as the host's own limit allows, PerHostCap aside
+	// (see evacuation.go). Nil: no host is. Called with the executor's
+	// lock held: it must not call the executor.
+	Evacuating     func(host string) bool
+	EvacuationRate rate.Limit // evacuations started per second, apart from Rate (60 per minute)
 
 	Cooldown         time.Duration // a VM is not moved again within this of its last move (1h)
 	HoldAfterFailure time.Duration // a VM whose move failed waits this long (30m)
@@ -122,6 +129,12 @@ func (c Config) withDefaults() Config {
 	if c.Rate <= 0 {
 		c.Rate = rate.Limit(10.0 / 60)
 	}
+	if c.EvacuationRate <= 0 {
+		c.EvacuationRate = rate.Limit(60.0 / 60)
+	}
+	if c.Evacuating == nil {
+		c.Evacuating = func(string) bool { return false }
+	}
 	if c.HostLimit == nil {
 		c.HostLimit = func(string) int { return 0 }
 	}
@@ -158,6 +171,7 @@ type Executor struct {
 	journal *journal.Journal
 	log     *slog.Logger
 	limiter *rate.Limiter
+	evac    *rate.Limiter // evacuations' own token bucket
 	metrics *execMetrics
 
 	mu          sync.Mutex
@@ -200,6 +214,7 @@ func New(cfg Config, m Migrator, v Validator, j *journal.Journal, log *slog.Logg
 	e := &Executor{
 		cfg: cfg, mig: m, val: v, journal: j, log: log,
 		limiter:  rate.NewLimiter(cfg.Rate, cfg.Burst),
+		evac:     rate.NewLimiter(cfg.EvacuationRate, evacuationBurst(cfg.Burst)),
 		known:    map[string]bool{},
 		inflight: map[string]*job{}, hostBusy: map[string]int{},
 		unresolved: map[string]journal.Entry{}, reconciling: map[string]bool{},

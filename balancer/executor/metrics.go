@@ -24,6 +24,8 @@ type execMetrics struct {
 	inFlight   prometheus.Gauge
 	queue      prometheus.Gauge
 	paused     prometheus.Gauge
+	// evacuations counts the moves started out of a host in maintenance.
+	evacuations prometheus.Counter
 }
 
 // newExecMetrics makes the metrics and registers them, with the breaker
@@ -42,6 +44,10 @@ func newExecMetrics(reg prometheus.Registerer, e *Executor) (*execMetrics, error
 		inFlight: prometheus.NewGauge(prometheus.GaugeOpts{Name: "hvbalancer_executor_in_flight", Help: "Moves holding slots: validating, comparing, migrating or verifying."}),
 		queue:    prometheus.NewGauge(prometheus.GaugeOpts{Name: "hvbalancer_executor_queue_length", Help: "Moves waiting for a slot."}),
 		paused:   prometheus.NewGauge(prometheus.GaugeOpts{Name: "hvbalancer_executor_paused", Help: "1 while the executor is paused."}),
+		evacuations: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "hvbalancer_executor_evacuations_started_total",
+			Help: "Moves started out of a host in maintenance, under the evacuation rate.",
+		}),
 	}
 	for _, r := range results {
 		m.migrations.WithLabelValues(r)
@@ -54,7 +60,7 @@ func newExecMetrics(reg prometheus.Registerer, e *Executor) (*execMetrics, error
 		"1 while a host's circuit breaker is open or half-open (until a move touching it succeeds), 0 when closed.",
 		[]string{"host"}, nil,
 	)}
-	for _, c := range []prometheus.Collector{m.migrations, m.duration, m.inFlight, m.queue, m.paused, breakers} {
+	for _, c := range []prometheus.Collector{m.migrations, m.duration, m.inFlight, m.queue, m.paused, m.evacuations, breakers} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}

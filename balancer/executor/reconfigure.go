@@ -1,7 +1,7 @@
 package executor
 
 // Reconfigure applies the limits of cfg that a running executor can
-// change — MaxConcurrent, PerHostCap, Rate, Burst, Cooldown,
+// change — MaxConcurrent, PerHostCap, Rate, Burst, EvacuationRate, Cooldown,
 // BreakerThreshold and BreakerCooldown — from the next move it starts (the
 // other fields take effect when an executor is made again, at a restart): a lower
 // MaxConcurrent or PerHostCap lets the migrations in flight finish and
@@ -16,7 +16,7 @@ func (e *Executor) Reconfigure(cfg Config) {
 	e.mu.Lock()
 	e.cfg.MaxConcurrent = cfg.MaxConcurrent
 	e.cfg.PerHostCap = cfg.PerHostCap
-	e.cfg.Rate, e.cfg.Burst = cfg.Rate, cfg.Burst
+	e.cfg.Rate, e.cfg.Burst, e.cfg.EvacuationRate = cfg.Rate, cfg.Burst, cfg.EvacuationRate
 	e.cfg.Cooldown = cfg.Cooldown
 	e.cfg.BreakerThreshold = cfg.BreakerThreshold
 	e.cfg.BreakerCooldown = cfg.BreakerCooldown
@@ -24,5 +24,7 @@ func (e *Executor) Reconfigure(cfg Config) {
 	e.mu.Unlock()
 	e.limiter.SetLimitAt(now, cfg.Rate)
 	e.limiter.SetBurstAt(now, cfg.Burst)
+	e.evac.SetLimitAt(now, cfg.EvacuationRate)
+	e.evac.SetBurstAt(now, evacuationBurst(cfg.Burst))
 	e.poke() // a higher limit may let a queued move start now
 }

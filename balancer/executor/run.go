@@ -93,11 +93,15 @@ func (e *Executor) drain(cancel context.CancelFunc) error {
 // limit is how many migrations may touch host at once: its own
 // MaximumVirtualMachineMigrations, capped by PerHostCap.
 func (e *Executor) limit(host string) int {
-	l := e.cfg.HostLimit(host)
-	if l <= 0 {
-		l = moves.DefaultMaxMigrations
+	return min(e.ownLimit(host), e.cfg.PerHostCap)
+}
+
+// ownLimit is the host's own MaximumVirtualMachineMigrations.
+func (e *Executor) ownLimit(host string) int {
+	if l := e.cfg.HostLimit(host); l > 0 {
+		return l
 	}
-	return min(l, e.cfg.PerHostCap)
+	return moves.DefaultMaxMigrations
 }
 
 // refusal is a queued move that may not run at all.
@@ -106,12 +110,13 @@ type refusal struct {
 	cause, reason string
 }
 
-// step makes one pass over the queue, in order: it skips the moves that
-// may not run at all (VM blocked, held or cooling down, a host's breaker
+// step makes one pass over the queue, evacuations first (see
+// evacuation.go), each kind in queue order: it skips the moves that may
+// not run at all (VM blocked, held or cooling down, a host's breaker
 // open), starts every move the limits allow, and leaves the others queued.
-// It returns how long until the token bucket has a token for the next
-// move, or 0 when nothing waits for a token. A paused executor, or one
-// whose ctx ended, does nothing. Moves run under moves.
+// It returns how long until a token bucket has a token for the next move
+// waiting for one, or 0 when nothing waits for a token. A paused executor,
+// or one whose ctx ended, does nothing. Moves run under moves.
 func (e *Executor) step(ctx, moves context.Context) time.Duration {
 	e.mu.Lock()
 	if e.paused || ctx.Err() != nil {
@@ -120,11 +125,16 @@ func (e *Executor) step(ctx, moves context.Context) time.Duration {
 	}
 	now := e.cfg.Now()
 	var refused []refusal
-	var wait time.Duration
-	rest := make([]*job, 0, len(e.queue))
-	for _, j := range e.queue {
-		if wait > 0 || e.waitsLocked(j) {
-			rest = append(rest, j)
+	waits := map[*rate.Limiter]time.Duration{}
+	left := make(map[*job]bool, len(e.queue))
+	for _, j := range e.evacuationsFirstLocked() {
+		evac := e.evacuationLocked(j.m)
+		bucket := e.limiter
+		if evac {
+			bucket = e.evac
+		}
+		if waits[bucket] > 0 || e.waitsLocked(j) {
+			left[j] = true
 			continue
 		}
 		if cause, reason := e.vmRefusalLocked(j.m.VM, now); cause != "" {
@@ -135,18 +145,27 @@ func (e *Executor) step(ctx, moves context.Context) time.Duration {
 			refused = append(refused, refusal{j, CauseBreakerOpen, reason})
 			continue
 		}
-		if !e.fitsLocked(j.m, now) {
-			rest = append(rest, j)
+		if !e.fitsLocked(j.m, evac, now) {
+			left[j] = true
 			continue
 		}
-		r := e.limiter.ReserveN(now, 1)
+		r := bucket.ReserveN(now, 1)
 		if d := r.DelayFrom(now); !r.OK() || d > 0 {
 			r.CancelAt(now)
-			wait = max(d, time.Millisecond)
-			rest = append(rest, j)
+			waits[bucket] = max(d, time.Millisecond)
+			left[j] = true
 			continue
 		}
 		e.startLocked(moves, j, r, now)
+		if evac {
+			e.metrics.evacuations.Inc()
+		}
+	}
+	rest := make([]*job, 0, len(left))
+	for _, j := range e.queue {
+		if left[j] {
+			rest = append(rest, j)
+		}
 	}
 	e.queue = rest
 	e.metrics.queue.Set(float64(len(e.queue)))
@@ -154,17 +173,28 @@ func (e *Executor) step(ctx, moves context.Context) time.Duration {
 	for _, r := range refused {
 		e.refuse(r.j, r.cause, r.reason)
 	}
+	var wait time.Duration
+	for _, d := range waits {
+		if wait == 0 || d < wait {
+			wait = d
+		}
+	}
 	return wait
 }
 
 // fitsLocked reports whether the move has a global slot, a slot on both
-// hosts, and no half-open trial to wait for. A host's slots are taken by
+// hosts (on the source of an evacuation, up to the host's own limit), and
+// no half-open trial to wait for. A host's slots are taken by
 // the moves in flight and by those whose outcome is not known: a
 // migration a killed daemon (or a lost connection) left behind may still
 // run on the host, and the host's cap holds for it too.
-func (e *Executor) fitsLocked(m moves.Move, now time.Time) bool {
+func (e *Executor) fitsLocked(m moves.Move, evacuation bool, now time.Time) bool {
+	from := e.limit(m.From)
+	if evacuation {
+		from = e.ownLimit(m.From)
+	}
 	return len(e.inflight) < e.cfg.MaxConcurrent &&
-		e.hostBusy[m.From]+e.mayRunLocked(m.From) < e.limit(m.From) &&
+		e.hostBusy[m.From]+e.mayRunLocked(m.From) < from &&
 		e.hostBusy[m.To]+e.mayRunLocked(m.To) < e.limit(m.To) &&
 		!e.breakerBusyLocked(m, now)
 }

@@ -99,14 +99,19 @@ type Retention struct {
 
 // Executor configures how migrations are carried out.
 type Executor struct {
-	MaxConcurrent       int           `yaml:"max_concurrent"`        // migrations in flight overall
-	PerHostCap          int           `yaml:"per_host_cap"`          // caps each host's MaximumVirtualMachineMigrations
-	MigrationsPerMinute float64       `yaml:"migrations_per_minute"` // token bucket rate
-	Burst               int           `yaml:"burst"`                 // token bucket size
-	HoldAfterFailure    time.Duration `yaml:"hold_after_failure"`    // a VM whose move failed waits this long
-	BreakerThreshold    int           `yaml:"breaker_threshold"`     // consecutive failures that open a host's breaker
-	BreakerCooldown     time.Duration `yaml:"breaker_cooldown"`      // before a half-open retry
-	DrainTimeout        time.Duration `yaml:"drain_timeout"`         // wait for in-flight migrations at shutdown
+	MaxConcurrent       int     `yaml:"max_concurrent"`        // migrations in flight overall
+	PerHostCap          int     `yaml:"per_host_cap"`          // caps each host's MaximumVirtualMachineMigrations
+	MigrationsPerMinute float64 `yaml:"migrations_per_minute"` // token bucket rate
+	// EvacuationPerMinute is the rate at which moves out of a host in
+	// maintenance start, from a token bucket of their own: the ordinary
+	// rate never throttles an evacuation, nor does an evacuation spend
+	// balancing's tokens.
+	EvacuationPerMinute float64       `yaml:"evacuation_per_minute"`
+	Burst               int           `yaml:"burst"`              // token bucket size
+	HoldAfterFailure    time.Duration `yaml:"hold_after_failure"` // a VM whose move failed waits this long
+	BreakerThreshold    int           `yaml:"breaker_threshold"`  // consecutive failures that open a host's breaker
+	BreakerCooldown     time.Duration `yaml:"breaker_cooldown"`   // before a half-open retry
+	DrainTimeout        time.Duration `yaml:"drain_timeout"`      // wait for in-flight migrations at shutdown
 	// LocateTimeout bounds the search of the whole fleet for a VM after a
 	// move, when neither its destination nor its source has it settled
 	// (default 20s); the migration holds its slot meanwhile.
@@ -269,6 +274,7 @@ func Default() Config {
 			MaxConcurrent:       balancer.DefaultConfig().MaxConcurrent,
 			PerHostCap:          2,
 			MigrationsPerMinute: 10,
+			EvacuationPerMinute: 60,
 			Burst:               2,
 			HoldAfterFailure:    30 * time.Minute,
 			BreakerThreshold:    3,

@@ -8,7 +8,7 @@ import "fmt"
 const (
 	maxMaxConcurrent       = 100   // executor.max_concurrent: live migrations in flight overall
 	maxPerHostCap          = 16    // executor.per_host_cap: Hyper-V's own default is 2
-	maxMigrationsPerMinute = 600   // executor.migrations_per_minute: ten starts a second
+	maxMigrationsPerMinute = 600   // executor.migrations_per_minute and evacuation_per_minute: ten starts a second
 	maxBurst               = 100   // executor.burst
 	maxBreakerThreshold    = 100   // executor.breaker_threshold
 	maxCollectorConcurrent = 256   // collector.concurrency: hosts polled at once

@@ -35,6 +35,9 @@ func TestLimitsKeepSafetyOn(t *testing.T) {
 		{"rate infinite", "executor: {migrations_per_minute: .inf}\n", []string{"executor.migrations_per_minute: +Inf: must be a finite number in (0, 600]"}},
 		{"rate minus infinity", "executor: {migrations_per_minute: -.inf}\n", []string{"executor.migrations_per_minute: -Inf: must be a finite number in (0, 600]"}},
 		{"rate above the bound", "executor: {migrations_per_minute: 601}\n", []string{"executor.migrations_per_minute: 601: must be a finite number in (0, 600]"}},
+		{"evacuation rate NaN", "executor: {evacuation_per_minute: .nan}\n", []string{"executor.evacuation_per_minute: NaN: must be a finite number in (0, 600]"}},
+		{"evacuation rate zero", "executor: {evacuation_per_minute: 0}\n", []string{"executor.evacuation_per_minute: 0: must be a finite number in (0, 600]"}},
+		{"evacuation rate above the bound", "executor: {evacuation_per_minute: 601}\n", []string{"executor.evacuation_per_minute: 601: must be a finite number in (0, 600]"}},
 		{"executor limits off by zeros", "executor: {max_concurrent: 1000000000, per_host_cap: 17, burst: 101, breaker_threshold: 1000}\n", []string{
 			"executor.max_concurrent: 1000000000: must be 1..100",
 			"executor.per_host_cap: 17: must be 1..16",

@@ -320,6 +320,7 @@ func (c *Config) validateExecutor(p *problems) {
 	p.intIn("executor.max_concurrent", k.MaxConcurrent, 1, maxMaxConcurrent)
 	p.intIn("executor.per_host_cap", k.PerHostCap, 1, maxPerHostCap)
 	p.floatIn("executor.migrations_per_minute", k.MigrationsPerMinute, 0, maxMigrationsPerMinute, true)
+	p.floatIn("executor.evacuation_per_minute", k.EvacuationPerMinute, 0, maxMigrationsPerMinute, true)
 	p.intIn("executor.burst", k.Burst, 1, maxBurst)
 	p.intIn("executor.breaker_threshold", k.BreakerThreshold, 1, maxBreakerThreshold)
 	for _, d := range []struct {

@@ -147,7 +147,7 @@ func New(o Options) (_ *Daemon, err error) {
 		timeout: c.Collector.CallTimeout,
 	}
 	d.mig = newSwappableMigrator(migrator(c, d.fleet))
-	d.exec, err = executor.New(executorConfig(c, d.fleet, d.col), d.mig, v, d.journal, log.With("component", "executor"), o.Registry)
+	d.exec, err = executor.New(executorConfig(c, d.fleet, d.col, d.evacuating), d.mig, v, d.journal, log.With("component", "executor"), o.Registry)
 	if err != nil {
 		return nil, err
 	}

@@ -101,3 +101,14 @@ func (d *Daemon) nextRound(cfg *config.Config) time.Duration {
 	}
 	return cfg.RoundInterval
 }
+
+// evacuating reports whether host is in maintenance now, by any source:
+// the executor starts the moves out of it as evacuations.
+func (d *Daemon) evacuating(host string) bool {
+	s := d.latest()
+	if s == nil {
+		return false
+	}
+	h, ok := s.Host(host)
+	return ok && balancer.InMaintenance(h)
+}

@@ -28,7 +28,7 @@ func runningConfig(old, file *config.Config) *config.Config {
 
 // executorKeys are the settings executor.Reconfigure applies.
 var executorKeys = map[string]bool{
-	"executor.max_concurrent": true, "executor.per_host_cap": true, "executor.migrations_per_minute": true,
+	"executor.max_concurrent": true, "executor.per_host_cap": true, "executor.migrations_per_minute": true, "executor.evacuation_per_minute": true,
 	"executor.burst": true, "executor.breaker_threshold": true, "executor.breaker_cooldown": true,
 	"planner.cooldown": true,
 }
@@ -37,7 +37,7 @@ var executorKeys = map[string]bool{
 // the journal's reconciliation at start-up ends if it has not: it returns
 // why they wait, or "".
 func (d *Daemon) reconfigureExecutor(cfg *config.Config) string {
-	ec := executorConfig(cfg, d.fleet, d.col)
+	ec := executorConfig(cfg, d.fleet, d.col, d.evacuating)
 	d.stateMu.Lock()
 	defer d.stateMu.Unlock()
 	if !d.reconciled {

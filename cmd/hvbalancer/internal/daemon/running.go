@@ -31,6 +31,7 @@ var shownSettings = []struct {
 	{"executor.max_concurrent", func(c *config.Config) string { return fmt.Sprint(c.Executor.MaxConcurrent) }},
 	{"executor.per_host_cap", func(c *config.Config) string { return fmt.Sprint(c.Executor.PerHostCap) }},
 	{"executor.migrations_per_minute", func(c *config.Config) string { return fmt.Sprint(c.Executor.MigrationsPerMinute) }},
+	{"executor.evacuation_per_minute", func(c *config.Config) string { return fmt.Sprint(c.Executor.EvacuationPerMinute) }},
 	{"executor.burst", func(c *config.Config) string { return fmt.Sprint(c.Executor.Burst) }},
 	{"executor.breaker_threshold", func(c *config.Config) string { return fmt.Sprint(c.Executor.BreakerThreshold) }},
 	{"executor.breaker_cooldown", func(c *config.Config) string { return c.Executor.BreakerCooldown.String() }},

@@ -55,8 +55,9 @@ func migrator(c *config.Config, f *fleet.Fleet) *executor.HyperV {
 	return m
 }
 
-// executorConfig turns the file's executor section into the executor's.
-func executorConfig(c *config.Config, f *fleet.Fleet, col *collector.Collector) executor.Config {
+// executorConfig turns the file's executor section into the executor's;
+// evacuating says whether a host is in maintenance now.
+func executorConfig(c *config.Config, f *fleet.Fleet, col *collector.Collector, evacuating func(host string) bool) executor.Config {
 	k := c.Executor
 	return executor.Config{
 		MaxConcurrent: k.MaxConcurrent,
@@ -71,6 +72,8 @@ func executorConfig(c *config.Config, f *fleet.Fleet, col *collector.Collector) 
 		},
 		Rate:             rate.Limit(k.MigrationsPerMinute / 60),
 		Burst:            k.Burst,
+		EvacuationRate:   rate.Limit(k.EvacuationPerMinute / 60),
+		Evacuating:       evacuating,
 		Cooldown:         c.Planner.Cooldown,
 		HoldAfterFailure: k.HoldAfterFailure,
 		BreakerThreshold: k.BreakerThreshold,
