@@ -5,4 +5,10 @@
 // view) so that one spike moves nothing. It marks hosts that stop answering
 // as unreachable or stale and says why. It only reads: it never moves a VM
 // and never decides where one should go.
+//
+// On a saturated host the counters show what VMs received, not what they
+// wanted; the collector estimates what they wanted from the hypervisor's
+// CPU wait per dispatch and records it as the CPU stat's Demand, which
+// Stat.CPUDemand, the planner's load measure, uses (the model is in
+// demand.go).
 package collector
