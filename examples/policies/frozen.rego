@@ -3,10 +3,11 @@
 package hvbalancer
 
 frozen contains id if {
-	some id, vm in input.fleet.vms
-	is_frozen(vm)
+	some id
+	lower(input.fleet.vms[id].tags.hvbalancer) == "frozen"
 }
 
-is_frozen(vm) if lower(vm.tags.hvbalancer) == "frozen"
-
-is_frozen(vm) if lower(vm.tags.frozen) == "true"
+frozen contains id if {
+	some id
+	lower(input.fleet.vms[id].tags.frozen) == "true"
+}

@@ -35,8 +35,9 @@ requests contains {
 	"priority": settings.priorities.pin,
 	"kind": "pin",
 } if {
-	some id, vm in input.fleet.vms
-	vm.tags.pin
+	some id
+	input.fleet.vms[id].tags.pin
+	vm := input.fleet.vms[id]
 	movable(id, vm)
 	pin := pinned_host(vm)
 	pin != vm.host
@@ -59,20 +60,20 @@ requests contains {
 }
 
 # anti_affinity_shared[[role, host]] is the sorted IDs of the VMs of an
-# anti-affinity role on a host that holds more than one of them: one pass
-# over the fleet's VMs, whatever the number of roles.
+# anti-affinity role on a host that holds more than one of them. The
+# comprehension closes over role and name only, so OPA evaluates it once and
+# groups its results by them (comprehension indexing): one pass over the VMs
+# of anti-affinity roles, however many hosts hold them.
 anti_affinity_shared[[role, name]] := ids if {
 	some [role, name] in anti_affinity_placed
-	ids := sort([id | some id in input.fleet.hosts[name].vms; role_of(input.fleet.vms[id]) == role])
+	ids := sort([id | some id, r in anti_affinity_role_of; r == role; input.fleet.vms[id].host == name])
 	count(ids) > 1
 }
 
 # anti_affinity_placed holds [role, host] for every VM of an anti-affinity
 # role.
-anti_affinity_placed contains [role, vm.host] if {
-	some vm in input.fleet.vms
-	role := role_of(vm)
-	anti_affinity_roles[role]
+anti_affinity_placed contains [role, input.fleet.vms[id].host] if {
+	some id, role in anti_affinity_role_of
 }
 
 anti_affinity_roles := {lower(r) | some r in settings.anti_affinity_roles}
