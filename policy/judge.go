@@ -92,7 +92,7 @@ func (r *Session) checkMove(m Move) error {
 }
 
 func (r *Session) evaluate(ctx context.Context, m Move, p Projected) (Verdict, error) {
-	proj, err := projectedTerm(p)
+	proj, err := projectedTerm(r.terms.ids, p)
 	if err != nil {
 		return Verdict{}, err
 	}

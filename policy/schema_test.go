@@ -191,7 +191,7 @@ func TestConvertMatchesJSON(t *testing.T) {
 		var move, proj *ast.Term
 		if in.Move != nil {
 			move = moveTerm(*in.Move)
-			if proj, err = projectedTerm(*in.Projected); err != nil {
+			if proj, err = projectedTerm(nil, *in.Projected); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -19,6 +19,9 @@ import (
 // whole session.
 type inputTerms struct {
 	now, fleet, history *ast.Term
+	// ids are the VMs' ID terms by ID, shared by the fleet's VM keys, its
+	// hosts' VM lists and every candidate's projected VM lists.
+	ids map[string]*ast.Term
 }
 
 // object returns the input document with the optional move and projected
@@ -59,7 +62,7 @@ func (k keyTerms) str(s string) *ast.Term {
 	return t
 }
 
-// strs is stringsTerm with shared string terms.
+// strs converts strings with shared string terms.
 func (k keyTerms) strs(ss []string) *ast.Term {
 	terms := make([]*ast.Term, len(ss))
 	for i, s := range ss {
@@ -71,10 +74,14 @@ func (k keyTerms) strs(ss []string) *ast.Term {
 // convertInput converts the session's part of in (not Move and Projected).
 func convertInput(in *Input) (inputTerms, error) {
 	k := keyTerms{}
+	ids := make(map[string]*ast.Term, len(in.Fleet.VMs))
+	for id := range in.Fleet.VMs {
+		ids[id] = ast.StringTerm(id)
+	}
 	hosts := make([][2]*ast.Term, 0, len(in.Fleet.Hosts))
 	for _, name := range sortedKeys(in.Fleet.Hosts) {
 		h := in.Fleet.Hosts[name]
-		t, err := hostTerm(k, &h)
+		t, err := hostTerm(k, ids, &h)
 		if err != nil {
 			return inputTerms{}, fmt.Errorf("host %s: %w", name, err)
 		}
@@ -87,7 +94,7 @@ func convertInput(in *Input) (inputTerms, error) {
 		if err != nil {
 			return inputTerms{}, fmt.Errorf("vm %s: %w", id, err)
 		}
-		vms = append(vms, ast.Item(ast.StringTerm(id), t))
+		vms = append(vms, ast.Item(ids[id], t))
 	}
 	fleet := ast.ObjectTerm(
 		k.item("hosts", ast.ObjectTerm(hosts...)),
@@ -95,10 +102,10 @@ func convertInput(in *Input) (inputTerms, error) {
 	history := ast.ObjectTerm(
 		k.item("moves", eventsTerm(in.History.Moves)),
 		k.item("failures", eventsTerm(in.History.Failures)))
-	return inputTerms{now: ast.StringTerm(in.Now), fleet: fleet, history: history}, nil
+	return inputTerms{now: ast.StringTerm(in.Now), fleet: fleet, history: history, ids: ids}, nil
 }
 
-func hostTerm(k keyTerms, h *Host) (*ast.Term, error) {
+func hostTerm(k keyTerms, ids map[string]*ast.Term, h *Host) (*ast.Term, error) {
 	cpu, err := loadTerm(k, h.CPU)
 	if err != nil {
 		return nil, fmt.Errorf("cpu: %w", err)
@@ -119,7 +126,7 @@ func hostTerm(k keyTerms, h *Host) (*ast.Term, error) {
 			k.item("memory_bytes", intTerm(h.Capacity.MemoryBytes)))),
 		k.item("cpu", cpu),
 		k.item("memory", mem),
-		k.item("vms", stringsTerm(h.VMs)),
+		k.item("vms", idsTerm(ids, h.VMs)),
 		k.item("processor_vendor", k.str(h.ProcessorVendor)),
 		k.item("processor_model", k.str(h.ProcessorModel)),
 		k.item("config_versions", k.strs(h.ConfigVersions)),
@@ -204,20 +211,21 @@ func moveTerm(m Move) *ast.Term {
 		ast.Item(ast.StringTerm("to"), ast.StringTerm(m.To)))
 }
 
-// projectedTerm converts a candidate's projected hosts.
-func projectedTerm(p Projected) (*ast.Term, error) {
-	from, err := hostLoadTerm(p.From)
+// projectedTerm converts a candidate's projected hosts, with the session's
+// VM ID terms (nil: new ones).
+func projectedTerm(ids map[string]*ast.Term, p Projected) (*ast.Term, error) {
+	from, err := hostLoadTerm(ids, p.From)
 	if err != nil {
 		return nil, fmt.Errorf("projected from: %w", err)
 	}
-	to, err := hostLoadTerm(p.To)
+	to, err := hostLoadTerm(ids, p.To)
 	if err != nil {
 		return nil, fmt.Errorf("projected to: %w", err)
 	}
 	return ast.ObjectTerm(ast.Item(ast.StringTerm("from"), from), ast.Item(ast.StringTerm("to"), to)), nil
 }
 
-func hostLoadTerm(h HostLoad) (*ast.Term, error) {
+func hostLoadTerm(ids map[string]*ast.Term, h HostLoad) (*ast.Term, error) {
 	cpu, err := floatTerm(h.CPU)
 	if err != nil {
 		return nil, fmt.Errorf("cpu: %w", err)
@@ -229,13 +237,21 @@ func hostLoadTerm(h HostLoad) (*ast.Term, error) {
 	return ast.ObjectTerm(
 		ast.Item(ast.StringTerm("cpu"), cpu),
 		ast.Item(ast.StringTerm("memory"), mem),
-		ast.Item(ast.StringTerm("vms"), stringsTerm(h.VMs))), nil
+		ast.Item(ast.StringTerm("vms"), idsTerm(ids, h.VMs))), nil
 }
 
-func stringsTerm(ss []string) *ast.Term {
+// idsTerm converts VM IDs, with the fleet's own terms where it
+// has them: a candidate's projection lists a host's VMs, hundreds on a
+// dense host, and converting them again was most of a cheap candidate's
+// cost.
+func idsTerm(ids map[string]*ast.Term, ss []string) *ast.Term {
 	terms := make([]*ast.Term, len(ss))
 	for i, s := range ss {
-		terms[i] = ast.StringTerm(s)
+		if t, ok := ids[s]; ok {
+			terms[i] = t
+		} else {
+			terms[i] = ast.StringTerm(s)
+		}
 	}
 	return ast.ArrayTerm(terms...)
 }
