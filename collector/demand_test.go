@@ -80,3 +80,41 @@ func TestSaturatedHostRecordsDemand(t *testing.T) {
 		t.Errorf("demand %+v / %+v kept without a wait counter in the window", h.CPU.Demand, vmCPU(s)[idA].Demand)
 	}
 }
+
+// TestDemandAfterAMove checks the load model after moves on a saturated
+// source: the samples from before a VM left are shifted by what it
+// wanted, so the source reads what its remaining VMs want, and its
+// received CPU what they then get.
+func TestDemandAfterAMove(t *testing.T) {
+	const idA, idB = "aaaaaaaa-0000-4000-8000-000000000001", "aaaaaaaa-0000-4000-8000-000000000002"
+	a, b := running(idA, "a", 8, 50), running(idB, "b", 4, 50)
+	src1 := collectortest.NewSource(hostInfo("HV01", 8, 64), a, b)
+	src2 := collectortest.NewSource(hostInfo("HV02", 8, 64))
+	f := newFixture(t, collector.Config{Window: 5 * time.Minute},
+		collector.Target{Name: "HV01", Source: src1}, collector.Target{Name: "HV02", Source: src2})
+	src1.SetCounters(hyperv.Counters{HostCPUPercent: 100, AvailableMemory: 32 * gib, VMs: map[string]hyperv.VMCounters{
+		"a": starved(8, 1, 0.75), "b": starved(4, 0.5, 0.5)}})
+	src2.SetCounters(counters(0, 60, nil))
+	f.poll(time.Minute)
+	f.poll(time.Minute)
+
+	// a moves to HV02, where it gets all it wants.
+	src1.SetVMs(b)
+	src2.SetVMs(a)
+	src1.SetCounters(counters(25, 32, map[string]float64{"b": 50}))
+	src2.SetCounters(counters(100, 28, map[string]float64{"a": 100}))
+	s := f.poll(time.Minute)
+	h1, h2 := host(t, s, "HV01"), host(t, s, "HV02")
+	if h1.LoadModel != collector.LoadProjected {
+		t.Fatalf("HV01's load model %q, want projected", h1.LoadModel)
+	}
+	// Before the move HV01 wanted 125 % and received 100; a wanted 8 LPs
+	// (100 points) of it. Every sample now reads 25 %, wanted and received.
+	if h1.CPU.Mean != 25 || h1.CPU.Demand != (collector.Demand{}) || h1.CPU.CPUDemand() != 25 {
+		t.Errorf("HV01 after a left: %+v, want 25 %% and no demand beyond it", h1.CPU)
+	}
+	// HV02's samples from before a came are shifted up by what a wants.
+	if h2.CPU.Mean != 100 || h2.CPU.CPUDemand() != 100 {
+		t.Errorf("HV02 after a came: %+v, want 100 %%", h2.CPU)
+	}
+}

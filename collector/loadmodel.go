@@ -149,13 +149,26 @@ func unreserved(samples []sample, changes []change, vals, deltas []float64) []fl
 	return vals
 }
 
-// unbounded bounds shifted demand values below by 0 only: a host's VMs
-// may want more than it has.
-func unbounded(vals []float64) []float64 {
-	for i, v := range vals {
-		vals[i] = math.Max(v, 0)
+// projectedCPU is the host's CPU window, received and demand, each
+// sample shifted by the deltas of the changes made after it. Demand is
+// shifted as it is and bounded below by 0 only (a host's VMs may want more
+// than it has). A received sample that fell short of its demand (a
+// saturated host) becomes its shifted demand up to 100: a VM that leaves
+// frees what it wanted, and the others take what they were denied. Other
+// received samples are shifted as they are, within 0..100.
+func projectedCPU(st *hostState, dcpu []float64) (received, demand []float64) {
+	received = bounded(st.cpu.shifted(st.changes, dcpu))
+	if st.demand.len() != st.cpu.len() {
+		return received, received
 	}
-	return vals
+	demand = st.demand.shifted(st.changes, dcpu)
+	for i, d := range demand {
+		demand[i] = math.Max(d, 0)
+		if st.demand.samples[i].v > st.cpu.samples[i].v {
+			received[i] = clamp(demand[i], 100)
+		}
+	}
+	return received, demand
 }
 
 // bounded bounds shifted values to 0..100, as a measured percent is.
@@ -194,8 +207,8 @@ func (c *Collector) loadLocked(st *hostState) (cpu, mem Stat, model LoadModel, u
 			newest = ch.at
 		}
 	}
-	received := bounded(st.cpu.shifted(st.changes, dcpu))
-	cpu = withDemand(summarize(received), received, unbounded(st.demand.shifted(st.changes, dcpu)), hostDemandNoise)
+	received, demand := projectedCPU(st, dcpu)
+	cpu = withDemand(summarize(received), received, demand, hostDemandNoise)
 	mem = summarize(bounded(unreserved(st.mem.samples, st.changes, st.mem.shifted(st.changes, dmem), dmem)))
 	if last, ok := st.cpu.lastBefore(newest); ok {
 		until = last.Add(c.cfg.Window)
