@@ -210,6 +210,9 @@ type Search struct {
 	// the 1,024 a plan gives them (see UnmetRequests).
 	RequestJudged int `json:"request_judged,omitempty"`
 	Denied        int `json:"denied"` // candidates the policy denied
+	// Swaps counts the swaps planned (two moves each) where no single
+	// move gained enough (see the Planner's search).
+	Swaps int `json:"swaps,omitempty"`
 	// Stopped says why the balancing search ended.
 	Stopped string `json:"stopped"`
 }

@@ -59,8 +59,16 @@ import (
 // the policy about candidates best first, only while one could still beat
 // the best allowed so far, at most 256 per step.
 // A step takes the best allowed candidate whose gain reaches
-// MinGain(aggressiveness); balancing stops when none does, at max_moves, or
-// once no host is hot and every weighted spread is within target_spread.
+// MinGain(aggressiveness). When none does, the step tries swaps
+// (Sandpiper's swap phase, see swapPhase): a busy VM of one of the four
+// first sources to one of the eight coolest hosts and a less busy VM of
+// that host back, planned as two moves in that order, each within every
+// hard limit in order and judged by the policy like any move, the second
+// also within the source's memory limits and the ceiling before the first
+// has left (the executor may finish it first); a swap must gain twice
+// MinGain. Balancing stops when no allowed move or swap gains enough, at
+// max_moves, or once no host is hot and every weighted spread is within
+// target_spread.
 // Ties go to the lower VM ID, then host name, so the same snapshot and
 // rules always give the same plan. Denied candidates are kept with the move
 // chosen after them (the first ten), or with the plan when the search ends
@@ -301,6 +309,13 @@ func (r *pass) balance(ctx context.Context) error {
 			return err
 		}
 		if j.best == nil {
+			swapped, err := r.swapPhase(ctx, minGain)
+			if err != nil {
+				return err
+			}
+			if swapped {
+				continue
+			}
 			r.addRejections(j.rejected, j.denied)
 			switch {
 			case len(cands) == 0:

@@ -3,11 +3,13 @@ package balancer_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/hvbalancer/hvbalancer/balancer"
 	"github.com/hvbalancer/hvbalancer/collector"
 	"github.com/hvbalancer/hvbalancer/collector/collectortest"
+	"github.com/hvbalancer/hvbalancer/policy"
 )
 
 // sameVMs returns n VMs named prefix-0.. of the given CPU demand (logical
@@ -153,5 +155,58 @@ func TestEveryHotHostIsASource(t *testing.T) {
 		if out := hostLoad(p, name).Out; out == 0 {
 			t.Errorf("%s (hot) gives no VM: %s", name, p.Message)
 		}
+	}
+}
+
+// Where no single move gains, a swap may: HV01 is hot in CPU, and its only
+// movable VM is large in memory too, so moving it alone to HV02 trades a
+// CPU spread for a memory spread (the objective gets worse); sending back
+// HV02's idle VM of the same memory evens memory again. The swap is two
+// moves, the hot host's VM first, each within every hard limit in order.
+func TestSwapWhereNoSingleMoveGains(t *testing.T) {
+	s := collectortest.Snapshot(
+		collectortest.HostSpec{Name: "HV01", CPU: 80, Memory: 50, VMs: []collectortest.VMSpec{
+			{Name: "big", CPUs: 8, CPU: 4.8, MemoryGiB: 64},
+			{Name: "pinned-a", CPUs: 2, CPU: 1, MemoryGiB: 8},
+		}},
+		collectortest.HostSpec{Name: "HV02", CPU: 40, Memory: 50, VMs: []collectortest.VMSpec{
+			{Name: "idle", CPUs: 2, CPU: 0.16, MemoryGiB: 64},
+			{Name: "pinned-b", CPUs: 2, CPU: 1, MemoryGiB: 8},
+		}},
+	)
+	frozen := map[string]bool{}
+	for _, v := range s.VMs {
+		if v.Name == "pinned-a" || v.Name == "pinned-b" {
+			frozen[v.ID] = true
+		}
+	}
+	cfg := balancer.DefaultConfig()
+	p := planChecked(t, s, cfg, &fakeRules{frozen: frozen})
+	var got []string
+	for _, m := range p.Moves {
+		got = append(got, m.VMName+" "+m.From+"→"+m.To)
+	}
+	want := []string{"big HV01→HV02", "idle HV02→HV01"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("moves %q, want the swap %q: %s", got, want, p.Message)
+	}
+	if p.Search.Swaps != 1 {
+		t.Errorf("search counts %d swaps, want 1", p.Search.Swaps)
+	}
+	for _, m := range p.Moves {
+		if !strings.Contains(m.Reason, "swap with") {
+			t.Errorf("move %s: reason %q does not name the swap", m.VMName, m.Reason)
+		}
+	}
+	// The same fleet with the swap's return move denied: no swap, and no
+	// single move either.
+	deny := &fakeRules{frozen: frozen, deny: func(m policy.Move, _ policy.Projected) []string {
+		if m.To == "HV01" {
+			return []string{"no way back"}
+		}
+		return nil
+	}}
+	if p := planChecked(t, s, cfg, deny); len(p.Moves) != 0 {
+		t.Errorf("with the return denied: %d moves, want none", len(p.Moves))
 	}
 }
