@@ -58,12 +58,12 @@ func TestAdminHandler(t *testing.T) {
 		},
 		{
 			name: "get faults", method: "GET", path: "/admin/hosts/hv07/faults", wantStatus: 200,
-			want: `{"unreachable": true, "latency": "0s", "wrong_credentials": false, "move_failure_rate": 0, "move_failure": "0x8009030E", "hang": false, "drop_connection": false, "crashed": false}`,
+			want: `{"unreachable": true, "latency": "0s", "wrong_credentials": false, "move_failure_rate": 0, "move_failure": "0x8009030E", "hang": false, "drop_connection": false, "crashed": false, "perf_counters_missing": false}`,
 		},
 		{
 			name: "put faults", method: "PUT", path: "/admin/hosts/HV02/faults", wantStatus: 200,
 			body: `{"latency": "250ms", "move_failure_rate": 0.25, "move_failure": "0x8009030d", "drop_connection": true}`,
-			want: `{"unreachable": false, "latency": "250ms", "wrong_credentials": false, "move_failure_rate": 0.25, "move_failure": "0x8009030D", "hang": false, "drop_connection": true, "crashed": false}`,
+			want: `{"unreachable": false, "latency": "250ms", "wrong_credentials": false, "move_failure_rate": 0.25, "move_failure": "0x8009030D", "hang": false, "drop_connection": true, "crashed": false, "perf_counters_missing": false}`,
 		},
 		{
 			name: "put faults with an unknown field", method: "PUT", path: "/admin/hosts/HV02/faults", wantStatus: 400,

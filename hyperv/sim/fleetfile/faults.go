@@ -20,6 +20,11 @@ type Faults struct {
 	Hang             bool     `yaml:"hang,omitempty" json:"hang"`                           // commands never finish
 	DropConnection   bool     `yaml:"drop_connection,omitempty" json:"drop_connection"`     // connection dropped while a migration runs
 	Crashed          bool     `yaml:"crashed,omitempty" json:"crashed"`
+	// PerfCountersMissing: the host's performance counter classes are
+	// gone (a damaged counter registry, which lodctr /R rebuilds):
+	// Get-CimInstance of a Win32_PerfRawData class fails with "Invalid
+	// class" while everything else answers.
+	PerfCountersMissing bool `yaml:"perf_counters_missing,omitempty" json:"perf_counters_missing"`
 }
 
 // DefaultMoveFailure is the HRESULT a failing move reports when the fleet

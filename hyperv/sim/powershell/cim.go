@@ -179,6 +179,9 @@ func (h *fleetHost) getCimInstance(c *eval.Call) error {
 		class = m[1]
 	}
 	build, ok := cimClasses[strings.ToLower(class)]
+	if fl, err := h.fleet.Faults(h.host); ok && err == nil && fl.PerfCountersMissing && strings.HasPrefix(strings.ToLower(class), "win32_perfrawdata_") {
+		ok = false
+	}
 	if !ok {
 		return c.WriteError(c.Record("ObjectNotFound", `root\cimv2:`+class+":String", "CimException", "HRESULT 0x80041010", "Invalid class "))
 	}
