@@ -174,16 +174,27 @@ func TestInteropCancelSignalsTerminate(t *testing.T) {
 	}
 }
 
+// TestInteropStdin sends stdin with the library's client and checks that
+// the Runner reads it whole, to the end the client marks.
 func TestInteropStdin(t *testing.T) {
 	counter := &opCounter{}
-	_, ts := newTestServer(t, Config{Runner: exitRunner("ok", "", 0), Intercept: counter.intercept})
+	echo := RunnerFunc(func(_ context.Context, cmd Command, stdout, _ io.Writer) int {
+		b, err := io.ReadAll(cmd.Stdin)
+		if err != nil {
+			return 1
+		}
+		_, _ = stdout.Write(b)
+		return 0
+	})
+	_, ts := newTestServer(t, Config{Runner: echo, Intercept: counter.intercept})
 	client := newClient(t, ts, false, nil, testPassword, "")
-	stdout, _, code, err := client.RunWithContextWithString(context.Background(), "more", "line one\r\nline two\r\n")
-	if err != nil || code != 0 || stdout != "ok" {
-		t.Errorf("got %q, code %d, err %v", stdout, code, err)
+	in := "line one\r\nline two\r\n" + strings.Repeat("x", 300<<10) // over one envelope
+	stdout, _, code, err := client.RunWithContextWithString(context.Background(), "more", in)
+	if err != nil || code != 0 || stdout != in {
+		t.Errorf("got %d bytes (%.20q), code %d, err %v; want the %d bytes sent", len(stdout), stdout, code, err, len(in))
 	}
-	if counter.count(OpSend) == 0 {
-		t.Error("no Send reached the server")
+	if counter.count(OpSend) < 2 {
+		t.Errorf("%d Sends reached the server, want the data's and the end's", counter.count(OpSend))
 	}
 }
 

@@ -189,7 +189,7 @@ func (s *Server) command(x *exchange, sh *shell) (string, *fault) {
 		_, _ = c.write("stderr", []byte(tooLong))
 		c.finish(1)
 	} else {
-		cmd := Command{Line: line, ShellID: sh.id, CommandID: id, User: x.user}
+		cmd := Command{Line: line, ShellID: sh.id, CommandID: id, User: x.user, Stdin: c.stdin}
 		go func() {
 			defer s.wg.Done()
 			c.finish(s.cfg.Runner.Run(c.ctx, cmd, streamWriter{c, "stdout"}, streamWriter{c, "stderr"}))
@@ -298,19 +298,35 @@ func receiveBody(commandID string, items []chunk, desired []string, ended bool, 
 	return b.String()
 }
 
-// send accepts stdin for live commands; no Runner reads stdin, so the data
-// goes nowhere, as input a command never reads does on Windows.
+// send delivers stdin to live commands, in order; a stream with
+// End="true" ends the command's input. A Runner that never reads it
+// leaves it unread, as a command that never reads its input does on
+// Windows.
 func (s *Server) send(x *exchange, sh *shell) (string, *fault) {
 	b := x.req.body.Send
 	if b == nil || len(b.Streams) == 0 {
 		return "", faultSchema()
 	}
+	type delivery struct {
+		c    *command
+		data []byte
+		end  bool
+	}
+	var ds []delivery
 	for _, st := range b.Streams {
-		if s.findCommand(sh, st.CommandID) == nil {
+		c := s.findCommand(sh, st.CommandID)
+		if c == nil {
 			return "", faultCommandNotFound()
 		}
-		if _, err := base64.StdEncoding.DecodeString(strings.TrimSpace(st.Data)); err != nil {
+		data, err := base64.StdEncoding.DecodeString(strings.TrimSpace(st.Data))
+		if err != nil || !strings.EqualFold(st.Name, "stdin") {
 			return "", faultSchema()
+		}
+		ds = append(ds, delivery{c, data, st.End == "true" || st.End == "1"})
+	}
+	for _, d := range ds {
+		if err := d.c.stdin.deliver(d.data, d.end); err != nil {
+			return "", faultInvalidParameter()
 		}
 	}
 	return "<rsp:SendResponse></rsp:SendResponse>", nil

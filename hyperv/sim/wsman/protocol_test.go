@@ -86,6 +86,12 @@ func TestCommandAndReceive(t *testing.T) {
 		t.Errorf("exit code %d, want 3", out.ExitCode)
 	}
 	wantCmd := []Command{{Line: "cmd /c echo  hello & echo <bye>", ShellID: shellID, CommandID: cmdID, User: testUser}}
+	for i := range got {
+		if got[i].Stdin == nil {
+			t.Errorf("command %d: no stdin", i)
+		}
+		got[i].Stdin = nil
+	}
 	if diff := cmp.Diff(wantCmd, got); diff != "" {
 		t.Errorf("Runner saw (-want +got):\n%s", diff)
 	}

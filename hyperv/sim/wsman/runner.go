@@ -32,6 +32,10 @@ type Command struct {
 	ShellID   string
 	CommandID string
 	User      string // authenticated user name
+	// Stdin is the command's standard input, as the client's Send
+	// requests deliver it; io.EOF once the client ends it. A Runner that
+	// does not need it leaves it unread.
+	Stdin io.Reader
 }
 
 // Runner runs a command line; it writes stdout and stderr as it goes

@@ -49,11 +49,13 @@ type command struct {
 	exitCode  int
 	discarded bool          // terminated or deleted: the id no longer exists
 	changed   chan struct{} // closed and replaced on every change
+
+	stdin *stdin // what Send delivered
 }
 
 func newCommand(parent context.Context, id string) *command {
 	ctx, cancel := context.WithCancel(parent)
-	return &command{id: id, ctx: ctx, cancel: cancel, changed: make(chan struct{})}
+	return &command{id: id, ctx: ctx, cancel: cancel, changed: make(chan struct{}), stdin: newStdin(ctx)}
 }
 
 // notify wakes every Receive waiting on c; c.mu must be held.
