@@ -112,7 +112,7 @@ func (h *Shell) Run(ctx context.Context, cmd wsman.Command, stdout, stderr io.Wr
 		<-ctx.Done()
 		return 1
 	}
-	return h.runText(ctx, text, tree, perr, stdout, stderr)
+	return h.runText(ctx, text, tree, perr, cmd.Stdin, stdout, stderr)
 }
 
 // decode reads the command line as cmd.exe and powershell.exe would and

@@ -30,15 +30,17 @@ func migrating(s *lang.Script) bool {
 	return found
 }
 
-// runText runs script text (already classified) and writes its output and
-// errors; it returns the exit code.
-func (h *Shell) runText(ctx context.Context, text string, tree *lang.Script, perr error, stdout, stderr io.Writer) int {
+// runText runs script text (already classified) with stdin as the
+// process's standard input and writes its output and errors; it returns
+// the exit code.
+func (h *Shell) runText(ctx context.Context, text string, tree *lang.Script, perr error, stdin io.Reader, stdout, stderr io.Writer) int {
 	if perr != nil {
 		pe, _ := perr.(*lang.ParseError)
 		return h.fail(stderr, h.record(text, eval.ParseRecord(pe)))
 	}
 	host := &fleetHost{fleet: h.fleet, host: h.host, shell: h}
 	in := eval.New(ctx, host, cmdlets)
+	in.Stdin = stdin
 	in.Sleep = func(ctx context.Context, d time.Duration) error {
 		select {
 		case <-h.fleet.Clock().After(d):

@@ -135,6 +135,8 @@ func utilityCmdlets() []*Cmdlet {
 			prm("Depth", "System.Int32"), prm("Compress", sSwitch)),
 		one("ConvertFrom-Json", util, "ConvertFromJsonCommand", "",
 			prm("InputObject", sString, use(all, 0, true)).pipe()),
+		one("Invoke-Expression", util, "InvokeExpressionCommand", "",
+			prm("Command", sString, use(all, 0, true)).pipe()),
 		{Name: "Start-Sleep", Module: util, Doc: doc("microsoft.powershell.utility", "start-sleep"), Class: psClass + "StartSleepCommand",
 			DefaultSet: "Seconds", Sets: []string{"Seconds", "Milliseconds"},
 			Params: []Param{

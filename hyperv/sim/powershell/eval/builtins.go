@@ -15,17 +15,18 @@ var builtins map[string]CmdletFunc
 
 func init() {
 	builtins = map[string]CmdletFunc{
-		"Select-Object":    selectObject,
-		"Where-Object":     whereObject,
-		"ForEach-Object":   forEachObject,
-		"Sort-Object":      sortObject,
-		"Measure-Object":   measureObject,
-		"ConvertTo-Json":   convertToJSON,
-		"ConvertFrom-Json": convertFromJSON,
-		"Write-Output":     writeOutput,
-		"Start-Sleep":      startSleep,
-		"Out-Null":         func(*Call) error { return nil },
-		"Get-Command":      getCommand,
+		"Select-Object":     selectObject,
+		"Where-Object":      whereObject,
+		"ForEach-Object":    forEachObject,
+		"Sort-Object":       sortObject,
+		"Measure-Object":    measureObject,
+		"ConvertTo-Json":    convertToJSON,
+		"ConvertFrom-Json":  convertFromJSON,
+		"Write-Output":      writeOutput,
+		"Start-Sleep":       startSleep,
+		"Out-Null":          func(*Call) error { return nil },
+		"Get-Command":       getCommand,
+		"Invoke-Expression": invokeExpression,
 	}
 }
 

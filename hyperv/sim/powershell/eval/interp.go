@@ -5,6 +5,7 @@ package eval
 import (
 	"context"
 	"errors"
+	"io"
 	"strings"
 	"time"
 
@@ -35,6 +36,9 @@ type Interp struct {
 	// Sleep waits d for Start-Sleep and cmdlets that wait; nil uses real
 	// time.
 	Sleep func(ctx context.Context, d time.Duration) error
+	// Stdin is the process's standard input, which [Console]::In reads;
+	// nil reads as empty.
+	Stdin io.Reader
 
 	scopes []map[string]any
 	eating int // > 0 while a script block runs with its exceptions eaten

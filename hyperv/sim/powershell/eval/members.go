@@ -37,6 +37,9 @@ func (in *Interp) member(x *lang.Member) (any, error) {
 		if !ok {
 			return nil, nil
 		}
+		if t.Name == "System.Console" && strings.EqualFold(name, "In") {
+			return in.consoleIn(), nil
+		}
 		return staticMember(t, name)
 	}
 	return getMember(obj, name), nil

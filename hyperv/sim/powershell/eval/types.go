@@ -28,7 +28,7 @@ var typeAliases = map[string]string{
 	"system.text.encoding": "System.Text.Encoding", "string[]": "System.String[]", "int[]": "System.Int32[]",
 	"uint32": "System.UInt32", "uint64": "System.UInt64", "byte": "System.Byte", "char": "System.Char",
 	"ordered": "System.Collections.Specialized.OrderedDictionary", "void": "System.Void",
-	"environment": "System.Environment",
+	"environment": "System.Environment", "console": "System.Console",
 }
 
 // resolveType finds a type by name: an accelerator, "System." omitted or

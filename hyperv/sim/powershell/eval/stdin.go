@@ -1,0 +1,52 @@
+package eval
+
+// Scripts that come over standard input: [Console]::In.ReadToEnd() reads
+// what the client sent to the process's stdin (WinRM Send), and
+// Invoke-Expression runs text as a script in the caller's scope. A
+// client's short loader on the command line runs a script too long for
+// it this way.
+
+import (
+	"errors"
+	"io"
+
+	"github.com/hvbalancer/hvbalancer/hyperv/sim/powershell/lang"
+)
+
+// consoleIn is [Console]::In: a reader of the process's stdin with
+// ReadToEnd, which waits for the end of the input.
+func (in *Interp) consoleIn() *Object {
+	o := NewObject("System.IO.SyncTextReader")
+	o.Methods = map[string]func([]any) (any, error){
+		"readtoend": func(args []any) (any, error) {
+			if len(args) != 0 {
+				return nil, errors.New(`Cannot find an overload for "ReadToEnd" and the argument count: "` + string(rune('0'+len(args))) + `".`)
+			}
+			if in.Stdin == nil {
+				return "", nil
+			}
+			b, err := io.ReadAll(in.Stdin)
+			if err != nil {
+				return nil, err
+			}
+			return string(b), nil
+		},
+	}
+	return o
+}
+
+// invokeExpression runs its -Command text as a script in the current
+// scope; the text's output is the cmdlet's. A parse error is a
+// terminating error of the cmdlet, as PowerShell raises it.
+func invokeExpression(c *Call) error {
+	text := toString(c.Params["Command"])
+	tree, err := lang.Parse(text)
+	if err != nil {
+		var pe *lang.ParseError
+		if errors.As(err, &pe) {
+			return &stmtError{rec: ParseRecord(pe)}
+		}
+		return err
+	}
+	return c.In.statements(tree.Statements, c.out)
+}
