@@ -84,12 +84,13 @@ type execResult struct {
 	err            error // transport error
 }
 
-// exec runs cmdline in the client's shell. It returns when the command
-// ends or the transport fails; ctx cancels the remote command. Each request
-// is bounded by the transport's own timeouts, so exec always returns
+// exec runs cmdline in the client's shell, with stdin (when not nil) sent
+// to its standard input and ended. It returns when the command ends or
+// the transport fails; ctx cancels the remote command. Each request is
+// bounded by the transport's own timeouts, so exec always returns
 // eventually. A shell the host no longer has is replaced once, before the
 // command starts.
-func (c *Client) exec(ctx context.Context, cmdline string, ph *atomic.Int32) execResult {
+func (c *Client) exec(ctx context.Context, cmdline string, stdin []byte, ph *atomic.Int32) execResult {
 	var cmd *winrm.Command
 	var ls *liveShell
 	for attempt := 0; ; attempt++ {
@@ -121,10 +122,24 @@ func (c *Client) exec(ctx context.Context, cmdline string, ph *atomic.Int32) exe
 	var wg sync.WaitGroup
 	wg.Go(func() { _, _ = io.Copy(stdout, cmd.Stdout) })
 	wg.Go(func() { _, _ = io.Copy(stderr, cmd.Stderr) })
+	var sendErr error
+	if stdin != nil {
+		// The library's WriteClose never sends (it marks the end before
+		// writing), so the end goes in a Send of its own.
+		if _, sendErr = cmd.Stdin.Write(stdin); sendErr == nil {
+			sendErr = cmd.Stdin.Close()
+		}
+		if sendErr != nil {
+			_ = cmd.Close() // the command waits for input that will not come
+		}
+	}
 	cmd.Wait()
 	wg.Wait()
 	_ = cmd.Close()
 	res := execResult{stdout: stdout.Bytes(), stderr: stderr.Bytes(), exitCode: cmd.ExitCode(), err: cmd.Error()}
+	if sendErr != nil && res.err == nil {
+		res.err = fmt.Errorf("send the script to the command's input: %w", sendErr)
+	}
 	c.shells.release(ls, res.err != nil && isShellGone(res.err.Error()))
 	if res.err == nil && stdout.over {
 		res.err = fmt.Errorf("output over %d bytes: %w", maxStdout, ErrUnexpectedOutput)
@@ -161,7 +176,7 @@ type callError struct {
 // the command finishes or the deadline (or ctx) ends, even if the library
 // is still busy: the command then runs down in the background, cancelled.
 func (c *Client) run(ctx context.Context, script string, params any, timeout time.Duration) (execResult, *callError) {
-	cmdline, err := EncodeCommand(script, params)
+	cmdline, stdin, err := encodeInvocation(script, params)
 	if err != nil {
 		return execResult{}, &callError{err: fmt.Errorf("%w: %w", ErrInvalidArgument, err)}
 	}
@@ -177,7 +192,7 @@ func (c *Client) run(ctx context.Context, script string, params any, timeout tim
 	defer cancel()
 	var ph atomic.Int32
 	done := make(chan execResult, 1)
-	go func() { done <- c.exec(ctx, cmdline, &ph) }()
+	go func() { done <- c.exec(ctx, cmdline, stdin, &ph) }()
 	select {
 	case res := <-done:
 		if res.err != nil {

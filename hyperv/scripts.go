@@ -21,6 +21,9 @@ const (
 	ScriptMoveVM        = "move-vm"
 	ScriptMoveClusterVM = "move-cluster-vm"
 	ScriptCompareVM     = "compare-vm"
+	// ScriptPollHost is one poll in one command: the counter sample,
+	// the VMs and, when asked, the facts (sent over stdin).
+	ScriptPollHost = "poll-host"
 )
 
 // MaxCommandLine is the longest command line cmd.exe accepts; WinRM hands the

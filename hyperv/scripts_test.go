@@ -116,7 +116,7 @@ func TestEncodeCommandErrors(t *testing.T) {
 }
 
 func TestScriptsComplete(t *testing.T) {
-	names := []string{ScriptGetHost, ScriptGetVMs, ScriptGetCounters, ScriptLocateVM, ScriptMoveVM, ScriptMoveClusterVM, ScriptCompareVM}
+	names := []string{ScriptGetHost, ScriptGetVMs, ScriptGetCounters, ScriptLocateVM, ScriptMoveVM, ScriptMoveClusterVM, ScriptCompareVM, ScriptPollHost}
 	if len(Scripts()) != len(names) {
 		t.Errorf("%d scripts embedded, %d named", len(Scripts()), len(names))
 	}

@@ -1,0 +1,119 @@
+package hyperv
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// PollResult is one combined read of a host (Client.Poll): its facts when
+// asked, its VMs and a counter sample, from one command. A part that
+// failed on the host has its error here and no value; the others are
+// whole.
+type PollResult struct {
+	Host     HostInfo // when facts were asked and HostErr is nil
+	VMs      []VM
+	Counters Counters
+	// HostErr, VMsErr and CountersErr are the parts' own failures, each
+	// "get host|get vms|get counters on ADDR: …" wrapping a *PartError
+	// (or the parse error of its answer).
+	HostErr, VMsErr, CountersErr error
+}
+
+// PartError is the PowerShell error that ended one part of poll-host
+// while the other parts ran on.
+type PartError struct {
+	Part     string // Host, VMs or Counters
+	Message  string
+	Category string // CategoryInfo, e.g. "ObjectNotFound: (:) [Get-VM], …"
+	ErrorID  string // FullyQualifiedErrorId
+}
+
+// Error implements error.
+func (e *PartError) Error() string {
+	s := fmt.Sprintf("script %s, part %s: %s", ScriptPollHost, e.Part, e.Message)
+	if e.ErrorID != "" {
+		s += " (" + e.ErrorID + ")"
+	}
+	return s
+}
+
+// pollJSON is poll-host's output.
+type pollJSON struct {
+	Host    json.RawMessage
+	VMs     json.RawMessage
+	Samples json.RawMessage
+	Errors  psList[partErrorJSON]
+}
+
+type partErrorJSON struct {
+	Part, Message, Category string
+	ID                      string `json:"Id"`
+}
+
+// Poll reads the host in one command (ScriptPollHost, sent over stdin):
+// a first counter sample, the VMs, the facts when facts is set, and the
+// second sample sampleInterval (whole seconds, at least one) after the
+// reads. It fails only when the command as a whole did (no answer,
+// transport, unparsable output); a part that failed on the host is in the
+// result's part errors.
+func (c *Client) Poll(ctx context.Context, facts bool, sampleInterval time.Duration) (PollResult, error) {
+	secs := max(int((sampleInterval+time.Second-1)/time.Second), 1)
+	params := struct {
+		SampleInterval int
+		Facts          bool
+	}{secs, facts}
+	out, err := c.call(ctx, "poll host", ScriptPollHost, params, c.cfg.CallTimeout+time.Duration(secs)*time.Second)
+	if err != nil {
+		return PollResult{}, err
+	}
+	r, err := parsePoll(out, facts, c.addr)
+	if err != nil {
+		return PollResult{}, fmt.Errorf("poll host on %s: %w", c.addr, err)
+	}
+	return r, nil
+}
+
+// parsePoll reads poll-host's answer from the host at addr; a part's
+// error says "get host on ADDR: …" as the separate read's would.
+func parsePoll(out []byte, facts bool, addr string) (PollResult, error) {
+	p, ok, err := decodeOne[pollJSON](ScriptPollHost, out)
+	if err != nil {
+		return PollResult{}, err
+	}
+	if !ok {
+		return PollResult{}, fmt.Errorf("parse %s output: no output: %w", ScriptPollHost, ErrUnexpectedOutput)
+	}
+	var r PollResult
+	failed := map[string]*PartError{}
+	for _, e := range p.Errors {
+		if _, seen := failed[e.Part]; !seen {
+			failed[e.Part] = &PartError{Part: e.Part, Message: e.Message, Category: e.Category, ErrorID: e.ID}
+		}
+	}
+	part := func(name, op string) error {
+		if pe := failed[name]; pe != nil {
+			return fmt.Errorf("%s on %s: %w", op, addr, pe)
+		}
+		return nil
+	}
+	if facts {
+		if r.HostErr = part("Host", "get host"); r.HostErr == nil {
+			if r.Host, err = parseHost(p.Host); err != nil {
+				r.HostErr = fmt.Errorf("get host on %s: %w", addr, err)
+			}
+		}
+	}
+	if r.VMsErr = part("VMs", "get vms"); r.VMsErr == nil {
+		if r.VMs, err = parseVMs(p.VMs); err != nil {
+			r.VMsErr = fmt.Errorf("get vms on %s: %w", addr, err)
+		}
+	}
+	if r.CountersErr = part("Counters", "get counters"); r.CountersErr == nil {
+		if r.Counters, err = parseCounters(p.Samples); err != nil {
+			r.CountersErr = fmt.Errorf("get counters on %s: %w", addr, err)
+		}
+	}
+	return r, nil
+}
