@@ -164,13 +164,19 @@ func (c *Collector) applyOwnLocked(ctx context.Context, j job, r result, claimed
 	c.applyLocked(j.target, st, r, claimed)
 }
 
-// pollHost reads one host: its facts when due and its VMs, one after the
+// pollHost reads one host: in one call when its Source is a Poller
+// (combined.go), else its facts when due and its VMs, one after the
 // other, while its counters are sampled at the same time, all under one
 // deadline. Get-Counter waits SampleInterval on the host between its two
 // readings; the reads run meanwhile, in the same shell (a WinRM shell
 // runs several commands at once), so a poll takes the longer of the two
 // rather than their sum. The first failure ends the other call too.
 func (c *Collector) pollHost(ctx context.Context, j job) result {
+	if p, ok := j.target.Source.(Poller); ok {
+		if r := c.pollCombined(ctx, p, j); !errors.Is(r.err, errors.ErrUnsupported) {
+			return r
+		}
+	}
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.CallTimeout)
 	defer cancel()
 	src := j.target.Source
