@@ -304,6 +304,21 @@ func (s source) VMs(ctx context.Context) (vms []hyperv.VM, err error) {
 	return vms, err
 }
 
+// Poll reads the host in one call when its client can (collector.Poller);
+// otherwise it answers errors.ErrUnsupported, and the collector reads the
+// host with the three calls above.
+func (s source) Poll(ctx context.Context, facts bool, sampleInterval time.Duration) (r hyperv.PollResult, err error) {
+	err = s.g.Call(ctx, s.host, func(c Client) error {
+		p, ok := c.(collector.Poller)
+		if !ok {
+			return errors.ErrUnsupported
+		}
+		r, err = p.Poll(ctx, facts, sampleInterval)
+		return err
+	})
+	return r, err
+}
+
 func (s source) Counters(ctx context.Context, sampleInterval time.Duration) (cs hyperv.Counters, err error) {
 	err = s.g.Call(ctx, s.host, func(c Client) error {
 		cs, err = c.Counters(ctx, sampleInterval)
