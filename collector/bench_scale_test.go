@@ -14,22 +14,23 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/hvbalancer/hvbalancer/collector"
-	"github.com/hvbalancer/hvbalancer/hyperv/sim"
 )
 
 // scaleInterval is the round interval the scale benchmark holds the
 // collector to: a round waits for answers this long at most.
 const scaleInterval = 15 * time.Second
 
-// BenchmarkPollScale polls a generated fleet of N hosts (50 VMs each) over
-// real WinRM on loopback with the collector's default settings, except
-// that a round waits for answers one 15 s interval at most. After the
-// first rounds (connections, shells and facts; up to 5, until every host
-// has answered) it reports per round: the seconds it took, the hosts
-// whose sample is not from that round (late or failed: stale in the
-// snapshot their own round made; the reasons are logged), and the
-// process's CPU seconds (the simulated hosts run in this process too, so
-// this is an upper bound of the collector's own).
+// BenchmarkPollScale polls a generated fleet of N hosts (50 VMs each),
+// served by another process (this test binary again, see
+// TestScaleFleetProcess), over real WinRM on loopback with the
+// collector's default settings, except that a round waits for answers one
+// 15 s interval at most. After the first rounds (connections, shells and
+// facts; up to 5, until every host has answered) it reports per round:
+// the seconds it took, the hosts whose sample is not from that round
+// (late or failed: stale in the snapshot their own round made; the
+// reasons are logged), the CPU seconds of this process (the collector's,
+// with its WinRM clients: cpu-s/round) and those of the fleet's process
+// (sim-cpu-s/round).
 //
 // Run it with -benchtime=Nx (N rounds), e.g.
 //
@@ -41,9 +42,8 @@ func BenchmarkPollScale(b *testing.B) {
 }
 
 func benchPollScale(b *testing.B, hosts int) {
-	spec := sim.Generate(hosts, hosts*50, 13)
-	_, _, targets := serveSpec(b, spec, 1, 2*scaleInterval)
-	col, err := collector.New(targets, collector.Config{RoundTimeout: scaleInterval},
+	fp := startFleetProcess(b, hosts, 2*scaleInterval)
+	col, err := collector.New(fp.targets, collector.Config{RoundTimeout: scaleInterval},
 		slog.New(slog.DiscardHandler), prometheus.NewRegistry())
 	if err != nil {
 		b.Fatal(err)
@@ -65,7 +65,7 @@ func benchPollScale(b *testing.B, hosts int) {
 	rounds, late := 0, 0
 	reasons := make(map[string]int) // why hosts were not ok, first words
 	var wall time.Duration
-	cpu0 := cpuTime(b)
+	cpu0, sim0 := cpuTime(b), fp.cpu(b)
 	b.ResetTimer()
 	for b.Loop() {
 		start := time.Now()
@@ -86,10 +86,11 @@ func benchPollScale(b *testing.B, hosts int) {
 	for r, n := range reasons {
 		b.Logf("%d× %s", n, r)
 	}
-	cpu := cpuTime(b) - cpu0
+	cpu, simCPU := cpuTime(b)-cpu0, fp.cpu(b)-sim0
 	b.ReportMetric(wall.Seconds()/float64(rounds), "s/round")
 	b.ReportMetric(float64(late)/float64(rounds), "stale/round")
 	b.ReportMetric(cpu.Seconds()/float64(rounds), "cpu-s/round")
+	b.ReportMetric(simCPU.Seconds()/float64(rounds), "sim-cpu-s/round")
 }
 
 // fresh reports whether h answered in the round that started at start.

@@ -61,16 +61,24 @@ func serveSpec(tb testing.TB, spec *sim.FleetSpec, speed float64, callTimeout ti
 		if !ok {
 			tb.Fatalf("no endpoint for %s", hs.Name)
 		}
-		c, err := hyperv.New(hyperv.Config{
-			Host: ep.IP, Port: ep.Port, HTTPS: ep.HTTPS,
-			Auth: hyperv.AuthNTLM, Username: creds.Username, Password: creds.Password,
-			CallTimeout: callTimeout, OperationTimeout: time.Second,
-		})
-		if err != nil {
-			tb.Fatal(err)
-		}
-		tb.Cleanup(func() { c.Close() })
-		targets = append(targets, collector.Target{Name: hs.Name, Group: hs.Group, Labels: hs.Labels, Source: c})
+		targets = append(targets, winrmTarget(tb, hs, ep.IP, ep.Port, ep.HTTPS, creds, callTimeout))
 	}
 	return fleet, srv, targets
+}
+
+// winrmTarget is a target for host hs over a real WinRM client (NTLM,
+// each call under callTimeout) to ip:port, with the host's group and
+// labels; the client closes when tb ends.
+func winrmTarget(tb testing.TB, hs sim.HostSpec, ip string, port int, https bool, creds sim.Credentials, callTimeout time.Duration) collector.Target {
+	tb.Helper()
+	c, err := hyperv.New(hyperv.Config{
+		Host: ip, Port: port, HTTPS: https,
+		Auth: hyperv.AuthNTLM, Username: creds.Username, Password: creds.Password,
+		CallTimeout: callTimeout, OperationTimeout: time.Second,
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { c.Close() })
+	return collector.Target{Name: hs.Name, Group: hs.Group, Labels: hs.Labels, Source: c}
 }
