@@ -23,7 +23,10 @@ import (
 // sample is from before the change, the host's mean and p95 move by
 // exactly what the planner predicted for the move. Samples taken after a
 // change are measured with the VM in place and stay as they are; once the
-// window holds only those, the host's load is measured again.
+// window holds only those, the host's load is measured again. The host's
+// demand window (demand.go) is shifted the same way; on a saturated
+// source, a received sample follows its shifted demand up to 100 %, as
+// the VMs left behind take what they were denied.
 
 // LoadModel says how a snapshot host's CPU and Memory were made.
 type LoadModel string
