@@ -1,9 +1,15 @@
 package collector_test
 
 import (
+	"bytes"
+	"context"
+	"log/slog"
 	"math"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/hvbalancer/hvbalancer/collector"
 	"github.com/hvbalancer/hvbalancer/collector/collectortest"
@@ -116,5 +122,37 @@ func TestDemandAfterAMove(t *testing.T) {
 	// HV02's samples from before a came are shifted up by what a wants.
 	if h2.CPU.Mean != 100 || h2.CPU.CPUDemand() != 100 {
 		t.Errorf("HV02 after a came: %+v, want 100 %%", h2.CPU)
+	}
+}
+
+// TestWaitUnknownIsSaidOnce checks a host without the wait counter is
+// logged when that begins and when it ends, not every poll.
+func TestWaitUnknownIsSaidOnce(t *testing.T) {
+	const idA = "aaaaaaaa-0000-4000-8000-000000000001"
+	src := collectortest.NewSource(hostInfo("HV01", 8, 64), running(idA, "a", 2, 10))
+	var logs bytes.Buffer
+	clock := collectortest.NewClock(t0)
+	c, err := collector.New([]collector.Target{{Name: "HV01", Source: src}}, collector.Config{Now: clock.Now},
+		slog.New(slog.NewTextHandler(&logs, nil)), prometheus.NewRegistry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	poll := func(cs hyperv.Counters) {
+		t.Helper()
+		src.SetCounters(cs)
+		clock.Advance(time.Minute)
+		if _, err := c.Poll(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	without := counters(10, 32, nil)
+	without.VMs["a"] = hyperv.VMCounters{CPUPercent: []float64{40, 40}, MeanCPUPercent: 40}
+	poll(without)
+	poll(without)
+	poll(counters(10, 32, map[string]float64{"a": 40}))
+	said := strings.Count(logs.String(), "does not report CPU wait per dispatch")
+	again := strings.Count(logs.String(), "reports CPU wait per dispatch again")
+	if said != 1 || again != 1 {
+		t.Errorf("said %d times that the wait is unknown and %d that it is back, want once each:\n%s", said, again, logs.String())
 	}
 }
