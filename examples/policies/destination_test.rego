@@ -30,3 +30,11 @@ test_destination_at_thresholds_allowed if {
 	edge := object.union(c, {"projected": {"to": {"cpu": 75, "memory": 85}}})
 	count(hvbalancer.deny) == 0 with input as edge
 }
+
+test_dense_destination_below_its_source_allowed if {
+	c := candidate(fleet, "id-web01", "HV02", ["id-web01"])
+	dense := object.union(c, {"projected": {"from": {"cpu": 84}, "to": {"cpu": 80.04}}})
+	count(hvbalancer.deny) == 0 with input as dense with input.now as saturday_morning
+	busier := object.union(c, {"projected": {"from": {"cpu": 79}, "to": {"cpu": 80.04}}})
+	hvbalancer.deny == {"web01: HV02 would reach CPU 80% (limit 75%)"} with input as busier with input.now as saturday_morning
+}
