@@ -266,8 +266,10 @@ func TestHungHostDelaysNoOne(t *testing.T) {
 	}
 }
 
-// TestHungHostTurnsStale: a host whose poll hangs past StaleAfter is stale,
-// with how long its poll has waited, while its last data stays.
+// TestHungHostTurnsStale: a host whose poll has not answered when its
+// round ends is stale in that round's snapshot, with the cause timeout
+// and how long its poll has waited, while its last data stays; past
+// StaleAfter it says how long it has had no good sample.
 func TestHungHostTurnsStale(t *testing.T) {
 	f := newFixture(t, collector.Config{CallTimeout: time.Hour, RoundTimeout: 20 * time.Millisecond, StaleAfter: 2 * time.Minute},
 		collector.Target{Name: "HV01"}, collector.Target{Name: "HV02"})
@@ -275,15 +277,49 @@ func TestHungHostTurnsStale(t *testing.T) {
 	f.srcs["HV02"].Block()
 	t.Cleanup(f.srcs["HV02"].Unblock)
 	s := f.poll(time.Minute)
-	if h := host(t, s, "HV02"); h.Health != collector.HealthOK {
-		t.Errorf("a minute after its last answer: %s: %s", h.Health, h.Reason)
+	if h := host(t, s, "HV02"); h.Health != collector.HealthStale || h.Cause != collector.CauseTimeout || h.Samples != 1 ||
+		h.Reason != "no answer in this round; its last good sample is 1m0s old (its poll has waited 0s for an answer)" {
+		t.Errorf("a minute after its last answer, its poll under way: %s (%s): %q with %d samples", h.Health, h.Cause, h.Reason, h.Samples)
 	}
 	s = f.poll(2 * time.Minute)
 	h := host(t, s, "HV02")
-	if h.Health != collector.HealthStale || h.Reason != "no good sample for 3m0s (its poll has waited 2m0s for an answer)" || h.Samples != 1 {
+	if h.Health != collector.HealthStale || h.Cause != collector.CauseTimeout || h.Reason != "no good sample for 3m0s (its poll has waited 2m0s for an answer)" || h.Samples != 1 {
 		t.Errorf("hung past stale_after: %s: %q with %d samples", h.Health, h.Reason, h.Samples)
 	}
 	if h := host(t, s, "HV01"); h.Health != collector.HealthOK || h.Samples != 3 {
 		t.Errorf("the other host: %s with %d samples", h.Health, h.Samples)
+	}
+}
+
+// slowSource is a Source whose VM read takes d of the fixture's clock.
+type slowSource struct {
+	*collectortest.Source
+	clock *collectortest.Clock
+	d     time.Duration
+}
+
+func (s slowSource) VMs(ctx context.Context) ([]hyperv.VM, error) {
+	s.clock.Advance(s.d)
+	return s.Source.VMs(ctx)
+}
+
+// TestAnsweredInItsRoundIsNeverStale: a round that lasts longer than
+// StaleAfter (one slow host, one poll at a time) leaves the host that
+// answered early in it ok: staleness counts from the round's start, not
+// from when the snapshot is taken.
+func TestAnsweredInItsRoundIsNeverStale(t *testing.T) {
+	slow := collectortest.NewSource(hostInfo("HV02", 32, 256))
+	f := newFixture(t, collector.Config{Concurrency: 1, StaleAfter: time.Second},
+		collector.Target{Name: "HV01"}, collector.Target{Name: "HV02", Source: slow})
+	if err := f.c.SetTargets([]collector.Target{{Name: "HV01", Source: f.srcs["HV01"]}, {Name: "HV02", Source: slowSource{slow, f.clock, 5 * time.Second}}}); err != nil {
+		t.Fatal(err)
+	}
+	for round := 1; round <= 2; round++ {
+		s := f.poll(time.Minute)
+		for _, h := range s.Hosts {
+			if h.Health != collector.HealthOK {
+				t.Errorf("round %d: %s answered in the round but is %s: %s", round, h.Name, h.Health, h.Reason)
+			}
+		}
 	}
 }

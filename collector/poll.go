@@ -48,13 +48,14 @@ func (c *Collector) Poll(ctx context.Context) (*Snapshot, error) {
 	start := time.Now()
 
 	c.mu.Lock()
+	roundStart := c.cfg.Now()
 	jobs := make([]job, 0, len(c.targets))
 	for _, t := range c.targets {
 		st := c.hosts[t.Name]
 		if !st.pollingSince.IsZero() {
 			continue // its last poll is still under way
 		}
-		st.pollingSince = c.cfg.Now()
+		st.pollingSince = roundStart
 		jobs = append(jobs, job{target: t, needFacts: st.needFacts(c.cfg.FactsEvery)})
 	}
 	c.mu.Unlock()
@@ -135,7 +136,7 @@ collect:
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("poll: %w", err)
 	}
-	s := c.buildLocked(c.cfg.Now().UTC())
+	s := c.buildLocked(c.cfg.Now().UTC(), roundStart)
 	c.latest.Store(s)
 	c.metrics.polls.Inc()
 	c.metrics.duration.Observe(time.Since(start).Seconds())

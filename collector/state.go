@@ -53,29 +53,44 @@ func (st *hostState) needFacts(every int) bool {
 	return !st.haveFacts || st.failed || st.sinceFacts >= every
 }
 
-// health says whether the host is ok at now, and if not why. A host that
-// never answered is unreachable; one whose last good sample is older than
-// staleAfter is stale; one whose latest poll failed is unreachable.
-func (st *hostState) health(now time.Time, staleAfter time.Duration) (Health, string) {
+// health says whether the host is ok at now, and if not why and for
+// what cause. A host that never answered is unreachable; one whose last
+// good sample is older than staleAfter is stale; so is one whose poll is
+// still under way when the snapshot is taken (its round ended before its
+// answer came: what the snapshot holds of it is an earlier round's), with
+// the cause timeout; one whose latest poll failed is unreachable. A host
+// whose good answer came after roundStart is ok, however long the round
+// took.
+func (st *hostState) health(now, roundStart time.Time, staleAfter time.Duration) (Health, string, Cause) {
+	polling := !st.pollingSince.IsZero()
+	cause := st.cause
+	if st.lastErr == "" {
+		cause = ""
+	}
+	if polling && cause == "" {
+		cause = CauseTimeout
+	}
 	switch {
 	case st.lastGood.IsZero():
 		switch {
 		case st.lastErr != "":
-			return HealthUnreachable, st.lastErr
-		case !st.pollingSince.IsZero():
-			return HealthUnreachable, "no answer yet" + st.waiting(now)
+			return HealthUnreachable, st.lastErr, cause
+		case polling:
+			return HealthUnreachable, "no answer yet" + st.waiting(now), cause
 		}
-		return HealthUnreachable, "not polled yet"
-	case now.Sub(st.lastGood) > staleAfter:
+		return HealthUnreachable, "not polled yet", ""
+	case now.Sub(st.lastGood) > staleAfter && st.lastGood.Before(roundStart):
 		reason := fmt.Sprintf("no good sample for %s", now.Sub(st.lastGood).Round(time.Second))
 		if st.lastErr != "" {
 			reason += ": " + st.lastErr
 		}
-		return HealthStale, reason + st.waiting(now)
+		return HealthStale, reason + st.waiting(now), cause
+	case polling:
+		return HealthStale, fmt.Sprintf("no answer in this round; its last good sample is %s old", now.Sub(st.lastGood).Round(time.Second)) + st.waiting(now), cause
 	case st.failed:
-		return HealthUnreachable, st.lastErr
+		return HealthUnreachable, st.lastErr, cause
 	}
-	return HealthOK, ""
+	return HealthOK, "", ""
 }
 
 // waiting says how long the host's poll under way has waited, if one is.
@@ -86,11 +101,12 @@ func (st *hostState) waiting(now time.Time) string {
 	return fmt.Sprintf(" (its poll has waited %s for an answer)", now.Sub(st.pollingSince).Round(time.Second))
 }
 
-// buildLocked makes a new snapshot of every configured host at now. Every
-// slice and map in it is new: nothing it holds is shared with the
-// collector's state or an earlier snapshot. Hosts that are not ok keep
-// their last known data and VMs.
-func (c *Collector) buildLocked(now time.Time) *Snapshot {
+// buildLocked makes a new snapshot of every configured host at now, the
+// end of the round that began at roundStart. Every slice and map in it is
+// new: nothing it holds is shared with the collector's state or an
+// earlier snapshot. Hosts that are not ok keep their last known data and
+// VMs.
+func (c *Collector) buildLocked(now, roundStart time.Time) *Snapshot {
 	targets := slices.Clone(c.targets)
 	slices.SortFunc(targets, func(a, b Target) int { return strings.Compare(a.Name, b.Name) })
 	s := &Snapshot{
@@ -114,10 +130,7 @@ func (c *Collector) buildLocked(now time.Time) *Snapshot {
 		h.CPU, h.Memory, h.LoadModel, h.ProjectedUntil = c.loadLocked(st)
 		h.CPUWaitUnknown = st.waitUnknown
 		h.ProjectedUntil = h.ProjectedUntil.UTC()
-		h.Health, h.Reason = st.health(now, c.cfg.StaleAfter)
-		if h.Health != HealthOK && st.lastErr != "" {
-			h.Cause = st.cause
-		}
+		h.Health, h.Reason, h.Cause = st.health(now, roundStart, c.cfg.StaleAfter)
 		if st.haveFacts { // the host's own answer wins over the configuration's
 			h.Cluster = st.facts.Cluster
 			h.LogicalProcessors = st.facts.LogicalProcessors
