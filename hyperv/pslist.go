@@ -3,6 +3,7 @@ package hyperv
 import (
 	"encoding/json"
 	"reflect"
+	"strconv"
 )
 
 // psList is a property that Windows PowerShell 5.1 prints as null when a
@@ -52,8 +53,11 @@ func (n *psInt64) UnmarshalJSON(b []byte) error {
 		*n = psInt64{}
 		return nil
 	}
-	var v int64
-	if err := json.Unmarshal(b, &v); err != nil {
+	// Plain digits, as PowerShell prints a counter, parse directly: a
+	// counter sample holds several and json.Unmarshal per number was most
+	// of its decoding.
+	v, err := strconv.ParseInt(string(b), 10, 64)
+	if err != nil && json.Unmarshal(b, &v) != nil {
 		return typeError(b, reflect.TypeFor[int64]())
 	}
 	if v < 0 {
