@@ -4,6 +4,7 @@ import (
 	"container/heap"
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 
 	"github.com/hvbalancer/hvbalancer/policy"
@@ -11,7 +12,8 @@ import (
 
 // Search bounds, so a step stays fast on large fleets. A step considers
 // every hot host as a source (and, when fewer than minSources are hot, the
-// hottest of the others up to minSources); each movable VM on them is
+// hottest of the others up to minSources, and the three busiest hosts by
+// CPU, the objective's peak); each movable VM on them is
 // scored against the coolest destinations that can take it: maxDestinations
 // of them, or fewer (never under minDestinations) once the sources hold
 // more than maxStepPairs/maxDestinations movable VMs, so that a step scores
@@ -215,8 +217,24 @@ func (r *pass) balanceCandidates(minGain float64) []candidate {
 // sources are the hosts a balancing step moves VMs off: every hot host,
 // by how far it is over its thresholds, then by heat; when fewer than
 // minSources are hot, the hosts of highest positive heat fill up to
-// minSources.
+// minSources; then the three busiest hosts by CPU not among them, when
+// above the mean (heat weighs CPU and memory together, so a host busy in
+// CPU and light in memory may have none, yet it is the peak the objective
+// lowers).
 func (r *pass) sources() []int {
+	st := r.st
+	out := r.hotSources()
+	for _, hi := range st.obj.top {
+		if hi >= 0 && st.hosts[hi].cpu > st.obj.pc && !slices.Contains(out, hi) {
+			out = append(out, hi)
+		}
+	}
+	return out
+}
+
+// hotSources are the hot hosts and, when fewer than minSources, the hosts
+// of highest positive heat up to minSources (see sources).
+func (r *pass) hotSources() []int {
 	st := r.st
 	sources := append([]int(nil), st.elig...)
 	sort.SliceStable(sources, func(i, j int) bool {

@@ -5,12 +5,14 @@ import "math"
 // objective holds what the planner's objective needs to score a candidate
 // move in constant time: over the eligible hosts, the sums of each
 // resource's load deviations from a pivot (the mean when last reset) and of
-// their squares. See Planner for the objective itself.
+// their squares, and the three busiest hosts by CPU. See Planner for the
+// objective itself.
 type objective struct {
 	n, sqrtN           float64
 	wc, wm, wcost      float64
 	pc, pm             float64 // pivots
 	maxc               float64 // the busiest eligible host's CPU load
+	top                [3]int  // the three busiest eligible hosts by CPU, busiest first; -1 when fewer
 	s1c, s2c, s1m, s2m float64
 }
 
@@ -25,6 +27,17 @@ func (o *objective) reset(st *state) {
 		o.pc += st.hosts[hi].cpu
 		o.pm += st.hosts[hi].mem
 		o.maxc = max(o.maxc, st.hosts[hi].cpu)
+	}
+	o.top = [3]int{-1, -1, -1}
+	for _, hi := range st.elig {
+		c := st.hosts[hi].cpu
+		for k := range o.top {
+			if o.top[k] < 0 || c > st.hosts[o.top[k]].cpu {
+				copy(o.top[k+1:], o.top[k:len(o.top)-1])
+				o.top[k] = hi
+				break
+			}
+		}
 	}
 	o.pc /= o.n
 	o.pm /= o.n
@@ -52,10 +65,31 @@ func (o *objective) spreads() (cpu, mem float64) {
 	return stddev(o.n, o.s1c, o.s2c), stddev(o.n, o.s1m, o.s2m)
 }
 
-// value is the weighted imbalance: √n·(wc·σcpu + wm·σmem).
+// value is the weighted imbalance: √n·(wc·σcpu + wm·σmem) + wc·peak, the
+// peak being the busiest eligible host's CPU load.
 func (o *objective) value() float64 {
 	c, m := o.spreads()
-	return o.sqrtN * (o.wc*c + o.wm*m)
+	return o.sqrtN*(o.wc*c+o.wm*m) + o.wc*o.maxc
+}
+
+// peakAfter is the busiest eligible host's CPU load once hosts x and y
+// (either may be ineligible) are at CPU loads cx and cy and every other
+// host is as it is.
+func (o *objective) peakAfter(st *state, x int, cx float64, y int, cy float64) float64 {
+	peak := 0.0
+	for _, hi := range o.top {
+		if hi >= 0 && hi != x && hi != y {
+			peak = st.hosts[hi].cpu
+			break
+		}
+	}
+	if st.hosts[x].eligible {
+		peak = max(peak, cx)
+	}
+	if st.hosts[y].eligible {
+		peak = max(peak, cy)
+	}
+	return peak
 }
 
 // after is the weighted imbalance once VM vi moved from its host to host to.
@@ -73,9 +107,11 @@ func (o *objective) after(st *state, vi, to int) float64 {
 		s1m += dm
 		s2m += 2*xm*dm + dm*dm
 	}
-	shift(st.vms[vi].host, -1)
+	from := st.vms[vi].host
+	shift(from, -1)
 	shift(to, 1)
-	return o.sqrtN * (o.wc*stddev(o.n, s1c, s2c) + o.wm*stddev(o.n, s1m, s2m))
+	peak := o.peakAfter(st, from, st.hosts[from].cpu-st.cpuDelta(vi, from), to, st.hosts[to].cpu+st.cpuDelta(vi, to))
+	return o.sqrtN*(o.wc*stddev(o.n, s1c, s2c)+o.wm*stddev(o.n, s1m, s2m)) + o.wc*peak
 }
 
 // cost is the migration cost term of moving VM vi: the bytes it copies

@@ -27,12 +27,18 @@ import (
 // flag or label (see InMaintenance), live migration enabled), the weighted
 // imbalance is
 //
-//	√n · (cpu_weight·σcpu + memory_weight·σmemory)
+//	√n · (cpu_weight·σcpu + memory_weight·σmemory) + cpu_weight·peak
 //
 // where σ is the population standard deviation of host load in percentage
-// points. The √n factor (as in VMware DRS's imbalance metric) makes a gain
-// read the same in any fleet size: moving load off a lone hot host gains
-// about the points of load it moves. A move's gain is the drop in imbalance
+// points and peak the busiest eligible host's CPU load. The √n factor (as
+// in VMware DRS's imbalance metric) makes a gain read the same in any
+// fleet size: moving load off a lone hot host gains about the points of
+// load it moves in the spread term, and as much again in the peak term
+// while that host stays the busiest. The peak term makes the search lower
+// the busiest host, not only the spread: a host busy in CPU and light in
+// memory (or one of many near the mean) is where a fleet's worst slowdown
+// is, and balancers are judged by it. A move into the busiest host raises
+// the peak and is scored so. A move's gain is the drop in imbalance
 // minus its migration cost, migration_cost_weight × the bytes it copies
 // (assigned memory, plus its disks when its storage moves with it) in
 // percent of an average eligible host's memory, minus the policy's penalty
@@ -53,7 +59,8 @@ import (
 // leave the last quarter of max_moves to balancing. Balancing follows,
 // greedily: each step scores the movable VMs of every hot host (by how far
 // it is over, then by heat; the hosts of highest heat fill up to four when
-// fewer are hot) against the sixteen coolest hosts that can take them (down
+// fewer are hot; and the three busiest by CPU, which is the peak) against
+// the sixteen coolest hosts that can take them (down
 // to four each when the sources hold more than 512 movable VMs, so that a
 // step scores about 8,192 candidates at most; see candidates.go), and asks
 // the policy about candidates best first, only while one could still beat

@@ -241,7 +241,7 @@ func TestPlanBalance(t *testing.T) {
 			snap: fleet([]collector.Host{newHost("hv01", 32, 256), newHost("hv02", 32, 64), newHost("hv03", 32, 256)},
 				hotFleet(nil, nil).VMs),
 			cfg:  func(c *balancer.Config) { c.MemoryReserveBytes = 8 * gib },
-			want: []moveKey{bal("a01", "hv01", "hv03"), bal("a02", "hv01", "hv03")},
+			want: []moveKey{bal("a01", "hv01", "hv03"), bal("a02", "hv01", "hv03"), bal("a03", "hv01", "hv03"), bal("c01", "hv03", "hv01")},
 		},
 		{
 			name: "CPU ceiling caps a destination",
@@ -286,7 +286,7 @@ func TestPlanBalance(t *testing.T) {
 				}
 				return 0
 			}},
-			want: []moveKey{bal("a01", "hv01", "hv03"), bal("a02", "hv01", "hv03")},
+			want: []moveKey{bal("a01", "hv01", "hv03"), bal("a02", "hv01", "hv03"), bal("a03", "hv01", "hv03"), bal("c01", "hv03", "hv01")},
 			check: func(t *testing.T, p *balancer.Plan, _ *fakeRules) {
 				if !strings.HasPrefix(p.Search.Stopped, "with the policy's penalties") {
 					t.Errorf("stopped %q", p.Search.Stopped)

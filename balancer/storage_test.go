@@ -117,7 +117,7 @@ func TestPlanCompatibility(t *testing.T) {
 		{
 			name:  "another processor vendor",
 			snap:  hotFleet(with(all(intel), "hv03", amd), onAll(compatible())),
-			want:  []moveKey{bal("a01", "hv01", "hv02"), bal("a02", "hv01", "hv02")},
+			want:  []moveKey{bal("a01", "hv01", "hv02"), bal("a02", "hv01", "hv02"), bal("a03", "hv01", "hv02"), bal("b01", "hv02", "hv01")},
 			check: noneInto("hv03", "incompatible processor: host hv03 has AuthenticAMD processors, the vm runs on GenuineIntel ones (host hv01)"),
 		},
 		{
@@ -137,14 +137,14 @@ func TestPlanCompatibility(t *testing.T) {
 			name: "configuration version the destination cannot run",
 			snap: hotFleet(map[string][]hostOpt{"hv02": {versions("8.0", "9.0")}, "hv03": {versions("9.0", "10.0")}},
 				onAll(vmVersion("10.0"))),
-			want:  []moveKey{bal("a01", "hv01", "hv03"), bal("a02", "hv01", "hv03")},
+			want:  []moveKey{bal("a01", "hv01", "hv03"), bal("a02", "hv01", "hv03"), bal("a03", "hv01", "hv03"), bal("c01", "hv03", "hv01")},
 			check: noneInto("hv02", "unsupported configuration version: host hv02 runs versions 8.0, 9.0, not the vm's 10.0"),
 		},
 		{
 			name: "missing virtual switch",
 			snap: hotFleet(map[string][]hostOpt{"hv02": {switches("mgmt", "backup")}, "hv03": {switches("Prod", "backup")}},
 				onAll(vmSwitches("prod", "backup"))),
-			want:  []moveKey{bal("a01", "hv01", "hv03"), bal("a02", "hv01", "hv03")},
+			want:  []moveKey{bal("a01", "hv01", "hv03"), bal("a02", "hv01", "hv03"), bal("a03", "hv01", "hv03"), bal("c01", "hv03", "hv01")},
 			check: noneInto("hv02", `missing virtual switch: host hv02 has no switch "prod"`),
 		},
 		{
@@ -286,7 +286,7 @@ func TestPlanStorage(t *testing.T) {
 			name: "a vm on a cluster shared volume moves only within its cluster",
 			snap: hotFleet(map[string][]hostOpt{"hv01": {cluster("c1")}, "hv02": {cluster("c2")}, "hv03": {cluster("c1")}},
 				onAll(disk(`C:\ClusterStorage\Volume1\x\disk.vhdx`, 100))),
-			want:  []moveKey{bal("a01", "hv01", "hv03"), bal("a02", "hv01", "hv03")},
+			want:  []moveKey{bal("a01", "hv01", "hv03"), bal("a02", "hv01", "hv03"), bal("a03", "hv01", "hv03"), bal("c01", "hv03", "hv01")},
 			check: noneInto("hv02", "the vm's files are on a cluster shared volume of cluster c1, which host hv02 is not in"),
 		},
 	})

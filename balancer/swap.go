@@ -201,9 +201,11 @@ func (o *objective) swapGain(st *state, a, b int) float64 {
 		s1m += dm
 		s2m += 2*xm*dm + dm*dm
 	}
-	shift(src, st.cpuDelta(b, src)-st.cpuDelta(a, src), st.memDelta(b, src)-st.memDelta(a, src))
-	shift(dst, st.cpuDelta(a, dst)-st.cpuDelta(b, dst), st.memDelta(a, dst)-st.memDelta(b, dst))
-	after := o.sqrtN * (o.wc*stddev(o.n, s1c, s2c) + o.wm*stddev(o.n, s1m, s2m))
+	dcSrc, dcDst := st.cpuDelta(b, src)-st.cpuDelta(a, src), st.cpuDelta(a, dst)-st.cpuDelta(b, dst)
+	shift(src, dcSrc, st.memDelta(b, src)-st.memDelta(a, src))
+	shift(dst, dcDst, st.memDelta(a, dst)-st.memDelta(b, dst))
+	peak := o.peakAfter(st, src, st.hosts[src].cpu+dcSrc, dst, st.hosts[dst].cpu+dcDst)
+	after := o.sqrtN*(o.wc*stddev(o.n, s1c, s2c)+o.wm*stddev(o.n, s1m, s2m)) + o.wc*peak
 	return o.value() - after - o.cost(st, a) - o.cost(st, b)
 }
 
