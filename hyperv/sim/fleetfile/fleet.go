@@ -108,7 +108,10 @@ type VMSpec struct {
 	Switches               []string  `yaml:"switches,omitempty"`                // switch of each network adapter (default the host's first)
 }
 
-// Load is how busy a VM is over time.
+// Load is how busy a VM is over time. CPU is what the VM wants: a host's
+// VMs may together want more than its logical processors, and the
+// simulator then shares them among the VMs' processors, which read less
+// than they want and wait for the rest (model/contention.go).
 type Load struct {
 	Profile   string   `yaml:"profile,omitempty"`   // steady (default), diurnal, bursty or randomwalk
 	CPU       float64  `yaml:"cpu,omitempty"`       // mean demand, fraction 0..1 of its vCPUs
