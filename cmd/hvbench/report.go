@@ -52,6 +52,9 @@ func writeMarkdown(w io.Writer, r *Report) error {
 			fmt.Fprintf(&b, "\n%s\n", s.Target)
 		}
 	}
+	if v := verdict(r); v != "" {
+		fmt.Fprintf(&b, "\n%s\n", v)
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }

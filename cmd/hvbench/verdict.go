@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"math"
+	"strings"
 )
 
 // Target is issue 13's balance target for one scenario: hvbalancer with
@@ -66,4 +67,31 @@ func plural(n int, thing string) string {
 		return "1 " + thing
 	}
 	return fmt.Sprintf("%d %ss", n, thing)
+}
+
+// verdict says in one line on how many scenarios of r the target was met,
+// naming each scenario where it was missed with the busiest host it left
+// against the best baseline's; "" when no scenario was judged.
+func verdict(r *Report) string {
+	judged, met := 0, 0
+	var missed []string
+	for _, s := range r.Scenarios {
+		if s.Target == nil {
+			continue
+		}
+		judged++
+		if s.Target.Met {
+			met++
+			continue
+		}
+		missed = append(missed, fmt.Sprintf("%s (%.1f %% in %s, against %.1f %% in %s)",
+			s.Name, s.Target.MaxCPU, plural(s.Target.Moves, "move"), s.Target.BestMaxCPU, plural(s.Target.BestMoves, "move")))
+	}
+	switch {
+	case judged == 0:
+		return ""
+	case met == judged:
+		return fmt.Sprintf("Verdict: issue 13's balance target is met on every scenario (%d of %d).", met, judged)
+	}
+	return fmt.Sprintf("Verdict: issue 13's balance target is met on %d of %d scenarios; missed on %s.", met, judged, strings.Join(missed, ", "))
 }

@@ -35,3 +35,26 @@ func TestTarget(t *testing.T) {
 		})
 	}
 }
+
+func TestVerdict(t *testing.T) {
+	met := &Target{Met: true}
+	miss := &Target{MaxCPU: 91.44, Moves: 3, BestMaxCPU: 85, BestMoves: 51}
+	tests := []struct {
+		name      string
+		scenarios []ScenarioResult
+		want      string
+	}{
+		{"every one", []ScenarioResult{{Name: "a", Target: met}, {Name: "b", Target: met}, {Name: "c"}},
+			"Verdict: issue 13's balance target is met on every scenario (2 of 2)."},
+		{"one missed", []ScenarioResult{{Name: "a", Target: met}, {Name: "dense", Target: miss}},
+			"Verdict: issue 13's balance target is met on 1 of 2 scenarios; missed on dense (91.4 % in 3 moves, against 85.0 % in 51 moves)."},
+		{"none judged", []ScenarioResult{{Name: "a"}}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := verdict(&Report{Scenarios: tt.scenarios}); got != tt.want {
+				t.Errorf("verdict = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
