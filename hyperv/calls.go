@@ -93,6 +93,11 @@ func parseHost(out []byte) (HostInfo, error) {
 	if !ok {
 		return HostInfo{}, fmt.Errorf("parse %s output: no output: %w", ScriptGetHost, ErrUnexpectedOutput)
 	}
+	return hostInfoOf(h)
+}
+
+// hostInfoOf converts get-host's decoded output.
+func hostInfoOf(h hostJSON) (HostInfo, error) {
 	vols, err := volumesOf(h.Volumes)
 	if err != nil {
 		return HostInfo{}, err
@@ -135,6 +140,11 @@ func parseVMs(out []byte) ([]VM, error) {
 	if err != nil {
 		return nil, err
 	}
+	return vmsOf(list)
+}
+
+// vmsOf converts get-vms' decoded output.
+func vmsOf(list []vmJSON) ([]VM, error) {
 	vms := make([]VM, 0, len(list))
 	for i, v := range list {
 		if v.ID == "" {

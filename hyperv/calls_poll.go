@@ -47,6 +47,17 @@ type pollJSON struct {
 	Errors  psList[partErrorJSON]
 }
 
+// pollTypedJSON is poll-host's output as Windows PowerShell 5.1 prints it
+// when every part answered in the usual shape: parsePoll decodes it in one
+// pass, and only an answer that does not fit goes the careful way, part by
+// part, so that an error names the part and the item.
+type pollTypedJSON struct {
+	Host    *hostJSON
+	VMs     []vmJSON
+	Samples []rawSampleJSON
+	Errors  []partErrorJSON
+}
+
 type partErrorJSON struct {
 	Part, Message, Category string
 	ID                      string `json:"Id"`
@@ -78,6 +89,15 @@ func (c *Client) Poll(ctx context.Context, facts bool, sampleInterval time.Durat
 // parsePoll reads poll-host's answer from the host at addr; a part's
 // error says "get host on ADDR: …" as the separate read's would.
 func parsePoll(out []byte, facts bool, addr string) (PollResult, error) {
+	if b := quoteNonFinite(trimOutput(out)); len(b) > 0 && b[0] == '{' {
+		var t pollTypedJSON
+		if json.Unmarshal(b, &t) == nil && (t.Host != nil || !facts) {
+			return assemble(t.Errors, facts, addr,
+				func() (HostInfo, error) { return hostInfoOf(*t.Host) },
+				func() ([]VM, error) { return vmsOf(t.VMs) },
+				func() (Counters, error) { return rates(t.Samples) }), nil
+		}
+	}
 	p, ok, err := decodeOne[pollJSON](ScriptPollHost, out)
 	if err != nil {
 		return PollResult{}, err
@@ -85,35 +105,47 @@ func parsePoll(out []byte, facts bool, addr string) (PollResult, error) {
 	if !ok {
 		return PollResult{}, fmt.Errorf("parse %s output: no output: %w", ScriptPollHost, ErrUnexpectedOutput)
 	}
-	var r PollResult
+	return assemble(p.Errors, facts, addr,
+		func() (HostInfo, error) { return parseHost(p.Host) },
+		func() ([]VM, error) { return parseVMs(p.VMs) },
+		func() (Counters, error) { return parseCounters(p.Samples) }), nil
+}
+
+// assemble makes the result of a poll-host answer: each part's value, or
+// its error, the host's when errs names the part, else its decoding's.
+func assemble(errs []partErrorJSON, facts bool, addr string, host func() (HostInfo, error), vms func() ([]VM, error), counters func() (Counters, error)) PollResult {
 	failed := map[string]*PartError{}
-	for _, e := range p.Errors {
+	for _, e := range errs {
 		if _, seen := failed[e.Part]; !seen {
 			failed[e.Part] = &PartError{Part: e.Part, Message: e.Message, Category: e.Category, ErrorID: e.ID}
 		}
 	}
-	part := func(name, op string) error {
+	wrap := func(name, op string, err error) error {
 		if pe := failed[name]; pe != nil {
-			return fmt.Errorf("%s on %s: %w", op, addr, pe)
+			err = pe
 		}
-		return nil
+		if err == nil {
+			return nil
+		}
+		return fmt.Errorf("%s on %s: %w", op, addr, err)
 	}
+	var r PollResult
+	var err error
 	if facts {
-		if r.HostErr = part("Host", "get host"); r.HostErr == nil {
-			if r.Host, err = parseHost(p.Host); err != nil {
-				r.HostErr = fmt.Errorf("get host on %s: %w", addr, err)
-			}
+		if failed["Host"] == nil {
+			r.Host, err = host()
 		}
+		r.HostErr = wrap("Host", "get host", err)
 	}
-	if r.VMsErr = part("VMs", "get vms"); r.VMsErr == nil {
-		if r.VMs, err = parseVMs(p.VMs); err != nil {
-			r.VMsErr = fmt.Errorf("get vms on %s: %w", addr, err)
-		}
+	err = nil
+	if failed["VMs"] == nil {
+		r.VMs, err = vms()
 	}
-	if r.CountersErr = part("Counters", "get counters"); r.CountersErr == nil {
-		if r.Counters, err = parseCounters(p.Samples); err != nil {
-			r.CountersErr = fmt.Errorf("get counters on %s: %w", addr, err)
-		}
+	r.VMsErr = wrap("VMs", "get vms", err)
+	err = nil
+	if failed["Counters"] == nil {
+		r.Counters, err = counters()
 	}
-	return r, nil
+	r.CountersErr = wrap("Counters", "get counters", err)
+	return r
 }
