@@ -5,11 +5,12 @@ package model
 //
 // Each virtual processor (VP) wants a fraction d of wall time (its VM's
 // demand from profiles.go, spread over its VPs by vcpuWants). Hyper-V's
-// classic scheduler shares logical processors (LPs) fairly among the VPs
-// ready to run ("fair-share, preemptive round-robin"; Microsoft, "About
-// Hyper-V hypervisor scheduler type selection"), so the model is
-// egalitarian processor sharing: while a VP is ready it runs a fraction s
-// of the time and waits the rest, s the same for every VP of the host.
+// default scheduler, the classic one, is a fair-share, round-robin
+// scheduler of VPs onto logical processors (LPs) (Microsoft, "Manage
+// Hyper-V hypervisor scheduler types"); with equal weights and no caps
+// or reserves the model is egalitarian processor sharing: while a VP is
+// ready it runs a fraction s of the time and waits the rest, s the same
+// for every VP of the host.
 // VPs are closed loops: a VP alternates CPU bursts with idle time it
 // spends whatever its speed (a guest waiting on I/O or a user), so a slowed
 // VP is ready longer but runs less in all:
