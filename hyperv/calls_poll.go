@@ -54,8 +54,26 @@ type pollJSON struct {
 type pollTypedJSON struct {
 	Host    *hostJSON
 	VMs     []vmJSON
-	Samples []rawSampleJSON
+	Samples []compactSampleJSON
 	Errors  []partErrorJSON
+}
+
+// compactSampleJSON is a counter sample as poll-host prints it: get-counters'
+// rawSampleJSON with one-letter names.
+type compactSampleJSON struct {
+	S          string
+	I          int
+	N          string
+	V, T, W, D psInt64
+}
+
+// samplesOf turns poll-host's samples into get-counters' for rates.
+func samplesOf(list []compactSampleJSON) []rawSampleJSON {
+	out := make([]rawSampleJSON, len(list))
+	for i, s := range list {
+		out[i] = rawSampleJSON{Set: s.S, Sample: s.I, Name: s.N, Value: s.V, Timestamp: s.T, Wait: s.W, Dispatches: s.D}
+	}
+	return out
 }
 
 type partErrorJSON struct {
@@ -95,7 +113,7 @@ func parsePoll(out []byte, facts bool, addr string) (PollResult, error) {
 			return assemble(t.Errors, facts, addr,
 				func() (HostInfo, error) { return hostInfoOf(*t.Host) },
 				func() ([]VM, error) { return vmsOf(t.VMs) },
-				func() (Counters, error) { return rates(t.Samples) }), nil
+				func() (Counters, error) { return rates(samplesOf(t.Samples)) }), nil
 		}
 	}
 	p, ok, err := decodeOne[pollJSON](ScriptPollHost, out)
@@ -108,7 +126,13 @@ func parsePoll(out []byte, facts bool, addr string) (PollResult, error) {
 	return assemble(p.Errors, facts, addr,
 		func() (HostInfo, error) { return parseHost(p.Host) },
 		func() ([]VM, error) { return parseVMs(p.VMs) },
-		func() (Counters, error) { return parseCounters(p.Samples) }), nil
+		func() (Counters, error) {
+			list, err := decodeList[compactSampleJSON](ScriptPollHost, p.Samples)
+			if err != nil {
+				return Counters{}, err
+			}
+			return rates(samplesOf(list))
+		}), nil
 }
 
 // assemble makes the result of a poll-host answer: each part's value, or

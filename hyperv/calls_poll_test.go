@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 // pollAnswer is a poll-host answer with one VM, given as vms (an array,
@@ -12,13 +13,13 @@ import (
 func pollAnswer(vms, errs string) []byte {
 	return []byte(`{"Host":{"Name":"HV01","LogicalProcessorCount":16,"MemoryCapacity":137438953472,"Volumes":[]},` +
 		`"VMs":` + vms + `,` +
-		`"Samples":[{"Set":"LP","Sample":0,"Name":"Hv LP 0","Value":0,"Timestamp_Sys100NS":133000000000000000},` +
-		`{"Set":"LP","Sample":1,"Name":"Hv LP 0","Value":5000000,"Timestamp_Sys100NS":133000000010000000},` +
-		`{"Set":"Memory","Sample":1,"Name":"","Value":1024,"Timestamp_Sys100NS":133000000010000000}],` +
+		`"Samples":[{"S":"LP","I":0,"N":"Hv LP 0","V":0,"T":133000000000000000},` +
+		`{"S":"LP","I":1,"N":"Hv LP 0","V":5000000,"T":133000000010000000},` +
+		`{"S":"Memory","I":1,"N":"","V":1024,"T":133000000010000000}],` +
 		`"Errors":` + errs + `}` + "\r\n")
 }
 
-const pollVM = `{"Id":"11111111-1111-4111-8111-111111111111","Name":"web01","State":2,"ProcessorCount":2,"Switches":"LAN","Disks":null}`
+const pollVM = `{"Id":"11111111-1111-4111-8111-111111111111","Name":"web01","State":2,"ProcessorCount":2,"Uptime":"1.02:03:04.5000000","Switches":"LAN","Disks":null}`
 
 func TestParsePoll(t *testing.T) {
 	want, err := parsePoll(pollAnswer("["+pollVM+"]", "[]"), true, "hv01:5985")
@@ -28,7 +29,7 @@ func TestParsePoll(t *testing.T) {
 	if want.HostErr != nil || want.VMsErr != nil || want.CountersErr != nil {
 		t.Fatalf("part errors: %v %v %v", want.HostErr, want.VMsErr, want.CountersErr)
 	}
-	if want.Host.Name != "HV01" || len(want.VMs) != 1 || want.VMs[0].Switches[0] != "LAN" ||
+	if want.Host.Name != "HV01" || len(want.VMs) != 1 || want.VMs[0].Switches[0] != "LAN" || want.VMs[0].Uptime != 26*time.Hour+3*time.Minute+4500*time.Millisecond ||
 		want.Counters.HostCPUPercent != 50 || want.Counters.AvailableMemory != 1<<30 {
 		t.Fatalf("poll %+v", want)
 	}

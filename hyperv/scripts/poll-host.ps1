@@ -4,6 +4,10 @@ $ErrorActionPreference = 'Stop'
 # their storage, the host's facts when $a.Facts asks, then the second
 # sample SampleInterval later. Each part that fails is named in Errors and
 # the others still answer. Sent over stdin: too long for a command line.
+# The counter samples are get-counters' with one-letter names (Set, Sample,
+# Name, Value, Timestamp_Sys100NS, Wait, Dispatches), and Uptime is its
+# text: a host's answer is parsed every poll, and the long forms were most
+# of its bytes.
 $lp = 'Win32_PerfRawData_HvStats_HyperVHypervisorLogicalProcessor'
 $vp = 'Win32_PerfRawData_HvStats_HyperVHypervisorVirtualProcessor'
 $r = @{ Errors = @() }
@@ -36,7 +40,7 @@ foreach ($i in 0, 1) {
           } else { $disks[$k] += [pscustomobject]@{ Path = $d.Path; FileSize = $null; Size = $null } }
         }
       }
-      $r.VMs = @($vms | Select-Object @{n='Id';e={$_.Id.ToString()}}, Name, State, CPUUsage, ProcessorCount, MemoryAssigned, MemoryDemand, MemoryStartup, DynamicMemoryEnabled, IsClustered, Uptime, Notes, ComputerName, Version, Path, @{n='ProcessorCompatibility';e={$compat[$_.Id.ToString()]}}, @{n='Switches';e={$nets[$_.Id.ToString()]}}, @{n='Disks';e={$disks[$_.Id.ToString()]}})
+      $r.VMs = @($vms | Select-Object @{n='Id';e={$_.Id.ToString()}}, Name, State, CPUUsage, ProcessorCount, MemoryAssigned, MemoryDemand, MemoryStartup, DynamicMemoryEnabled, IsClustered, @{n='Uptime';e={[string]$_.Uptime}}, Notes, ComputerName, Version, Path, @{n='ProcessorCompatibility';e={$compat[$_.Id.ToString()]}}, @{n='Switches';e={$nets[$_.Id.ToString()]}}, @{n='Disks';e={$disks[$_.Id.ToString()]}})
     } catch { $r.Errors += [pscustomobject]@{ Part = 'VMs'; Message = $_.Exception.Message; Category = [string]$_.CategoryInfo; Id = $_.FullyQualifiedErrorId } }
     if ($a.Facts) {
       try {
@@ -61,13 +65,13 @@ foreach ($i in 0, 1) {
     Start-Sleep -Seconds $a.SampleInterval
   }
   try {
-    $s += @(Get-CimInstance -ClassName $lp | Select-Object @{n='Set';e={'LP'}}, @{n='Sample';e={$i}}, Name, @{n='Value';e={$_.PercentTotalRunTime}}, Timestamp_Sys100NS)
-    $s += @(Get-CimInstance -ClassName $vp | Select-Object @{n='Set';e={'VP'}}, @{n='Sample';e={$i}}, Name, @{n='Value';e={$_.PercentGuestRunTime}}, @{n='Wait';e={$_.CPUWaitTimePerDispatch}}, @{n='Dispatches';e={$_.CPUWaitTimePerDispatch_Base}}, Timestamp_Sys100NS)
+    $s += @(Get-CimInstance -ClassName $lp | Select-Object @{n='S';e={'LP'}}, @{n='I';e={$i}}, @{n='N';e={$_.Name}}, @{n='V';e={$_.PercentTotalRunTime}}, @{n='T';e={$_.Timestamp_Sys100NS}})
+    $s += @(Get-CimInstance -ClassName $vp | Select-Object @{n='S';e={'VP'}}, @{n='I';e={$i}}, @{n='N';e={$_.Name}}, @{n='V';e={$_.PercentGuestRunTime}}, @{n='W';e={$_.CPUWaitTimePerDispatch}}, @{n='D';e={$_.CPUWaitTimePerDispatch_Base}}, @{n='T';e={$_.Timestamp_Sys100NS}})
   } catch { $r.Errors += [pscustomobject]@{ Part = 'Counters'; Message = $_.Exception.Message; Category = [string]$_.CategoryInfo; Id = $_.FullyQualifiedErrorId } }
 }
 try {
-  $s += @(Get-CimInstance -ClassName Win32_PerfRawData_PerfOS_Memory | Select-Object @{n='Set';e={'Memory'}}, @{n='Sample';e={1}}, Name, @{n='Value';e={$_.AvailableMBytes}}, Timestamp_Sys100NS)
-  $s += @(Get-CimInstance -ClassName Win32_PerfRawData_BalancerStats_HyperVDynamicMemoryVM -ErrorAction SilentlyContinue | Select-Object @{n='Set';e={'Pressure'}}, @{n='Sample';e={1}}, Name, @{n='Value';e={$_.AveragePressure}}, Timestamp_Sys100NS)
+  $s += @(Get-CimInstance -ClassName Win32_PerfRawData_PerfOS_Memory | Select-Object @{n='S';e={'Memory'}}, @{n='I';e={1}}, @{n='N';e={$_.Name}}, @{n='V';e={$_.AvailableMBytes}}, @{n='T';e={$_.Timestamp_Sys100NS}})
+  $s += @(Get-CimInstance -ClassName Win32_PerfRawData_BalancerStats_HyperVDynamicMemoryVM -ErrorAction SilentlyContinue | Select-Object @{n='S';e={'Pressure'}}, @{n='I';e={1}}, @{n='N';e={$_.Name}}, @{n='V';e={$_.AveragePressure}}, @{n='T';e={$_.Timestamp_Sys100NS}})
 } catch { $r.Errors += [pscustomobject]@{ Part = 'Counters'; Message = $_.Exception.Message; Category = [string]$_.CategoryInfo; Id = $_.FullyQualifiedErrorId } }
 $r.Samples = $s
 ConvertTo-Json -InputObject $r -Compress -Depth 5

@@ -52,6 +52,9 @@ func TestE2EPollHostInOneCommand(t *testing.T) {
 				// Uptime, CPU usage and memory demand move between
 				// the two reads, and so does a dynamic VM's memory.
 				a, b := vms[i], r.VMs[i]
+				if d := a.Uptime - b.Uptime; a.State == hyperv.VMStateRunning && (b.Uptime <= 0 || d < 0 || d > time.Hour) {
+					t.Errorf("vm %s: uptime %s in the poll, %s read after it", a.Name, b.Uptime, a.Uptime)
+				}
 				a.Uptime, b.Uptime, a.CPUUsage, b.CPUUsage, a.MemoryDemand, b.MemoryDemand = 0, 0, 0, 0, 0, 0
 				if a.DynamicMemory {
 					a.MemoryAssigned, b.MemoryAssigned = 0, 0
