@@ -30,7 +30,9 @@ const scaleInterval = 15 * time.Second
 // (late or failed: stale in the snapshot their own round made; the
 // reasons are logged), the CPU seconds of this process (the collector's,
 // with its WinRM clients: cpu-s/round) and those of the fleet's process
-// (sim-cpu-s/round).
+// (sim-cpu-s/round), and both per host that answered in its round
+// (cpu-ms/answer, sim-cpu-ms/answer): on a loaded machine hosts time out,
+// and a round that parsed fewer answers cost less.
 //
 // Run it with -benchtime=Nx (N rounds), e.g.
 //
@@ -62,7 +64,7 @@ func benchPollScale(b *testing.B, hosts int) {
 			break
 		}
 	}
-	rounds, late := 0, 0
+	rounds, late, answers := 0, 0, 0
 	reasons := make(map[string]int) // why hosts were not ok, first words
 	var wall time.Duration
 	cpu0, sim0 := cpuTime(b), fp.cpu(b)
@@ -75,7 +77,9 @@ func benchPollScale(b *testing.B, hosts int) {
 		}
 		wall += time.Since(start)
 		rounds++
-		late += lateHosts(s, start)
+		n := lateHosts(s, start)
+		late += n
+		answers += len(s.Hosts) - n
 		for _, h := range s.Hosts {
 			if !fresh(h, start) {
 				reasons[string(h.Health)+": "+firstWords(h.Reason, 8)]++
@@ -91,6 +95,10 @@ func benchPollScale(b *testing.B, hosts int) {
 	b.ReportMetric(float64(late)/float64(rounds), "stale/round")
 	b.ReportMetric(cpu.Seconds()/float64(rounds), "cpu-s/round")
 	b.ReportMetric(simCPU.Seconds()/float64(rounds), "sim-cpu-s/round")
+	if answers > 0 {
+		b.ReportMetric(float64(cpu.Milliseconds())/float64(answers), "cpu-ms/answer")
+		b.ReportMetric(float64(simCPU.Milliseconds())/float64(answers), "sim-cpu-ms/answer")
+	}
 }
 
 // fresh reports whether h answered in the round that started at start.
