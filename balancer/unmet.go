@@ -6,12 +6,17 @@ import (
 	"github.com/hvbalancer/hvbalancer/policy"
 )
 
+// RequestEvaluationBudget is the Judge calls all of a plan's requests may
+// use together; requests left when it is spent are not tried. A plan says
+// how many its requests used (Search.RequestJudged) and how many Judge
+// calls it made in all (Search.Judged).
+const RequestEvaluationBudget = 1024
+
 // Request bounds, so that requests the plan cannot meet cost little and
 // leave the balancing search its turn.
 const (
-	// maxRequestJudged is the Judge calls all of a plan's requests may use
-	// together; requests left when it is spent are not tried.
-	maxRequestJudged = 1024
+	// maxRequestJudged is RequestEvaluationBudget.
+	maxRequestJudged = RequestEvaluationBudget
 	// kindCut is how many requests of one kind in a row the policy may deny
 	// at every destination (or at as many as one request may judge) before the later ones of that kind are not
 	// tried, until a planned move changes the fleet.
