@@ -23,6 +23,7 @@ type daemonMetrics struct {
 	spread        *prometheus.GaugeVec
 	awaiting      prometheus.Gauge
 	policyErrors  *prometheus.CounterVec
+	evaluations   *evaluationMetrics
 	// balance is the newest plan's balance, which the status shows beside
 	// the spread gauges; nil before the first plan.
 	balance atomic.Pointer[web.Balance]
@@ -60,6 +61,7 @@ func newDaemonMetrics(reg prometheus.Registerer, version string) *daemonMetrics 
 			Name: "hvbalancer_policy_errors_total",
 			Help: "Policy rules that failed at run time: rule=\"candidate\" counts the candidate moves whose deny or penalty rule failed (each was vetoed); config, requests and frozen count the rounds they failed (no plan was made).",
 		}, []string{"rule"}),
+		evaluations: newEvaluationMetrics(reg),
 	}
 	for _, r := range []string{"candidate", "config", "requests", "frozen"} {
 		m.policyErrors.WithLabelValues(r)
@@ -89,6 +91,7 @@ func (m *daemonMetrics) observePolicyError(err error) {
 func (m *daemonMetrics) observePlan(p *balancer.Plan) {
 	m.policyErrors.WithLabelValues("candidate").Add(float64(p.PolicyErrors))
 	m.planMoves.Set(float64(len(p.Moves)))
+	m.evaluations.observe(p)
 	m.spread.WithLabelValues("cpu").Set(p.Efficacy.CPU.SpreadBefore / 100)
 	m.spread.WithLabelValues("memory").Set(p.Efficacy.Memory.SpreadBefore / 100)
 	m.balance.Store(balanceOf(p))
