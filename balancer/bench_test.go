@@ -223,6 +223,9 @@ func BenchmarkPlan(b *testing.B) {
 	// Near saturation, ten sql VMs on every host: 576 anti-affinity
 	// requests, none satisfiable.
 	b.Run("shipped-policy-dense", shipped(withStorage(roleFleet(64, 8000, 4, 640, 1.6))))
+	// Hosts of every size, every VM with a role, roles clustered by rack,
+	// near saturation, some hosts stale or unreachable.
+	b.Run("shipped-policy-mixed", shipped(withStorage(mixedFleet(64, 8000, 4))))
 	b.Run("fake-rules-memory-only", func(b *testing.B) { // the fleet without storage facts
 		plain := benchFleet(64, 8000, 4)
 		var p *balancer.Plan
@@ -241,10 +244,12 @@ func BenchmarkPlan(b *testing.B) {
 }
 
 // BenchmarkLargeFleetPlan plans 1,000 hosts × 50,000 VMs under the shipped
-// policy, with ten sql VMs on every host (anti-affinity requests none of
-// which can be met). It is apart from BenchmarkPlan for its size.
+// policy, in the shapes BenchmarkPlan plans 64 × 8,000: one sql VM on every
+// host, roles clustered on hosts (3 sql VMs to a host on the first 208),
+// ten sql VMs on every host near saturation (anti-affinity requests none of
+// which can be met), and the mixed fleet. It is apart from BenchmarkPlan
+// for its size.
 func BenchmarkLargeFleetPlan(b *testing.B) {
-	s := withStorage(roleFleet(1000, 50000, 40, 10000, 1.6))
 	ctx := context.Background()
 	pl, err := balancer.NewPlanner(balancer.DefaultConfig(), nil)
 	if err != nil {
@@ -254,22 +259,38 @@ func BenchmarkLargeFleetPlan(b *testing.B) {
 	if err != nil {
 		b.Skipf("the policy engine cannot load the shipped policy: %v", err)
 	}
-	in := balancer.PolicyInput(s, policy.History{}, time.UTC)
-	var p *balancer.Plan
-	for b.Loop() {
-		session, err := e.Begin(ctx, in)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if p, err = pl.Plan(ctx, s, session, e.Digest(), nil); err != nil {
-			b.Fatal(err)
-		}
+	for _, shape := range []struct {
+		name  string
+		fleet func() *collector.Snapshot
+	}{
+		{"one-sql", func() *collector.Snapshot { return roleFleet(1000, 50000, 40, 0, 1) }},
+		{"roles", func() *collector.Snapshot { return roleFleet(1000, 50000, 40, 625, 1) }},
+		{"dense", func() *collector.Snapshot { return roleFleet(1000, 50000, 40, 10000, 1.6) }},
+		{"mixed", func() *collector.Snapshot { return mixedFleet(1000, 50000, 40) }},
+	} {
+		b.Run(shape.name, func(b *testing.B) {
+			s := withStorage(shape.fleet())
+			in := balancer.PolicyInput(s, policy.History{}, time.UTC)
+			var p *balancer.Plan
+			evals := 0
+			for b.Loop() {
+				session, err := e.Begin(ctx, in)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if p, err = pl.Plan(ctx, s, session, e.Digest(), nil); err != nil {
+					b.Fatal(err)
+				}
+				evals = session.Evaluations()
+			}
+			b.ReportMetric(float64(p.Search.Judged), "judged/op")
+			b.ReportMetric(float64(evals), "evaluations/op")
+			b.ReportMetric(float64(len(p.Moves)), "moves/op")
+			unmet := 0
+			for _, u := range p.Unmet {
+				unmet += u.Count
+			}
+			b.ReportMetric(float64(unmet), "unmet-requests/op")
+		})
 	}
-	b.ReportMetric(float64(p.Search.Judged), "judged/op")
-	b.ReportMetric(float64(len(p.Moves)), "moves/op")
-	unmet := 0
-	for _, u := range p.Unmet {
-		unmet += u.Count
-	}
-	b.ReportMetric(float64(unmet), "unmet-requests/op")
 }
