@@ -1,0 +1,440 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hvbalancer/hvbalancer/balancer"
+	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/web"
+	"github.com/hvbalancer/hvbalancer/hyperv/sim"
+	"github.com/hvbalancer/hvbalancer/hyperv/sim/model"
+)
+
+// evacFleet describes a fleet for the maintenance tests: HV01 runs VMs of
+// the given sizes, HV02..HV(1+dests) run a few small ones each, every VM
+// on the one share all hosts reach (memory-only moves).
+type evacFleet struct {
+	speed   float64 // simulated seconds per real second
+	gbps    float64 // every host's migration bandwidth (TCPIP: no compression)
+	dirty   float64 // MiB/s each VM dirties while it migrates
+	sizes   []int   // GiB of HV01's VMs
+	dests   int     // destination hosts
+	srcMax  int     // HV01's MaximumVirtualMachineMigrations
+	destMax int     // each destination's
+}
+
+// serve writes the fleet file and serves it over WinRM on 127.0.0.1.
+func (f evacFleet) serve(t *testing.T) (*sim.Server, *sim.FleetSpec) {
+	t.Helper()
+	var b strings.Builder
+	fmt.Fprintf(&b, "name: evacuation\nseed: 13\nstart: 2026-01-05T08:00:00Z\nspeed: %g\nhosts:\n", f.speed)
+	fmt.Fprintf(&b, "  - {name: HV01, logical_processors: 64, memory_gib: 512, max_migrations: %d, performance: TCPIP, bandwidth_gbps: %g}\n", f.srcMax, f.gbps)
+	for i := range f.dests {
+		fmt.Fprintf(&b, "  - {name: HV%02d, logical_processors: 64, memory_gib: 512, max_migrations: %d, performance: TCPIP, bandwidth_gbps: %g}\n", i+2, f.destMax, f.gbps)
+	}
+	b.WriteString("vms:\n")
+	for i, gib := range f.sizes {
+		fmt.Fprintf(&b, "  - {name: drain-%02d, host: HV01, cpus: 2, memory_gib: %d, load: {cpu: 0.3, memory: 0.9}, dirty_rate_mbps: %g}\n", i+1, gib, f.dirty)
+	}
+	for i := range f.dests {
+		for k := range 4 {
+			fmt.Fprintf(&b, "  - {name: stay-%02d-%d, host: HV%02d, cpus: 2, memory_gib: 4, load: {cpu: 0.2}, dirty_rate_mbps: %g}\n", i+2, k, i+2, f.dirty)
+		}
+	}
+	path := filepath.Join(t.TempDir(), "fleet.yaml")
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	spec, err := sim.LoadFleet(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fl, err := sim.NewFleet(spec, sim.NewScaledClock(spec.Start, spec.Speed))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := sim.Serve(fl, sim.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	return srv, spec
+}
+
+// maintenanceConfig configures the daemon for the served fleet: partial
+// automation (requests, evacuations among them, run; balancing waits for
+// approval), a round interval of an hour (so that only a wake starts a
+// round after the first), and executor settings as given.
+func maintenanceConfig(t *testing.T, srv *sim.Server, spec *sim.FleetSpec, executor string) string {
+	t.Helper()
+	dir := t.TempDir()
+	abs, _ := filepath.Abs("../../examples")
+	for name, content := range map[string]string{"token": testToken, "password": spec.Credentials.Password} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var hosts strings.Builder
+	for _, h := range spec.Hosts {
+		ep, ok := srv.Endpoint(h.Name)
+		if !ok {
+			t.Fatalf("no endpoint for %s", h.Name)
+		}
+		fmt.Fprintf(&hosts, "      - {name: %s, address: %s, winrm: {port: %d}}\n", h.Name, ep.IP, ep.Port)
+	}
+	cfg := fmt.Sprintf(`version: 1
+state_dir: state
+http: {listen: "127.0.0.1:0", token_file: token}
+automation: partial
+round_interval: 1h
+winrm: {auth: ntlm, username: %s, password_file: password, call_timeout: 20s}
+clusters:
+  - name: standalone
+    hosts:
+%scollector: {interval: 1s, window: 4s, stale_after: 30s, round_timeout: 2s}
+policy: {dir: %s/policies}
+planner: {max_moves: 10, max_inflow_per_host: 16, cooldown: 1h}
+executor: {%s, drain_timeout: 30s}
+`, spec.Credentials.Username, hosts.String(), abs, executor)
+	path := filepath.Join(dir, "config.yaml")
+	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// maintenanceCall enters (POST) or exits (DELETE) a host's maintenance
+// through the API and returns the status and the body.
+func maintenanceCall(t *testing.T, d *runningDaemon, method, host, body string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(method, d.url+"/api/v1/hosts/"+host+"/maintenance", strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+testToken)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// hostInfo returns one host of GET /api/v1/hosts.
+func hostInfo(t *testing.T, d *runningDaemon, name string) web.HostInfo {
+	t.Helper()
+	var hosts web.Hosts
+	getJSON(t, d.url+"/api/v1/hosts", &hosts)
+	for _, h := range hosts.Hosts {
+		if h.Name == name {
+			return h
+		}
+	}
+	t.Fatalf("no host %s in the API", name)
+	return web.HostInfo{}
+}
+
+// fleetLedger reads the simulated fleet's record of every migration.
+func fleetLedger(t *testing.T, srv *sim.Server) ledger {
+	t.Helper()
+	var l ledger
+	getJSON(t, srv.AdminURL()+"ledger", &l)
+	return l
+}
+
+// runningOn counts the running VMs the fleet itself places on host.
+func runningOn(srv *sim.Server, host string) int {
+	n := 0
+	for _, v := range srv.Fleet().VMs(host) {
+		if v.State == model.VMRunning {
+			n++
+		}
+	}
+	return n
+}
+
+// cliConfig writes, beside cfgPath, the same configuration with the port
+// the running daemon listens on, for the commands that talk to it.
+func cliConfig(t *testing.T, cfgPath string, d *runningDaemon) string {
+	t.Helper()
+	b, err := os.ReadFile(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := strings.TrimPrefix(d.url, "http://")
+	s := strings.Replace(string(b), `listen: "127.0.0.1:0"`, `listen: "`+addr+`"`, 1)
+	path := filepath.Join(filepath.Dir(cfgPath), "cli.yaml")
+	if err := os.WriteFile(path, []byte(s), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestMaintenanceThroughTheAPI, through a real daemon and the simulated
+// fleet over WinRM: entering HV01's maintenance by the API evacuates every
+// running VM of HV01 at once (the round interval is an hour: only the
+// call's wake can start that round), each moved once and none into HV01;
+// the state survives a restart of the daemon; the CLI lists it, refuses
+// nothing twice, and takes it out; then HV01 takes VMs again.
+func TestMaintenanceThroughTheAPI(t *testing.T) {
+	f := evacFleet{speed: 10, gbps: 10, dirty: 10, sizes: []int{2, 2, 2, 2, 2, 2, 2, 2}, dests: 3, srcMax: 2, destMax: 2}
+	srv, spec := f.serve(t)
+	cfgPath := maintenanceConfig(t, srv, spec, "max_concurrent: 4, per_host_cap: 2, migrations_per_minute: 600, burst: 10")
+	d, logs := startLoggingDaemon(t, cfgPath)
+	showLogsOnFailure(t, logs)
+	var st web.Status
+	eventually(t, "a first round", func() bool {
+		getJSON(t, d.url+"/api/v1/status", &st)
+		return !st.LastRound.Time.IsZero()
+	})
+	if n := len(fleetLedger(t, srv).Entries); n != 0 {
+		t.Fatalf("%d migrations before maintenance: partial automation should run none here", n)
+	}
+	running := runningOn(srv, "HV01")
+	if running != len(f.sizes) {
+		t.Fatalf("HV01 runs %d VMs, want %d", running, len(f.sizes))
+	}
+
+	// Unknown host, bad name, and exit of a host not in maintenance.
+	if code, body := maintenanceCall(t, d, http.MethodPost, "HV99", ""); code != http.StatusNotFound {
+		t.Errorf("enter HV99: %d %s, want 404", code, body)
+	}
+	if code, body := maintenanceCall(t, d, http.MethodPost, "HV01.lab", ""); code != http.StatusBadRequest {
+		t.Errorf("enter HV01.lab: %d %s, want 400", code, body)
+	}
+
+	asked := simNow(t, srv.AdminURL())
+	code, body := maintenanceCall(t, d, http.MethodPost, "hv01", `{"by": "alice", "reason": "firmware update"}`)
+	if code != http.StatusOK {
+		t.Fatalf("enter: %d %s", code, body)
+	}
+	var change web.MaintenanceChange
+	if err := json.Unmarshal([]byte(body), &change); err != nil || !change.Changed || change.Host != "HV01" {
+		t.Fatalf("enter answered %s (%v)", body, err)
+	}
+	if code, body := maintenanceCall(t, d, http.MethodPost, "HV01", `{"by": "bob"}`); code != http.StatusOK || !strings.Contains(body, `"changed": false`) {
+		t.Errorf("second enter: %d %s, want 200 and no change", code, body)
+	}
+	h := hostInfo(t, d, "HV01")
+	if !h.Maintenance || len(h.MaintenanceSources) != 1 || h.MaintenanceSources[0].Source != web.MaintenanceAPI ||
+		h.MaintenanceSources[0].By != "alice" || h.MaintenanceSources[0].Reason != "firmware update" || h.MaintenanceSources[0].Since.IsZero() {
+		t.Errorf("HV01 in the API: %+v", h)
+	}
+	eventually(t, "HV01 drained", func() bool { return runningOn(srv, "HV01") == 0 })
+	l := fleetLedger(t, srv)
+	out := map[string]int{}
+	for _, e := range l.Entries {
+		if e.Destination == "HV01" {
+			t.Errorf("%s migrated into HV01, a host in maintenance", e.VMName)
+		}
+		if e.Source == "HV01" && e.Outcome == "completed" {
+			out[e.VMID]++
+		}
+	}
+	if len(out) != running {
+		t.Errorf("%d VMs left HV01, want %d", len(out), running)
+	}
+	for vm, n := range out {
+		if n != 1 {
+			t.Errorf("VM %s left HV01 %d times", vm, n)
+		}
+	}
+	var first time.Time
+	for _, e := range l.Entries {
+		if e.Source == "HV01" && (first.IsZero() || e.Start.Before(first)) {
+			first = e.Start
+		}
+	}
+	t.Logf("first evacuation move started %.2f s (simulated; %.2f s real) after the request; collector interval 1 s",
+		first.Sub(asked).Seconds(), first.Sub(asked).Seconds()/f.speed)
+	var hist web.History
+	getJSON(t, d.url+"/api/v1/history?limit=1000", &hist)
+	checkLedgerAgainstJournal(t, l, hist.Entries)
+	if !logged(logs, "host maintenance entered", "by=alice", `reason="firmware update"`) {
+		t.Error("entering maintenance was not logged with who and why")
+	}
+	if page := getText(t, d.url+"/"); !strings.Contains(page, "entered by alice") {
+		t.Error("the status page does not show HV01's maintenance")
+	}
+
+	// A restart keeps the state, and the new daemon sends nothing into HV01.
+	if code := d.stop(); code != 0 {
+		t.Fatalf("daemon exit %d", code)
+	}
+	d, logs = startLoggingDaemon(t, cfgPath)
+	showLogsOnFailure(t, logs)
+	eventually(t, "a first snapshot after the restart", func() bool {
+		var hosts web.Hosts
+		getJSON(t, d.url+"/api/v1/hosts", &hosts)
+		return len(hosts.Hosts) > 0
+	})
+	h = hostInfo(t, d, "HV01")
+	if !h.Maintenance || len(h.MaintenanceSources) != 1 || h.MaintenanceSources[0].By != "alice" {
+		t.Errorf("after a restart HV01 is %+v, want in maintenance by alice", h)
+	}
+	eventually(t, "a round after the restart", func() bool {
+		getJSON(t, d.url+"/api/v1/status", &st)
+		return !st.LastRound.Time.IsZero()
+	})
+
+	// The CLI lists it, and takes it out: it reads the daemon's address
+	// and token from a configuration naming the port the daemon got.
+	cliPath := cliConfig(t, cfgPath, d)
+	code, stdout, stderr := hvb(t, "maintenance", "list", "--config", cliPath)
+	if code != 0 || !strings.Contains(stdout, "HV01") || !strings.Contains(stdout, "api: by alice") || !strings.Contains(stdout, "firmware update") {
+		t.Errorf("maintenance list: exit %d\n%s%s", code, stdout, stderr)
+	}
+	if code, stdout, stderr = hvb(t, "maintenance", "exit", "--config", cliPath, "--by", "carol", "HV01"); code != 0 || !strings.Contains(stdout, "out of maintenance") {
+		t.Errorf("maintenance exit: exit %d\n%s%s", code, stdout, stderr)
+	}
+	if code, stdout, _ = hvb(t, "maintenance", "list", "--config", cliPath); code != 0 || !strings.Contains(stdout, "no host is in maintenance") {
+		t.Errorf("maintenance list after exit: exit %d\n%s", code, stdout)
+	}
+	if code, _, stderr = hvb(t, "maintenance", "enter", "--config", cliPath, "HV99"); code != 1 || !strings.Contains(stderr, "no such host") {
+		t.Errorf("maintenance enter HV99: exit %d, %s", code, stderr)
+	}
+	b, err := os.ReadFile(filepath.Join(filepath.Dir(cfgPath), "state", "maintenance.json"))
+	if err != nil || !strings.Contains(string(b), `"by": "carol"`) || !strings.Contains(string(b), `"action": "exit"`) {
+		t.Errorf("the state file does not record carol's exit (%v):\n%s", err, b)
+	}
+
+	// Out of maintenance, HV01 (now empty) takes VMs again: a balancing
+	// plan into it, approved, runs.
+	into := approveNewest(t, d, "test", func(p web.PlanInfo) bool {
+		var plan balancer.Plan
+		getJSON(t, d.url+"/api/v1/plans/"+p.ID, &plan)
+		for _, m := range plan.Moves {
+			if m.To == "HV01" {
+				return true
+			}
+		}
+		return false
+	})
+	eventually(t, "a VM moved into HV01 after the exit", func() bool { return runningOn(srv, "HV01") > 0 })
+	t.Logf("plan %s moved VMs into HV01 after the exit", into.ID)
+}
+
+// TestMaintenanceKeptByTheConfiguration: a host in maintenance by its
+// configuration cannot be taken out through the API (409, naming the
+// setting), nor can one by its label; the CLI says the same.
+func TestMaintenanceKeptByTheConfiguration(t *testing.T) {
+	f := evacFleet{speed: 10, gbps: 10, dirty: 10, sizes: []int{2, 2}, dests: 2, srcMax: 2, destMax: 2}
+	srv, spec := f.serve(t)
+	cfgPath := maintenanceConfig(t, srv, spec, "max_concurrent: 4, per_host_cap: 2, migrations_per_minute: 600, burst: 10")
+	b, _ := os.ReadFile(cfgPath)
+	s := strings.Replace(string(b), "{name: HV02,", "{name: HV02, maintenance: true,", 1)
+	s = strings.Replace(s, "{name: HV03,", "{name: HV03, labels: {maintenance: \"true\"},", 1)
+	if err := os.WriteFile(cfgPath, []byte(s), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d, logs := startLoggingDaemon(t, cfgPath)
+	showLogsOnFailure(t, logs)
+	cliPath := cliConfig(t, cfgPath, d)
+	for host, want := range map[string]string{"HV02": "by its configuration (maintenance: true in", "HV03": "by its label maintenance=true"} {
+		code, body := maintenanceCall(t, d, http.MethodDelete, host, "")
+		if code != http.StatusConflict || !strings.Contains(body, want) || !strings.Contains(body, "reload") {
+			t.Errorf("exit %s: %d %s, want 409 saying %q and how", host, code, body, want)
+		}
+		code, _, stderr := hvb(t, "maintenance", "exit", "--config", cliPath, host)
+		if code != 1 || !strings.Contains(stderr, want) {
+			t.Errorf("maintenance exit %s: exit %d, %s", host, code, stderr)
+		}
+	}
+	eventually(t, "a first snapshot", func() bool {
+		var hosts web.Hosts
+		getJSON(t, d.url+"/api/v1/hosts", &hosts)
+		return len(hosts.Hosts) > 0
+	})
+	if m := hostInfo(t, d, "HV02").MaintenanceSources; len(m) != 1 || m[0].Source != web.MaintenanceConfig {
+		t.Errorf("HV02's maintenance: %+v, want from the configuration", m)
+	}
+	if m := hostInfo(t, d, "HV03").MaintenanceSources; len(m) != 1 || m[0].Source != web.MaintenanceLabel {
+		t.Errorf("HV03's maintenance: %+v, want from its label", m)
+	}
+}
+
+// TestEvacuationBudget: with balancing paced at one migration a minute
+// (burst 1) and per_host_cap 2, an evacuation of a host whose own limit is
+// 4 runs 4 at once and starts more than the ordinary bucket would allow
+// within a minute: it takes its tokens from evacuation_per_minute.
+func TestEvacuationBudget(t *testing.T) {
+	f := evacFleet{speed: 1, gbps: 10, dirty: 10, sizes: []int{4, 4, 4, 4, 4, 4, 4, 4}, dests: 4, srcMax: 4, destMax: 2}
+	srv, spec := f.serve(t)
+	cfgPath := maintenanceConfig(t, srv, spec, "max_concurrent: 8, per_host_cap: 2, migrations_per_minute: 1, burst: 1, evacuation_per_minute: 600")
+	d, logs := startLoggingDaemon(t, cfgPath)
+	showLogsOnFailure(t, logs)
+	var st web.Status
+	eventually(t, "a first round", func() bool {
+		getJSON(t, d.url+"/api/v1/status", &st)
+		return !st.LastRound.Time.IsZero()
+	})
+	if code, body := maintenanceCall(t, d, http.MethodPost, "HV01", `{"reason": "budget"}`); code != http.StatusOK {
+		t.Fatalf("enter: %d %s", code, body)
+	}
+	eventually(t, "HV01 drained", func() bool { return runningOn(srv, "HV01") == 0 })
+	l := fleetLedger(t, srv)
+	if hw := l.Hosts["HV01"].HighWater; hw != 4 {
+		t.Errorf("HV01 ran at most %d migrations at once, want its own limit 4 (per_host_cap is 2)", hw)
+	}
+	var first time.Time
+	for _, e := range l.Entries {
+		if e.Source == "HV01" && (first.IsZero() || e.Start.Before(first)) {
+			first = e.Start
+		}
+	}
+	within := 0
+	for _, e := range l.Entries {
+		if e.Source == "HV01" && e.Start.Before(first.Add(time.Minute)) {
+			within++
+		}
+	}
+	// The ordinary bucket (1 a minute, burst 1) allows 2 starts within a
+	// minute of the first.
+	if within <= 2 {
+		t.Errorf("%d evacuation moves started within a minute of the first: throttled by migrations_per_minute", within)
+	}
+	var hist web.History
+	getJSON(t, d.url+"/api/v1/history?limit=1000", &hist)
+	checkLedgerAgainstJournal(t, l, hist.Entries)
+}
+
+// getText GETs a page.
+func getText(t *testing.T, url string) string {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
+}
+
+// showLogsOnFailure prints the daemon's log when the test fails.
+func showLogsOnFailure(t *testing.T, logs *logBuffer) {
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Log("daemon log:\n" + strings.Join(logs.all(), "\n"))
+		}
+	})
+}
+
+// logged reports whether one line of the log holds every part.
+func logged(logs *logBuffer, parts ...string) bool {
+	for _, l := range logs.all() {
+		all := true
+		for _, p := range parts {
+			all = all && strings.Contains(l, p)
+		}
+		if all {
+			return true
+		}
+	}
+	return false
+}
