@@ -122,16 +122,29 @@ func (r *pass) choose(ctx context.Context, cands []candidate, minGain float64, t
 	}
 }
 
-// judge asks the policy about moving VM vi to host to.
+// judge asks the policy about moving VM vi to host to. What the policy
+// sees of a candidate is the move and its two hosts as projected (see
+// state.projected), so a verdict holds until a planned move changes either
+// host: it is kept, by the hosts' stamps, and given again without asking,
+// so that later steps do not judge again the candidates an earlier step
+// judged and left.
 func (r *pass) judge(ctx context.Context, vi, to int) (policy.Verdict, error) {
 	st := r.st
 	vs := &st.vms[vi]
+	key := [2]int{vi, to}
+	if k, ok := r.verdicts[key]; ok && k.from == st.hosts[vs.host].stamp && k.to == st.hosts[to].stamp && k.at == vs.host {
+		return k.v, nil
+	}
 	m := policy.Move{VM: vs.v.ID, From: st.hosts[vs.host].h.Name, To: st.hosts[to].h.Name}
 	v, err := r.rules.Judge(ctx, m, st.projected(vi, to))
 	r.search.Judged++
 	if err != nil {
 		return v, fmt.Errorf("judge moving vm %s from %s to %s: %w", m.VM, m.From, m.To, err)
 	}
+	if r.verdicts == nil {
+		r.verdicts = make(map[[2]int]keptVerdict)
+	}
+	r.verdicts[key] = keptVerdict{v: v, at: vs.host, from: st.hosts[vs.host].stamp, to: st.hosts[to].stamp}
 	if len(v.Deny) > 0 {
 		r.search.Denied++
 	}
@@ -143,6 +156,14 @@ func (r *pass) judge(ctx context.Context, vi, to int) (policy.Verdict, error) {
 		}
 	}
 	return v, nil
+}
+
+// keptVerdict is a verdict with the stamps of the two hosts it was given
+// for (see pass.judge); at is the VM's host then.
+type keptVerdict struct {
+	v        policy.Verdict
+	at       int
+	from, to uint64
 }
 
 // rejection records a refused candidate.

@@ -181,6 +181,9 @@ type pass struct {
 	unmetIdx      map[string]int
 	requestJudged int
 	kindDenied    map[string]*deniedKind
+	// verdicts are the policy's verdicts so far, by VM and destination,
+	// with the stamps of the hosts they hold for (see judge).
+	verdicts map[[2]int]keptVerdict
 }
 
 // Plan plans the moves for snapshot s under rules. policyDigest names the

@@ -210,3 +210,36 @@ func TestSwapWhereNoSingleMoveGains(t *testing.T) {
 		t.Errorf("with the return denied: %d moves, want none", len(p.Moves))
 	}
 }
+
+// A verdict holds until a planned move changes one of its two hosts: the
+// search does not ask the policy again about a candidate an earlier step
+// judged and left, with both hosts as they were. Here HV04 is denied to
+// every VM while HV01 and HV02 give VMs to HV03 step after step.
+func TestVerdictsAreKeptUntilAHostChanges(t *testing.T) {
+	s := collectortest.Snapshot(
+		collectortest.HostSpec{Name: "HV01", VMs: sameVMs("a", 16, 1.6, 8)}, // 80 %
+		collectortest.HostSpec{Name: "HV02", VMs: sameVMs("b", 16, 1.6, 8)}, // 80 %
+		collectortest.HostSpec{Name: "HV03", VMs: sameVMs("c", 2, 1.6, 8)},
+		collectortest.HostSpec{Name: "HV04", VMs: sameVMs("d", 2, 1.6, 8)},
+	)
+	asked := map[string]int{}
+	rules := &fakeRules{deny: func(m policy.Move, p policy.Projected) []string {
+		asked[fmt.Sprintf("%s %s→%s %+v", m.VM, m.From, m.To, p)]++
+		if m.To == "HV04" {
+			return []string{"no room in HV04's rack"}
+		}
+		return nil
+	}}
+	p := planChecked(t, s, balancer.DefaultConfig(), rules)
+	if len(p.Moves) < 2 {
+		t.Fatalf("%d moves, want several: %s", len(p.Moves), p.Message)
+	}
+	for k, n := range asked {
+		if n > 1 {
+			t.Errorf("asked %d times about the same candidate and hosts: %s", n, k)
+		}
+	}
+	if p.Search.Judged != len(rules.judged) || p.Search.Judged > len(asked) {
+		t.Errorf("search counts %d Judge calls, the policy saw %d (%d distinct)", p.Search.Judged, len(rules.judged), len(asked))
+	}
+}

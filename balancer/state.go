@@ -25,9 +25,12 @@ type hostState struct {
 	cpu0, mem0 float64 // load before any move
 	inflow     int
 	outflow    int
-	vms        []int // indices into state.vms, in VM ID order
-	vmsBefore  int
-	offer      hostOffers // what it offers a VM: processor, versions, switches, storage
+	// stamp changes whenever a planned move changes the host (see
+	// state.apply): a verdict given for it is kept until then.
+	stamp     uint64
+	vms       []int // indices into state.vms, in VM ID order
+	vmsBefore int
+	offer     hostOffers // what it offers a VM: processor, versions, switches, storage
 }
 
 // vmState is one VM as the planner sees it.
@@ -67,6 +70,9 @@ type state struct {
 	// volPlanned is, per interned volume (see storeTarget), the bytes of
 	// the storage moves planned into it so far.
 	volPlanned []int64
+	// stamps counts the moves applied, trial ones included: each applied
+	// move stamps its two hosts with a value never used before.
+	stamps uint64
 	// margin (percentage points) is kept below cpu_high and memory_high
 	// on destinations: the headroom while balancing, 0 otherwise (see
 	// cpuLimit).
@@ -235,6 +241,8 @@ func (st *state) apply(vi, to int) {
 	}
 	vs.host = to
 	vs.moved = true
+	st.stamps++
+	src.stamp, dst.stamp = st.stamps, st.stamps
 	st.obj.reset(st)
 }
 
