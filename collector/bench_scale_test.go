@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/hvbalancer/hvbalancer/collector"
+	"github.com/hvbalancer/hvbalancer/hyperv"
 )
 
 // scaleInterval is the round interval the scale benchmark holds the
@@ -32,7 +33,10 @@ const scaleInterval = 15 * time.Second
 // with its WinRM clients: cpu-s/round) and those of the fleet's process
 // (sim-cpu-s/round), and both per host that answered in its round
 // (cpu-ms/answer, sim-cpu-ms/answer): on a loaded machine hosts time out,
-// and a round that parsed fewer answers cost less.
+// and a round that parsed fewer answers cost less. requests/poll counts
+// the WS-Management requests per host and round, connections/round the
+// TCP connections (each an NTLM login) the clients opened in a round:
+// 0 once every host's sessions are open and kept alive.
 //
 // Run it with -benchtime=Nx (N rounds), e.g.
 //
@@ -68,6 +72,7 @@ func benchPollScale(b *testing.B, hosts int) {
 	reasons := make(map[string]int) // why hosts were not ok, first words
 	var wall time.Duration
 	cpu0, sim0 := cpuTime(b), fp.cpu(b)
+	wire0 := wireStats(fp.targets)
 	b.ResetTimer()
 	for b.Loop() {
 		start := time.Now()
@@ -91,14 +96,31 @@ func benchPollScale(b *testing.B, hosts int) {
 		b.Logf("%d× %s", n, r)
 	}
 	cpu, simCPU := cpuTime(b)-cpu0, fp.cpu(b)-sim0
+	wire := wireStats(fp.targets)
 	b.ReportMetric(wall.Seconds()/float64(rounds), "s/round")
 	b.ReportMetric(float64(late)/float64(rounds), "stale/round")
 	b.ReportMetric(cpu.Seconds()/float64(rounds), "cpu-s/round")
 	b.ReportMetric(simCPU.Seconds()/float64(rounds), "sim-cpu-s/round")
+	b.ReportMetric(float64(wire.Requests-wire0.Requests)/float64(rounds*hosts), "requests/poll")
+	b.ReportMetric(float64(wire.Connections-wire0.Connections)/float64(rounds), "connections/round")
 	if answers > 0 {
 		b.ReportMetric(float64(cpu.Milliseconds())/float64(answers), "cpu-ms/answer")
 		b.ReportMetric(float64(simCPU.Milliseconds())/float64(answers), "sim-cpu-ms/answer")
 	}
+}
+
+// wireStats sums the WinRM clients' counters.
+func wireStats(targets []collector.Target) hyperv.TransportStats {
+	var sum hyperv.TransportStats
+	for _, t := range targets {
+		if c, ok := t.Source.(*hyperv.Client); ok {
+			s := c.Stats()
+			sum.Requests += s.Requests
+			sum.Connections += s.Connections
+			sum.Logins += s.Logins
+		}
+	}
+	return sum
 }
 
 // fresh reports whether h answered in the round that started at start.

@@ -24,6 +24,10 @@ import (
 // CPU is another process's and the benchmark's own is the collector's.
 const simProcEnv = "HVBALANCER_SCALE_FLEET_HOSTS"
 
+// simProfileEnv names a file for the fleet process's CPU profile, written
+// when the benchmark ends.
+const simProfileEnv = "HVBALANCER_SCALE_FLEET_CPUPROFILE"
+
 // scaleSeed and scaleVMsPerHost make the scale benchmark's fleet.
 const (
 	scaleSeed       = 13
@@ -72,7 +76,11 @@ type fleetProcess struct {
 // one target per host over a real WinRM client; the child ends with tb.
 func startFleetProcess(tb testing.TB, hosts int, callTimeout time.Duration) *fleetProcess {
 	tb.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestScaleFleetProcess$", "-test.v=false")
+	args := []string{"-test.run=^TestScaleFleetProcess$", "-test.v=false"}
+	if f := os.Getenv(simProfileEnv); f != "" {
+		args = append(args, "-test.cpuprofile="+f)
+	}
+	cmd := exec.Command(os.Args[0], args...)
 	cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%d", simProcEnv, hosts))
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
