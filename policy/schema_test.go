@@ -3,6 +3,7 @@ package policy
 import (
 	"context"
 	"encoding/json"
+	"math"
 	"reflect"
 	"slices"
 	"strings"
@@ -171,7 +172,8 @@ func TestSchemaValidatesInput(t *testing.T) {
 // TestConvertMatchesJSON: the value Begin and Judge build directly from the
 // Go types equals OPA's conversion of the input's JSON.
 func TestConvertMatchesJSON(t *testing.T) {
-	for _, in := range []*Input{fullInput(), emptyInput()} {
+	// generatedInput is large enough to be converted in two halves.
+	for _, in := range []*Input{fullInput(), emptyInput(), generatedInput(16, parallelConversion+1, 3)} {
 		raw, err := json.Marshal(in)
 		if err != nil {
 			t.Fatal(err)
@@ -203,6 +205,22 @@ func TestConvertMatchesJSON(t *testing.T) {
 			`"config_versions": null`, `"config_versions": []`, `"switches": null`, `"switches": []`, `"volumes": null`, `"volumes": []`).Replace(want.String())
 		if got.String() != wantStr {
 			t.Errorf("converted input differs from its JSON:\n got %s\nwant %s", got, wantStr)
+		}
+	}
+}
+
+// A VM that cannot be converted fails the conversion, and of two the
+// first in ID order is named, wherever the halves of a large fleet split.
+func TestConvertNamesTheFirstBadVM(t *testing.T) {
+	in := generatedInput(16, parallelConversion+1, 3)
+	ids := sortedKeys(in.Fleet.VMs)
+	for _, i := range []int{len(ids) - 1, len(ids) / 2, 1} {
+		v := in.Fleet.VMs[ids[i]]
+		v.CPU.Mean = math.NaN()
+		in.Fleet.VMs[ids[i]] = v
+		_, err := convertInput(in)
+		if err == nil || !strings.Contains(err.Error(), "vm "+ids[i]+":") {
+			t.Errorf("a NaN CPU on VM %d of %d: error %v, want one naming %s", i, len(ids), err, ids[i])
 		}
 	}
 }

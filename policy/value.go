@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"sync"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 )
@@ -71,6 +72,10 @@ func (k keyTerms) strs(ss []string) *ast.Term {
 	return ast.ArrayTerm(terms...)
 }
 
+// parallelConversion is the fleet size, in VMs, from which convertInput
+// converts the VMs on two goroutines.
+const parallelConversion = 4096
+
 // convertInput converts the session's part of in (not Move and Projected).
 func convertInput(in *Input) (inputTerms, error) {
 	k := keyTerms{}
@@ -87,14 +92,42 @@ func convertInput(in *Input) (inputTerms, error) {
 		}
 		hosts = append(hosts, ast.Item(ast.StringTerm(name), t))
 	}
-	vms := make([][2]*ast.Term, 0, len(in.Fleet.VMs))
-	for _, id := range sortedKeys(in.Fleet.VMs) {
-		v := in.Fleet.VMs[id]
-		t, err := vmTerm(k, &v)
-		if err != nil {
-			return inputTerms{}, fmt.Errorf("vm %s: %w", id, err)
+	// The VMs are most of the input: a large fleet's are converted in two
+	// halves side by side, each with its own shared strings, so that a
+	// session on tens of thousands of VMs begins in about half the time
+	// when a second core is free.
+	vmIDs := sortedKeys(in.Fleet.VMs)
+	vms := make([][2]*ast.Term, len(vmIDs))
+	parts := 1
+	if len(vmIDs) >= parallelConversion {
+		parts = 2
+	}
+	errs := make([]error, parts)
+	var wg sync.WaitGroup
+	for p := range parts {
+		lo, hi := p*len(vmIDs)/parts, (p+1)*len(vmIDs)/parts
+		kp := k
+		if p > 0 {
+			kp = keyTerms{}
 		}
-		vms = append(vms, ast.Item(ids[id], t))
+		wg.Go(func() {
+			for i := lo; i < hi; i++ {
+				id := vmIDs[i]
+				v := in.Fleet.VMs[id]
+				t, err := vmTerm(kp, &v)
+				if err != nil {
+					errs[p] = fmt.Errorf("vm %s: %w", id, err)
+					return
+				}
+				vms[i] = ast.Item(ids[id], t)
+			}
+		})
+	}
+	wg.Wait()
+	for _, err := range errs { // the first in ID order, as one goroutine finds it
+		if err != nil {
+			return inputTerms{}, err
+		}
 	}
 	fleet := ast.ObjectTerm(
 		k.item("hosts", ast.ObjectTerm(hosts...)),
