@@ -17,6 +17,8 @@ type metrics struct {
 	quota    *prometheus.CounterVec
 	duration prometheus.Histogram
 	cpu      *prometheus.GaugeVec
+	demand   *prometheus.GaugeVec
+	waitGap  *prometheus.GaugeVec
 	memory   *prometheus.GaugeVec
 	up       *prometheus.GaugeVec
 }
@@ -46,6 +48,19 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Namespace: ns, Subsystem: sub, Name: "host_cpu_utilization_ratio",
 			Help: "Host CPU use at the last good sample (hypervisor total run time), 0..1.",
 		}, []string{labelHost}),
+		// Demand is set for every host with a sample, the CPU received
+		// where nothing wanted more or the wait is unknown, as the
+		// planner reads it: a dashboard or an alert on demand then needs
+		// no fallback of its own, and the wait-unknown gauge says where
+		// the figure is only what was received.
+		demand: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Namespace: ns, Subsystem: sub, Name: "host_cpu_demand_ratio",
+			Help: "Host CPU its VMs wanted at the last good sample, fraction of its logical processors (above 1 when they wanted more than it has); the CPU received where none wanted more or the wait is unknown.",
+		}, []string{labelHost}),
+		waitGap: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Namespace: ns, Subsystem: sub, Name: "host_cpu_wait_unknown",
+			Help: "1 when the host's last good poll lacked some running VM's CPU wait counter, so its CPU demand counts those VMs at what they received, else 0.",
+		}, []string{labelHost}),
 		memory: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Namespace: ns, Subsystem: sub, Name: "host_memory_utilization_ratio",
 			Help: "Host memory in use at the last good sample, fraction of capacity 0..1.",
@@ -59,7 +74,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		return m, nil
 	}
 	var errs []error
-	for _, c := range []prometheus.Collector{m.polls, m.errors, m.quota, m.duration, m.cpu, m.memory, m.up} {
+	for _, c := range []prometheus.Collector{m.polls, m.errors, m.quota, m.duration, m.cpu, m.demand, m.waitGap, m.memory, m.up} {
 		if err := reg.Register(c); err != nil {
 			errs = append(errs, err)
 		}
@@ -81,10 +96,22 @@ func (m *metrics) observeHost(h *Host) {
 	m.quota.WithLabelValues(h.Name)
 	if h.Samples == 0 {
 		m.cpu.DeleteLabelValues(h.Name)
+		m.demand.DeleteLabelValues(h.Name)
+		m.waitGap.DeleteLabelValues(h.Name)
 		m.memory.DeleteLabelValues(h.Name)
 		return
 	}
 	m.cpu.WithLabelValues(h.Name).Set(h.CPU.Last / 100)
+	demand := h.CPU.Last
+	if h.CPU.Demand != (Demand{}) {
+		demand = h.CPU.Demand.Last
+	}
+	m.demand.WithLabelValues(h.Name).Set(demand / 100)
+	gap := 0.0
+	if h.CPUWaitUnknown {
+		gap = 1
+	}
+	m.waitGap.WithLabelValues(h.Name).Set(gap)
 	m.memory.WithLabelValues(h.Name).Set(h.Memory.Last / 100)
 }
 
@@ -93,6 +120,8 @@ func (m *metrics) forget(host string) {
 	m.errors.DeleteLabelValues(host)
 	m.quota.DeleteLabelValues(host)
 	m.cpu.DeleteLabelValues(host)
+	m.demand.DeleteLabelValues(host)
+	m.waitGap.DeleteLabelValues(host)
 	m.memory.DeleteLabelValues(host)
 	m.up.DeleteLabelValues(host)
 }
