@@ -100,6 +100,13 @@ type HostInfo struct {
 	CPU                Load               `json:"cpu"`    // percent of the host's logical processors
 	Memory             Load               `json:"memory"` // percent of its memory in use
 	VMs                int                `json:"vms"`
+	// CPUDemand, on a saturated host only, is what its VMs wanted, in
+	// percent of its logical processors (above 100 when they wanted more
+	// than it has): the planner plans with it where it is set.
+	CPUDemand *Load `json:"cpu_demand,omitempty"`
+	// CPUWaitUnknown says the host's last good poll lacked some running
+	// VM's CPU wait counter: those VMs count at the CPU they received.
+	CPUWaitUnknown bool `json:"cpu_wait_unknown,omitempty"`
 	// LoadModel says how CPU and Memory were made; ProjectedUntil, with
 	// LoadProjected only, is when the window holds only samples taken
 	// after the moves that made them projected.
@@ -166,6 +173,10 @@ func hostsOf(s *collector.Snapshot, maint map[string][]MaintenanceState) Hosts {
 			VMs:       vms[h.Name],
 			LoadModel: hostLoadModel(h.LoadModel),
 		}
+		if d := h.CPU.Demand; d != (collector.Demand{}) {
+			hi.CPUDemand = &Load{Mean: d.Mean, P95: d.P95}
+		}
+		hi.CPUWaitUnknown = h.CPUWaitUnknown
 		if m := maint[h.Name]; len(m) > 0 {
 			hi.Maintenance, hi.MaintenanceSources = true, m
 		}
