@@ -165,11 +165,13 @@ func BenchmarkPlan(b *testing.B) {
 	}
 	b.Run("fake-rules", func(b *testing.B) {
 		var p *balancer.Plan
+		cpu := cpuMeter(b)
 		for b.Loop() {
 			if p, err = pl.Plan(ctx, s, &fakeRules{}, "sha256:bench", nil); err != nil {
 				b.Fatal(err)
 			}
 		}
+		cpu()
 		report(b, p)
 	})
 	b.Run("fake-rules-refusals", func(b *testing.B) { // 500 remembered Compare-VM refusals
@@ -195,6 +197,7 @@ func BenchmarkPlan(b *testing.B) {
 			in := balancer.PolicyInput(s, policy.History{}, time.UTC)
 			var p *balancer.Plan
 			evals := 0
+			cpu := cpuMeter(b)
 			for b.Loop() {
 				session, err := e.Begin(ctx, in) // a fresh session: nothing cached
 				if err != nil {
@@ -205,6 +208,7 @@ func BenchmarkPlan(b *testing.B) {
 				}
 				evals = session.Evaluations()
 			}
+			cpu()
 			report(b, p)
 			b.ReportMetric(float64(evals), "evaluations/op")
 			balancing := 0
@@ -273,6 +277,7 @@ func BenchmarkLargeFleetPlan(b *testing.B) {
 			in := balancer.PolicyInput(s, policy.History{}, time.UTC)
 			var p *balancer.Plan
 			evals := 0
+			cpu := cpuMeter(b)
 			for b.Loop() {
 				session, err := e.Begin(ctx, in)
 				if err != nil {
@@ -283,6 +288,7 @@ func BenchmarkLargeFleetPlan(b *testing.B) {
 				}
 				evals = session.Evaluations()
 			}
+			cpu()
 			b.ReportMetric(float64(p.Search.Judged), "judged/op")
 			b.ReportMetric(float64(evals), "evaluations/op")
 			b.ReportMetric(float64(len(p.Moves)), "moves/op")
@@ -292,5 +298,18 @@ func BenchmarkLargeFleetPlan(b *testing.B) {
 			}
 			b.ReportMetric(float64(unmet), "unmet-requests/op")
 		})
+	}
+}
+
+// cpuMeter starts measuring the process's CPU time; the function it
+// returns reports it per operation as cpu-ms/op (where it can be measured).
+// Call it right after the benchmark's loop.
+func cpuMeter(b *testing.B) func() {
+	start, ok := processCPU()
+	return func() {
+		end, _ := processCPU()
+		if ok && b.N > 0 {
+			b.ReportMetric(float64(end-start)/float64(time.Millisecond)/float64(b.N), "cpu-ms/op")
+		}
 	}
 }
