@@ -25,7 +25,7 @@ type judgement struct {
 // vetoes it: the verdict denies it with the rule's message, and Error says
 // the same (see RuleError); it is no error of Judge's. Verdicts are cached for the session by the
 // move and projection, so asking again costs nothing. The move's VM and
-// hosts must be in the session's fleet.
+// hosts must be in the session's fleet; an empty source places a new VM.
 func (r *Session) Judge(ctx context.Context, m Move, p Projected) (Verdict, error) {
 	if err := r.checkMove(m); err != nil {
 		return Verdict{}, fmt.Errorf("judge %s from %s to %s: %w", m.VM, m.From, m.To, err)
@@ -79,7 +79,9 @@ func (r *Session) checkMove(m Move) error {
 	if !r.vms[m.VM] {
 		errs = append(errs, fmt.Errorf("vm %q is not in the fleet", m.VM))
 	}
-	if !r.hosts[m.From] {
+	// An empty source places a new VM, which comes from no host (see
+	// balancer.Place); its projected source is empty.
+	if m.From != "" && !r.hosts[m.From] {
 		errs = append(errs, fmt.Errorf("source %q is not a host in the fleet", m.From))
 	}
 	if !r.hosts[m.To] {

@@ -26,3 +26,20 @@ test_standalone_vm_on_a_cluster_node_may_move_within_or_out if {
 	count(hvbalancer.deny) == 0 with input as candidate(f, "id-web01", "HV08", ["id-web01"])
 	count(hvbalancer.deny) == 0 with input as candidate(f, "id-web01", "HV03", ["id-web01"])
 }
+
+# new_vm(f, patch) is f with a new VM being placed: no host yet.
+new_vm(f, patch) := with_vm(f, "new", object.union(vm("db9", "", {}), patch))
+
+test_new_standalone_vm_kept_off_cluster_nodes if {
+	f := new_vm(fleet, {})
+	c := object.union(candidate(f, "new", "HV07", ["id-clu01", "new"]), {"move": {"from": ""}})
+	hvbalancer.deny == {"db9: not clustered, and HV07 is a node of cluster CL01"} with input as c
+	count(hvbalancer.deny) == 0 with input as c with data.hvbalancer_settings as {"standalone_into_cluster": true}
+	count(hvbalancer.deny) == 0 with input as object.union(c, {"move": {"to": "HV03"}})
+}
+
+test_new_clustered_vm_placed_on_a_node if {
+	f := new_vm(fleet, {"clustered": true})
+	c := object.union(candidate(f, "new", "HV07", ["id-clu01", "new"]), {"move": {"from": ""}})
+	count(hvbalancer.deny) == 0 with input as c
+}
