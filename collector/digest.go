@@ -56,8 +56,13 @@ func (w *indentWriter) write(src []byte) {
 				w.newline()
 			}
 			w.buf = append(w.buf, c)
-		default:
-			w.buf = append(w.buf, c)
+		default: // a run of numbers and literals up to the next structural byte
+			j := i + 1
+			for j < len(src) && !structural[src[j]] {
+				j++
+			}
+			w.buf = append(w.buf, src[i:j]...)
+			i = j - 1
 		}
 		if len(w.buf) >= indentBufSize {
 			w.flush()
@@ -65,6 +70,9 @@ func (w *indentWriter) write(src []byte) {
 	}
 	w.flush()
 }
+
+// structural marks the bytes write acts on outside strings.
+var structural = [256]bool{'"': true, '{': true, '[': true, '}': true, ']': true, ',': true, ':': true}
 
 // stringEnd returns the index just past the string that starts with the
 // quote at src[i].
