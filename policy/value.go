@@ -43,33 +43,95 @@ func (t inputTerms) object(move, projected *ast.Term) ast.Object {
 }
 
 // keyTerms are the object keys of the input, made once per conversion and
-// shared by every object that has them.
-type keyTerms map[string]*ast.Term
+// shared by every object that has them, and the values that repeat across
+// thousands of hosts and VMs: strings (host names, states, configuration
+// versions, storage kinds, switch names, empty strings), lists of them (a
+// VM's switches) and tag sets ({"role": "web"}). OPA never changes a value
+// it evaluates, so one term serves every VM that has it.
+type keyTerms struct {
+	strings map[string]*ast.Term
+	lists   map[string]*ast.Term // by listKey
+	tags    map[string]*ast.Term // by listKey of key, value, key, value ...
+	ints    map[int64]*ast.Term  // sizes and counts: 8 GiB, 4 CPUs
+}
+
+func newKeyTerms() keyTerms {
+	return keyTerms{strings: map[string]*ast.Term{}, lists: map[string]*ast.Term{}, tags: map[string]*ast.Term{}, ints: map[int64]*ast.Term{}}
+}
 
 func (k keyTerms) item(key string, v *ast.Term) [2]*ast.Term {
 	return [2]*ast.Term{k.str(key), v}
 }
 
-// str returns the string term of s, made once per conversion: the values
-// that repeat across thousands of hosts and VMs (host names, states,
-// configuration versions, storage kinds, switch names, empty strings) share
-// one term, as the keys do.
+// str returns the string term of s, made once per conversion.
 func (k keyTerms) str(s string) *ast.Term {
-	t, ok := k[s]
+	t, ok := k.strings[s]
 	if !ok {
 		t = ast.StringTerm(s)
-		k[s] = t
+		k.strings[s] = t
 	}
 	return t
 }
 
-// strs converts strings with shared string terms.
+// strs converts a list of strings, made once per conversion.
 func (k keyTerms) strs(ss []string) *ast.Term {
+	key := listKey(ss)
+	if t, ok := k.lists[key]; ok {
+		return t
+	}
 	terms := make([]*ast.Term, len(ss))
 	for i, s := range ss {
 		terms[i] = k.str(s)
 	}
-	return ast.ArrayTerm(terms...)
+	t := ast.ArrayTerm(terms...)
+	k.lists[key] = t
+	return t
+}
+
+// tagsTerm converts a map of strings (a VM's tags), made once per
+// conversion for each content.
+func (k keyTerms) tagsTerm(m map[string]string) *ast.Term {
+	pairs := make([]string, 0, 2*len(m))
+	for _, key := range sortedKeys(m) {
+		pairs = append(pairs, key, m[key])
+	}
+	key := listKey(pairs)
+	if t, ok := k.tags[key]; ok {
+		return t
+	}
+	items := make([][2]*ast.Term, 0, len(m))
+	for i := 0; i < len(pairs); i += 2 {
+		items = append(items, ast.Item(k.str(pairs[i]), k.str(pairs[i+1])))
+	}
+	t := ast.ObjectTerm(items...)
+	k.tags[key] = t
+	return t
+}
+
+// int converts a whole number, made once per conversion.
+func (k keyTerms) int(i int64) *ast.Term {
+	t, ok := k.ints[i]
+	if !ok {
+		t = intTerm(i)
+		k.ints[i] = t
+	}
+	return t
+}
+
+// listKey joins strings so that different lists never share a key: each
+// length-prefixed.
+func listKey(ss []string) string {
+	n := 0
+	for _, s := range ss {
+		n += len(s) + 4
+	}
+	b := make([]byte, 0, n)
+	for _, s := range ss {
+		b = strconv.AppendInt(b, int64(len(s)), 10)
+		b = append(b, ':')
+		b = append(b, s...)
+	}
+	return string(b)
 }
 
 // parallelConversion is the fleet size, in VMs, from which convertInput
@@ -78,7 +140,7 @@ const parallelConversion = 4096
 
 // convertInput converts the session's part of in (not Move and Projected).
 func convertInput(in *Input) (inputTerms, error) {
-	k := keyTerms{}
+	k := newKeyTerms()
 	ids := make(map[string]*ast.Term, len(in.Fleet.VMs))
 	for id := range in.Fleet.VMs {
 		ids[id] = ast.StringTerm(id)
@@ -108,7 +170,7 @@ func convertInput(in *Input) (inputTerms, error) {
 		lo, hi := p*len(vmIDs)/parts, (p+1)*len(vmIDs)/parts
 		kp := k
 		if p > 0 {
-			kp = keyTerms{}
+			kp = newKeyTerms()
 		}
 		wg.Go(func() {
 			for i := lo; i < hi; i++ {
@@ -155,8 +217,8 @@ func hostTerm(k keyTerms, ids map[string]*ast.Term, h *Host) (*ast.Term, error) 
 		k.item("health", k.str(h.Health)),
 		k.item("maintenance", ast.BooleanTerm(h.Maintenance)),
 		k.item("capacity", ast.ObjectTerm(
-			k.item("cpus", intTerm(int64(h.Capacity.CPUs))),
-			k.item("memory_bytes", intTerm(h.Capacity.MemoryBytes)))),
+			k.item("cpus", k.int(int64(h.Capacity.CPUs))),
+			k.item("memory_bytes", k.int(h.Capacity.MemoryBytes)))),
 		k.item("cpu", cpu),
 		k.item("memory", mem),
 		k.item("vms", idsTerm(ids, h.VMs)),
@@ -191,19 +253,19 @@ func vmTerm(k keyTerms, v *VM) (*ast.Term, error) {
 		k.item("name", ast.StringTerm(v.Name)),
 		k.item("host", k.str(v.Host)),
 		k.item("state", k.str(v.State)),
-		k.item("cpus", intTerm(int64(v.CPUs))),
-		k.item("memory_bytes", intTerm(v.MemoryBytes)),
+		k.item("cpus", k.int(int64(v.CPUs))),
+		k.item("memory_bytes", k.int(v.MemoryBytes)),
 		k.item("cpu", cpu),
 		k.item("clustered", ast.BooleanTerm(v.Clustered)),
 		k.item("notes", ast.StringTerm(v.Notes)),
-		k.item("tags", stringMapTerm(v.Tags)),
+		k.item("tags", k.tagsTerm(v.Tags)),
 		k.item("last_migration", k.str(v.LastMigration)),
 		k.item("config_version", k.str(v.ConfigVersion)),
 		k.item("processor_compatibility", ast.BooleanTerm(v.ProcessorCompatibility)),
 		k.item("switches", k.strs(v.Switches)),
 		k.item("path", ast.StringTerm(v.Path)),
 		k.item("storage", k.str(v.Storage)),
-		k.item("storage_bytes", intTerm(v.StorageBytes)),
+		k.item("storage_bytes", k.int(v.StorageBytes)),
 	), nil
 }
 
