@@ -4,15 +4,13 @@
 # (cluster nodes keep their room for failover, and the VM would gain no high
 # availability) unless settings.standalone_into_cluster is true; it may
 # move between nodes of its own host's cluster, and out to a stand-alone host.
-# A new VM being placed (hvbalancer place) comes from no host: see
-# origin_cluster.
 package hvbalancer
 
 deny contains sprintf("%s: clustered role of %s may not leave it for %s (%s)", [
-	vm_name(input.move.vm), origin_cluster, input.move.to, cluster_name(dest),
+	vm_name(input.move.vm), source.cluster, input.move.to, cluster_name(dest),
 ]) if {
 	moving.clustered
-	dest.cluster != origin_cluster
+	dest.cluster != source.cluster
 }
 
 deny contains sprintf("%s: not clustered, and %s is a node of cluster %s", [
@@ -20,19 +18,9 @@ deny contains sprintf("%s: not clustered, and %s is a node of cluster %s", [
 ]) if {
 	not moving.clustered
 	dest.cluster != ""
-	dest.cluster != origin_cluster
+	dest.cluster != source.cluster
 	not settings.standalone_into_cluster
 }
-
-# origin_cluster is the cluster the candidate's VM belongs to now: its
-# source's. A new VM has no source (input.move.from is empty): a clustered
-# one is to be a role of the cluster its placement names, which the planner
-# enforces, so of its destination's; a stand-alone one belongs to none.
-origin_cluster := source.cluster if {
-	input.move.from != ""
-} else := dest.cluster if {
-	moving.clustered
-} else := ""
 
 cluster_name(host) := sprintf("cluster %s", [host.cluster]) if host.cluster != ""
 
