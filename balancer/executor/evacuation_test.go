@@ -53,9 +53,12 @@ func TestEvacuationsHaveTheirOwnBudget(t *testing.T) {
 			ctx := context.Background()
 			r.e.step(ctx, ctx)
 			held := map[string]*fakeMigration{}
-			for len(held) < len(r.e.Status().InFlight) {
+			for len(held) < tc.wantFirst {
 				c := <-gate
 				held[c.m.VM] = c
+			}
+			if want := tc.wantOut + map[bool]int{true: 1}[tc.maintenance]; fromM(r) != want {
+				t.Errorf("%d evacuations hold slots, want %d: the next VM of M checked while its %d slots migrate", fromM(r), want, tc.wantOut)
 			}
 			out := 0
 			for _, c := range held {
@@ -72,9 +75,9 @@ func TestEvacuationsHaveTheirOwnBudget(t *testing.T) {
 				}
 				return
 			}
-			// One evacuation ends: the next VM of M takes its slot at once,
-			// on the same clock, while the second balancing move still
-			// waits for its token.
+			// One evacuation ends: the staged VM of M takes its slot at
+			// once, without a pass over the queue, on the same clock, while
+			// the second balancing move still waits for its token.
 			for vm, c := range held {
 				if c.m.From == "M" {
 					c.done <- nil
@@ -82,13 +85,16 @@ func TestEvacuationsHaveTheirOwnBudget(t *testing.T) {
 					break
 				}
 			}
-			r.until("the slot frees", func() bool { return len(r.e.Status().InFlight) == len(held) })
-			r.e.step(ctx, ctx)
 			c := <-gate
 			if c.m.From != "M" {
 				t.Fatalf("the freed slot went to %s from %s, want the next VM of M", c.m.VM, c.m.From)
 			}
 			held[c.m.VM] = c
+			r.until("the ended move releases its slots", func() bool { return fromM(r) == 4 })
+			r.e.step(ctx, ctx) // the next VM of M runs its checks ahead
+			if fromM(r) != 5 {
+				t.Errorf("%d evacuations hold slots after one ended, want 5", fromM(r))
+			}
 			if n := r.fleet.maxHostBusy["M"]; n != 4 {
 				t.Errorf("M ran %d migrations at once, want its own limit 4", n)
 			}
@@ -129,4 +135,45 @@ func TestEvacuationsHaveTheirOwnBudget(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestEvacuationsLargestFirst: a draining host with one slot starts its
+// VMs largest first, whatever their order in the plan, so that no large
+// VM runs alone at the end of the evacuation.
+func TestEvacuationsLargestFirst(t *testing.T) {
+	r := newRig(t, Config{
+		MaxConcurrent: 10, PerHostCap: 2,
+		HostLimit:  func(h string) int { return map[string]int{"M": 1}[h] },
+		Evacuating: func(h string) bool { return h == "M" },
+	}, nil)
+	var planned []moves.Move
+	for i, gib := range []int64{1, 4, 2, 3} {
+		name := fmt.Sprint("e", i)
+		r.vms(name + "@M")
+		m := mv(name, "M", "D"+name)
+		m.Bytes = gib << 30
+		planned = append(planned, m)
+	}
+	r.submit("p", planned...)
+	for range planned {
+		r.pass()
+	}
+	var order []int64
+	for _, m := range r.fleet.moved {
+		order = append(order, m.Bytes>>30)
+	}
+	if fmt.Sprint(order) != "[4 3 2 1]" {
+		t.Errorf("started %v GiB in that order, want the largest first [4 3 2 1]", order)
+	}
+}
+
+// fromM counts the moves out of M that hold the executor's slots.
+func fromM(r *rig) int {
+	n := 0
+	for _, f := range r.e.Status().InFlight {
+		if f.From == "M" {
+			n++
+		}
+	}
+	return n
 }

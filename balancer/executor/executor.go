@@ -188,6 +188,7 @@ type Executor struct {
 	paused      bool
 	reason      string
 	running     bool
+	stopping    bool            // Run's context ended: no staged evacuation starts
 	reconciled  bool            // Reconcile has run: moves resumed from the journal may start
 	bgCtx       context.Context // background reconciliation, while Run runs
 	changed     chan struct{}   // closed and replaced when a move's state changes
@@ -343,6 +344,7 @@ func (e *Executor) Resume() {
 	e.mu.Lock()
 	was := e.paused
 	e.paused, e.reason = false, ""
+	e.broadcastLocked() // staged evacuations wait for it (see awaitWire)
 	e.mu.Unlock()
 	e.metrics.paused.Set(0)
 	if was {

@@ -53,6 +53,11 @@ func (e *Executor) execute(ctx context.Context, j *job) {
 	if !e.compatible(ctx, j, log) {
 		return
 	}
+	if !e.awaitWire(j) {
+		e.cancelToken(j)
+		e.outcome(j, journal.StateSkipped, CauseNotStarted, "the executor stopped before a migration slot of "+j.m.From+" freed", log)
+		return
+	}
 	if _, err := e.journal.Transition(j.id, journal.StateStarted, e.cfg.Now(), "", ""); err != nil {
 		e.cancelToken(j)
 		log.Error("journal the start; not migrating", "err", err)
@@ -163,6 +168,9 @@ func (e *Executor) cancelToken(j *job) {
 
 func (e *Executor) setPhase(j *job, p string) {
 	e.mu.Lock()
+	if j.phase == phaseMigrating {
+		e.broadcastLocked() // a host's migration slot freed (see awaitWire)
+	}
 	j.phase = p
 	e.mu.Unlock()
 }

@@ -27,7 +27,7 @@ func (e *Executor) Run(ctx context.Context) error {
 		e.mu.Unlock()
 		return errors.New("run executor: already running")
 	}
-	e.running = true
+	e.running, e.stopping = true, false
 	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
 	e.bgCtx = bg
 	e.mu.Unlock()
@@ -60,6 +60,10 @@ func (e *Executor) Run(ctx context.Context) error {
 			e.sweep()
 		}
 	}
+	e.mu.Lock()
+	e.stopping = true // staged evacuations give their turn up (see awaitWire)
+	e.broadcastLocked()
+	e.mu.Unlock()
 	return e.drain(stopMoves)
 }
 
@@ -191,7 +195,7 @@ func (e *Executor) step(ctx, moves context.Context) time.Duration {
 func (e *Executor) fitsLocked(m moves.Move, evacuation bool, now time.Time) bool {
 	from := e.limit(m.From)
 	if evacuation {
-		from = e.ownLimit(m.From)
+		from = e.ownLimit(m.From) + evacuationLookahead
 	}
 	return len(e.inflight) < e.cfg.MaxConcurrent &&
 		e.hostBusy[m.From]+e.mayRunLocked(m.From) < from &&

@@ -1,12 +1,14 @@
 package daemon
 
 import (
-	"log/slog"
+	"fmt"
+	"maps"
 	"time"
 
 	"github.com/hvbalancer/hvbalancer/balancer"
 	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/config"
 	"github.com/hvbalancer/hvbalancer/collector"
+	"github.com/hvbalancer/hvbalancer/policy"
 )
 
 // An evacuation does not wait for the round interval nor for a full
@@ -66,22 +68,58 @@ func evacuationReady(s *collector.Snapshot) bool {
 	return draining && dest
 }
 
-// roundPlanner returns the planner for a round over snap: the running one
-// when no host drains; otherwise one whose max_moves leaves room for every
-// VM still to evacuate on top of the configured cap (an evacuation must
-// not be cut into plans that each wait for the last to land), and that
-// plans requests only when the window is short of samples (early).
-func roundPlanner(cfg *config.Config, running *balancer.Planner, snap *collector.Snapshot, early bool, log *slog.Logger) (*balancer.Planner, error) {
+// evacuating is the policy's rules for a round with hosts to drain or
+// too few samples to balance: the policy's settings with max_moves raised
+// by the VMs still to evacuate (an evacuation is not cut into plans that
+// each wait for the last to land; balancing keeps its share) and, early,
+// aggressiveness 1 (requests only). The plan's report names both changes
+// with why, beside the policy's own.
+type evacuating struct {
+	balancer.Rules
+	base     balancer.Config // the running planner's settings
+	evacuees int
+	early    bool
+}
+
+// evacuationRules wraps rules for a round over snap; early says the
+// window holds fewer samples than balancing wants.
+func evacuationRules(rules balancer.Rules, base balancer.Config, snap *collector.Snapshot, early bool) balancer.Rules {
 	n := evacuees(snap)
 	if n == 0 && !early {
-		return running, nil
+		return rules
 	}
-	pc := PlannerConfig(cfg)
-	pc.MaxMoves += n
-	if early {
-		pc.Aggressiveness = 1
+	return evacuating{Rules: rules, base: base, evacuees: n, early: early}
+}
+
+// Settings implements balancer.Rules.
+func (r evacuating) Settings() policy.Settings {
+	s := r.Rules.Settings()
+	reasons := maps.Clone(s.Reasons)
+	if reasons == nil {
+		reasons = map[string]string{}
 	}
-	return balancer.NewPlanner(pc, log)
+	because := func(key, why string) {
+		if reasons[key] != "" {
+			why = reasons[key] + "; " + why
+		}
+		reasons[key] = why
+	}
+	if r.evacuees > 0 {
+		m := r.base.MaxMoves
+		if s.MaxMoves != nil {
+			m = *s.MaxMoves
+		}
+		m += r.evacuees
+		s.MaxMoves = &m
+		because("max_moves", fmt.Sprintf("raised by %d, the running VMs of the hosts in maintenance", r.evacuees))
+	}
+	if r.early {
+		one := 1
+		s.Aggressiveness = &one
+		because("aggressiveness", "requests only: the window holds enough samples to evacuate, not yet to balance")
+	}
+	s.Reasons = reasons
+	return s
 }
 
 // nextRound is how long until the next round: the round interval, or the

@@ -62,15 +62,13 @@ func (d *Daemon) roundOnce(ctx context.Context) roundRecord {
 		// it may still show the VM where it was.
 		return roundRecord{At: now, Result: RoundWaiting}
 	}
-	if planner, err = roundPlanner(cfg, planner, snap, !d.enoughSamples(cfg), d.log); err != nil {
-		return roundRecord{At: now, Result: RoundFailed, Error: err.Error()}
-	}
 	start := time.Now()
 	session, err := engine.Begin(ctx, balancer.PolicyInput(snap, history, cfg.Location()))
 	d.metrics.policySeconds.Observe(time.Since(start).Seconds())
 	var plan *balancer.Plan
 	if err == nil {
-		plan, err = planner.Plan(ctx, snap, session, engine.Digest(), hist)
+		rules := evacuationRules(session, PlannerConfig(cfg), snap, !d.enoughSamples(cfg))
+		plan, err = planner.Plan(ctx, snap, rules, engine.Digest(), hist)
 	}
 	d.metrics.planSeconds.Observe(time.Since(start).Seconds())
 	if err != nil {
