@@ -438,3 +438,54 @@ func logged(logs *logBuffer, parts ...string) bool {
 	}
 	return false
 }
+
+// TestEvacuationDoesNotWaitForTheWindow: a host in maintenance by its
+// configuration at start-up is evacuated by a round that runs as soon as
+// the hosts have one sample each, while the window wants more before it
+// balances (a 10 s window at 1 s polls wants 3): the first plan is made
+// with aggressiveness 1 (requests only) and says so, with max_moves raised
+// for the VMs to evacuate, and every VM leaves the host.
+func TestEvacuationDoesNotWaitForTheWindow(t *testing.T) {
+	f := evacFleet{speed: 10, gbps: 10, dirty: 10, sizes: []int{2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2}, dests: 3, srcMax: 2, destMax: 2}
+	srv, spec := f.serve(t)
+	cfgPath := maintenanceConfig(t, srv, spec, "max_concurrent: 4, per_host_cap: 2, migrations_per_minute: 600, burst: 10")
+	b, _ := os.ReadFile(cfgPath)
+	s := strings.Replace(string(b), "{name: HV01,", "{name: HV01, maintenance: true,", 1)
+	s = strings.Replace(s, "window: 4s", "window: 10s", 1)
+	if err := os.WriteFile(cfgPath, []byte(s), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d, logs := startLoggingDaemon(t, cfgPath)
+	showLogsOnFailure(t, logs)
+	var first balancer.Plan
+	eventually(t, "a first plan", func() bool {
+		var plans web.Plans
+		getJSON(t, d.url+"/api/v1/plans", &plans)
+		if len(plans.Plans) == 0 {
+			return false
+		}
+		getJSON(t, d.url+"/api/v1/plans/"+plans.Plans[len(plans.Plans)-1].ID, &first)
+		return true
+	})
+	changed := map[string]balancer.SettingChange{}
+	for _, c := range first.SettingsChanged {
+		changed[c.Key] = c
+	}
+	if c := changed["aggressiveness"]; c.Effective != 1 || !strings.Contains(c.By, "requests only") {
+		t.Errorf("the first plan's aggressiveness: %+v, want 1, requests only, before the window has its samples", c)
+	}
+	if c := changed["max_moves"]; c.Effective != 10+12 || !strings.Contains(c.By, "hosts in maintenance") {
+		t.Errorf("the first plan's max_moves: %+v, want 22 for the 12 VMs to evacuate", c)
+	}
+	out := 0
+	for _, m := range first.Moves {
+		if m.From != "HV01" || m.Trigger != balancer.TriggerRequest {
+			t.Errorf("the first plan moves %s from %s (%s): want evacuations only", m.VMName, m.From, m.Trigger)
+		}
+		out++
+	}
+	if out != len(f.sizes) {
+		t.Errorf("the first plan evacuates %d VMs, want all %d in one plan", out, len(f.sizes))
+	}
+	eventually(t, "HV01 drained", func() bool { return runningOn(srv, "HV01") == 0 })
+}
