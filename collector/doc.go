@@ -6,6 +6,22 @@
 // as unreachable or stale and says why. It only reads: it never moves a VM
 // and never decides where one should go.
 //
+// A round polls up to Concurrency hosts at once (200 by default), each
+// under CallTimeout, and waits RoundTimeout at most. A host is read in one
+// call when its Source is a Poller, as the WinRM client is: one command on
+// the host takes the first counter sample, reads the VMs (and the facts
+// every FactsEvery polls) and takes the second sample SampleInterval
+// later, in the host's one persistent shell (combined.go). A part that
+// fails on the host fails the poll with that part's error and nothing of
+// the poll is merged. Other Sources are read with three calls, the counter
+// sample beside the others.
+//
+// A host that answered in a round is ok in that round's snapshot, however
+// long the round took. One whose poll had not answered when the round
+// ended is stale in it, with the cause timeout (its poll goes on, is not
+// sent again, and its answer counts when it comes); one that never
+// answered is unreachable.
+//
 // On a saturated host the counters show what VMs received, not what they
 // wanted; the collector estimates what they wanted from the hypervisor's
 // CPU wait per dispatch and records it as the CPU stat's Demand, which
