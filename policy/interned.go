@@ -1,6 +1,9 @@
 package policy
 
 import (
+	"encoding/json"
+	"maps"
+	"slices"
 	"strconv"
 
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -56,7 +59,7 @@ func (k keyTerms) strs(ss []string) *ast.Term {
 // conversion for each content.
 func (k keyTerms) tagsTerm(m map[string]string) *ast.Term {
 	pairs := make([]string, 0, 2*len(m))
-	for _, key := range sortedKeys(m) {
+	for _, key := range slices.Sorted(maps.Keys(m)) {
 		pairs = append(pairs, key, m[key])
 	}
 	key := listKey(pairs)
@@ -96,4 +99,9 @@ func listKey(ss []string) string {
 		b = append(b, s...)
 	}
 	return string(b)
+}
+
+// intTerm converts a whole number.
+func intTerm(i int64) *ast.Term {
+	return ast.NumberTerm(json.Number(strconv.FormatInt(i, 10)))
 }

@@ -267,10 +267,6 @@ func stringMapTerm(m map[string]string) *ast.Term {
 	return ast.ObjectTerm(items...)
 }
 
-func intTerm(i int64) *ast.Term {
-	return ast.NumberTerm(json.Number(strconv.FormatInt(i, 10)))
-}
-
 // floatTerm formats f as encoding/json does, so numbers print the same as
 // in the input's JSON form; NaN and infinities have no JSON form.
 func floatTerm(f float64) (*ast.Term, error) {
