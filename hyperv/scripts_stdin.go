@@ -8,11 +8,13 @@ import (
 )
 
 // StdinLoader is the whole command text of a script sent over standard
-// input: PowerShell reads its stdin to the end (the client's WinRM Send
-// requests, the last one marked End) and runs it in the command's own
-// scope. A script too long for the 8,191-character command line travels
+// input: powershell.exe hands its redirected stdin (the client's WinRM
+// Send requests, the last one marked End) to the command as $input, line
+// by line; Out-String joins the lines and Invoke-Expression runs them in
+// the command's own scope, as Ansible's WinRM connection runs its module
+// wrapper. A script too long for the 8,191-character command line travels
 // this way; only this loader is on the command line.
-const StdinLoader = "Invoke-Expression ([Console]::In.ReadToEnd())"
+const StdinLoader = "Invoke-Expression ($input | Out-String)"
 
 // stdinScripts are the scripts sent over standard input: those longer
 // than any command line can carry.

@@ -137,6 +137,9 @@ func utilityCmdlets() []*Cmdlet {
 			prm("InputObject", sString, use(all, 0, true)).pipe()),
 		one("Invoke-Expression", util, "InvokeExpressionCommand", "",
 			prm("Command", sString, use(all, 0, true)).pipe()),
+		one("Out-String", util, "OutStringCommand", "",
+			prm("InputObject", "System.Management.Automation.PSObject").pipe(),
+			prm("Width", "System.Int32"), prm("Stream", sSwitch)),
 		{Name: "Start-Sleep", Module: util, Doc: doc("microsoft.powershell.utility", "start-sleep"), Class: psClass + "StartSleepCommand",
 			DefaultSet: "Seconds", Sets: []string{"Seconds", "Milliseconds"},
 			Params: []Param{

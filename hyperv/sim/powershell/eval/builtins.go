@@ -27,6 +27,7 @@ func init() {
 		"Out-Null":          func(*Call) error { return nil },
 		"Get-Command":       getCommand,
 		"Invoke-Expression": invokeExpression,
+		"Out-String":        outString,
 	}
 }
 

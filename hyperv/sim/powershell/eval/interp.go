@@ -36,9 +36,10 @@ type Interp struct {
 	// Sleep waits d for Start-Sleep and cmdlets that wait; nil uses real
 	// time.
 	Sleep func(ctx context.Context, d time.Duration) error
-	// Stdin is the process's standard input, which [Console]::In reads;
-	// nil reads as empty.
-	Stdin io.Reader
+	// Stdin is the process's standard input, which $input and
+	// [Console]::In read; nil reads as empty.
+	Stdin     io.Reader
+	stdinRead []any // $input's lines once read
 
 	scopes []map[string]any
 	eating int // > 0 while a script block runs with its exceptions eaten
@@ -110,6 +111,9 @@ func (in *Interp) lookup(name string) (any, bool) {
 		if v, ok := in.scopes[i][n]; ok {
 			return v, true
 		}
+	}
+	if n == "input" {
+		return in.stdinLines(), true
 	}
 	return nil, false
 }

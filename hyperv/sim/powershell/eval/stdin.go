@@ -1,7 +1,8 @@
 package eval
 
-// Scripts that come over standard input: [Console]::In.ReadToEnd() reads
-// what the client sent to the process's stdin (WinRM Send), and
+// Scripts that come over standard input: $input (outside a pipeline) and
+// [Console]::In.ReadToEnd() read what the client sent to the process's
+// stdin (WinRM Send), Out-String joins lines into one text, and
 // Invoke-Expression runs text as a script in the caller's scope. A
 // client's short loader on the command line runs a script too long for
 // it this way.
@@ -9,6 +10,7 @@ package eval
 import (
 	"errors"
 	"io"
+	"strings"
 
 	"github.com/hvbalancer/hvbalancer/hyperv/sim/powershell/lang"
 )
@@ -33,6 +35,38 @@ func (in *Interp) consoleIn() *Object {
 		},
 	}
 	return o
+}
+
+// stdinLines is $input where no pipeline binds it: powershell.exe's
+// standard input, line by line (without their line ends), read to its end
+// the first time it is asked for; none without stdin.
+func (in *Interp) stdinLines() []any {
+	if in.stdinRead == nil {
+		in.stdinRead = []any{}
+		if in.Stdin != nil {
+			b, _ := io.ReadAll(in.Stdin)
+			text := strings.ReplaceAll(string(b), "\r\n", "\n")
+			text = strings.TrimSuffix(text, "\n")
+			if text != "" {
+				for _, l := range strings.Split(text, "\n") {
+					in.stdinRead = append(in.stdinRead, l)
+				}
+			}
+		}
+	}
+	return in.stdinRead
+}
+
+// outString joins its input as text, one line each, each line ended by
+// CRLF, as Out-String formats strings.
+func outString(c *Call) error {
+	var b strings.Builder
+	for _, v := range c.inputs() {
+		b.WriteString(toString(v))
+		b.WriteString("\r\n")
+	}
+	c.Out(b.String())
+	return nil
 }
 
 // invokeExpression runs its -Command text as a script in the current

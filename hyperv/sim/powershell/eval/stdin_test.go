@@ -9,21 +9,24 @@ import (
 	"github.com/hvbalancer/hvbalancer/hyperv/sim/powershell/lang"
 )
 
-// TestInvokeExpressionOfStdin runs a loader as a client sends it: the
-// script comes from stdin, runs in the loader's scope (its variables stay
-// set), and a script that does not parse fails the command with the
+// TestInvokeExpressionOfStdin runs loaders as a client sends them: the
+// script comes from stdin ($input joined by Out-String, or
+// [Console]::In.ReadToEnd()), runs in the loader's scope (its variables
+// stay set), and a script that does not parse fails the command with the
 // parser's error, as PowerShell's Invoke-Expression does.
 func TestInvokeExpressionOfStdin(t *testing.T) {
+	const byInput, byConsole = "Invoke-Expression ($input | Out-String)", "Invoke-Expression ([Console]::In.ReadToEnd())"
 	tests := []struct {
 		loader, stdin, want, errID string
 		code                       int
 	}{
-		{loader: "; $x", stdin: "$x = 6 * 7\n$x\n", want: "42\n42"},
-		{stdin: "", want: ""},
-		{stdin: "$x = (1 +\n", errID: "ExpectedValueExpression", code: 1},
+		{loader: byInput + "; $x", stdin: "$x = 6 * 7\r\nif ($x) {\r\n  $x\r\n}\r\n", want: "42\n42"},
+		{loader: byConsole + "; $x", stdin: "$x = 6 * 7\n$x\n", want: "42\n42"},
+		{loader: byInput, stdin: "$x = (1 +\n", errID: "ExpectedValueExpression", code: 1},
+		{loader: byConsole, stdin: "$x = (1 +\n", errID: "ExpectedValueExpression", code: 1},
 	}
 	for _, tc := range tests {
-		s, err := lang.Parse("Invoke-Expression ([Console]::In.ReadToEnd())" + tc.loader)
+		s, err := lang.Parse(tc.loader)
 		if err != nil {
 			t.Fatal(err)
 		}
