@@ -71,10 +71,14 @@ func (e *Executor) queuedEntryOf(j *job, now time.Time) (journal.Entry, error) {
 	return en, nil
 }
 
-// loadQueued queues again, held, the moves the journal holds as queued. A
-// queued entry whose move cannot be read back is journaled skipped (cause
-// journal), so that nothing waits for it for ever.
+// loadQueued queues again, held, the moves the journal holds as queued,
+// and first those a stop caught between their intent and their start (see
+// requeueUnsent). A queued entry whose move cannot be read back is
+// journaled skipped (cause journal), so that nothing waits for it for ever.
 func (e *Executor) loadQueued() error {
+	if err := e.requeueUnsent(); err != nil {
+		return err
+	}
 	es, err := e.journal.Queued()
 	if err != nil {
 		return err
@@ -91,6 +95,32 @@ func (e *Executor) loadQueued() error {
 		}
 		e.queue = append(e.queue, j)
 		e.known[j.id] = true
+	}
+	return nil
+}
+
+// requeueUnsent journals as queued again every submitted move the journal
+// holds as intent: the daemon stopped while it re-checked the move or
+// asked Compare-VM, before Move-VM was sent (the start is synced before it
+// is). The move's approval stands, so it waits in the queue again, in its
+// place, and is re-checked when its turn comes, instead of being
+// reconciled as skipped: a stop never turns an approved move into one that
+// did not run. An intent journaled without its move (not submitted through
+// the queue) is left to Reconcile, which skips it.
+func (e *Executor) requeueUnsent() error {
+	es, err := e.journal.Unresolved()
+	if err != nil {
+		return err
+	}
+	for _, en := range es {
+		if en.State != journal.StateIntent || len(en.Move) == 0 {
+			continue
+		}
+		if _, err := e.journal.Transition(en.MoveID, journal.StateQueued, e.cfg.Now(), "", ""); err != nil {
+			return err
+		}
+		delete(e.unresolved, en.MoveID) // it blocks its VM no more
+		e.log.Info("move decided on but not sent before the stop: queued again", "move_id", en.MoveID, "vm", en.VMName, "vm_id", en.VMID)
 	}
 	return nil
 }

@@ -16,7 +16,8 @@ import (
 // executor is carrying out, by locating its VM, at most MaxConcurrent at a
 // time:
 //   - intent (Move-VM was never sent: started is synced before it is):
-//     skipped, cause not_started;
+//     skipped, cause not_started (a submitted move's intent New has
+//     queued again already: see requeueUnsent);
 //   - started or unknown: found on the destination, succeeded; back on the
 //     source, failed (cause interrupted, the VM held); on a third host,
 //     failed (moved_elsewhere); still migrating, or not located (a host

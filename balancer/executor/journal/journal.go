@@ -36,8 +36,11 @@ func (s State) Final() bool {
 
 // allowed are the transitions the executor may make.
 var allowed = map[State][]State{
-	StateQueued:  {StateSkipped}, // to intent only through Intend
-	StateIntent:  {StateStarted, StateSkipped, StateFailed, StateUnknown},
+	StateQueued: {StateSkipped}, // to intent only through Intend
+	// Back to queued: a restart found a submitted move decided on but
+	// never sent (the start is synced before Move-VM is), and queues it
+	// again.
+	StateIntent:  {StateStarted, StateSkipped, StateFailed, StateUnknown, StateQueued},
 	StateStarted: {StateSucceeded, StateFailed, StateUnknown},
 	StateUnknown: {StateSucceeded, StateFailed},
 }
