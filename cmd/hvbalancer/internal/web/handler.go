@@ -98,6 +98,7 @@ func NewHandler(b Backend, opts Options) http.Handler {
 	m.HandleFunc("GET /api/v1/plans/{id}/report.md", s.apiPlanMarkdown)
 	m.HandleFunc("GET /api/v1/plans/{id}/report.html", s.apiPlanHTML)
 	m.HandleFunc("GET /api/v1/history", s.apiHistory)
+	m.HandleFunc("POST /api/v1/place", s.apiPlace) // a read: no token
 
 	m.Handle("POST /api/v1/plans/{id}/approve", s.authorized(s.apiApprove))
 	m.Handle("POST /api/v1/pause", s.authorized(s.apiPause))
