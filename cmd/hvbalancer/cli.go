@@ -22,6 +22,7 @@ commands:
   apply      execute an approved plan file, re-checking every move first
   approve    approve a plan the daemon is holding for approval
   maintenance  enter, exit or list: take a host out of the fleet's destinations and move its VMs off
+  place      rank the hosts where a new VM should go (--name-only: the best one, for New-VM -ComputerName)
   plan       collect the fleet (or read a snapshot), plan, and write the reports
   snapshot   collect the fleet once and save the snapshot
   check      validate a configuration file and exit
@@ -43,6 +44,7 @@ func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		"apply":       applyCommand,
 		"approve":     approveCommand,
 		"maintenance": maintenanceCommand,
+		"place":       placeCommand,
 		"plan":        planCommand,
 		"snapshot":    snapshotCommand,
 		"check":       checkCommand,

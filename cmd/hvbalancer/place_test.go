@@ -1,0 +1,229 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/hvbalancer/hvbalancer/balancer"
+	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/web"
+	"github.com/hvbalancer/hvbalancer/hyperv/sim"
+)
+
+// placeFleetYAML: HV01's VMs want 10 × 8 × 0.9 = 72 of its 64 logical
+// processors (saturated: it reads 100 % received and about 113 % demand);
+// HV02 and HV03 run light and moderate loads; HV04 is the quietest and
+// runs the one role=sql VM; HV05 is idle and in maintenance by the
+// configuration.
+const placeFleetYAML = `name: placement
+seed: 14
+start: 2026-01-10T02:00:00Z
+speed: 10
+hosts:
+  - {name: HV01, logical_processors: 64, memory_gib: 512}
+  - {name: HV02, logical_processors: 64, memory_gib: 512}
+  - {name: HV03, logical_processors: 64, memory_gib: 512}
+  - {name: HV04, logical_processors: 64, memory_gib: 512}
+  - {name: HV05, logical_processors: 64, memory_gib: 512}
+vms:
+%s  - {name: light-1, host: HV02, cpus: 4, memory_gib: 16, load: {cpu: 0.3}}
+  - {name: light-2, host: HV02, cpus: 4, memory_gib: 16, load: {cpu: 0.3}}
+  - {name: mid-1, host: HV03, cpus: 8, memory_gib: 32, load: {cpu: 0.5}}
+  - {name: mid-2, host: HV03, cpus: 8, memory_gib: 32, load: {cpu: 0.5}}
+  - {name: sql-1, host: HV04, cpus: 2, memory_gib: 16, notes: "role=sql", load: {cpu: 0.1}}
+`
+
+// servePlaceFleet serves the placement fleet over WinRM on 127.0.0.1 and
+// writes a configuration for it: manual automation (nothing moves), HV05
+// in maintenance, the shipped policy.
+func servePlaceFleet(t *testing.T) string {
+	t.Helper()
+	var busy strings.Builder
+	for i := range 10 {
+		fmt.Fprintf(&busy, "  - {name: busy-%02d, host: HV01, cpus: 8, memory_gib: 16, load: {cpu: 0.9}}\n", i+1)
+	}
+	spec, err := sim.ParseFleet(fmt.Appendf(nil, placeFleetYAML, busy.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fl, err := sim.NewFleet(spec, sim.NewScaledClock(spec.Start, spec.Speed))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := sim.Serve(fl, sim.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+
+	dir := t.TempDir()
+	for name, content := range map[string]string{"token": testToken, "password": spec.Credentials.Password} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var hosts strings.Builder
+	for _, h := range spec.Hosts {
+		ep, ok := srv.Endpoint(h.Name)
+		if !ok {
+			t.Fatalf("no endpoint for %s", h.Name)
+		}
+		fmt.Fprintf(&hosts, "      - {name: %s, address: %s, winrm: {port: %d}, maintenance: %v}\n", h.Name, ep.IP, ep.Port, h.Name == "HV05")
+	}
+	abs, _ := filepath.Abs("../../examples")
+	cfg := fmt.Sprintf(`version: 1
+state_dir: state
+http: {listen: "127.0.0.1:0", token_file: token}
+automation: manual
+round_interval: 1h
+winrm: {auth: ntlm, username: %s, password_file: password, call_timeout: 20s}
+clusters:
+  - name: standalone
+    hosts:
+%scollector: {interval: 1s, window: 4s, stale_after: 30s, round_timeout: 2s}
+policy: {dir: %s/policies}
+`, spec.Credentials.Username, hosts.String(), abs)
+	path := filepath.Join(dir, "config.yaml")
+	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// placeCLIConfig is the configuration with the running daemon's address,
+// and no token file: placement needs none.
+func placeCLIConfig(t *testing.T, cfgPath string, d *runningDaemon) string {
+	t.Helper()
+	b, err := os.ReadFile(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := strings.Replace(string(b), `http: {listen: "127.0.0.1:0", token_file: token}`,
+		`http: {listen: "`+strings.TrimPrefix(d.url, "http://")+`"}`, 1)
+	path := filepath.Join(filepath.Dir(cfgPath), "place.yaml")
+	if err := os.WriteFile(path, []byte(s), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// postPlace sends POST /api/v1/place without a token.
+func postPlace(t *testing.T, d *runningDaemon, body string) (int, []byte) {
+	t.Helper()
+	resp, err := http.Post(d.url+"/api/v1/place", "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, b
+}
+
+// TestPlaceThroughTheDaemon, through a real daemon reading the simulated
+// fleet over WinRM with the shipped policy: the API shows the saturated
+// host's CPU demand; placement refuses it for CPU, the host in
+// maintenance, and, for a role=sql VM, the host whose sql VM the
+// anti-affinity rule names; the CLI and the API agree on the best host;
+// --name-only prints that one name; a VM no host can take exits 1.
+func TestPlaceThroughTheDaemon(t *testing.T) {
+	cfgPath := servePlaceFleet(t)
+	d, logs := startLoggingDaemon(t, cfgPath)
+	showLogsOnFailure(t, logs)
+	var hv01 web.HostInfo
+	eventually(t, "every host read, HV01's demand known", func() bool {
+		var hosts web.Hosts
+		getJSON(t, d.url+"/api/v1/hosts", &hosts)
+		ok := 0
+		for _, h := range hosts.Hosts {
+			if h.Health == web.HostOK && h.VMs > 0 || h.Name == "HV05" && h.Health == web.HostOK {
+				ok++
+			}
+			if h.Name == "HV01" {
+				hv01 = h
+			}
+		}
+		return ok == 5 && hv01.CPUDemand != nil
+	})
+	t.Logf("HV01: %.1f %% received, %.1f %% demand (mean)", hv01.CPU.Mean, hv01.CPUDemand.Mean)
+	if hv01.CPUDemand.Mean < 105 || hv01.CPUWaitUnknown {
+		t.Errorf("HV01's demand %+v (wait unknown %v), want above 105 %%", hv01.CPUDemand, hv01.CPUWaitUnknown)
+	}
+	resp, err := http.Get(d.url + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !bytes.Contains(metrics, []byte(`hvbalancer_collector_host_cpu_demand_ratio{host="HV01"} 1.`)) {
+		t.Errorf("/metrics lacks HV01's demand above 1:\n%s", metrics)
+	}
+
+	// The API: a role=sql VM.
+	code, body := postPlace(t, d, `{"name": "sql-2", "cpus": 4, "memory": "16GiB", "tags": {"role": "sql"}}`)
+	if code != http.StatusOK {
+		t.Fatalf("POST /api/v1/place: %d %s", code, body)
+	}
+	var p balancer.Placement
+	if err := json.Unmarshal(body, &p); err != nil {
+		t.Fatal(err)
+	}
+	refused := map[string]balancer.PlaceRefusal{}
+	for _, r := range p.Refused {
+		refused[r.Host] = r
+	}
+	if r := refused["HV01"]; r.Reason != balancer.PlaceCPU {
+		t.Errorf("HV01 (saturated): %+v, want refused for CPU", r)
+	}
+	if r := refused["HV05"]; r.Reason != balancer.PlaceMaintenance {
+		t.Errorf("HV05: %+v, want refused for maintenance", r)
+	}
+	if r := refused["HV04"]; r.Reason != balancer.PlacePolicy || !slices.Contains(r.Deny, "sql-2: anti-affinity role=sql with sql-1 on HV04") {
+		t.Errorf("HV04: %+v, want the anti-affinity rule's message", r)
+	}
+	if got := []string{p.Ranked[0].Host, p.Ranked[1].Host}; len(p.Ranked) != 2 || got[0] != "HV02" || got[1] != "HV03" {
+		t.Errorf("ranked %+v, want HV02 then HV03", p.Ranked)
+	}
+	// Without the role HV04, the quietest, is best.
+	code, body = postPlace(t, d, `{"cpus": 4, "memory": "16GiB"}`)
+	var plain balancer.Placement
+	if code != http.StatusOK || json.Unmarshal(body, &plain) != nil || plain.Best() != "HV04" {
+		t.Errorf("a VM without tags: %d, best %q, want HV04:\n%s", code, plain.Best(), body)
+	}
+	if code, body := postPlace(t, d, `{"cpus": 241, "memory": "16GiB"}`); code != http.StatusBadRequest || !bytes.Contains(body, []byte("1 to 240 virtual processors")) {
+		t.Errorf("241 vCPUs: %d %s, want 400", code, body)
+	}
+
+	// The CLI, with no token: the same best host, the table, the name alone.
+	cli := placeCLIConfig(t, cfgPath, d)
+	args := []string{"place", "--config", cli, "--cpu", "4", "--memory", "16GiB", "--tags", "role=sql", "--vm-name", "sql-2"}
+	code, stdout, stderr := hvb(t, args...)
+	if code != 0 || !strings.Contains(stdout, "HV02") || !strings.Contains(stdout, "anti-affinity role=sql with sql-1 on HV04") || !strings.Contains(stdout, "HV05  maintenance") {
+		t.Errorf("place: exit %d\n%s%s", code, stdout, stderr)
+	}
+	code, stdout, stderr = hvb(t, append(args, "--name-only")...)
+	if code != 0 || stdout != p.Best()+"\n" {
+		t.Errorf("place --name-only: exit %d, %q (%s), want %q", code, stdout, stderr, p.Best()+"\n")
+	}
+	code, stdout, _ = hvb(t, append(args, "--json", "--top", "1")...)
+	var cliP balancer.Placement
+	if code != 0 || json.Unmarshal([]byte(stdout), &cliP) != nil || cliP.Best() != p.Best() || len(cliP.Ranked) != 1 || cliP.Candidates != 2 {
+		t.Errorf("place --json --top 1: exit %d, best %q of %d:\n%s", code, cliP.Best(), cliP.Candidates, stdout)
+	}
+
+	// No host can take 64 busy vCPUs: exit 1, nothing on stdout with
+	// --name-only, and why on stderr.
+	code, stdout, stderr = hvb(t, "place", "--config", cli, "--cpu", "64", "--memory", "16GiB", "--name-only")
+	if code != 1 || stdout != "" || !strings.Contains(stderr, "no host can take the VM: 5 hosts refused") {
+		t.Errorf("an impossible VM: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	if code, _, stderr = hvb(t, "place", "--config", cli, "--cpu", "4", "--memory", "16PiB"); code != 2 || !strings.Contains(stderr, `unit "PiB"`) {
+		t.Errorf("16PiB: exit %d, %s", code, stderr)
+	}
+}
