@@ -38,7 +38,11 @@ func (p poller) Poll(ctx context.Context, facts bool, _ time.Duration) (hyperv.P
 func TestCombinedReadPartOrder(t *testing.T) {
 	hostErr, vmsErr, ctrErr := errors.New("get host: x"), errors.New("get vms: y"), errors.New("get counters: z")
 	good := hyperv.PollResult{Host: hostInfo("HV01", 32, 256), Counters: hyperv.Counters{HostCPUPercent: 40, AvailableMemory: 128 << 30}}
-	with := func(h, v, c error) hyperv.PollResult { r := good; r.HostErr, r.VMsErr, r.CountersErr = h, v, c; return r }
+	with := func(h, v, c error) hyperv.PollResult {
+		r := good
+		r.HostErr, r.VMsErr, r.CountersErr = h, v, c
+		return r
+	}
 	tests := []struct {
 		name        string
 		r           hyperv.PollResult
