@@ -104,7 +104,13 @@ func (r *PlaceRequest) Validate() error {
 	if len(r.Tags) > maxPlaceTags {
 		bad("%d tags: at most %d", len(r.Tags), maxPlaceTags)
 	} else {
+		seen := make(map[string]bool, len(r.Tags))
 		for _, k := range slices.Sorted(maps.Keys(r.Tags)) {
+			if lk := strings.ToLower(k); seen[lk] {
+				bad("tag %s given twice: a tag's name is read without regard to case", lk)
+			} else {
+				seen[lk] = true
+			}
 			if !placeTagKey(k) {
 				bad("tag %q: a tag's name has 1 to %d %s", placeShort(k), maxPlaceTagKey, placeTagKeyChars)
 			} else if why := placeTextProblem(r.Tags[k], maxPlaceTagValue); why != "" {

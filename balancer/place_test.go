@@ -281,6 +281,7 @@ func TestPlaceRequestBounds(t *testing.T) {
 		{"NaN load", func(r *balancer.PlaceRequest) { r.CPULoad = math.NaN() }, "cpu_load NaN"},
 		{"tag name", func(r *balancer.PlaceRequest) { r.Tags = map[string]string{"ro le": "web"} }, `tag "ro le"`},
 		{"long tag name", func(r *balancer.PlaceRequest) { r.Tags = map[string]string{strings.Repeat("k", 64): "web"} }, "a tag's name has 1 to 63"},
+		{"tag twice", func(r *balancer.PlaceRequest) { r.Tags = map[string]string{"Role": "web", "role": "sql"} }, "tag role given twice"},
 		{"tag value", func(r *balancer.PlaceRequest) { r.Tags = map[string]string{"role": "web\nsql"} }, "tag role: control characters"},
 		{"long tag value", func(r *balancer.PlaceRequest) { r.Tags = map[string]string{"role": strings.Repeat("w", 257)} }, "tag role: at most 256 characters"},
 		{"cluster", func(r *balancer.PlaceRequest) { r.Cluster = strings.Repeat("c", 64) }, "cluster: at most 63"},
