@@ -366,3 +366,24 @@ func BenchmarkPlace(b *testing.B) {
 	b.ReportMetric(float64(p.Candidates), "candidates/op")
 	b.ReportMetric(float64(len(p.Refused)), "refused/op")
 }
+
+// FuzzParseMemorySize: any text either fails with ErrPlaceRequest or
+// gives a size that is not negative and not far past the bound Validate
+// then applies.
+func FuzzParseMemorySize(f *testing.F) {
+	for _, s := range []string{"16GiB", "512 MiB", "1.5TiB", "4gb", "", "GiB", "1e308TiB", "0.0000001MiB", "99999999999999999999999TiB"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		n, err := balancer.ParseMemorySize(s)
+		if err != nil {
+			if !errors.Is(err, balancer.ErrPlaceRequest) {
+				t.Errorf("%q: error %v does not wrap ErrPlaceRequest", s, err)
+			}
+			return
+		}
+		if n < 0 || n > 2*balancer.MaxPlaceMemoryBytes {
+			t.Errorf("%q: %d bytes", s, n)
+		}
+	})
+}
