@@ -113,8 +113,10 @@ const DefaultMaxInflowPerHost = 16
 // 2 → 2 points (large gains only), 3 → 1, 4 → 0.5, 5 → 0.1 (slight gains).
 // Moving load off a lone hot host gains about the percentage points of host
 // load it moves in the spread, as much again while it lowers the busiest
-// host, less the migration cost; with several hot hosts a point moved
-// gains less (see Planner for the objective). On 64-processor hosts
+// host, and as much again while the host stays above cpu_high (the mean
+// load on a dense fleet), less the migration cost; with several hot hosts
+// a point moved gains less in the spread and the peak (see Planner for
+// the objective). On 64-processor hosts
 // one point is 0.64 busy cores, so the default level 3 leaves alone the VMs
 // too small to matter, and level 2 only moves clear contributors.
 func MinGain(aggressiveness int) float64 {

@@ -54,7 +54,7 @@ func ExamplePlanner_Plan() {
 	fmt.Printf("CPU spread %.1f → %.1f points, busiest host %.0f%% → %.0f%%\n",
 		e.CPU.SpreadBefore, e.CPU.SpreadAfter, e.CPU.MaxBefore, e.CPU.MaxAfter)
 	// Output:
-	// sql01 HV01 → HV03 (HV01 CPU 83% > 75%, gain 61.6)
+	// sql01 HV01 → HV03 (HV01 CPU 83% > 75%, gain 69.9)
 	//   refused first: sql01 → HV02: sql01: HV02 has no SQL licence
 	// web01 HV01 → HV02 (spread: HV01 CPU 58%, fleet mean 33%, gain 67.5)
 	// CPU spread 35.4 → 0.0 points, busiest host 83% → 33%
@@ -89,7 +89,7 @@ func ExamplePlan_Summary() {
 	}
 	fmt.Print(plan.Summary())
 	// Output:
-	// Plan plan-20260105-080000-1cbae8c3 (valid until 2026-01-05 09:00:00 UTC)
+	// Plan plan-20260105-080000-80e9d10f (valid until 2026-01-05 09:00:00 UTC)
 	// 2 moves (2 for balance): CPU spread 35.4 → 0.0 points, memory spread 14.7 → 3.0 points; 32.0 GiB to copy, about 16s. Search ended: no move within the limits gains at least 1 points.
 	//
 	//         spread before  after  busiest before  after
@@ -97,7 +97,7 @@ func ExamplePlan_Summary() {
 	// Memory  14.7           3.0    40.6% HV01      21.9% HV02
 	//
 	// #  VM     VM ID  From  To    Trigger  Gain   Memory    Storage  Time  Reason
-	// 1  sql01  1a     HV01  HV02  balance  61.65  16.0 GiB  stays    16s   HV01 CPU 83% > 75%
+	// 1  sql01  1a     HV01  HV02  balance  69.90  16.0 GiB  stays    16s   HV01 CPU 83% > 75%
 	// 2  web01  1b     HV01  HV03  balance  67.50  16.0 GiB  stays    16s   spread: HV01 CPU 58%, fleet mean 33%
 }
 
@@ -124,7 +124,7 @@ func ExamplePlan_WriteMarkdown() {
 	// Output:
 	// | # | VM | VM ID | From | To | Trigger | Reason | Gain | Memory | Storage | Est. time |
 	// |---:|---|---|---|---|---|---|---:|---:|---|---:|
-	// | 1 | sql01 | `1a` | HV01 | HV02 | balance | HV01 CPU 83% \> 75% | 61.65 | 16.0 GiB | stays | 16s |
+	// | 1 | sql01 | `1a` | HV01 | HV02 | balance | HV01 CPU 83% \> 75% | 69.90 | 16.0 GiB | stays | 16s |
 	// | 2 | web01 | `1b` | HV01 | HV03 | balance | spread: HV01 CPU 58%, fleet mean 33% | 67.50 | 16.0 GiB | stays | 16s |
 }
 

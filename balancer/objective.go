@@ -12,6 +12,8 @@ type objective struct {
 	wc, wm, wcost      float64
 	pc, pm             float64 // pivots
 	maxc               float64 // the busiest eligible host's CPU load
+	line               float64 // cpu_high, or the mean CPU load when it is higher
+	over               float64 // the eligible hosts' CPU load above line, summed
 	top                [3]int  // the three busiest eligible hosts by CPU, busiest first; -1 when fewer
 	s1c, s2c, s1m, s2m float64
 }
@@ -41,6 +43,10 @@ func (o *objective) reset(st *state) {
 	}
 	o.pc /= o.n
 	o.pm /= o.n
+	o.line = max(st.cfg.CPUHigh, o.pc)
+	for _, hi := range st.elig {
+		o.over += max(0, st.hosts[hi].cpu-o.line)
+	}
 	for _, hi := range st.elig {
 		dc, dm := st.hosts[hi].cpu-o.pc, st.hosts[hi].mem-o.pm
 		o.s1c += dc
@@ -65,11 +71,17 @@ func (o *objective) spreads() (cpu, mem float64) {
 	return stddev(o.n, o.s1c, o.s2c), stddev(o.n, o.s1m, o.s2m)
 }
 
-// value is the weighted imbalance: √n·(wc·σcpu + wm·σmem) + wc·peak, the
-// peak being the busiest eligible host's CPU load.
+// value is the weighted imbalance: √n·(wc·σcpu + wm·σmem) + wc·(peak +
+// over), the peak being the busiest eligible host's CPU load and over the
+// eligible hosts' CPU load above a line, summed: above cpu_high, or above
+// the mean on a dense fleet, whose mean is higher. The peak falls only
+// once every host near it is relieved, so where many hosts are near the
+// busiest, one move lowers it by little; over falls by each point a move
+// takes off a host above the line to one that stays under it, so that
+// relieving one of many hot hosts is a gain of its own.
 func (o *objective) value() float64 {
 	c, m := o.spreads()
-	return o.sqrtN*(o.wc*c+o.wm*m) + o.wc*o.maxc
+	return o.sqrtN*(o.wc*c+o.wm*m) + o.wc*(o.maxc+o.over)
 }
 
 // peakAfter is the busiest eligible host's CPU load once hosts x and y
@@ -110,8 +122,19 @@ func (o *objective) after(st *state, vi, to int) float64 {
 	from := st.vms[vi].host
 	shift(from, -1)
 	shift(to, 1)
-	peak := o.peakAfter(st, from, st.hosts[from].cpu-st.cpuDelta(vi, from), to, st.hosts[to].cpu+st.cpuDelta(vi, to))
-	return o.sqrtN*(o.wc*stddev(o.n, s1c, s2c)+o.wm*stddev(o.n, s1m, s2m)) + o.wc*peak
+	cf, ct := st.hosts[from].cpu-st.cpuDelta(vi, from), st.hosts[to].cpu+st.cpuDelta(vi, to)
+	peak := o.peakAfter(st, from, cf, to, ct)
+	over := o.over + o.overShift(st, from, cf) + o.overShift(st, to, ct)
+	return o.sqrtN*(o.wc*stddev(o.n, s1c, s2c)+o.wm*stddev(o.n, s1m, s2m)) + o.wc*(peak+over)
+}
+
+// overShift is how much host hi's CPU load above the line changes once its
+// load is c (0 for an ineligible host).
+func (o *objective) overShift(st *state, hi int, c float64) float64 {
+	if !st.hosts[hi].eligible {
+		return 0
+	}
+	return max(0, c-o.line) - max(0, st.hosts[hi].cpu-o.line)
 }
 
 // cost is the migration cost term of moving VM vi: the bytes it copies

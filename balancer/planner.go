@@ -27,18 +27,24 @@ import (
 // flag or label (see InMaintenance), live migration enabled), the weighted
 // imbalance is
 //
-//	√n · (cpu_weight·σcpu + memory_weight·σmemory) + cpu_weight·peak
+//	√n · (cpu_weight·σcpu + memory_weight·σmemory) + cpu_weight·(peak + over)
 //
 // where σ is the population standard deviation of host load in percentage
-// points and peak the busiest eligible host's CPU load. The √n factor (as
-// in VMware DRS's imbalance metric) makes a gain read the same in any
-// fleet size: moving load off a lone hot host gains about the points of
-// load it moves in the spread term, and as much again in the peak term
-// while that host stays the busiest. The peak term makes the search lower
-// the busiest host, not only the spread: a host busy in CPU and light in
-// memory (or one of many near the mean) is where a fleet's worst slowdown
-// is, and balancers are judged by it. A move into the busiest host raises
-// the peak and is scored so. A move's gain is the drop in imbalance
+// points, peak the busiest eligible host's CPU load, and over the eligible
+// hosts' CPU load above a line, summed: above cpu_high, or above the mean
+// CPU load where that is higher (a dense fleet). The √n factor (as in
+// VMware DRS's imbalance metric) makes a gain read the same in any fleet
+// size: moving load off a lone hot host to one under the line gains about
+// the points of load it moves in the spread term, as much again in the
+// peak term while that host stays the busiest, and as much again in over
+// while the host stays above the line. The peak term makes the search
+// lower the busiest host, not only the spread: a host busy in CPU and
+// light in memory (or one of many near the mean) is where a fleet's worst
+// slowdown is, and balancers are judged by it. A move into the busiest
+// host raises the peak and is scored so. Where many hosts are near the
+// busiest, one move lowers the peak by little; over counts what each move
+// takes off any hot host, so that relieving one of many is worth a move of
+// its own. A move's gain is the drop in imbalance
 // minus its migration cost, migration_cost_weight × the bytes it copies
 // (assigned memory, plus its disks when its storage moves with it) in
 // percent of an average eligible host's memory, minus the policy's penalty

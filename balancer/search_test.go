@@ -158,14 +158,15 @@ func TestEveryHotHostIsASource(t *testing.T) {
 	}
 }
 
-// Where no single move gains, a swap may: HV01 is hot in CPU, and its only
-// movable VM is large in memory too, so moving it alone to HV02 trades a
+// Where no single move gains, a swap may: HV01 is the busy host in CPU
+// (just under cpu_high: moving load off a hot host gains on its own), and
+// its only movable VM is large in memory too, so moving it alone to HV02 trades a
 // CPU spread for a memory spread (the objective gets worse); sending back
 // HV02's idle VM of the same memory evens memory again. The swap is two
 // moves, the hot host's VM first, each within every hard limit in order.
 func TestSwapWhereNoSingleMoveGains(t *testing.T) {
 	s := collectortest.Snapshot(
-		collectortest.HostSpec{Name: "HV01", CPU: 80, Memory: 50, VMs: []collectortest.VMSpec{
+		collectortest.HostSpec{Name: "HV01", CPU: 74, Memory: 50, VMs: []collectortest.VMSpec{
 			{Name: "big", CPUs: 8, CPU: 4.8, MemoryGiB: 64},
 			{Name: "pinned-a", CPUs: 2, CPU: 1, MemoryGiB: 8},
 		}},
