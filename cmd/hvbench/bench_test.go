@@ -228,3 +228,37 @@ func TestRunQuick(t *testing.T) {
 		t.Error("a missing policy directory ran")
 	}
 }
+
+// hvbalancer's figures are those after convergence, or the table says the
+// round cap stopped it: with one round the shipped policy still has moves
+// to make on every quick scenario; with the default cap it converges, a
+// last plan with no move ending its rounds.
+func TestRoundCapIsReported(t *testing.T) {
+	engine := loadPolicy(t)
+	for _, tc := range []struct {
+		rounds int
+		capped bool
+	}{{1, true}, {60, false}} {
+		rep, err := bench(context.Background(), options{Seed: 1, Quick: true, Rounds: tc.rounds}, engine)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var md bytes.Buffer
+		if err := writeMarkdown(&md, rep); err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range rep.Scenarios {
+			for _, r := range s.Results {
+				if r.Contender != shippedName {
+					continue
+				}
+				if r.Capped != tc.capped || !tc.capped && r.Rounds >= tc.rounds {
+					t.Errorf("%s, --rounds %d: %d rounds, capped %v, want capped %v", s.Name, tc.rounds, r.Rounds, r.Capped, tc.capped)
+				}
+			}
+		}
+		if got := strings.Contains(md.String(), "(cap: still moving)"); got != tc.capped {
+			t.Errorf("--rounds %d: the table says the cap stopped hvbalancer: %v, want %v", tc.rounds, got, tc.capped)
+		}
+	}
+}

@@ -23,7 +23,8 @@ type recorder struct {
 	moves      int
 	bytes      int64
 	violations int
-	requests   int // moves the policy demanded (hvbalancer only)
+	requests   int  // moves the policy demanded (hvbalancer only)
+	capped     bool // the round cap stopped hvbalancer before a plan had no move
 }
 
 // move moves VM vi to host to.
@@ -59,9 +60,12 @@ type Result struct {
 	GiBMoved     float64 `json:"gib_moved"`
 	Violations   int     `json:"violations"` // moves that broke a hard limit
 	Rounds       int     `json:"rounds"`     // planning passes (hvbalancer) or 1
-	PlanningMS   float64 `json:"planning_ms"`
-	AllocMiB     float64 `json:"alloc_mib"` // allocated while planning
-	Error        string  `json:"error,omitempty"`
+	// Capped is true when hvbalancer still had moves to make at the round
+	// cap (--rounds): its figures are not those after convergence.
+	Capped     bool    `json:"capped,omitempty"`
+	PlanningMS float64 `json:"planning_ms"`
+	AllocMiB   float64 `json:"alloc_mib"` // allocated while planning
+	Error      string  `json:"error,omitempty"`
 }
 
 // measure runs c on a fresh fleet of s and reports the outcome.
@@ -75,7 +79,7 @@ func measure(ctx context.Context, c contender, s scenario, lim limits) Result {
 	elapsed := time.Since(start)
 	runtime.ReadMemStats(&after)
 	res := Result{Contender: c.Name, Kind: c.Kind, Source: c.Source, Moves: rec.moves,
-		GiBMoved: float64(rec.bytes) / (1 << 30), Violations: rec.violations, Rounds: rounds, RequestMoves: rec.requests,
+		GiBMoved: float64(rec.bytes) / (1 << 30), Violations: rec.violations, Rounds: rounds, Capped: rec.capped, RequestMoves: rec.requests,
 		PlanningMS: float64(elapsed.Microseconds()) / 1000,
 		AllocMiB:   float64(after.TotalAlloc-before.TotalAlloc) / (1 << 20)}
 	res.MaxCPU, res.CPUSpread = extremes(f, f.cpu)

@@ -26,8 +26,9 @@ func (allowAll) Judge(context.Context, policy.Move, policy.Projected) (policy.Ve
 
 // hvbalancerContender plans with balancer.NewPlanner and the shipped
 // defaults, applies the plan's moves, and plans again on the new placement
-// (as the daemon does round after round) until a plan has no move or
-// maxRounds passed. engine nil plans with allowAll.
+// (as the daemon does round after round) until a plan has no move, its
+// figures then those after convergence, or maxRounds passed, which the
+// recorder notes as capped. engine nil plans with allowAll.
 func hvbalancerContender(name string, engine *policy.Engine, maxRounds int) contender {
 	return contender{Name: name, Kind: kindHvbalancer, Source: "balancer.Planner (this repository)", Run: func(ctx context.Context, f *fleet, rec *recorder) (int, error) {
 		planner, err := balancer.NewPlanner(balancer.DefaultConfig(), nil)
@@ -59,6 +60,7 @@ func hvbalancerContender(name string, engine *policy.Engine, maxRounds int) cont
 				}
 			}
 		}
+		rec.capped = true
 		return maxRounds, nil
 	}}
 }

@@ -43,7 +43,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.BoolVar(&o.JSON, "json", false, "write JSON instead of Markdown")
 	fs.StringVar(&o.SVG, "svg", "", "also write a chart of CPU spread against moves to this file")
 	fs.StringVar(&o.PolicyDir, "policy", "examples/policies", "the shipped policy's directory")
-	fs.IntVar(&o.Rounds, "rounds", 8, "most planning rounds hvbalancer converges in")
+	fs.IntVar(&o.Rounds, "rounds", 60, "most planning rounds hvbalancer gets to converge in (a plan with no move ends it sooner; the table says when the cap stopped it)")
 	fs.IntVar(&o.Hosts, "hosts", 0, "hosts per scenario (default 64, 16 with --quick; the dense scenario has half as many again)")
 	if err := fs.Parse(args); err != nil {
 		return err

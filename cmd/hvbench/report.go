@@ -45,8 +45,12 @@ func writeMarkdown(w io.Writer, r *Report) error {
 			if x.Error != "" {
 				name += " (error: " + x.Error + ")"
 			}
-			fmt.Fprintf(&b, "| %s | %.1f | %.1f | %.1f | %.1f | %d | %.0f | %d | %d | %.2f | %.2f |\n",
-				name, x.MaxCPU, x.MaxMemory, x.CPUSpread, x.MemorySpread, x.Moves, x.GiBMoved, x.Violations, x.Rounds, x.PlanningMS, x.AllocMiB)
+			rounds := fmt.Sprint(x.Rounds)
+			if x.Capped {
+				rounds += " (cap: still moving)"
+			}
+			fmt.Fprintf(&b, "| %s | %.1f | %.1f | %.1f | %.1f | %d | %.0f | %d | %s | %.2f | %.2f |\n",
+				name, x.MaxCPU, x.MaxMemory, x.CPUSpread, x.MemorySpread, x.Moves, x.GiBMoved, x.Violations, rounds, x.PlanningMS, x.AllocMiB)
 		}
 		if s.Target != nil {
 			fmt.Fprintf(&b, "\n%s\n", s.Target)
