@@ -164,9 +164,14 @@ func TestPlanWithShippedPolicyInBusinessHours(t *testing.T) {
 	if p.Settings.MaxMoves != 3 || p.Settings.Aggressiveness != 2 || len(p.Moves) != 3 {
 		t.Errorf("settings %+v, %d moves; want the business-hours limits", p.Settings, len(p.Moves))
 	}
-	for _, m := range p.Moves {
-		if m.Trigger != balancer.TriggerRequest || m.Priority != 100 && m.Priority != 80 {
-			t.Errorf("move %+v: want only the highest-priority requests", m)
+	// hv01 is hot: the requests, highest priority first, leave the last
+	// move to balancing.
+	for i, m := range p.Moves {
+		switch {
+		case i < 2 && (m.Trigger != balancer.TriggerRequest || m.Priority != 100 && m.Priority != 80):
+			t.Errorf("move %d %+v: want one of the highest-priority requests", i, m)
+		case i == 2 && (m.Trigger != balancer.TriggerBalance || m.From != "hv01"):
+			t.Errorf("move %d %+v: want the balancing move kept while hv01 is hot", i, m)
 		}
 	}
 }

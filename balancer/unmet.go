@@ -131,8 +131,15 @@ func (d *deniedKind) cuts(vs *vmState) bool {
 }
 
 // balancingReserve is how many of maxMoves a plan keeps for balancing
-// while a host is hot: a quarter.
-func balancingReserve(maxMoves int) int { return maxMoves / 4 }
+// while a host is hot: a quarter, and at least one of a plan of two moves
+// or more (a quarter of the shipped policy's business-hours 3 rounds down
+// to none); a plan of one move is the requests'.
+func balancingReserve(maxMoves int) int {
+	if maxMoves < 2 {
+		return 0
+	}
+	return max(1, maxMoves/4)
+}
 
 // balancingReserved says whether a request for VM vi must leave the plan's
 // last moves to balancing: some eligible host is hot and the request is
