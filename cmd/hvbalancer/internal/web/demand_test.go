@@ -1,8 +1,6 @@
 package web_test
 
 import (
-	"encoding/json"
-	"net/http"
 	"strings"
 	"testing"
 
@@ -14,21 +12,10 @@ import (
 // demand beside the CPU it received, and says which hosts lacked the
 // wait counter; a host whose VMs wanted no more has neither field.
 func TestHostsSayCPUDemand(t *testing.T) {
-	e := newEnv(t)
-	if len(e.fake.snap.Hosts) < 2 {
-		t.Fatalf("the fixture has %d hosts, want 2 or more", len(e.fake.snap.Hosts))
-	}
-	h := &e.fake.snap.Hosts[0]
-	h.CPU.Demand = collector.Demand{Last: 131, Mean: 128.5, P95: 133.25, Max: 134}
-	e.fake.snap.Hosts[1].CPUWaitUnknown = true
-	r := e.do(t, http.MethodGet, "/api/v1/hosts", "")
-	if r.code != http.StatusOK {
-		t.Fatalf("status %d: %s", r.code, r.body)
-	}
-	var got web.Hosts
-	if err := json.Unmarshal([]byte(r.body), &got); err != nil {
-		t.Fatal(err)
-	}
+	got, body := hostsAfter(t, func(hosts []collector.Host) {
+		hosts[0].CPU.Demand = collector.Demand{Last: 131, Mean: 128.5, P95: 133.25, Max: 134}
+		hosts[1].CPUWaitUnknown = true
+	})
 	for i, hi := range got.Hosts {
 		switch i {
 		case 0:
@@ -45,10 +32,10 @@ func TestHostsSayCPUDemand(t *testing.T) {
 			}
 		}
 	}
-	if !strings.Contains(r.body, `"cpu_demand": {`+"\n"+`        "mean": 128.5,`) {
-		t.Errorf("the answer does not give the first host's cpu_demand:\n%s", r.body)
+	if !strings.Contains(body, `"cpu_demand": {`+"\n"+`        "mean": 128.5,`) {
+		t.Errorf("the answer does not give the first host's cpu_demand:\n%s", body)
 	}
-	if strings.Count(r.body, `"cpu_demand"`) != 1 || strings.Count(r.body, `"cpu_wait_unknown": true`) != 1 {
-		t.Errorf("cpu_demand or cpu_wait_unknown on the wrong hosts:\n%s", r.body)
+	if strings.Count(body, `"cpu_demand"`) != 1 || strings.Count(body, `"cpu_wait_unknown": true`) != 1 {
+		t.Errorf("cpu_demand or cpu_wait_unknown on the wrong hosts:\n%s", body)
 	}
 }
