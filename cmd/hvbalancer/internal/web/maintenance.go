@@ -97,40 +97,36 @@ func readMaintenance(w http.ResponseWriter, r *http.Request) (string, maintenanc
 }
 
 func (s *server) apiEnterMaintenance(w http.ResponseWriter, r *http.Request) {
-	host, body, ok := readMaintenance(w, r)
-	if !ok {
-		return
-	}
-	if body.Reason == "" {
-		body.Reason = defaultMaintenance
-	}
-	ctx, cancel := context.WithTimeout(r.Context(), backendTimeout)
-	defer cancel()
-	out, err := s.b.EnterMaintenance(ctx, host, body.By, body.Reason)
-	if err != nil {
-		s.backendError(w, r, "enter maintenance", err)
-		return
-	}
-	if out.Changed {
-		s.log.Info("host maintenance entered", "host", out.Host, "by", body.By, "reason", body.Reason, "remote", r.RemoteAddr)
-	}
-	writeJSON(w, http.StatusOK, out)
+	s.changeMaintenance(w, r, true)
 }
 
 func (s *server) apiExitMaintenance(w http.ResponseWriter, r *http.Request) {
+	s.changeMaintenance(w, r, false)
+}
+
+// changeMaintenance puts the request's host in maintenance (enter) or
+// takes it out, and logs who did it and why when that changed anything.
+func (s *server) changeMaintenance(w http.ResponseWriter, r *http.Request, enter bool) {
 	host, body, ok := readMaintenance(w, r)
 	if !ok {
 		return
 	}
+	change, op, done := s.b.ExitMaintenance, "exit maintenance", "host maintenance ended"
+	if enter {
+		if body.Reason == "" {
+			body.Reason = defaultMaintenance
+		}
+		change, op, done = s.b.EnterMaintenance, "enter maintenance", "host maintenance entered"
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), backendTimeout)
 	defer cancel()
-	out, err := s.b.ExitMaintenance(ctx, host, body.By, body.Reason)
+	out, err := change(ctx, host, body.By, body.Reason)
 	if err != nil {
-		s.backendError(w, r, "exit maintenance", err)
+		s.backendError(w, r, op, err)
 		return
 	}
 	if out.Changed {
-		s.log.Info("host maintenance ended", "host", out.Host, "by", body.By, "reason", body.Reason, "remote", r.RemoteAddr)
+		s.log.Info(done, "host", out.Host, "by", body.By, "reason", body.Reason, "remote", r.RemoteAddr)
 	}
 	writeJSON(w, http.StatusOK, out)
 }
