@@ -16,7 +16,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/hvbalancer/hvbalancer/collector"
-	"github.com/hvbalancer/hvbalancer/collector/collectortest"
 	"github.com/hvbalancer/hvbalancer/hyperv"
 )
 
@@ -99,15 +98,7 @@ func TestDemandMetricsOverHTTP(t *testing.T) {
 // counter shows its received CPU as its demand and says the wait is
 // unknown; one whose VMs wanted more shows their demand.
 func TestDemandMetricsFallBackToReceived(t *testing.T) {
-	const idA, idB = "aaaaaaaa-0000-4000-8000-000000000001", "aaaaaaaa-0000-4000-8000-000000000002"
-	src := collectortest.NewSource(hostInfo("HV01", 8, 64), running(idA, "a", 8, 50), running(idB, "b", 4, 50))
-	f := newFixture(t, collector.Config{Window: 5 * time.Minute}, collector.Target{Name: "HV01", Source: src})
-	cs := hyperv.Counters{HostCPUPercent: 100, AvailableMemory: 32 * gib, VMs: map[string]hyperv.VMCounters{
-		"a": starved(8, 1, 0.75), "b": starved(4, 0.5, 0.5),
-	}}
-	src.SetCounters(cs)
-	f.poll(time.Minute)
-	f.poll(time.Minute)
+	f, src, cs, _ := saturatedHost(t)
 	const names = "hvbalancer_collector_host_cpu_demand_ratio hvbalancer_collector_host_cpu_wait_unknown"
 	compare := func(demand, unknown string) {
 		t.Helper()

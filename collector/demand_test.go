@@ -34,18 +34,29 @@ func starved(cpus int, want, run float64) hyperv.VMCounters {
 	return vc
 }
 
-func TestSaturatedHostRecordsDemand(t *testing.T) {
-	const idA, idB = "aaaaaaaa-0000-4000-8000-000000000001", "aaaaaaaa-0000-4000-8000-000000000002"
-	src := collectortest.NewSource(hostInfo("HV01", 8, 64), running(idA, "a", 8, 50), running(idB, "b", 4, 50))
-	f := newFixture(t, collector.Config{Window: 5 * time.Minute}, collector.Target{Name: "HV01", Source: src})
-	// a's 8 VPs want all their time, b's 4 want half: 10 of 8 LPs. At a
-	// fair share of 0.75 a gets 6 LPs and b 2.
-	cs := hyperv.Counters{HostCPUPercent: 100, AvailableMemory: 32 * gib, VMs: map[string]hyperv.VMCounters{
+// The IDs of the demand tests' VMs a and b.
+const idA, idB = "aaaaaaaa-0000-4000-8000-000000000001", "aaaaaaaa-0000-4000-8000-000000000002"
+
+// saturatedHost is a collector of one host, HV01 of 8 logical processors
+// and a 5-minute window, running VMs a (8 VPs) and b (4 VPs) with wait
+// counters: a's VPs want all their time, b's half, 10 of 8 LPs; at a
+// fair share of 0.75 a gets 6 LPs and b 2. It has polled twice, a minute
+// apart: s is the second snapshot, src and cs the host and its counters,
+// for the test to change.
+func saturatedHost(t *testing.T) (f *fixture, src *collectortest.Source, cs hyperv.Counters, s *collector.Snapshot) {
+	t.Helper()
+	src = collectortest.NewSource(hostInfo("HV01", 8, 64), running(idA, "a", 8, 50), running(idB, "b", 4, 50))
+	f = newFixture(t, collector.Config{Window: 5 * time.Minute}, collector.Target{Name: "HV01", Source: src})
+	cs = hyperv.Counters{HostCPUPercent: 100, AvailableMemory: 32 * gib, VMs: map[string]hyperv.VMCounters{
 		"a": starved(8, 1, 0.75), "b": starved(4, 0.5, 0.5),
 	}}
 	src.SetCounters(cs)
 	f.poll(time.Minute)
-	s := f.poll(time.Minute)
+	return f, src, cs, f.poll(time.Minute)
+}
+
+func TestSaturatedHostRecordsDemand(t *testing.T) {
+	f, src, cs, s := saturatedHost(t)
 	h := host(t, s, "HV01")
 	if h.CPU.Mean != 100 || h.CPUWaitUnknown {
 		t.Errorf("host CPU %+v, wait unknown %v; want 100 received, wait known", h.CPU, h.CPUWaitUnknown)
@@ -92,7 +103,6 @@ func TestSaturatedHostRecordsDemand(t *testing.T) {
 // wanted, so the source reads what its remaining VMs want, and its
 // received CPU what they then get.
 func TestDemandAfterAMove(t *testing.T) {
-	const idA, idB = "aaaaaaaa-0000-4000-8000-000000000001", "aaaaaaaa-0000-4000-8000-000000000002"
 	a, b := running(idA, "a", 8, 50), running(idB, "b", 4, 50)
 	src1 := collectortest.NewSource(hostInfo("HV01", 8, 64), a, b)
 	src2 := collectortest.NewSource(hostInfo("HV02", 8, 64))
@@ -128,7 +138,6 @@ func TestDemandAfterAMove(t *testing.T) {
 // TestWaitUnknownIsSaidOnce checks a host without the wait counter is
 // logged when that begins and when it ends, not every poll.
 func TestWaitUnknownIsSaidOnce(t *testing.T) {
-	const idA = "aaaaaaaa-0000-4000-8000-000000000001"
 	src := collectortest.NewSource(hostInfo("HV01", 8, 64), running(idA, "a", 2, 10))
 	var logs bytes.Buffer
 	clock := collectortest.NewClock(t0)
