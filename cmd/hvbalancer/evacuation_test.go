@@ -5,8 +5,6 @@ import (
 	"net/http"
 	"testing"
 	"time"
-
-	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/web"
 )
 
 // The issue's evacuation: 16 VMs, 232 GiB, off a host with 2 migration
@@ -41,13 +39,8 @@ func measureEvacuation(t *testing.T, f evacFleet, speed float64) evacuationFigur
 	f.speed = speed
 	srv, spec := f.serve(t)
 	cfgPath := maintenanceConfig(t, srv, spec, "max_concurrent: 4, per_host_cap: 2, migrations_per_minute: 10, burst: 2")
-	d, logs := startLoggingDaemon(t, cfgPath)
-	showLogsOnFailure(t, logs)
-	var st web.Status
-	eventually(t, "a first round", func() bool {
-		getJSON(t, d.url+"/api/v1/status", &st)
-		return !st.LastRound.Time.IsZero()
-	})
+	d, _ := startWatchedDaemon(t, cfgPath)
+	st := awaitRound(t, d, "a first round")
 	asked := simNow(t, srv.AdminURL())
 	if code, body := maintenanceCall(t, d, http.MethodPost, "HV01", `{"reason": "evacuation benchmark"}`); code != http.StatusOK {
 		t.Fatalf("enter: %d %s", code, body)

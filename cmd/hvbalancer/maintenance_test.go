@@ -56,16 +56,7 @@ func (f evacFleet) serve(t *testing.T) (*sim.Server, *sim.FleetSpec) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fl, err := sim.NewFleet(spec, sim.NewScaledClock(spec.Start, spec.Speed))
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := sim.Serve(fl, sim.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	return srv, spec
+	return serveFleet(t, spec), spec
 }
 
 // maintenanceConfig configures the daemon for the served fleet: partial
@@ -74,40 +65,9 @@ func (f evacFleet) serve(t *testing.T) (*sim.Server, *sim.FleetSpec) {
 // round after the first), and executor settings as given.
 func maintenanceConfig(t *testing.T, srv *sim.Server, spec *sim.FleetSpec, executor string) string {
 	t.Helper()
-	dir := t.TempDir()
-	abs, _ := filepath.Abs("../../examples")
-	for name, content := range map[string]string{"token": testToken, "password": spec.Credentials.Password} {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(content+"\n"), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	var hosts strings.Builder
-	for _, h := range spec.Hosts {
-		ep, ok := srv.Endpoint(h.Name)
-		if !ok {
-			t.Fatalf("no endpoint for %s", h.Name)
-		}
-		fmt.Fprintf(&hosts, "      - {name: %s, address: %s, winrm: {port: %d}}\n", h.Name, ep.IP, ep.Port)
-	}
-	cfg := fmt.Sprintf(`version: 1
-state_dir: state
-http: {listen: "127.0.0.1:0", token_file: token}
-automation: partial
-round_interval: 1h
-winrm: {auth: ntlm, username: %s, password_file: password, call_timeout: 20s}
-clusters:
-  - name: standalone
-    hosts:
-%scollector: {interval: 1s, window: 4s, stale_after: 30s, round_timeout: 2s}
-policy: {dir: %s/policies}
-planner: {max_moves: 10, max_inflow_per_host: 16, cooldown: 1h}
-executor: {%s, drain_timeout: 30s}
-`, spec.Credentials.Username, hosts.String(), abs, executor)
-	path := filepath.Join(dir, "config.yaml")
-	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	return standaloneConfig(t, srv, spec, "partial", nil, `planner: {max_moves: 10, max_inflow_per_host: 16, cooldown: 1h}
+executor: {`+executor+`, drain_timeout: 30s}
+`)
 }
 
 // maintenanceCall enters (POST) or exits (DELETE) a host's maintenance
@@ -186,13 +146,8 @@ func TestMaintenanceThroughTheAPI(t *testing.T) {
 	f := evacFleet{speed: 10, gbps: 10, dirty: 10, sizes: []int{2, 2, 2, 2, 2, 2, 2, 2}, dests: 3, srcMax: 2, destMax: 2}
 	srv, spec := f.serve(t)
 	cfgPath := maintenanceConfig(t, srv, spec, "max_concurrent: 4, per_host_cap: 2, migrations_per_minute: 600, burst: 10")
-	d, logs := startLoggingDaemon(t, cfgPath)
-	showLogsOnFailure(t, logs)
-	var st web.Status
-	eventually(t, "a first round", func() bool {
-		getJSON(t, d.url+"/api/v1/status", &st)
-		return !st.LastRound.Time.IsZero()
-	})
+	d, logs := startWatchedDaemon(t, cfgPath)
+	awaitRound(t, d, "a first round")
 	if n := len(fleetLedger(t, srv).Entries); n != 0 {
 		t.Fatalf("%d migrations before maintenance: partial automation should run none here", n)
 	}
@@ -267,21 +222,13 @@ func TestMaintenanceThroughTheAPI(t *testing.T) {
 	if code := d.stop(); code != 0 {
 		t.Fatalf("daemon exit %d", code)
 	}
-	d, logs = startLoggingDaemon(t, cfgPath)
-	showLogsOnFailure(t, logs)
-	eventually(t, "a first snapshot after the restart", func() bool {
-		var hosts web.Hosts
-		getJSON(t, d.url+"/api/v1/hosts", &hosts)
-		return len(hosts.Hosts) > 0
-	})
+	d, _ = startWatchedDaemon(t, cfgPath)
+	awaitSnapshot(t, d, "a first snapshot after the restart")
 	h = hostInfo(t, d, "HV01")
 	if !h.Maintenance || len(h.MaintenanceSources) != 1 || h.MaintenanceSources[0].By != "alice" {
 		t.Errorf("after a restart HV01 is %+v, want in maintenance by alice", h)
 	}
-	eventually(t, "a round after the restart", func() bool {
-		getJSON(t, d.url+"/api/v1/status", &st)
-		return !st.LastRound.Time.IsZero()
-	})
+	awaitRound(t, d, "a round after the restart")
 
 	// The CLI lists it, and takes it out: it reads the daemon's address
 	// and token from a configuration naming the port the daemon got.
@@ -333,8 +280,7 @@ func TestMaintenanceKeptByTheConfiguration(t *testing.T) {
 	if err := os.WriteFile(cfgPath, []byte(s), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	d, logs := startLoggingDaemon(t, cfgPath)
-	showLogsOnFailure(t, logs)
+	d, _ := startWatchedDaemon(t, cfgPath)
 	cliPath := cliConfig(t, cfgPath, d)
 	for host, want := range map[string]string{"HV02": "by its configuration (maintenance: true in", "HV03": "by its label maintenance=true"} {
 		code, body := maintenanceCall(t, d, http.MethodDelete, host, "")
@@ -346,11 +292,7 @@ func TestMaintenanceKeptByTheConfiguration(t *testing.T) {
 			t.Errorf("maintenance exit %s: exit %d, %s", host, code, stderr)
 		}
 	}
-	eventually(t, "a first snapshot", func() bool {
-		var hosts web.Hosts
-		getJSON(t, d.url+"/api/v1/hosts", &hosts)
-		return len(hosts.Hosts) > 0
-	})
+	awaitSnapshot(t, d, "a first snapshot")
 	if m := hostInfo(t, d, "HV02").MaintenanceSources; len(m) != 1 || m[0].Source != web.MaintenanceConfig {
 		t.Errorf("HV02's maintenance: %+v, want from the configuration", m)
 	}
@@ -367,13 +309,8 @@ func TestEvacuationBudget(t *testing.T) {
 	f := evacFleet{speed: 1, gbps: 10, dirty: 10, sizes: []int{4, 4, 4, 4, 4, 4, 4, 4}, dests: 4, srcMax: 4, destMax: 2}
 	srv, spec := f.serve(t)
 	cfgPath := maintenanceConfig(t, srv, spec, "max_concurrent: 8, per_host_cap: 2, migrations_per_minute: 1, burst: 1, evacuation_per_minute: 600")
-	d, logs := startLoggingDaemon(t, cfgPath)
-	showLogsOnFailure(t, logs)
-	var st web.Status
-	eventually(t, "a first round", func() bool {
-		getJSON(t, d.url+"/api/v1/status", &st)
-		return !st.LastRound.Time.IsZero()
-	})
+	d, _ := startWatchedDaemon(t, cfgPath)
+	awaitRound(t, d, "a first round")
 	if code, body := maintenanceCall(t, d, http.MethodPost, "HV01", `{"reason": "budget"}`); code != http.StatusOK {
 		t.Fatalf("enter: %d %s", code, body)
 	}
@@ -455,8 +392,7 @@ func TestEvacuationDoesNotWaitForTheWindow(t *testing.T) {
 	if err := os.WriteFile(cfgPath, []byte(s), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	d, logs := startLoggingDaemon(t, cfgPath)
-	showLogsOnFailure(t, logs)
+	d, _ := startWatchedDaemon(t, cfgPath)
 	var first balancer.Plan
 	eventually(t, "a first plan", func() bool {
 		var plans web.Plans

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -32,16 +31,7 @@ func servedMixedFleet(t *testing.T) (*sim.Server, *sim.FleetSpec) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := sim.NewFleet(spec, sim.NewScaledClock(spec.Start, spec.Speed))
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := sim.Serve(f, sim.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	return srv, spec
+	return serveFleet(t, spec), spec
 }
 
 // mixedConfig configures the daemon for the served fleet as an
@@ -53,18 +43,8 @@ func mixedConfig(t *testing.T, srv *sim.Server, spec *sim.FleetSpec, read time.D
 	t.Helper()
 	dir := t.TempDir()
 	abs, _ := filepath.Abs("../../examples")
-	for name, content := range map[string]string{"token": testToken, "password": spec.Credentials.Password} {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(content+"\n"), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	host := func(name string) string {
-		ep, ok := srv.Endpoint(name)
-		if !ok {
-			t.Fatalf("no endpoint for %s", name)
-		}
-		return fmt.Sprintf("      - {name: %s, address: %s, winrm: {port: %d}}\n", name, ep.IP, ep.Port)
-	}
+	writeSecrets(t, dir, spec)
+	host := func(name string) string { return hostEntry(t, srv, name, "") }
 	cfg := fmt.Sprintf(`version: 1
 state_dir: state
 http: {listen: "127.0.0.1:0", token_file: token}
@@ -85,11 +65,7 @@ executor: {max_concurrent: 4, migrations_per_minute: 600, burst: 10, drain_timeo
 		host("HV06"), host("HV07"), host("HV03"),
 		host("HV01"), host("HV02"), host("HV04"), host("HV05"),
 		3*read, read, abs, read/2)
-	path := filepath.Join(dir, "config.yaml")
-	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	return writeConfig(t, dir, cfg)
 }
 
 // logBuffer keeps what the daemon logs.

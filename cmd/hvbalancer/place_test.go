@@ -53,48 +53,8 @@ func servePlaceFleet(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fl, err := sim.NewFleet(spec, sim.NewScaledClock(spec.Start, spec.Speed))
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := sim.Serve(fl, sim.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-
-	dir := t.TempDir()
-	for name, content := range map[string]string{"token": testToken, "password": spec.Credentials.Password} {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(content+"\n"), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	var hosts strings.Builder
-	for _, h := range spec.Hosts {
-		ep, ok := srv.Endpoint(h.Name)
-		if !ok {
-			t.Fatalf("no endpoint for %s", h.Name)
-		}
-		fmt.Fprintf(&hosts, "      - {name: %s, address: %s, winrm: {port: %d}, maintenance: %v}\n", h.Name, ep.IP, ep.Port, h.Name == "HV05")
-	}
-	abs, _ := filepath.Abs("../../examples")
-	cfg := fmt.Sprintf(`version: 1
-state_dir: state
-http: {listen: "127.0.0.1:0", token_file: token}
-automation: manual
-round_interval: 1h
-winrm: {auth: ntlm, username: %s, password_file: password, call_timeout: 20s}
-clusters:
-  - name: standalone
-    hosts:
-%scollector: {interval: 1s, window: 4s, stale_after: 30s, round_timeout: 2s}
-policy: {dir: %s/policies}
-`, spec.Credentials.Username, hosts.String(), abs)
-	path := filepath.Join(dir, "config.yaml")
-	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	inMaintenance := func(host string) string { return fmt.Sprintf(", maintenance: %v", host == "HV05") }
+	return standaloneConfig(t, serveFleet(t, spec), spec, "manual", inMaintenance, "")
 }
 
 // placeCLIConfig is the configuration with the running daemon's address,
@@ -134,8 +94,7 @@ func postPlace(t *testing.T, d *runningDaemon, body string) (int, []byte) {
 // --name-only prints that one name; a VM no host can take exits 1.
 func TestPlaceThroughTheDaemon(t *testing.T) {
 	cfgPath := servePlaceFleet(t)
-	d, logs := startLoggingDaemon(t, cfgPath)
-	showLogsOnFailure(t, logs)
+	d, _ := startWatchedDaemon(t, cfgPath)
 	var hv01 web.HostInfo
 	eventually(t, "every host read, HV01's demand known", func() bool {
 		var hosts web.Hosts
