@@ -26,6 +26,9 @@ type metrics struct {
 // newMetrics makes the metrics and registers them on reg (when not nil).
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	const ns, sub = "hvbalancer", "collector"
+	hostGauge := func(name, help string) *prometheus.GaugeVec {
+		return prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: ns, Subsystem: sub, Name: name, Help: help}, []string{labelHost})
+	}
 	m := &metrics{
 		polls: prometheus.NewCounter(prometheus.CounterOpts{
 			Namespace: ns, Subsystem: sub, Name: "polls_total",
@@ -44,31 +47,21 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Help:    "Duration of one polling round over every host.",
 			Buckets: []float64{0.5, 1, 2, 5, 10, 20, 30, 60, 120},
 		}),
-		cpu: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Namespace: ns, Subsystem: sub, Name: "host_cpu_utilization_ratio",
-			Help: "Host CPU use at the last good sample (hypervisor total run time), 0..1.",
-		}, []string{labelHost}),
+		cpu: hostGauge("host_cpu_utilization_ratio",
+			"Host CPU use at the last good sample (hypervisor total run time), 0..1."),
 		// Demand is set for every host with a sample, the CPU received
 		// where nothing wanted more or the wait is unknown, as the
 		// planner reads it: a dashboard or an alert on demand then needs
 		// no fallback of its own, and the wait-unknown gauge says where
 		// the figure is only what was received.
-		demand: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Namespace: ns, Subsystem: sub, Name: "host_cpu_demand_ratio",
-			Help: "Host CPU its VMs wanted at the last good sample, fraction of its logical processors (above 1 when they wanted more than it has); the CPU received where none wanted more or the wait is unknown.",
-		}, []string{labelHost}),
-		waitGap: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Namespace: ns, Subsystem: sub, Name: "host_cpu_wait_unknown",
-			Help: "1 when the host's last good poll lacked some running VM's CPU wait counter, so its CPU demand counts those VMs at what they received, else 0.",
-		}, []string{labelHost}),
-		memory: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Namespace: ns, Subsystem: sub, Name: "host_memory_utilization_ratio",
-			Help: "Host memory in use at the last good sample, fraction of capacity 0..1.",
-		}, []string{labelHost}),
-		up: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Namespace: ns, Subsystem: sub, Name: "host_up",
-			Help: "1 when the host's health is ok in the last snapshot, else 0.",
-		}, []string{labelHost}),
+		demand: hostGauge("host_cpu_demand_ratio",
+			"Host CPU its VMs wanted at the last good sample, fraction of its logical processors (above 1 when they wanted more than it has); the CPU received where none wanted more or the wait is unknown."),
+		waitGap: hostGauge("host_cpu_wait_unknown",
+			"1 when the host's last good poll lacked some running VM's CPU wait counter, so its CPU demand counts those VMs at what they received, else 0."),
+		memory: hostGauge("host_memory_utilization_ratio",
+			"Host memory in use at the last good sample, fraction of capacity 0..1."),
+		up: hostGauge("host_up",
+			"1 when the host's health is ok in the last snapshot, else 0."),
 	}
 	if reg == nil {
 		return m, nil
