@@ -194,21 +194,7 @@ func BenchmarkPlan(b *testing.B) {
 			if err != nil {
 				b.Skipf("the policy engine cannot load the shipped policy: %v", err)
 			}
-			in := balancer.PolicyInput(s, policy.History{}, time.UTC)
-			var p *balancer.Plan
-			evals := 0
-			cpu := cpuMeter(b)
-			for b.Loop() {
-				session, err := e.Begin(ctx, in) // a fresh session: nothing cached
-				if err != nil {
-					b.Fatal(err)
-				}
-				if p, err = pl.Plan(ctx, s, session, e.Digest(), nil); err != nil {
-					b.Fatal(err)
-				}
-				evals = session.Evaluations()
-			}
-			cpu()
+			p, evals := planUnderPolicy(b, pl, e, s)
 			report(b, p)
 			b.ReportMetric(float64(evals), "evaluations/op")
 			balancing := 0
@@ -254,7 +240,6 @@ func BenchmarkPlan(b *testing.B) {
 // which can be met), and the mixed fleet. It is apart from BenchmarkPlan
 // for its size.
 func BenchmarkLargeFleetPlan(b *testing.B) {
-	ctx := context.Background()
 	pl, err := balancer.NewPlanner(balancer.DefaultConfig(), nil)
 	if err != nil {
 		b.Fatal(err)
@@ -273,22 +258,7 @@ func BenchmarkLargeFleetPlan(b *testing.B) {
 		{"mixed", func() *collector.Snapshot { return mixedFleet(1000, 50000, 40) }},
 	} {
 		b.Run(shape.name, func(b *testing.B) {
-			s := withStorage(shape.fleet())
-			in := balancer.PolicyInput(s, policy.History{}, time.UTC)
-			var p *balancer.Plan
-			evals := 0
-			cpu := cpuMeter(b)
-			for b.Loop() {
-				session, err := e.Begin(ctx, in)
-				if err != nil {
-					b.Fatal(err)
-				}
-				if p, err = pl.Plan(ctx, s, session, e.Digest(), nil); err != nil {
-					b.Fatal(err)
-				}
-				evals = session.Evaluations()
-			}
-			cpu()
+			p, evals := planUnderPolicy(b, pl, e, withStorage(shape.fleet()))
 			b.ReportMetric(float64(p.Search.Judged), "judged/op")
 			b.ReportMetric(float64(evals), "evaluations/op")
 			b.ReportMetric(float64(len(p.Moves)), "moves/op")
@@ -299,6 +269,30 @@ func BenchmarkLargeFleetPlan(b *testing.B) {
 			b.ReportMetric(float64(unmet), "unmet-requests/op")
 		})
 	}
+}
+
+// planUnderPolicy plans s under the policy e, each time in a fresh
+// session (nothing cached, as in a round), and reports cpu-ms/op. It
+// returns the last plan and how many evaluations its session ran.
+func planUnderPolicy(b *testing.B, pl *balancer.Planner, e *policy.Engine, s *collector.Snapshot) (*balancer.Plan, int) {
+	b.Helper()
+	ctx := context.Background()
+	in := balancer.PolicyInput(s, policy.History{}, time.UTC)
+	var p *balancer.Plan
+	evals := 0
+	cpu := cpuMeter(b)
+	for b.Loop() {
+		session, err := e.Begin(ctx, in)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if p, err = pl.Plan(ctx, s, session, e.Digest(), nil); err != nil {
+			b.Fatal(err)
+		}
+		evals = session.Evaluations()
+	}
+	cpu()
+	return p, evals
 }
 
 // cpuMeter starts measuring the process's CPU time; the function it
