@@ -9,7 +9,7 @@ import (
 	"unicode/utf16"
 )
 
-//go:embed scripts/*.ps1
+//go:embed scripts/*.ps1 scripts/parts/*.ps1
 var scriptFS embed.FS
 
 // Script names: one embedded PowerShell file each, found under scripts/.
@@ -48,13 +48,25 @@ func loadScripts() map[string]string {
 	if err != nil {
 		panic(err) // embedded at build time: cannot fail at run time
 	}
+	parts, err := loadParts(scriptFS)
+	if err != nil {
+		panic(err)
+	}
 	m := make(map[string]string, len(entries))
 	for _, e := range entries {
+		if e.IsDir() {
+			continue // scripts/parts: included by the scripts, not run alone
+		}
 		b, err := scriptFS.ReadFile("scripts/" + e.Name())
 		if err != nil {
 			panic(err)
 		}
-		m[strings.TrimSuffix(e.Name(), ".ps1")] = normalizeScript(string(b))
+		name := strings.TrimSuffix(e.Name(), ".ps1")
+		body, err := assembleScript(name, normalizeScript(string(b)), parts)
+		if err != nil {
+			panic(err) // the scripts and their parts are embedded together
+		}
+		m[name] = body
 	}
 	return m
 }
@@ -66,7 +78,8 @@ func normalizeScript(s string) string {
 	return strings.TrimRight(s, "\n")
 }
 
-// Scripts returns every embedded script body by name (a copy).
+// Scripts returns every embedded script body by name, its parts included
+// (a copy): the text that reaches a host.
 func Scripts() map[string]string {
 	m := make(map[string]string, len(scripts))
 	for k, v := range scripts {
