@@ -119,6 +119,26 @@ func runningOn(srv *sim.Server, host string) int {
 	return n
 }
 
+// rewriteConfig replaces in the configuration at path, for each pair
+// of oldnew, the first old with its new.
+func rewriteConfig(t *testing.T, path string, oldnew ...string) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(b)
+	for i := 0; i+1 < len(oldnew); i += 2 {
+		if !strings.Contains(s, oldnew[i]) {
+			t.Fatalf("%s does not hold %q", path, oldnew[i])
+		}
+		s = strings.Replace(s, oldnew[i], oldnew[i+1], 1)
+	}
+	if err := os.WriteFile(path, []byte(s), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // cliConfig writes, beside cfgPath, the same configuration with the port
 // the running daemon listens on, for the commands that talk to it.
 func cliConfig(t *testing.T, cfgPath string, d *runningDaemon) string {
@@ -274,12 +294,9 @@ func TestMaintenanceKeptByTheConfiguration(t *testing.T) {
 	f := evacFleet{speed: 10, gbps: 10, dirty: 10, sizes: []int{2, 2}, dests: 2, srcMax: 2, destMax: 2}
 	srv, spec := f.serve(t)
 	cfgPath := maintenanceConfig(t, srv, spec, "max_concurrent: 4, per_host_cap: 2, migrations_per_minute: 600, burst: 10")
-	b, _ := os.ReadFile(cfgPath)
-	s := strings.Replace(string(b), "{name: HV02,", "{name: HV02, maintenance: true,", 1)
-	s = strings.Replace(s, "{name: HV03,", "{name: HV03, labels: {maintenance: \"true\"},", 1)
-	if err := os.WriteFile(cfgPath, []byte(s), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	rewriteConfig(t, cfgPath,
+		"{name: HV02,", "{name: HV02, maintenance: true,",
+		"{name: HV03,", "{name: HV03, labels: {maintenance: \"true\"},")
 	d, _ := startWatchedDaemon(t, cfgPath)
 	cliPath := cliConfig(t, cfgPath, d)
 	for host, want := range map[string]string{"HV02": "by its configuration (maintenance: true in", "HV03": "by its label maintenance=true"} {
@@ -386,12 +403,9 @@ func TestEvacuationDoesNotWaitForTheWindow(t *testing.T) {
 	f := evacFleet{speed: 10, gbps: 10, dirty: 10, sizes: []int{2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2}, dests: 3, srcMax: 2, destMax: 2}
 	srv, spec := f.serve(t)
 	cfgPath := maintenanceConfig(t, srv, spec, "max_concurrent: 4, per_host_cap: 2, migrations_per_minute: 600, burst: 10")
-	b, _ := os.ReadFile(cfgPath)
-	s := strings.Replace(string(b), "{name: HV01,", "{name: HV01, maintenance: true,", 1)
-	s = strings.Replace(s, "window: 4s", "window: 10s", 1)
-	if err := os.WriteFile(cfgPath, []byte(s), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	rewriteConfig(t, cfgPath,
+		"{name: HV01,", "{name: HV01, maintenance: true,",
+		"window: 4s", "window: 10s")
 	d, _ := startWatchedDaemon(t, cfgPath)
 	var first balancer.Plan
 	eventually(t, "a first plan", func() bool {
