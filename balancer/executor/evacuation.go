@@ -2,9 +2,12 @@ package executor
 
 import (
 	"cmp"
+	"log/slog"
 	"slices"
 	"strings"
+	"time"
 
+	"github.com/hvbalancer/hvbalancer/balancer/executor/journal"
 	"github.com/hvbalancer/hvbalancer/balancer/moves"
 )
 
@@ -43,7 +46,8 @@ const phaseStaged = "staged"
 // awaitWire holds an evacuation that passed its checks until fewer than
 // its source's own limit of migrations touch that host, not paused, and
 // takes the slot (phase migrating) before it returns true; it returns
-// false, the move not sent, when Run stops meanwhile. Any other move
+// false, the move not sent, when Run stops meanwhile (the move is then
+// queued again: see requeueStaged). Any other move
 // returns at once: its slots were counted when it started.
 func (e *Executor) awaitWire(j *job) bool {
 	e.mu.Lock()
@@ -66,6 +70,40 @@ func (e *Executor) awaitWire(j *job) bool {
 		<-ch
 		e.mu.Lock()
 	}
+}
+
+// requeueStaged gives a staged evacuation back to the queue when Run's
+// stop caught it before it sent Move-VM. Its move was approved and nothing
+// was sent to a host for it, so, as a restart does with an intent it finds
+// (see requeueUnsent), it is journaled queued again, in its place, rather
+// than skipped: the next start queues it with the other waiting moves,
+// re-checked when its turn comes, and its move id still runs at most once
+// (a queued entry becomes an intent again only through Intend). Should the
+// journal refuse, the entry stays an intent, which the next start queues
+// again all the same.
+func (e *Executor) requeueStaged(j *job, log *slog.Logger) {
+	_, err := e.journal.Transition(j.id, journal.StateQueued, e.cfg.Now(), "", "")
+	e.mu.Lock()
+	e.breakerEndTrialLocked(j)
+	e.unbegunLocked(j)
+	j.back = err == nil
+	e.mu.Unlock()
+	if err != nil {
+		log.Error("journal a staged evacuation as queued again; the next start queues it from its intent", "err", err)
+		return
+	}
+	log.Info("stopped before a migration slot of its host freed: queued again", "from", j.m.From, "to", j.m.To)
+	e.emit(j, EventQueued, "", "queued again: the executor stopped before a migration slot of "+j.m.From+" freed")
+}
+
+// queueBackLocked puts a staged evacuation journaled queued again (see
+// requeueStaged) back at the head of the queue, as it was before it took
+// its slots; it stays known, so that a Submit of its move id does not
+// queue it twice.
+func (e *Executor) queueBackLocked(j *job) {
+	j.back, j.started, j.phase, j.res = false, time.Time{}, "", nil
+	e.queue = append([]*job{j}, e.queue...)
+	e.metrics.queue.Set(float64(len(e.queue)))
 }
 
 // largerAheadLocked reports whether a larger evacuation of j's host is

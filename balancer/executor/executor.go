@@ -158,6 +158,10 @@ type job struct {
 	// only once Reconcile has run, and while held only once ResumeQueued or
 	// a Submit of its move id lets it.
 	resumed, held bool
+	// back marks a staged evacuation that a stop caught before Move-VM:
+	// journaled queued again, it goes back in the queue when it frees its
+	// slots (see requeueStaged).
+	back bool
 }
 
 // Executor carries out moves as a streaming queue within every limit: a

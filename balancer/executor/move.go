@@ -55,7 +55,7 @@ func (e *Executor) execute(ctx context.Context, j *job) {
 	}
 	if !e.awaitWire(j) {
 		e.cancelToken(j)
-		e.outcome(j, journal.StateSkipped, CauseNotStarted, "the executor stopped before a migration slot of "+j.m.From+" freed", log)
+		e.requeueStaged(j, log)
 		return
 	}
 	if _, err := e.journal.Transition(j.id, journal.StateStarted, e.cfg.Now(), "", ""); err != nil {

@@ -66,3 +66,82 @@ func TestExecutorRequeuesAMoveStoppedBeforeItsStart(t *testing.T) {
 		t.Errorf("the move queued again started at %v, not before the next one (%v)", a.Started, b.Started)
 	}
 }
+
+// TestExecutorRequeuesAStagedEvacuationOnStop proves that a stop does not
+// lose an evacuation that passed its checks and waits, staged, for a
+// migration slot of its draining host: Move-VM was never sent for it, so it
+// is journaled queued again rather than skipped, stays in this executor's
+// queue, and the next executor over the journal runs it once, while the
+// evacuation that held the slot is not sent again.
+func TestExecutorRequeuesAStagedEvacuationOnStop(t *testing.T) {
+	r := newRig(t, Config{
+		MaxConcurrent: 10,
+		HostLimit:     func(h string) int { return map[string]int{"M": 1}[h] },
+		Evacuating:    func(h string) bool { return h == "M" },
+	}, nil)
+	gate := r.fleet.gated()
+	r.vms("big@M", "small@M")
+	big, small := mv("big", "M", "D1"), mv("small", "M", "D2")
+	big.Bytes = 2 << 30
+	ids := r.submit("plan-1#approved", big, small)
+	stop, done := r.run()
+	c := <-gate // the larger VM takes M's one slot
+	if c.m.VM != "vm-big" {
+		t.Fatalf("the first migration is of %s, want vm-big", c.m.VM)
+	}
+	staged := func() bool {
+		for _, f := range r.e.Status().InFlight {
+			if f.MoveID == ids[1] && f.Phase == phaseStaged {
+				return true
+			}
+		}
+		return false
+	}
+	r.until("the smaller VM is staged for M's slot", staged)
+
+	stop() // SIGTERM: the staged move gives its turn up, the other drains
+	r.until("the staged move leaves its slots", func() bool { return !staged() })
+	c.done <- nil
+	if err := <-done; err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if got := r.outcome(ids[0]); got.State != journal.StateSucceeded {
+		t.Errorf("the migrating evacuation: %+v, want succeeded", got)
+	}
+	if got := r.outcome(ids[1]); got.State != journal.StateQueued || got.Cause != "" {
+		t.Fatalf("the staged evacuation after the stop: %+v, want queued again", got)
+	}
+	if st := r.e.Status(); len(st.Queued) != 1 || st.Queued[0].MoveID != ids[1] || len(st.InFlight) != 0 {
+		t.Errorf("after the stop: queued %+v, in flight %+v; want the staged move queued", st.Queued, st.InFlight)
+	}
+	if n := r.fleet.callsOf("vm-small"); n != 0 {
+		t.Fatalf("Move-VM sent %d times for the staged move before the restart", n)
+	}
+
+	r.restart()
+	st := r.e.Status()
+	if len(st.Queued) != 1 || st.Queued[0].MoveID != ids[1] || !st.Queued[0].Resumed || !st.Queued[0].Held {
+		t.Fatalf("after the restart: queued %+v, want the staged move, resumed and held", st.Queued)
+	}
+	if err := r.e.Reconcile(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if n := r.e.ResumeQueued(); n != 1 {
+		t.Errorf("ResumeQueued let %d moves go, want 1", n)
+	}
+	go func() {
+		for c := range gate {
+			c.done <- nil
+		}
+	}()
+	defer close(gate)
+	r.pass()
+	if got := r.outcome(ids[1]); got.State != journal.StateSucceeded {
+		t.Errorf("the staged evacuation after the restart: %+v, want succeeded", got)
+	}
+	for _, vm := range []string{"vm-big", "vm-small"} {
+		if n := r.fleet.callsOf(vm); n != 1 {
+			t.Errorf("%s migrated %d times, want once", vm, n)
+		}
+	}
+}

@@ -240,7 +240,11 @@ func (e *Executor) startLocked(ctx context.Context, j *job, r *rate.Reservation,
 func (e *Executor) release(j *job) {
 	e.mu.Lock()
 	delete(e.inflight, j.id)
-	delete(e.known, j.id)
+	if j.back {
+		e.queueBackLocked(j)
+	} else {
+		delete(e.known, j.id)
+	}
 	e.hostBusy[j.m.From]--
 	e.hostBusy[j.m.To]--
 	e.breakerEndTrialLocked(j)

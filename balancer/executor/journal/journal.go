@@ -38,8 +38,8 @@ func (s State) Final() bool {
 var allowed = map[State][]State{
 	StateQueued: {StateSkipped}, // to intent only through Intend
 	// Back to queued: a restart found a submitted move decided on but
-	// never sent (the start is synced before Move-VM is), and queues it
-	// again.
+	// never sent (the start is synced before Move-VM is), or a stop caught
+	// a staged evacuation before it sent Move-VM, and queues it again.
 	StateIntent:  {StateStarted, StateSkipped, StateFailed, StateUnknown, StateQueued},
 	StateStarted: {StateSucceeded, StateFailed, StateUnknown},
 	StateUnknown: {StateSucceeded, StateFailed},
