@@ -5,7 +5,9 @@
 // any display language works), locating a VM by id, asking Compare-VM whether a
 // destination can take it (each reason typed) and live-migrating it, with its
 // storage when asked. Scripts are embedded .ps1
-// files; parameters travel as base64 JSON data and are never spliced into script
+// files, put together at start from the reads in scripts/parts (each read is
+// written once: the separate calls and a poll's one combined command,
+// poll-host, include the same part); parameters travel as base64 JSON data and are never spliced into script
 // text. Every call carries its own deadline. Messages travel over a small pool of
 // connections per host, each authenticated once (NTLM or Kerberos, with MS-WSMV
 // message encryption over plain HTTP as Windows requires by default; Basic only over
