@@ -56,6 +56,7 @@ func (e *Executor) awaitWire(j *job) bool {
 		return true
 	}
 	j.phase = phaseStaged
+	e.broadcastLocked() // Status shows it staged
 	for {
 		if e.stopping {
 			return false
