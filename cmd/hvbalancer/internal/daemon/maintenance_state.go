@@ -49,6 +49,16 @@ func (d *Daemon) latest() *collector.Snapshot {
 	if o.raw == raw && o.cfg == cfg && o.gen == gen {
 		return o.snap
 	}
+	out := withMaintenance(raw, cfg, api)
+	o.raw, o.cfg, o.gen, o.snap = raw, cfg, gen, out
+	return out
+}
+
+// withMaintenance is raw with each host's maintenance flag set from the
+// configuration (its flag or label) and the API's entries; raw itself
+// when nothing changes. A host the configuration does not name keeps the
+// flag it was polled with.
+func withMaintenance(raw *collector.Snapshot, cfg *config.Config, api map[string]maintenanceEntry) *collector.Snapshot {
 	configured := map[string]bool{} // host name → in maintenance by the file
 	for _, cl := range cfg.Clusters {
 		for _, h := range cl.Hosts {
@@ -60,7 +70,6 @@ func (d *Daemon) latest() *collector.Snapshot {
 		byFile, ok := configured[h.Name]
 		return byAPI || byFile || h.Maintenance && !ok
 	}
-	out := raw
 	for i := range raw.Hosts {
 		if flag(&raw.Hosts[i]) != raw.Hosts[i].Maintenance {
 			c := *raw
@@ -68,12 +77,25 @@ func (d *Daemon) latest() *collector.Snapshot {
 			for j := range c.Hosts {
 				c.Hosts[j].Maintenance = flag(&c.Hosts[j])
 			}
-			out = &c
-			break
+			return &c
 		}
 	}
-	o.raw, o.cfg, o.gen, o.snap = raw, cfg, gen, out
-	return out
+	return raw
+}
+
+// WithMaintenance is snap as the daemon plans with it: the maintenance
+// of the configuration and of the API's store in c's state directory laid
+// over it, as the running daemon lays them (see latest), so that a plan
+// made apart from the daemon does not send VMs to a host an administrator
+// took out of the fleet, and evacuates it. The store is only read; one
+// that does not read is an error, as it stops the daemon's start.
+func WithMaintenance(c *config.Config, snap *collector.Snapshot) (*collector.Snapshot, error) {
+	s, err := openMaintenance(c.StateDir)
+	if err != nil {
+		return nil, err
+	}
+	api, _ := s.entries()
+	return withMaintenance(snap, c, api), nil
 }
 
 // configuredHost finds a host of the configuration by name, in any case.
