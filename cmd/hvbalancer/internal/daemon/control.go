@@ -139,11 +139,8 @@ func (d *Daemon) reload() (*web.ReloadOutcome, error) {
 	d.lastReload = out
 	d.stateMu.Unlock()
 	d.logReload(engine, cfg, out)
-	for _, k := range changed {
-		if strings.HasSuffix(k, ".maintenance") || strings.Contains(k, ".labels") {
-			d.wakeRounds() // a host entered or left maintenance: evacuate now
-			break
-		}
+	if maintenanceChanged(old, cfg) {
+		d.wakeRounds() // a host entered or left maintenance: evacuate now
 	}
 	return out, nil
 }

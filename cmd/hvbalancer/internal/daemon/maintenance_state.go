@@ -59,12 +59,7 @@ func (d *Daemon) latest() *collector.Snapshot {
 // when nothing changes. A host the configuration does not name keeps the
 // flag it was polled with.
 func withMaintenance(raw *collector.Snapshot, cfg *config.Config, api map[string]maintenanceEntry) *collector.Snapshot {
-	configured := map[string]bool{} // host name → in maintenance by the file
-	for _, cl := range cfg.Clusters {
-		for _, h := range cl.Hosts {
-			configured[h.Name] = h.Maintenance || strings.EqualFold(h.Labels[balancer.MaintenanceLabel], "true")
-		}
-	}
+	configured := configuredMaintenance(cfg) // host name → in maintenance by the file
 	flag := func(h *collector.Host) bool {
 		_, byAPI := api[h.Name]
 		byFile, ok := configured[h.Name]
