@@ -11,6 +11,21 @@ import (
 // WriteFile writes a file through a synced temporary file and a
 // rename, then syncs the directory.
 func WriteFile(path string, write func(io.Writer) error) error {
+	return writeThrough(path, write, os.Rename)
+}
+
+// CreateNew writes a file that must not exist yet, as WriteFile does but
+// naming it with a hard link instead of a rename: no reader sees half the
+// file, and of two writers one gets an error wrapping fs.ErrExist instead
+// of replacing the other's file.
+func CreateNew(path string, write func(io.Writer) error) error {
+	return writeThrough(path, write, os.Link)
+}
+
+// writeThrough writes a synced temporary file beside path, gives it its
+// name with place, and syncs the directory, so that a power cut leaves the
+// old file or the whole new one, never an empty or torn one.
+func writeThrough(path string, write func(io.Writer) error, place func(tmp, path string) error) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+"-*")
 	if err != nil {
 		return err
@@ -27,7 +42,7 @@ func WriteFile(path string, write func(io.Writer) error) error {
 	if err := tmp.Close(); err != nil {
 		return err
 	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
+	if err := place(tmp.Name(), path); err != nil {
 		return err
 	}
 	return SyncDir(filepath.Dir(path))

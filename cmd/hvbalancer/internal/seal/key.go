@@ -9,6 +9,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 
@@ -48,35 +49,18 @@ func LoadOrCreate(path string) (*Key, error) {
 	return &Key{priv: priv}, nil
 }
 
-// writeNew writes b to path, which must not exist yet, with mode 0600:
-// through a temporary file and a hard link, so that no reader sees half a
-// key and two writers keep one key.
+// writeNew writes b to path, which must not exist yet, with mode 0600
+// (durable.CreateNew): synced before it gets its name, so a power cut
+// cannot leave an empty key that refuses every start, and named by a hard
+// link, so that no reader sees half a key and two writers keep one key.
 func writeNew(path string, b []byte) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+"-*")
-	if err != nil {
+	return durable.CreateNew(path, func(w io.Writer) error {
+		_, err := w.Write(b)
 		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		return err
-	}
-	// Synced before it gets its name, and the name synced after: a power
-	// cut must not leave an empty key that refuses every start.
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Link(tmp.Name(), path); err != nil {
-		return err
-	}
-	return durable.SyncDir(filepath.Dir(path))
+	})
 }
 
 // Load reads the signing key at path (an error wrapping os.ErrNotExist
