@@ -61,19 +61,7 @@ func TestPlanOnSimulatedFleet(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s%s", code, out, errOut)
 	}
-	f, err := os.Open(filepath.Join(dir, "plan.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	plan, err := balancer.ReadPlan(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	snap, err := collector.LoadSnapshot(filepath.Join(dir, "snapshot.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	plan, snap := readPlanDir(t, dir)
 	if len(plan.Moves) == 0 {
 		t.Fatalf("no moves for the demo fleet:\n%s", out)
 	}
@@ -113,4 +101,24 @@ func TestPlanFromSnapshotIsDeterministic(t *testing.T) {
 	if code != 0 || !strings.Contains(out, `"policy_digest": "sha256:`) {
 		t.Errorf("policy eval: exit %d: %s%s", code, out, errOut)
 	}
+}
+
+// readPlanDir reads the plan and the snapshot that hvbalancer plan --out
+// wrote into dir.
+func readPlanDir(t *testing.T, dir string) (*balancer.Plan, *collector.Snapshot) {
+	t.Helper()
+	f, err := os.Open(filepath.Join(dir, "plan.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	plan, err := balancer.ReadPlan(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap, err := collector.LoadSnapshot(filepath.Join(dir, "snapshot.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return plan, snap
 }

@@ -5,7 +5,6 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/hvbalancer/hvbalancer/balancer"
 	"github.com/hvbalancer/hvbalancer/collector"
 )
 
@@ -52,19 +51,7 @@ func TestOneShotPlanReadsTheMaintenanceState(t *testing.T) {
 	if code, o, e := hvb(t, "plan", "--config", cfg, "--snapshot", snapPath, "--out", out); code != 0 {
 		t.Fatalf("plan: %d %s%s", code, o, e)
 	}
-	f, err := os.Open(filepath.Join(out, "plan.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	plan, err := balancer.ReadPlan(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	written, err := collector.LoadSnapshot(filepath.Join(out, "snapshot.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	plan, written := readPlanDir(t, out)
 	for _, h := range written.Hosts {
 		if h.Name == host && !h.Maintenance {
 			t.Errorf("the plan's snapshot does not mark %s in maintenance", host)
