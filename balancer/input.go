@@ -29,8 +29,9 @@ func PolicyInput(s *collector.Snapshot, h policy.History, loc *time.Location) *p
 			VMs:   make(map[string]policy.VM, len(s.VMs)),
 		},
 		History: policy.History{
-			Moves:    nonNilEvents(h.Moves),
-			Failures: nonNilEvents(h.Failures),
+			Moves:     nonNilEvents(h.Moves),
+			Failures:  nonNilEvents(h.Failures),
+			MovesByVM: nonNilCounts(h.MovesByVM),
 		},
 	}
 	onHost := make(map[string][]string, len(s.Hosts))
@@ -122,6 +123,13 @@ func nonNilEvents(e []policy.Event) []policy.Event {
 		return []policy.Event{}
 	}
 	return e
+}
+
+func nonNilCounts(c map[string]int) map[string]int {
+	if c == nil {
+		return map[string]int{}
+	}
+	return c
 }
 
 func nonNilStrings(s []string) []string {

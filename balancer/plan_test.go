@@ -120,7 +120,7 @@ func TestPolicyInput(t *testing.T) {
 		{VM: "b", From: "hv02", To: "hv01", At: "2026-01-05T07:00:00Z"},
 		{VM: "b", From: "hv01", To: "hv02", At: "2026-01-05T07:30:00Z"},
 		{VM: "b", At: "yesterday"},
-	}}
+	}, MovesByVM: map[string]int{"b": 3}}
 	in := balancer.PolicyInput(s, h, nil)
 	want := &policy.Input{
 		Now: "2026-01-05T08:00:00Z",
@@ -145,9 +145,12 @@ func TestPolicyInput(t *testing.T) {
 					ConfigVersion: "9.0", ProcessorCompatibility: true, Switches: []string{"prod"}, Path: `D:\VMs\b`, Storage: "local", StorageBytes: 40 * gib},
 			},
 		},
-		History: policy.History{Moves: h.Moves, Failures: []policy.Event{}},
+		History: policy.History{Moves: h.Moves, Failures: []policy.Event{}, MovesByVM: map[string]int{"b": 3}},
 	}
 	if diff := cmp.Diff(want, in); diff != "" {
 		t.Errorf("input (-want +got):\n%s", diff)
+	}
+	if got := balancer.PolicyInput(s, policy.History{}, nil).History.MovesByVM; got == nil {
+		t.Error("no history gives nil moves_by_vm, want an empty map")
 	}
 }

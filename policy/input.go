@@ -98,6 +98,12 @@ type VM struct {
 type History struct {
 	Moves    []Event `json:"moves"`
 	Failures []Event `json:"failures"`
+	// MovesByVM counts, by VM ID, the VM's successful migrations that
+	// ended within the last 24 hours. It is counted over every migration
+	// of that day, where Moves may hold only the newest of a busy day's,
+	// so a rule that caps a VM's moves reads it rather than counting
+	// Moves. A VM that has not moved is absent.
+	MovesByVM map[string]int `json:"moves_by_vm"`
 }
 
 // Event is one past migration or failure.

@@ -123,6 +123,7 @@ func fullInput() *Input {
 		v.Path, v.Storage, v.StorageBytes = `D:\Hyper-V`, "local", 40*gib
 		in.Fleet.VMs[id] = v
 	}
+	in.History.MovesByVM = map[string]int{"0011-web": 1, "gone": 3}
 	in.Move = &Move{VM: "0001-sql", From: "HV01", To: "HV03"}
 	p := project(in, *in.Move)
 	in.Projected = &p
@@ -201,7 +202,7 @@ func TestConvertMatchesJSON(t *testing.T) {
 		// JSON has null where Go has a nil map or slice; the direct
 		// conversion gives an empty object or array, as the schema wants.
 		wantStr := strings.NewReplacer(`"labels": null`, `"labels": {}`, `"tags": null`, `"tags": {}`,
-			`"vms": null`, `"vms": []`, `"moves": null`, `"moves": []`, `"failures": null`, `"failures": []`,
+			`"vms": null`, `"vms": []`, `"moves": null`, `"moves": []`, `"failures": null`, `"failures": []`, `"moves_by_vm": null`, `"moves_by_vm": {}`,
 			`"config_versions": null`, `"config_versions": []`, `"switches": null`, `"switches": []`, `"volumes": null`, `"volumes": []`).Replace(want.String())
 		if got.String() != wantStr {
 			t.Errorf("converted input differs from its JSON:\n got %s\nwant %s", got, wantStr)
@@ -230,7 +231,7 @@ func TestConvertZeroInput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `{"fleet": {"hosts": {}, "vms": {}}, "history": {"failures": [], "moves": []}, "now": ""}`
+	want := `{"fleet": {"hosts": {}, "vms": {}}, "history": {"failures": [], "moves": [], "moves_by_vm": {}}, "now": ""}`
 	if got := terms.object(nil, nil).String(); got != want {
 		t.Errorf("zero Input converts to %s, want %s", got, want)
 	}

@@ -104,7 +104,8 @@ func convertInput(in *Input) (inputTerms, error) {
 		k.item("vms", ast.ObjectTerm(vms...)))
 	history := ast.ObjectTerm(
 		k.item("moves", eventsTerm(in.History.Moves)),
-		k.item("failures", eventsTerm(in.History.Failures)))
+		k.item("failures", eventsTerm(in.History.Failures)),
+		k.item("moves_by_vm", countsTerm(ids, in.History.MovesByVM)))
 	return inputTerms{now: ast.StringTerm(in.Now), fleet: fleet, history: history, ids: ids}, nil
 }
 
@@ -204,6 +205,20 @@ func eventsTerm(events []Event) *ast.Term {
 		terms[i] = ast.ObjectTerm(items...)
 	}
 	return ast.ArrayTerm(terms...)
+}
+
+// countsTerm converts counts by VM ID, with the fleet's ID terms where the
+// VM is in the fleet.
+func countsTerm(ids map[string]*ast.Term, counts map[string]int) *ast.Term {
+	items := make([][2]*ast.Term, 0, len(counts))
+	for _, id := range sortedKeys(counts) {
+		key := ids[id]
+		if key == nil {
+			key = ast.StringTerm(id)
+		}
+		items = append(items, ast.Item(key, intTerm(int64(counts[id]))))
+	}
+	return ast.ObjectTerm(items...)
 }
 
 // moveTerm converts a candidate move.
