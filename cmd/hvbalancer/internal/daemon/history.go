@@ -21,22 +21,29 @@ const (
 // refused within the planner's refusal memory. landed is when the newest
 // successful migration ended (zero when none has). One pass over the
 // journal serves all of it.
+//
+// The policy's lists hold the newest historyLimit moves and failures that
+// ended within the day; its count of each VM's moves of the day
+// (MovesByVM) is made over every one of them, so a rule capping a VM's
+// moves per day holds on a day busier than the lists.
 func (d *Daemon) history(now time.Time, memory time.Duration) (h policy.History, hist *balancer.History, landed time.Time, err error) {
 	since, refusedSince := now.Add(-policyHistorySpan), now.Add(-memory)
 	hist = &balancer.History{LastMoved: map[string]time.Time{}}
-	events := 0
+	h.MovesByVM = map[string]int{}
 	_, err = d.journal.Entries(0, func(e journal.Entry) bool { // newest first
 		if e.State == journal.StateSucceeded && e.Ended.After(hist.LastMoved[e.VMID]) {
 			hist.LastMoved[e.VMID] = e.Ended
 			landed = later(landed, e.Ended)
 		}
-		if e.Intent.After(since) && events < historyLimit {
-			events++
+		if e.Ended.After(since) {
 			ev := policy.Event{VM: e.VMID, From: e.From, To: e.To, At: e.Ended.Format(time.RFC3339)}
-			switch e.State {
-			case journal.StateSucceeded:
-				h.Moves = append(h.Moves, ev)
-			case journal.StateFailed:
+			switch {
+			case e.State == journal.StateSucceeded:
+				h.MovesByVM[e.VMID]++
+				if len(h.Moves) < historyLimit {
+					h.Moves = append(h.Moves, ev)
+				}
+			case e.State == journal.StateFailed && len(h.Failures) < historyLimit:
 				ev.Error = e.Error
 				h.Failures = append(h.Failures, ev)
 			}

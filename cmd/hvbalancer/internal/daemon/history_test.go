@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
@@ -67,5 +68,73 @@ func TestHistoryRemembersCompareRefusals(t *testing.T) {
 	}
 	if want := now.Add(-2 * time.Hour); !landed.Equal(want) {
 		t.Errorf("the newest migration landed at %v, want %v (vm-6's end)", landed, want)
+	}
+}
+
+// TestHistoryCountsEveryMoveOfTheDay: on a day with more migrations than the
+// policy's lists hold, the lists keep the newest historyLimit moves (and
+// failures, which queued and skipped entries do not crowd out), while each
+// VM's count of the day's moves covers all of them: the VM moved first and
+// most often, whose moves fell out of the list, still counts every one.
+// Moves that ended more than a day ago are neither listed nor counted.
+func TestHistoryCountsEveryMoveOfTheDay(t *testing.T) {
+	j, err := journal.Open(filepath.Join(t.TempDir(), "journal.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	now := time.Date(2026, 1, 5, 12, 0, 0, 0, time.UTC)
+	seq := 0
+	record := func(vm string, ago time.Duration, states ...journal.State) {
+		t.Helper()
+		seq++
+		id := fmt.Sprintf("p#%d", seq)
+		at := now.Add(-ago)
+		if _, _, err := j.Intend(journal.Entry{MoveID: id, PlanID: "p", VMID: vm, From: "HV01", To: "HV02", Intent: at}); err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range states {
+			if _, err := j.Transition(id, s, at, "", ""); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	moved := []journal.State{journal.StateStarted, journal.StateSucceeded}
+	record("busy", 30*time.Hour, moved...) // yesterday: not counted
+	for i := range 4 {                     // the oldest of today's moves
+		record("busy", 20*time.Hour-time.Duration(i)*time.Minute, moved...)
+	}
+	record("flaky", 19*time.Hour, journal.StateStarted, journal.StateFailed)
+	for i := range historyLimit {
+		record(fmt.Sprintf("vm-%03d", i), 10*time.Hour-time.Duration(i)*time.Second, moved...)
+	}
+	for range historyLimit { // neither moves nor failures: not listed
+		record("waiting", time.Hour, journal.StateSkipped)
+	}
+	record("busy", time.Minute, moved...) // the newest
+	d := &Daemon{journal: j}
+	h, _, _, err := d.history(now, 6*time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(h.Moves) != historyLimit {
+		t.Errorf("%d moves listed, want the newest %d", len(h.Moves), historyLimit)
+	}
+	if len(h.Moves) > 0 && (h.Moves[0].VM != "busy" || h.Moves[len(h.Moves)-1].VM != "vm-001") {
+		t.Errorf("moves listed from %s to %s, want from busy (the newest) to vm-001", h.Moves[0].VM, h.Moves[len(h.Moves)-1].VM)
+	}
+	if len(h.Failures) != 1 || h.Failures[0].VM != "flaky" {
+		t.Errorf("failures %v, want flaky's (older than the moves listed, and not crowded out)", h.Failures)
+	}
+	if got := h.MovesByVM["busy"]; got != 5 {
+		t.Errorf("busy moved %d times today, want 5 (four beyond the list, the newest in it; not yesterday's)", got)
+	}
+	if got, n := h.MovesByVM["vm-000"], len(h.MovesByVM); got != 1 || n != historyLimit+1 {
+		t.Errorf("vm-000 (not listed) counted %d, %d VMs counted: want 1 and %d", got, n, historyLimit+1)
+	}
+	for _, vm := range []string{"flaky", "waiting"} {
+		if n, ok := h.MovesByVM[vm]; ok {
+			t.Errorf("%s counted %d moves, want none: it never moved", vm, n)
+		}
 	}
 }
