@@ -81,3 +81,11 @@ candidate(f, id, to, to_vms) := object.union(round_input(f), {
 with_host(f, name, patch) := object.union(f, {"hosts": {name: patch}})
 
 with_vm(f, id, patch) := object.union(f, {"vms": {id: patch}})
+
+# placing(f, tags, to, to_vms): the input while judging the placement of a
+# new VM (ID "new", no host yet) with tags on `to`, which would then hold
+# to_vms.
+placing(f, tags, to, to_vms) := object.union(
+	candidate(with_vm(f, "new", vm("new01", "", tags)), "new", to, to_vms),
+	{"move": {"from": ""}, "projected": {"from": {"cpu": 0, "memory": 0, "vms": []}}},
+)
