@@ -1,0 +1,48 @@
+# data.hvbalancer.deny, guard host_capacity: no move or placement leaves a
+# host with more than guards.host_capacity.max_vms VMs, or more than
+# guards.host_capacity.max_memory_gib GiB of memory assigned to its VMs,
+# counting the moves planned before it. The load thresholds (destination
+# rego) keep a host's measured use in bounds; these caps bound what one
+# host failure takes down, or what a host's licence or hardware is sized
+# for, whatever the load. Each cap is off unless it is a number (the
+# default is off: the right numbers depend on the hosts).
+#
+# A VM's memory is its assigned memory (memory_bytes): a VM that is off
+# counts none, a new VM being placed what the request asks for. VMs count
+# whatever their state.
+#
+# The caps judge the destination, so they hold for every move: balancing,
+# the policy's requests, the evacuation of a host in maintenance (whose VMs
+# go to hosts under their caps, or stay, unmet, when none is) and the
+# placement of a new VM.
+package hvbalancer
+
+deny contains sprintf("%s: guard host_capacity: %s would hold %d VMs (limit %d)", [
+	vm_name(input.move.vm), input.move.to, n, limit,
+]) if {
+	limit := host_capacity_limits[input.move.to].max_vms
+	n := count(input.projected.to.vms)
+	n > limit
+}
+
+deny contains sprintf("%s: guard host_capacity: %s would hold %v GiB of VM memory (limit %v GiB)", [
+	vm_name(input.move.vm), input.move.to, round((bytes * 10) / gib) / 10, limit,
+]) if {
+	limit := host_capacity_limits[input.move.to].max_memory_gib
+	bytes := sum([input.fleet.vms[id].memory_bytes | some id in input.projected.to.vms])
+	bytes > limit * gib
+}
+
+# host_capacity_limits[name] holds the caps on host name that are numbers:
+# max_vms and max_memory_gib of guards.host_capacity. Built once per
+# session from the fleet's hosts.
+host_capacity_limits[name] := limits if {
+	caps := settings.guards.host_capacity
+	some name, _ in input.fleet.hosts
+	limits := {key: value |
+		some key in ["max_vms", "max_memory_gib"]
+		value := caps[key]
+		is_number(value)
+	}
+	count(limits) > 0
+}

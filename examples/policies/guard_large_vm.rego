@@ -1,0 +1,31 @@
+# data.hvbalancer.deny, guard large_vm: in business hours, no VM with more
+# than guards.large_vm.max_memory_gib GiB of memory migrates. A live
+# migration copies the VM's memory, and again the pages it writes
+# meanwhile, so a large VM keeps the migration network busy for minutes and
+# is the likeliest to pause its users at the switch-over; such moves wait
+# for the evening. Off unless the setting is a number (the default is
+# off): what is large depends on the migration network.
+#
+# Memory only. A VM on its host's own volumes also copies its disks, often
+# ten times its memory: business_hours.max_storage_move_gib limits those
+# (storage.rego), so that one limit is not too tight for disks or too loose
+# for memory.
+#
+# An evacuation of a host in maintenance is not refused. The planner makes
+# an evacuation request for every running VM of such a host whatever the
+# policy; a deny leaves the request unmet and the VM on the host the
+# administrator is about to patch or power off, who put it in maintenance
+# to have it emptied now. The placement of a new VM (no source) copies
+# nothing and is not refused either.
+package hvbalancer
+
+deny contains sprintf("%s: guard large_vm: %v GiB of memory, over %v GiB, moves only outside business hours", [
+	vm_name(input.move.vm), round((moving.memory_bytes * 10) / gib) / 10, limit,
+]) if {
+	limit := settings.guards.large_vm.max_memory_gib
+	is_number(limit)
+	input.move.from != ""
+	moving.memory_bytes > limit * gib
+	business_hours
+	not in_maintenance(input.move.from)
+}

@@ -1,0 +1,28 @@
+# data.hvbalancer.deny, guard move_cap: a VM that has migrated
+# guards.move_cap.max_moves_per_day times within the last 24 hours does not
+# move again until the oldest of those moves is a day old. The penalty for
+# a recent migration (penalty.rego) and the executor's cooldown slow a VM
+# down; this is the hard stop for a VM the plans keep choosing, such as one
+# whose load swings from host to host. Off unless the setting is a number
+# (the default is off): the penalty and the cooldown are on already.
+#
+# The count is input.history.moves_by_vm, each VM's successful migrations
+# of the last 24 hours counted over all of them, not history.moves, which
+# lists only the newest of a busy day's.
+#
+# An evacuation of a host in maintenance is not refused: a rolling patch
+# moves a VM once per host it sits on, and a deny would leave it on the
+# host being taken down (the planner's evacuation request stays unmet).
+# A new VM being placed has not moved and is not refused.
+package hvbalancer
+
+deny contains sprintf("%s: guard move_cap: %d moves in the last 24 hours (limit %d)", [
+	vm_name(input.move.vm), moves, limit,
+]) if {
+	limit := settings.guards.move_cap.max_moves_per_day
+	is_number(limit)
+	input.move.from != ""
+	moves := input.history.moves_by_vm[input.move.vm]
+	moves >= limit
+	not in_maintenance(input.move.from)
+}
