@@ -1,0 +1,93 @@
+# Host groups and the VMs of each VM-host rule, the lookup tables
+# vm_host_must.rego and vm_host_should.rego share. Both read only the fleet
+# and the data, so a session evaluates them once for every candidate: a
+# rule's deny or cost is then a lookup, not a scan of the fleet.
+package hvbalancer
+
+# host_group_hosts[group] is the set of hosts of a group of
+# settings.host_groups. A group is a list of host names, matched without
+# regard to case (a name not in the fleet is left out), or {"label":
+# {key: value, ...}}: the hosts carrying every one of those labels, values
+# compared without regard to case.
+host_group_hosts[group] := {name |
+	some n in spec
+	name := hosts_by_upper_name[upper(n)]
+} if {
+	some group, spec in settings.host_groups
+	is_array(spec)
+}
+
+host_group_hosts[group] := {name |
+	some name, host in input.fleet.hosts
+	labels_match(host.labels, spec.label)
+} if {
+	some group, spec in settings.host_groups
+	is_object(spec)
+}
+
+# labels_match(labels, want): labels holds every key of want, with its value.
+labels_match(labels, want) if {
+	every key, value in want {
+		lower(labels[key]) == lower(value)
+	}
+}
+
+# vm_host_rule_vms[i] is the set of IDs of the VMs rule i of
+# settings.vm_host_rules applies to: those tagged as its vms.tag says
+# ("key=value", the value without regard to case).
+vm_host_rule_vms[i] := {id |
+	some id, vm in input.fleet.vms
+	lower(vm.tags[key]) == value
+} if {
+	some i, rule in settings.vm_host_rules
+	[key, value] := vm_host_rule_tag(rule)
+}
+
+# vm_host_rule_tag(rule) is the rule's tag as [key, value], lower-cased.
+vm_host_rule_tag(rule) := [lower(trim_space(key)), lower(trim_space(value))] if {
+	[key, value] := split(rule.vms.tag, "=")
+}
+
+vm_host_rule_types := {"must_run_on", "must_not_run_on", "should_run_on", "should_not_run_on"}
+
+# vm_host_rule_problems[name] says what is wrong with a VM-host rule of the
+# data. A broken rule denies every move, with this message: a misspelled
+# must rule would otherwise let VMs go where they must not.
+vm_host_rule_problems[sprintf("#%d", [plus(i, 1)])] := "it has no name" if {
+	some i, rule in settings.vm_host_rules
+	not is_string(object.get(rule, "name", null))
+}
+
+vm_host_rule_problems[rule.name] := sprintf("host group %v is not in host_groups", [rule.hosts]) if {
+	some rule in settings.vm_host_rules
+	not settings.host_groups[rule.hosts]
+}
+
+vm_host_rule_problems[rule.name] := sprintf("type %v is not one of %s", [rule.type, concat(", ", sort(vm_host_rule_types))]) if {
+	some rule in settings.vm_host_rules
+	settings.host_groups[rule.hosts]
+	not vm_host_rule_types[rule.type]
+}
+
+vm_host_rule_problems[rule.name] := sprintf("vms.tag %v is not key=value", [object.get(rule, ["vms", "tag"], null)]) if {
+	some rule in settings.vm_host_rules
+	settings.host_groups[rule.hosts]
+	vm_host_rule_types[rule.type]
+	not vm_host_rule_tag(rule)
+}
+
+deny contains sprintf("%s: vm_host_rule %s: %s", [vm_name(input.move.vm), name, problem]) if {
+	some name, problem in vm_host_rule_problems
+}
+
+# vm_host_rules_of(type) is the rules of that type that apply to the
+# candidate's VM, by index.
+vm_host_rules_of(type) := {i: rule |
+	some i, ids in vm_host_rule_vms
+	ids[input.move.vm]
+	rule := settings.vm_host_rules[i]
+	rule.type == type
+}
+
+# on_host_group(name, group): host name is in the host group.
+on_host_group(name, group) if host_group_hosts[group][name]

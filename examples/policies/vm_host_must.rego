@@ -1,0 +1,47 @@
+# data.hvbalancer.deny and requests, VM-VM host rules that must hold
+# (settings.vm_host_rules of type must_run_on or must_not_run_on): the VMs
+# carrying the rule's tag never go to a host outside (must_run_on) or inside
+# (must_not_run_on) the rule's host group, whether they move or are placed
+# new. The deny names the rule, so a plan's report says which rule refused a
+# host. A VM found breaking a must rule is asked to move (kind
+# "vm_host_rule NAME"); the deny then keeps it to the hosts the rule allows.
+package hvbalancer
+
+deny contains sprintf("%s: vm_host_rule %s: must run on host group %s, not %s", [vm_name(input.move.vm), rule.name, rule.hosts, input.move.to]) if {
+	some rule in vm_host_rules_of("must_run_on")
+	not on_host_group(input.move.to, rule.hosts)
+}
+
+deny contains sprintf("%s: vm_host_rule %s: must not run on host group %s (%s)", [vm_name(input.move.vm), rule.name, rule.hosts, input.move.to]) if {
+	some rule in vm_host_rules_of("must_not_run_on")
+	on_host_group(input.move.to, rule.hosts)
+}
+
+requests contains {
+	"vm": id,
+	"reason": sprintf("%s: vm_host_rule %s: %s host group %s, is on %s", [vm_name(id), rule.name, must_text[rule.type], rule.hosts, vm.host]),
+	"priority": settings.priorities.vm_host_rule,
+	"kind": sprintf("vm_host_rule %s", [rule.name]),
+} if {
+	some i, ids in vm_host_rule_vms
+	rule := settings.vm_host_rules[i]
+	must_text[rule.type]
+	not vm_host_rule_problems[rule.name]
+	some id in ids
+	vm := input.fleet.vms[id]
+	vm.host != ""
+	breaks_must_rule(rule, vm.host)
+	movable(id, vm)
+}
+
+must_text := {"must_run_on": "must run on", "must_not_run_on": "must not run on"}
+
+breaks_must_rule(rule, host) if {
+	rule.type == "must_run_on"
+	not on_host_group(host, rule.hosts)
+}
+
+breaks_must_rule(rule, host) if {
+	rule.type == "must_not_run_on"
+	on_host_group(host, rule.hosts)
+}
