@@ -7,6 +7,9 @@
 # for, whatever the load. Each cap is off unless it is a number (the
 # default is off: the right numbers depend on the hosts).
 #
+# guards.host_capacity.groups gives other caps to the hosts of a host group
+# (host_groups): {"<group>": {"max_vms": K, "max_memory_gib": N}}.
+#
 # A VM's memory is its assigned memory (memory_bytes): a VM that is off
 # counts none, a new VM being placed what the request asks for. VMs count
 # whatever their state.
@@ -34,15 +37,33 @@ deny contains sprintf("%s: guard host_capacity: %s would hold %v GiB of VM memor
 }
 
 # host_capacity_limits[name] holds the caps on host name that are numbers:
-# max_vms and max_memory_gib of guards.host_capacity. Built once per
-# session from the fleet's hosts.
+# for each of max_vms and max_memory_gib, the lowest a host group of
+# guards.host_capacity.groups that holds the host sets, else the fleet-wide
+# value of guards.host_capacity. Built once per session from the fleet's
+# hosts and the host groups.
 host_capacity_limits[name] := limits if {
 	caps := settings.guards.host_capacity
 	some name, _ in input.fleet.hosts
 	limits := {key: value |
 		some key in ["max_vms", "max_memory_gib"]
-		value := caps[key]
-		is_number(value)
+		value := host_capacity_limit(caps, name, key)
 	}
 	count(limits) > 0
+}
+
+host_capacity_limit(caps, name, key) := min(by_group) if {
+	by_group := [n |
+		some group, limits in caps.groups
+		host_group_hosts[group][name]
+		n := limits[key]
+		is_number(n)
+	]
+	count(by_group) > 0
+} else := caps[key] if is_number(caps[key])
+
+# A cap naming a group that host_groups does not define denies every move
+# and placement: left alone, a misspelled group would silently cap nothing.
+deny contains sprintf("%s: guard host_capacity: host group %v is not in host_groups", [vm_name(input.move.vm), group]) if {
+	some group, _ in settings.guards.host_capacity.groups
+	not settings.host_groups[group]
 }

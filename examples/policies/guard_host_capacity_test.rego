@@ -57,3 +57,24 @@ test_host_capacity_off_by_default if {
 	count(hvbalancer.deny) == 0 with input as c with data.hvbalancer_settings as {}
 	count(hvbalancer.deny) == 0 with input as c with data.hvbalancer_settings as {"guards": {"host_capacity": {"max_vms": null}}}
 }
+
+# HV02 in a group of small hosts: its caps are the group's, the other
+# hosts' the fleet-wide ones; of two groups, the lower cap wins.
+test_host_capacity_by_host_group if {
+	s := {
+		"host_groups": {"small": ["HV02"], "rack-a": {"label": {"rack": "rack-a"}}},
+		"guards": {"host_capacity": {"max_vms": 3, "groups": {"small": {"max_vms": 1, "max_memory_gib": 64}, "rack-a": {"max_vms": 2}}}},
+	}
+	hvbalancer.deny == {"web01: guard host_capacity: HV02 would hold 2 VMs (limit 1)"} with input as candidate(fleet, "id-web01", "HV02", ["id-sql02", "id-web01"])
+		with data.hvbalancer_settings as s
+	count(hvbalancer.deny) == 0 with input as candidate(fleet, "id-web01", "HV03", ["id-clu01", "id-sql02", "id-web01"])
+		with data.hvbalancer_settings as s
+	hvbalancer.deny == {"sql01: guard host_capacity: HV07 would hold 3 VMs (limit 2)"} with input as candidate(fleet, "id-sql01", "HV07", ["id-clu01", "id-sql01", "id-web01"])
+		with data.hvbalancer_settings as object.union(s, {"standalone_into_cluster": true})
+}
+
+test_host_capacity_misspelled_group_denies_every_move if {
+	s := {"host_groups": {"small": ["HV02"]}, "guards": {"host_capacity": {"groups": {"smal": {"max_vms": 1}}}}}
+	hvbalancer.deny == {"web01: guard host_capacity: host group smal is not in host_groups"} with input as candidate(fleet, "id-web01", "HV03", ["id-web01"])
+		with data.hvbalancer_settings as s
+}
