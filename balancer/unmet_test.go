@@ -90,9 +90,10 @@ func TestUnmetRequestsAreCountedAndBalancingRuns(t *testing.T) {
 		t.Errorf("%d request refusals among the rejections, want %d (one per summary line)", refused, len(unmet))
 	}
 	// The requests were not judged destination by destination (that
-	// takes about 600 Judge calls here).
-	if p.Search.Judged > requests*(hosts-1)/4 {
-		t.Errorf("judged %d candidates for %d requests on %d hosts", p.Search.Judged, requests, hosts)
+	// takes about 600 Judge calls here). Balancing's own Judge calls are
+	// not theirs: they grow with the balancing moves the plan makes.
+	if p.Search.RequestJudged > requests*(hosts-1)/4 {
+		t.Errorf("judged %d candidates for %d requests on %d hosts", p.Search.RequestJudged, requests, hosts)
 	}
 }
 
