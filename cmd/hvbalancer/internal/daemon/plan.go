@@ -16,7 +16,9 @@ import (
 )
 
 // MakePlan asks the policy about the snapshot and plans once, as the
-// daemon's round does, without history: what `hvbalancer plan` shows.
+// daemon's round does, without history: what `hvbalancer plan` shows. As
+// in a round, max_moves is raised by the running VMs of the hosts in
+// maintenance, so one plan drains them.
 func MakePlan(ctx context.Context, c *config.Config, snap *collector.Snapshot, engine *policy.Engine, log *slog.Logger) (*balancer.Plan, error) {
 	session, err := engine.Begin(ctx, balancer.PolicyInput(snap, policy.History{}, c.Location()))
 	if err != nil {
@@ -26,7 +28,7 @@ func MakePlan(ctx context.Context, c *config.Config, snap *collector.Snapshot, e
 	if err != nil {
 		return nil, err
 	}
-	return planner.Plan(ctx, snap, session, engine.Digest(), nil)
+	return planner.Plan(ctx, snap, evacuationRules(session, PlannerConfig(c), snap, false), engine.Digest(), nil)
 }
 
 // WritePlan writes the plan in its three forms (plan.json, plan.md,
