@@ -16,8 +16,8 @@
 # A new VM being placed has not moved and is not refused.
 package hvbalancer
 
-deny contains sprintf("%s: guard move_cap: %d moves in the last 24 hours (limit %d)", [
-	vm_name(input.move.vm), moves, limit,
+deny contains sprintf("%s: guard move_cap: %s in the last 24 hours (limit %d)", [
+	vm_name(input.move.vm), move_count_text(moves), limit,
 ]) if {
 	limit := settings.guards.move_cap.max_moves_per_day
 	is_number(limit)
@@ -26,3 +26,8 @@ deny contains sprintf("%s: guard move_cap: %d moves in the last 24 hours (limit 
 	moves >= limit
 	not in_maintenance(input.move.from)
 }
+
+# move_count_text(n) is "1 move" or "n moves".
+move_count_text(1) := "1 move"
+
+move_count_text(n) := sprintf("%d moves", [n]) if n != 1

@@ -13,6 +13,12 @@ test_move_cap_denies_a_vm_at_its_limit if {
 		with data.hvbalancer_settings as move_cap_2
 }
 
+test_move_cap_counts_one_move_in_the_singular if {
+	c := moved(candidate(fleet, "id-web01", "HV02", ["id-sql02", "id-web01"]), {"id-web01": 1})
+	hvbalancer.deny == {"web01: guard move_cap: 1 move in the last 24 hours (limit 1)"} with input as c
+		with data.hvbalancer_settings as {"guards": {"move_cap": {"max_moves_per_day": 1}}}
+}
+
 test_move_cap_lets_a_vm_under_its_limit_move if {
 	c := moved(candidate(fleet, "id-web01", "HV02", ["id-sql02", "id-web01"]), {"id-web01": 1, "id-sql01": 5})
 	count(hvbalancer.deny) == 0 with input as c with data.hvbalancer_settings as move_cap_2
