@@ -119,9 +119,28 @@ func refersToCandidate(x any) bool {
 
 // constant reports whether the value at ref (a virtual document, or a
 // function's result for its arguments) is the same for every candidate.
+// OPA keys a function's result by a ref whose first term is the function's
+// own ref, its arguments after it: the function's path decides.
 func (t *constTrie) constant(ref ast.Ref) bool {
+	if len(ref) > 0 {
+		if fn, ok := ref[0].Value.(ast.Ref); ok {
+			return t.constantPath(fn, ref[1:])
+		}
+	}
+	return t.constantPath(ref, nil)
+}
+
+// constantPath is constant for the ref path followed by args, without
+// joining them (it runs for every cached value an evaluation asks for).
+func (t *constTrie) constantPath(path ast.Ref, args []*ast.Term) bool {
 	node := t
-	for _, term := range ref {
+	for i := range len(path) + len(args) {
+		var term *ast.Term
+		if i < len(path) {
+			term = path[i]
+		} else {
+			term = args[i-len(path)]
+		}
 		if node.dependentHere {
 			return false
 		}

@@ -92,3 +92,35 @@ func TestSharedValuesAgree(t *testing.T) {
 		}
 	}
 }
+
+// TestFunctionOfTheCandidateNotShared: a function whose body reads the
+// candidate is evaluated for each candidate. OPA keys a function's result
+// by the function's ref and its arguments, the same for every candidate:
+// shared, the first candidate's result answered for all of them.
+func TestFunctionOfTheCandidateNotShared(t *testing.T) {
+	dir := writePolicy(t, map[string]string{"p.rego": `package hvbalancer
+
+deny contains msg if {
+	some msg in to_host("denied")
+}
+
+to_host(word) := {sprintf("%s %s", [word, input.move.to]) | input.move.to == "HV02"}
+`})
+	e := mustLoad(t, Options{Dir: dir})
+	in := emptyInput()
+	in.Fleet.Hosts["HV03"] = Host{Name: "HV03", Health: "ok"}
+	s := mustBegin(t, e, in)
+	for _, tc := range []struct {
+		to   string
+		deny []string
+	}{{"HV03", nil}, {"HV02", []string{"denied HV02"}}, {"HV03", nil}} {
+		m := Move{VM: "vm1", From: "HV01", To: tc.to}
+		v, err := s.Judge(context.Background(), m, project(in, m))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(tc.deny, v.Deny); diff != "" {
+			t.Errorf("Judge(%v) deny (-want +got):\n%s", m, diff)
+		}
+	}
+}
