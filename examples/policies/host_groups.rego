@@ -80,11 +80,12 @@ deny contains sprintf("%s: vm_host_rule %s: %s", [vm_name(input.move.vm), name, 
 	some name, problem in vm_host_rule_problems
 }
 
-# vm_host_rules_of(type) is the rules of that type that apply to the
-# candidate's VM, by index.
-vm_host_rules_of(type) := {i: rule |
+# vm_host_rules_of(id, type) is the rules of that type that apply to VM id,
+# by index. It reads only the fleet and the data, so its value for a VM is
+# shared by every candidate moving that VM.
+vm_host_rules_of(id, type) := {i: rule |
 	some i, ids in vm_host_rule_vms
-	ids[input.move.vm]
+	ids[id]
 	rule := settings.vm_host_rules[i]
 	rule.type == type
 }
