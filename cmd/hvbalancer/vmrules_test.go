@@ -1,13 +1,17 @@
 package main
 
 import (
+	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hvbalancer/hvbalancer/balancer"
 	"github.com/hvbalancer/hvbalancer/collector"
+	"github.com/hvbalancer/hvbalancer/policy"
 )
 
 // The shipped policy's VM-VM affinity and VM-host rules end to end: a
@@ -125,6 +129,51 @@ func planRules(t *testing.T, cfg, snapshot, dir, name string) (*balancer.Plan, *
 	return plan, snap, reports[0], reports[1]
 }
 
+// placeNew places a new VM of 2 virtual processors and 4 GiB named new01,
+// with tags, on the snapshot as the daemon's POST /api/v1/place does: a
+// session of the policy in policyDir begun with the VM added.
+func placeNew(t *testing.T, snap *collector.Snapshot, policyDir string, tags map[string]string) *balancer.Placement {
+	t.Helper()
+	engine, err := policy.Load(policy.Options{Dir: policyDir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := balancer.PlaceRequest{Name: "new01", CPUs: 2, MemoryBytes: 4 << 30, CPULoad: 10, Tags: tags}
+	session, err := engine.Begin(context.Background(), balancer.PlacementInput(snap, policy.History{}, time.UTC, &req))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := balancer.Place(context.Background(), snap, balancer.DefaultConfig(), session, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// placeRefused checks that placement refused host for the policy, with a
+// deny message starting with want.
+func placeRefused(t *testing.T, p *balancer.Placement, host, want string) {
+	t.Helper()
+	for _, r := range p.Refused {
+		if r.Host == host {
+			if r.Reason != balancer.PlacePolicy || !slices.ContainsFunc(r.Deny, func(m string) bool { return strings.HasPrefix(m, want) }) {
+				t.Errorf("placement refuses %s with %+v, want the policy's %q", host, r, want)
+			}
+			return
+		}
+	}
+	t.Errorf("placement does not refuse %s (ranked %+v)", host, p.Ranked)
+}
+
+// rankedNames lists the hosts placement ranked, best first.
+func rankedNames(p *balancer.Placement) []string {
+	var out []string
+	for _, c := range p.Ranked {
+		out = append(out, c.Host)
+	}
+	return out
+}
+
 // placed maps each VM's name to its host after the plan's moves.
 func placed(plan *balancer.Plan, snap *collector.Snapshot) map[string]string {
 	at := map[string]string{}
@@ -180,7 +229,7 @@ func mustReport(t *testing.T, md, html, text string) {
 }
 
 // TestAffinityInThePlan proves the VM-VM affinity rule through the
-// planner: HV01 is hot, and its two busiest VMs, app01 and db01, keep
+// planner and placement: HV01 is hot, and its two busiest VMs, app01 and db01, keep
 // together (together=app1): the planner's best moves, sending either away,
 // are refused by the rule, which the reports name, and another VM relieves
 // HV01. The split group crm (web01 on HV02, the smaller web02 on HV03) is
@@ -236,6 +285,22 @@ func TestAffinityInThePlan(t *testing.T) {
 	mustReport(t, md, html, "affinity together=erp")
 	refused := mustReject(t, plan, "requested (erp02: affinity together=erp with erp01 on HV04), but host HV04 memory")
 	mustReport(t, md, html, refused)
+
+	// A new VM of group app1 may go only with app01 and db01, to HV01,
+	// which is too busy for it before the plan: no host is left.
+	p := placeNew(t, snap, pol, map[string]string{"together": "app1"})
+	if len(p.Ranked) != 0 {
+		t.Errorf("a new VM of app1 is ranked on %v", rankedNames(p))
+	}
+	for _, h := range []string{"HV02", "HV03", "HV04"} {
+		placeRefused(t, p, h, "new01: affinity together=app1 keeps it with app01, db01; "+h+" holds none of them")
+	}
+	// One of group crm, split over HV02 and HV03 before the plan, goes to
+	// either.
+	p = placeNew(t, snap, pol, map[string]string{"together": "CRM"})
+	if got := rankedNames(p); !slices.Equal(slices.Sorted(slices.Values(got)), []string{"HV02", "HV03"}) {
+		t.Errorf("a new VM of crm is ranked on %v, want HV02 and HV03 (web01's and web02's hosts)", got)
+	}
 }
 
 // TestVMHostMustRulesInThePlan proves the must rules through the planner,
@@ -287,6 +352,20 @@ func TestVMHostMustRulesInThePlan(t *testing.T) {
 	}
 	denied := mustReject(t, plan, "gpu01: vm_host_rule gpu-on-gpu: must run on host group gpu, not HV0")
 	mustReport(t, md, html, denied)
+
+	// A new gpu VM is placed only in the group, a new web VM only outside.
+	p := placeNew(t, snap, pol, map[string]string{"role": "gpu"})
+	for _, h := range rankedNames(p) {
+		if h != "HV01" && h != "HV02" {
+			t.Errorf("a new gpu VM is ranked on %s", h)
+		}
+	}
+	placeRefused(t, p, "HV03", "new01: vm_host_rule gpu-on-gpu: must run on host group gpu, not HV03")
+	p = placeNew(t, snap, pol, map[string]string{"role": "web"})
+	if got := rankedNames(p); len(got) == 0 || slices.Contains(got, "HV01") || slices.Contains(got, "HV02") {
+		t.Errorf("a new web VM is ranked on %v", got)
+	}
+	placeRefused(t, p, "HV02", "new01: vm_host_rule web-off-gpu: must not run on host group gpu (HV02)")
 }
 
 // TestVMHostShouldRuleInThePlan proves a should rule through the planner:
@@ -332,5 +411,19 @@ func TestVMHostShouldRuleInThePlan(t *testing.T) {
 		if strings.Contains(msg, "app-on-hv03") {
 			t.Errorf("a should rule refused a move: %s", msg)
 		}
+	}
+
+	// A new VM of role app: the rule's penalty ranks HV03 first and costs
+	// every other host, none refused.
+	snap, err := collector.LoadSnapshot(snapPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := placeNew(t, snap, on, map[string]string{"role": "app"})
+	if len(p.Ranked) < 2 || p.Ranked[0].Host != "HV03" || p.Ranked[0].Penalty != 0 || p.Ranked[1].Penalty != 50 {
+		t.Errorf("a new app VM is ranked %+v, want HV03 first at no penalty, the others at 50", p.Ranked)
+	}
+	if off := placeNew(t, snap, off, map[string]string{"role": "app"}); len(off.Ranked) == 0 || off.Ranked[0].Host == "HV03" {
+		t.Errorf("without the rule HV03 is still first for a new app VM: %+v", off.Ranked)
 	}
 }
