@@ -10,7 +10,6 @@ import (
 	"net"
 	"regexp"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -85,13 +84,13 @@ type execResult struct {
 }
 
 // exec runs cmdline in the client's shell, with stdin (when not nil) sent
-// to its standard input and ended. It returns when the command ends or
-// the transport fails; ctx cancels the remote command. Each request is
-// bounded by the transport's own timeouts, so exec always returns
-// eventually. A shell the host no longer has is replaced once, before the
-// command starts.
+// to its standard input and ended, and drives it as command.go says. It
+// returns when the command ends or the transport fails; ctx ends the
+// remote command. Each request is bounded by the transport's own
+// timeouts, so exec always returns eventually. A shell the host no longer
+// has is replaced once, before the command starts.
 func (c *Client) exec(ctx context.Context, cmdline string, stdin []byte, ph *atomic.Int32) execResult {
-	var cmd *winrm.Command
+	var rc *remoteCommand
 	var ls *liveShell
 	for attempt := 0; ; attempt++ {
 		var err error
@@ -103,7 +102,7 @@ func (c *Client) exec(ctx context.Context, cmdline string, stdin []byte, ph *ato
 			c.shells.release(ls, false)
 			return execResult{err: err}
 		}
-		cmd, err = ls.ExecuteWithContext(ctx, cmdline)
+		rc, err = c.startCommand(ls.id, cmdline)
 		if err == nil {
 			break
 		}
@@ -119,27 +118,21 @@ func (c *Client) exec(ctx context.Context, cmdline string, stdin []byte, ph *ato
 	ph.Store(int32(phaseReceive))
 	stdout := &capBuffer{max: maxStdout}
 	stderr := &capBuffer{max: maxStderr}
-	var wg sync.WaitGroup
-	wg.Go(func() { _, _ = io.Copy(stdout, cmd.Stdout) })
-	wg.Go(func() { _, _ = io.Copy(stderr, cmd.Stderr) })
-	var sendErr error
+	var err error
 	if stdin != nil {
-		// The library's WriteClose never sends (it marks the end before
-		// writing), so the end goes in a Send of its own.
-		if _, sendErr = cmd.Stdin.Write(stdin); sendErr == nil {
-			sendErr = cmd.Stdin.Close()
-		}
-		if sendErr != nil {
-			_ = cmd.Close() // the command waits for input that will not come
+		if err = rc.send(stdin); err != nil {
+			err = fmt.Errorf("send the script to the command's input: %w", err)
 		}
 	}
-	cmd.Wait()
-	wg.Wait()
-	_ = cmd.Close()
-	res := execResult{stdout: stdout.Bytes(), stderr: stderr.Bytes(), exitCode: cmd.ExitCode(), err: cmd.Error()}
-	if sendErr != nil && res.err == nil {
-		res.err = fmt.Errorf("send the script to the command's input: %w", sendErr)
+	code := 0
+	if err == nil {
+		code, err = rc.receive(ctx, stdout, stderr)
 	}
+	// Terminate the command: it frees what the host keeps of a finished
+	// one, and stops one that waits for input that will not come or
+	// whose caller gave up.
+	_ = rc.signal()
+	res := execResult{stdout: stdout.Bytes(), stderr: stderr.Bytes(), exitCode: code, err: err}
 	c.shells.release(ls, res.err != nil && isShellGone(res.err.Error()))
 	if res.err == nil && stdout.over {
 		res.err = fmt.Errorf("output over %d bytes: %w", maxStdout, ErrUnexpectedOutput)
