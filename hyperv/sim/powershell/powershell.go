@@ -25,6 +25,8 @@ type Shell struct {
 	classified map[string]chan struct{} // closed once Run knows what a command runs
 
 	perf perfState // the host's raw performance counters, integrated over simulated time
+
+	parsed parseCache // the trees of the texts it ran last
 }
 
 var _ wsman.Runner = (*Shell)(nil)
@@ -102,7 +104,7 @@ func (h *Shell) Run(ctx context.Context, cmd wsman.Command, stdout, stderr io.Wr
 	var tree *lang.Script
 	var perr error
 	if !done {
-		tree, perr = lang.Parse(text)
+		tree, perr = h.parsed.parse(text)
 	}
 	h.classify(cmd.CommandID, perr == nil && tree != nil && migrating(tree))
 	if done {

@@ -41,6 +41,7 @@ func (h *Shell) runText(ctx context.Context, text string, tree *lang.Script, per
 	host := &fleetHost{fleet: h.fleet, host: h.host, shell: h}
 	in := eval.New(ctx, host, cmdlets)
 	in.Stdin = stdin
+	in.Parse = h.parsed.parse
 	in.Sleep = func(ctx context.Context, d time.Duration) error {
 		select {
 		case <-h.fleet.Clock().After(d):

@@ -40,6 +40,9 @@ type Interp struct {
 	// [Console]::In read; nil reads as empty.
 	Stdin     io.Reader
 	stdinRead []any // $input's lines once read
+	// Parse parses the text Invoke-Expression runs; nil is lang.Parse.
+	// The tree it returns is only read.
+	Parse func(text string) (*lang.Script, error)
 
 	scopes []map[string]any
 	eating int // > 0 while a script block runs with its exceptions eaten

@@ -97,8 +97,27 @@ func writeObject(b *bytes.Buffer, props []Prop, depth, maxDepth int) {
 // writeJSONString escapes as JavaScriptSerializer: encoding/json's
 // escaping, plus the apostrophe.
 func writeJSONString(b *bytes.Buffer, s string) {
+	if plainJSON(s) { // most names and values: nothing to escape
+		b.Grow(len(s) + 2)
+		b.WriteByte('"')
+		b.WriteString(s)
+		b.WriteByte('"')
+		return
+	}
 	out, _ := json.Marshal(s)
 	b.Write(bytes.ReplaceAll(out, []byte("'"), []byte(`\u0027`)))
+}
+
+// plainJSON reports whether s is printable ASCII that neither
+// encoding/json nor JavaScriptSerializer escapes.
+func plainJSON(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c < 0x20 || c > 0x7e, c == '"', c == '\\', c == '<', c == '>', c == '&', c == '\'':
+			return false
+		}
+	}
+	return true
 }
 
 // timeSpanObject is a TimeSpan as ConvertTo-Json and Select-Object see

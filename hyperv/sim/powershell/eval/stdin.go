@@ -74,7 +74,11 @@ func outString(c *Call) error {
 // terminating error of the cmdlet, as PowerShell raises it.
 func invokeExpression(c *Call) error {
 	text := toString(c.Params["Command"])
-	tree, err := lang.Parse(text)
+	parse := c.In.Parse
+	if parse == nil {
+		parse = lang.Parse
+	}
+	tree, err := parse(text)
 	if err != nil {
 		var pe *lang.ParseError
 		if errors.As(err, &pe) {
