@@ -54,7 +54,7 @@ type pollJSON struct {
 type pollTypedJSON struct {
 	Host    *hostJSON
 	VMs     []vmJSON
-	Samples []compactSampleJSON
+	Samples compactSamples
 	Errors  []partErrorJSON
 }
 
