@@ -38,9 +38,10 @@ const scaleInterval = 15 * time.Second
 // TCP connections (each an NTLM login) the clients opened in a round:
 // 0 once every host's sessions are open and kept alive.
 //
-// Run it with -benchtime=Nx (N rounds), e.g.
+// Run it with -benchtime=Nx (N rounds); it logs each round's figures. To
+// hold the collector to one core and give the fleet the other, pin both:
 //
-//	go test ./collector/ -run '^$' -bench PollScale -benchtime 3x
+//	HVBALANCER_SCALE_FLEET_CPUS=0 taskset -c 1 go test ./collector/ -run '^$' -bench 'PollScale/hosts=1000$' -benchtime 5x -cpu 1
 func BenchmarkPollScale(b *testing.B) {
 	for _, n := range []int{100, 200, 500, 1000} {
 		b.Run(fmt.Sprintf("hosts=%d", n), func(b *testing.B) { benchPollScale(b, n) })
@@ -75,16 +76,19 @@ func benchPollScale(b *testing.B, hosts int) {
 	wire0 := wireStats(fp.targets)
 	b.ResetTimer()
 	for b.Loop() {
-		start := time.Now()
+		start, rcpu, rsim := time.Now(), cpuTime(b), fp.cpu(b)
 		s, err := col.Poll(ctx)
 		if err != nil {
 			b.Fatal(err)
 		}
-		wall += time.Since(start)
+		took := time.Since(start)
+		wall += took
 		rounds++
 		n := lateHosts(s, start)
 		late += n
 		answers += len(s.Hosts) - n
+		b.Logf("round %d: %.1f s, collector %.2f cpu-s, fleet %.2f cpu-s, %d of %d hosts not from the round",
+			rounds, took.Seconds(), (cpuTime(b) - rcpu).Seconds(), (fp.cpu(b) - rsim).Seconds(), n, len(s.Hosts))
 		for _, h := range s.Hosts {
 			if !fresh(h, start) {
 				reasons[string(h.Health)+": "+firstWords(h.Reason, 8)]++

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/hvbalancer/hvbalancer/collector"
+	"github.com/hvbalancer/hvbalancer/hyperv"
 	"github.com/hvbalancer/hvbalancer/hyperv/sim"
 )
 
@@ -27,6 +28,13 @@ const simProcEnv = "HVBALANCER_SCALE_FLEET_HOSTS"
 // simProfileEnv names a file for the fleet process's CPU profile, written
 // when the benchmark ends.
 const simProfileEnv = "HVBALANCER_SCALE_FLEET_CPUPROFILE"
+
+// simCPUsEnv, set to a CPU list as taskset takes it (e.g. "0"), pins
+// the fleet process to those CPUs (it is started under taskset -c), so
+// that the fleet and the collector, pinned to the others with taskset and
+// -cpu 1, each have a core of their own and the collector's figures are
+// those of one core.
+const simCPUsEnv = "HVBALANCER_SCALE_FLEET_CPUS"
 
 // scaleSeed and scaleVMsPerHost make the scale benchmark's fleet.
 const (
@@ -81,8 +89,11 @@ func startFleetProcess(tb testing.TB, hosts int, callTimeout time.Duration) *fle
 		args = append(args, "-test.cpuprofile="+f)
 	}
 	cmd := exec.Command(os.Args[0], args...)
-	// The fleet uses every core whatever GOMAXPROCS holds the collector
-	// to, and collects its garbage a quarter as often (GOGC 400): its
+	if cpus := os.Getenv(simCPUsEnv); cpus != "" {
+		cmd = exec.Command("taskset", append([]string{"-c", cpus, os.Args[0]}, args...)...)
+	}
+	// The fleet uses every core it may run on (all, or simCPUsEnv's)
+	// whatever GOMAXPROCS holds the collector to, and collects its garbage a quarter as often (GOGC 400): its
 	// interpreter allocates much, its cost is the benchmark's only, and
 	// the collector is measured as it runs.
 	for _, kv := range os.Environ() {
@@ -130,9 +141,27 @@ func startFleetProcess(tb testing.TB, hosts int, callTimeout time.Duration) *fle
 		if !ok {
 			tb.Fatalf("fleet process: no endpoint for %s", hs.Name)
 		}
-		p.targets = append(p.targets, winrmTarget(tb, hs, ep.IP, ep.Port, ep.HTTPS, spec.Credentials, callTimeout))
+		p.targets = append(p.targets, scaleTarget(tb, hs, ep, spec.Credentials, callTimeout))
 	}
 	return p
+}
+
+// scaleTarget is a target for host hs over a real WinRM client as the
+// daemon builds it: NTLM, the client's default operation timeout (a
+// Receive waits that long for output, so a poll's answer comes in one),
+// each call under callTimeout. The client closes when tb ends.
+func scaleTarget(tb testing.TB, hs sim.HostSpec, ep sim.Endpoint, creds sim.Credentials, callTimeout time.Duration) collector.Target {
+	tb.Helper()
+	c, err := hyperv.New(hyperv.Config{
+		Host: ep.IP, Port: ep.Port, HTTPS: ep.HTTPS,
+		Auth: hyperv.AuthNTLM, Username: creds.Username, Password: creds.Password,
+		CallTimeout: callTimeout,
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { c.Close() })
+	return collector.Target{Name: hs.Name, Group: hs.Group, Labels: hs.Labels, Source: c}
 }
 
 // cpu is the child's user and system CPU time so far, from
