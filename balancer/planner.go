@@ -392,6 +392,7 @@ func (r *pass) addMove(c *choice, trigger, reason string, priority int, rules []
 		Priority:         priority,
 		Gain:             decimals(c.final, 3),
 		Penalty:          decimals(c.penalty, 3),
+		Costs:            r.costsOf(c),
 		Bytes:            vs.v.MemoryAssigned,
 		EstimatedSeconds: decimals(moveSeconds(vs.v.MemoryAssigned, vs.need.storage.bytes, vs.cores, r.cfg.BandwidthBytesPerSecond), 1),
 		Rules:            rules,

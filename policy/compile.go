@@ -103,6 +103,8 @@ const (
 		`frozen := [x | x := data.hvbalancer.frozen]`
 	judgeQuery = `deny := [x | x := data.hvbalancer.deny]; ` +
 		`penalty := [x | x := data.hvbalancer.penalty]`
+	// costsQuery names the parts of a penalty (see Session.Costs).
+	costsQuery = `costs := [x | x := data.hvbalancer.costs]`
 )
 
 // The decision rules, each with a query of its own: when a decision query
@@ -121,6 +123,7 @@ type compiled struct {
 	modules int
 	session rego.PreparedEvalQuery
 	judge   rego.PreparedEvalQuery
+	costs   rego.PreparedEvalQuery
 	consts  *constTrie // which rules are the same for every candidate
 	// rules are the decision rules' own queries, by rule name.
 	rules map[string]rego.PreparedEvalQuery
@@ -195,7 +198,7 @@ func compile(ctx context.Context, src *sources) (*compiled, error) {
 		query string
 		into  *rego.PreparedEvalQuery
 	}
-	queries := []prepared{{sessionQuery, &c.session}, {judgeQuery, &c.judge}}
+	queries := []prepared{{sessionQuery, &c.session}, {judgeQuery, &c.judge}, {costsQuery, &c.costs}}
 	rules := make([]rego.PreparedEvalQuery, len(sessionRules)+len(judgeRules))
 	for i, rule := range append(append([]string(nil), sessionRules...), judgeRules...) {
 		queries = append(queries, prepared{ruleQuery(rule), &rules[i]})

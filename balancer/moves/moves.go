@@ -25,7 +25,11 @@ type Move struct {
 	// (negative for a request that costs balance).
 	Gain    float64 `json:"gain"`
 	Penalty float64 `json:"penalty,omitempty"`
-	Bytes   int64   `json:"bytes"` // assigned memory: what pre-copy sends at least
+	// Costs names the parts of Penalty, as the policy's costs rule does
+	// ("vm_host_rule gpu-on-gpu": 10); absent when the penalty is zero or
+	// the policy names no part of it.
+	Costs map[string]float64 `json:"costs,omitempty"`
+	Bytes int64              `json:"bytes"` // assigned memory: what pre-copy sends at least
 	// StorageBytes is what a shared-nothing migration copies of the VM's
 	// files on the source's own volumes (0: memory and state only), and
 	// StoragePath the directory on the destination they go to
