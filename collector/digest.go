@@ -15,6 +15,10 @@ type indentWriter struct {
 	h     hash.Hash
 	buf   []byte
 	depth int
+	// needIndent: an object or array was opened and is not yet known to
+	// be non-empty; kept between writes, so that a value may be written in
+	// pieces.
+	needIndent bool
 }
 
 // indentBufSize is how much indented JSON is gathered before it is hashed.
@@ -24,14 +28,14 @@ func newIndentWriter(h hash.Hash) *indentWriter {
 	return &indentWriter{h: h, buf: make([]byte, 0, indentBufSize+256)}
 }
 
-// write indents src, which must be one whole compact JSON value (and may
-// end with the newline json.Encoder adds), and hashes it.
+// write indents src, a piece of one compact JSON value (and the newline
+// json.Encoder adds after it) that splits no string and no number or
+// literal, and hashes it once the buffer fills; flush hashes the rest.
 func (w *indentWriter) write(src []byte) {
-	needIndent := false // an opened object or array not yet known to be non-empty
 	for i := 0; i < len(src); i++ {
 		c := src[i]
-		if needIndent && c != '}' && c != ']' {
-			needIndent = false
+		if w.needIndent && c != '}' && c != ']' {
+			w.needIndent = false
 			w.depth++
 			w.newline()
 		}
@@ -41,7 +45,7 @@ func (w *indentWriter) write(src []byte) {
 			w.buf = append(w.buf, src[i:j]...)
 			i = j - 1
 		case '{', '[':
-			needIndent = true
+			w.needIndent = true
 			w.buf = append(w.buf, c)
 		case ',':
 			w.buf = append(w.buf, c)
@@ -49,8 +53,8 @@ func (w *indentWriter) write(src []byte) {
 		case ':':
 			w.buf = append(w.buf, ':', ' ')
 		case '}', ']':
-			if needIndent {
-				needIndent = false // {} and [] stay as they are
+			if w.needIndent {
+				w.needIndent = false // {} and [] stay as they are
 			} else {
 				w.depth--
 				w.newline()
@@ -68,7 +72,6 @@ func (w *indentWriter) write(src []byte) {
 			w.flush()
 		}
 	}
-	w.flush()
 }
 
 // structural marks the bytes write acts on outside strings.

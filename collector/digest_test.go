@@ -34,7 +34,9 @@ func indented(t testing.TB, v any) (got, want []byte) {
 		t.Fatal(err)
 	}
 	var r recorder
-	newIndentWriter(&r).write(compact.Bytes())
+	w := newIndentWriter(&r)
+	w.write(compact.Bytes())
+	w.flush()
 	return r.Bytes(), enc.Bytes()
 }
 

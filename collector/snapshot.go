@@ -1,9 +1,6 @@
 package collector
 
 import (
-	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -193,15 +190,14 @@ func (s *Snapshot) Sort() {
 // such a snapshot.
 //
 // The JSON is the one Write writes, indented into the hash as it is made
-// (see indentWriter) rather than in memory first.
+// (see indentWriter) rather than in memory first, its VMs encoded one at a
+// time (see digest).
 func (s *Snapshot) Digest() string {
-	var compact bytes.Buffer // what Write writes, before the indent
-	if err := json.NewEncoder(&compact).Encode(s); err != nil {
+	d, err := digest(s)
+	if err != nil {
 		panic(fmt.Sprintf("collector: snapshot digest: %v", err))
 	}
-	h := sha256.New()
-	newIndentWriter(h).write(compact.Bytes())
-	return "sha256:" + hex.EncodeToString(h.Sum(nil))
+	return d
 }
 
 // Write writes the snapshot as indented JSON.
