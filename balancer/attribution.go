@@ -2,6 +2,7 @@ package balancer
 
 import (
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -93,4 +94,40 @@ func joinAnd(parts []string) string {
 		return strings.Join(parts, "")
 	}
 	return strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1]
+}
+
+// penaltyText says what the policy's penalty made a move cost, and which of
+// its rules, the dearest first: "penalty 15 (vm_host_rule gpu-on-gpu 10,
+// cross_group 5)"; "" for a move without penalty.
+func penaltyText(m Move) string {
+	if m.Penalty == 0 {
+		return ""
+	}
+	if len(m.Costs) == 0 {
+		return "penalty " + number(m.Penalty)
+	}
+	names := make([]string, 0, len(m.Costs))
+	for name := range m.Costs {
+		names = append(names, name)
+	}
+	sort.Slice(names, func(i, j int) bool {
+		if a, b := m.Costs[names[i]], m.Costs[names[j]]; a != b {
+			return a > b
+		}
+		return names[i] < names[j]
+	})
+	parts := make([]string, len(names))
+	for i, name := range names {
+		parts[i] = name + " " + number(m.Costs[name])
+	}
+	return fmt.Sprintf("penalty %s (%s)", number(m.Penalty), strings.Join(parts, ", "))
+}
+
+// reasonText is a move's reason with its penalty, if any: what the reports
+// show in a move's reason column.
+func reasonText(m Move) string {
+	if p := penaltyText(m); p != "" {
+		return m.Reason + "; " + p
+	}
+	return m.Reason
 }

@@ -178,7 +178,7 @@ func (p *Plan) cleaned() *Plan {
 	}
 	c.Moves = make([]Move, len(p.Moves))
 	for i, m := range p.Moves {
-		m.VM, m.VMName, m.From, m.To, m.Reason, m.StoragePath = txt(m.VM), txt(m.VMName), txt(m.From), txt(m.To), txt(m.Reason), txt(m.StoragePath)
+		m.VM, m.VMName, m.From, m.To, m.Reason, m.StoragePath = txt(m.VM), txt(m.VMName), txt(m.From), txt(m.To), txt(reasonText(m)), txt(m.StoragePath)
 		m.Rejected = cleanRej(m.Rejected)
 		c.Moves[i] = m
 	}

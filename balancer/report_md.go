@@ -77,7 +77,7 @@ func (p *Plan) WriteMarkdown(w io.Writer) error {
 				trigger = fmt.Sprintf("request (priority %d)", m.Priority)
 			}
 			fmt.Fprintf(b, "| %d | %s | %s | %s | %s | %s | %s | %.2f | %s | %s | %s |\n", i+1, md(m.VMName), mdCode(m.VM), md(m.From), md(m.To),
-				md(trigger), md(m.Reason), m.Gain, formatBytes(m.Bytes), md(storageText(m)), formatSeconds(m.EstimatedSeconds))
+				md(trigger), md(reasonText(m)), m.Gain, formatBytes(m.Bytes), md(storageText(m)), formatSeconds(m.EstimatedSeconds))
 		}
 		fmt.Fprintln(b)
 	}

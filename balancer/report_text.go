@@ -78,8 +78,12 @@ func (p *Plan) Summary() string {
 			if m.StoragePath != "" {
 				storage = formatBytes(m.StorageBytes)
 			}
+			reason := truncate(txt(m.Reason), 60)
+			if pt := penaltyText(m); pt != "" {
+				reason += "; " + truncate(txt(pt), 60)
+			}
 			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%.2f\t%s\t%s\t%s\t%s\n", i+1, truncate(txt(m.VMName), 32), truncate(txt(m.VM), 40), truncate(txt(m.From), 24),
-				truncate(txt(m.To), 24), m.Trigger, m.Gain, formatBytes(m.Bytes), storage, formatSeconds(m.EstimatedSeconds), truncate(txt(m.Reason), 60))
+				truncate(txt(m.To), 24), m.Trigger, m.Gain, formatBytes(m.Bytes), storage, formatSeconds(m.EstimatedSeconds), reason)
 		}
 		_ = tw.Flush()
 		if n := len(p.Moves) - summaryMoves; n > 0 {

@@ -374,7 +374,9 @@ func TestVMHostMustRulesInThePlan(t *testing.T) {
 // sends app01 to the idlest host HV02; with rule app-on-hv03 (role=app
 // should run on HV03) the same snapshot sends it to HV03 instead, the
 // penalty having made HV02 the dearer host, and no rule refuses anything
-// for it.
+// for it. A should rule app01 cannot escape (every host but its hot one
+// breaks it) costs its move the penalty, and the reports name the rule
+// beside the move.
 func TestVMHostShouldRuleInThePlan(t *testing.T) {
 	dir := t.TempDir()
 	fleet := rulesFleet(t, dir, [4]string{}, `  - {name: app01, host: HV01, cpus: 8, memory_gib: 16, notes: "role=app", load: {cpu: 0.9}}
@@ -412,6 +414,18 @@ func TestVMHostShouldRuleInThePlan(t *testing.T) {
 			t.Errorf("a should rule refused a move: %s", msg)
 		}
 	}
+
+	// A should rule that every host but the hot one breaks costs the move
+	// its penalty, and the reports name the rule beside the move.
+	paid := rulesPolicy(t, filepath.Join(dir, "paid"),
+		"  host_groups: {}\n", "  host_groups:\n    others: [HV02, HV03, HV04]\n",
+		"  vm_host_rules: []\n", "  vm_host_rules:\n    - {name: app-off-others, vms: {tag: role=app}, hosts: others, type: should_not_run_on, penalty: 5}\n")
+	plan, _, md, html := planRules(t, rulesConfig(t, dir, fleet, paid), snapPath, dir, "paid")
+	m := moveOf(plan)
+	if m == nil || m.Penalty != 5 || len(m.Costs) != 1 || m.Costs["vm_host_rule app-off-others"] != 5 {
+		t.Fatalf("app01's move does not carry the rule's cost: %+v", plan.Moves)
+	}
+	mustReport(t, md, html, "penalty 5 (vm_host_rule app-off-others 5)")
 
 	// A new VM of role app: the rule's penalty ranks HV03 first and costs
 	// every other host, none refused.
