@@ -6,7 +6,10 @@ package eval
 // -ExpandProperty, -First, -Last, -Skip, -Unique and -Index.
 
 import (
+	"slices"
 	"strings"
+
+	"github.com/hvbalancer/hvbalancer/hyperv/sim/powershell/lang"
 )
 
 // selector is one entry of -Property.
@@ -182,6 +185,10 @@ func (c *Call) project(it any, sels []selector) (*Object, error) {
 			}
 			o.Set(name, v)
 		case s.block != nil:
+			if v, ok := c.In.expressionBlock(s.block, it); ok {
+				o.Set(s.name, v)
+				continue
+			}
 			c.In.eating++
 			out, err := c.Invoke(s.block, it)
 			c.In.eating--
@@ -197,4 +204,37 @@ func (c *Call) project(it any, sels []selector) (*Object, error) {
 		}
 	}
 	return o, nil
+}
+
+// expressionBlock evaluates a script block that is one expression, such
+// as a calculated property's {$_.Name}, with $_ set to item: what running
+// it would output, collapsed, without the statement and pipeline
+// machinery (most of Select-Object's time on a poll's hundreds of
+// samples). ok is false for any other block, and when the expression
+// fails: the caller then runs the block the usual way, so that the
+// failure is handled as it always is.
+func (in *Interp) expressionBlock(sb *ScriptBlock, item any) (v any, ok bool) {
+	if len(sb.Body.Statements) != 1 {
+		return nil, false
+	}
+	p, isPipe := sb.Body.Statements[0].(*lang.Pipeline)
+	if !isPipe || len(p.Elements) != 1 {
+		return nil, false
+	}
+	e, isExpr := p.Elements[0].(*lang.ExprElement)
+	if !isExpr || in.Ctx.Err() != nil {
+		return nil, false
+	}
+	in.scopes = append(in.scopes, map[string]any{"_": item})
+	v, err := in.eval(e.X)
+	in.scopes = in.scopes[:len(in.scopes)-1]
+	if err != nil {
+		return nil, false
+	}
+	in.setStatus(true)
+	// As the pipeline writes it: an array unrolled, then collapsed.
+	if a, isArray := v.([]any); isArray {
+		return collapse(slices.Clone(a)), true
+	}
+	return v, true
 }
