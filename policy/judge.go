@@ -2,6 +2,7 @@ package policy
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"math"
@@ -35,7 +36,13 @@ func (r *Session) Judge(ctx context.Context, m Move, p Projected) (Verdict, erro
 	if err := ctx.Err(); err != nil {
 		return Verdict{}, fmt.Errorf("judge %s from %s to %s: %w", m.VM, m.From, m.To, err)
 	}
-	key, err := candidateKey(m, p)
+	buf, _ := r.keyBufs.Get().(*[]byte)
+	if buf == nil {
+		buf = new([]byte)
+	}
+	key, b, err := candidateKey(*buf, m, p)
+	*buf = b
+	r.keyBufs.Put(buf)
 	if err != nil {
 		return Verdict{}, fmt.Errorf("judge %s from %s to %s: %w", m.VM, m.From, m.To, err)
 	}
@@ -135,17 +142,13 @@ func (v Verdict) clone() Verdict {
 }
 
 // candidateKey identifies a candidate by the content of its move and
-// projection: every part length-prefixed, so different candidates never
-// share a key.
-func candidateKey(m Move, p Projected) (string, error) {
-	size := len(m.VM) + len(m.From) + len(m.To) + 3*8 + 4*24
-	for _, h := range []HostLoad{p.From, p.To} {
-		size += 8
-		for _, id := range h.VMs {
-			size += len(id) + 8
-		}
-	}
-	b := make([]byte, 0, size)
+// projection: the SHA-256 of every part length-prefixed, so that different
+// candidates never share a key, made in buf (returned for reuse). A
+// candidate's projection lists both hosts' VMs, hundreds on a dense host:
+// kept whole as the key, it was the largest thing a plan allocated after
+// the input.
+func candidateKey(buf []byte, m Move, p Projected) ([sha256.Size]byte, []byte, error) {
+	b := buf[:0]
 	str := func(s string) {
 		b = strconv.AppendInt(b, int64(len(s)), 10)
 		b = append(b, ':')
@@ -157,7 +160,7 @@ func candidateKey(m Move, p Projected) (string, error) {
 	for _, h := range []HostLoad{p.From, p.To} {
 		for _, f := range []float64{h.CPU, h.Memory} {
 			if math.IsNaN(f) || math.IsInf(f, 0) {
-				return "", fmt.Errorf("projected load %v is not a finite number", f)
+				return [sha256.Size]byte{}, b, fmt.Errorf("projected load %v is not a finite number", f)
 			}
 			b = strconv.AppendFloat(b, f, 'g', -1, 64)
 			b = append(b, ';')
@@ -168,5 +171,5 @@ func candidateKey(m Move, p Projected) (string, error) {
 			str(id)
 		}
 	}
-	return string(b), nil
+	return sha256.Sum256(b), b, nil
 }

@@ -2,6 +2,7 @@ package policy
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"sync"
@@ -25,8 +26,10 @@ type Session struct {
 	frozen   map[string]bool
 
 	mu    sync.Mutex
-	cache map[string]*judgement
+	cache map[[sha256.Size]byte]*judgement // by candidateKey
 	evals atomic.Int64
+	// keyBufs are buffers candidateKey makes keys in (*[]byte).
+	keyBufs sync.Pool
 }
 
 // Begin starts a session on in: it converts the input to OPA's value form once
@@ -50,7 +53,7 @@ func (e *Engine) Begin(ctx context.Context, in *Input) (*Session, error) {
 		hosts:  make(map[string]bool, len(in.Fleet.Hosts)),
 		vms:    make(map[string]bool, len(in.Fleet.VMs)),
 		frozen: map[string]bool{},
-		cache:  map[string]*judgement{},
+		cache:  map[[sha256.Size]byte]*judgement{},
 	}
 	for name := range in.Fleet.Hosts {
 		r.hosts[name] = true
