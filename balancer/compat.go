@@ -71,11 +71,33 @@ func needsOf(v *collector.VM, src *collector.Host, in *interners) vmNeeds {
 // modelKey is a processor's family and model: Win32_Processor's caption
 // without its stepping ("Intel64 Family 6 Model 106").
 func modelKey(caption string) string {
-	c := strings.Join(strings.Fields(caption), " ")
-	if i := strings.Index(strings.ToLower(c), " stepping"); i >= 0 {
-		c = c[:i]
+	c := caption
+	if !singleSpaced(c) {
+		c = strings.Join(strings.Fields(c), " ")
+	}
+	const stepping = " stepping"
+	for i := 0; i+len(stepping) <= len(c); i++ {
+		if c[i] == ' ' && strings.EqualFold(c[i:i+len(stepping)], stepping) {
+			return c[:i]
+		}
 	}
 	return c
+}
+
+// singleSpaced reports whether s is printable ASCII words, each apart from
+// the next by one space: what strings.Fields and Join would leave as it
+// is. A pass builds every VM's needs from its host's caption, and that
+// caption is almost always so.
+func singleSpaced(s string) bool {
+	if s == "" || s[0] == ' ' || s[len(s)-1] == ' ' {
+		return s == ""
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == ' ' && s[i+1] == ' ' {
+			return false
+		}
+	}
+	return true
 }
 
 // compatFault is the compatibility limit moving a VM with needs n to a host
