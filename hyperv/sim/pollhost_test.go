@@ -106,3 +106,26 @@ func TestE2EPollHostPartFails(t *testing.T) {
 		t.Errorf("the other parts: host %v (%q), vms %v (%d)", r.HostErr, r.Host.Name, r.VMsErr, len(r.VMs))
 	}
 }
+
+// TestE2EPollHostInFourRequests counts the WS-Management requests of a
+// steady poll: Command, one Send that carries the script and ends the
+// input, one Receive (the operation timeout outlasts the sample) and the
+// Signal that frees the finished command.
+func TestE2EPollHostInFourRequests(t *testing.T) {
+	srv := startFleet(t, false)
+	ctx := context.Background()
+	c := client(t, srv, "HV01", func(cfg *hyperv.Config) { cfg.OperationTimeout = 10 * time.Second })
+	defer c.Close()
+	if _, err := c.Poll(ctx, true, time.Second); err != nil { // logs in, opens the shell
+		t.Fatal(err)
+	}
+	before := c.Stats()
+	r, err := c.Poll(ctx, false, time.Second)
+	if err != nil || r.VMsErr != nil || r.CountersErr != nil {
+		t.Fatalf("poll: %v, vms %v, counters %v", err, r.VMsErr, r.CountersErr)
+	}
+	after := c.Stats()
+	if n := after.Requests - before.Requests; n != 4 || after.Connections != before.Connections {
+		t.Errorf("a steady poll took %d requests and %d new connections, want 4 and 0", n, after.Connections-before.Connections)
+	}
+}
