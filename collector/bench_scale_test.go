@@ -6,6 +6,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -21,11 +23,15 @@ import (
 // collector to: a round waits for answers this long at most.
 const scaleInterval = 15 * time.Second
 
+// scaleConcurrencyEnv, set to a number, is the collector's Concurrency in
+// the scale benchmark instead of the default.
+const scaleConcurrencyEnv = "HVBALANCER_SCALE_CONCURRENCY"
+
 // BenchmarkPollScale polls a generated fleet of N hosts (50 VMs each),
 // served by another process (this test binary again, see
 // TestScaleFleetProcess), over real WinRM on loopback with the
 // collector's default settings, except that a round waits for answers one
-// 15 s interval at most. After the first rounds (connections, shells and
+// 15 s interval at most; measured rounds start every 15 s. After the first rounds (connections, shells and
 // facts; up to 5, until every host has answered) it reports per round:
 // the seconds it took, the hosts whose sample is not from that round
 // (late or failed: stale in the snapshot their own round made; the
@@ -36,7 +42,8 @@ const scaleInterval = 15 * time.Second
 // and a round that parsed fewer answers cost less. requests/poll counts
 // the WS-Management requests per host and round, connections/round the
 // TCP connections (each an NTLM login) the clients opened in a round:
-// 0 once every host's sessions are open and kept alive.
+// 0 once every host's sessions are open and kept alive. max-rss-MB is
+// the process's peak resident memory.
 //
 // Run it with -benchtime=Nx (N rounds); it logs each round's figures. To
 // hold the collector to one core and give the fleet the other, pin both:
@@ -50,7 +57,14 @@ func BenchmarkPollScale(b *testing.B) {
 
 func benchPollScale(b *testing.B, hosts int) {
 	fp := startFleetProcess(b, hosts, 2*scaleInterval)
-	col, err := collector.New(fp.targets, collector.Config{RoundTimeout: scaleInterval},
+	conc := 0 // the default
+	if v := os.Getenv(scaleConcurrencyEnv); v != "" {
+		var err error
+		if conc, err = strconv.Atoi(v); err != nil {
+			b.Fatalf("%s: %v", scaleConcurrencyEnv, err)
+		}
+	}
+	col, err := collector.New(fp.targets, collector.Config{RoundTimeout: scaleInterval, Concurrency: conc},
 		slog.New(slog.DiscardHandler), prometheus.NewRegistry())
 	if err != nil {
 		b.Fatal(err)
@@ -87,7 +101,11 @@ func benchPollScale(b *testing.B, hosts int) {
 		n := lateHosts(s, start)
 		late += n
 		answers += len(s.Hosts) - n
-		b.Logf("round %d: %.1f s, collector %.2f cpu-s, fleet %.2f cpu-s, %d of %d hosts not from the round",
+		// Rounds start every interval, as the daemon's do: a poll that
+		// ends after its round's snapshot finishes before the next round,
+		// and the CPU of an interval is counted in it.
+		time.Sleep(time.Until(start.Add(scaleInterval)))
+		b.Logf("round %d: %.1f s, collector %.2f cpu-s, fleet %.2f cpu-s in the interval, %d of %d hosts not from the round",
 			rounds, took.Seconds(), (cpuTime(b) - rcpu).Seconds(), (fp.cpu(b) - rsim).Seconds(), n, len(s.Hosts))
 		for _, h := range s.Hosts {
 			if !fresh(h, start) {
@@ -107,6 +125,10 @@ func benchPollScale(b *testing.B, hosts int) {
 	b.ReportMetric(simCPU.Seconds()/float64(rounds), "sim-cpu-s/round")
 	b.ReportMetric(float64(wire.Requests-wire0.Requests)/float64(rounds*hosts), "requests/poll")
 	b.ReportMetric(float64(wire.Connections-wire0.Connections)/float64(rounds), "connections/round")
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err == nil {
+		b.ReportMetric(float64(ru.Maxrss)/1024, "max-rss-MB") // Linux counts KiB
+	}
 	if answers > 0 {
 		b.ReportMetric(float64(cpu.Milliseconds())/float64(answers), "cpu-ms/answer")
 		b.ReportMetric(float64(simCPU.Milliseconds())/float64(answers), "sim-cpu-ms/answer")
