@@ -32,8 +32,24 @@ deny contains sprintf("%s: guard host_capacity: %s would hold %v GiB of VM memor
 	vm_name(input.move.vm), input.move.to, round((bytes * 10) / gib) / 10, limit,
 ]) if {
 	limit := host_capacity_limits[input.move.to].max_memory_gib
-	bytes := sum([input.fleet.vms[id].memory_bytes | some id in input.projected.to.vms])
+	bytes := host_capacity_memory_after
 	bytes > limit * gib
+}
+
+# host_capacity_memory_after is the memory assigned to the VMs the
+# candidate's destination would hold. Where no move planned before it
+# touched the destination (it would hold its VMs and the candidate's), that
+# is the destination's sum, built once per session and host, and the
+# candidate VM's: a comparison of the lists, made in Go, instead of a lookup
+# per VM of the destination for every candidate. Else it is the sum over
+# the VMs it would hold.
+host_capacity_memory_after := host_vm_memory[input.move.to] + moving.memory_bytes if {
+	input.projected.to.vms == sort(array.concat(dest.vms, [input.move.vm]))
+} else := sum([input.fleet.vms[id].memory_bytes | some id in input.projected.to.vms])
+
+# host_vm_memory[name] is the memory assigned to the VMs on host name.
+host_vm_memory[name] := sum([input.fleet.vms[id].memory_bytes | some id in host.vms]) if {
+	some name, host in input.fleet.hosts
 }
 
 # host_capacity_limits[name] holds the caps on host name that are numbers:

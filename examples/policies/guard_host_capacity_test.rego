@@ -78,3 +78,18 @@ test_host_capacity_misspelled_group_denies_every_move if {
 	hvbalancer.deny == {"web01: guard host_capacity: host group smal is not in host_groups"} with input as candidate(fleet, "id-web01", "HV03", ["id-web01"])
 		with data.hvbalancer_settings as s
 }
+
+# A move planned before this one took sql01 off HV02's list and put clu01
+# on it: the cap counts the VMs the destination would hold, not the ones it
+# holds now.
+test_host_capacity_counts_the_moves_planned_before if {
+	f := with_host(with_vm(fleet, "id-web01", {"memory_bytes": 12884901888}), "HV02", {"vms": ["id-sql01", "id-sql02"]})
+	c := candidate(f, "id-web01", "HV02", ["id-clu01", "id-sql02", "id-web01"])
+	hvbalancer.deny == {"web01: guard host_capacity: HV02 would hold 28 GiB of VM memory (limit 24 GiB)"} with input as c
+		with data.hvbalancer_settings as capacity_24_gib
+	g := with_vm(f, "id-clu01", {"memory_bytes": 2147483648}) # 2 GiB in place of sql01's 8
+	count(hvbalancer.deny) == 0 with input as candidate(g, "id-web01", "HV02", ["id-clu01", "id-sql02", "id-web01"])
+		with data.hvbalancer_settings as capacity_24_gib
+	hvbalancer.deny == {"web01: guard host_capacity: HV02 would hold 28 GiB of VM memory (limit 24 GiB)"} with input as candidate(g, "id-web01", "HV02", ["id-sql01", "id-sql02", "id-web01"])
+		with data.hvbalancer_settings as capacity_24_gib
+}
