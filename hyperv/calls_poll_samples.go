@@ -7,11 +7,11 @@ import (
 
 // compactSamples is poll-host's Samples array. It decodes the shape
 // Windows PowerShell 5.1 prints (flat objects of the seven one-letter
-// fields, plain strings, digits and nulls) in one pass without
+// fields, strings, digits and nulls) in one pass without
 // reflection: a host answers a few hundred samples every poll, and
 // encoding/json's per-field work on them was a third of a poll's
-// decoding. Anything else (another key, an escaped string, a number with
-// a sign, exponent or fraction) is decoded by encoding/json, as it was.
+// decoding. Anything else (another key, a number with a sign, exponent
+// or fraction) is decoded by encoding/json, as it was.
 type compactSamples []compactSampleJSON
 
 // UnmarshalJSON implements json.Unmarshaler.
@@ -55,9 +55,9 @@ func scanSamples(b []byte) (list []compactSampleJSON, ok bool) {
 			}
 			switch key {
 			case "S":
-				s.S, ok = p.plainString()
+				s.S, ok = p.stringOrNull()
 			case "N":
-				s.N, ok = p.plainString()
+				s.N, ok = p.stringOrNull() // null for the memory sample
 			case "I":
 				var n psInt64
 				n, ok = p.digits()
@@ -121,19 +121,49 @@ func (p *jsonScan) end() bool {
 	return p.i == len(p.b)
 }
 
-// plainString reads a string without escapes.
+// null consumes a JSON null when it comes next.
+func (p *jsonScan) null() bool {
+	p.space()
+	if len(p.b)-p.i >= 4 && string(p.b[p.i:p.i+4]) == "null" {
+		p.i += 4
+		return true
+	}
+	return false
+}
+
+// stringOrNull reads a string without escapes, or null as "" (as
+// encoding/json leaves a string it reads null into).
+func (p *jsonScan) stringOrNull() (string, bool) {
+	if p.null() {
+		return "", true
+	}
+	return p.plainString()
+}
+
+// plainString reads a string; one with escapes (a VM named with an
+// apostrophe, which PowerShell writes \u0027) is unquoted by
+// encoding/json.
 func (p *jsonScan) plainString() (string, bool) {
 	if !p.byte('"') {
 		return "", false
 	}
-	start := p.i
+	start, escaped := p.i, false
 	for ; p.i < len(p.b); p.i++ {
 		switch c := p.b[p.i]; {
 		case c == '"':
-			s := string(p.b[start:p.i])
 			p.i++
+			if !escaped {
+				return string(p.b[start : p.i-1]), true
+			}
+			var s string
+			if json.Unmarshal(p.b[start-1:p.i], &s) != nil {
+				return "", false
+			}
 			return s, true
-		case c == '\\' || c < 0x20:
+		case c == '\\':
+			escaped = true
+			p.i++ // the escaped character, a quote perhaps
+		case c < 0x20:
 			return "", false
 		}
 	}
@@ -143,9 +173,7 @@ func (p *jsonScan) plainString() (string, bool) {
 // digits reads null or a non-negative integer written as plain digits,
 // as psInt64 takes them.
 func (p *jsonScan) digits() (psInt64, bool) {
-	p.space()
-	if len(p.b)-p.i >= 4 && string(p.b[p.i:p.i+4]) == "null" {
-		p.i += 4
+	if p.null() {
 		return psInt64{}, true
 	}
 	start := p.i

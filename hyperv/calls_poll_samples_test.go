@@ -16,10 +16,11 @@ func TestCompactSamplesDecodeAsEncodingJSON(t *testing.T) {
 		scan bool // the scan reads it itself
 	}{
 		{"usual", `[{"S":"LP","I":0,"N":"Hv LP 0","V":123456789,"T":133000000000000000},{"S":"VP","I":1,"N":"vm-01:Hv VP 0","V":5,"W":70,"D":7,"T":133000000010000000}]`, true},
-		{"white space and nulls", " [ {\"S\" : \"Mem\", \"I\":0, \"N\":null, \"V\": 1024, \"W\":null} ]\n", false},
+		{"white space and nulls", " [ {\"S\" : \"Mem\", \"I\":0, \"N\":null, \"V\": 1024, \"W\":null} ]\n", true},
+		{"the memory sample", `[{"S":"Memory","I":1,"N":null,"V":77824,"T":134120736080848690}]`, true},
 		{"nulls in numbers", `[{"S":"VP","I":0,"N":"x","V":null,"W":null,"D":null,"T":1}]`, true},
 		{"empty", `[]`, true},
-		{"escaped name", `[{"S":"VP","I":0,"N":"o\u0027brien:Hv VP 0","V":1,"T":2}]`, false},
+		{"escaped name", `[{"S":"VP","I":0,"N":"o\u0027brien \"q\\\\:Hv VP 0","V":1,"T":2}]`, true},
 		{"another key", `[{"S":"LP","I":0,"N":"a","V":1,"T":2,"X":3}]`, false},
 		{"lower-case key", `[{"s":"LP","I":0,"N":"a","V":1,"T":2}]`, false},
 		{"exponent", `[{"S":"LP","I":0,"N":"a","V":1.0E+3,"T":2}]`, false},
