@@ -24,7 +24,7 @@ import (
 // its stdin. And the library parses every ReceiveResponse into a DOM and
 // queries it with XPath, a quarter of the collector's CPU at a thousand
 // hosts: parseReceive reads the few elements a ReceiveResponse has in one
-// pass over the text.
+// pass over the text (and parseCommandResponse a CommandResponse's id).
 
 // stateDone is the CommandState a finished command reports.
 const stateDone = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/CommandState/Done"
@@ -48,12 +48,9 @@ func (c *Client) startCommand(shellID, cmdline string) (*remoteCommand, error) {
 	if err != nil {
 		return nil, err
 	}
-	id, err := winrm.ParseExecuteCommandResponse(resp)
+	id, err := parseCommandResponse(resp)
 	if err != nil {
-		return nil, fmt.Errorf("%w: command response: %w", ErrUnexpectedOutput, err)
-	}
-	if id == "" {
-		return nil, fmt.Errorf("%w: command response without a CommandId", ErrUnexpectedOutput)
+		return nil, err
 	}
 	return &remoteCommand{c: c, shellID: shellID, id: id}, nil
 }
@@ -120,22 +117,25 @@ func operationTimedOut(err error) bool {
 	return strings.Contains(err.Error(), "OperationTimeout")
 }
 
-// parseReceive reads a ReceiveResponse envelope in one pass: the data of
-// each rsp:Stream (base64) goes to stdout or stderr by its Name, and a
-// CommandState whose State is Done ends the command with the ExitCode it
-// holds. Namespace prefixes are not checked, only local names, as the
-// library's XPath matches them through the prefixes Windows uses.
-func parseReceive(env string, stdout, stderr io.Writer) (done bool, exitCode int, err error) {
-	buf := make([]byte, 32<<10)
-	for i := 0; i < len(env); {
+// startTag is an element's start tag as nextTag finds it.
+type startTag struct {
+	name       string // the local name: the prefix is dropped
+	attrs      string // the attributes' text
+	selfClosed bool
+}
+
+// nextTag finds the next start tag in env from i, skipping end tags,
+// processing instructions, declarations and comments, and returns it with
+// the index after it; ok is false when there is none. Namespace prefixes
+// are not checked, only local names, as the library's XPath matches them
+// through the prefixes Windows uses.
+func nextTag(env string, i int) (t startTag, next int, ok bool, err error) {
+	for i < len(env) {
 		lt := strings.IndexByte(env[i:], '<')
-		if lt < 0 {
-			break
+		if lt < 0 || i+lt+1 >= len(env) {
+			return startTag{}, len(env), false, nil
 		}
 		i += lt + 1
-		if i >= len(env) {
-			break
-		}
 		switch env[i] {
 		case '/', '?':
 			continue
@@ -143,7 +143,7 @@ func parseReceive(env string, stdout, stderr io.Writer) (done bool, exitCode int
 			if strings.HasPrefix(env[i:], "!--") {
 				end := strings.Index(env[i:], "-->")
 				if end < 0 {
-					return false, 0, fmt.Errorf("%w: receive response: unterminated comment", ErrUnexpectedOutput)
+					return startTag{}, 0, false, errors.New("unterminated comment")
 				}
 				i += end + 3
 			}
@@ -151,27 +151,84 @@ func parseReceive(env string, stdout, stderr io.Writer) (done bool, exitCode int
 		}
 		gt := strings.IndexByte(env[i:], '>')
 		if gt < 0 {
-			return false, 0, fmt.Errorf("%w: receive response: unterminated tag", ErrUnexpectedOutput)
+			return startTag{}, 0, false, errors.New("unterminated tag")
 		}
 		tag := env[i : i+gt]
 		i += gt + 1
-		selfClosed := strings.HasSuffix(tag, "/")
+		t.selfClosed = strings.HasSuffix(tag, "/")
 		tag = strings.TrimSuffix(tag, "/")
-		name, attrs, _ := strings.Cut(tag, " ")
-		if k := strings.IndexFunc(name, isXMLSpace); k >= 0 {
-			name, attrs = name[:k], name[k+1:]+" "+attrs
+		t.name, t.attrs, _ = strings.Cut(tag, " ")
+		if k := strings.IndexFunc(t.name, isXMLSpace); k >= 0 {
+			t.name, t.attrs = t.name[:k], t.name[k+1:]+" "+t.attrs
 		}
-		if _, local, ok := strings.Cut(name, ":"); ok {
-			name = local
+		if _, local, ok := strings.Cut(t.name, ":"); ok {
+			t.name = local
 		}
-		switch name {
+		return t, i, true, nil
+	}
+	return startTag{}, len(env), false, nil
+}
+
+// actionCommandResponse is the Action of a CommandResponse.
+const actionCommandResponse = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/CommandResponse"
+
+// parseCommandResponse reads the CommandId of a CommandResponse, as the
+// library's ParseExecuteCommandResponse does: the envelope's Action must
+// be a CommandResponse's.
+func parseCommandResponse(env string) (string, error) {
+	var action, id string
+	for i := 0; ; {
+		t, next, ok, err := nextTag(env, i)
+		if err != nil {
+			return "", fmt.Errorf("%w: command response: %w", ErrUnexpectedOutput, err)
+		}
+		if !ok {
+			break
+		}
+		i = next
+		if t.selfClosed || t.name != "Action" && t.name != "CommandId" {
+			continue
+		}
+		var text string
+		text, i = elementText(env, i)
+		if t.name == "Action" && action == "" {
+			action = strings.TrimSpace(text)
+		} else if t.name == "CommandId" && id == "" {
+			id = strings.TrimSpace(text)
+		}
+	}
+	switch {
+	case action != actionCommandResponse:
+		return "", fmt.Errorf("%w: command response: action %q", ErrUnexpectedOutput, truncate(action, 100))
+	case id == "":
+		return "", fmt.Errorf("%w: command response without a CommandId", ErrUnexpectedOutput)
+	}
+	return id, nil
+}
+
+// parseReceive reads a ReceiveResponse envelope in one pass: the data of
+// each rsp:Stream (base64) goes to stdout or stderr by its Name, and a
+// CommandState whose State is Done ends the command with the ExitCode it
+// holds.
+func parseReceive(env string, stdout, stderr io.Writer) (done bool, exitCode int, err error) {
+	buf := make([]byte, 32<<10)
+	for i := 0; ; {
+		t, next, ok, err := nextTag(env, i)
+		if err != nil {
+			return false, 0, fmt.Errorf("%w: receive response: %w", ErrUnexpectedOutput, err)
+		}
+		if !ok {
+			break
+		}
+		i = next
+		switch t.name {
 		case "Stream":
 			text := ""
-			if !selfClosed {
+			if !t.selfClosed {
 				text, i = elementText(env, i)
 			}
 			var w io.Writer
-			switch tagAttr(attrs, "Name") {
+			switch tagAttr(t.attrs, "Name") {
 			case "stdout":
 				w = stdout
 			case "stderr":
@@ -183,14 +240,14 @@ func parseReceive(env string, stdout, stderr io.Writer) (done bool, exitCode int
 			// The decoder skips the line breaks base64 may be wrapped at.
 			dec := base64.NewDecoder(base64.StdEncoding, strings.NewReader(stripXMLSpace(text)))
 			if _, err := io.CopyBuffer(w, dec, buf); err != nil { // the writers are buffers: a bad encoding
-				return false, 0, fmt.Errorf("%w: receive response: stream %s: %w", ErrUnexpectedOutput, tagAttr(attrs, "Name"), err)
+				return false, 0, fmt.Errorf("%w: receive response: stream %s: %w", ErrUnexpectedOutput, tagAttr(t.attrs, "Name"), err)
 			}
 		case "CommandState":
-			if tagAttr(attrs, "State") == stateDone {
+			if tagAttr(t.attrs, "State") == stateDone {
 				done = true
 			}
 		case "ExitCode":
-			if selfClosed {
+			if t.selfClosed {
 				continue
 			}
 			var text string

@@ -156,3 +156,42 @@ func BenchmarkParseReceive(b *testing.B) {
 		}
 	})
 }
+
+// TestParseCommandResponse reads a CommandResponse's id as the library
+// does, and refuses what the library refuses.
+func TestParseCommandResponse(t *testing.T) {
+	envelope := func(action, body string) string {
+		return `<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:a="http://schemas.xmlsoap.org/ws/2004/08/addressing" xmlns:rsp="http://schemas.microsoft.com/wbem/wsman/1/windows/shell">` +
+			`<s:Header><a:Action>` + action + `</a:Action><a:MessageID>uuid:1</a:MessageID></s:Header><s:Body>` + body + `</s:Body></s:Envelope>`
+	}
+	for _, tc := range []struct {
+		name, env, want string
+	}{
+		{"command response", envelope(actionCommandResponse, `<rsp:CommandResponse><rsp:CommandId>C0D9F9A3-1DB6-4B2B-A8C5-8C1D8D8E1F2A</rsp:CommandId></rsp:CommandResponse>`), "C0D9F9A3-1DB6-4B2B-A8C5-8C1D8D8E1F2A"},
+		{"another prefix and white space", envelope(actionCommandResponse, `<x:CommandResponse xmlns:x="http://schemas.microsoft.com/wbem/wsman/1/windows/shell"><x:CommandId>
+ ABC </x:CommandId></x:CommandResponse>`), "ABC"},
+		{"a fault", envelope("http://schemas.dmtf.org/wbem/wsman/1/wsman/fault", `<s:Fault><s:Code><s:Value>s:Receiver</s:Value></s:Code></s:Fault>`), ""},
+		{"another action", envelope("http://schemas.microsoft.com/wbem/wsman/1/windows/shell/ReceiveResponse", `<rsp:CommandId>X</rsp:CommandId>`), ""},
+		{"no id", envelope(actionCommandResponse, `<rsp:CommandResponse></rsp:CommandResponse>`), ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := parseCommandResponse(tc.env)
+			lib, libErr := winrm.ParseExecuteCommandResponse(tc.env)
+			if tc.want == "" {
+				if !errors.Is(err, ErrUnexpectedOutput) {
+					t.Errorf("got %q, %v; want ErrUnexpectedOutput", got, err)
+				}
+				if libErr == nil && lib != "" {
+					t.Errorf("the library reads %q", lib)
+				}
+				return
+			}
+			if err != nil || got != tc.want {
+				t.Errorf("got %q, %v; want %q", got, err, tc.want)
+			}
+			if libErr != nil || strings.TrimSpace(lib) != tc.want {
+				t.Errorf("the library reads %q, %v", lib, libErr)
+			}
+		})
+	}
+}
