@@ -11,7 +11,7 @@ import (
 
 // keyTerms are the object keys of the input, made once per conversion and
 // shared by every object that has them, and the values that repeat across
-// thousands of hosts and VMs: strings (host names, states, configuration
+// thousands of hosts and VMs: strings (host names, states, Notes, configuration
 // versions, storage kinds, switch names, empty strings), lists of them (a
 // VM's switches) and tag sets ({"role": "web"}). OPA never changes a value
 // it evaluates, so one term serves every VM that has it.
