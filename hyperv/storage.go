@@ -26,12 +26,28 @@ const csvRoot = `c:\clusterstorage\`
 // StorageKindOf classifies a Windows path: a UNC path (\\server\share\…)
 // is on an SMB share, a path under C:\ClusterStorage\ on a cluster shared
 // volume, any other path on a volume of the host itself.
+//
+// Only the path's first bytes decide: they are lower-cased, with / as \, in
+// a small buffer rather than the whole path in a new string (a planning pass
+// classifies the files of every VM of the fleet). The prefixes compared are
+// ASCII and no other character lower-cases into them, so the result is the
+// same as classifying the whole lower-cased path.
 func StorageKindOf(path string) StorageKind {
-	p := strings.ToLower(strings.ReplaceAll(path, "/", `\`))
+	var buf [len(`\\?\`) + len(csvRoot)]byte
+	p := buf[:copy(buf[:], path)]
+	for i, c := range p {
+		switch {
+		case c == '/':
+			p[i] = '\\'
+		case 'A' <= c && c <= 'Z':
+			p[i] = c + ('a' - 'A')
+		}
+	}
+	has := func(b []byte, prefix string) bool { return len(b) >= len(prefix) && string(b[:len(prefix)]) == prefix }
 	switch {
-	case strings.HasPrefix(p, `\\?\unc\`), strings.HasPrefix(p, `\\`) && !strings.HasPrefix(p, `\\?\`) && !strings.HasPrefix(p, `\\.\`):
+	case has(p, `\\?\unc\`), has(p, `\\`) && !has(p, `\\?\`) && !has(p, `\\.\`):
 		return StorageSMB
-	case strings.HasPrefix(strings.TrimPrefix(p, `\\?\`), csvRoot):
+	case has(p, csvRoot), has(p, `\\?\`) && has(p[len(`\\?\`):], csvRoot):
 		return StorageCSV
 	}
 	return StorageLocal

@@ -1,6 +1,10 @@
 package hyperv
 
-import "testing"
+import (
+	"math/rand/v2"
+	"strings"
+	"testing"
+)
 
 func TestStorageKindOf(t *testing.T) {
 	for _, tc := range []struct {
@@ -44,6 +48,33 @@ func TestVolumeOf(t *testing.T) {
 		v, ok := VolumeOf(vols, tc.path)
 		if ok != tc.ok || v.Path != tc.want {
 			t.Errorf("VolumeOf(%q) = %q %v, want %q %v", tc.path, v.Path, ok, tc.want, tc.ok)
+		}
+	}
+}
+
+// StorageKindOf classifies every path as lower-casing the whole path with /
+// as \ did, on drawn paths made of the pieces its prefixes are made of.
+func TestStorageKindOfAsTheWholeLowerCasedPath(t *testing.T) {
+	whole := func(path string) StorageKind {
+		p := strings.ToLower(strings.ReplaceAll(path, "/", `\`))
+		switch {
+		case strings.HasPrefix(p, `\\?\unc\`), strings.HasPrefix(p, `\\`) && !strings.HasPrefix(p, `\\?\`) && !strings.HasPrefix(p, `\\.\`):
+			return StorageSMB
+		case strings.HasPrefix(strings.TrimPrefix(p, `\\?\`), csvRoot):
+			return StorageCSV
+		}
+		return StorageLocal
+	}
+	pieces := []string{`\`, `/`, `\\`, `?`, `.`, `unc`, `UNC`, `C:`, `c:`, `D:`, `ClusterStorage`, `clusterstorage`, `CLUSTERSTORAGE`, `Volume1`, "İ", "\u212a", "é", "\xff", "x"}
+	r := rand.New(rand.NewPCG(3, 5))
+	for range 20000 {
+		var b strings.Builder
+		for range r.IntN(7) {
+			b.WriteString(pieces[r.IntN(len(pieces))])
+		}
+		path := b.String()
+		if got, want := StorageKindOf(path), whole(path); got != want {
+			t.Fatalf("StorageKindOf(%q) = %s, want %s", path, got, want)
 		}
 	}
 }
