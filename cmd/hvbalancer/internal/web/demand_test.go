@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"net/http"
 	"strings"
 	"testing"
 
@@ -37,5 +38,24 @@ func TestHostsSayCPUDemand(t *testing.T) {
 	}
 	if strings.Count(body, `"cpu_demand"`) != 1 || strings.Count(body, `"cpu_wait_unknown": true`) != 1 {
 		t.Errorf("cpu_demand or cpu_wait_unknown on the wrong hosts:\n%s", body)
+	}
+}
+
+// TestStatusPageSaysCPUDemand: the status page shows a saturated host's
+// CPU demand under its CPU bar, and says where the wait counter is
+// missing, so the page agrees with what the planner plans on.
+func TestStatusPageSaysCPUDemand(t *testing.T) {
+	e := newEnv(t)
+	e.fake.snap.Hosts[0].CPU.Demand = collector.Demand{Last: 131, Mean: 128.5, P95: 133.25, Max: 134}
+	e.fake.snap.Hosts[1].CPUWaitUnknown = true
+	r := e.do(t, http.MethodGet, "/", "")
+	if r.code != http.StatusOK {
+		t.Fatalf("status %d: %s", r.code, r.body)
+	}
+	if n := strings.Count(r.body, "demand 128 / 133: its VMs wanted more"); n != 1 {
+		t.Errorf("the page gives the first host's demand %d times, want once", n)
+	}
+	if n := strings.Count(r.body, "CPU wait counter missing"); n != 1 {
+		t.Errorf("the page says %d times that a wait counter is missing, want once", n)
 	}
 }
