@@ -145,6 +145,7 @@ func (r *pass) choose(ctx context.Context, cands []candidate, minGain float64, t
 		if i == len(cands) || out.judged >= budget {
 			return out, nil
 		}
+		r.judgeAhead(ctx, cands, i, budget-out.judged)
 		c := cands[i]
 		i++
 		v, err := r.judge(ctx, c.vm, c.to)
