@@ -73,13 +73,16 @@ func benchPollScale(b *testing.B, hosts int) {
 	// The first rounds open every host's connection and shell and read
 	// its facts, as a daemon's first rounds do; they are not measured. A
 	// host that has not answered within them is counted in every round.
-	for range 5 {
-		start := time.Now()
+	for i := range 5 {
+		start, rcpu, rsim := time.Now(), cpuTime(b), fp.cpu(b)
 		s, err := col.Poll(ctx)
 		if err != nil {
 			b.Fatal(err)
 		}
-		if lateHosts(s, start) == 0 {
+		n := lateHosts(s, start)
+		b.Logf("warming round %d: %.1f s, collector %.2f cpu-s, fleet %.2f cpu-s, %d of %d hosts not from the round",
+			i+1, time.Since(start).Seconds(), (cpuTime(b) - rcpu).Seconds(), (fp.cpu(b) - rsim).Seconds(), n, len(s.Hosts))
+		if n == 0 {
 			break
 		}
 	}

@@ -168,6 +168,8 @@ type Collector struct {
 	// conflicts are the VM IDs more than one host reported in the last
 	// round: they are marked in the snapshot and not planned.
 	conflicts conflicts
+	// late queues the answers that came after their round ended.
+	late lateAnswers
 
 	latest atomic.Pointer[Snapshot]
 }

@@ -34,11 +34,14 @@ type result struct {
 // most RoundTimeout. A failing host never fails the round: it is marked in
 // the snapshot. A host that has not answered by RoundTimeout does not
 // delay the round either: its poll goes on in the background, its answer
-// counts when it comes, and it is not polled again until then. The
-// snapshot is taken at Config.Now when the round ends, in UTC. Poll
-// returns the new snapshot, which Latest returns from then on; it fails
-// only when ctx is done, and then publishes nothing (answers that did
-// arrive still go into the windows).
+// counts when it comes, and it is not polled again until then. Polls
+// start oldest answer first (then in name order), and none starts after
+// the round has ended: a host whose turn did not come is stale in the
+// round's snapshot and among the first of the next. The snapshot is taken at
+// Config.Now when the round ends, in UTC. Poll returns the new snapshot,
+// which Latest returns from then on; it fails only when ctx is done, and
+// then publishes nothing (answers that did arrive still go into the
+// windows).
 func (c *Collector) Poll(ctx context.Context) (*Snapshot, error) {
 	c.pollMu.Lock()
 	defer c.pollMu.Unlock()
@@ -48,6 +51,9 @@ func (c *Collector) Poll(ctx context.Context) (*Snapshot, error) {
 	start := time.Now()
 
 	c.mu.Lock()
+	// Answers that came after their round ended and are not merged yet
+	// are merged first, so that their hosts are polled in this round.
+	c.late.drainLocked(c)
 	roundStart := c.cfg.Now()
 	jobs := make([]job, 0, len(c.targets))
 	for _, t := range c.targets {
@@ -58,26 +64,54 @@ func (c *Collector) Poll(ctx context.Context) (*Snapshot, error) {
 		st.pollingSince = roundStart
 		jobs = append(jobs, job{target: t, needFacts: st.needFacts(c.cfg.FactsEvery)})
 	}
-	c.mu.Unlock()
 	// Merge in name order, so that a VM two hosts report lands on the same
-	// one every time.
+	// one every time; start the hosts whose last answer is oldest first,
+	// so that a round too short for every host leaves others out next time.
 	slices.SortFunc(jobs, func(a, b job) int { return strings.Compare(a.target.Name, b.target.Name) })
+	order := make([]int, len(jobs))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int {
+		return c.hosts[jobs[a].target.Name].lastGood.Compare(c.hosts[jobs[b].target.Name].lastGood)
+	})
+	c.mu.Unlock()
 
 	// Each host's poll runs in its own goroutine; the round waits for them
 	// until RoundTimeout (all of them when that is no shorter than
-	// CallTimeout: each ends by then). A poll that ends later applies its
-	// own answer.
+	// CallTimeout: each ends by then). A poll that ends later queues its
+	// answer (late.go), merged by the next round to take the lock.
 	type answer struct {
 		i int
 		r result
 	}
 	answers := make(chan answer, len(jobs))
 	var mu sync.Mutex
-	late := false // guarded by mu: the round has ended
+	late := false                // guarded by mu: the round has ended
+	ended := make(chan struct{}) // closed when the round ends
+	var wait <-chan time.Time
+	if c.cfg.RoundTimeout < c.cfg.CallTimeout {
+		timer := time.NewTimer(c.cfg.RoundTimeout)
+		defer timer.Stop()
+		wait = timer.C
+	}
+	started := make([]bool, len(jobs)) // guarded by mu
 	sem := make(chan struct{}, c.cfg.Concurrency)
 	go func() {
-		for i := range jobs {
-			sem <- struct{}{}
+		for _, i := range order {
+			select {
+			case sem <- struct{}{}:
+			case <-ended:
+				return
+			}
+			mu.Lock()
+			if late {
+				mu.Unlock()
+				<-sem
+				return
+			}
+			started[i] = true
+			mu.Unlock()
 			go func() {
 				defer func() { <-sem }()
 				r := result{}
@@ -85,21 +119,17 @@ func (c *Collector) Poll(ctx context.Context) (*Snapshot, error) {
 					r = c.pollHost(ctx, jobs[i])
 				}
 				mu.Lock()
-				defer mu.Unlock()
 				if !late {
 					answers <- answer{i, r}
+					mu.Unlock()
 					return
 				}
-				c.applyLate(ctx, jobs[i], r)
+				c.late.add(ctx, jobs[i], r)
+				mu.Unlock()
+				c.applyLate()
 			}()
 		}
 	}()
-	var wait <-chan time.Time
-	if c.cfg.RoundTimeout < c.cfg.CallTimeout {
-		timer := time.NewTimer(c.cfg.RoundTimeout)
-		defer timer.Stop()
-		wait = timer.C
-	}
 	results := make([]result, len(jobs))
 	got := make([]bool, len(jobs))
 collect:
@@ -113,18 +143,29 @@ collect:
 	}
 	mu.Lock()
 	late = true
+	close(ended)
 	for len(answers) > 0 { // sent before the round ended
 		a := <-answers
 		results[a.i], got[a.i] = a.r, true
+	}
+	// A poll that had not started by now never will: the round is over.
+	unstarted := make([]bool, len(jobs))
+	for i := range jobs {
+		unstarted[i] = !started[i]
 	}
 	mu.Unlock()
 
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	// The answers of the last round's polls that came during this one.
+	c.late.drainLocked(c)
 	claimed := make(map[string]string)
 	before := c.conflicts
 	c.conflicts = conflicts{}
 	for i, r := range results {
+		if st := c.hosts[jobs[i].target.Name]; unstarted[i] && st != nil {
+			st.pollingSince, st.notPolled = time.Time{}, true
+		}
 		if !got[i] {
 			continue // still under way: it applies its own answer
 		}
@@ -143,11 +184,12 @@ collect:
 	return s, nil
 }
 
-// applyLate merges the answer of a host that came after its round ended.
-func (c *Collector) applyLate(ctx context.Context, j job, r result) {
+// applyLate merges the answers that came after their round ended and
+// that no round has merged yet.
+func (c *Collector) applyLate() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.applyOwnLocked(ctx, j, r, make(map[string]string))
+	c.late.drainLocked(c)
 }
 
 // applyOwnLocked ends the host's poll under way and merges its result,
@@ -158,7 +200,7 @@ func (c *Collector) applyOwnLocked(ctx context.Context, j job, r result, claimed
 	if st == nil { // removed by SetTargets meanwhile
 		return
 	}
-	st.pollingSince = time.Time{}
+	st.pollingSince, st.notPolled = time.Time{}, false
 	if !r.done || r.err != nil && ctx.Err() != nil {
 		return
 	}

@@ -30,6 +30,7 @@ type hostState struct {
 	badIDs        badIDs // VMs its last good poll reported with IDs that are not GUIDs
 
 	pollingSince time.Time // when its poll still under way began; zero when none is
+	notPolled    bool      // the last round ended before its poll could start
 
 	// demand is what its VMs wanted, percent, one sample beside each of
 	// cpu's; waitUnknown, that its last good poll lacked some running
@@ -58,9 +59,10 @@ func (st *hostState) needFacts(every int) bool {
 // good sample is older than staleAfter is stale; so is one whose poll is
 // still under way when the snapshot is taken (its round ended before its
 // answer came: what the snapshot holds of it is an earlier round's), with
-// the cause timeout; one whose latest poll failed is unreachable. A host
-// whose good answer came after roundStart is ok, however long the round
-// took.
+// the cause timeout; one whose latest poll failed is unreachable; one
+// whose poll the round had no time to start is stale, with the cause
+// timeout. A host whose good answer came after roundStart is ok, however
+// long the round took.
 func (st *hostState) health(now, roundStart time.Time, staleAfter time.Duration) (Health, string, Cause) {
 	polling := !st.pollingSince.IsZero()
 	cause := st.cause
@@ -89,6 +91,8 @@ func (st *hostState) health(now, roundStart time.Time, staleAfter time.Duration)
 		return HealthStale, fmt.Sprintf("no answer in this round; its last good sample is %s old", now.Sub(st.lastGood).Round(time.Second)) + st.waiting(now), cause
 	case st.failed:
 		return HealthUnreachable, st.lastErr, cause
+	case st.notPolled:
+		return HealthStale, fmt.Sprintf("not polled in this round: it ended before the host's turn; its last good sample is %s old", now.Sub(st.lastGood).Round(time.Second)), CauseTimeout
 	}
 	return HealthOK, "", ""
 }
