@@ -403,9 +403,13 @@ func TestEvacuationDoesNotWaitForTheWindow(t *testing.T) {
 	f := evacFleet{speed: 10, gbps: 10, dirty: 10, sizes: []int{2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2}, dests: 3, srcMax: 2, destMax: 2}
 	srv, spec := f.serve(t)
 	cfgPath := maintenanceConfig(t, srv, spec, "max_concurrent: 4, per_host_cap: 2, migrations_per_minute: 600, burst: 10")
+	// Business hours all week at the usual max_moves, so the raise is
+	// checked against 10 whatever the day and hour.
+	examples, _ := filepath.Abs("../../examples")
 	rewriteConfig(t, cfgPath,
 		"{name: HV01,", "{name: HV01, maintenance: true,",
-		"window: 4s", "window: 10s")
+		"window: 4s", "window: 10s",
+		"policy: {dir: "+examples+"/policies}", "policy: {dir: "+guardPolicies(t, map[string]any{"business_hours": allDayBusinessHours})+"}")
 	d, _ := startWatchedDaemon(t, cfgPath)
 	var first balancer.Plan
 	eventually(t, "a first plan", func() bool {
