@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
 	"sync/atomic"
 
@@ -30,6 +31,8 @@ type Session struct {
 	evals atomic.Int64
 	// keyBufs are buffers candidateKey makes keys in (*[]byte).
 	keyBufs sync.Pool
+	// helpers judge beside JudgeAll's caller; ended with the session.
+	helpers *helpers
 }
 
 // Begin starts a session on in: it converts the input to OPA's value form once
@@ -47,14 +50,16 @@ func (e *Engine) Begin(ctx context.Context, in *Input) (*Session, error) {
 		return nil, fmt.Errorf("begin session: input: %w", err)
 	}
 	r := &Session{
-		policy: c,
-		shared: newSharedValues(),
-		terms:  terms,
-		hosts:  make(map[string]bool, len(in.Fleet.Hosts)),
-		vms:    make(map[string]bool, len(in.Fleet.VMs)),
-		frozen: map[string]bool{},
-		cache:  map[[sha256.Size]byte]*judgement{},
+		policy:  c,
+		shared:  newSharedValues(),
+		terms:   terms,
+		hosts:   make(map[string]bool, len(in.Fleet.Hosts)),
+		vms:     make(map[string]bool, len(in.Fleet.VMs)),
+		frozen:  map[string]bool{},
+		cache:   map[[sha256.Size]byte]*judgement{},
+		helpers: &helpers{},
 	}
+	runtime.AddCleanup(r, (*helpers).stop, r.helpers)
 	for name := range in.Fleet.Hosts {
 		r.hosts[name] = true
 	}
