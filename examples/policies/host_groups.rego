@@ -1,7 +1,8 @@
-# Host groups and the VMs of each VM-host rule, the lookup tables
-# vm_host_must.rego and vm_host_should.rego share. Both read only the fleet
-# and the data, so a session evaluates them once for every candidate: a
-# rule's deny or cost is then a lookup, not a scan of the fleet.
+# Host groups and the VM-host rules by tag, the lookup tables
+# vm_host_must.rego and vm_host_should.rego share. They read only the fleet's
+# hosts and the data, so a session evaluates them once for every candidate:
+# a rule's deny or cost is then a lookup, not a scan of the fleet, and the
+# must rules' requests read the fleet once for all the rules.
 package hvbalancer
 
 # host_group_hosts[group] is the set of hosts of a group of
@@ -32,15 +33,25 @@ labels_match(labels, want) if {
 	}
 }
 
-# vm_host_rule_vms[i] is the set of IDs of the VMs rule i of
-# settings.vm_host_rules applies to: those tagged as its vms.tag says
-# ("key=value", the value without regard to case).
-vm_host_rule_vms[i] := {id |
-	some id, vm in input.fleet.vms
-	lower(vm.tags[key]) == value
-} if {
-	some i, rule in settings.vm_host_rules
-	[key, value] := vm_host_rule_tag(rule)
+# vm_host_rule_index[key][value] is the rules of settings.vm_host_rules
+# whose vms.tag is key=value (both lower-cased), by index. It reads only
+# the data: which rules apply to a VM is then a lookup per tag key the
+# rules read (vm_host_rules_on), not a scan of the fleet per rule.
+vm_host_rule_index := {key: values |
+	some key in {k | some rule in settings.vm_host_rules; [k, _] := vm_host_rule_tag(rule)}
+	values := {tag[1]: rules |
+		some rule in settings.vm_host_rules
+		tag := vm_host_rule_tag(rule)
+		tag[0] == key
+		rules := {i: r | some i, r in settings.vm_host_rules; vm_host_rule_tag(r) == tag}
+	}
+}
+
+# vm_host_rules_on(vm) is the rules that apply to vm, by index: those
+# whose tag the VM carries ("key=value", the value without regard to case).
+vm_host_rules_on(vm) := {i: rule |
+	some key, values in vm_host_rule_index
+	some i, rule in values[lower(vm.tags[key])]
 }
 
 # vm_host_rule_tag(rule) is the rule's tag as [key, value], lower-cased.
@@ -81,12 +92,9 @@ deny contains sprintf("%s: vm_host_rule %s: %s", [vm_name(input.move.vm), name, 
 }
 
 # vm_host_rules_of(id, type) is the rules of that type that apply to VM id,
-# by index. It reads only the fleet and the data, so its value for a VM is
-# shared by every candidate moving that VM.
+# by index.
 vm_host_rules_of(id, type) := {i: rule |
-	some i, ids in vm_host_rule_vms
-	ids[id]
-	rule := settings.vm_host_rules[i]
+	some i, rule in vm_host_rules_on(input.fleet.vms[id])
 	rule.type == type
 }
 

@@ -29,12 +29,20 @@ test_host_group_by_several_labels_needs_them_all if {
 	hvbalancer.host_group_hosts == {"g": {"HV03"}} with input as round_input(f) with data.hvbalancer_settings as {"host_groups": groups}
 }
 
-test_vm_host_rule_vms_by_tag if {
+test_vm_host_rules_on_by_tag if {
 	s := {"vm_host_rules": [
 		{"name": "a", "vms": {"tag": "role=gpu"}, "hosts": "gpu", "type": "must_run_on"},
 		{"name": "b", "vms": {"tag": " role = SQL "}, "hosts": "gpu", "type": "must_run_on"},
+		{"name": "c", "vms": {"tag": "Tier=gold"}, "hosts": "gpu", "type": "should_not_run_on"},
 	]}
-	hvbalancer.vm_host_rule_vms == {0: {"id-gpu01"}, 1: {"id-sql01", "id-sql02"}} with input as round_input(gpu_fleet) with data.hvbalancer_settings as s
+
+	# clu01's tier is another rule's role: no rule of either applies to it.
+	f := with_vm(
+		with_vm(gpu_fleet, "id-sql01", vm("sql01", "HV01", {"role": "sql", "tier": "GOLD"})),
+		"id-clu01", vm("clu01", "HV07", {"role": "app", "tier": "sql"}),
+	)
+	on := {id: object.keys(hvbalancer.vm_host_rules_on(v)) | some id, v in f.vms} with data.hvbalancer_settings as s
+	on == {"id-gpu01": {0}, "id-sql01": {1, 2}, "id-sql02": {1}, "id-web01": set(), "id-clu01": set()}
 }
 
 test_no_vm_host_rules_by_default if {

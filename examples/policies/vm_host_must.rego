@@ -23,18 +23,33 @@ requests contains {
 	"priority": settings.priorities.vm_host_rule,
 	"kind": sprintf("vm_host_rule %s", [rule.name]),
 } if {
-	some i, ids in vm_host_rule_vms
-	rule := settings.vm_host_rules[i]
-	must_text[rule.type]
-	not vm_host_rule_problems[rule.name]
-	some id in ids
-	vm := input.fleet.vms[id]
+	some key, values in vm_host_must_index
+	some id, vm in input.fleet.vms
+	some rule in values[lower(vm.tags[key])]
 	vm.host != ""
 	breaks_must_rule(rule, vm.host)
 	movable(id, vm)
 }
 
 must_text := {"must_run_on": "must run on", "must_not_run_on": "must not run on"}
+
+# vm_host_must_index is vm_host_rule_index with only the must rules that
+# have no problem: the requests above read the fleet once for each of their
+# tag keys, for all the must rules at once, and pass over a VM without the
+# key with one failed lookup.
+vm_host_must_index := {key: must |
+	some key, values in vm_host_rule_index
+	must := {value: rules |
+		some value, all in values
+		rules := {i: rule |
+			some i, rule in all
+			must_text[rule.type]
+			not vm_host_rule_problems[rule.name]
+		}
+		count(rules) > 0
+	}
+	count(must) > 0
+}
 
 breaks_must_rule(rule, host) if {
 	rule.type == "must_run_on"
