@@ -56,6 +56,10 @@ type Config struct {
 	// CallTimeout). A host that has not answered by then goes on in the
 	// background: its answer counts when it comes, it is not polled again
 	// meanwhile, and it turns stale on its own while the others stay fresh.
+	// The round as a whole ends by RoundTimeout: its wait ends early by
+	// what the last round took to merge its answers and make its
+	// snapshot (a quarter of RoundTimeout at most; 0.5-1.3 s at a
+	// thousand hosts on a busy core).
 	RoundTimeout time.Duration
 	// SampleInterval is Get-Counter's sample interval (default 1s).
 	SampleInterval time.Duration
@@ -160,6 +164,9 @@ type Collector struct {
 	metrics *metrics
 
 	pollMu sync.Mutex // one round at a time
+	// lastMerge is how long the last round took from the end of its wait
+	// for answers to its snapshot (guarded by pollMu).
+	lastMerge time.Duration
 
 	mu      sync.Mutex // guards targets, hosts and vms
 	targets []Target

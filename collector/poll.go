@@ -91,7 +91,11 @@ func (c *Collector) Poll(ctx context.Context) (*Snapshot, error) {
 	ended := make(chan struct{}) // closed when the round ends
 	var wait <-chan time.Time
 	if c.cfg.RoundTimeout < c.cfg.CallTimeout {
-		timer := time.NewTimer(c.cfg.RoundTimeout)
+		// The wait ends early by what the last round's merge took, so
+		// that the round, merge and snapshot included, ends by
+		// RoundTimeout.
+		early := min(c.lastMerge, c.cfg.RoundTimeout/4)
+		timer := time.NewTimer(time.Until(start.Add(c.cfg.RoundTimeout - early)))
 		defer timer.Stop()
 		wait = timer.C
 	}
@@ -124,9 +128,11 @@ func (c *Collector) Poll(ctx context.Context) (*Snapshot, error) {
 					mu.Unlock()
 					return
 				}
-				c.late.add(ctx, jobs[i], r)
+				merge := c.late.add(ctx, jobs[i], r)
 				mu.Unlock()
-				c.applyLate()
+				if merge {
+					c.mergeLate()
+				}
 			}()
 		}
 	}()
@@ -141,6 +147,7 @@ collect:
 			break collect
 		}
 	}
+	waited := time.Now()
 	mu.Lock()
 	late = true
 	close(ended)
@@ -179,17 +186,10 @@ collect:
 	}
 	s := c.buildLocked(c.cfg.Now().UTC(), roundStart)
 	c.latest.Store(s)
+	c.lastMerge = time.Since(waited)
 	c.metrics.polls.Inc()
 	c.metrics.duration.Observe(time.Since(start).Seconds())
 	return s, nil
-}
-
-// applyLate merges the answers that came after their round ended and
-// that no round has merged yet.
-func (c *Collector) applyLate() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.late.drainLocked(c)
 }
 
 // applyOwnLocked ends the host's poll under way and merges its result,
