@@ -258,7 +258,7 @@ func approvedMovesSurvive(t *testing.T, hvbalancerBin, hvsimBin, automation stri
 	// max_moves: the test waits for a plan of 7 moves or more, which the
 	// shipped business hours (3 moves) would never give from 08:00 to
 	// 18:00 on a weekday.
-	abs := guardPolicies(t, map[string]any{"business_hours": allDayBusinessHours})
+	abs := shippedPolicy(t, map[string]any{"business_hours": allDayBusinessHours})
 	var hosts strings.Builder
 	for _, h := range inv.Hosts {
 		fmt.Fprintf(&hosts, "      - {name: %s, address: %s, winrm: {port: %d}}\n", h.Host, h.IP, h.Port)

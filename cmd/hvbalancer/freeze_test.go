@@ -51,7 +51,7 @@ func copyPolicies(t *testing.T) string {
 // abandoned at its deadline, counted, and /readyz says so until a round
 // completes, which it does once the policy is fixed and reloaded.
 func TestARoundOverItsDeadlineFreezesNothing(t *testing.T) {
-	policies := copyPolicies(t)
+	policies := shippedPolicy(t, nil)
 	configRego := filepath.Join(policies, "config.rego")
 	shippedConfig, err := os.ReadFile(configRego)
 	if err != nil {
@@ -62,16 +62,10 @@ func TestARoundOverItsDeadlineFreezesNothing(t *testing.T) {
 	}
 	cfgPath := daemonConfig(t, "full")
 	pauseFile := filepath.Join(t.TempDir(), "pause")
-	b, _ := os.ReadFile(cfgPath)
-	abs, _ := filepath.Abs("../../examples")
-	cfg := strings.NewReplacer(
-		"policy: {dir: "+abs+"/policies}", "policy: {dir: "+policies+"}",
+	usePolicy(t, cfgPath, policies)
+	rewriteConfig(t, cfgPath,
 		"round_interval: 300ms", "round_interval: 12s\nround_deadline: 10s",
-		"executor: {", fmt.Sprintf("executor: {pause_file: %q, ", pauseFile),
-	).Replace(string(b))
-	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
+		"executor: {", fmt.Sprintf("executor: {pause_file: %q, ", pauseFile))
 	d := startDaemon(t, cfgPath)
 
 	var st web.Status

@@ -18,8 +18,7 @@ import (
 // move_cap refuses nothing; the caps and the reservation judge its
 // destination as they judge a move's, and the answer names the guard.
 func TestGuardsPlaceANewVM(t *testing.T) {
-	config := serveGuardsFleet(t)
-	d, _ := startWatchedDaemon(t, config(map[string]any{
+	d, _ := startWatchedDaemon(t, guardsConfig(t, map[string]any{
 		"business_hours": allDayBusinessHours,
 		"host_groups":    map[string]any{"acme-hosts": []string{"HV03"}},
 		"guards": map[string]any{

@@ -3,14 +3,11 @@ package main
 import (
 	"fmt"
 	"io"
-	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"gopkg.in/yaml.v3"
 
 	"github.com/hvbalancer/hvbalancer/balancer"
 	"github.com/hvbalancer/hvbalancer/hyperv/sim"
@@ -49,66 +46,28 @@ vms:
   - {name: evac-03, host: HV04, cpus: 2, memory_gib: 8, load: {cpu: 0.2}}
 `
 
-// serveGuardsFleet serves the guards fleet and returns a function that
-// writes a configuration for it (HV04 in maintenance, manual automation)
-// whose policy is the shipped one with settings laid over its data.
-func serveGuardsFleet(t *testing.T) func(settings map[string]any) string {
+// guardsConfig serves the guards fleet and returns a configuration
+// for it (HV04 in maintenance, manual automation) whose policy is the
+// shipped one with settings laid over its data (see shippedPolicy).
+func guardsConfig(t *testing.T, settings map[string]any) string {
 	t.Helper()
 	spec, err := sim.ParseFleet([]byte(guardsFleetYAML))
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := serveFleet(t, spec)
 	inMaintenance := func(host string) string { return fmt.Sprintf(", maintenance: %v", host == "HV04") }
-	return func(settings map[string]any) string {
-		cfg := standaloneConfig(t, srv, spec, "manual", inMaintenance, "")
-		abs, _ := filepath.Abs("../../examples")
-		rewriteConfig(t, cfg, "policy: {dir: "+abs+"/policies}", "policy: {dir: "+guardPolicies(t, settings)+"}")
-		return cfg
-	}
+	cfg := standaloneConfig(t, serveFleet(t, spec), spec, "manual", inMaintenance, "")
+	usePolicy(t, cfg, shippedPolicy(t, settings))
+	return cfg
 }
 
-// guardPolicies copies the shipped policy and lays settings over the
-// hvbalancer_settings of its data.yaml, key by key, so that the test
-// changes what it names and keeps the shipped values of the rest.
-func guardPolicies(t *testing.T, settings map[string]any) string {
-	t.Helper()
-	dir := copyPolicies(t)
-	path := filepath.Join(dir, "data.yaml")
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var data map[string]map[string]any
-	if err := yaml.Unmarshal(b, &data); err != nil {
-		t.Fatalf("the shipped data.yaml: %v", err)
-	}
-	maps.Copy(data["hvbalancer_settings"], settings)
-	if b, err = yaml.Marshal(data); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return dir
-}
-
-// allDayBusinessHours makes every minute of the week business hours, so
-// that a test does not depend on the day it runs, without the smaller
-// max_moves the shipped business hours set.
-var allDayBusinessHours = map[string]any{
-	"days":   []string{"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"},
-	"start":  "00:00",
-	"end":    "24:00",
-	"config": map[string]any{"max_moves": 10, "aggressiveness": 3},
-}
-
-// planGuards runs `hvbalancer plan` on the fleet and returns the plan and
-// its Markdown report.
-func planGuards(t *testing.T, cfg string) (*balancer.Plan, string) {
+// planGuards runs `hvbalancer plan` on the guards fleet under the shipped
+// policy with settings laid over (see guardsConfig) and returns the plan
+// and its Markdown report.
+func planGuards(t *testing.T, settings map[string]any) (*balancer.Plan, string) {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), "plan")
-	if code, o, e := hvb(t, "plan", "--config", cfg, "--out", out, "--samples", "2", "--every", "200ms"); code != 0 {
+	if code, o, e := hvb(t, "plan", "--config", guardsConfig(t, settings), "--out", out, "--samples", "2", "--every", "200ms"); code != 0 {
 		t.Fatalf("plan: exit %d: %s%s", code, o, e)
 	}
 	plan, _ := readPlanDir(t, out)
@@ -117,19 +76,6 @@ func planGuards(t *testing.T, cfg string) (*balancer.Plan, string) {
 		t.Fatal(err)
 	}
 	return plan, string(md)
-}
-
-// mdEscaped is s as the Markdown report writes it in a table cell: the
-// punctuation Markdown would read escaped with a backslash.
-func mdEscaped(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		if strings.ContainsRune("\\`*_{}[]#+!|<>~&@$^", r) {
-			b.WriteByte('\\')
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
 }
 
 // movesByName indexes a plan's moves by VM name.
@@ -142,14 +88,11 @@ func movesByName(p *balancer.Plan) map[string]balancer.Move {
 }
 
 // guardRejections returns the messages of every rejection in the plan, the
-// plan's own and its moves', that contain part.
+// plan's own and its moves', that contain part, each after its VM and
+// destination.
 func guardRejections(p *balancer.Plan, part string) []string {
 	var out []string
-	all := p.Rejected
-	for _, m := range p.Moves {
-		all = append(all, m.Rejected...)
-	}
-	for _, r := range all {
+	for _, r := range rejected(p) {
 		for _, msg := range r.Messages {
 			if strings.Contains(msg, part) {
 				out = append(out, r.VMName+" -> "+r.To+": "+msg)
@@ -165,11 +108,10 @@ func guardRejections(p *balancer.Plan, part string) []string {
 // report) while the 8 GiB one pinned alike does, and the 48 GiB VM of the
 // host in maintenance is evacuated all the same.
 func TestGuardLargeVMInBusinessHours(t *testing.T) {
-	config := serveGuardsFleet(t)
-	plan, md := planGuards(t, config(map[string]any{
+	plan, md := planGuards(t, map[string]any{
 		"business_hours": allDayBusinessHours,
 		"guards":         map[string]any{"large_vm": map[string]any{"max_memory_gib": 32}},
-	}))
+	})
 	moves := movesByName(plan)
 	if m, ok := moves["big-pinned"]; ok {
 		t.Errorf("big-pinned (48 GiB) moves to %s in business hours", m.To)
@@ -189,9 +131,7 @@ func TestGuardLargeVMInBusinessHours(t *testing.T) {
 			t.Errorf("the guard refused another VM: %s", r)
 		}
 	}
-	if !strings.Contains(md, mdEscaped(want)) {
-		t.Errorf("the report does not name the guard that refused big-pinned:\n%s", md)
-	}
+	mustSayMD(t, md, want)
 }
 
 // TestGuardHostCapacity: with at most 3 VMs a host, 2 on the host group
@@ -199,14 +139,13 @@ func TestGuardLargeVMInBusinessHours(t *testing.T) {
 // the hosts to their caps and no further: no destination ends above its
 // cap, the requests left are refused by the guard, and the report says so.
 func TestGuardHostCapacity(t *testing.T) {
-	config := serveGuardsFleet(t)
-	plan, md := planGuards(t, config(map[string]any{
+	plan, md := planGuards(t, map[string]any{
 		"host_groups": map[string]any{"small": []string{"HV03"}},
 		"guards": map[string]any{"host_capacity": map[string]any{
 			"max_vms": 3,
 			"groups":  map[string]any{"small": map[string]any{"max_vms": 2}},
 		}},
-	}))
+	})
 	caps := map[string]int{"HV01": 3, "HV02": 3, "HV03": 2}
 	moved := 0
 	for _, h := range plan.Hosts {
@@ -236,9 +175,7 @@ func TestGuardHostCapacity(t *testing.T) {
 			t.Errorf("a rejection of the guard with another limit: %s", r)
 		}
 	}
-	if !strings.Contains(md, mdEscaped("guard host_capacity: ")) {
-		t.Errorf("the report does not name the guard:\n%s", md)
-	}
+	mustSayMD(t, md, "guard host_capacity: ")
 }
 
 // TestGuardTenantHosts: HV03 is reserved for tenant acme, confined to it.
@@ -246,13 +183,12 @@ func TestGuardHostCapacity(t *testing.T) {
 // elsewhere, though HV03, nearly empty, is where the planner would send
 // them; the plan and its report name the guard that kept them off it.
 func TestGuardTenantHosts(t *testing.T) {
-	config := serveGuardsFleet(t)
-	plan, md := planGuards(t, config(map[string]any{
+	plan, md := planGuards(t, map[string]any{
 		"host_groups": map[string]any{"acme-hosts": []string{"HV03"}},
 		"guards": map[string]any{"tenant_hosts": map[string]any{
 			"acme-hosts": map[string]any{"tenant": "acme", "confine": true},
 		}},
-	}))
+	})
 	moves := movesByName(plan)
 	if m := moves["acme-evac"]; m.To != "HV03" {
 		t.Errorf("acme-evac goes to %q, want HV03, the only host of its tenant", m.To)
@@ -271,9 +207,7 @@ func TestGuardTenantHosts(t *testing.T) {
 	if got := guardRejections(plan, want); len(got) == 0 {
 		t.Errorf("no rejection names the guard; rejections: %q", guardRejections(plan, ""))
 	}
-	if !strings.Contains(md, mdEscaped(want)) {
-		t.Errorf("the report does not name the guard:\n%s", md)
-	}
+	mustSayMD(t, md, want)
 }
 
 // relayRule is a policy rule of the test's own: it asks to move roamer
@@ -327,7 +261,7 @@ executor: {max_concurrent: 2, migrations_per_minute: 600, burst: 10, drain_timeo
 `)
 	// Aggressiveness 1, by day and by night: the policy's requests only, so
 	// that no balancing move of steady or roamer counts against the cap.
-	policies := guardPolicies(t, map[string]any{
+	policies := shippedPolicy(t, map[string]any{
 		"config":         map[string]any{"aggressiveness": 1},
 		"business_hours": map[string]any{"config": map[string]any{"aggressiveness": 1}},
 		"guards":         map[string]any{"move_cap": map[string]any{"max_moves_per_day": 1}},
@@ -335,8 +269,8 @@ executor: {max_concurrent: 2, migrations_per_minute: 600, burst: 10, drain_timeo
 	if err := os.WriteFile(filepath.Join(policies, "relay.rego"), []byte(relayRule), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	abs, _ := filepath.Abs("../../examples")
-	rewriteConfig(t, cfg, "policy: {dir: "+abs+"/policies}", "policy: {dir: "+policies+"}", "round_interval: 1h", "round_interval: 1s")
+	usePolicy(t, cfg, policies)
+	rewriteConfig(t, cfg, "round_interval: 1h", "round_interval: 1s")
 	d, _ := startWatchedDaemon(t, cfg)
 
 	on := func(name string) string {
@@ -387,7 +321,5 @@ executor: {max_concurrent: 2, migrations_per_minute: 600, burst: 10, drain_timeo
 	}
 	md, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if !strings.Contains(string(md), mdEscaped(want)) {
-		t.Errorf("the report of plan %s does not name the guard:\n%s", planID, md)
-	}
+	mustSayMD(t, string(md), want)
 }

@@ -409,7 +409,7 @@ func TestEvacuationDoesNotWaitForTheWindow(t *testing.T) {
 	rewriteConfig(t, cfgPath,
 		"{name: HV01,", "{name: HV01, maintenance: true,",
 		"window: 4s", "window: 10s",
-		"policy: {dir: "+examples+"/policies}", "policy: {dir: "+guardPolicies(t, map[string]any{"business_hours": allDayBusinessHours})+"}")
+		"policy: {dir: "+examples+"/policies}", "policy: {dir: "+shippedPolicy(t, map[string]any{"business_hours": allDayBusinessHours})+"}")
 	d, _ := startWatchedDaemon(t, cfgPath)
 	var first balancer.Plan
 	eventually(t, "a first plan", func() bool {

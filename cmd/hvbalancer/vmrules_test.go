@@ -47,45 +47,6 @@ func rulesFleet(t *testing.T, dir string, hostExtra [4]string, vms string) strin
 	return path
 }
 
-// rulesPolicy copies the shipped policy (its rules and data.yaml) into dir
-// and replaces, in the copy's data.yaml, each old text of pairs by its new
-// one; a text not found fails the test, so a change to the shipped
-// data.yaml cannot leave a rule silently off.
-func rulesPolicy(t *testing.T, dir string, pairs ...string) string {
-	t.Helper()
-	src := "../../examples/policies"
-	entries, err := os.ReadDir(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range entries {
-		name := e.Name()
-		if e.IsDir() || !(strings.HasSuffix(name, ".rego") || name == "data.yaml") {
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join(src, name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		text := string(b)
-		if name == "data.yaml" {
-			for i := 0; i+1 < len(pairs); i += 2 {
-				if !strings.Contains(text, pairs[i]) {
-					t.Fatalf("data.yaml has no %q to replace", pairs[i])
-				}
-				text = strings.Replace(text, pairs[i], pairs[i+1], 1)
-			}
-		}
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
-}
-
 // rulesConfig writes a configuration that serves fleet with the policy in
 // policyDir and returns its path.
 func rulesConfig(t *testing.T, dir, fleet, policyDir string) string {
@@ -190,12 +151,7 @@ func placed(plan *balancer.Plan, snap *collector.Snapshot) map[string]string {
 // kept with a move and those of the plan.
 func rejections(plan *balancer.Plan) []string {
 	var out []string
-	for _, m := range plan.Moves {
-		for _, r := range m.Rejected {
-			out = append(out, r.Messages...)
-		}
-	}
-	for _, r := range plan.Rejected {
+	for _, r := range rejected(plan) {
 		out = append(out, r.Messages...)
 	}
 	return out
@@ -219,9 +175,7 @@ func mustReject(t *testing.T, plan *balancer.Plan, want string) string {
 // html/template escapes escaped).
 func mustReport(t *testing.T, md, html, text string) {
 	t.Helper()
-	if !strings.Contains(strings.ReplaceAll(md, `\`, ""), text) {
-		t.Errorf("plan.md does not say %q", text)
-	}
+	mustSayMD(t, md, text)
 	esc := strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", "'", "&#39;", `"`, "&#34;").Replace(text)
 	if !strings.Contains(html, esc) {
 		t.Errorf("plan.html does not say %q", esc)
@@ -247,7 +201,7 @@ func TestAffinityInThePlan(t *testing.T) {
   - {name: erp01, host: HV04, cpus: 4, memory_gib: 100, notes: "together=erp", load: {cpu: 0.2}}
   - {name: erp02, host: HV03, cpus: 2, memory_gib: 16, notes: "together=erp", load: {cpu: 0.2}}
 `)
-	pol := rulesPolicy(t, filepath.Join(dir, "policy"), "vm_affinity:\n    enabled: true\n", "vm_affinity:\n    enabled: true\n")
+	pol := shippedPolicy(t, map[string]any{"vm_affinity": map[string]any{"enabled": true, "tag": "together"}})
 	plan, snap, md, html := planRules(t, rulesConfig(t, dir, fleet, pol), "", dir, "plan")
 
 	at := placed(plan, snap)
@@ -321,12 +275,9 @@ func TestVMHostMustRulesInThePlan(t *testing.T) {
   - {name: web02, host: HV02, cpus: 2, memory_gib: 8, notes: "role=web", load: {cpu: 0.2}}
   - {name: base02, host: HV02, cpus: 4, memory_gib: 16, load: {cpu: 0.3}}
 `)
-	pol := rulesPolicy(t, filepath.Join(dir, "policy"),
-		"  host_groups: {}\n", "  host_groups:\n    gpu: {label: {gpu: \"yes\"}}\n",
-		"  vm_host_rules: []\n", `  vm_host_rules:
-    - {name: gpu-on-gpu, vms: {tag: role=gpu}, hosts: gpu, type: must_run_on}
-    - {name: web-off-gpu, vms: {tag: role=web}, hosts: gpu, type: must_not_run_on}
-`)
+	pol := shippedPolicy(t, hostRules(map[string]any{"gpu": map[string]any{"label": map[string]any{"gpu": "yes"}}},
+		hostRule("gpu-on-gpu", "role=gpu", "gpu", "must_run_on", 0),
+		hostRule("web-off-gpu", "role=web", "gpu", "must_not_run_on", 0)))
 	plan, snap, md, html := planRules(t, rulesConfig(t, dir, fleet, pol), "", dir, "plan")
 
 	at := placed(plan, snap)
@@ -384,10 +335,9 @@ func TestVMHostShouldRuleInThePlan(t *testing.T) {
   - {name: x03, host: HV03, cpus: 4, memory_gib: 16, load: {cpu: 0.3}}
   - {name: x04, host: HV04, cpus: 8, memory_gib: 32, load: {cpu: 0.6}}
 `)
-	off := rulesPolicy(t, filepath.Join(dir, "off"))
-	on := rulesPolicy(t, filepath.Join(dir, "on"),
-		"  host_groups: {}\n", "  host_groups:\n    preferred: [hv03]\n",
-		"  vm_host_rules: []\n", "  vm_host_rules:\n    - {name: app-on-hv03, vms: {tag: role=app}, hosts: preferred, type: should_run_on, penalty: 50}\n")
+	off := shippedPolicy(t, nil)
+	on := shippedPolicy(t, hostRules(map[string]any{"preferred": []string{"hv03"}},
+		hostRule("app-on-hv03", "role=app", "preferred", "should_run_on", 50)))
 	snapPath := filepath.Join(dir, "snap.json")
 	if code, o, e := hvb(t, "snapshot", "--config", rulesConfig(t, dir, fleet, off), "--out", snapPath, "--samples", "2", "--every", "200ms"); code != 0 {
 		t.Fatalf("snapshot: exit %d: %s%s", code, o, e)
@@ -417,9 +367,8 @@ func TestVMHostShouldRuleInThePlan(t *testing.T) {
 
 	// A should rule that every host but the hot one breaks costs the move
 	// its penalty, and the reports name the rule beside the move.
-	paid := rulesPolicy(t, filepath.Join(dir, "paid"),
-		"  host_groups: {}\n", "  host_groups:\n    others: [HV02, HV03, HV04]\n",
-		"  vm_host_rules: []\n", "  vm_host_rules:\n    - {name: app-off-others, vms: {tag: role=app}, hosts: others, type: should_not_run_on, penalty: 5}\n")
+	paid := shippedPolicy(t, hostRules(map[string]any{"others": []string{"HV02", "HV03", "HV04"}},
+		hostRule("app-off-others", "role=app", "others", "should_not_run_on", 5)))
 	plan, _, md, html := planRules(t, rulesConfig(t, dir, fleet, paid), snapPath, dir, "paid")
 	m := moveOf(plan)
 	if m == nil || m.Penalty != 5 || len(m.Costs) != 1 || m.Costs["vm_host_rule app-off-others"] != 5 {
