@@ -497,7 +497,7 @@ func TestDaemonReloadKeepsTheLastGoodConfig(t *testing.T) {
 // the balancing moves wait in a pending plan, and the fleet runs nothing
 // the journal does not show as a request.
 func TestDaemonPartialRunsOnlyPolicyRequests(t *testing.T) {
-	policies := copyPolicies(t)
+	policies := shippedPolicy(t, nil)
 	extra := `package hvbalancer
 
 requests contains {"vm": id, "reason": "test: move lab-0003 off HV01", "priority": 90} if {
