@@ -23,27 +23,6 @@ config := settings.config if {
 }
 `
 
-// copyPolicies copies the shipped policies into a new directory and
-// returns it.
-func copyPolicies(t *testing.T) string {
-	t.Helper()
-	dir := t.TempDir()
-	shipped, err := filepath.Glob("../../examples/policies/*")
-	if err != nil || len(shipped) == 0 {
-		t.Fatalf("shipped policies: %v", err)
-	}
-	for _, p := range shipped {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, filepath.Base(p)), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
-}
-
 // TestARoundOverItsDeadlineFreezesNothing runs the daemon with a policy
 // whose config rule never ends in practice. While that round runs, the
 // pause file an administrator creates is honoured (the executor reports
