@@ -78,6 +78,12 @@ type PlaceCandidate struct {
 	Imbalance float64 `json:"imbalance"`
 	// Penalty is the policy's soft cost of the host for this VM.
 	Penalty float64 `json:"penalty"`
+	// Costs names the parts of Penalty by the rule that adds each (a should
+	// rule's "vm_host_rule app-on-hv03", say), as a plan's Move.Costs does:
+	// asked of a policy that names them (policy.Session.Costs) for the
+	// ranked hosts Place returns, none when Penalty is zero, the policy
+	// names none, or its parts do not add up to Penalty.
+	Costs map[string]float64 `json:"costs,omitempty"`
 	// The host's CPU and memory load (percent) before and after the VM.
 	CPUBefore    float64 `json:"cpu_before"`
 	CPUAfter     float64 `json:"cpu_after"`
@@ -166,11 +172,7 @@ func Place(ctx context.Context, s *collector.Snapshot, cfg Config, rules Rules, 
 			return nil, fmt.Errorf("place: %w", err)
 		}
 		ph := &hosts[i]
-		var dc, dm float64
-		if ph.inObj {
-			dc = cores / float64(ph.h.LogicalProcessors) * 100
-			dm = float64(req.MemoryBytes) / float64(ph.h.MemoryBytes) * 100
-		}
+		dc, dm := ph.raise(cores, req.MemoryBytes)
 		if reason, msg := placeLimit(ph, &req, cfg, dc, dm); reason != "" {
 			out.Refused = append(out.Refused, PlaceRefusal{Host: ph.h.Name, Reason: reason, Message: msg})
 			continue
@@ -199,7 +201,20 @@ func Place(ctx context.Context, s *collector.Snapshot, cfg Config, rules Rules, 
 	if req.Top > 0 && len(out.Ranked) > req.Top {
 		out.Ranked = out.Ranked[:req.Top]
 	}
+	if err := placeCosts(ctx, rules, hosts, cores, req.MemoryBytes, out.Ranked); err != nil {
+		return nil, err
+	}
 	return out, nil
+}
+
+// raise is how many points placing a VM of cores busy cores and mem bytes
+// raises the host's CPU and memory loads: none for a host out of the
+// objective, which the hard limits refuse.
+func (ph *placeHost) raise(cores float64, mem int64) (dc, dm float64) {
+	if !ph.inObj {
+		return 0, 0
+	}
+	return cores / float64(ph.h.LogicalProcessors) * 100, float64(mem) / float64(ph.h.MemoryBytes) * 100
 }
 
 // placeLimit applies the hard limits to placing the VM on host ph, whose

@@ -135,8 +135,8 @@ func writePlacement(w io.Writer, p *balancer.Placement) {
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "RANK\tHOST\tSCORE\tCPU %\tMEMORY %\tPENALTY")
 		for i, c := range p.Ranked {
-			fmt.Fprintf(tw, "%d\t%s\t%.2f\t%.1f → %.1f\t%.1f → %.1f\t%g\n",
-				i+1, c.Host, c.Score, c.CPUBefore, c.CPUAfter, c.MemoryBefore, c.MemoryAfter, c.Penalty)
+			fmt.Fprintf(tw, "%d\t%s\t%.2f\t%.1f → %.1f\t%.1f → %.1f\t%s\n",
+				i+1, c.Host, c.Score, c.CPUBefore, c.CPUAfter, c.MemoryBefore, c.MemoryAfter, penaltyColumn(c))
 		}
 		_ = tw.Flush()
 		if p.Candidates > len(p.Ranked) {
@@ -151,6 +151,16 @@ func writePlacement(w io.Writer, p *balancer.Placement) {
 		}
 		_ = tw.Flush()
 	}
+}
+
+// penaltyColumn is a ranked host's penalty with the rules that make it up,
+// as the plan's reports write a move's: "30 (vm_host_rule app-off-hv02 20,
+// cross_group 10)", "0" without penalty.
+func penaltyColumn(c balancer.PlaceCandidate) string {
+	if t := c.PenaltyText(); t != "" {
+		return strings.TrimPrefix(t, "penalty ")
+	}
+	return "0"
 }
 
 // refusedSummary counts the refused hosts by reason: "3 hosts refused:

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -42,7 +43,9 @@ vms:
 
 // servePlaceFleet serves the placement fleet over WinRM on 127.0.0.1 and
 // writes a configuration for it: manual automation (nothing moves), HV05
-// in maintenance, the shipped policy.
+// in maintenance, the shipped policy with two should rules for role=app
+// VMs, which no VM of the fleet has: not on HV02 (penalty 20) and on HV04
+// (penalty 10).
 func servePlaceFleet(t *testing.T) string {
 	t.Helper()
 	var busy strings.Builder
@@ -54,7 +57,11 @@ func servePlaceFleet(t *testing.T) string {
 		t.Fatal(err)
 	}
 	inMaintenance := func(host string) string { return fmt.Sprintf(", maintenance: %v", host == "HV05") }
-	return standaloneConfig(t, serveFleet(t, spec), spec, "manual", inMaintenance, "")
+	cfg := standaloneConfig(t, serveFleet(t, spec), spec, "manual", inMaintenance, "")
+	usePolicy(t, cfg, shippedPolicy(t, hostRules(map[string]any{"hv02": []string{"HV02"}, "hv04": []string{"HV04"}},
+		hostRule("app-off-hv02", "role=app", "hv02", "should_not_run_on", 20),
+		hostRule("app-on-hv04", "role=app", "hv04", "should_run_on", 10))))
+	return cfg
 }
 
 // placeCLIConfig is the configuration with the running daemon's address,
@@ -90,7 +97,9 @@ func postPlace(t *testing.T, d *runningDaemon, body string) (int, []byte) {
 // fleet over WinRM with the shipped policy: the API shows the saturated
 // host's CPU demand; placement refuses it for CPU, the host in
 // maintenance, and, for a role=sql VM, the host whose sql VM the
-// anti-affinity rule names; the CLI and the API agree on the best host;
+// anti-affinity rule names; for a role=app VM it ranks each host with its
+// penalty and the should rules that make it up, in the API's costs and
+// the CLI's table; the CLI and the API agree on the best host;
 // --name-only prints that one name; a VM no host can take exits 1.
 func TestPlaceThroughTheDaemon(t *testing.T) {
 	cfgPath := servePlaceFleet(t)
@@ -155,6 +164,32 @@ func TestPlaceThroughTheDaemon(t *testing.T) {
 	if code != http.StatusOK || json.Unmarshal(body, &plain) != nil || plain.Best() != "HV04" {
 		t.Errorf("a VM without tags: %d, best %q, want HV04:\n%s", code, plain.Best(), body)
 	}
+	// A role=app VM: each host with the should rules' penalties it pays,
+	// by name; HV04, the one it should run on, first at none.
+	wantCosts := map[string]map[string]float64{
+		"HV02": {"vm_host_rule app-off-hv02": 20, "vm_host_rule app-on-hv04": 10},
+		"HV03": {"vm_host_rule app-on-hv04": 10},
+		"HV04": nil,
+	}
+	code, body = postPlace(t, d, `{"name": "app-1", "cpus": 4, "memory": "16GiB", "tags": {"role": "app"}}`)
+	var app balancer.Placement
+	if code != http.StatusOK || json.Unmarshal(body, &app) != nil || app.Best() != "HV04" || len(app.Ranked) != 3 {
+		t.Fatalf("a role=app VM: %d, want HV04 first of 3:\n%s", code, body)
+	}
+	for _, c := range app.Ranked {
+		sum := 0.0
+		for _, v := range wantCosts[c.Host] {
+			sum += v
+		}
+		if !maps.Equal(c.Costs, wantCosts[c.Host]) || c.Penalty != sum {
+			t.Errorf("%s: penalty %g, costs %v; want %g, %v", c.Host, c.Penalty, c.Costs, sum, wantCosts[c.Host])
+		}
+	}
+	for _, want := range []string{`"costs": {`, `"vm_host_rule app-off-hv02": 20`} {
+		if !bytes.Contains(body, []byte(want)) {
+			t.Errorf("the answer does not hold %s:\n%s", want, body)
+		}
+	}
 	if code, body := postPlace(t, d, `{"cpus": 241, "memory": "16GiB"}`); code != http.StatusBadRequest || !bytes.Contains(body, []byte("1 to 240 virtual processors")) {
 		t.Errorf("241 vCPUs: %d %s, want 400", code, body)
 	}
@@ -165,6 +200,12 @@ func TestPlaceThroughTheDaemon(t *testing.T) {
 	code, stdout, stderr := hvb(t, args...)
 	if code != 0 || !strings.Contains(stdout, "HV02") || !strings.Contains(stdout, "anti-affinity role=sql with sql-1 on HV04") || !strings.Contains(stdout, "HV05  maintenance") {
 		t.Errorf("place: exit %d\n%s%s", code, stdout, stderr)
+	}
+	code, stdout, stderr = hvb(t, "place", "--config", cli, "--cpu", "4", "--memory", "16GiB", "--tags", "role=app")
+	for _, want := range []string{"30 (vm_host_rule app-off-hv02 20, vm_host_rule app-on-hv04 10)", "10 (vm_host_rule app-on-hv04 10)"} {
+		if code != 0 || !strings.Contains(stdout, want) {
+			t.Errorf("place --tags role=app does not show %q: exit %d\n%s%s", want, code, stdout, stderr)
+		}
 	}
 	code, stdout, stderr = hvb(t, append(args, "--name-only")...)
 	if code != 0 || stdout != p.Best()+"\n" {

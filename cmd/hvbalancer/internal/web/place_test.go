@@ -16,8 +16,9 @@ import (
 	"github.com/hvbalancer/hvbalancer/policy"
 )
 
-// placeRules deny the fixture's second host and judge nothing else.
-type placeRules struct{ deny string }
+// placeRules deny the fixture's second host, cost the first 5, by a rule
+// they name, and judge nothing else.
+type placeRules struct{ deny, cost string }
 
 func (placeRules) Settings() policy.Settings  { return policy.Settings{} }
 func (placeRules) Requests() []policy.Request { return nil }
@@ -26,7 +27,18 @@ func (r placeRules) Judge(_ context.Context, m policy.Move, _ policy.Projected) 
 	if m.To == r.deny {
 		return policy.Verdict{Deny: []string{"new-vm: not on " + m.To}}, nil
 	}
+	if m.To == r.cost {
+		return policy.Verdict{Penalty: 5}, nil
+	}
 	return policy.Verdict{}, nil
+}
+
+// Costs names the first host's penalty, as policy.Session does.
+func (r placeRules) Costs(_ context.Context, m policy.Move, _ policy.Projected) (map[string]float64, error) {
+	if m.To == r.cost {
+		return map[string]float64{"vm_host_rule web-elsewhere": 5}, nil
+	}
+	return nil, nil
 }
 
 // placeBackend is the fake backend with placement: balancer.Place on its
@@ -45,7 +57,7 @@ func (p *placeBackend) Place(ctx context.Context, req balancer.PlaceRequest) (*b
 		return nil, p.err
 	}
 	s := p.Snapshot()
-	return balancer.Place(ctx, s, balancer.DefaultConfig(), placeRules{deny: s.Hosts[1].Name}, req)
+	return balancer.Place(ctx, s, balancer.DefaultConfig(), placeRules{deny: s.Hosts[1].Name, cost: s.Hosts[0].Name}, req)
 }
 
 func newPlaceEnv(t *testing.T) (*env, *placeBackend) {
@@ -64,8 +76,8 @@ func newPlaceEnv(t *testing.T) (*env, *placeBackend) {
 }
 
 // TestPlace: POST /api/v1/place needs no token, reads the memory with its
-// unit and answers the ranked and the refused hosts, the denied one with
-// the policy's message.
+// unit and answers the ranked and the refused hosts, the ranked one with
+// its penalty's named costs, the denied one with the policy's message.
 func TestPlace(t *testing.T) {
 	e, b := newPlaceEnv(t)
 	r := e.do(t, http.MethodPost, "/api/v1/place", `{"name": "web07", "cpus": 2, "memory": "4GiB", "tags": {"role": "web"}, "top": 1}`)
@@ -86,7 +98,7 @@ func TestPlace(t *testing.T) {
 	if i < 0 || got.Refused[i].Reason != balancer.PlacePolicy || !slices.Equal(got.Refused[i].Deny, []string{"new-vm: not on " + denied}) {
 		t.Errorf("%s not refused with the policy's message: %s", denied, r.body)
 	}
-	for _, f := range []string{`"ranked": [`, `"score": `, `"cpu_after": `, `"memory_after": `, `"penalty": `, `"refused": [`, `"reason": "policy"`} {
+	for _, f := range []string{`"ranked": [`, `"score": `, `"cpu_after": `, `"memory_after": `, `"penalty": 5,`, `"costs": {`, `"vm_host_rule web-elsewhere": 5`, `"refused": [`, `"reason": "policy"`} {
 		if !strings.Contains(r.body, f) {
 			t.Errorf("the answer lacks %s:\n%s", f, r.body)
 		}
