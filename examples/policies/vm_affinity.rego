@@ -58,10 +58,13 @@ deny contains sprintf("%s: affinity %s=%s keeps it with %s; %s holds none of the
 	not affinity_group_leaves_maintenance(group)
 }
 
+# A lookup of the group's other VMs in the destination's list, not a pass
+# over the destination's VMs in the policy: the group has a few VMs, the
+# host a hundred.
 affinity_mate_on_destination(group) if {
-	some id in input.projected.to.vms
+	some id in affinity_members[group]
 	id != input.move.vm
-	affinity_group_of[id] == group
+	id in input.projected.to.vms
 }
 
 # The first VM of a group to leave a host in maintenance, while all the
@@ -69,7 +72,7 @@ affinity_mate_on_destination(group) if {
 affinity_group_leaves_maintenance(group) if {
 	input.move.from != ""
 	in_maintenance(input.move.from)
-	left := [id | some id in input.projected.from.vms; affinity_group_of[id] == group]
+	left := [id | some id in affinity_members[group]; id in input.projected.from.vms]
 	count(left) == count(affinity_members[group]) - 1
 }
 
