@@ -57,8 +57,8 @@ type Config struct {
 	// background: its answer counts when it comes, it is not polled again
 	// meanwhile, and it turns stale on its own while the others stay fresh.
 	// The round as a whole ends by RoundTimeout: its wait ends early by
-	// what the last round took to merge its answers and make its
-	// snapshot (a quarter of RoundTimeout at most; 0.5-1.3 s at a
+	// what the recent rounds took to merge their answers and make their
+	// snapshots (a quarter of RoundTimeout at most; 0.4-2.8 s at a
 	// thousand hosts on a busy core).
 	RoundTimeout time.Duration
 	// SampleInterval is Get-Counter's sample interval (default 1s).
@@ -164,9 +164,10 @@ type Collector struct {
 	metrics *metrics
 
 	pollMu sync.Mutex // one round at a time
-	// lastMerge is how long the last round took from the end of its wait
-	// for answers to its snapshot (guarded by pollMu).
-	lastMerge time.Duration
+	// merge is how long the recent rounds took from the end of their
+	// wait for answers to their snapshot: the longest, a quarter less for
+	// each round since (guarded by pollMu).
+	merge time.Duration
 
 	mu      sync.Mutex // guards targets, hosts and vms
 	targets []Target
