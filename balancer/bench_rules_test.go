@@ -88,6 +88,36 @@ func BenchmarkPlanEveryRule(b *testing.B) {
 	}
 }
 
+// BenchmarkLargeFleetPlanEveryRule is BenchmarkLargeFleetPlan's 1,000 ×
+// 50,000 shapes planned under the shipped policy with every rule on, the
+// fleets tagged and given a day of moves as BenchmarkPlanEveryRule's (the
+// shipped policy's figures at this size are BenchmarkLargeFleetPlan's).
+func BenchmarkLargeFleetPlanEveryRule(b *testing.B) {
+	pl, err := balancer.NewPlanner(balancer.DefaultConfig(), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	every, err := policy.Load(policy.Options{Dir: everyRulePolicy(b)})
+	if err != nil {
+		b.Fatalf("the shipped policy with every rule on: %v", err)
+	}
+	for _, shape := range []struct {
+		name  string
+		fleet func() *collector.Snapshot
+	}{
+		{"one-sql", func() *collector.Snapshot { return roleFleet(1000, 50000, 40, 0, 1) }},
+		{"roles", func() *collector.Snapshot { return roleFleet(1000, 50000, 40, 625, 1) }},
+		{"dense", func() *collector.Snapshot { return roleFleet(1000, 50000, 40, 10000, 1.6) }},
+		{"mixed", func() *collector.Snapshot { return mixedFleet(1000, 50000, 40) }},
+	} {
+		b.Run(shape.name, func(b *testing.B) {
+			s := withRuleTags(withStorage(shape.fleet()))
+			p, evals := planWithHistory(b, pl, every, s, ruleHistory(s))
+			reportRules(b, p, evals)
+		})
+	}
+}
+
 // planWithHistory is planUnderPolicy with a history: each plan in a fresh
 // session of e over s and h, its CPU reported as cpu-ms/op.
 func planWithHistory(b *testing.B, pl *balancer.Planner, e *policy.Engine, s *collector.Snapshot, h policy.History) (*balancer.Plan, int) {
