@@ -25,11 +25,11 @@ package hvbalancer
 # affinity_group_of maps the ID of every VM carrying the affinity tag to its
 # group (the tag's value, lower-cased): one pass over the fleet's VMs,
 # evaluated once per session and shared by every candidate.
-affinity_group_of := {id: lower(vm.tags[key]) |
+affinity_group_of := {id: lower(tag) |
 	settings.vm_affinity.enabled == true
 	key := lower(settings.vm_affinity.tag)
-	some id, vm in input.fleet.vms
-	vm.tags[key]
+	some id
+	tag := input.fleet.vms[id].tags[key]
 }
 
 # affinity_members[group] is the IDs of the VMs of a group of two VMs or

@@ -24,8 +24,10 @@ requests contains {
 	"kind": sprintf("vm_host_rule %s", [rule.name]),
 } if {
 	some key, values in vm_host_must_index
-	some id, vm in input.fleet.vms
-	some rule in values[lower(vm.tags[key])]
+	some id
+	tag := input.fleet.vms[id].tags[key]
+	some rule in values[lower(tag)]
+	vm := input.fleet.vms[id]
 	vm.host != ""
 	breaks_must_rule(rule, vm.host)
 	movable(id, vm)
@@ -35,8 +37,8 @@ must_text := {"must_run_on": "must run on", "must_not_run_on": "must not run on"
 
 # vm_host_must_index is vm_host_rule_index with only the must rules that
 # have no problem: the requests above read the fleet once for each of their
-# tag keys, for all the must rules at once, and pass over a VM without the
-# key with one failed lookup.
+# tag keys, for all the must rules at once, in one reference (OPA walks the
+# VMs that carry the key without evaluating an expression for the others).
 vm_host_must_index := {key: must |
 	some key, values in vm_host_rule_index
 	must := {value: rules |
