@@ -61,8 +61,9 @@ func (st *hostState) needFacts(every int) bool {
 // answer came: what the snapshot holds of it is an earlier round's), with
 // the cause timeout; one whose latest poll failed is unreachable; one
 // whose poll the round had no time to start is stale, with the cause
-// timeout. A host whose good answer came after roundStart is ok, however
-// long the round took.
+// timeout; so is one whose last good answer came before roundStart. A
+// host whose good answer came after roundStart is ok, however long the
+// round took.
 func (st *hostState) health(now, roundStart time.Time, staleAfter time.Duration) (Health, string, Cause) {
 	polling := !st.pollingSince.IsZero()
 	cause := st.cause
@@ -93,6 +94,10 @@ func (st *hostState) health(now, roundStart time.Time, staleAfter time.Duration)
 		return HealthUnreachable, st.lastErr, cause
 	case st.notPolled:
 		return HealthStale, fmt.Sprintf("not polled in this round: it ended before the host's turn; its last good sample is %s old", now.Sub(st.lastGood).Round(time.Second)), CauseTimeout
+	case st.lastGood.Before(roundStart):
+		// Its answer came before the round, after the round had chosen
+		// its hosts: it was skipped as under way.
+		return HealthStale, fmt.Sprintf("no answer in this round; its last good sample is %s old, from before it", now.Sub(st.lastGood).Round(time.Second)), CauseTimeout
 	}
 	return HealthOK, "", ""
 }
