@@ -19,8 +19,11 @@
 // A host that answered in a round is ok in that round's snapshot, however
 // long the round took. One whose poll had not answered when the round
 // ended is stale in it, with the cause timeout (its poll goes on, is not
-// sent again, and its answer counts when it comes); one that never
-// answered is unreachable.
+// sent again, and its answer counts when it comes); so is one whose poll
+// the round had no time to start (polls start oldest answer first, and
+// none after the round's end), or whose answer came before the round;
+// one that never answered is unreachable. A round, its merge and
+// snapshot included, ends by RoundTimeout.
 //
 // On a saturated host the counters show what VMs received, not what they
 // wanted; the collector estimates what they wanted from the hypervisor's
