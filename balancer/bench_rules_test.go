@@ -61,11 +61,11 @@ func BenchmarkPlanEveryRule(b *testing.B) {
 			reportRules(b, p, 0)
 		})
 		b.Run(shape.name+"/shipped", func(b *testing.B) {
-			p, evals := planWithHistory(b, pl, shipped, s, h)
+			p, evals := planUnderPolicy(b, pl, shipped, s, h)
 			reportRules(b, p, evals)
 		})
 		b.Run(shape.name+"/every-rule", func(b *testing.B) {
-			p, evals := planWithHistory(b, pl, every, s, h)
+			p, evals := planUnderPolicy(b, pl, every, s, h)
 			reportRules(b, p, evals)
 		})
 		// What a plan under each policy spends before its search: the
@@ -112,33 +112,10 @@ func BenchmarkLargeFleetPlanEveryRule(b *testing.B) {
 	} {
 		b.Run(shape.name, func(b *testing.B) {
 			s := withRuleTags(withStorage(shape.fleet()))
-			p, evals := planWithHistory(b, pl, every, s, ruleHistory(s))
+			p, evals := planUnderPolicy(b, pl, every, s, ruleHistory(s))
 			reportRules(b, p, evals)
 		})
 	}
-}
-
-// planWithHistory is planUnderPolicy with a history: each plan in a fresh
-// session of e over s and h, its CPU reported as cpu-ms/op.
-func planWithHistory(b *testing.B, pl *balancer.Planner, e *policy.Engine, s *collector.Snapshot, h policy.History) (*balancer.Plan, int) {
-	b.Helper()
-	ctx := context.Background()
-	in := balancer.PolicyInput(s, h, time.UTC)
-	var p *balancer.Plan
-	evals := 0
-	cpu := cpuMeter(b)
-	for b.Loop() {
-		session, err := e.Begin(ctx, in)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if p, err = pl.Plan(ctx, s, session, e.Digest(), nil); err != nil {
-			b.Fatal(err)
-		}
-		evals = session.Evaluations()
-	}
-	cpu()
-	return p, evals
 }
 
 // reportRules reports what the plan did and what refused it: the guards'

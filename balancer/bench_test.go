@@ -194,7 +194,7 @@ func BenchmarkPlan(b *testing.B) {
 			if err != nil {
 				b.Skipf("the policy engine cannot load the shipped policy: %v", err)
 			}
-			p, evals := planUnderPolicy(b, pl, e, s)
+			p, evals := planUnderPolicy(b, pl, e, s, policy.History{})
 			report(b, p)
 			b.ReportMetric(float64(evals), "evaluations/op")
 			balancing := 0
@@ -258,7 +258,7 @@ func BenchmarkLargeFleetPlan(b *testing.B) {
 		{"mixed", func() *collector.Snapshot { return mixedFleet(1000, 50000, 40) }},
 	} {
 		b.Run(shape.name, func(b *testing.B) {
-			p, evals := planUnderPolicy(b, pl, e, withStorage(shape.fleet()))
+			p, evals := planUnderPolicy(b, pl, e, withStorage(shape.fleet()), policy.History{})
 			b.ReportMetric(float64(p.Search.Judged), "judged/op")
 			b.ReportMetric(float64(evals), "evaluations/op")
 			b.ReportMetric(float64(len(p.Moves)), "moves/op")
@@ -271,13 +271,13 @@ func BenchmarkLargeFleetPlan(b *testing.B) {
 	}
 }
 
-// planUnderPolicy plans s under the policy e, each time in a fresh
-// session (nothing cached, as in a round), and reports cpu-ms/op. It
+// planUnderPolicy plans s under the policy e with history h, each time
+// in a fresh session (nothing cached, as in a round), and reports cpu-ms/op. It
 // returns the last plan and how many evaluations its session ran.
-func planUnderPolicy(b *testing.B, pl *balancer.Planner, e *policy.Engine, s *collector.Snapshot) (*balancer.Plan, int) {
+func planUnderPolicy(b *testing.B, pl *balancer.Planner, e *policy.Engine, s *collector.Snapshot, h policy.History) (*balancer.Plan, int) {
 	b.Helper()
 	ctx := context.Background()
-	in := balancer.PolicyInput(s, policy.History{}, time.UTC)
+	in := balancer.PolicyInput(s, h, time.UTC)
 	var p *balancer.Plan
 	evals := 0
 	cpu := cpuMeter(b)
