@@ -180,7 +180,7 @@ func (r *daemonRun) tell(s *collector.Snapshot, p *balancer.Plan) {
 			h.Name, h.CPUBefore, h.CPUAfter, cpu, h.MemoryBefore, h.MemoryAfter, mem, sh.LoadModel)
 	}
 	for _, m := range p.Moves {
-		fmt.Fprintf(&r.trail, "  move %s %s→%s\n", m.VM, m.From, m.To)
+		fmt.Fprintf(&r.trail, "  move %s %s→%s (%s, gain %.2f: %s)\n", m.VM, m.From, m.To, m.Trigger, m.Gain, m.Reason)
 	}
 }
 
