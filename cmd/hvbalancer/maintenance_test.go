@@ -62,12 +62,16 @@ func (f evacFleet) serve(t *testing.T) (*sim.Server, *sim.FleetSpec) {
 // maintenanceConfig configures the daemon for the served fleet: partial
 // automation (requests, evacuations among them, run; balancing waits for
 // approval), a round interval of an hour (so that only a wake starts a
-// round after the first), and executor settings as given.
+// round after the first), and executor settings as given. The policy is
+// the shipped one with business hours all week at the usual max_moves and
+// aggressiveness, so no test depends on the day and hour it runs.
 func maintenanceConfig(t *testing.T, srv *sim.Server, spec *sim.FleetSpec, executor string) string {
 	t.Helper()
-	return standaloneConfig(t, srv, spec, "partial", nil, `planner: {max_moves: 10, max_inflow_per_host: 16, cooldown: 1h}
+	cfg := standaloneConfig(t, srv, spec, "partial", nil, `planner: {max_moves: 10, max_inflow_per_host: 16, cooldown: 1h}
 executor: {`+executor+`, drain_timeout: 30s}
 `)
+	usePolicy(t, cfg, shippedPolicy(t, map[string]any{"business_hours": allDayBusinessHours}))
+	return cfg
 }
 
 // maintenanceCall enters (POST) or exits (DELETE) a host's maintenance
@@ -403,13 +407,9 @@ func TestEvacuationDoesNotWaitForTheWindow(t *testing.T) {
 	f := evacFleet{speed: 10, gbps: 10, dirty: 10, sizes: []int{2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2}, dests: 3, srcMax: 2, destMax: 2}
 	srv, spec := f.serve(t)
 	cfgPath := maintenanceConfig(t, srv, spec, "max_concurrent: 4, per_host_cap: 2, migrations_per_minute: 600, burst: 10")
-	// Business hours all week at the usual max_moves, so the raise is
-	// checked against 10 whatever the day and hour.
-	examples, _ := filepath.Abs("../../examples")
 	rewriteConfig(t, cfgPath,
 		"{name: HV01,", "{name: HV01, maintenance: true,",
-		"window: 4s", "window: 10s",
-		"policy: {dir: "+examples+"/policies}", "policy: {dir: "+shippedPolicy(t, map[string]any{"business_hours": allDayBusinessHours})+"}")
+		"window: 4s", "window: 10s")
 	d, _ := startWatchedDaemon(t, cfgPath)
 	var first balancer.Plan
 	eventually(t, "a first plan", func() bool {
