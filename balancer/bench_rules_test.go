@@ -101,15 +101,7 @@ func BenchmarkLargeFleetPlanEveryRule(b *testing.B) {
 	if err != nil {
 		b.Fatalf("the shipped policy with every rule on: %v", err)
 	}
-	for _, shape := range []struct {
-		name  string
-		fleet func() *collector.Snapshot
-	}{
-		{"one-sql", func() *collector.Snapshot { return roleFleet(1000, 50000, 40, 0, 1) }},
-		{"roles", func() *collector.Snapshot { return roleFleet(1000, 50000, 40, 625, 1) }},
-		{"dense", func() *collector.Snapshot { return roleFleet(1000, 50000, 40, 10000, 1.6) }},
-		{"mixed", func() *collector.Snapshot { return mixedFleet(1000, 50000, 40) }},
-	} {
+	for _, shape := range largeShapes {
 		b.Run(shape.name, func(b *testing.B) {
 			s := withRuleTags(withStorage(shape.fleet()))
 			p, evals := planUnderPolicy(b, pl, every, s, ruleHistory(s))

@@ -248,15 +248,7 @@ func BenchmarkLargeFleetPlan(b *testing.B) {
 	if err != nil {
 		b.Skipf("the policy engine cannot load the shipped policy: %v", err)
 	}
-	for _, shape := range []struct {
-		name  string
-		fleet func() *collector.Snapshot
-	}{
-		{"one-sql", func() *collector.Snapshot { return roleFleet(1000, 50000, 40, 0, 1) }},
-		{"roles", func() *collector.Snapshot { return roleFleet(1000, 50000, 40, 625, 1) }},
-		{"dense", func() *collector.Snapshot { return roleFleet(1000, 50000, 40, 10000, 1.6) }},
-		{"mixed", func() *collector.Snapshot { return mixedFleet(1000, 50000, 40) }},
-	} {
+	for _, shape := range largeShapes {
 		b.Run(shape.name, func(b *testing.B) {
 			p, evals := planUnderPolicy(b, pl, e, withStorage(shape.fleet()), policy.History{})
 			b.ReportMetric(float64(p.Search.Judged), "judged/op")
@@ -293,6 +285,19 @@ func planUnderPolicy(b *testing.B, pl *balancer.Planner, e *policy.Engine, s *co
 	}
 	cpu()
 	return p, evals
+}
+
+// largeShapes are the four fleet shapes at 1,000 hosts × 50,000 VMs, made
+// when a benchmark runs them: one sql VM per host, clustered roles,
+// anti-affinity-dense and mixed.
+var largeShapes = []struct {
+	name  string
+	fleet func() *collector.Snapshot
+}{
+	{"one-sql", func() *collector.Snapshot { return roleFleet(1000, 50000, 40, 0, 1) }},
+	{"roles", func() *collector.Snapshot { return roleFleet(1000, 50000, 40, 625, 1) }},
+	{"dense", func() *collector.Snapshot { return roleFleet(1000, 50000, 40, 10000, 1.6) }},
+	{"mixed", func() *collector.Snapshot { return mixedFleet(1000, 50000, 40) }},
 }
 
 // cpuMeter starts measuring the process's CPU time; the function it
