@@ -187,7 +187,9 @@ func (r *pass) rejection(vi, to int, trigger string, gain float64, msgs []string
 // movable VM on the sources (every hot host, hottest first, or the
 // minSources hosts of highest heat when fewer are hot) to the coolest hosts
 // that can take it (its cluster's only, for a clustered VM), keeping those
-// that buy at least minGain before penalty.
+// that buy at least minGain before penalty. A destination the move would
+// send load back to along a recently used host pair (see backPairs) is
+// passed over while the source is not hot.
 func (r *pass) balanceCandidates(minGain float64) []candidate {
 	st := r.st
 	sources := r.sources()
@@ -222,6 +224,9 @@ func (r *pass) balanceCandidates(minGain float64) []candidate {
 				}
 				if f := st.fault(vi, to); f != faultNone {
 					r.limit(vi, to, f, TriggerBalance)
+					continue
+				}
+				if r.heldBack(src, to) {
 					continue
 				}
 				tried++

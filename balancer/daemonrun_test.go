@@ -13,7 +13,9 @@ import (
 
 // daemonRun drives a fake fleet as the daemon does: the collector polls
 // every 30 s; every round interval the planner plans from the latest
-// snapshot with each VM's last migration for the cooldown, unless a copy
+// snapshot with each VM's last migration for the cooldown and the
+// migrations of the last day for the hysteresis per host pair (as the
+// daemon reads both from its journal), unless a copy
 // is still running (the daemon's round is then busy), and the plan's moves
 // start at once. It records what would be flapping.
 type daemonRun struct {
@@ -24,6 +26,7 @@ type daemonRun struct {
 	landIn func() int // polls a copy runs through before it lands
 
 	lastMoved map[string]time.Time
+	moved     []balancer.Migration            // every migration, oldest first
 	left      map[string]map[string]time.Time // VM → host it left → when
 	prev      *balancer.Plan                  // the last plan with moves
 	plans     int
@@ -59,7 +62,7 @@ func (r *daemonRun) round(t failer) *balancer.Plan {
 	if r.f.migrating() {
 		return nil
 	}
-	p, err := r.pl.Plan(context.Background(), s, &fakeRules{}, "sha256:flapping", &balancer.History{LastMoved: maps.Clone(r.lastMoved)})
+	p, err := r.pl.Plan(context.Background(), s, &fakeRules{}, "sha256:flapping", r.history(s.Taken))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,6 +87,7 @@ func (r *daemonRun) round(t failer) *balancer.Plan {
 		// it landed.
 		ended := s.Taken.Add(time.Duration(n+1)*pollEvery - time.Second)
 		r.lastMoved[m.VM] = ended
+		r.moved = append(r.moved, balancer.Migration{VM: m.VM, From: m.From, To: m.To, At: ended})
 		if r.left[m.VM] == nil {
 			r.left[m.VM] = map[string]time.Time{}
 		}
@@ -91,6 +95,19 @@ func (r *daemonRun) round(t failer) *balancer.Plan {
 	}
 	r.prev = p
 	return p
+}
+
+// history is the planner's history at time now, as the daemon gives it:
+// each VM's last migration and the migrations that ended within the last
+// day.
+func (r *daemonRun) history(now time.Time) *balancer.History {
+	h := &balancer.History{LastMoved: maps.Clone(r.lastMoved)}
+	for _, m := range r.moved {
+		if now.Sub(m.At) < 24*time.Hour {
+			h.Moved = append(h.Moved, m)
+		}
+	}
+	return h
 }
 
 // reversal records plan p of snapshot s when, for a pair of hosts, the last

@@ -72,7 +72,11 @@ import (
 // the policy about candidates best first, only while one could still beat
 // the best allowed so far, at most 256 per step.
 // A step takes the best allowed candidate whose gain reaches
-// MinGain(aggressiveness). When none does, the step tries swaps
+// MinGain(aggressiveness). Hysteresis per host pair: a host that is not
+// hot sends no balancing move back along a host pair that a migration of
+// the history used the other way within the cooldown, so that two hosts
+// near the mean do not pass load back and forth as noise swaps their
+// ranking (see backPairs). When none does, the step tries swaps
 // (Sandpiper's swap phase, see swapPhase): a busy VM of one of the four
 // first sources to one of the eight coolest hosts and a less busy VM of
 // that host back, planned as two moves in that order, each within every
@@ -190,6 +194,10 @@ type pass struct {
 	// verdicts are the policy's verdicts so far, by VM and destination,
 	// with the stamps of the hosts they hold for (see judge).
 	verdicts map[[2]int]keptVerdict
+	// back are the (source, destination) directions that send load back
+	// along a host pair used the other way within the cooldown (see
+	// backPairs).
+	back map[[2]int]bool
 }
 
 // Plan plans the moves for snapshot s under rules. policyDigest names the
@@ -235,7 +243,7 @@ func (p *Planner) Plan(ctx context.Context, s *collector.Snapshot, rules Rules, 
 func (p *Planner) search(ctx context.Context, s *collector.Snapshot, cfg Config, rules Rules, hist *History) (*pass, measures, error) {
 	st := newState(s, cfg, rules, hist)
 	before := measure(st)
-	r := &pass{base: p.cfg, cfg: cfg, st: st, rules: rules}
+	r := &pass{base: p.cfg, cfg: cfg, st: st, rules: rules, back: backPairs(hist, st.hostIdx, s.Taken, cfg.Cooldown)}
 	for _, req := range sortedRequests(withEvacuations(st, rules.Requests())) {
 		if err := ctx.Err(); err != nil {
 			return nil, before, err

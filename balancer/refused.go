@@ -6,8 +6,9 @@ import (
 )
 
 // History is what a planning pass knows of earlier ones: each VM's last
-// migration, for the cooldown, and the destinations Hyper-V refused lately.
-// A nil *History is an empty one.
+// migration, for the cooldown, the migrations of late, for the hysteresis
+// between host pairs, and the destinations Hyper-V refused lately. A nil
+// *History is an empty one.
 type History struct {
 	// LastMoved is the time of each VM's last migration, by VM ID.
 	LastMoved map[string]time.Time
@@ -18,6 +19,19 @@ type History struct {
 	// feature it lacks), and planning the same move every round would only
 	// be refused again.
 	Refused []Refusal
+	// Moved are migrations that succeeded lately, in any order: no
+	// balancing move goes back along a host pair that one of them used
+	// the other way less than Config.Cooldown before the snapshot, unless
+	// it relieves a hot host (see backPairs). Older ones are ignored.
+	Moved []Migration
+}
+
+// Migration is one migration that succeeded.
+type Migration struct {
+	VM   string    // VM ID
+	From string    // source host name
+	To   string    // destination host name
+	At   time.Time // when it ended
 }
 
 // Refusal is one move Compare-VM refused.

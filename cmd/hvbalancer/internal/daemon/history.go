@@ -17,8 +17,10 @@ const (
 
 // history turns the journal into the policy's history (the last day) and
 // the planner's: each VM's last migration, for the cooldown (however long
-// ago: the cooldown may be longer than a day), and the moves Compare-VM
-// refused within the planner's refusal memory. landed is when the newest
+// ago: the cooldown may be longer than a day), the newest historyLimit
+// migrations of the day, for its hysteresis per host pair (it reads those
+// within the cooldown), and the moves Compare-VM refused within the
+// planner's refusal memory. landed is when the newest
 // successful migration ended (zero when none has). One pass over the
 // journal serves all of it.
 //
@@ -40,6 +42,9 @@ func (d *Daemon) history(now time.Time, memory time.Duration) (h policy.History,
 			switch {
 			case e.State == journal.StateSucceeded:
 				h.MovesByVM[e.VMID]++
+				if len(hist.Moved) < historyLimit {
+					hist.Moved = append(hist.Moved, balancer.Migration{VM: e.VMID, From: e.From, To: e.To, At: e.Ended})
+				}
 				if len(h.Moves) < historyLimit {
 					h.Moves = append(h.Moves, ev)
 				}

@@ -77,6 +77,8 @@ func TestHistoryRemembersCompareRefusals(t *testing.T) {
 // VM's count of the day's moves covers all of them: the VM moved first and
 // most often, whose moves fell out of the list, still counts every one.
 // Moves that ended more than a day ago are neither listed nor counted.
+// The planner's migrations, for its hysteresis per host pair, are the same
+// newest historyLimit moves.
 func TestHistoryCountsEveryMoveOfTheDay(t *testing.T) {
 	j, err := journal.Open(filepath.Join(t.TempDir(), "journal.db"))
 	if err != nil {
@@ -113,9 +115,18 @@ func TestHistoryCountsEveryMoveOfTheDay(t *testing.T) {
 	}
 	record("busy", time.Minute, moved...) // the newest
 	d := &Daemon{journal: j}
-	h, _, _, err := d.history(now, 6*time.Hour)
+	h, hist, _, err := d.history(now, 6*time.Hour)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if len(hist.Moved) != historyLimit {
+		t.Errorf("the planner has %d migrations, want the newest %d", len(hist.Moved), historyLimit)
+	}
+	if len(hist.Moved) > 0 {
+		want := balancer.Migration{VM: "busy", From: "HV01", To: "HV02", At: now.Add(-time.Minute)}
+		if got := hist.Moved[0]; got.VM != want.VM || got.From != want.From || got.To != want.To || !got.At.Equal(want.At) {
+			t.Errorf("the planner's newest migration is %+v, want %+v", got, want)
+		}
 	}
 	if len(h.Moves) != historyLimit {
 		t.Errorf("%d moves listed, want the newest %d", len(h.Moves), historyLimit)

@@ -1,0 +1,58 @@
+package balancer
+
+import "time"
+
+// backPairs returns the directions, as (source, destination) host
+// indices, that send load back along a pair of hosts which moved load the
+// other way within window before now: for each migration of h that ended
+// less than window before now (or after it), the pair (its destination,
+// its source). Migrations of unknown hosts are ignored; nil when none
+// counts.
+//
+// This is the search's hysteresis per host pair (see pass.heldBack). Host
+// loads are read from noisy samples, and two hosts near the fleet's mean
+// trade places from one round to the next: a move of a VM from A to B
+// that evens out memory at a small cost in CPU, then, when a sample or
+// two reads B a point higher, one of another VM from B to A that evens out
+// CPU at a cost in memory, each clearing the minimum gain by noise, moves
+// load back and forth while neither host is hot. A higher bar for the
+// move back does not hold: the noise of a sample is worth as many points
+// of gain as the bar (a bar of twice the minimum gain was cleared by 2.17
+// points on such a fleet). So within the cooldown, the window the
+// administrator set for a move to stand, a balancing move may go back
+// along the pair only to relieve a hot source; the load may still spread
+// to any other host.
+func backPairs(h *History, hostIdx map[string]int, now time.Time, window time.Duration) map[[2]int]bool {
+	if h == nil || window <= 0 {
+		return nil
+	}
+	var out map[[2]int]bool
+	for _, m := range h.Moved {
+		if now.Sub(m.At) >= window {
+			continue
+		}
+		from, ok := hostIdx[m.From]
+		if !ok {
+			continue
+		}
+		to, ok := hostIdx[m.To]
+		if !ok || from == to {
+			continue
+		}
+		if out == nil {
+			out = make(map[[2]int]bool)
+		}
+		out[[2]int{to, from}] = true
+	}
+	return out
+}
+
+// heldBack reports whether the hysteresis per host pair keeps balancing
+// moves off host src from going to host to: the move would send load back
+// along a pair used the other way within the cooldown (see backPairs), and
+// src is not hot. A hot source is relieved wherever the limits allow: the
+// headroom keeps a balancing move from making its destination hot, so a
+// host that is hot got there by its own load.
+func (r *pass) heldBack(src, to int) bool {
+	return r.back[[2]int{src, to}] && r.st.excess(src) == 0
+}
