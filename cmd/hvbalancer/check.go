@@ -71,6 +71,10 @@ func checkConfig(path string, e *env) (*config.Config, error) {
 		what = "simulated fleet " + c.Simulator.Fleet
 	}
 	fmt.Fprintf(e.stdout, "%s: valid (%s); policy %s\n", path, what, engine.Digest())
+	if h := c.HA; h != nil {
+		fmt.Fprintf(e.stdout, "high availability: etcd %s, prefix %s, session ttl %s; this daemon is %s at %s\n",
+			strings.Join(h.Etcd.Endpoints, " "), h.Etcd.Prefix, h.Etcd.SessionTTL, h.NodeName, h.Advertise)
+	}
 	return c, nil
 }
 

@@ -37,6 +37,7 @@ type Config struct {
 	// still running then is abandoned (default half the round interval,
 	// at least 10s; at most the larger of the interval and 10s).
 	RoundDeadline time.Duration `yaml:"round_deadline"`
+	HA            *HA           `yaml:"ha"` // several daemons, one leading, through etcd; nil: a daemon alone
 	dir           string        // directory of the file, for relative paths
 	location      *time.Location
 }

@@ -42,6 +42,7 @@ func (c *Config) Validate() error {
 	c.validateExecutor(&p)
 	c.validateSigning(&p)
 	c.validateRetention(&p)
+	c.validateHA(&p)
 	return errors.Join(p...)
 }
 
