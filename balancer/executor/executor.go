@@ -172,7 +172,7 @@ type Executor struct {
 	cfg     Config
 	mig     Migrator
 	val     Validator
-	journal *journal.Journal
+	journal journal.Store
 	log     *slog.Logger
 	limiter *rate.Limiter
 	evac    *rate.Limiter // evacuations' own token bucket
@@ -208,7 +208,7 @@ type Executor struct {
 // never started) are queued again, held until Reconcile has run and
 // ResumeQueued or a Submit of their move ids lets them go. v may be nil
 // (no re-validation); reg may be nil (no metrics). Run starts it.
-func New(cfg Config, m Migrator, v Validator, j *journal.Journal, log *slog.Logger, reg prometheus.Registerer) (*Executor, error) {
+func New(cfg Config, m Migrator, v Validator, j journal.Store, log *slog.Logger, reg prometheus.Registerer) (*Executor, error) {
 	if m == nil || j == nil {
 		return nil, errors.New("new executor: a migrator and a journal are required")
 	}

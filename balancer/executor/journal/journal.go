@@ -73,14 +73,15 @@ var (
 	ErrNotFound       = errors.New("no such move")
 	ErrBadTransition  = errors.New("transition not allowed")
 	ErrLocked         = errors.New("journal is in use by another process")
-	errMissingMoveID  = errors.New("entry has no move id")
+	ErrMissingMoveID  = errors.New("entry has no move id")
 	bucketMoves       = []byte("moves") // move id -> entry JSON
 	bucketOrder       = []byte("order") // seq (big endian) -> move id
 	defaultLockWait   = 2 * time.Second
 	errCorruptJournal = errors.New("corrupt journal entry")
 )
 
-// Journal is an open journal file. It is safe for concurrent use.
+// Journal is an open journal file, the local Store. It is safe for
+// concurrent use.
 type Journal struct {
 	db *bolt.DB
 }
@@ -140,7 +141,7 @@ func put(tx *bolt.Tx, e Entry) error {
 // once, whatever happens to the daemon in between.
 func (j *Journal) Intend(e Entry) (Entry, bool, error) {
 	if e.MoveID == "" {
-		return Entry{}, false, errMissingMoveID
+		return Entry{}, false, ErrMissingMoveID
 	}
 	var out Entry
 	var created bool
@@ -191,7 +192,7 @@ func (j *Journal) Queue(es []Entry) (created []bool, err error) {
 	err = j.db.Update(func(tx *bolt.Tx) error {
 		for i, e := range es {
 			if e.MoveID == "" {
-				return errMissingMoveID
+				return ErrMissingMoveID
 			}
 			_, ok, err := get(tx, e.MoveID)
 			if err != nil {
@@ -235,21 +236,8 @@ func (j *Journal) Transition(moveID string, to State, at time.Time, cause, msg s
 		if !ok {
 			return ErrNotFound
 		}
-		if !contains(allowed[e.State], to) {
-			return fmt.Errorf("%w: %s to %s", ErrBadTransition, e.State, to)
-		}
-		if e.State == StateUnknown {
-			e.Reconciled = true
-		}
-		e.State = to
-		switch {
-		case to == StateStarted:
-			e.Started = at
-		case to.Final():
-			e.Ended = at
-		}
-		if cause != "" || msg != "" {
-			e.Cause, e.Error = cause, msg
+		if e, err = e.Next(to, at, cause, msg); err != nil {
+			return err
 		}
 		out = e
 		return put(tx, e)
@@ -259,6 +247,33 @@ func (j *Journal) Transition(moveID string, to State, at time.Time, cause, msg s
 	}
 	return out, nil
 }
+
+// Next is the entry moved to state to at time at, with a cause and
+// message for failures, or ErrBadTransition when the executor may not
+// make that transition. Every Store applies it.
+func (e Entry) Next(to State, at time.Time, cause, msg string) (Entry, error) {
+	if !contains(allowed[e.State], to) {
+		return e, fmt.Errorf("%w: %s to %s", ErrBadTransition, e.State, to)
+	}
+	if e.State == StateUnknown {
+		e.Reconciled = true
+	}
+	e.State = to
+	switch {
+	case to == StateStarted:
+		e.Started = at
+	case to.Final():
+		e.Ended = at
+	}
+	if cause != "" || msg != "" {
+		e.Cause, e.Error = cause, msg
+	}
+	return e, nil
+}
+
+// Unresolved reports whether the entry's outcome is not known: intent,
+// started or unknown. A queued entry is not: nothing was sent for it.
+func (e Entry) Unresolved() bool { return !e.State.Final() && e.State != StateQueued }
 
 func contains(s []State, x State) bool {
 	for _, v := range s {
@@ -318,7 +333,7 @@ func (j *Journal) Entries(limit int, keep func(Entry) bool) ([]Entry, error) {
 // or unknown), oldest first: after a restart each must be reconciled before
 // its VM may move again. Queued entries are not: nothing was sent for them.
 func (j *Journal) Unresolved() ([]Entry, error) {
-	es, err := j.Entries(0, func(e Entry) bool { return !e.State.Final() && e.State != StateQueued })
+	es, err := j.Entries(0, Entry.Unresolved)
 	sort.Slice(es, func(a, b int) bool { return es[a].Seq < es[b].Seq })
 	return es, err
 }

@@ -53,7 +53,7 @@ type Daemon struct {
 	stdout  io.Writer
 	fleet   *fleet.Fleet
 	col     *collector.Collector
-	journal *journal.Journal
+	journal journal.Store
 	exec    *executor.Executor
 	mig     *swappableMigrator
 	plans   *planStore
