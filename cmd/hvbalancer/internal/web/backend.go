@@ -105,6 +105,24 @@ type Status struct {
 	// LastReload is what the last reload applied and what waits for a
 	// restart; absent before the first.
 	LastReload *ReloadOutcome `json:"last_reload,omitempty"`
+	// HA says who leads when several daemons share an etcd cluster;
+	// absent for a daemon that runs alone.
+	HA *HAStatus `json:"ha,omitempty"`
+}
+
+// HAStatus is the leadership as one of several daemons sees it.
+type HAStatus struct {
+	Node    string `json:"node"`    // this daemon's name
+	Leading bool   `json:"leading"` // this daemon collects, plans and executes
+	// Leader and LeaderAddress name the daemon that leads and its API,
+	// where this one forwards approvals, pauses and maintenance; empty
+	// while none is known.
+	Leader        string `json:"leader,omitempty"`
+	LeaderAddress string `json:"leader_address,omitempty"`
+	// Term is the leader key's create revision in etcd: it grows with
+	// every new leader.
+	Term  int64     `json:"term,omitempty"`
+	Since time.Time `json:"since"` // when this daemon's view last changed
 }
 
 // Setting is one running setting.
