@@ -1,0 +1,71 @@
+package etcdjournal_test
+
+import (
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/hvbalancer/hvbalancer/balancer/executor/journal"
+	"github.com/hvbalancer/hvbalancer/balancer/executor/journal/etcdjournal"
+	"github.com/hvbalancer/hvbalancer/balancer/executor/journal/etcdtest"
+	"github.com/hvbalancer/hvbalancer/balancer/executor/journal/journaltest"
+	clientv3 "go.etcd.io/etcd/client/v3"
+)
+
+// BenchmarkIntendTransition journals one migration as the executor does
+// (the intent, the start, the outcome: three synced writes) in the local
+// file and in etcd (a single embedded member, and three members, each
+// syncing its log to disk, unfenced and fenced on a leader key), and
+// reports the process's CPU per migration beside the time: the embedded
+// servers run in the benchmark's process, so their CPU is counted too.
+func BenchmarkIntendTransition(b *testing.B) {
+	b.Run("bbolt", func(b *testing.B) {
+		j, err := journal.Open(filepath.Join(b.TempDir(), "journal.db"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer j.Close()
+		benchMigrations(b, j)
+	})
+	for _, members := range []int{1, 3} {
+		c := etcdtest.Start(b, members)
+		cli := c.Client(b)
+		b.Run(fmt.Sprintf("etcd-%d", members), func(b *testing.B) {
+			benchMigrations(b, etcdjournal.New(cli, etcdjournal.Options{Prefix: fmt.Sprintf("/bench/%d/", b.N)}))
+		})
+		b.Run(fmt.Sprintf("etcd-%d-fenced", members), func(b *testing.B) {
+			key := fmt.Sprintf("/bench-fenced/%d/leader", b.N)
+			r, err := cli.Put(b.Context(), key, "daemon")
+			if err != nil {
+				b.Fatal(err)
+			}
+			fence := func() []clientv3.Cmp {
+				return []clientv3.Cmp{clientv3.Compare(clientv3.CreateRevision(key), "=", r.Header.Revision)}
+			}
+			benchMigrations(b, etcdjournal.New(cli, etcdjournal.Options{Prefix: fmt.Sprintf("/bench-fenced/%d/", b.N), Fence: fence}))
+		})
+	}
+}
+
+func benchMigrations(b *testing.B, j journal.Store) {
+	at := journaltest.T0
+	cpu0, cpuOK := processCPU()
+	b.ResetTimer()
+	for i := range b.N {
+		id := fmt.Sprintf("plan-%d/%d", b.N, i)
+		if _, created, err := j.Intend(journaltest.NewEntry(id, "vm")); err != nil || !created {
+			b.Fatal(created, err)
+		}
+		if _, err := j.Transition(id, journal.StateStarted, at, "", ""); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := j.Transition(id, journal.StateSucceeded, at.Add(time.Minute), "", ""); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	if cpu1, ok := processCPU(); ok && cpuOK {
+		b.ReportMetric(float64(cpu1-cpu0)/float64(time.Microsecond)/float64(b.N), "cpu-µs/op")
+	}
+}
