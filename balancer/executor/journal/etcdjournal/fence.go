@@ -23,10 +23,11 @@ var (
 	ErrConflict = errors.New("write conflict: another writer changed the same keys")
 )
 
-// Commit runs ops in one transaction if both the fence and cmps hold. It
-// returns ErrFenced when the fence failed and ErrConflict when cmps did;
-// in both cases nothing changed.
-func Commit(ctx context.Context, kv clientv3.KV, fence Fence, cmps []clientv3.Cmp, ops ...clientv3.Op) error {
+// Commit runs ops in one transaction if both the fence and cmps hold, and
+// returns the store's revision after it (the mod revision of what ops
+// put). It returns ErrFenced when the fence failed and ErrConflict when
+// cmps did; in both cases nothing changed.
+func Commit(ctx context.Context, kv clientv3.KV, fence Fence, cmps []clientv3.Cmp, ops ...clientv3.Op) (int64, error) {
 	var guard []clientv3.Cmp
 	if fence != nil {
 		guard = fence()
@@ -34,11 +35,11 @@ func Commit(ctx context.Context, kv clientv3.KV, fence Fence, cmps []clientv3.Cm
 	resp, err := kv.Txn(ctx).If(guard...).Then(clientv3.OpTxn(cmps, ops, nil)).Commit()
 	switch {
 	case err != nil:
-		return err
+		return 0, err
 	case !resp.Succeeded:
-		return ErrFenced
+		return 0, ErrFenced
 	case !resp.Responses[0].GetResponseTxn().Succeeded:
-		return ErrConflict
+		return 0, ErrConflict
 	}
-	return nil
+	return resp.Header.Revision, nil
 }

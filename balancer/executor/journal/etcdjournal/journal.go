@@ -151,9 +151,10 @@ func (j *Journal) put(ctx context.Context, s stored, e journal.Entry) error {
 	if err != nil {
 		return err
 	}
-	return Commit(ctx, j.kv, j.opt.Fence,
+	_, err = Commit(ctx, j.kv, j.opt.Fence,
 		[]clientv3.Cmp{clientv3.Compare(clientv3.ModRevision(s.key), "=", s.modRev)},
 		clientv3.OpPut(s.key, string(v)))
+	return err
 }
 
 // retry runs write until it does not conflict, at most tries times.

@@ -145,5 +145,6 @@ func (j *Journal) delete(ctx context.Context, es []stored) error {
 		cmps = append(cmps, clientv3.Compare(clientv3.ModRevision(s.key), "=", s.modRev))
 		ops = append(ops, clientv3.OpDelete(s.key), clientv3.OpDelete(j.idKey(s.e.MoveID)))
 	}
-	return Commit(ctx, j.kv, j.opt.Fence, cmps, ops...)
+	_, err := Commit(ctx, j.kv, j.opt.Fence, cmps, ops...)
+	return err
 }

@@ -51,7 +51,7 @@ func (j *Journal) Intend(e journal.Entry) (journal.Entry, bool, error) {
 		}
 		ops = append(ops, clientv3.OpPut(j.seqK, strconv.FormatUint(seq+1, 10)))
 		cmps := []clientv3.Cmp{absent, clientv3.Compare(clientv3.ModRevision(j.seqK), "=", seqRev)}
-		if err := Commit(ctx, j.kv, j.opt.Fence, cmps, ops...); err != nil {
+		if _, err := Commit(ctx, j.kv, j.opt.Fence, cmps, ops...); err != nil {
 			return err
 		}
 		out, created = e, true
@@ -112,7 +112,7 @@ func (j *Journal) Queue(es []journal.Entry) ([]bool, error) {
 				return nil
 			}
 			ops = append(ops, clientv3.OpPut(j.seqK, strconv.FormatUint(seq, 10)))
-			if err := Commit(ctx, j.kv, j.opt.Fence, cmps, ops...); err != nil {
+			if _, err := Commit(ctx, j.kv, j.opt.Fence, cmps, ops...); err != nil {
 				return err
 			}
 			copy(created[lo:hi], made)
