@@ -3,6 +3,7 @@ package balancer
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/hvbalancer/hvbalancer/collector"
@@ -94,8 +95,11 @@ func (r *pass) plan(s *collector.Snapshot, snapDigest, policyDigest string, befo
 			p.Held.NotRunning++
 		case heldHost:
 			p.Held.HostUnavailable++
+		case heldPolicy:
+			p.Held.Policy++
 		}
 	}
+	p.Held.Rules = heldRules(st)
 	e := &p.Efficacy
 	e.CPU = Resource{
 		SpreadBefore: decimals(before.cpuSpread, 2), SpreadAfter: decimals(after.cpuSpread, 2),
@@ -123,6 +127,29 @@ func (r *pass) plan(s *collector.Snapshot, snapDigest, policyDigest string, befo
 	p.ID = planID(p)
 	p.Checksum = p.Digest()
 	return p
+}
+
+// heldRules counts the policy's holds by rule (st.vms is in VM ID order,
+// so each rule's example is its first VM's by ID).
+func heldRules(st *state) []HeldRule {
+	var out []HeldRule
+	at := map[string]int{}
+	for i := range st.vms {
+		if st.vms[i].held != heldPolicy {
+			continue
+		}
+		for _, h := range st.vms[i].holds {
+			k, ok := at[h.Rule]
+			if !ok {
+				k = len(out)
+				at[h.Rule] = k
+				out = append(out, HeldRule{Rule: h.Rule, Example: h.Reason})
+			}
+			out[k].VMs++
+		}
+	}
+	slices.SortFunc(out, func(a, b HeldRule) int { return strings.Compare(a.Rule, b.Rule) })
+	return out
 }
 
 // over reports whether a load is above a high threshold.

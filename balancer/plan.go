@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/hvbalancer/hvbalancer/balancer/moves"
@@ -199,6 +200,34 @@ type Held struct {
 	Cooldown        int `json:"cooldown"`
 	NotRunning      int `json:"not_running"`
 	HostUnavailable int `json:"host_unavailable"`
+	// Policy counts the VMs the policy held where they are for the plan
+	// (see Holder), and Rules says by which rules, in rule order.
+	Policy int        `json:"policy,omitempty"`
+	Rules  []HeldRule `json:"rules,omitempty"`
+}
+
+// PolicyText says, for the reports' line of VMs held in place, how many the
+// policy held and by which rules, each with its first VM's reason:
+// ", 2 held by the policy (guard move_cap: 2 VMs, first roamer: guard
+// move_cap: 1 move in the last 24 hours (limit 1))"; empty when none.
+func (h Held) PolicyText() string {
+	if h.Policy == 0 {
+		return ""
+	}
+	parts := make([]string, len(h.Rules))
+	for i, r := range h.Rules {
+		parts[i] = fmt.Sprintf("%s: %s, first %s", r.Rule, plural(r.VMs, "VM"), r.Example)
+	}
+	return fmt.Sprintf(", %d held by the policy (%s)", h.Policy, strings.Join(parts, "; "))
+}
+
+// HeldRule is one policy rule's holds in a plan: the VMs it held (a VM
+// held by two rules counts under each) and, for example, the reason it
+// gave the first of them by VM ID.
+type HeldRule struct {
+	Rule    string `json:"rule"` // "guard move_cap"
+	VMs     int    `json:"vms"`
+	Example string `json:"example"`
 }
 
 // Search describes the planner's work.

@@ -298,7 +298,7 @@ svg .high{stroke:#bf8700;stroke-dasharray:4 3}svg .ceiling{stroke:#cf222e;stroke
 {{end}}</table></div>{{if .LimitedOmitted}}<p>{{.LimitedOmitted}} more refused destinations are not listed.</p>{{end}}{{else}}<p>None: no VM the search considered was refused a destination for its processor, configuration version, switches or storage.</p>{{end}}
 
 <h2>Search</h2>
-<p>VMs held in place: {{.Held.Frozen}} frozen by policy, {{.Held.Cooldown}} in cooldown, {{.Held.NotRunning}} not running, {{.Held.HostUnavailable}} on an unavailable host.
+<p>VMs held in place: {{.Held.Frozen}} frozen by policy, {{.Held.Cooldown}} in cooldown, {{.Held.NotRunning}} not running, {{.Held.HostUnavailable}} on an unavailable host{{.Held.PolicyText}}.
 {{.Search.Steps}} balancing steps scored {{.Search.Candidates}} candidates; the policy judged {{.Search.Judged}} and denied {{.Search.Denied}}. Search ended: {{.Search.Stopped}}.</p>
 </body>
 </html>

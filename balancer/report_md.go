@@ -141,8 +141,8 @@ func (p *Plan) WriteMarkdown(w io.Writer) error {
 			h.CPUBefore, h.CPUAfter, h.MemoryBefore, h.MemoryAfter, h.VMsBefore, h.VMsAfter, h.In, h.Out)
 	}
 	fmt.Fprintf(b, "\n## Search\n\n")
-	fmt.Fprintf(b, "VMs held in place: %d frozen by policy, %d in cooldown, %d not running, %d on an unavailable host. ",
-		p.Held.Frozen, p.Held.Cooldown, p.Held.NotRunning, p.Held.HostUnavailable)
+	fmt.Fprintf(b, "VMs held in place: %d frozen by policy, %d in cooldown, %d not running, %d on an unavailable host%s. ",
+		p.Held.Frozen, p.Held.Cooldown, p.Held.NotRunning, p.Held.HostUnavailable, md(p.Held.PolicyText()))
 	fmt.Fprintf(b, "%d balancing steps scored %d candidates; the policy judged %d and denied %d. Search ended: %s.\n",
 		p.Search.Steps, p.Search.Candidates, p.Search.Judged, p.Search.Denied, md(p.Search.Stopped))
 	if err := b.Flush(); err != nil {

@@ -98,6 +98,9 @@ func (p *Plan) Summary() string {
 		fmt.Fprintf(&b, "\nRefused: the policy denied %d of the %s it was asked about; %s listed in the plan files.\n",
 			p.Search.Denied, plural(p.Search.Judged, "candidate"), plural(listed, "refusal is", "refusals are"))
 	}
+	for _, h := range p.Held.Rules {
+		fmt.Fprintf(&b, "\nHeld by %s: %s (first: %s).\n", txt(h.Rule), plural(h.VMs, "VM"), truncate(txt(h.Example), 80))
+	}
 	for _, u := range p.Unmet {
 		fmt.Fprintf(&b, "\n%s (first: %s).\n", txt(u.String()), truncate(txt(u.Example), 80))
 	}

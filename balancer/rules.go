@@ -14,3 +14,13 @@ type Rules interface {
 	Frozen(vmID string) bool
 	Judge(ctx context.Context, m policy.Move, p policy.Projected) (policy.Verdict, error)
 }
+
+// Holder is what a Rules may add: the VMs the policy holds where they are
+// for the whole pass, each with the rules that hold it and their reasons
+// (a refusal by the VM alone, such as a guard's cap on its moves a day).
+// *policy.Session implements it. The planner leaves a held VM out of its
+// search without judging any of its destinations, answers a request for
+// it with the hold's reason, and counts it in Plan.Held by rule.
+type Holder interface {
+	Held(vmID string) []policy.Hold
+}

@@ -40,6 +40,9 @@ type vmState struct {
 	cores float64 // CPU demand in logical processors
 	held  holdKind
 	note  string // why it is held, for messages
+	// holds are the policy's reasons to hold it (see Holder); it is
+	// heldPolicy when there are some and nothing before them holds it.
+	holds []policy.Hold
 	moved bool
 	need  vmNeeds // what it needs of a destination
 	// refused are the destinations Compare-VM refused it lately.
@@ -54,6 +57,7 @@ const (
 	heldNotRunning
 	heldHost
 	heldFrozen
+	heldPolicy
 	heldCooldown
 )
 
@@ -98,6 +102,7 @@ func newState(s *collector.Snapshot, cfg Config, rules Rules, hist *History) *st
 		vmIdx:   make(map[string]int, len(s.VMs)),
 	}
 	var capSum float64
+	holder, _ := rules.(Holder)
 	in := &interners{switches: interner{fold: true}, shares: interner{fold: true}}
 	for i := range s.Hosts {
 		h := &s.Hosts[i]
@@ -144,6 +149,9 @@ func newState(s *collector.Snapshot, cfg Config, rules Rules, hist *History) *st
 			src = st.hosts[hi].h
 		}
 		vs.need = needsOf(v, src, in)
+		if holder != nil {
+			vs.holds = holder.Held(v.ID)
+		}
 		vs.held, vs.note = holdOf(st, &vs, s.Taken, cfg.Cooldown, rules, hist.lastMoved())
 		st.vms[i] = vs
 		st.vmIdx[v.ID] = i
@@ -175,6 +183,12 @@ func holdOf(st *state, vs *vmState, now time.Time, cooldown time.Duration, rules
 		return heldHost, fmt.Sprintf("vm is reported by %s at once; it is not moved until one host reports it", strings.Join(v.ReportedBy, " and "))
 	case rules.Frozen(v.ID):
 		return heldFrozen, "vm is frozen by policy"
+	case len(vs.holds) > 0:
+		reasons := make([]string, len(vs.holds))
+		for i, h := range vs.holds {
+			reasons[i] = h.Reason
+		}
+		return heldPolicy, "vm is held by policy: " + strings.Join(reasons, "; ")
 	}
 	if t, ok := recent[v.ID]; ok && now.Sub(t) < cooldown {
 		return heldCooldown, fmt.Sprintf("vm migrated at %s, in cooldown until %s",

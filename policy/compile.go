@@ -100,7 +100,8 @@ func parserOptions(caps *ast.Capabilities) ast.ParserOptions {
 const (
 	sessionQuery = `config := [x | x := data.hvbalancer.config]; ` +
 		`requests := [x | x := data.hvbalancer.requests]; ` +
-		`frozen := [x | x := data.hvbalancer.frozen]`
+		`frozen := [x | x := data.hvbalancer.frozen]; ` +
+		`held := [x | x := data.hvbalancer.held]`
 	judgeQuery = `deny := [x | x := data.hvbalancer.deny]; ` +
 		`penalty := [x | x := data.hvbalancer.penalty]`
 	// costsQuery names the parts of a penalty (see Session.Costs).
@@ -111,7 +112,7 @@ const (
 // fails at run time, its rules are evaluated one by one to name the one
 // that failed (see RuleError).
 var (
-	sessionRules = []string{"config", "requests", "frozen"}
+	sessionRules = []string{"config", "requests", "frozen", "held"}
 	judgeRules   = []string{"deny", "penalty"}
 )
 

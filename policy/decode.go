@@ -251,6 +251,39 @@ func decodeStrings(rule string, v any) ([]string, error) {
 	return slices.Compact(out), nil
 }
 
+// decodeHeld decodes data.hvbalancer.held: an object of VM IDs, each an
+// object of rule names to reasons (strings). A VM held by no rule is left
+// out; a VM not in the fleet is kept (it holds nothing the planner moves).
+func decodeHeld(v any) (map[string][]Hold, error) {
+	vms, ok := v.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("held is %s, want an object of VM IDs to objects of rule names to reasons", describe(v))
+	}
+	out := make(map[string][]Hold, len(vms))
+	var errs []error
+	for id, rules := range vms {
+		byRule, ok := rules.(map[string]any)
+		if !ok {
+			errs = append(errs, fmt.Errorf("held[%q] is %s, want an object of rule names to reasons", id, describe(rules)))
+			continue
+		}
+		for rule, reason := range byRule {
+			s, ok := reason.(string)
+			if !ok || s == "" || rule == "" {
+				errs = append(errs, fmt.Errorf("held[%q][%q] is %s, want a rule named and a reason (a string)", id, rule, describe(reason)))
+				continue
+			}
+			out[id] = append(out[id], Hold{Rule: rule, Reason: s})
+		}
+		slices.SortFunc(out[id], func(a, b Hold) int { return strings.Compare(a.Rule, b.Rule) })
+	}
+	if len(errs) > 0 {
+		slices.SortFunc(errs, func(a, b error) int { return strings.Compare(a.Error(), b.Error()) })
+		return nil, errors.Join(errs...)
+	}
+	return out, nil
+}
+
 // decodePenalty decodes data.hvbalancer.penalty: a finite number, not
 // negative (a penalty is a cost; prefer a move by penalizing the others).
 func decodePenalty(v any) (float64, error) {

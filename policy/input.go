@@ -149,6 +149,15 @@ type Request struct {
 	Kind string `json:"kind,omitempty"`
 }
 
+// Hold is one rule's reason for holding a VM where it is for a whole
+// session (data.hvbalancer.held[vm][rule] = reason): a refusal that
+// depends on the VM alone, such as a guard's cap on its moves a day, so
+// that every move of it would be denied.
+type Hold struct {
+	Rule   string `json:"rule"`   // the rule, as its deny names it: "guard move_cap"
+	Reason string `json:"reason"` // the deny's message: "web01: guard move_cap: ..."
+}
+
 // Verdict is a policy's judgement of one candidate: any Deny message vetoes
 // it; Penalty is a soft cost added to the planner's objective.
 type Verdict struct {

@@ -15,12 +15,12 @@ import (
 // a division by zero or a failed conversion is an error, not an undefined
 // expression), or a rule that produced conflicting values.
 //
-// A config, requests or frozen rule that fails fails the session (Begin
+// A config, requests, frozen or held rule that fails fails the session (Begin
 // returns an error wrapping a *RuleError): nothing is planned with the
 // configured values in place of the policy's. A deny or penalty rule that
 // fails for a candidate vetoes the candidate (see Verdict.Error).
 type RuleError struct {
-	Rule string // the decision rule: config, requests, frozen, deny or penalty
+	Rule string // the decision rule: config, requests, frozen, held, deny or penalty
 	Err  error  // OPA's error, naming the file and line
 }
 

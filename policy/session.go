@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -13,7 +14,7 @@ import (
 )
 
 // Session is one planning pass's view of the policy: the input converted
-// once, the session-wide decisions (config, requests, frozen) evaluated once,
+// once, the session-wide decisions (config, requests, frozen, held) evaluated once,
 // and per candidate verdicts cached. It keeps the policy it began with even
 // if the engine reloads. It is safe for concurrent use.
 type Session struct {
@@ -25,6 +26,7 @@ type Session struct {
 	settings Settings
 	requests []Request
 	frozen   map[string]bool
+	held     map[string][]Hold
 
 	mu    sync.Mutex
 	cache map[[sha256.Size]byte]*judgement // by candidateKey
@@ -36,10 +38,10 @@ type Session struct {
 }
 
 // Begin starts a session on in: it converts the input to OPA's value form once
-// and evaluates data.hvbalancer.config, requests and frozen. in.Move and
+// and evaluates data.hvbalancer.config, requests, frozen and held. in.Move and
 // in.Projected are ignored (Judge supplies them). An invalid decision (an
 // unknown config key, a request for a VM not in the fleet, ...) is an error
-// naming every problem. One of the three rules failing at run time (a
+// naming every problem. One of the four rules failing at run time (a
 // built-in's error such as a division by zero, conflicting values) is an
 // error wrapping a *RuleError that names the rule: the session never goes
 // on as if the rule had said nothing.
@@ -99,6 +101,11 @@ func (e *Engine) Begin(ctx context.Context, in *Input) (*Session, error) {
 			r.frozen[id] = true
 		}
 	}
+	if v, ok := single(b["held"]); ok {
+		if r.held, err = decodeHeld(v); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("begin session: %w", errors.Join(errs...))
 	}
@@ -130,6 +137,12 @@ func (r *Session) Requests() []Request { return append([]Request(nil), r.request
 // Frozen reports whether the policy froze the VM (data.hvbalancer.frozen):
 // it must not move in this session.
 func (r *Session) Frozen(vmID string) bool { return r.frozen[vmID] }
+
+// Held says why the policy holds the VM where it is for this session
+// (data.hvbalancer.held), one Hold a rule, sorted by rule; none when it may
+// move. A held VM's every move from where it is would be denied: the
+// planner leaves it out of its search rather than judge its destinations.
+func (r *Session) Held(vmID string) []Hold { return slices.Clone(r.held[vmID]) }
 
 // Evaluations is how many Judge calls reached Rego rather than the cache.
 func (r *Session) Evaluations() int { return int(r.evals.Load()) }

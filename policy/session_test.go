@@ -2,6 +2,9 @@ package policy
 
 import (
 	"context"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -158,5 +161,71 @@ func TestBeginErrors(t *testing.T) {
 	_, err = mustLoad(t, Options{Dir: examplesDir}).Begin(context.Background(), in)
 	if want := "begin session: input: host HV01: cpu: mean: +Inf is not a finite number"; err == nil || err.Error() != want {
 		t.Errorf("Begin with an infinite load = %v, want %s", err, want)
+	}
+}
+
+func TestHeld(t *testing.T) {
+	e := mustLoad(t, Options{Dir: writePolicy(t, map[string]string{"p.rego": `package hvbalancer
+
+held["vm1"]["guard b"] := "vm1: guard b: two"
+
+held["vm1"]["guard a"] := "vm1: guard a: one"
+`})})
+	r := mustBegin(t, e, emptyInput())
+	want := []Hold{{Rule: "guard a", Reason: "vm1: guard a: one"}, {Rule: "guard b", Reason: "vm1: guard b: two"}}
+	if diff := cmp.Diff(want, r.Held("vm1")); diff != "" {
+		t.Errorf("Held(vm1) (-want +got):\n%s", diff)
+	}
+	if got := r.Held("vm2"); got != nil {
+		t.Errorf("Held(vm2) = %v, want none", got)
+	}
+	for _, tc := range []struct{ rule, want string }{
+		{`held := {"vm1"}`, `begin session: held is the array ["vm1"], want an object of VM IDs to objects of rule names to reasons`},
+		{`held := {"vm1": "guard a"}`, `begin session: held["vm1"] is the string "guard a", want an object of rule names to reasons`},
+		{`held := {"vm1": {"guard a": 3}}`, `begin session: held["vm1"]["guard a"] is the number 3, want a rule named and a reason (a string)`},
+	} {
+		e := mustLoad(t, Options{Dir: writePolicy(t, map[string]string{"p.rego": "package hvbalancer\n\n" + tc.rule + "\n"})})
+		if _, err := e.Begin(context.Background(), emptyInput()); err == nil || err.Error() != tc.want {
+			t.Errorf("Begin with %s = %v\nwant %s", tc.rule, err, tc.want)
+		}
+	}
+}
+
+// TestHeldByTheShippedGuards: the shipped policy holds a VM at its move
+// cap for the session with the message its deny gives each of its moves.
+func TestHeldByTheShippedGuards(t *testing.T) {
+	dir := copyDir(t, examplesDir)
+	data := "hvbalancer_settings:\n  guards:\n    move_cap:\n      max_moves_per_day: 2\n"
+	if err := os.WriteFile(filepath.Join(dir, "data.yaml"), []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	e := mustLoad(t, Options{Dir: dir})
+	in := goldenInput()
+	id := sortedKeys(in.Fleet.VMs)[0]
+	in.History.MovesByVM = map[string]int{id: 2}
+	r := mustBegin(t, e, in)
+	held := r.Held(id)
+	if len(held) != 1 || held[0].Rule != "guard move_cap" {
+		t.Fatalf("Held(%s) = %v, want one hold by guard move_cap", id, held)
+	}
+	to := ""
+	for _, name := range sortedKeys(in.Fleet.Hosts) {
+		if name != in.Fleet.VMs[id].Host {
+			to = name
+			break
+		}
+	}
+	m := Move{VM: id, From: in.Fleet.VMs[id].Host, To: to}
+	v, err := r.Judge(context.Background(), m, project(in, m))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(v.Deny, held[0].Reason) {
+		t.Errorf("Judge(%v).Deny = %v, want the hold's reason %q among them", m, v.Deny, held[0].Reason)
+	}
+	for _, other := range sortedKeys(in.Fleet.VMs)[1:] {
+		if h := r.Held(other); h != nil {
+			t.Errorf("Held(%s) = %v, want none", other, h)
+		}
 	}
 }

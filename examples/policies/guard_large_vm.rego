@@ -19,13 +19,30 @@
 # nothing and is not refused either.
 package hvbalancer
 
-deny contains sprintf("%s: guard large_vm: %v GiB of memory, over %v GiB, moves only outside business hours", [
-	vm_name(input.move.vm), round((moving.memory_bytes * 10) / gib) / 10, limit,
+deny contains large_vm_refusal(input.move.vm, input.move.from) if input.move.from != ""
+
+# held: the same refusal for a VM where it is, decided once per session, so
+# that the planner leaves the VM out of its search instead of asking about
+# each of its destinations.
+held[id]["guard large_vm"] := msg if {
+	limit := settings.guards.large_vm.max_memory_gib
+	is_number(limit)
+	business_hours
+	over := limit * gib
+	some id, vm in input.fleet.vms
+	vm.memory_bytes > over
+	msg := large_vm_refusal(id, vm.host)
+}
+
+# large_vm_refusal(id, from) is the refusal of any move of VM id from host
+# from, undefined when the guard lets it move.
+large_vm_refusal(id, from) := sprintf("%s: guard large_vm: %v GiB of memory, over %v GiB, moves only outside business hours", [
+	vm_name(id), round((memory * 10) / gib) / 10, limit,
 ]) if {
 	limit := settings.guards.large_vm.max_memory_gib
 	is_number(limit)
-	input.move.from != ""
-	moving.memory_bytes > limit * gib
+	memory := input.fleet.vms[id].memory_bytes
+	memory > limit * gib
 	business_hours
-	not in_maintenance(input.move.from)
+	not in_maintenance(from)
 }

@@ -52,3 +52,24 @@ test_large_vm_off_by_default if {
 	count(hvbalancer.deny) == 0 with input as c with data.hvbalancer_settings as {}
 	count(hvbalancer.deny) == 0 with input as c with data.hvbalancer_settings as {"guards": {"large_vm": {"max_memory_gib": null}}}
 }
+
+# held: in business hours the large VMs are held for the session, with the
+# deny's own message; outside them, on a host in maintenance, or with the
+# guard off, none is.
+test_large_vm_holds_the_large_vms_in_business_hours if {
+	hvbalancer.held == {"id-web01": {"guard large_vm": "web01: guard large_vm: 48 GiB of memory, over 32 GiB, moves only outside business hours"}} with input as round_input(large_fleet)
+		with data.hvbalancer_settings as large_vm_32
+	count(hvbalancer.held) == 0 with input as round_input(large_fleet) with input.now as saturday_morning
+		with data.hvbalancer_settings as large_vm_32
+	count(hvbalancer.held) == 0 with input as round_input(with_host(large_fleet, "HV01", {"maintenance": true}))
+		with data.hvbalancer_settings as large_vm_32
+	count(hvbalancer.held) == 0 with input as round_input(large_fleet) with data.hvbalancer_settings as {}
+}
+
+# A VM held by two rules is held by both, each with its own message.
+test_a_vm_held_by_two_rules_names_both if {
+	f := with_vm(large_fleet, "id-web01", {"storage": "local", "storage_bytes": 161061273600})
+	held := hvbalancer.held with input as round_input(f)
+		with data.hvbalancer_settings as {"guards": {"large_vm": {"max_memory_gib": 32}}, "business_hours": {"max_storage_move_gib": 100}}
+	object.keys(held["id-web01"]) == {"guard large_vm", "storage limit"}
+}

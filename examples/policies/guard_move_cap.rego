@@ -16,15 +16,27 @@
 # A new VM being placed has not moved and is not refused.
 package hvbalancer
 
-deny contains sprintf("%s: guard move_cap: %s in the last 24 hours (limit %d)", [
-	vm_name(input.move.vm), move_count_text(moves), limit,
+deny contains move_cap_refusal(input.move.vm, input.move.from) if input.move.from != ""
+
+# held: the same refusal for a VM where it is, decided once per session, so
+# that the planner leaves the VM out of its search instead of asking about
+# each of its destinations. Only VMs that moved today are read.
+held[id]["guard move_cap"] := msg if {
+	is_number(settings.guards.move_cap.max_moves_per_day)
+	some id, _ in input.history.moves_by_vm
+	msg := move_cap_refusal(id, input.fleet.vms[id].host)
+}
+
+# move_cap_refusal(id, from) is the refusal of any move of VM id from host
+# from, undefined when the guard lets it move.
+move_cap_refusal(id, from) := sprintf("%s: guard move_cap: %s in the last 24 hours (limit %d)", [
+	vm_name(id), move_count_text(moves), limit,
 ]) if {
 	limit := settings.guards.move_cap.max_moves_per_day
 	is_number(limit)
-	input.move.from != ""
-	moves := input.history.moves_by_vm[input.move.vm]
+	moves := input.history.moves_by_vm[id]
 	moves >= limit
-	not in_maintenance(input.move.from)
+	not in_maintenance(from)
 }
 
 # move_count_text(n) is "1 move" or "n moves".

@@ -51,3 +51,17 @@ test_move_cap_off_by_default if {
 	c := moved(candidate(fleet, "id-web01", "HV02", ["id-sql02", "id-web01"]), {"id-web01": 40})
 	count(hvbalancer.deny) == 0 with input as c with data.hvbalancer_settings as {}
 }
+
+# held: the VMs at their limit are held for the session, with the deny's
+# own message, and only they; a VM on a host in maintenance is not.
+test_move_cap_holds_the_vms_at_their_limit if {
+	f := with_host(fleet, "HV02", {"maintenance": true})
+	r := moved(round_input(f), {"id-web01": 2, "id-sql02": 3, "id-clu01": 1, "gone": 7})
+	hvbalancer.held == {"id-web01": {"guard move_cap": "web01: guard move_cap: 2 moves in the last 24 hours (limit 2)"}} with input as r
+		with data.hvbalancer_settings as move_cap_2
+}
+
+test_move_cap_holds_nothing_when_off if {
+	r := moved(round_input(fleet), {"id-web01": 40})
+	count(hvbalancer.held) == 0 with input as r with data.hvbalancer_settings as {}
+}

@@ -6,13 +6,32 @@
 # default); a VM on shared storage copies nothing and is never refused here.
 package hvbalancer
 
-deny contains sprintf("%s: a storage move of %v GiB in business hours (limit %v GiB)", [
-	vm_name(input.move.vm), round((bytes * 10) / gib) / 10, limit,
+deny contains msg if {
+	msg := storage_refusal(input.move.vm)
+}
+
+# held: the same refusal for a VM where it is, decided once per session, so
+# that the planner leaves the VM out of its search instead of asking about
+# each of its destinations (what a move copies is the VM's alone).
+held[id]["storage limit"] := msg if {
+	limit := settings.business_hours.max_storage_move_gib
+	is_number(limit)
+	business_hours
+	over := limit * gib
+	some id, vm in input.fleet.vms
+	vm.storage_bytes > over
+	msg := storage_refusal(id)
+}
+
+# storage_refusal(id) is the refusal of any move of VM id, undefined when
+# the limit lets it move.
+storage_refusal(id) := sprintf("%s: a storage move of %v GiB in business hours (limit %v GiB)", [
+	vm_name(id), round((bytes * 10) / gib) / 10, limit,
 ]) if {
 	limit := settings.business_hours.max_storage_move_gib
 	is_number(limit)
 	business_hours
-	bytes := input.fleet.vms[input.move.vm].storage_bytes
+	bytes := input.fleet.vms[id].storage_bytes
 	bytes > limit * gib
 }
 
