@@ -91,6 +91,15 @@ func evacuationRules(rules balancer.Rules, base balancer.Config, snap *collector
 	return evacuating{Rules: rules, base: base, evacuees: n, early: early}
 }
 
+// Held passes on the wrapped rules' holds (balancer.Holder), so that the
+// planner still leaves the VMs the policy holds out of its search.
+func (r evacuating) Held(vmID string) []policy.Hold {
+	if h, ok := r.Rules.(balancer.Holder); ok {
+		return h.Held(vmID)
+	}
+	return nil
+}
+
 // Settings implements balancer.Rules.
 func (r evacuating) Settings() policy.Settings {
 	s := r.Rules.Settings()
