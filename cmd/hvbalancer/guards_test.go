@@ -104,9 +104,10 @@ func guardRejections(p *balancer.Plan, part string) []string {
 
 // TestGuardLargeVMInBusinessHours: with guards.large_vm.max_memory_gib 32
 // and every hour business hours, the 48 GiB VM pinned elsewhere does not
-// move (its request is refused, by name of the guard, in the plan and its
-// report) while the 8 GiB one pinned alike does, and the 48 GiB VM of the
-// host in maintenance is evacuated all the same.
+// move (the guard holds it for the plan: its request is refused with the
+// guard's reason, and the plan and its report count the hold under the
+// guard's name) while the 8 GiB one pinned alike does, and the 48 GiB VM of
+// the host in maintenance is evacuated all the same.
 func TestGuardLargeVMInBusinessHours(t *testing.T) {
 	plan, md := planGuards(t, map[string]any{
 		"business_hours": allDayBusinessHours,
@@ -131,7 +132,24 @@ func TestGuardLargeVMInBusinessHours(t *testing.T) {
 			t.Errorf("the guard refused another VM: %s", r)
 		}
 	}
+	// Held for the plan, not judged host by host: the plan counts it under
+	// the guard, and the report says so.
+	if got, want := heldBy(plan, "guard large_vm"), (balancer.HeldRule{Rule: "guard large_vm", VMs: 1, Example: want}); got != want {
+		t.Errorf("the plan's holds by the guard: %+v, want %+v", got, want)
+	}
 	mustSayMD(t, md, want)
+	mustSayMD(t, md, "1 held by the policy (guard large_vm: 1 VM, first "+want+")")
+}
+
+// heldBy is the plan's count of the VMs a policy rule held, with its
+// example; zero if the rule held none.
+func heldBy(p *balancer.Plan, rule string) balancer.HeldRule {
+	for _, h := range p.Held.Rules {
+		if h.Rule == rule {
+			return h
+		}
+	}
+	return balancer.HeldRule{}
 }
 
 // TestGuardHostCapacity: with at most 3 VMs a host, 2 on the host group
@@ -236,8 +254,9 @@ requests contains {"vm": id, "to": "HV03", "reason": "relay steady to HV03", "pr
 // guards.move_cap.max_moves_per_day 1 and the relay rule: the first plan
 // moves roamer to HV02 on the fleet; the next asks to move it on to HV03
 // and steady too. From the journal, through the policy's history, roamer
-// has moved once today: the guard refuses it, by name in the plan and its
-// report, while steady, which has not moved, goes.
+// has moved once today: the guard holds it for the plan (its request
+// refused with the guard's reason, the hold counted under the guard's name
+// in the plan and its report), while steady, which has not moved, goes.
 func TestGuardMoveCap(t *testing.T) {
 	spec, err := sim.ParseFleet([]byte(`name: move-cap
 seed: 22
@@ -322,4 +341,8 @@ executor: {max_concurrent: 2, migrations_per_minute: 600, burst: 10, drain_timeo
 	md, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	mustSayMD(t, string(md), want)
+	if got, want := heldBy(&plan, "guard move_cap"), (balancer.HeldRule{Rule: "guard move_cap", VMs: 1, Example: want}); got != want {
+		t.Errorf("the plan's holds by the guard: %+v, want %+v", got, want)
+	}
+	mustSayMD(t, string(md), "1 held by the policy (guard move_cap: 1 VM, first "+want+")")
 }
