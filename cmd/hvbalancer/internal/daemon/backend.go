@@ -49,6 +49,9 @@ func (b backend) Status() web.Status {
 	if snap != nil {
 		out.HostsAnswering, out.Hosts = snap.Answering()
 	}
+	if out.HA = d.haStatus(); out.HA != nil && !out.HA.Leading {
+		out.Ready, out.NotReady = false, standbyReason(out.HA)
+	}
 	for _, s := range stopped {
 		out.StoppedCredentials = append(out.StoppedCredentials, web.StoppedCredential{
 			Credential: s.Credential, Failures: s.Failures, Since: s.Since, Hosts: s.Hosts, Message: s.Message,

@@ -17,6 +17,7 @@ import (
 	"github.com/hvbalancer/hvbalancer/balancer/executor/journal"
 	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/config"
 	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/fleet"
+	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/ha"
 	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/web"
 	"github.com/hvbalancer/hvbalancer/collector"
 	"github.com/hvbalancer/hvbalancer/policy"
@@ -59,6 +60,10 @@ type Daemon struct {
 	plans   *planStore
 	maint   *maintenanceStore // hosts in maintenance through the API
 	metrics *daemonMetrics
+	// haCfg is the ha section's elector settings, nil for a daemon alone;
+	// ha is the elector, made by Run.
+	haCfg *ha.Config
+	ha    *ha.Elector
 
 	mu      sync.RWMutex   // guards what a reload replaces
 	cfg     *config.Config // the settings in effect
@@ -147,7 +152,15 @@ func New(o Options) (_ *Daemon, err error) {
 		timeout: c.Collector.CallTimeout,
 	}
 	d.mig = newSwappableMigrator(migrator(c, d.fleet))
-	d.exec, err = executor.New(executorConfig(c, d.fleet, d.col, d.evacuating), d.mig, v, d.journal, log.With("component", "executor"), o.Registry)
+	var mig executor.Migrator = d.mig
+	var val executor.Validator = v
+	if c.HA != nil { // only the leader starts a migration, as etcd says just before
+		if d.haCfg, err = haSettings(c); err != nil {
+			return nil, err
+		}
+		mig, val = fencedMigrator{Migrator: d.mig, leads: d.leads}, fencedValidator{next: v, leads: d.leads}
+	}
+	d.exec, err = executor.New(executorConfig(c, d.fleet, d.col, d.evacuating), mig, val, d.journal, log.With("component", "executor"), o.Registry)
 	if err != nil {
 		return nil, err
 	}
@@ -162,6 +175,9 @@ func (d *Daemon) Close() {
 	}
 	if d.journal != nil {
 		d.journal.Close()
+	}
+	if d.ha != nil {
+		d.ha.Close()
 	}
 }
 

@@ -29,6 +29,13 @@ func (d *Daemon) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if d.haCfg != nil {
+		if err := d.startElector(ln); err != nil {
+			ln.Close()
+			return err
+		}
+		srv.Handler = d.forwarding(srv.Handler)
+	}
 	fmt.Fprintf(d.stdout, "hvbalancer %s: %s automation, status page http://%s/\n", d.version, cfg.Automation, ln.Addr())
 	if d.fleet.Sim != nil {
 		fmt.Fprintf(d.stdout, "simulated fleet: %d hosts on 127.0.0.1 (admin API %s)\n", len(d.fleet.Targets), d.fleet.Sim.AdminURL())
@@ -41,18 +48,23 @@ func (d *Daemon) Run(ctx context.Context) error {
 		}
 		return nil
 	})
-	g.Go(func() error { d.poll(gctx); return nil })
-	g.Go(func() error { d.control(gctx); return nil })
 	drained := make(chan struct{})
-	g.Go(func() error {
-		defer close(drained)
-		d.reconcile(gctx)
-		if gctx.Err() != nil {
-			return nil
-		}
-		g.Go(func() error { d.rounds(gctx); return nil })
-		return d.exec.Run(gctx)
-	})
+	if d.ha != nil { // polls, rounds and the executor run only while elected
+		g.Go(func() error { d.control(gctx); return nil })
+		g.Go(func() error { defer close(drained); return d.standBy(gctx) })
+	} else {
+		g.Go(func() error { d.poll(gctx); return nil })
+		g.Go(func() error { d.control(gctx); return nil })
+		g.Go(func() error {
+			defer close(drained)
+			d.reconcile(gctx)
+			if gctx.Err() != nil {
+				return nil
+			}
+			g.Go(func() error { d.rounds(gctx); return nil })
+			return d.exec.Run(gctx)
+		})
+	}
 	g.Go(func() error {
 		// The executor drains in-flight migrations first (Run returns when
 		// they end or its drain timeout passes); keep answering the status

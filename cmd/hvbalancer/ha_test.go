@@ -1,0 +1,203 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+
+	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/ha/hatest"
+	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/web"
+	"github.com/hvbalancer/hvbalancer/hyperv/sim"
+)
+
+// haDaemon is one of several daemons of a test, with its name.
+type haDaemon struct {
+	*runningDaemon
+	name string
+	logs *logBuffer
+}
+
+// startHADaemons starts n daemons (hvb-a, hvb-b, ...) over one simulated
+// fleet served on 127.0.0.1, each with its own state directory, all in
+// the ha prefix of the etcd at endpoint.
+func startHADaemons(t *testing.T, n int, endpoint string) []*haDaemon {
+	t.Helper()
+	spec, err := sim.LoadFleet("../../examples/fleets/demo.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := serveFleet(t, spec)
+	var out []*haDaemon
+	for i := range n {
+		name := fmt.Sprintf("hvb-%c", 'a'+i)
+		cfg := standaloneConfig(t, srv, spec, "manual", nil, fmt.Sprintf(
+			"ha: {etcd: {endpoints: [%q], session_ttl: 5s}, node_name: %s}\n", endpoint, name))
+		d, logs := startLoggingDaemon(t, cfg)
+		showLogsOnFailure(t, logs)
+		out = append(out, &haDaemon{runningDaemon: d, name: name, logs: logs})
+	}
+	return out
+}
+
+func haStatus(t *testing.T, d *haDaemon) web.Status {
+	t.Helper()
+	var st web.Status
+	getJSON(t, d.url+"/api/v1/status", &st)
+	if st.HA == nil {
+		t.Fatalf("%s: status without ha", d.name)
+	}
+	return st
+}
+
+// awaitLeader waits until exactly one daemon of ds, other than not,
+// leads and every other one names it and its address, and returns it.
+func awaitLeader(t *testing.T, ds []*haDaemon, not *haDaemon) *haDaemon {
+	t.Helper()
+	var leader *haDaemon
+	eventually(t, "one leader that every daemon names", func() bool {
+		leader = nil
+		sts := map[*haDaemon]web.Status{}
+		for _, d := range ds {
+			sts[d] = haStatus(t, d)
+			if sts[d].HA.Leading {
+				if leader != nil {
+					t.Fatalf("%s and %s both lead", leader.name, d.name)
+				}
+				leader = d
+			}
+		}
+		if leader == nil || leader == not {
+			return false
+		}
+		for _, d := range ds {
+			if h := sts[d].HA; d != leader && (h.Leader != leader.name || h.LeaderAddress != leader.url) {
+				return false
+			}
+		}
+		return true
+	})
+	return leader
+}
+
+// TestDaemonsElectOneLeader runs two daemons over one simulated fleet and
+// one etcd: one leads and plans, the other stands by (not ready, no polls,
+// no rounds) and names the leader in its status, its /metrics and its
+// /readyz; a pause and a resume sent to the standby are the leader's;
+// when the leader's lease is revoked behind its back the standby takes
+// over and plans, and the deposed daemon stands by; when that leader stops
+// (it resigns) the first leads again at once. Takeover times are logged.
+func TestDaemonsElectOneLeader(t *testing.T) {
+	endpoint := hatest.StartEtcd(t)
+	ds := startHADaemons(t, 2, endpoint)
+	leader := awaitLeader(t, ds, nil)
+	standby := ds[0]
+	if standby == leader {
+		standby = ds[1]
+	}
+	eventually(t, "the leader's first round", func() bool { return !haStatus(t, leader).LastRound.Time.IsZero() })
+	st := haStatus(t, standby)
+	if !st.LastRound.Time.IsZero() || st.HostsAnswering != 0 || st.Ready {
+		t.Errorf("standby: last round %v, %d hosts answering, ready %v: it must neither poll nor plan", st.LastRound.Time, st.HostsAnswering, st.Ready)
+	}
+	code, body := haGet(t, standby.url+"/readyz")
+	if want := fmt.Sprintf("standing by: %s leads at %s", leader.name, leader.url); code != http.StatusServiceUnavailable || !strings.Contains(body, want) {
+		t.Errorf("standby /readyz: %d %q, want 503 saying %q", code, body, want)
+	}
+	leaderMetrics(t, leader, 1, 1)
+	leaderMetrics(t, standby, 0, 0)
+
+	// Mutations sent to the standby are the leader's.
+	if code := post(t, standby.url+"/api/v1/pause", "", map[string]string{"reason": "x"}); code != http.StatusUnauthorized {
+		t.Errorf("pause through the standby without the token: %d, want the leader's 401", code)
+	}
+	if code := post(t, standby.url+"/api/v1/pause", testToken, map[string]string{"reason": "patching"}); code != http.StatusOK {
+		t.Fatalf("pause through the standby: %d", code)
+	}
+	if st := haStatus(t, leader); !st.Paused || st.PauseReason != "patching" {
+		t.Errorf("leader after a pause sent to the standby: paused %v (%q)", st.Paused, st.PauseReason)
+	}
+	if code := post(t, standby.url+"/api/v1/resume", testToken, nil); code != http.StatusOK {
+		t.Fatalf("resume through the standby: %d", code)
+	}
+	if st := haStatus(t, leader); st.Paused {
+		t.Error("leader still paused after a resume sent to the standby")
+	}
+
+	// The leader's session ends behind its back: the standby takes over.
+	admin, err := clientv3.New(clientv3.Config{Endpoints: []string{endpoint}, DialTimeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	began := time.Now()
+	revokeLeader(t, admin)
+	next := awaitLeader(t, ds, leader)
+	t.Logf("%s leads %s after %s's lease was revoked (session TTL 5s)", next.name, time.Since(began).Round(time.Millisecond), leader.name)
+	round := haStatus(t, next).LastRound.Time
+	eventually(t, "the new leader's rounds", func() bool { return haStatus(t, next).LastRound.Time.After(round) })
+	leaderMetrics(t, next, 1, 1)
+	leaderMetrics(t, leader, 0, 1)
+	if !logged(leader.logs, "standing by: no migration starts here") {
+		t.Errorf("%s did not log that it stands by", leader.name)
+	}
+
+	// The new leader stops cleanly: it resigns, and the other leads at once.
+	began = time.Now()
+	next.stop()
+	eventually(t, leader.name+" leads again", func() bool { return haStatus(t, leader).HA.Leading })
+	t.Logf("%s leads %s after %s stopped and resigned", leader.name, time.Since(began).Round(time.Millisecond), next.name)
+	leaderMetrics(t, leader, 1, 2)
+}
+
+// revokeLeader revokes the lease of the daemon that leads, as etcd would
+// when it stops renewing it.
+func revokeLeader(t *testing.T, admin *clientv3.Client) {
+	t.Helper()
+	resp, err := admin.Get(context.Background(), "/hvbalancer/leader/", clientv3.WithFirstCreate()...)
+	if err != nil || len(resp.Kvs) == 0 {
+		t.Fatalf("no leader key: %v", err)
+	}
+	key := string(resp.Kvs[0].Key)
+	id, err := strconv.ParseInt(key[strings.LastIndex(key, "/")+1:], 16, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := admin.Revoke(context.Background(), clientv3.LeaseID(id)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// leaderMetrics checks a daemon's hvbalancer_leader and takeovers.
+func leaderMetrics(t *testing.T, d *haDaemon, leader, takeovers float64) {
+	t.Helper()
+	_, body := haGet(t, d.url+"/metrics")
+	for name, want := range map[string]float64{"hvbalancer_leader": leader, "hvbalancer_leader_takeovers_total": takeovers} {
+		m := regexp.MustCompile(`(?m)^` + name + ` (\S+)$`).FindStringSubmatch(body)
+		if m == nil {
+			t.Errorf("%s: no %s in /metrics", d.name, name)
+			continue
+		}
+		if got, _ := strconv.ParseFloat(m[1], 64); got != want {
+			t.Errorf("%s: %s %v, want %v", d.name, name, got, want)
+		}
+	}
+}
+
+func haGet(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}

@@ -1,0 +1,88 @@
+package daemon
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// forwardedHeader marks a request a standby forwarded, so that a daemon
+// that does not lead either (its view of the leader is stale) answers it
+// rather than forwarding it again.
+const forwardedHeader = "Hvbalancer-Forwarded-By"
+
+// mutation reports whether r changes what the leader does: an approval, a
+// pause or resume, a host entering or leaving maintenance. A reload is
+// not one: each daemon reloads its own files.
+func mutation(r *http.Request) bool {
+	p := r.URL.Path
+	switch {
+	case r.Method == http.MethodPost && (p == "/api/v1/pause" || p == "/api/v1/resume"):
+		return true
+	case r.Method == http.MethodPost && strings.HasPrefix(p, "/api/v1/plans/") && strings.HasSuffix(p, "/approve"):
+		return true
+	case (r.Method == http.MethodPost || r.Method == http.MethodDelete) && strings.HasPrefix(p, "/api/v1/hosts/") && strings.HasSuffix(p, "/maintenance"):
+		return true
+	}
+	return false
+}
+
+// forwarding hands the mutations a standby is asked for to the leader's
+// API, as they came (the leader checks the token), and answers 503 with
+// the leader's address when it cannot: no leader is known, the request
+// was forwarded already, or the leader did not answer. Everything else,
+// and everything while this daemon leads, is next's.
+func (d *Daemon) forwarding(next http.Handler) http.Handler {
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.ResponseHeaderTimeout = 30 * time.Second
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !mutation(r) || d.ha.Leading() != nil {
+			next.ServeHTTP(w, r)
+			return
+		}
+		st := d.ha.State()
+		leader, err := url.Parse(st.Leader.Address)
+		switch {
+		case st.Leader.Address == "" || err != nil:
+			notLeading(w, "this daemon stands by and no leader is elected yet; try again in a few seconds", st.Leader.Name, "")
+			return
+		case st.Leader == d.ha.Self():
+			notLeading(w, "this daemon has just stopped leading; try again in a few seconds", "", "")
+			return
+		case r.Header.Get(forwardedHeader) != "":
+			notLeading(w, fmt.Sprintf("forwarded by %s, but this daemon does not lead either", r.Header.Get(forwardedHeader)), st.Leader.Name, st.Leader.Address)
+			return
+		}
+		self := d.ha.Self().Name
+		proxy := &httputil.ReverseProxy{
+			Rewrite: func(pr *httputil.ProxyRequest) {
+				pr.SetURL(leader)
+				pr.SetXForwarded()
+				pr.Out.Header.Set(forwardedHeader, self)
+			},
+			Transport: transport,
+			ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
+				d.log.Warn("forward to the leader", "leader", st.Leader.Name, "address", st.Leader.Address, "path", r.URL.Path, "err", err)
+				notLeading(w, "this daemon stands by and the leader did not answer: "+err.Error(), st.Leader.Name, st.Leader.Address)
+			},
+		}
+		d.log.Info("forwarding to the leader", "leader", st.Leader.Name, "method", r.Method, "path", r.URL.Path)
+		proxy.ServeHTTP(w, r)
+	})
+}
+
+// notLeading answers 503 saying why, and which daemon leads where.
+func notLeading(w http.ResponseWriter, why, leader, address string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Retry-After", "5")
+	w.WriteHeader(http.StatusServiceUnavailable)
+	json.NewEncoder(w).Encode(struct {
+		Error         string `json:"error"`
+		Leader        string `json:"leader,omitempty"`
+		LeaderAddress string `json:"leader_address,omitempty"`
+	}{why, leader, address})
+}
