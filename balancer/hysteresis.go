@@ -56,3 +56,15 @@ func backPairs(h *History, hostIdx map[string]int, now time.Time, window time.Du
 func (r *pass) heldBack(src, to int) bool {
 	return r.back[[2]int{src, to}] && r.st.excess(src) == 0
 }
+
+// relief is the peak relief credit (see objective.relief) of moving VM vi
+// off host src to host to, with the hysteresis per host pair: none for a
+// move back along a pair used the other way within the cooldown, even off
+// a hot host (heldBack lets those through), so that a move back along the
+// pair needs the minimum gain on its own.
+func (r *pass) relief(vi, src, to int) float64 {
+	if r.back[[2]int{src, to}] {
+		return 0
+	}
+	return r.st.obj.relief(r.st, vi, to)
+}

@@ -1,6 +1,10 @@
 package balancer
 
-import "math"
+import (
+	"math"
+
+	"github.com/hvbalancer/hvbalancer/collector"
+)
 
 // objective holds what the planner's objective needs to score a candidate
 // move in constant time: over the eligible hosts, the sums of each
@@ -8,13 +12,17 @@ import "math"
 // their squares, and the three busiest hosts by CPU. See Planner for the
 // objective itself.
 type objective struct {
-	n, sqrtN           float64
-	wc, wm, wcost      float64
-	pc, pm             float64 // pivots
-	maxc               float64 // the busiest eligible host's CPU load
-	line               float64 // cpu_high, or the mean CPU load when it is higher
-	over               float64 // the eligible hosts' CPU load above line, summed
-	top                [3]int  // the three busiest eligible hosts by CPU, busiest first; -1 when fewer
+	n, sqrtN      float64
+	wc, wm, wcost float64
+	pc, pm        float64 // pivots
+	maxc          float64 // the busiest eligible host's CPU load
+	line          float64 // cpu_high, or the mean CPU load when it is higher
+	over          float64 // the eligible hosts' CPU load above line, summed
+	top           [3]int  // the three busiest eligible hosts by CPU, busiest first; -1 when fewer
+	// stuck is the CPU load of the busiest host no plan can lower: healthy,
+	// but not eligible and unable to send its VMs (live migration
+	// disabled); 0 when none. See relief.
+	stuck              float64
 	s1c, s2c, s1m, s2m float64
 }
 
@@ -39,6 +47,11 @@ func (o *objective) reset(st *state) {
 				o.top[k] = hi
 				break
 			}
+		}
+	}
+	for hi := range st.hosts {
+		if h := &st.hosts[hi]; !h.eligible && !h.canSend && h.h.Health == collector.HealthOK && h.lp > 0 {
+			o.stuck = max(o.stuck, h.cpu)
 		}
 	}
 	o.pc /= o.n
@@ -106,6 +119,17 @@ func (o *objective) peakAfter(st *state, x int, cx float64, y int, cy float64) f
 
 // after is the weighted imbalance once VM vi moved from its host to host to.
 func (o *objective) after(st *state, vi, to int) float64 {
+	c, m := o.spreadsAfter(st, vi, to)
+	from := st.vms[vi].host
+	cf, ct := st.hosts[from].cpu-st.cpuDelta(vi, from), st.hosts[to].cpu+st.cpuDelta(vi, to)
+	peak := o.peakAfter(st, from, cf, to, ct)
+	over := o.over + o.overShift(st, from, cf) + o.overShift(st, to, ct)
+	return o.sqrtN*(o.wc*c+o.wm*m) + o.wc*(peak+over)
+}
+
+// spreadsAfter returns the CPU and memory spreads once VM vi moved from its
+// host to host to.
+func (o *objective) spreadsAfter(st *state, vi, to int) (cpu, mem float64) {
 	s1c, s2c, s1m, s2m := o.s1c, o.s2c, o.s1m, o.s2m
 	shift := func(hi int, sign float64) {
 		h := &st.hosts[hi]
@@ -119,13 +143,41 @@ func (o *objective) after(st *state, vi, to int) float64 {
 		s1m += dm
 		s2m += 2*xm*dm + dm*dm
 	}
-	from := st.vms[vi].host
-	shift(from, -1)
+	shift(st.vms[vi].host, -1)
 	shift(to, 1)
+	return stddev(o.n, s1c, s2c), stddev(o.n, s1m, s2m)
+}
+
+// relief is the peak relief credit of moving VM vi to host to: when vi's
+// host is the busiest eligible host, the part of its drop the peak term
+// misses because a third host is near it, wc × (the peak after the move −
+// the busier of the two hosts after it); 0 for a move off any other host.
+// The peak term counts a move off the busiest host only down to the next
+// busiest, so where several hosts sit within a few points of the peak (a
+// plateau, often well under cpu_high once the hot hosts are relieved) no
+// single move lowers the peak by much, and under a high minimum gain the
+// search stopped with the plateau in place, though relieving its hosts one
+// by one, busiest first, lowers the peak. The credit counts the move as
+// that sequence's step (see worthwhile). Each such step lowers the busiest
+// host and leaves neither of its hosts as busy as it was, so the fleet's
+// loads sorted busiest first fall in lexicographic order: relief steps
+// alone cannot cycle; worthwhile and the hysteresis per host pair (see
+// backPairs) keep spread moves from undoing them.
+// The fleet's busiest host cannot fall below a host no plan can lower
+// (stuck), so the credit stops there: a move that only lowers the eligible
+// peak under such a host is judged on what else it gains, like any move.
+func (o *objective) relief(st *state, vi, to int) float64 {
+	from := st.vms[vi].host
+	if from < 0 || o.top[0] != from {
+		return 0
+	}
 	cf, ct := st.hosts[from].cpu-st.cpuDelta(vi, from), st.hosts[to].cpu+st.cpuDelta(vi, to)
-	peak := o.peakAfter(st, from, cf, to, ct)
-	over := o.over + o.overShift(st, from, cf) + o.overShift(st, to, ct)
-	return o.sqrtN*(o.wc*stddev(o.n, s1c, s2c)+o.wm*stddev(o.n, s1m, s2m)) + o.wc*(peak+over)
+	pair := cf
+	if st.hosts[to].eligible {
+		pair = max(pair, ct)
+	}
+	floor := max(pair, o.stuck)
+	return o.wc * max(0, o.peakAfter(st, from, cf, to, ct)-floor)
 }
 
 // overShift is how much host hi's CPU load above the line changes once its

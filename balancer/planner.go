@@ -71,12 +71,30 @@ import (
 // step scores about 8,192 candidates at most; see candidates.go), and asks
 // the policy about candidates best first, only while one could still beat
 // the best allowed so far, at most 256 per step.
-// A step takes the best allowed candidate whose gain reaches
-// MinGain(aggressiveness). Hysteresis per host pair: a host that is not
-// hot sends no balancing move back along a host pair that a migration of
-// the history used the other way within the cooldown, so that two hosts
-// near the mean do not pass load back and forth as noise swaps their
-// ranking (see backPairs). When none does, the step tries swaps
+// A step takes the best allowed candidate that is worthwhile: its gain
+// reaches MinGain(aggressiveness), or it gains half of that and is a peak
+// relief. A move off the busiest eligible host is credited the part of
+// that host's drop the peak term misses because a third host is near the
+// peak (see objective.relief): where several hosts sit within a few points
+// of the busiest, well under cpu_high once the hot hosts are relieved, no
+// single move lowers the peak by much, and under business hours' minimum
+// gain of 2 the search stopped with that plateau in place (64 hosts: eight
+// at 42-44 % CPU, the ideal 33.7 %). With the credit, a move that takes
+// the busiest host down by about the minimum gain and leaves neither of
+// its hosts as busy as the next busiest is worthwhile, so the plateau
+// comes down host by host, busiest first; every other move still needs
+// the minimum gain on its own. No credit is given below a host no plan
+// can lower (healthy, live migration disabled), since the fleet's busiest
+// host cannot come down past it, nor to a move that gains less than half
+// the minimum on its own (see worthwhile). Candidates rank by their gain
+// with the credit, so the busiest host is relieved first, and its VMs are
+// tried against the hosts coolest in CPU (the others' against the coolest
+// by heat); a plan's figures are the objective's gains alone.
+// Hysteresis per host pair: a host that is not hot sends no balancing
+// move back along a host pair that a migration of the history used the
+// other way within the cooldown, so that two hosts near the mean do not
+// pass load back and forth as noise swaps their ranking (see backPairs).
+// When no candidate is worthwhile, the step tries swaps
 // (Sandpiper's swap phase, see swapPhase): a busy VM of one of the four
 // first sources to one of the eight coolest hosts and a less busy VM of
 // that host back, planned as two moves in that order, each within every

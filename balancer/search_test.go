@@ -244,3 +244,47 @@ func TestVerdictsAreKeptUntilAHostChanges(t *testing.T) {
 		t.Errorf("search counts %d Judge calls, the policy saw %d (%d distinct)", p.Search.Judged, len(rules.judged), len(asked))
 	}
 }
+
+// A plateau: five hosts at 50 % CPU, fifteen at 40 %, none hot. Moving a
+// 2.5-point VM off one of the five lowers the spread by about one point and
+// the peak not at all (four hosts stay at 50 %), so under aggressiveness 2
+// (a move must gain 2 points) the search stopped with the plateau in place.
+// A move that takes the busiest host clearly down and leaves neither of its
+// hosts as busy is worthwhile with its peak relief: the plateau comes down,
+// busiest host first. With a host at 60 % whose VMs cannot migrate, the
+// fleet's busiest host cannot come down at all, and the same moves are
+// judged on their spread gain alone: none is made.
+func TestPlateauComesDownUnderAggressiveness2(t *testing.T) {
+	fleet := func(stuck bool) *collector.Snapshot {
+		var hosts []collectortest.HostSpec
+		for i := range 20 {
+			n := 16 // 40 %
+			if i < 5 {
+				n = 20 // 50 %
+			}
+			hosts = append(hosts, collectortest.HostSpec{Name: fmt.Sprintf("HV%02d", i+1), VMs: sameVMs(fmt.Sprintf("v%02d", i+1), n, 0.8, 2)})
+		}
+		if stuck {
+			hosts = append(hosts, collectortest.HostSpec{Name: "HV99", MigrationDisabled: true, VMs: sameVMs("pinned", 24, 0.8, 2)})
+		}
+		return collectortest.Snapshot(hosts...)
+	}
+	cfg := balancer.DefaultConfig()
+	cfg.Aggressiveness = 2
+	p := planChecked(t, fleet(false), cfg, nil)
+	busiest := 0.0
+	for _, h := range p.Hosts {
+		busiest = max(busiest, h.CPUAfter)
+	}
+	if len(p.Moves) < 5 || busiest > 47.5+1e-6 {
+		t.Errorf("%d moves leave the busiest host at %.2f%%, want at least 5 and at most 47.5%%: %s", len(p.Moves), busiest, p.Message)
+	}
+	// The first moves gain less than the minimum on their own (the last
+	// of each round of the plateau lowers the peak, and gains it).
+	if len(p.Moves) > 0 && p.Moves[0].Gain >= balancer.MinGain(cfg.Aggressiveness) {
+		t.Errorf("the first move gains %.3f: the plateau was meant to need the peak relief", p.Moves[0].Gain)
+	}
+	if p := planChecked(t, fleet(true), cfg, nil); len(p.Moves) != 0 {
+		t.Errorf("with the busiest host stuck: %d moves, want none: %s", len(p.Moves), p.Message)
+	}
+}

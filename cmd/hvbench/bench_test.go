@@ -161,7 +161,7 @@ func TestJSONRoundTrip(t *testing.T) {
 		t.Errorf("limits %+v", got.Limits)
 	}
 	for _, s := range got.Scenarios {
-		if len(s.Results) != len(contenders(nil, 1))+1 || s.Hosts == 0 || s.VMs == 0 {
+		if len(s.Results) != len(contenders(nil, 1, nil))+1 || s.Hosts == 0 || s.VMs == 0 {
 			t.Errorf("%s: %d results, %d hosts, %d VMs", s.Name, len(s.Results), s.Hosts, s.VMs)
 		}
 	}

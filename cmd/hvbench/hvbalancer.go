@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/hvbalancer/hvbalancer/balancer"
@@ -28,8 +29,10 @@ func (allowAll) Judge(context.Context, policy.Move, policy.Projected) (policy.Ve
 // defaults, applies the plan's moves, and plans again on the new placement
 // (as the daemon does round after round) until a plan has no move, its
 // figures then those after convergence, or maxRounds passed, which the
-// recorder notes as capped. engine nil plans with allowAll.
-func hvbalancerContender(name string, engine *policy.Engine, maxRounds int) contender {
+// recorder notes as capped. engine nil plans with allowAll. trace, when
+// not nil, receives each round: its moves with their gains and the plan's
+// message (why the search stopped), then the busiest host's CPU.
+func hvbalancerContender(name string, engine *policy.Engine, maxRounds int, trace io.Writer) contender {
 	return contender{Name: name, Kind: kindHvbalancer, Source: "balancer.Planner (this repository)", Run: func(ctx context.Context, f *fleet, rec *recorder) (int, error) {
 		planner, err := balancer.NewPlanner(balancer.DefaultConfig(), nil)
 		if err != nil {
@@ -45,6 +48,9 @@ func hvbalancerContender(name string, engine *policy.Engine, maxRounds int) cont
 			if err != nil {
 				return round, fmt.Errorf("round %d: %w", round, err)
 			}
+			if trace != nil {
+				traceRound(trace, name, round, plan)
+			}
 			if len(plan.Moves) == 0 {
 				return round, nil
 			}
@@ -58,6 +64,10 @@ func hvbalancerContender(name string, engine *policy.Engine, maxRounds int) cont
 				if m.Trigger == balancer.TriggerRequest {
 					rec.requests++
 				}
+			}
+			if trace != nil {
+				hi, _ := extremes(f, f.cpu)
+				fmt.Fprintf(trace, "   max CPU now %.1f %%\n", hi)
 			}
 		}
 		rec.capped = true
@@ -75,4 +85,14 @@ func planOnce(ctx context.Context, p *balancer.Planner, s *collector.Snapshot, e
 		return nil, fmt.Errorf("begin policy session: %w", err)
 	}
 	return p.Plan(ctx, s, session, engine.Digest(), nil)
+}
+
+// traceRound writes one round's plan: each move with its trigger, gain and
+// penalty, then the plan's message.
+func traceRound(w io.Writer, name string, round int, plan *balancer.Plan) {
+	fmt.Fprintf(w, "%s, round %d: %d moves; %s\n", name, round, len(plan.Moves), plan.Message)
+	for _, m := range plan.Moves {
+		fmt.Fprintf(w, "   %s %s -> %s (%s) gain %.2f penalty %.2f, %.0f GiB: %s\n",
+			m.VMName, m.From, m.To, m.Trigger, m.Gain, m.Penalty, float64(m.Bytes)/(1<<30), m.Reason)
+	}
 }

@@ -30,6 +30,9 @@ type options struct {
 	PolicyDir string
 	Rounds    int
 	Hosts     int // 0: 16 with Quick, else 64
+	// Trace, when not nil, receives each hvbalancer round's moves and why
+	// its search stopped (--trace writes them to stderr).
+	Trace io.Writer
 }
 
 // run parses args, runs every contender on every scenario and writes the
@@ -44,6 +47,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&o.SVG, "svg", "", "also write a chart of CPU spread against moves to this file")
 	fs.StringVar(&o.PolicyDir, "policy", "examples/policies", "the shipped policy's directory")
 	fs.IntVar(&o.Rounds, "rounds", 60, "most planning rounds hvbalancer gets to converge in (a plan with no move ends it sooner; the table says when the cap stopped it)")
+	trace := fs.Bool("trace", false, "write each hvbalancer round's moves and why its search stopped to stderr")
 	fs.IntVar(&o.Hosts, "hosts", 0, "hosts per scenario (default 64, 16 with --quick; the dense scenario has half as many again)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -57,6 +61,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	engine, err := policy.Load(policy.Options{Dir: o.PolicyDir})
 	if err != nil {
 		return fmt.Errorf("load the shipped policy (--policy): %w", err)
+	}
+	if *trace {
+		o.Trace = stderr
 	}
 	rep, err := bench(ctx, o, engine)
 	if err != nil {
@@ -83,12 +90,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return writeMarkdown(stdout, rep)
 }
 
-// contenders returns every balancer under test, in report order.
-func contenders(engine *policy.Engine, rounds int) []contender {
+// contenders returns every balancer under test, in report order. trace,
+// when not nil, receives hvbalancer's rounds (see hvbalancerContender).
+func contenders(engine *policy.Engine, rounds int, trace io.Writer) []contender {
 	return []contender{
 		asIs(),
-		hvbalancerContender("hvbalancer allow-all", nil, rounds),
-		hvbalancerContender(shippedName, engine, rounds),
+		hvbalancerContender("hvbalancer allow-all", nil, rounds, trace),
+		hvbalancerContender(shippedName, engine, rounds, trace),
 		nodeFairness(1), nodeFairness(2), nodeFairness(3),
 		proxLB(false, false), proxLB(false, true), proxLB(true, false), proxLB(true, true),
 		sandpiper(75),
@@ -105,7 +113,10 @@ func bench(ctx context.Context, o options, engine *policy.Engine) (*Report, erro
 	}
 	for _, s := range scenarios(o.Seed, hosts) {
 		sr := ScenarioResult{Name: s.Name, Description: s.Description, Hosts: len(s.Snap.Hosts), VMs: len(s.Snap.VMs)}
-		for _, c := range contenders(engine, o.Rounds) {
+		if o.Trace != nil {
+			fmt.Fprintf(o.Trace, "== %s: %s (%d hosts, %d VMs)\n", s.Name, s.Description, len(s.Snap.Hosts), len(s.Snap.VMs))
+		}
+		for _, c := range contenders(engine, o.Rounds, o.Trace) {
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
