@@ -43,6 +43,9 @@ const progressEvery = 500 * time.Millisecond
 // fleet.ErrIncomplete when hosts could not be read.
 func (d *Daemon) Apply(ctx context.Context, plan *balancer.Plan, watch func([]Progress)) ([]journal.Entry, error) {
 	cfg, _, _ := d.current()
+	if d.ha != nil {
+		return nil, errApplyHA
+	}
 	if now := d.fleet.Now(); plan.Expired(now) {
 		return nil, fmt.Errorf("plan %s expired at %s", plan.ID, plan.Expires.Format(time.RFC3339))
 	}

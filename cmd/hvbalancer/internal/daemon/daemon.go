@@ -60,10 +60,11 @@ type Daemon struct {
 	plans   *planStore
 	maint   *maintenanceStore // hosts in maintenance through the API
 	metrics *daemonMetrics
-	// haCfg is the ha section's elector settings, nil for a daemon alone;
-	// ha is the elector, made by Run.
-	haCfg *ha.Config
-	ha    *ha.Elector
+	// ha elects the daemon that leads among those sharing etcd, nil for a
+	// daemon alone; term is the executor's view of the shared journal
+	// (see termJournal).
+	ha   *ha.Elector
+	term *termJournal
 
 	mu      sync.RWMutex   // guards what a reload replaces
 	cfg     *config.Config // the settings in effect
@@ -114,7 +115,12 @@ func New(o Options) (_ *Daemon, err error) {
 	if err := os.MkdirAll(c.StateDir, 0o750); err != nil {
 		return nil, fmt.Errorf("state directory: %w", err)
 	}
-	if d.journal, err = journal.Open(filepath.Join(c.StateDir, "journal.db")); err != nil {
+	if c.HA != nil {
+		err = d.openHA(c, o.Registry) // the journal in etcd, fenced by the election
+	} else {
+		d.journal, err = journal.Open(filepath.Join(c.StateDir, "journal.db"))
+	}
+	if err != nil {
 		return nil, err
 	}
 	key, err := SigningKey(c)
@@ -154,13 +160,11 @@ func New(o Options) (_ *Daemon, err error) {
 	d.mig = newSwappableMigrator(migrator(c, d.fleet))
 	var mig executor.Migrator = d.mig
 	var val executor.Validator = v
-	if c.HA != nil { // only the leader starts a migration, as etcd says just before
-		if d.haCfg, err = haSettings(c); err != nil {
-			return nil, err
-		}
-		mig, val = fencedMigrator{Migrator: d.mig, leads: d.leads}, fencedValidator{next: v, leads: d.leads}
+	var jr journal.Store = d.journal
+	if d.ha != nil { // only the leader starts a migration, as etcd says just before
+		mig, val, jr = fencedMigrator{Migrator: d.mig, leads: d.leads}, fencedValidator{next: v, leads: d.leads}, d.term
 	}
-	d.exec, err = executor.New(executorConfig(c, d.fleet, d.col, d.evacuating), mig, val, d.journal, log.With("component", "executor"), o.Registry)
+	d.exec, err = executor.New(executorConfig(c, d.fleet, d.col, d.evacuating), mig, val, jr, log.With("component", "executor"), o.Registry)
 	if err != nil {
 		return nil, err
 	}

@@ -3,57 +3,66 @@ package daemon
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
 	"strings"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/sync/errgroup"
+
+	"github.com/hvbalancer/hvbalancer/balancer/executor/journal/etcdjournal"
 
 	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/config"
 	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/ha"
 	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/web"
 )
 
-// haSettings builds the elector's settings from the ha section, its TLS
-// files read: an error here stops New, as a bad journal does. The
-// identity's address is completed in startElector once the listener is
-// open.
-func haSettings(c *config.Config) (*ha.Config, error) {
+// errApplyHA refuses `hvbalancer apply` with an ha section: only the
+// elected daemon starts migrations, and it runs an approved plan itself.
+var errApplyHA = errors.New("apply: with an ha section only the leading daemon migrates; approve the plan through the API (POST /api/v1/plans/ID/approve) instead")
+
+// openHA makes the elector from the ha section (its TLS files read: an
+// error here stops New, as a bad journal does) and the journal it fences,
+// in etcd under the section's prefix. The identity's address is
+// completed in startElector once the listener is open.
+func (d *Daemon) openHA(c *config.Config, reg prometheus.Registerer) error {
 	h := c.HA
 	var t *tls.Config
 	if h.Etcd.TLS.Enabled() || strings.HasPrefix(h.Etcd.Endpoints[0], "https://") {
 		var err error
 		if t, err = ha.LoadTLS(h.Etcd.TLS.CA, h.Etcd.TLS.Cert, h.Etcd.TLS.Key); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	return &ha.Config{
+	el, err := ha.New(ha.Config{
 		Endpoints:   h.Etcd.Endpoints,
 		TLS:         t,
 		DialTimeout: h.Etcd.DialTimeout,
 		Prefix:      h.Etcd.Prefix,
 		SessionTTL:  h.Etcd.SessionTTL,
 		Self:        ha.Identity{Name: h.NodeName, Address: h.Advertise},
-	}, nil
-}
-
-// startElector makes the elector, advertising the API at the configured
-// address, or at the port the listener was given when the address names
-// port 0.
-func (d *Daemon) startElector(ln net.Listener) error {
-	c := *d.haCfg
-	if u, err := url.Parse(c.Self.Address); err == nil && u.Port() == "0" {
-		_, port, _ := net.SplitHostPort(ln.Addr().String())
-		u.Host = net.JoinHostPort(u.Hostname(), port)
-		c.Self.Address = u.String()
-	}
-	el, err := ha.New(c, d.log, d.reg)
+	}, d.log, reg)
 	if err != nil {
 		return err
 	}
 	d.ha = el
+	d.journal = etcdjournal.New(el.Client(), etcdjournal.Options{Prefix: h.Etcd.Prefix + "/", Fence: el.Fence})
+	d.term = &termJournal{Store: d.journal}
 	return nil
+}
+
+// startElector advertises the API at the port the listener was given when
+// the configured address names port 0.
+func (d *Daemon) startElector(ln net.Listener) error {
+	u, err := url.Parse(d.ha.Self().Address)
+	if err != nil || u.Port() != "0" {
+		return nil
+	}
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	u.Host = net.JoinHostPort(u.Hostname(), port)
+	return d.ha.SetAddress(u.String())
 }
 
 // standBy campaigns and leads while elected, until ctx ends: while this
@@ -103,6 +112,15 @@ func (d *Daemon) lead(ctx context.Context, t *ha.Term) {
 		}
 	}()
 	d.log.Info("leading: collecting, planning and executing", "term", t.Rev)
+	// What the last leader left in the journal is this daemon's now: its
+	// queued moves, the outcomes it left unknown, its cooldowns.
+	d.term.open.Store(true)
+	defer d.term.open.Store(false)
+	if err := d.exec.Reload(); err != nil {
+		d.log.Error("read the journal the last leader left; standing down", "term", t.Rev, "err", err)
+		d.ha.Resign()
+		return
+	}
 	g, gctx := errgroup.WithContext(tctx)
 	g.Go(func() error { d.poll(gctx); return nil })
 	g.Go(func() error {

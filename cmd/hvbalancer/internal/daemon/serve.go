@@ -29,7 +29,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if d.haCfg != nil {
+	if d.ha != nil {
 		if err := d.startElector(ln); err != nil {
 			ln.Close()
 			return err

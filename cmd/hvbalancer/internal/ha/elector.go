@@ -70,11 +70,31 @@ func New(cfg Config, log *slog.Logger, reg prometheus.Registerer) (*Elector, err
 	}, nil
 }
 
+// SetAddress changes the address this daemon advertises, e.g. once its
+// listener has the port the configuration left to the system. Call it
+// before Run.
+func (e *Elector) SetAddress(address string) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	self := e.cfg.Self
+	self.Address = address
+	value, err := json.Marshal(self)
+	if err != nil {
+		return fmt.Errorf("ha identity: %w", err)
+	}
+	e.cfg.Self, e.value = self, string(value)
+	return nil
+}
+
 // Client is the etcd client, for the stores that share the connection.
 func (e *Elector) Client() *clientv3.Client { return e.client }
 
 // Self is this daemon's identity.
-func (e *Elector) Self() Identity { return e.cfg.Self }
+func (e *Elector) Self() Identity {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.cfg.Self
+}
 
 // Prefix is the key prefix of this fleet's daemons.
 func (e *Elector) Prefix() string { return e.cfg.Prefix }
@@ -138,7 +158,10 @@ func (e *Elector) session(ctx context.Context) error {
 	}()
 	el := concurrency.NewElection(s, e.electionPrefix())
 	drain(e.resign)
-	if err := el.Campaign(s.Ctx(), e.value); err != nil {
+	e.mu.Lock()
+	value := e.value
+	e.mu.Unlock()
+	if err := el.Campaign(s.Ctx(), value); err != nil {
 		return fmt.Errorf("campaign: %w", err)
 	}
 	drain(e.other)

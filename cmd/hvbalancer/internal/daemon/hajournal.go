@@ -1,0 +1,53 @@
+package daemon
+
+import (
+	"sync/atomic"
+	"time"
+
+	"github.com/hvbalancer/hvbalancer/balancer/executor/journal"
+)
+
+// termJournal is the executor's view of the shared journal: while this
+// daemon stands by, the executor reads nothing from it, so that what it
+// holds is read when this daemon is elected (Executor.Reload) and not
+// before, when another daemon still writes it; while it leads, it is the
+// journal. Writes always go through: the journal's fence refuses those of
+// a daemon that does not lead.
+type termJournal struct {
+	journal.Store
+	open atomic.Bool
+}
+
+var _ journal.Store = (*termJournal)(nil)
+
+// Queued implements journal.Store.
+func (j *termJournal) Queued() ([]journal.Entry, error) {
+	if !j.open.Load() {
+		return nil, nil
+	}
+	return j.Store.Queued()
+}
+
+// Unresolved implements journal.Store.
+func (j *termJournal) Unresolved() ([]journal.Entry, error) {
+	if !j.open.Load() {
+		return nil, nil
+	}
+	return j.Store.Unresolved()
+}
+
+// LastMoved implements journal.Store.
+func (j *termJournal) LastMoved() (map[string]time.Time, error) {
+	if !j.open.Load() {
+		return map[string]time.Time{}, nil
+	}
+	return j.Store.LastMoved()
+}
+
+// Entries implements journal.Store.
+func (j *termJournal) Entries(limit int, keep func(journal.Entry) bool) ([]journal.Entry, error) {
+	if !j.open.Load() {
+		return nil, nil
+	}
+	return j.Store.Entries(limit, keep)
+}
