@@ -75,6 +75,12 @@ func verifyPlan(plan *balancer.Plan, sigFile string, trusted []seal.PublicKey) e
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("read the plan's signature: %w", err)
 	}
+	return verifySignature(plan, sig, sigFile, trusted)
+}
+
+// verifySignature checks plan's signature sig, read from sigFile (nil
+// when it is missing), against the trusted keys.
+func verifySignature(plan *balancer.Plan, sig []byte, sigFile string, trusted []seal.PublicKey) error {
 	if _, err := seal.Verify(sig, plan.ID, plan.Digest(), trusted); err != nil {
 		if errors.Is(err, seal.ErrUnsigned) {
 			return fmt.Errorf("%w: %s is missing; a plan runs only with the signature hvbalancer plan wrote beside it", err, sigFile)
