@@ -38,18 +38,13 @@ func WritePlan(dir string, plan *balancer.Plan, snap *collector.Snapshot, key *s
 	if err := durable.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("write plan: %w", err)
 	}
-	files := []struct {
-		name  string
-		write func(io.Writer) error
-	}{
-		{"plan.json", plan.WriteJSON},
-		{"plan.sig", func(w io.Writer) error { _, err := w.Write(key.Sign(plan.ID, plan.Digest())); return err }},
-		{"plan.md", plan.WriteMarkdown},
-		{"plan.html", plan.WriteHTML},
-		{"snapshot.json", snap.Write},
+	files, err := planFiles(plan, snap, key)
+	if err != nil {
+		return err
 	}
 	for _, f := range files {
-		if err := durable.WriteFile(filepath.Join(dir, f.name), f.write); err != nil {
+		err := durable.WriteFile(filepath.Join(dir, f.Name), func(w io.Writer) error { _, err := w.Write(f.Data); return err })
+		if err != nil {
 			return fmt.Errorf("write plan: %w", err)
 		}
 	}

@@ -1,20 +1,20 @@
 package daemon
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/hvbalancer/hvbalancer/balancer"
 	"github.com/hvbalancer/hvbalancer/balancer/executor/journal"
-	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/durable"
+	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/planstore"
 	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/seal"
 	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/web"
 	"github.com/hvbalancer/hvbalancer/collector"
@@ -78,117 +78,121 @@ var (
 	errPlanConflict = fmt.Errorf("plan cannot be approved: %w", web.ErrConflict)
 )
 
-// planStore keeps plans in the state directory, one directory per plan with
-// plan.json, plan.md, plan.html and record.json, so that a restart loses
-// no pending approval.
+// planStore keeps the daemon's plans in a planstore.Store: by default
+// the state directory, one directory per plan with plan.json, plan.md,
+// plan.html, plan.sig, snapshot.json and record.json, so that a restart
+// loses no pending approval; or etcd, shared by daemons that take over
+// from each other.
 type planStore struct {
-	dir     string
+	st      planstore.Store
 	key     *seal.Key        // signs each plan as it is saved
 	trusted []seal.PublicKey // whose signatures a stored plan may carry
-	mu      sync.Mutex
-	rec     map[string]*planRecord
+	log     *slog.Logger
+	// mu makes this daemon's writes one at a time, as before the store
+	// was shared; writers in other daemons are told apart by the
+	// record's version (update reads again and retries).
+	mu sync.Mutex
+	// decoded are the records read so far, by plan id, at their
+	// version: records decodes only what changed.
+	decodedMu sync.Mutex
+	decoded   map[string]decodedRecord
 }
 
-// tornSuffix names a plan directory moved aside because its record could
-// not be read: the store skips it, and an administrator may read it.
-const tornSuffix = ".torn"
+// decodedRecord is a record as decoded at a version.
+type decodedRecord struct {
+	version int64
+	r       planRecord
+}
+
+// updateTries is how many times update reads a record again after
+// another daemon changed it first.
+const updateTries = 8
 
 // openPlanStore reads the records of the plans in dir. A record that
 // cannot be read (cut short or garbled by a crash, or naming another plan)
 // does not stop the daemon: its plan's directory is moved aside, renamed
-// with tornSuffix, with a warning naming it, and the other plans are
-// served.
+// with planstore.TornSuffix, with a warning naming it, and the other plans are
+// served (see planstore.OpenDir).
 func openPlanStore(dir string, key *seal.Key, trusted []seal.PublicKey, log *slog.Logger) (*planStore, error) {
-	s := &planStore{dir: dir, key: key, trusted: trusted, rec: map[string]*planRecord{}}
-	if err := durable.MkdirAll(dir, 0o750); err != nil {
-		return nil, fmt.Errorf("open plan store: %w", err)
-	}
-	entries, err := os.ReadDir(dir)
+	st, err := planstore.OpenDir(dir, checkRecord, log)
 	if err != nil {
-		return nil, fmt.Errorf("open plan store: %w", err)
+		return nil, err
 	}
-	for _, e := range entries {
-		if !e.IsDir() || strings.HasSuffix(e.Name(), tornSuffix) || strings.HasPrefix(e.Name(), ".") {
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join(dir, e.Name(), "record.json"))
-		if err != nil {
-			continue // a plan directory being written when the daemon stopped
-		}
-		var r planRecord
-		err = json.Unmarshal(b, &r)
-		if err == nil && r.ID != e.Name() {
-			err = fmt.Errorf("it names plan %q", r.ID)
-		}
-		if err != nil {
-			aside, merr := s.moveAside(e.Name())
-			if merr != nil {
-				return nil, fmt.Errorf("open plan store: plan %s has a bad record (%v) and cannot be moved aside: %w", e.Name(), err, merr)
-			}
-			log.Warn("plan record unreadable; its plan is moved aside and not served", "plan_id", e.Name(), "moved_to", aside, "err", err)
-			continue
-		}
-		s.rec[r.ID] = &r
-	}
-	return s, nil
+	return newPlanStore(st, key, trusted, log), nil
 }
 
-// moveAside renames the plan directory name to name+tornSuffix (or, when
-// that is taken, with a number before the suffix) and returns the new
-// path.
-func (s *planStore) moveAside(name string) (string, error) {
-	for n := 0; ; n++ {
-		to := filepath.Join(s.dir, name+tornSuffix)
-		if n > 0 {
-			to = filepath.Join(s.dir, fmt.Sprintf("%s.%d%s", name, n, tornSuffix))
-		}
-		if _, err := os.Lstat(to); err == nil {
-			continue
-		}
-		if err := os.Rename(filepath.Join(s.dir, name), to); err != nil {
-			return "", err
-		}
-		return to, durable.SyncDir(s.dir)
+// newPlanStore keeps plans in st.
+func newPlanStore(st planstore.Store, key *seal.Key, trusted []seal.PublicKey, log *slog.Logger) *planStore {
+	return &planStore{st: st, key: key, trusted: trusted, log: log, decoded: map[string]decodedRecord{}}
+}
+
+// checkRecord returns the plan id a stored record names, or why the
+// daemon cannot read it.
+func checkRecord(b []byte) (string, error) {
+	var r planRecord
+	err := json.Unmarshal(b, &r)
+	return r.ID, err
+}
+
+func encodeRecord(r *planRecord) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetIndent("", "  ")
+	err := enc.Encode(r)
+	return b.Bytes(), err
+}
+
+// planFiles are the plan in its three forms (plan.json, plan.md,
+// plan.html), its signature by key (plan.sig) and the snapshot it came
+// from (snapshot.json), as WritePlan writes them.
+func planFiles(p *balancer.Plan, snap *collector.Snapshot, key *seal.Key) ([]planstore.File, error) {
+	forms := []struct {
+		name  string
+		write func(io.Writer) error
+	}{
+		{"plan.json", p.WriteJSON},
+		{"plan.sig", func(w io.Writer) error { _, err := w.Write(key.Sign(p.ID, p.Digest())); return err }},
+		{"plan.md", p.WriteMarkdown},
+		{"plan.html", p.WriteHTML},
+		{"snapshot.json", snap.Write},
 	}
+	out := make([]planstore.File, 0, len(forms))
+	for _, f := range forms {
+		var b bytes.Buffer
+		if err := f.write(&b); err != nil {
+			return nil, fmt.Errorf("write plan: %w", err)
+		}
+		out = append(out, planstore.File{Name: f.name, Data: b.Bytes()})
+	}
+	return out, nil
 }
 
 // save writes a new plan, the snapshot it came from, and its record.
 func (s *planStore) save(p *balancer.Plan, snap *collector.Snapshot, r planRecord) error {
-	if err := WritePlan(filepath.Join(s.dir, p.ID), p, snap, s.key); err != nil {
+	files, err := planFiles(p, snap, s.key)
+	if err != nil {
 		return fmt.Errorf("save plan %s: %w", p.ID, err)
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.putLocked(&r)
-}
-
-func (s *planStore) putLocked(r *planRecord) error {
-	err := durable.WriteFile(filepath.Join(s.dir, r.ID, "record.json"), func(w io.Writer) error {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(r)
-	})
+	rec, err := encodeRecord(&r)
 	if err != nil {
 		return fmt.Errorf("save plan record %s: %w", r.ID, err)
 	}
-	s.rec[r.ID] = r
-	return nil
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, err = s.st.Save(p.ID, files, rec)
+	return err
 }
 
 // plan reads a stored plan back, verifying its digest.
 func (s *planStore) plan(id string) (*balancer.Plan, error) {
-	s.mu.Lock()
-	_, ok := s.rec[id]
-	s.mu.Unlock()
-	if !ok {
+	b, err := s.st.File(id, "plan.json")
+	if errors.Is(err, planstore.ErrNotFound) {
 		return nil, fmt.Errorf("%w: %s", errPlanNotFound, id)
 	}
-	f, err := os.Open(filepath.Join(s.dir, id, "plan.json"))
 	if err != nil {
-		return nil, fmt.Errorf("read plan %s: %w", id, err)
+		return nil, err
 	}
-	defer f.Close()
-	return balancer.ReadPlan(f)
+	return balancer.ReadPlan(bytes.NewReader(b))
 }
 
 // signedPlan reads a stored plan back and checks its signature: the
@@ -198,35 +202,84 @@ func (s *planStore) signedPlan(id string) (*balancer.Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := verifyPlan(p, filepath.Join(s.dir, id, "plan.sig"), s.trusted); err != nil {
+	sig, err := s.st.File(id, "plan.sig")
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("read the plan's signature: %w", err)
+	}
+	if err := verifySignature(p, sig, "plan.sig of "+id, s.trusted); err != nil {
 		return nil, fmt.Errorf("%w: %w", balancer.ErrTamperedPlan, err)
 	}
 	return p, nil
 }
 
-// update changes a record under the store's lock and saves it.
+// update changes a record and saves it, at the version it read: when
+// another daemon changed the record first, it reads it again and changes
+// that.
 func (s *planStore) update(id string, change func(*planRecord) error) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	r, ok := s.rec[id]
-	if !ok {
-		return fmt.Errorf("%w: %s", errPlanNotFound, id)
-	}
-	c := *r
-	if err := change(&c); err != nil {
+	for try := 1; ; try++ {
+		stored, err := s.st.Get(id)
+		if errors.Is(err, planstore.ErrNotFound) {
+			return fmt.Errorf("%w: %s", errPlanNotFound, id)
+		}
+		if err != nil {
+			return err
+		}
+		var r planRecord
+		if err := json.Unmarshal(stored.Data, &r); err != nil {
+			return fmt.Errorf("read plan record %s: %w", id, err)
+		}
+		if err := change(&r); err != nil {
+			return err
+		}
+		b, err := encodeRecord(&r)
+		if err != nil {
+			return fmt.Errorf("save plan record %s: %w", id, err)
+		}
+		_, err = s.st.Update(id, stored.Version, b)
+		switch {
+		case errors.Is(err, planstore.ErrConflict) && try < updateTries:
+			continue
+		case errors.Is(err, planstore.ErrNotFound):
+			return fmt.Errorf("%w: %s", errPlanNotFound, id)
+		}
 		return err
 	}
-	return s.putLocked(&c)
 }
 
-// records lists the records, newest first.
+// records lists the records, newest first. A store that cannot be read
+// (etcd out of reach) lists none, with an error logged; a record that
+// cannot be read is left out, with a warning.
 func (s *planStore) records() []planRecord {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make([]planRecord, 0, len(s.rec))
-	for _, r := range s.rec {
-		out = append(out, *r)
+	stored, err := s.st.Records()
+	if err != nil {
+		s.log.Error("list plans", "err", err)
+		return nil
 	}
+	out := make([]planRecord, 0, len(stored))
+	s.decodedMu.Lock()
+	seen := make(map[string]bool, len(stored))
+	for _, st := range stored {
+		seen[st.ID] = true
+		if d, ok := s.decoded[st.ID]; ok && d.version == st.Version {
+			out = append(out, d.r)
+			continue
+		}
+		var r planRecord
+		if err := json.Unmarshal(st.Data, &r); err != nil {
+			s.log.Warn("plan record unreadable; not served", "plan_id", st.ID, "err", err)
+			continue
+		}
+		s.decoded[st.ID] = decodedRecord{version: st.Version, r: r}
+		out = append(out, r)
+	}
+	for id := range s.decoded {
+		if !seen[id] {
+			delete(s.decoded, id)
+		}
+	}
+	s.decodedMu.Unlock()
 	sort.Slice(out, func(i, j int) bool {
 		if !out[i].Created.Equal(out[j].Created) {
 			return out[i].Created.After(out[j].Created)
@@ -238,10 +291,8 @@ func (s *planStore) records() []planRecord {
 
 // count is how many plans are in state st.
 func (s *planStore) count(st web.PlanState) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	n := 0
-	for _, r := range s.rec {
+	for _, r := range s.records() {
 		if r.State == st {
 			n++
 		}
@@ -253,7 +304,12 @@ func (s *planStore) count(st web.PlanState) int {
 func (s *planStore) expire(now time.Time) {
 	for _, r := range s.records() {
 		if r.State == web.PlanPending && !now.Before(r.Expires) {
-			_ = s.update(r.ID, func(r *planRecord) error { r.State = web.PlanExpired; return nil })
+			_ = s.update(r.ID, func(r *planRecord) error {
+				if r.State == web.PlanPending { // not approved meanwhile by another daemon
+					r.State = web.PlanExpired
+				}
+				return nil
+			})
 		}
 	}
 }

@@ -1,13 +1,6 @@
 package daemon
 
-import (
-	"fmt"
-	"os"
-	"path/filepath"
-	"time"
-
-	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/durable"
-)
+import "time"
 
 // pruneEvery is how often the daemon removes what retention lets go.
 const pruneEvery = time.Hour
@@ -60,18 +53,10 @@ func (s *planStore) prune(cutoff time.Time, keep int) (int, error) {
 	return removed, nil
 }
 
-// remove deletes a plan's record, then its directory: a crash between the
-// two leaves a directory without a record, which openPlanStore skips.
+// remove deletes a plan's record, then its files: a crash between the
+// two leaves files without a record, which the store skips.
 func (s *planStore) remove(id string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	dir := filepath.Join(s.dir, id)
-	if err := os.Remove(filepath.Join(dir, "record.json")); err != nil && !os.IsNotExist(err) {
-		return fmt.Errorf("remove plan %s: %w", id, err)
-	}
-	delete(s.rec, id)
-	if err := os.RemoveAll(dir); err != nil {
-		return fmt.Errorf("remove plan %s: %w", id, err)
-	}
-	return durable.SyncDir(s.dir)
+	return s.st.Remove(id)
 }

@@ -1,0 +1,20 @@
+// Package planstore keeps the daemon's plans: each plan's files (the
+// signed plan, its reports, the snapshot it came from) and its record
+// (the daemon's JSON of where the plan stands). Store is the interface;
+// Dir, one directory per plan in the state directory, is the default, and
+// Etcd keeps the same in etcd for daemons that take over from each other.
+// A record is updated only at the version its writer read, so of two
+// writers approving or settling one plan at once exactly one succeeds. It
+// stores; it never reads a record's meaning (beyond the plan id it names)
+// or signs or checks a plan.
+//
+// Etcd's keys and values, under the prefix P:
+//
+//	P plans/records/<plan id>                  the record, the daemon's JSON as in record.json
+//	P plans/files/<plan id>/<name>/<nnnn>      the file's bytes, in chunks of at most
+//	                                           ChunkSize, numbered from 0000
+//
+// A record's version is its key's mod revision. A plan is saved files
+// first and record last, and removed record first, so a plan without a
+// record (cut short by a crash) is never listed.
+package planstore

@@ -1,0 +1,218 @@
+package planstore
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"strings"
+	"time"
+
+	"github.com/hvbalancer/hvbalancer/balancer/executor/journal/etcdjournal"
+	clientv3 "go.etcd.io/etcd/client/v3"
+)
+
+// Sizes of the etcd store.
+const (
+	// ChunkSize is the most bytes of a file one key holds.
+	ChunkSize = 256 << 10
+	// chunksPerTxn keep a transaction under etcd's default request limit
+	// of 1.5 MiB.
+	chunksPerTxn = 4
+	// DefaultPageSize is how many records Records reads per request.
+	DefaultPageSize = 200
+)
+
+// EtcdOptions configure an Etcd store.
+type EtcdOptions struct {
+	// Prefix is put before every key, e.g. "/hvbalancer/site-a/".
+	Prefix string
+	// Fence is added to every write's comparisons; nil: unfenced. A
+	// fenced write that fails changes nothing and returns an error
+	// wrapping etcdjournal.ErrFenced.
+	Fence etcdjournal.Fence
+	// Timeout bounds each call; 0: etcdjournal.DefaultTimeout.
+	Timeout time.Duration
+	// PageSize is how many records Records reads per request; 0:
+	// DefaultPageSize.
+	PageSize int
+}
+
+// Etcd keeps plans in etcd, for daemons that share them. It is safe for
+// concurrent use, by any number of processes.
+type Etcd struct {
+	kv  clientv3.KV
+	opt EtcdOptions
+}
+
+var _ Store = (*Etcd)(nil)
+
+// NewEtcd returns the plan store under opt.Prefix through kv (a
+// clientv3.Client the caller owns).
+func NewEtcd(kv clientv3.KV, opt EtcdOptions) *Etcd {
+	if opt.Timeout <= 0 {
+		opt.Timeout = etcdjournal.DefaultTimeout
+	}
+	if opt.PageSize <= 0 {
+		opt.PageSize = DefaultPageSize
+	}
+	return &Etcd{kv: kv, opt: opt}
+}
+
+func (s *Etcd) recordsPrefix() string      { return s.opt.Prefix + "plans/records/" }
+func (s *Etcd) recordKey(id string) string { return s.recordsPrefix() + id }
+func (s *Etcd) filesPrefix(id string) string {
+	return s.opt.Prefix + "plans/files/" + id + "/"
+}
+func (s *Etcd) fileKey(id, name string, chunk int) string {
+	return fmt.Sprintf("%s%s/%04d", s.filesPrefix(id), name, chunk)
+}
+
+func (s *Etcd) ctx() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), s.opt.Timeout)
+}
+
+// Save writes the plan's files, a few chunks per transaction, then its
+// record.
+func (s *Etcd) Save(id string, files []File, record []byte) (Record, error) {
+	ctx, cancel := s.ctx()
+	defer cancel()
+	for _, f := range files {
+		if err := s.saveFile(ctx, id, f); err != nil {
+			return Record{}, fmt.Errorf("save plan %s: %w", id, err)
+		}
+	}
+	rev, err := etcdjournal.Commit(ctx, s.kv, s.opt.Fence, nil, clientv3.OpPut(s.recordKey(id), string(record)))
+	if err != nil {
+		return Record{}, fmt.Errorf("save plan record %s: %w", id, err)
+	}
+	return Record{ID: id, Data: bytes.Clone(record), Version: rev}, nil
+}
+
+// saveFile replaces a file's chunks, a few per transaction; the last
+// transaction deletes the chunks beyond the new ones (of an older, longer
+// file).
+func (s *Etcd) saveFile(ctx context.Context, id string, f File) error {
+	var ops []clientv3.Op
+	data := f.Data
+	for chunk := 0; chunk == 0 || len(data) > 0; chunk++ {
+		n := min(len(data), ChunkSize)
+		ops = append(ops, clientv3.OpPut(s.fileKey(id, f.Name, chunk), string(data[:n])))
+		data = data[n:]
+		if len(data) == 0 {
+			ops = append(ops, clientv3.OpDelete(s.fileKey(id, f.Name, chunk+1),
+				clientv3.WithRange(clientv3.GetPrefixRangeEnd(s.filesPrefix(id)+f.Name+"/"))))
+		}
+		if len(ops) >= chunksPerTxn || len(data) == 0 {
+			if _, err := etcdjournal.Commit(ctx, s.kv, s.opt.Fence, nil, ops...); err != nil {
+				return fmt.Errorf("%s: %w", f.Name, err)
+			}
+			ops = nil
+		}
+	}
+	return nil
+}
+
+// Records reads every record, a page at a time, at one revision.
+func (s *Etcd) Records() ([]Record, error) {
+	ctx, cancel := s.ctx()
+	defer cancel()
+	from, end := s.recordsPrefix(), clientv3.GetPrefixRangeEnd(s.recordsPrefix())
+	var out []Record
+	var rev int64
+	for {
+		opts := []clientv3.OpOption{clientv3.WithRange(end), clientv3.WithLimit(int64(s.opt.PageSize))}
+		if rev > 0 {
+			opts = append(opts, clientv3.WithRev(rev))
+		}
+		r, err := s.kv.Get(ctx, from, opts...)
+		if err != nil {
+			return nil, fmt.Errorf("list plans: %w", err)
+		}
+		if rev == 0 {
+			rev = r.Header.Revision
+		}
+		for _, kv := range r.Kvs {
+			id := strings.TrimPrefix(string(kv.Key), s.recordsPrefix())
+			out = append(out, Record{ID: id, Data: kv.Value, Version: kv.ModRevision})
+		}
+		if !r.More || len(r.Kvs) == 0 {
+			return out, nil
+		}
+		from = string(r.Kvs[len(r.Kvs)-1].Key) + "\x00"
+	}
+}
+
+// Get reads one record.
+func (s *Etcd) Get(id string) (Record, error) {
+	ctx, cancel := s.ctx()
+	defer cancel()
+	r, err := s.kv.Get(ctx, s.recordKey(id))
+	if err != nil {
+		return Record{}, fmt.Errorf("read plan record %s: %w", id, err)
+	}
+	if len(r.Kvs) == 0 {
+		return Record{}, fmt.Errorf("%w: %s", ErrNotFound, id)
+	}
+	return Record{ID: id, Data: r.Kvs[0].Value, Version: r.Kvs[0].ModRevision}, nil
+}
+
+// Update writes the record in one transaction comparing its mod revision
+// with version.
+func (s *Etcd) Update(id string, version int64, record []byte) (Record, error) {
+	ctx, cancel := s.ctx()
+	defer cancel()
+	key := s.recordKey(id)
+	rev, err := etcdjournal.Commit(ctx, s.kv, s.opt.Fence,
+		[]clientv3.Cmp{clientv3.Compare(clientv3.ModRevision(key), "=", version)},
+		clientv3.OpPut(key, string(record)))
+	if errors.Is(err, etcdjournal.ErrConflict) {
+		if _, gerr := s.Get(id); errors.Is(gerr, ErrNotFound) {
+			return Record{}, gerr
+		}
+		err = ErrConflict
+	}
+	if err != nil {
+		return Record{}, fmt.Errorf("update plan record %s: %w", id, err)
+	}
+	return Record{ID: id, Data: bytes.Clone(record), Version: rev}, nil
+}
+
+// File reads a file's chunks and the plan's record at one revision.
+func (s *Etcd) File(id, name string) ([]byte, error) {
+	ctx, cancel := s.ctx()
+	defer cancel()
+	r, err := s.kv.Txn(ctx).Then(
+		clientv3.OpGet(s.recordKey(id), clientv3.WithCountOnly()),
+		clientv3.OpGet(s.filesPrefix(id)+name+"/", clientv3.WithPrefix()),
+	).Commit()
+	if err != nil {
+		return nil, fmt.Errorf("read plan %s: %w", id, err)
+	}
+	if r.Responses[0].GetResponseRange().Count == 0 {
+		return nil, fmt.Errorf("%w: %s", ErrNotFound, id)
+	}
+	kvs := r.Responses[1].GetResponseRange().Kvs
+	if len(kvs) == 0 {
+		return nil, fmt.Errorf("read plan %s: %s: %w", id, name, fs.ErrNotExist)
+	}
+	var b bytes.Buffer
+	for _, kv := range kvs { // in key order: chunk 0000 first
+		b.Write(kv.Value)
+	}
+	return b.Bytes(), nil
+}
+
+// Remove deletes the record and the files in one transaction.
+func (s *Etcd) Remove(id string) error {
+	ctx, cancel := s.ctx()
+	defer cancel()
+	_, err := etcdjournal.Commit(ctx, s.kv, s.opt.Fence, nil,
+		clientv3.OpDelete(s.recordKey(id)),
+		clientv3.OpDelete(s.filesPrefix(id), clientv3.WithPrefix()))
+	if err != nil {
+		return fmt.Errorf("remove plan %s: %w", id, err)
+	}
+	return nil
+}
