@@ -39,6 +39,8 @@ type Member struct {
 	mu      sync.Mutex
 	etcd    *embed.Etcd
 	stopped bool
+	initial string // the cluster's members, name=peer URL, as it started
+	closed  chan struct{} // closed once a stopped member has let go of its ports
 }
 
 // Cluster is a running set of embedded etcd members, stopped when the
@@ -89,7 +91,8 @@ func start(t testing.TB, n int) (*Cluster, error) {
 		initial = append(initial, m.Name+"="+m.PeerURL)
 	}
 	for _, m := range c.Members {
-		cfg, err := m.config(strings.Join(initial, ","))
+		m.initial = strings.Join(initial, ",")
+		cfg, err := m.config(m.initial)
 		if err != nil {
 			c.stopAll()
 			return nil, err
@@ -181,9 +184,43 @@ func dial(t testing.TB, endpoints []string) *clientv3.Client {
 	return cli
 }
 
-// Stop stops member i, as a machine that goes away; the others go on
-// (a cluster of three keeps its quorum with two).
+// Stop stops member i as a machine that dies: its raft stops at once,
+// without handing its leadership over, so the others elect a leader after
+// their election timeout and go on (a cluster of three keeps its quorum
+// with two). Its ports are let go in the background; Restart waits for
+// them.
 func (c *Cluster) Stop(i int) { c.Members[i].stop() }
+
+// Restart starts stopped member i again on its ports and data, as a
+// machine that comes back, and waits until it is ready.
+func (c *Cluster) Restart(i int) {
+	c.t.Helper()
+	m := c.Members[i]
+	m.wait()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if !m.stopped {
+		c.t.Fatalf("etcdtest: restart %s: it runs", m.Name)
+	}
+	cfg, err := m.config(m.initial)
+	if err != nil {
+		c.t.Fatalf("etcdtest: restart %s: %v", m.Name, err)
+	}
+	e, err := embed.StartEtcd(cfg)
+	if err != nil {
+		c.t.Fatalf("etcdtest: restart %s: %v", m.Name, err)
+	}
+	select {
+	case <-e.Server.ReadyNotify():
+	case err := <-e.Err():
+		e.Close()
+		c.t.Fatalf("etcdtest: restart %s: %v", m.Name, err)
+	case <-time.After(startWait):
+		e.Close()
+		c.t.Fatalf("etcdtest: restart %s: not ready after %s", m.Name, startWait)
+	}
+	m.etcd, m.stopped = e, false
+}
 
 // Stopped reports whether the member was stopped.
 func (m *Member) Stopped() bool {
@@ -192,6 +229,8 @@ func (m *Member) Stopped() bool {
 	return m.stopped || m.etcd == nil
 }
 
+// stop stops the member's raft at once, as a crash would (no leadership
+// handed over), then closes its listeners in the background.
 func (m *Member) stop() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -199,12 +238,30 @@ func (m *Member) stop() {
 		return
 	}
 	m.stopped = true
-	m.etcd.Close()
+	m.etcd.Server.HardStop()
+	m.closed = make(chan struct{})
+	go func(e *embed.Etcd, done chan struct{}) {
+		e.Close()
+		close(done)
+	}(m.etcd, m.closed)
+}
+
+// wait waits until a stopped member has closed.
+func (m *Member) wait() {
+	m.mu.Lock()
+	done := m.closed
+	m.mu.Unlock()
+	if done != nil {
+		<-done
+	}
 }
 
 func (c *Cluster) stopAll() {
 	for _, m := range c.Members {
 		m.stop()
+	}
+	for _, m := range c.Members {
+		m.wait()
 	}
 }
 

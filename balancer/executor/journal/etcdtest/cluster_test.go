@@ -13,7 +13,8 @@ import (
 // TestCluster proves that the members form one cluster (each lists the
 // others, and a write through one member is read through another), that
 // every URL is on the loopback address, and that with three members one
-// can be stopped and the two left elect a leader and take writes.
+// can be stopped and the two left elect a leader and take writes, and
+// the stopped one restarted on its data catches up.
 func TestCluster(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -75,6 +76,11 @@ func TestCluster(t *testing.T) {
 				if got := get(ctx, t, m.Client(t), "k"); got != "v2" {
 					t.Errorf("%s reads %q, want v2", m.Name, got)
 				}
+			}
+			// The stopped member comes back on its data and catches up.
+			c.Restart(lead)
+			if got := get(ctx, t, c.Members[lead].Client(t), "k"); got != "v2" {
+				t.Errorf("restarted %s reads %q, want v2", c.Members[lead].Name, got)
 			}
 		})
 	}
