@@ -39,7 +39,7 @@ type Member struct {
 	mu      sync.Mutex
 	etcd    *embed.Etcd
 	stopped bool
-	initial string // the cluster's members, name=peer URL, as it started
+	initial string        // the cluster's members, name=peer URL, as it started
 	closed  chan struct{} // closed once a stopped member has let go of its ports
 }
 
