@@ -56,8 +56,10 @@ host_vm_memory[name] := sum([input.fleet.vms[id].memory_bytes | some id in host.
 # for each of max_vms and max_memory_gib, the lowest a host group of
 # guards.host_capacity.groups that holds the host sets, else the fleet-wide
 # value of guards.host_capacity. Built once per session from the fleet's
-# hosts and the host groups.
-host_capacity_limits[name] := limits if {
+# hosts and the host groups: one object, so that a candidate's lookup of a
+# host without caps (every host, while the guard is off) finds nothing
+# there, where a rule per host would be evaluated again for it.
+host_capacity_limits := {name: limits |
 	caps := settings.guards.host_capacity
 	some name, _ in input.fleet.hosts
 	limits := {key: value |

@@ -19,7 +19,11 @@
 # nothing and is not refused either.
 package hvbalancer
 
-deny contains large_vm_refusal(input.move.vm, input.move.from) if input.move.from != ""
+deny contains msg if {
+	is_number(settings.guards.large_vm.max_memory_gib)
+	input.move.from != ""
+	msg := large_vm_refusal(input.move.vm, input.move.from)
+}
 
 # held: the same refusal for a VM where it is, decided once per session, so
 # that the planner leaves the VM out of its search instead of asking about

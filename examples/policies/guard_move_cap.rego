@@ -16,7 +16,11 @@
 # A new VM being placed has not moved and is not refused.
 package hvbalancer
 
-deny contains move_cap_refusal(input.move.vm, input.move.from) if input.move.from != ""
+deny contains msg if {
+	is_number(settings.guards.move_cap.max_moves_per_day)
+	input.move.from != ""
+	msg := move_cap_refusal(input.move.vm, input.move.from)
+}
 
 # held: the same refusal for a VM where it is, decided once per session, so
 # that the planner leaves the VM out of its search instead of asking about

@@ -30,8 +30,10 @@ deny contains sprintf("%s: guard tenant_hosts: tenant %s stays on host group %s;
 
 # tenant_hosts_reserved[name] is, for a host of a reserved group, the
 # tenants it is reserved for (lower-cased) and the groups that reserve it.
-# Built once per session from the host groups.
-tenant_hosts_reserved[name] := {"tenants": tenants, "groups": groups} if {
+# Built once per session from the host groups, as one object: a candidate's
+# lookup of a host no group reserves finds nothing there, where a rule per
+# host would be evaluated again for it.
+tenant_hosts_reserved := {name: {"tenants": tenants, "groups": groups} |
 	some name in {n | some group, _ in settings.guards.tenant_hosts; some n in host_group_hosts[group]}
 	reserving := {group | some group, _ in settings.guards.tenant_hosts; host_group_hosts[group][name]}
 	tenants := {lower(settings.guards.tenant_hosts[group].tenant) | some group in reserving}

@@ -91,11 +91,15 @@ deny contains sprintf("%s: vm_host_rule %s: %s", [vm_name(input.move.vm), name, 
 	some name, problem in vm_host_rule_problems
 }
 
-# vm_host_rules_of(id, type) is the rules of that type that apply to VM id,
-# by index.
-vm_host_rules_of(id, type) := {i: rule |
-	some i, rule in vm_host_rules_on(input.fleet.vms[id])
-	rule.type == type
+# vm_host_rules_by_vm[id][type] is the rules of each type that apply to VM
+# id, by index, for the VMs that carry the tag key of a rule; built once per
+# session, reading the VMs that carry each key in one reference. The deny
+# and penalty rules look a candidate's VM up in it: one lookup, which finds
+# nothing for a VM no rule names.
+vm_host_rules_by_vm := {id: by_type |
+	some id in {vm | some key, _ in vm_host_rule_index; input.fleet.vms[vm].tags[key]}
+	rules := vm_host_rules_on(input.fleet.vms[id])
+	by_type := {type: {i: rule | some i, rule in rules; rule.type == type} | some type in vm_host_rule_types}
 }
 
 # on_host_group(name, group): host name is in the host group.

@@ -7,6 +7,7 @@
 package hvbalancer
 
 deny contains msg if {
+	is_number(settings.business_hours.max_storage_move_gib)
 	msg := storage_refusal(input.move.vm)
 }
 
