@@ -121,6 +121,7 @@ func (d *Daemon) lead(ctx context.Context, t *ha.Term) {
 		d.ha.Resign()
 		return
 	}
+	d.syncPause() // the fleet's pause, before any migration may start
 	g, gctx := errgroup.WithContext(tctx)
 	g.Go(func() error { d.poll(gctx); return nil })
 	g.Go(func() error {
