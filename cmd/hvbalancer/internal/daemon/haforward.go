@@ -1,13 +1,18 @@
 package daemon
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/config"
 )
 
 // forwardedHeader marks a request a standby forwarded, so that a daemon
@@ -37,8 +42,8 @@ func mutation(r *http.Request) bool {
 // was forwarded already, or the leader did not answer. Everything else,
 // and everything while this daemon leads, is next's.
 func (d *Daemon) forwarding(next http.Handler) http.Handler {
-	transport := http.DefaultTransport.(*http.Transport).Clone()
-	transport.ResponseHeaderTimeout = 30 * time.Second
+	cfg, _, _ := d.current()
+	transport := forwardTransport(cfg.HTTP, d.log)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !mutation(r) || d.ha.Leading() != nil {
 			next.ServeHTTP(w, r)
@@ -85,4 +90,31 @@ func notLeading(w http.ResponseWriter, why, leader, address string) {
 		Leader        string `json:"leader,omitempty"`
 		LeaderAddress string `json:"leader_address,omitempty"`
 	}{why, leader, address})
+}
+
+// forwardTransport reaches the leader's API: over HTTPS it trusts the
+// system's roots and the certificates of this daemon's own chain, so that
+// daemons whose certificates one internal CA issued (its certificate in
+// the chain file) or that share one certificate reach each other.
+func forwardTransport(h config.HTTP, log *slog.Logger) *http.Transport {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.ResponseHeaderTimeout = 30 * time.Second
+	if !h.TLS() {
+		return tr
+	}
+	roots, err := x509.SystemCertPool()
+	if err != nil {
+		roots = x509.NewCertPool()
+	}
+	pair, err := tls.LoadX509KeyPair(h.TLSCertFile, h.TLSKeyFile)
+	if err != nil {
+		log.Warn("forwarding to the leader trusts the system's roots only", "err", err)
+	}
+	for _, der := range pair.Certificate {
+		if c, err := x509.ParseCertificate(der); err == nil {
+			roots.AddCert(c)
+		}
+	}
+	tr.TLSClientConfig = &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}
+	return tr
 }

@@ -1,8 +1,13 @@
 package daemon
 
 import (
+	"log/slog"
+	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"testing"
+
+	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/config"
 )
 
 // TestMutationsForwarded lists which requests a standby hands to the
@@ -27,5 +32,35 @@ func TestMutationsForwarded(t *testing.T) {
 		if got := mutation(httptest.NewRequest(tc.method, tc.path, nil)); got != tc.want {
 			t.Errorf("%s %s: forwarded %v, want %v", tc.method, tc.path, got, tc.want)
 		}
+	}
+}
+
+// TestForwardTransportTrustsOwnChain: a standby serving HTTPS with a
+// certificate reaches a leader that serves the same one (or one its chain's
+// CA issued), which the system's roots do not know.
+func TestForwardTransportTrustsOwnChain(t *testing.T) {
+	dir := t.TempDir()
+	certFile, keyFile := filepath.Join(dir, "hvb.crt"), filepath.Join(dir, "hvb.key")
+	writeCert(t, certFile, keyFile, 1)
+	leader := serveWeb(t, config.HTTP{TLSCertFile: certFile, TLSKeyFile: keyFile}, longLimits())
+	for _, tc := range []struct {
+		name string
+		hc   config.HTTP
+		ok   bool
+	}{
+		{"own certificate trusted", config.HTTP{TLSCertFile: certFile, TLSKeyFile: keyFile}, true},
+		{"plain standby: system roots only", config.HTTP{}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tr := forwardTransport(tc.hc, slog.New(slog.DiscardHandler))
+			tr.DisableKeepAlives = true
+			resp, err := (&http.Client{Timeout: patient, Transport: tr}).Get("https://" + leader + "/healthz")
+			if err == nil {
+				resp.Body.Close()
+			}
+			if (err == nil) != tc.ok {
+				t.Errorf("GET /healthz of the leader: %v, want success %v", err, tc.ok)
+			}
+		})
 	}
 }
