@@ -69,3 +69,60 @@ func benchMigrations(b *testing.B, j journal.Store) {
 		b.ReportMetric(float64(cpu1-cpu0)/float64(time.Microsecond)/float64(b.N), "cpu-µs/op")
 	}
 }
+
+// BenchmarkListing reads a journal of 100,000 entries as the daemon does:
+// the newest 50 (the API's page), and every unresolved entry (a scan of
+// the whole journal, as at a start or a takeover), from the local file and
+// from one etcd member, a page of DefaultPageSize entries per request.
+func BenchmarkListing(b *testing.B) {
+	const entries = 100_000
+	fill := func(b *testing.B, j journal.Store) {
+		const batch = 1000
+		for lo := 0; lo < entries; lo += batch {
+			es := make([]journal.Entry, 0, batch)
+			for i := lo; i < lo+batch; i++ {
+				e := journaltest.NewEntry(fmt.Sprintf("plan-%d/%d", i/batch, i%batch), fmt.Sprint("vm-", i%5000))
+				es = append(es, e)
+			}
+			if _, err := j.Queue(es); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	c := etcdtest.Start(b, 1)
+	bolt, err := journal.Open(filepath.Join(b.TempDir(), "journal.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer bolt.Close()
+	stores := []struct {
+		name string
+		j    journal.Store
+	}{
+		{"bbolt", bolt},
+		{"etcd-1", etcdjournal.New(c.Client(b), etcdjournal.Options{Prefix: "/bench-list/"})},
+	}
+	for _, s := range stores {
+		fill(b, s.j)
+		b.Run(s.name+"/newest-50", func(b *testing.B) {
+			benchRead(b, func() (int, error) { es, err := s.j.Entries(50, nil); return len(es), err }, 50)
+		})
+		b.Run(s.name+"/unresolved-scan", func(b *testing.B) {
+			benchRead(b, func() (int, error) { es, err := s.j.Unresolved(); return len(es), err }, 0)
+		})
+	}
+}
+
+func benchRead(b *testing.B, read func() (int, error), want int) {
+	cpu0, cpuOK := processCPU()
+	b.ResetTimer()
+	for range b.N {
+		if n, err := read(); err != nil || n != want {
+			b.Fatal(n, err)
+		}
+	}
+	b.StopTimer()
+	if cpu1, ok := processCPU(); ok && cpuOK {
+		b.ReportMetric(float64(cpu1-cpu0)/float64(time.Millisecond)/float64(b.N), "cpu-ms/op")
+	}
+}

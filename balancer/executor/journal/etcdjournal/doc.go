@@ -21,6 +21,9 @@
 //	P journal/ids/<move id>     <inv> of the move id's entry
 //
 // Listings (Entries, Queued, Unresolved, LastMoved, Prune) read the
-// entries a page at a time (Options.PageSize, by key range and limit, at
-// one revision), never the whole journal in one response.
+// entries a page at a time (Options.PageSize, by key range and limit, all
+// at the revision of the first read), never the whole journal in one
+// response; each read's range spans a window of sequence numbers, since
+// etcd counts every key of a read's range, so that no read costs the
+// server the whole journal.
 package etcdjournal

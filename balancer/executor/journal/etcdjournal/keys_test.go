@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/hvbalancer/hvbalancer/balancer/executor/journal"
@@ -74,10 +75,12 @@ func TestKeysAreDocumented(t *testing.T) {
 	}
 }
 
-// pagingKV counts the reads of a listing and the largest response.
+// pagingKV counts the reads of a listing, the largest response, and the
+// most keys a read's range held (etcd counts them all for each read).
 type pagingKV struct {
 	clientv3.KV
 	gets, most int
+	counted    int64
 }
 
 func (p *pagingKV) Get(ctx context.Context, key string, opts ...clientv3.OpOption) (*clientv3.GetResponse, error) {
@@ -85,13 +88,15 @@ func (p *pagingKV) Get(ctx context.Context, key string, opts ...clientv3.OpOptio
 	if err == nil {
 		p.gets++
 		p.most = max(p.most, len(r.Kvs))
+		p.counted = max(p.counted, r.Count)
 	}
 	return r, err
 }
 
 // TestListingsReadPages proves that a listing of the whole journal reads
-// it a page at a time: no response holds more than a page, and every
-// entry is listed once, newest first.
+// it a page at a time: no response holds more than a page, no request's
+// range holds more than a page of keys (what etcd counts for it), and
+// every entry is listed once, newest first.
 func TestListingsReadPages(t *testing.T) {
 	tests := []struct {
 		name     string
@@ -123,9 +128,57 @@ func TestListingsReadPages(t *testing.T) {
 			if len(all) != tc.entries || all[0].MoveID != es[len(es)-1].MoveID || all[len(all)-1].MoveID != es[0].MoveID {
 				t.Fatalf("%d entries listed, want %d newest first", len(all), tc.entries)
 			}
-			if wantGets := tc.entries/tc.pageSize + 1; kv.most > tc.pageSize || kv.gets > wantGets {
-				t.Errorf("%d reads, at most %d entries in one; want at most %d reads of %d", kv.gets, kv.most, wantGets, tc.pageSize)
+			// The sequence counter, then the pages.
+			if wantGets := 1 + (tc.entries+tc.pageSize-1)/tc.pageSize; kv.most > tc.pageSize || kv.gets > wantGets || kv.counted > int64(tc.pageSize) {
+				t.Errorf("%d reads, at most %d entries in one and %d keys in a range; want at most %d reads of %d", kv.gets, kv.most, kv.counted, wantGets, tc.pageSize)
 			}
 		})
 	}
+}
+
+// TestListingsSkipPrunedStretches proves that a listing crosses a long
+// stretch of pruned sequence numbers in a few reads (the window doubles
+// over it) and still lists every entry on both sides, newest first.
+func TestListingsSkipPrunedStretches(t *testing.T) {
+	const n, page = 400, 16
+	c := etcdtest.Start(t, 1)
+	cli := c.Client(t)
+	j := etcdjournal.New(cli, etcdjournal.Options{Prefix: "/pruned/", PageSize: page})
+	var es []journal.Entry
+	for i := range n {
+		es = append(es, journaltest.NewEntry(fmt.Sprintf("plan-1/%03d", i), "vm"))
+	}
+	if _, err := j.Queue(es); err != nil {
+		t.Fatal(err)
+	}
+	for i := 50; i < 350; i++ { // sequence numbers 51 to 350
+		if _, err := j.Transition(es[i].MoveID, journal.StateSkipped, journaltest.T0, "", ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if k, err := j.Prune(journaltest.T0.Add(time.Second)); err != nil || k != 300 {
+		t.Fatalf("pruned %d, %v", k, err)
+	}
+	kv := &pagingKV{KV: cli}
+	all, err := etcdjournal.New(kv, etcdjournal.Options{Prefix: "/pruned/", PageSize: page}).Entries(0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for i := n - 1; i >= 0; i-- {
+		if i < 50 || i >= 350 {
+			want = append(want, es[i].MoveID)
+		}
+	}
+	var got []string
+	for _, e := range all {
+		got = append(got, e.MoveID)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("listed (-want +got):\n%s", diff)
+	}
+	if kv.most > page || kv.gets > 20 {
+		t.Errorf("%d reads, at most %d entries in one; want pages of %d and few reads over the pruned stretch", kv.gets, kv.most, page)
+	}
+	t.Logf("%d reads, at most %d keys in a read's range", kv.gets, kv.counted)
 }

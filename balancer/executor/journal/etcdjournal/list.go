@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
+	"strconv"
+	"strings"
 	"slices"
 	"time"
 
@@ -11,22 +14,31 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 )
 
-// scan calls visit for every entry, newest first, a page at a time, all
-// pages read at the revision of the first, until visit returns false.
-func (j *Journal) scan(ctx context.Context, visit func(stored) bool) error {
-	from, end := j.entriesPrefix(), clientv3.GetPrefixRangeEnd(j.entriesPrefix())
-	var rev int64
-	for {
-		opts := []clientv3.OpOption{clientv3.WithRange(end), clientv3.WithLimit(int64(j.opt.PageSize))}
-		if rev > 0 {
-			opts = append(opts, clientv3.WithRev(rev))
-		}
-		r, err := j.kv.Get(ctx, from, opts...)
+// maxWindow bounds how many sequence numbers one request of a scan spans.
+const maxWindow = 1 << 20
+
+// scan calls visit for every entry, newest first, until visit returns
+// false. It reads the journal as it was at one revision, in requests of at
+// most page entries, each over a window of sequence numbers: etcd counts
+// every key of a request's range, so a range to the end of the journal
+// would cost each page the whole journal. The window starts at page
+// sequence numbers and doubles over sparse (pruned) stretches.
+func (j *Journal) scan(ctx context.Context, page int, visit func(stored) bool) error {
+	r, err := j.kv.Get(ctx, j.seqK)
+	if err != nil {
+		return err
+	}
+	hi, _, err := j.readSeq(r)
+	if err != nil {
+		return err
+	}
+	rev, window := r.Header.Revision, uint64(page)
+	for hi > 0 {
+		lo := hi - min(hi, window) // this request: sequence numbers lo+1 to hi
+		r, err := j.kv.Get(ctx, j.entryKey(hi), clientv3.WithRange(j.entryKey(lo)),
+			clientv3.WithLimit(int64(page)), clientv3.WithRev(rev))
 		if err != nil {
 			return err
-		}
-		if rev == 0 {
-			rev = r.Header.Revision
 		}
 		for _, kv := range r.Kvs {
 			s, err := decode(kv.Key, kv.Value, kv.ModRevision)
@@ -36,12 +48,22 @@ func (j *Journal) scan(ctx context.Context, visit func(stored) bool) error {
 			if !visit(s) {
 				return nil
 			}
+			hi = j.seqOf(kv.Key) - 1
 		}
-		if !r.More || len(r.Kvs) == 0 {
-			return nil
+		if !r.More {
+			hi = lo
+			if len(r.Kvs) < page/2 {
+				window = min(2*window, maxWindow)
+			}
 		}
-		from = string(r.Kvs[len(r.Kvs)-1].Key) + "\x00"
 	}
+	return nil
+}
+
+// seqOf is the sequence number of an entry's key.
+func (j *Journal) seqOf(key []byte) uint64 {
+	inv, _ := strconv.ParseUint(strings.TrimPrefix(string(key), j.entriesPrefix()), 16, 64)
+	return math.MaxUint64 - inv
 }
 
 // Entries returns the newest entries first, at most limit (0: all), that
@@ -49,8 +71,12 @@ func (j *Journal) scan(ctx context.Context, visit func(stored) bool) error {
 func (j *Journal) Entries(limit int, keep func(journal.Entry) bool) ([]journal.Entry, error) {
 	ctx, cancel := j.ctx()
 	defer cancel()
+	page := j.opt.PageSize
+	if keep == nil && limit > 0 {
+		page = min(page, limit) // the newest limit entries: one page of them
+	}
 	var out []journal.Entry
-	err := j.scan(ctx, func(s stored) bool {
+	err := j.scan(ctx, page, func(s stored) bool {
 		if keep == nil || keep(s.e) {
 			out = append(out, s.e)
 		}
@@ -101,7 +127,7 @@ func (j *Journal) Prune(t time.Time) (int, error) {
 	ctx, cancel := j.ctx()
 	defer cancel()
 	var old []stored
-	err := j.scan(ctx, func(s stored) bool {
+	err := j.scan(ctx, j.opt.PageSize, func(s stored) bool {
 		if s.e.State.Final() && s.e.Ended.Before(t) {
 			old = append(old, s)
 		}
