@@ -28,14 +28,17 @@ func BenchmarkIntendTransition(b *testing.B) {
 		defer j.Close()
 		benchMigrations(b, j)
 	})
+	run := 0 // each run journals under a prefix of its own
 	for _, members := range []int{1, 3} {
 		c := etcdtest.Start(b, members)
 		cli := c.Client(b)
 		b.Run(fmt.Sprintf("etcd-%d", members), func(b *testing.B) {
-			benchMigrations(b, etcdjournal.New(cli, etcdjournal.Options{Prefix: fmt.Sprintf("/bench/%d/", b.N)}))
+			run++
+			benchMigrations(b, etcdjournal.New(cli, etcdjournal.Options{Prefix: fmt.Sprintf("/bench/%d/", run)}))
 		})
 		b.Run(fmt.Sprintf("etcd-%d-fenced", members), func(b *testing.B) {
-			key := fmt.Sprintf("/bench-fenced/%d/leader", b.N)
+			run++
+			key := fmt.Sprintf("/bench-fenced/%d/leader", run)
 			r, err := cli.Put(b.Context(), key, "daemon")
 			if err != nil {
 				b.Fatal(err)
@@ -43,7 +46,7 @@ func BenchmarkIntendTransition(b *testing.B) {
 			fence := func() []clientv3.Cmp {
 				return []clientv3.Cmp{clientv3.Compare(clientv3.CreateRevision(key), "=", r.Header.Revision)}
 			}
-			benchMigrations(b, etcdjournal.New(cli, etcdjournal.Options{Prefix: fmt.Sprintf("/bench-fenced/%d/", b.N), Fence: fence}))
+			benchMigrations(b, etcdjournal.New(cli, etcdjournal.Options{Prefix: fmt.Sprintf("/bench-fenced/%d/", run), Fence: fence}))
 		})
 	}
 }
