@@ -17,12 +17,13 @@
 //
 // Usage:
 //
-//	go run ./cmd/hvbench [--quick] [--seed N] [--hosts N] [--rounds N] [--json] [--svg FILE] [--policy DIR]
+//	go run ./cmd/hvbench [--quick] [--seed N] [--hosts N] [--rounds N] [--json] [--svg FILE] [--policy DIR] [--trace]
 //
 // The report (Markdown, or JSON with --json) gives, per scenario and
 // contender, the maximum host CPU and memory, their spreads, the moves and
 // GiB moved, the hard-limit violations, the planning time and the memory
 // allocated while planning, and under each scenario whether issue 13's
 // balance target is met (see Target). --svg writes a chart of CPU spread
-// against moves.
+// against moves; --trace writes each hvbalancer round's moves, their gains,
+// and why its search stopped to stderr.
 package main
