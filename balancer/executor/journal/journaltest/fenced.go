@@ -15,6 +15,9 @@ type fencedWrite struct {
 	write func(j journal.Store) error
 }
 
+// testFenced: a deposed writer's intents, queuing, outcomes and pruning
+// are refused with the harness's ErrFenced and change nothing, while the
+// new leader's go through.
 func testFenced(t *testing.T, h Harness) {
 	if h.Fenced == nil || h.ErrFenced == nil {
 		t.Skip("the store has no fence: one process holds it")

@@ -10,6 +10,8 @@ import (
 	"github.com/hvbalancer/hvbalancer/balancer/executor/journal"
 )
 
+// testReconciled: an outcome learned after the unknown state is marked
+// reconciled and keeps the cause of the loss; the entry reads back whole.
 func testReconciled(t *testing.T, h Harness) {
 	j, _ := open(t, h)
 	in := intend(t, j, NewEntry("m", "vm"))
@@ -27,6 +29,8 @@ func testReconciled(t *testing.T, h Harness) {
 	}
 }
 
+// testMissing: an unknown move id is ErrNotFound; an entry without a move
+// id is refused, and a batch holding one journals nothing.
 func testMissing(t *testing.T, h Harness) {
 	j, _ := open(t, h)
 	if _, err := j.Get("nope"); !errors.Is(err, journal.ErrNotFound) {
@@ -46,6 +50,8 @@ func testMissing(t *testing.T, h Harness) {
 	}
 }
 
+// testQueries: Unresolved (oldest first), Entries (newest first, limit,
+// keep), LastMoved, and Prune (only final entries ended before the cutoff).
 func testQueries(t *testing.T, h Harness) {
 	j, _ := open(t, h)
 	for i, id := range []string{"a", "b", "c", "d"} {
@@ -87,6 +93,10 @@ func testQueries(t *testing.T, h Harness) {
 	}
 }
 
+// testQueued: Queue journals new move ids once (also within one batch),
+// Queued lists them oldest first, they are not unresolved, Intend turns
+// one into the intent once, and a queued move may be skipped but reach no
+// outcome without its intent.
 func testQueued(t *testing.T, h Harness) {
 	j, _ := open(t, h)
 	created, err := j.Queue([]journal.Entry{NewEntry("plan-1/0", "vm-a"), NewEntry("plan-1/1", "vm-b"), NewEntry("plan-1/2", "vm-c")})

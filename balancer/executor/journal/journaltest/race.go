@@ -44,6 +44,8 @@ func race(ws []journal.Store, f func(i int, j journal.Store)) {
 	wg.Wait()
 }
 
+// testRaceIntend: writers intending the same move at once (new or
+// queued): exactly one creates the intent, one entry per decision.
 func testRaceIntend(t *testing.T, h Harness) {
 	first, o := open(t, h)
 	ws := writers(t, h, o, first, racers)
@@ -80,6 +82,9 @@ func testRaceIntend(t *testing.T, h Harness) {
 	}
 }
 
+// testRaceTransition: writers recording different outcomes of one
+// started migration at once: exactly one outcome is recorded, the
+// winner's; the others are refused as transitions out of an outcome.
 func testRaceTransition(t *testing.T, h Harness) {
 	first, o := open(t, h)
 	ws := writers(t, h, o, first, racers)
@@ -108,6 +113,8 @@ func testRaceTransition(t *testing.T, h Harness) {
 	}
 }
 
+// testRaceQueue: writers queuing overlapping batches at once: each move
+// id is created exactly once.
 func testRaceQueue(t *testing.T, h Harness) {
 	first, o := open(t, h)
 	ws := writers(t, h, o, first, racers)
@@ -145,6 +152,9 @@ func testRaceQueue(t *testing.T, h Harness) {
 	}
 }
 
+// testReopen: closing and opening again keeps every entry, the queued
+// and unresolved ones, LastMoved, every decision (no intent again) and the
+// order of sequence numbers.
 func testReopen(t *testing.T, h Harness) {
 	o := h.Fresh(t)
 	j := o(t)
