@@ -39,16 +39,18 @@ deny contains sprintf("%s: guard host_capacity: %s would hold %v GiB of VM memor
 # host_capacity_memory_after is the memory assigned to the VMs the
 # candidate's destination would hold. Where no move planned before it
 # touched the destination (it would hold its VMs and the candidate's), that
-# is the destination's sum, built once per session and host, and the
-# candidate VM's: a comparison of the lists, made in Go, instead of a lookup
-# per VM of the destination for every candidate. Else it is the sum over
-# the VMs it would hold.
+# is the destination's sum, built once per session, and the candidate VM's:
+# a comparison of the lists, made in Go, instead of a lookup per VM of the
+# destination for every candidate. Else it is the sum over the VMs it would
+# hold.
 host_capacity_memory_after := host_vm_memory[input.move.to] + moving.memory_bytes if {
 	input.projected.to.vms == sort(array.concat(dest.vms, [input.move.vm]))
 } else := sum([input.fleet.vms[id].memory_bytes | some id in input.projected.to.vms])
 
-# host_vm_memory[name] is the memory assigned to the VMs on host name.
-host_vm_memory[name] := sum([input.fleet.vms[id].memory_bytes | some id in host.vms]) if {
+# host_vm_memory[name] is the memory assigned to the VMs on host name: one
+# object, built once per session (a rule per host was evaluated again for
+# every candidate that looked its host up).
+host_vm_memory := {name: sum([input.fleet.vms[id].memory_bytes | some id in host.vms]) |
 	some name, host in input.fleet.hosts
 }
 

@@ -91,15 +91,16 @@ deny contains sprintf("%s: vm_host_rule %s: %s", [vm_name(input.move.vm), name, 
 	some name, problem in vm_host_rule_problems
 }
 
-# vm_host_rules_by_vm[id][type] is the rules of each type that apply to VM
-# id, by index, for the VMs that carry the tag key of a rule; built once per
-# session, reading the VMs that carry each key in one reference. The deny
-# and penalty rules look a candidate's VM up in it: one lookup, which finds
-# nothing for a VM no rule names.
-vm_host_rules_by_vm := {id: by_type |
-	some id in {vm | some key, _ in vm_host_rule_index; input.fleet.vms[vm].tags[key]}
-	rules := vm_host_rules_on(input.fleet.vms[id])
+# vm_host_rules_by_tag[key][value][type] is the rules of each type whose
+# tag is key=value, by index: vm_host_rule_index split by type, built once
+# from the data. The deny and penalty rules find a candidate's rules of a
+# type with a lookup per tag key the rules read (none while no rule is
+# set), where a function of the VM was a call for each.
+vm_host_rules_by_tag := {key: {value: by_type |
+	some value, rules in values
 	by_type := {type: {i: rule | some i, rule in rules; rule.type == type} | some type in vm_host_rule_types}
+} |
+	some key, values in vm_host_rule_index
 }
 
 # on_host_group(name, group): host name is in the host group.
