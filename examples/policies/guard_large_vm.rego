@@ -33,9 +33,9 @@ held[id]["guard large_vm"] := msg if {
 	is_number(limit)
 	business_hours
 	over := limit * gib
-	some id, vm in input.fleet.vms
-	vm.memory_bytes > over
-	msg := large_vm_refusal(id, vm.host)
+	some id
+	input.fleet.vms[id].memory_bytes > over
+	msg := large_vm_refusal(id, input.fleet.vms[id].host)
 }
 
 # large_vm_refusal(id, from) is the refusal of any move of VM id from host

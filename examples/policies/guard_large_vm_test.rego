@@ -66,10 +66,10 @@ test_large_vm_holds_the_large_vms_in_business_hours if {
 	count(hvbalancer.held) == 0 with input as round_input(large_fleet) with data.hvbalancer_settings as {}
 }
 
-# A VM held by two rules is held by both, each with its own message.
+# A VM held by two rules is held by both, each with its own reason.
 test_a_vm_held_by_two_rules_names_both if {
-	f := with_vm(large_fleet, "id-web01", {"storage": "local", "storage_bytes": 161061273600})
-	held := hvbalancer.held with input as round_input(f)
-		with data.hvbalancer_settings as {"guards": {"large_vm": {"max_memory_gib": 32}}, "business_hours": {"max_storage_move_gib": 100}}
-	object.keys(held["id-web01"]) == {"guard large_vm", "storage limit"}
+	r := moved(round_input(large_fleet), {"id-web01": 2})
+	held := hvbalancer.held with input as r
+		with data.hvbalancer_settings as object.union(large_vm_32, move_cap_2)
+	object.keys(held["id-web01"]) == {"guard large_vm", "guard move_cap"}
 }

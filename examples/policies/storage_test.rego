@@ -36,16 +36,3 @@ test_off_by_default if {
 	count(hvbalancer.deny) == 0 with input as c with data.hvbalancer_settings as {}
 	hvbalancer.settings.business_hours.max_storage_move_gib == null with data.hvbalancer_settings as {}
 }
-
-# held: in business hours the VMs whose move would copy more than the limit
-# are held for the session, with the deny's own message; a VM on a host in
-# maintenance too, as the deny refuses its evacuation.
-test_storage_limit_holds_the_vms_over_it_in_business_hours if {
-	hvbalancer.held == {"id-web01": {"storage limit": "web01: a storage move of 150 GiB in business hours (limit 100 GiB)"}} with input as round_input(local_fleet)
-		with data.hvbalancer_settings as limit_100
-	hvbalancer.held == {"id-web01": {"storage limit": "web01: a storage move of 150 GiB in business hours (limit 100 GiB)"}} with input as round_input(with_host(local_fleet, "HV01", {"maintenance": true}))
-		with data.hvbalancer_settings as limit_100
-	count(hvbalancer.held) == 0 with input as round_input(local_fleet) with input.now as saturday_morning
-		with data.hvbalancer_settings as limit_100
-	count(hvbalancer.held) == 0 with input as round_input(local_fleet) with data.hvbalancer_settings as {}
-}
