@@ -27,19 +27,16 @@ type haDaemon struct {
 
 // startHADaemons starts n daemons (hvb-a, hvb-b, ...) over one simulated
 // fleet served on 127.0.0.1, each with its own state directory, all in
-// the ha prefix of the etcd at endpoint.
-func startHADaemons(t *testing.T, n int, endpoint string) []*haDaemon {
+// the ha prefix of the etcd at endpoint, at the automation level given,
+// a round every round, with extra added to each configuration.
+func startHADaemons(t *testing.T, srv *sim.Server, spec *sim.FleetSpec, n int, endpoint, automation string, round time.Duration, extra string) []*haDaemon {
 	t.Helper()
-	spec, err := sim.LoadFleet("../../examples/fleets/demo.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := serveFleet(t, spec)
 	var out []*haDaemon
 	for i := range n {
 		name := fmt.Sprintf("hvb-%c", 'a'+i)
-		cfg := standaloneConfig(t, srv, spec, "manual", nil, fmt.Sprintf(
-			"ha: {etcd: {endpoints: [%q], session_ttl: 5s}, node_name: %s}\n", endpoint, name))
+		cfg := standaloneConfig(t, srv, spec, automation, nil, fmt.Sprintf(
+			"ha: {etcd: {endpoints: [%q], session_ttl: 5s}, node_name: %s}\n%s", endpoint, name, extra))
+		rewriteConfig(t, cfg, "round_interval: 1h", "round_interval: "+round.String())
 		d, logs := startLoggingDaemon(t, cfg)
 		showLogsOnFailure(t, logs)
 		out = append(out, &haDaemon{runningDaemon: d, name: name, logs: logs})
@@ -100,7 +97,11 @@ func awaitLeader(t *testing.T, ds []*haDaemon, not *haDaemon) *haDaemon {
 // Takeover times are logged.
 func TestDaemonsElectOneLeader(t *testing.T) {
 	endpoint := hatest.StartEtcd(t)
-	ds := startHADaemons(t, 2, endpoint)
+	spec, err := sim.LoadFleet("../../examples/fleets/demo.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds := startHADaemons(t, serveFleet(t, spec), spec, 2, endpoint, "manual", time.Hour, "")
 	leader := awaitLeader(t, ds, nil)
 	standby := ds[0]
 	if standby == leader {

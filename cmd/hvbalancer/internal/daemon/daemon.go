@@ -131,7 +131,9 @@ func New(o Options) (_ *Daemon, err error) {
 	if err != nil {
 		return nil, err
 	}
-	if d.plans, err = openPlanStore(filepath.Join(c.StateDir, "plans"), key, trusted, log); err != nil {
+	if d.ha != nil {
+		d.plans = d.sharedPlans(c, key, trusted) // in etcd, fenced by the election
+	} else if d.plans, err = openPlanStore(filepath.Join(c.StateDir, "plans"), key, trusted, log); err != nil {
 		return nil, err
 	}
 	if d.maint, err = openMaintenance(c.StateDir); err != nil {

@@ -16,6 +16,8 @@ import (
 
 	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/config"
 	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/ha"
+	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/planstore"
+	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/seal"
 	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/web"
 )
 
@@ -51,6 +53,14 @@ func (d *Daemon) openHA(c *config.Config, reg prometheus.Registerer) error {
 	d.journal = etcdjournal.New(el.Client(), etcdjournal.Options{Prefix: h.Etcd.Prefix + "/", Fence: el.Fence})
 	d.term = &termJournal{Store: d.journal}
 	return nil
+}
+
+// sharedPlans is the plan store the daemons sharing etcd share, under the
+// ha prefix, its writes fenced: any daemon reads the plans, the leader
+// alone makes and changes them.
+func (d *Daemon) sharedPlans(c *config.Config, key *seal.Key, trusted []seal.PublicKey) *planStore {
+	st := planstore.NewEtcd(d.ha.Client(), planstore.EtcdOptions{Prefix: c.HA.Etcd.Prefix + "/", Fence: d.ha.Fence})
+	return newPlanStore(st, key, trusted, d.log)
 }
 
 // startElector advertises the API at the port the listener was given when
