@@ -47,10 +47,10 @@ host_capacity_memory_after := host_vm_memory[input.move.to] + moving.memory_byte
 	input.projected.to.vms == sort(array.concat(dest.vms, [input.move.vm]))
 } else := sum([input.fleet.vms[id].memory_bytes | some id in input.projected.to.vms])
 
-# host_vm_memory[name] is the memory assigned to the VMs on host name: one
-# object, built once per session (a rule per host was evaluated again for
-# every candidate that looked its host up).
-host_vm_memory := {name: sum([input.fleet.vms[id].memory_bytes | some id in host.vms]) |
+# host_vm_memory[name] is the memory assigned to the VMs on host name,
+# evaluated once per session for each host a candidate looks up (a rule per
+# host keeps the value it found; only a key it lacks is evaluated again).
+host_vm_memory[name] := sum([input.fleet.vms[id].memory_bytes | some id in host.vms]) if {
 	some name, host in input.fleet.hosts
 }
 
