@@ -87,7 +87,7 @@ func (r *daemonRun) round(t failer) *balancer.Plan {
 		// it landed.
 		ended := s.Taken.Add(time.Duration(n+1)*pollEvery - time.Second)
 		r.lastMoved[m.VM] = ended
-		r.moved = append(r.moved, balancer.Migration{VM: m.VM, From: m.From, To: m.To, At: ended})
+		r.moved = append(r.moved, balancer.Migration{VM: m.VM, From: m.From, To: m.To, Trigger: m.Trigger, At: ended})
 		if r.left[m.VM] == nil {
 			r.left[m.VM] = map[string]time.Time{}
 		}

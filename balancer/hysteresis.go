@@ -4,10 +4,13 @@ import "time"
 
 // backPairs returns the directions, as (source, destination) host
 // indices, that send load back along a pair of hosts which moved load the
-// other way within window before now: for each migration of h that ended
-// less than window before now (or after it), the pair (its destination,
-// its source). Migrations of unknown hosts are ignored; nil when none
-// counts.
+// other way within window before now: for each balancing migration of h
+// that ended less than window before now (or after it), the pair (its
+// destination, its source). Migrations a policy request made (evacuations
+// among them) are ignored: load sent off a host in maintenance, or to meet
+// a rule, comes back by balancing once the host is back or the rule met,
+// and that is no flapping. So are migrations of unknown hosts; nil when
+// none counts.
 //
 // This is the search's hysteresis per host pair (see pass.heldBack). Host
 // loads are read from noisy samples, and two hosts near the fleet's mean
@@ -28,7 +31,7 @@ func backPairs(h *History, hostIdx map[string]int, now time.Time, window time.Du
 	}
 	var out map[[2]int]bool
 	for _, m := range h.Moved {
-		if now.Sub(m.At) >= window {
+		if m.Trigger != TriggerBalance || now.Sub(m.At) >= window {
 			continue
 		}
 		from, ok := hostIdx[m.From]

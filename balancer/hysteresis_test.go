@@ -13,12 +13,13 @@ import (
 // The hysteresis per host pair: a host that is not hot sends no balancing
 // move back along a pair that a migration used the other way within the
 // cooldown; it does once the cooldown has passed, along the pair's own
-// direction, and when the host is hot. Migrations of hosts the snapshot
-// does not know change nothing.
+// direction, and when the host is hot. Migrations a policy request made
+// (a host's evacuation: its load comes back once it leaves maintenance)
+// and those of hosts the snapshot does not know change nothing.
 func TestHysteresisPerHostPair(t *testing.T) {
 	cfg := balancer.DefaultConfig() // cooldown 1 h, cpu_high 75
 	back := func(ago time.Duration) []balancer.Migration {
-		return []balancer.Migration{{VM: "vm-x", From: "HV02", To: "HV01", At: taken.Add(-ago)}}
+		return []balancer.Migration{{VM: "vm-x", From: "HV02", To: "HV01", Trigger: balancer.TriggerBalance, At: taken.Add(-ago)}}
 	}
 	tests := []struct {
 		name  string
@@ -30,9 +31,10 @@ func TestHysteresisPerHostPair(t *testing.T) {
 		{"HV02 sent load to HV01 20 minutes ago", 4, back(20 * time.Minute), false},
 		{"the same migration still running, ending after the snapshot", 4, back(-time.Minute), false},
 		{"HV02 sent load to HV01 before the cooldown", 4, back(time.Hour), true},
-		{"HV01 sent load to HV02 lately: the same direction", 4, []balancer.Migration{{VM: "vm-x", From: "HV01", To: "HV02", At: taken.Add(-20 * time.Minute)}}, true},
+		{"HV01 sent load to HV02 lately: the same direction", 4, []balancer.Migration{{VM: "vm-x", From: "HV01", To: "HV02", Trigger: balancer.TriggerBalance, At: taken.Add(-20 * time.Minute)}}, true},
+		{"HV02 sent load to HV01 by a policy request (an evacuation) 20 minutes ago", 4, []balancer.Migration{{VM: "vm-x", From: "HV02", To: "HV01", Trigger: balancer.TriggerRequest, At: taken.Add(-20 * time.Minute)}}, true},
 		{"HV01 hot (89.5 % CPU) after HV02 sent it load", 7, back(20 * time.Minute), true},
-		{"a migration of a host not in the snapshot", 4, []balancer.Migration{{VM: "vm-x", From: "HV09", To: "HV01", At: taken.Add(-20 * time.Minute)}}, true},
+		{"a migration of a host not in the snapshot", 4, []balancer.Migration{{VM: "vm-x", From: "HV09", To: "HV01", Trigger: balancer.TriggerBalance, At: taken.Add(-20 * time.Minute)}}, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -91,8 +91,8 @@ import (
 // tried against the hosts coolest in CPU (the others' against the coolest
 // by heat); a plan's figures are the objective's gains alone.
 // Hysteresis per host pair: a host that is not hot sends no balancing
-// move back along a host pair that a migration of the history used the
-// other way within the cooldown, so that two hosts near the mean do not
+// move back along a host pair that a balancing migration of the history
+// used the other way within the cooldown, so that two hosts near the mean do not
 // pass load back and forth as noise swaps their ranking (see backPairs).
 // When no candidate is worthwhile, the step tries swaps
 // (Sandpiper's swap phase, see swapPhase): a busy VM of one of the four

@@ -20,18 +20,20 @@ type History struct {
 	// be refused again.
 	Refused []Refusal
 	// Moved are migrations that succeeded lately, in any order: no
-	// balancing move goes back along a host pair that one of them used
-	// the other way less than Config.Cooldown before the snapshot, unless
-	// it relieves a hot host (see backPairs). Older ones are ignored.
+	// balancing move goes back along a host pair that a balancing one of
+	// them used the other way less than Config.Cooldown before the
+	// snapshot, unless it relieves a hot host (see backPairs). Older ones,
+	// and those a policy request or an evacuation made, are ignored.
 	Moved []Migration
 }
 
 // Migration is one migration that succeeded.
 type Migration struct {
-	VM   string    // VM ID
-	From string    // source host name
-	To   string    // destination host name
-	At   time.Time // when it ended
+	VM      string    // VM ID
+	From    string    // source host name
+	To      string    // destination host name
+	Trigger string    // the move's trigger: TriggerBalance or TriggerRequest
+	At      time.Time // when it ended
 }
 
 // Refusal is one move Compare-VM refused.

@@ -43,7 +43,7 @@ func (d *Daemon) history(now time.Time, memory time.Duration) (h policy.History,
 			case e.State == journal.StateSucceeded:
 				h.MovesByVM[e.VMID]++
 				if len(hist.Moved) < historyLimit {
-					hist.Moved = append(hist.Moved, balancer.Migration{VM: e.VMID, From: e.From, To: e.To, At: e.Ended})
+					hist.Moved = append(hist.Moved, balancer.Migration{VM: e.VMID, From: e.From, To: e.To, Trigger: e.Trigger, At: e.Ended})
 				}
 				if len(h.Moves) < historyLimit {
 					h.Moves = append(h.Moves, ev)

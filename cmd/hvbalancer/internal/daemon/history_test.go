@@ -92,7 +92,7 @@ func TestHistoryCountsEveryMoveOfTheDay(t *testing.T) {
 		seq++
 		id := fmt.Sprintf("p#%d", seq)
 		at := now.Add(-ago)
-		if _, _, err := j.Intend(journal.Entry{MoveID: id, PlanID: "p", VMID: vm, From: "HV01", To: "HV02", Intent: at}); err != nil {
+		if _, _, err := j.Intend(journal.Entry{MoveID: id, PlanID: "p", VMID: vm, From: "HV01", To: "HV02", Trigger: balancer.TriggerBalance, Intent: at}); err != nil {
 			t.Fatal(err)
 		}
 		for _, s := range states {
@@ -123,8 +123,8 @@ func TestHistoryCountsEveryMoveOfTheDay(t *testing.T) {
 		t.Errorf("the planner has %d migrations, want the newest %d", len(hist.Moved), historyLimit)
 	}
 	if len(hist.Moved) > 0 {
-		want := balancer.Migration{VM: "busy", From: "HV01", To: "HV02", At: now.Add(-time.Minute)}
-		if got := hist.Moved[0]; got.VM != want.VM || got.From != want.From || got.To != want.To || !got.At.Equal(want.At) {
+		want := balancer.Migration{VM: "busy", From: "HV01", To: "HV02", Trigger: balancer.TriggerBalance, At: now.Add(-time.Minute)}
+		if got := hist.Moved[0]; got.VM != want.VM || got.From != want.From || got.To != want.To || got.Trigger != want.Trigger || !got.At.Equal(want.At) {
 			t.Errorf("the planner's newest migration is %+v, want %+v", got, want)
 		}
 	}
