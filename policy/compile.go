@@ -98,10 +98,6 @@ func parserOptions(caps *ast.Capabilities) ast.ParserOptions {
 // an array of zero or one values, so that a rule the policy leaves undefined
 // does not make the whole query undefined.
 const (
-	sessionQuery = `config := [x | x := data.hvbalancer.config]; ` +
-		`requests := [x | x := data.hvbalancer.requests]; ` +
-		`frozen := [x | x := data.hvbalancer.frozen]; ` +
-		`held := [x | x := data.hvbalancer.held]`
 	judgeQuery = `deny := [x | x := data.hvbalancer.deny]; ` +
 		`penalty := [x | x := data.hvbalancer.penalty]`
 	// costsQuery names the parts of a penalty (see Session.Costs).
@@ -114,7 +110,22 @@ const (
 var (
 	sessionRules = []string{"config", "requests", "frozen", "held"}
 	judgeRules   = []string{"deny", "penalty"}
+	// sessionParts are the session rules in the two queries a session's
+	// start evaluates side by side, one a core: requests are most of the
+	// work, and frozen goes with them because the shipped requests read it
+	// (evaluated beside them, it was evaluated twice); config and held are
+	// the other part.
+	sessionParts = [2][]string{{"config", "held"}, {"requests", "frozen"}}
 )
+
+// partQuery collects several rules in one query, each as ruleQuery does.
+func partQuery(rules []string) string {
+	qs := make([]string, len(rules))
+	for i, rule := range rules {
+		qs[i] = ruleQuery(rule)
+	}
+	return strings.Join(qs, "; ")
+}
 
 func ruleQuery(rule string) string { return rule + ` := [x | x := data.hvbalancer.` + rule + `]` }
 
@@ -122,7 +133,7 @@ func ruleQuery(rule string) string { return rule + ` := [x | x := data.hvbalance
 type compiled struct {
 	digest  string
 	modules int
-	session rego.PreparedEvalQuery
+	session [2]rego.PreparedEvalQuery // sessionParts' queries
 	judge   rego.PreparedEvalQuery
 	costs   rego.PreparedEvalQuery
 	consts  *constTrie // which rules are the same for every candidate
@@ -199,7 +210,8 @@ func compile(ctx context.Context, src *sources) (*compiled, error) {
 		query string
 		into  *rego.PreparedEvalQuery
 	}
-	queries := []prepared{{sessionQuery, &c.session}, {judgeQuery, &c.judge}, {costsQuery, &c.costs}}
+	queries := []prepared{{partQuery(sessionParts[0]), &c.session[0]}, {partQuery(sessionParts[1]), &c.session[1]},
+		{judgeQuery, &c.judge}, {costsQuery, &c.costs}}
 	rules := make([]rego.PreparedEvalQuery, len(sessionRules)+len(judgeRules))
 	for i, rule := range append(append([]string(nil), sessionRules...), judgeRules...) {
 		queries = append(queries, prepared{ruleQuery(rule), &rules[i]})

@@ -5,11 +5,13 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"maps"
 	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
 
+	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
 )
 
@@ -69,18 +71,10 @@ func (e *Engine) Begin(ctx context.Context, in *Input) (*Session, error) {
 		r.vms[id] = true
 	}
 	input := terms.object(nil, nil)
-	rs, err := c.session.Eval(ctx, rego.EvalParsedInput(input),
-		rego.EvalVirtualCache(newEvalCache(r.shared, c.consts)))
+	b, err := r.evalSessionRules(ctx, input)
 	if err != nil {
-		if re := c.ruleFailure(ctx, err, sessionRules, input); re != nil {
-			err = re
-		}
-		return nil, fmt.Errorf("begin session: %w", err)
+		return nil, err
 	}
-	if len(rs) != 1 {
-		return nil, fmt.Errorf("begin session: %d results, want 1", len(rs))
-	}
-	b := rs[0].Bindings
 	var errs []error
 	if v, ok := single(b["config"]); ok {
 		if r.settings, err = decodeSettings(v); err != nil {
@@ -110,6 +104,43 @@ func (e *Engine) Begin(ctx context.Context, in *Input) (*Session, error) {
 		return nil, fmt.Errorf("begin session: %w", errors.Join(errs...))
 	}
 	return r, nil
+}
+
+// evalSessionRules evaluates the session rules, the two parts of sessionParts
+// side by side (the second on the caller's goroutine), sharing the
+// session-constant values, and returns their bindings by rule. A rule
+// failing at run time is an error wrapping a *RuleError naming it (the
+// first part's before the second's).
+func (r *Session) evalSessionRules(ctx context.Context, input ast.Object) (rego.Vars, error) {
+	c := r.policy
+	var rs [2]rego.ResultSet
+	var errs [2]error
+	eval := func(i int) {
+		rs[i], errs[i] = c.session[i].Eval(ctx, rego.EvalParsedInput(input),
+			rego.EvalVirtualCache(newEvalCache(r.shared, c.consts)))
+	}
+	var wg sync.WaitGroup
+	if runtime.GOMAXPROCS(0) > 1 {
+		wg.Go(func() { eval(0) })
+	} else {
+		eval(0)
+	}
+	eval(1)
+	wg.Wait()
+	b := rego.Vars{}
+	for i, err := range errs {
+		if err != nil {
+			if re := c.ruleFailure(ctx, err, sessionParts[i], input); re != nil {
+				err = re
+			}
+			return nil, fmt.Errorf("begin session: %w", err)
+		}
+		if len(rs[i]) != 1 {
+			return nil, fmt.Errorf("begin session: %d results, want 1", len(rs[i]))
+		}
+		maps.Copy(b, rs[i][0].Bindings)
+	}
+	return b, nil
 }
 
 // single unwraps a rule collected by the queries into an array of zero or
