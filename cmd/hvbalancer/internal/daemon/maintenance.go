@@ -66,8 +66,9 @@ type maintenanceStore struct {
 	events []maintenanceEvent
 	gen    uint64 // changes with every entry or exit
 
-	overlay overlay       // the latest snapshot with these hosts flagged
-	wake    chan struct{} // asks the round loop for a round now
+	overlay overlay            // the latest snapshot with these hosts flagged
+	wake    chan struct{}      // asks the round loop for a round now
+	shared  *sharedMaintenance // with an ha section: kept in etcd, not in the file
 }
 
 // openMaintenance reads the store's file; a missing file is an empty
@@ -162,6 +163,9 @@ func (s *maintenanceStore) saveLocked() error {
 	slices.SortFunc(f.Hosts, func(a, b maintenanceEntry) int { return strings.Compare(a.Host, b.Host) })
 	if f.Events == nil {
 		f.Events = []maintenanceEvent{}
+	}
+	if s.shared != nil {
+		return s.shared.save(f)
 	}
 	err := durable.WriteFile(s.path, func(w io.Writer) error {
 		enc := json.NewEncoder(w)
