@@ -91,9 +91,10 @@ func awaitLeader(t *testing.T, ds []*haDaemon, not *haDaemon) *haDaemon {
 // one etcd: one leads and plans, the other stands by (not ready, no polls,
 // no rounds) and names the leader in its status, its /metrics and its
 // /readyz; a pause sent to the standby is the leader's; when the leader's
-// lease is revoked behind its back the standby takes over, still paused,
-// and plans, and the deposed daemon stands by and forwards a resume to
-// it; when that leader stops (it resigns) the first leads again at once.
+// lease is revoked behind its back the standby takes over, still paused
+// and with the host put in maintenance through the standby, and plans,
+// and the deposed daemon stands by and forwards a resume and the end of
+// the maintenance to it; when that leader stops (it resigns) the first leads again at once.
 // Takeover times are logged.
 func TestDaemonsElectOneLeader(t *testing.T) {
 	endpoint := hatest.StartEtcd(t)
@@ -129,6 +130,12 @@ func TestDaemonsElectOneLeader(t *testing.T) {
 	if st := haStatus(t, leader); !st.Paused || st.PauseReason != "patching" {
 		t.Errorf("leader after a pause sent to the standby: paused %v (%q)", st.Paused, st.PauseReason)
 	}
+	if code, body := maintenanceCall(t, standby.runningDaemon, http.MethodPost, "HV03", `{"by": "ops", "reason": "firmware"}`); code != http.StatusOK {
+		t.Fatalf("maintenance through the standby: %d %s", code, body)
+	}
+	if !hostInfo(t, leader.runningDaemon, "HV03").Maintenance {
+		t.Error("HV03 not in maintenance on the leader after the standby forwarded it")
+	}
 
 	// The leader's session ends behind its back: the standby takes over.
 	admin, err := clientv3.New(clientv3.Config{Endpoints: []string{endpoint}, DialTimeout: 5 * time.Second})
@@ -151,6 +158,14 @@ func TestDaemonsElectOneLeader(t *testing.T) {
 	}
 	if st := haStatus(t, next); st.Paused {
 		t.Error("new leader still paused after a resume sent to the deposed leader")
+	}
+	// So is the maintenance entered through the API.
+	eventually(t, "HV03 in maintenance under the new leader", func() bool { return hostInfo(t, next.runningDaemon, "HV03").Maintenance })
+	if code, body := maintenanceCall(t, leader.runningDaemon, http.MethodDelete, "HV03", `{"by": "ops"}`); code != http.StatusOK {
+		t.Fatalf("end of maintenance through the deposed leader: %d %s", code, body)
+	}
+	if hostInfo(t, next.runningDaemon, "HV03").Maintenance {
+		t.Error("HV03 still in maintenance on the new leader after the deposed one forwarded its end")
 	}
 	round := haStatus(t, next).LastRound.Time
 	eventually(t, "the new leader's rounds", func() bool { return haStatus(t, next).LastRound.Time.After(round) })

@@ -136,7 +136,9 @@ func New(o Options) (_ *Daemon, err error) {
 	} else if d.plans, err = openPlanStore(filepath.Join(c.StateDir, "plans"), key, trusted, log); err != nil {
 		return nil, err
 	}
-	if d.maint, err = openMaintenance(c.StateDir); err != nil {
+	if d.ha != nil {
+		d.maint = openSharedMaintenance(d.ha) // in etcd; read when elected
+	} else if d.maint, err = openMaintenance(c.StateDir); err != nil {
 		return nil, err
 	}
 	if d.planner, err = balancer.NewPlanner(PlannerConfig(c), log); err != nil {

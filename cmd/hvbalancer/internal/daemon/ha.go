@@ -127,8 +127,11 @@ func (d *Daemon) lead(ctx context.Context, t *ha.Term) {
 	d.term.open.Store(true)
 	defer d.term.open.Store(false)
 	if err := d.exec.Reload(); err != nil {
-		d.log.Error("read the journal the last leader left; standing down", "term", t.Rev, "err", err)
-		d.ha.Resign()
+		d.standDown(ctx, t, "read the journal the last leader left", err)
+		return
+	}
+	if _, err := d.maint.load(); err != nil { // the fleet's maintenance, before any round
+		d.standDown(ctx, t, "read the fleet's maintenance", err)
 		return
 	}
 	d.syncPause() // the fleet's pause, before any migration may start
@@ -150,6 +153,17 @@ func (d *Daemon) lead(ctx context.Context, t *ha.Term) {
 	d.stateMu.Unlock()
 	if ctx.Err() == nil {
 		d.log.Warn("standing by: no migration starts here until this daemon is elected again", "term", t.Rev)
+	}
+}
+
+// standDown resigns a term whose work could not begin, so that another
+// daemon may try, and waits for the term to end.
+func (d *Daemon) standDown(ctx context.Context, t *ha.Term, what string, err error) {
+	d.log.Error(what+"; resigning", "term", t.Rev, "err", err)
+	d.ha.Resign()
+	select {
+	case <-t.Done():
+	case <-ctx.Done():
 	}
 }
 

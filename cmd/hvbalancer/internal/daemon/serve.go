@@ -124,6 +124,9 @@ func (d *Daemon) control(ctx context.Context) {
 			}
 		case <-tick.C:
 			d.syncPause()
+			if d.ha != nil {
+				d.syncMaintenance()
+			}
 			cfg, engine, _ := d.current()
 			if time.Since(lastPolicyCheck) >= cfg.Policy.ReloadInterval {
 				lastPolicyCheck = time.Now()
