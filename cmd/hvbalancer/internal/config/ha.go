@@ -95,6 +95,9 @@ func (c *Config) validateHA(p *problems) {
 	if h.Advertise == "" {
 		h.Advertise = c.advertised()
 	}
+	if c.Simulator != nil {
+		p.add("ha", nil, "cannot be used with simulator: each daemon would run a fleet of its own; run hvsim once and name its hosts in clusters")
+	}
 	c.validateEtcdEndpoints(p)
 	if !strings.HasPrefix(e.Prefix, "/") || strings.HasSuffix(e.Prefix, "/") || strings.ContainsFunc(e.Prefix, func(r rune) bool { return r <= ' ' }) {
 		p.add("ha.etcd.prefix", e.Prefix, "want a key prefix such as /hvbalancer or /hvbalancer/site-a: a leading slash, no trailing one, no spaces")

@@ -16,6 +16,7 @@ func TestInvalidHAConfigs(t *testing.T) {
 		want []string
 	}{
 		{"invalid-ha.yaml", []string{
+			"ha: cannot be used with simulator: each daemon would run a fleet of its own; run hvsim once and name its hosts in clusters",
 			"ha.etcd.endpoints[1]: etcd2.example:2379: want a URL such as https://etcd1.example:2379 (http or https, a host and a port)",
 			"ha.etcd.endpoints[2]: http://etcd3.example:2379/v3: want a URL such as https://etcd1.example:2379 (http or https, a host and a port)",
 			"ha.etcd.endpoints[3]: http://bad_host!:2379: want a DNS name (at most 253 characters, labels of at most 63 letters, digits, hyphens or underscores) or an IP address",
@@ -79,11 +80,10 @@ func TestHADefaults(t *testing.T) {
   etcd: {endpoints: ["https://etcd1.example:2379"], tls: {cert: etcd.crt, key: other.key}}
 `, nil, "ha.etcd.tls: cert and key do not load as a pair: tls: private key does not match public key"},
 	}
-	fleet, _ := filepath.Abs("../../../../examples/fleets/demo.yaml")
 	policies, _ := filepath.Abs("testdata/policies")
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			doc := "version: 1\nsimulator: {fleet: " + fleet + "}\npolicy: {dir: " + policies + "}\n" + tc.yaml
+			doc := "version: 1\nclusters: [{name: lab, winrm: {https: true, auth: ntlm, username: svc, password_env: HVB_PW}, hosts: [{name: HV01, address: hv01.lab.example}]}]\npolicy: {dir: " + policies + "}\n" + tc.yaml
 			c, err := Parse([]byte(doc), dir)
 			if tc.errs != "" {
 				if err == nil || err.Error() != tc.errs {
