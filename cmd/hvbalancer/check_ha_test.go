@@ -35,4 +35,3 @@ func TestCheckHA(t *testing.T) {
 		})
 	}
 }
-
