@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hvbalancer/hvbalancer/balancer/executor/journal/etcdtest"
 	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/ha/hatest"
 	"github.com/hvbalancer/hvbalancer/hyperv/sim"
 )
@@ -17,7 +18,7 @@ import (
 // runs out, and its queued moves wait. When etcd is back it is elected
 // again and runs what waited, each VM moved once.
 func TestPartitionedLeaderStartsNothing(t *testing.T) {
-	endpoint := hatest.StartEtcd(t)
+	endpoint := etcdtest.Start(t, 1).Members[0].ClientURL
 	u, _ := url.Parse(endpoint)
 	proxy := hatest.NewProxy(t, u.Host)
 	spec, err := sim.LoadFleet("../../examples/fleets/demo.yaml")

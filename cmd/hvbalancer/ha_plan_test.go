@@ -10,7 +10,7 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"github.com/hvbalancer/hvbalancer/balancer"
-	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/ha/hatest"
+	"github.com/hvbalancer/hvbalancer/balancer/executor/journal/etcdtest"
 	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/web"
 	"github.com/hvbalancer/hvbalancer/hyperv/sim"
 )
@@ -21,7 +21,7 @@ import (
 // that the new leader finishes the plan: done, every move migrated once on
 // the simulated fleet's ledger, none repeated, none lost.
 func TestTakeoverFinishesAnApprovedPlan(t *testing.T) {
-	endpoint := hatest.StartEtcd(t)
+	endpoint := etcdtest.Start(t, 1).Members[0].ClientURL
 	spec, err := sim.LoadFleet("../../examples/fleets/demo.yaml")
 	if err != nil {
 		t.Fatal(err)

@@ -13,7 +13,7 @@ import (
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 
-	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/ha/hatest"
+	"github.com/hvbalancer/hvbalancer/balancer/executor/journal/etcdtest"
 	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/web"
 	"github.com/hvbalancer/hvbalancer/hyperv/sim"
 )
@@ -97,7 +97,7 @@ func awaitLeader(t *testing.T, ds []*haDaemon, not *haDaemon) *haDaemon {
 // the maintenance to it; when that leader stops (it resigns) the first leads again at once.
 // Takeover times are logged.
 func TestDaemonsElectOneLeader(t *testing.T) {
-	endpoint := hatest.StartEtcd(t)
+	endpoint := etcdtest.Start(t, 1).Members[0].ClientURL
 	spec, err := sim.LoadFleet("../../examples/fleets/demo.yaml")
 	if err != nil {
 		t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 
+	"github.com/hvbalancer/hvbalancer/balancer/executor/journal/etcdtest"
 	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/ha/hatest"
 )
 
@@ -18,7 +19,7 @@ import (
 func TestExactlyOneLeads(t *testing.T) {
 	for _, n := range []int{2, 3} {
 		t.Run(fmt.Sprintf("%d candidates", n), func(t *testing.T) {
-			ep := hatest.StartEtcd(t)
+			ep := etcdtest.Start(t, 1).Members[0].ClientURL
 			var cs []*candidate
 			for i := range n {
 				cs = append(cs, startCandidate(t, fmt.Sprintf("node%d", i), ep))
@@ -72,7 +73,7 @@ func TestTakeover(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			ep := hatest.StartEtcd(t)
+			ep := etcdtest.Start(t, 1).Members[0].ClientURL
 			admin := client(t, ep)
 			proxies := map[string]*hatest.Proxy{}
 			var cs []*candidate
@@ -147,7 +148,7 @@ func TestTakeover(t *testing.T) {
 // back, and at once, before its session can tell it, a write through its
 // own client with its fence and its Check are both refused by etcd.
 func TestFenceBeforeTheLeaderNotices(t *testing.T) {
-	ep := hatest.StartEtcd(t)
+	ep := etcdtest.Start(t, 1).Members[0].ClientURL
 	admin := client(t, ep)
 	a := startCandidate(t, "a", ep)
 	oneLeader(t, 20*time.Second, []*candidate{a})
@@ -180,7 +181,7 @@ func TestFenceBeforeTheLeaderNotices(t *testing.T) {
 // TestStandbyFenceFails proves a standby's fence never holds and its Check
 // says it does not lead.
 func TestStandbyFenceFails(t *testing.T) {
-	ep := hatest.StartEtcd(t)
+	ep := etcdtest.Start(t, 1).Members[0].ClientURL
 	cs := []*candidate{startCandidate(t, "a", ep), startCandidate(t, "b", ep)}
 	leader := oneLeader(t, 20*time.Second, cs)
 	standby := cs[0]
@@ -207,4 +208,35 @@ func client(t *testing.T, endpoints ...string) *clientv3.Client {
 	}
 	t.Cleanup(func() { c.Close() })
 	return c
+}
+
+// TestEtcdMemberLost stops the etcd member that leads the etcd cluster of
+// three, under two daemons that know every member: the daemon that leads
+// keeps leading (its session's keep-alives go to the members left) and
+// etcd still takes its fenced writes.
+func TestEtcdMemberLost(t *testing.T) {
+	c := etcdtest.Start(t, 3)
+	cs := []*candidate{startCandidate(t, "a", c.Endpoints()...), startCandidate(t, "b", c.Endpoints()...)}
+	leader := oneLeader(t, 20*time.Second, cs)
+	term := leader.Leading()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	i, err := c.Leader(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Stop(i)
+	t.Logf("stopped etcd member %d, the etcd cluster's leader", i)
+	for range 2 * int(testTTL/(200*time.Millisecond)) { // two session TTLs
+		time.Sleep(200 * time.Millisecond)
+		if leader.Leading() != term {
+			t.Fatalf("%s lost its term after an etcd member died: %s", leader.name, names(cs))
+		}
+	}
+	if err := leader.Check(ctx); err != nil {
+		t.Errorf("leader's check through the members left: %v", err)
+	}
+	if l := leaders(cs); len(l) != 1 || l[0] != leader {
+		t.Errorf("leaders after an etcd member died: %s", names(cs))
+	}
 }

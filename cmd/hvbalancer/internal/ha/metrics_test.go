@@ -12,7 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
-	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/ha/hatest"
+	"github.com/hvbalancer/hvbalancer/balancer/executor/journal/etcdtest"
 )
 
 // TestLeaderMetrics reads each daemon's /metrics over HTTP: the leader
@@ -20,7 +20,7 @@ import (
 // after the leader resigns the two swap, and the old leader's takeover
 // count stays.
 func TestLeaderMetrics(t *testing.T) {
-	ep := hatest.StartEtcd(t)
+	ep := etcdtest.Start(t, 1).Members[0].ClientURL
 	cs := []*candidate{startCandidate(t, "a", ep), startCandidate(t, "b", ep)}
 	first := oneLeader(t, 20*time.Second, cs)
 	second := cs[0]

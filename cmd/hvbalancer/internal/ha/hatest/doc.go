@@ -1,5 +1,5 @@
-// Package hatest runs what the high-availability tests need on 127.0.0.1:
-// a real single-member etcd server (embedded) in a test's temporary
-// directory, and a TCP proxy in front of it that a test can cut, so that
-// one client loses etcd while the others keep it. It never fakes etcd.
+// Package hatest is what the high-availability tests need beside a real
+// etcd (package etcdtest): a TCP proxy on 127.0.0.1 in front of a member
+// that a test can cut, so that one client loses etcd as in a network
+// partition while the others keep it. It never fakes etcd.
 package hatest
