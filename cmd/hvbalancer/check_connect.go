@@ -55,6 +55,9 @@ func connectCheck(ctx context.Context, c *config.Config, e *env) error {
 	if failed > 0 {
 		return &fleet.Error{Head: fmt.Sprintf("%d of %d hosts failed the check", failed, len(f.Targets))}
 	}
+	if c.HA != nil {
+		return connectEtcd(ctx, c, e)
+	}
 	return nil
 }
 

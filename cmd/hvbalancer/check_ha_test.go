@@ -1,9 +1,15 @@
 package main
 
 import (
+	"fmt"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
+
+	"github.com/hvbalancer/hvbalancer/balancer/executor/journal/etcdtest"
+	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/web"
+	"github.com/hvbalancer/hvbalancer/hyperv/sim"
 )
 
 // TestCheckHA proves that check says how a daemon with an ha section
@@ -33,5 +39,40 @@ func TestCheckHA(t *testing.T) {
 				t.Errorf("exit %d, want %d, and output matching %s\n%s%s", code, tc.code, tc.want, stdout, stderr)
 			}
 		})
+	}
+}
+
+// TestCheckConnectReachesEtcd: check --connect reaches the etcd of an ha
+// section as the daemon would, says how many members it has and who
+// leads, and fails when etcd cannot be reached.
+func TestCheckConnectReachesEtcd(t *testing.T) {
+	endpoint := etcdtest.Start(t, 1).Members[0].ClientURL
+	spec, err := sim.LoadFleet("../../examples/fleets/demo.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := serveFleet(t, spec)
+	config := func(endpoint string) string {
+		return standaloneConfig(t, srv, spec, "manual", nil, fmt.Sprintf("ha: {etcd: {endpoints: [%q], dial_timeout: 1s}, node_name: hvb-a}\n", endpoint))
+	}
+	cfg := config(endpoint)
+	code, stdout, stderr := hvb(t, "check", "--connect", "--config", cfg)
+	if want := "etcd: 1 members reached; under /hvbalancer no daemon leads yet\n"; code != 0 || !strings.HasSuffix(stdout, want) {
+		t.Errorf("before any daemon: exit %d, want 0 and a last line %q\n%s%s", code, want, stdout, stderr)
+	}
+	d, logs := startLoggingDaemon(t, cfg)
+	showLogsOnFailure(t, logs)
+	eventually(t, "the daemon leads", func() bool {
+		var st web.Status
+		getJSON(t, d.url+"/api/v1/status", &st)
+		return st.HA != nil && st.HA.Leading
+	})
+	code, stdout, stderr = hvb(t, "check", "--connect", "--config", cfg)
+	if want := fmt.Sprintf("etcd: 1 members reached; under /hvbalancer leader hvb-a (%s)\n", d.url); code != 0 || !strings.HasSuffix(stdout, want) {
+		t.Errorf("with a leader: exit %d, want 0 and a last line %q\n%s%s", code, want, stdout, stderr)
+	}
+	code, stdout, stderr = hvb(t, "check", "--connect", "--config", config("http://127.0.0.1:1"))
+	if code == 0 || !strings.Contains(stderr, "etcd [http://127.0.0.1:1]") {
+		t.Errorf("etcd unreachable: exit %d, want a failure naming the endpoint\n%s%s", code, stdout, stderr)
 	}
 }

@@ -25,32 +25,42 @@ import (
 // elected daemon starts migrations, and it runs an approved plan itself.
 var errApplyHA = errors.New("apply: with an ha section only the leading daemon migrates; approve the plan through the API (POST /api/v1/plans/ID/approve) instead")
 
-// openHA makes the elector from the ha section (its TLS files read: an
-// error here stops New, as a bad journal does) and the journal it fences,
-// in etcd under the section's prefix. The identity's address is
-// completed in startElector once the listener is open.
-func (d *Daemon) openHA(c *config.Config, reg prometheus.Registerer) error {
+// HAConfig is the elector's settings from the ha section, its TLS files
+// read.
+func HAConfig(c *config.Config) (ha.Config, error) {
 	h := c.HA
 	var t *tls.Config
 	if h.Etcd.TLS.Enabled() || strings.HasPrefix(h.Etcd.Endpoints[0], "https://") {
 		var err error
 		if t, err = ha.LoadTLS(h.Etcd.TLS.CA, h.Etcd.TLS.Cert, h.Etcd.TLS.Key); err != nil {
-			return err
+			return ha.Config{}, err
 		}
 	}
-	el, err := ha.New(ha.Config{
+	return ha.Config{
 		Endpoints:   h.Etcd.Endpoints,
 		TLS:         t,
 		DialTimeout: h.Etcd.DialTimeout,
 		Prefix:      h.Etcd.Prefix,
 		SessionTTL:  h.Etcd.SessionTTL,
 		Self:        ha.Identity{Name: h.NodeName, Address: h.Advertise},
-	}, d.log, reg)
+	}, nil
+}
+
+// openHA makes the elector from the ha section (an error here stops New,
+// as a bad journal does) and the journal it fences, in etcd under the
+// section's prefix. The identity's address is completed in startElector
+// once the listener is open.
+func (d *Daemon) openHA(c *config.Config, reg prometheus.Registerer) error {
+	hc, err := HAConfig(c)
+	if err != nil {
+		return err
+	}
+	el, err := ha.New(hc, d.log, reg)
 	if err != nil {
 		return err
 	}
 	d.ha = el
-	d.journal = etcdjournal.New(el.Client(), etcdjournal.Options{Prefix: h.Etcd.Prefix + "/", Fence: el.Fence})
+	d.journal = etcdjournal.New(el.Client(), etcdjournal.Options{Prefix: hc.Prefix + "/", Fence: el.Fence})
 	d.term = &termJournal{Store: d.journal}
 	return nil
 }
