@@ -160,7 +160,16 @@ func TestDaemonsElectOneLeader(t *testing.T) {
 		t.Error("new leader still paused after a resume sent to the deposed leader")
 	}
 	// So is the maintenance entered through the API.
-	eventually(t, "HV03 in maintenance under the new leader", func() bool { return hostInfo(t, next.runningDaemon, "HV03").Maintenance })
+	eventually(t, "HV03 in maintenance under the new leader", func() bool {
+		var hosts web.Hosts // none until the new leader's first poll
+		getJSON(t, next.url+"/api/v1/hosts", &hosts)
+		for _, h := range hosts.Hosts {
+			if h.Name == "HV03" {
+				return h.Maintenance
+			}
+		}
+		return false
+	})
 	if code, body := maintenanceCall(t, leader.runningDaemon, http.MethodDelete, "HV03", `{"by": "ops"}`); code != http.StatusOK {
 		t.Fatalf("end of maintenance through the deposed leader: %d %s", code, body)
 	}
