@@ -119,6 +119,11 @@ func TestDaemonsElectOneLeader(t *testing.T) {
 	}
 	leaderMetrics(t, leader, 1, 1)
 	leaderMetrics(t, standby, 0, 0)
+	var hosts web.Hosts // polled by the leader, read through the standby
+	getJSON(t, standby.url+"/api/v1/hosts", &hosts)
+	if len(hosts.Hosts) != 8 {
+		t.Errorf("the standby lists %d hosts, want the leader's 8", len(hosts.Hosts))
+	}
 
 	// Mutations sent to the standby are the leader's.
 	if code := post(t, standby.url+"/api/v1/pause", "", map[string]string{"reason": "x"}); code != http.StatusUnauthorized {

@@ -20,12 +20,18 @@ import (
 // rather than forwarding it again.
 const forwardedHeader = "Hvbalancer-Forwarded-By"
 
-// mutation reports whether r changes what the leader does: an approval, a
-// pause or resume, a host entering or leaving maintenance. A reload is
-// not one: each daemon reloads its own files.
-func mutation(r *http.Request) bool {
+// forwarded reports whether a standby hands r to the leader: a request
+// that changes what the leader does (an approval, a pause or resume, a
+// host entering or leaving maintenance), or one that reads the fleet as
+// the leader sees it (the hosts, a placement), since a standby polls
+// nothing. A reload is not one (each daemon reloads its own files), nor
+// are the status, the plans and the history, which a standby serves
+// itself from the shared stores.
+func forwarded(r *http.Request) bool {
 	p := r.URL.Path
 	switch {
+	case r.Method == http.MethodGet && p == "/api/v1/hosts", r.Method == http.MethodPost && p == "/api/v1/place":
+		return true
 	case r.Method == http.MethodPost && (p == "/api/v1/pause" || p == "/api/v1/resume"):
 		return true
 	case r.Method == http.MethodPost && strings.HasPrefix(p, "/api/v1/plans/") && strings.HasSuffix(p, "/approve"):
@@ -36,8 +42,9 @@ func mutation(r *http.Request) bool {
 	return false
 }
 
-// forwarding hands the mutations a standby is asked for to the leader's
-// API, as they came (the leader checks the token), and answers 503 with
+// forwarding hands the requests a standby does not answer itself (see
+// forwarded) to the leader's API, as they came (the leader checks the
+// token), and answers 503 with
 // the leader's address when it cannot: no leader is known, the request
 // was forwarded already, or the leader did not answer. Everything else,
 // and everything while this daemon leads, is next's.
@@ -45,7 +52,7 @@ func (d *Daemon) forwarding(next http.Handler) http.Handler {
 	cfg, _, _ := d.current()
 	transport := forwardTransport(cfg.HTTP, d.log)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !mutation(r) || d.ha.Leading() != nil {
+		if !forwarded(r) || d.ha.Leading() != nil {
 			next.ServeHTTP(w, r)
 			return
 		}

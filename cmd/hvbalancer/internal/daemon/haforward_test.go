@@ -10,10 +10,11 @@ import (
 	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/config"
 )
 
-// TestMutationsForwarded lists which requests a standby hands to the
-// leader: the ones that change what the leader does, not the reads, not a
-// reload (each daemon reloads its own files), not a placement question.
-func TestMutationsForwarded(t *testing.T) {
+// TestForwarded lists which requests a standby hands to the leader: the
+// ones that change what the leader does and the reads of the fleet it
+// polls, not a reload (each daemon reloads its own files), not the reads
+// a standby serves from the shared stores.
+func TestForwarded(t *testing.T) {
 	for _, tc := range []struct {
 		method, path string
 		want         bool
@@ -23,13 +24,17 @@ func TestMutationsForwarded(t *testing.T) {
 		{"POST", "/api/v1/plans/plan-20261201-080000-1a2b3c4d/approve", true},
 		{"POST", "/api/v1/hosts/HV01/maintenance", true},
 		{"DELETE", "/api/v1/hosts/HV01/maintenance", true},
+		{"GET", "/api/v1/hosts", true},
+		{"POST", "/api/v1/place", true},
 		{"GET", "/api/v1/status", false},
+		{"GET", "/api/v1/plans", false},
+		{"GET", "/api/v1/history", false},
 		{"GET", "/api/v1/plans/p/approve", false},
 		{"POST", "/-/reload", false},
-		{"POST", "/api/v1/place", false},
 		{"GET", "/metrics", false},
+		{"GET", "/", false},
 	} {
-		if got := mutation(httptest.NewRequest(tc.method, tc.path, nil)); got != tc.want {
+		if got := forwarded(httptest.NewRequest(tc.method, tc.path, nil)); got != tc.want {
 			t.Errorf("%s %s: forwarded %v, want %v", tc.method, tc.path, got, tc.want)
 		}
 	}
