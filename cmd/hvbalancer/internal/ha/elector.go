@@ -30,13 +30,12 @@ type Elector struct {
 	metrics *metrics
 	value   string // this daemon's identity as the leader key's value
 
-	mu      sync.Mutex
-	state   State
-	changed chan struct{}
-	term    *Term
-	lease   clientv3.LeaseID // the current session's, 0 between sessions
-	other   chan struct{}    // another key was seen leading during a term
-	resign  chan struct{}    // Resign asks the term to end
+	lead *leadership
+
+	mu     sync.Mutex       // guards value, cfg.Self and lease
+	lease  clientv3.LeaseID // the current session's, 0 between sessions
+	other  chan struct{}    // the term's leader key was seen gone
+	resign chan struct{}    // Resign asks the term to end
 }
 
 // New connects to etcd (the connection itself is made lazily by the
@@ -66,7 +65,7 @@ func New(cfg Config, log *slog.Logger, reg prometheus.Registerer) (*Elector, err
 	}
 	return &Elector{
 		cfg: cfg, log: log.With("component", "ha"), client: client, metrics: m, value: string(value),
-		changed: make(chan struct{}), other: make(chan struct{}, 1), resign: make(chan struct{}, 1),
+		lead: newLeadership(), other: make(chan struct{}, 1), resign: make(chan struct{}, 1),
 	}, nil
 }
 
@@ -85,6 +84,16 @@ func (e *Elector) SetAddress(address string) error {
 	e.cfg.Self, e.value = self, string(value)
 	return nil
 }
+
+// State returns the leadership as this daemon sees it now.
+func (e *Elector) State() State { return e.lead.current() }
+
+// Changed returns a channel that is closed at the next change of State;
+// call it again after each change.
+func (e *Elector) Changed() <-chan struct{} { return e.lead.next() }
+
+// Leading returns the current term while this daemon leads, or nil.
+func (e *Elector) Leading() *Term { return e.lead.leading() }
 
 // Client is the etcd client, for the stores that share the connection.
 func (e *Elector) Client() *clientv3.Client { return e.client }
@@ -165,7 +174,10 @@ func (e *Elector) session(ctx context.Context) error {
 		return fmt.Errorf("campaign: %w", err)
 	}
 	drain(e.other)
-	t := e.begin(el.Key(), el.Rev())
+	t := e.lead.begin(e.Self(), el.Key(), el.Rev())
+	e.metrics.leader.Set(1)
+	e.metrics.takeovers.Inc()
+	e.log.Info("leading", "rev", t.Rev)
 	reason := ""
 	select {
 	case <-s.Done():
@@ -177,7 +189,10 @@ func (e *Elector) session(ctx context.Context) error {
 	case <-e.resign:
 		reason = "resigned"
 	}
-	e.end(t, reason)
+	if e.lead.end(t, reason) {
+		e.metrics.leader.Set(0)
+		e.log.Warn("no longer leading", "rev", t.Rev, "why", reason)
+	}
 	if ctx.Err() != nil || reason == "resigned" {
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), resignTimeout)
 		defer cancel()
@@ -238,7 +253,7 @@ func (e *Elector) observe(ctx context.Context) {
 				e.otherLeads()
 			}
 		} else {
-			e.observed(who, rev)
+			e.lead.observed(who, rev)
 		}
 		wctx, cancel := context.WithCancel(clientv3.WithRequireLeader(ctx))
 		wch := e.client.Watch(wctx, pfx, clientv3.WithPrefix(), clientv3.WithRev(resp.Header.Revision+1))

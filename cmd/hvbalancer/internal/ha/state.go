@@ -1,6 +1,9 @@
 package ha
 
-import "time"
+import (
+	"sync"
+	"time"
+)
 
 // State is what this daemon knows about the leadership.
 type State struct {
@@ -18,21 +21,6 @@ type State struct {
 	Reason string
 }
 
-// State returns the leadership as this daemon sees it now.
-func (e *Elector) State() State {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return e.state
-}
-
-// Changed returns a channel that is closed at the next change of State;
-// call it again after each change.
-func (e *Elector) Changed() <-chan struct{} {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return e.changed
-}
-
 // Term is one stretch of this daemon's leadership.
 type Term struct {
 	// Rev is the create revision of this term's leader key.
@@ -42,73 +30,92 @@ type Term struct {
 }
 
 // Done is closed when the term ends: the session expired or was closed,
-// etcd was unreachable past the TTL, another leader was seen, or the
+// etcd was unreachable past the TTL, the leader key was deleted, or the
 // daemon resigned.
 func (t *Term) Done() <-chan struct{} { return t.done }
 
-// Leading returns the current term while this daemon leads, or nil.
-func (e *Elector) Leading() *Term {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return e.term
+// leadership is the state an Elector keeps and its readers read: the
+// current State, the current Term while leading, and a channel closed at
+// each change. Its methods are safe for concurrent use.
+type leadership struct {
+	mu      sync.Mutex
+	state   State
+	changed chan struct{}
+	term    *Term
+}
+
+func newLeadership() *leadership { return &leadership{changed: make(chan struct{})} }
+
+func (l *leadership) current() State {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.state
+}
+
+func (l *leadership) next() <-chan struct{} {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.changed
+}
+
+func (l *leadership) leading() *Term {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.term
 }
 
 // setLocked records a new state and wakes those waiting for a change.
-// e.mu is held.
-func (e *Elector) setLocked(s State) {
-	if s.Leading == e.state.Leading && s.Leader == e.state.Leader && s.Rev == e.state.Rev {
+// l.mu is held.
+func (l *leadership) setLocked(s State) {
+	if s.Leading == l.state.Leading && s.Leader == l.state.Leader && s.Rev == l.state.Rev {
 		return
 	}
 	s.Since = time.Now()
-	e.state = s
-	close(e.changed)
-	e.changed = make(chan struct{})
+	l.state = s
+	close(l.changed)
+	l.changed = make(chan struct{})
 }
 
-// begin starts a term under the key of revision rev.
-func (e *Elector) begin(key string, rev int64) *Term {
+// begin starts a term of self under the key of revision rev.
+func (l *leadership) begin(self Identity, key string, rev int64) *Term {
 	t := &Term{Rev: rev, key: key, done: make(chan struct{})}
-	e.mu.Lock()
-	e.term = t
-	e.setLocked(State{Leading: true, Leader: e.cfg.Self, Rev: rev, Reason: "elected"})
-	e.mu.Unlock()
-	e.metrics.leader.Set(1)
-	e.metrics.takeovers.Inc()
-	e.log.Info("leading", "rev", rev)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.term = t
+	l.setLocked(State{Leading: true, Leader: self, Rev: rev, Reason: "elected"})
 	return t
 }
 
-// end ends term t, saying why.
-func (e *Elector) end(t *Term, reason string) {
-	e.mu.Lock()
-	if e.term != t {
-		e.mu.Unlock()
-		return
+// end ends term t, saying why, and reports whether it was the current
+// one.
+func (l *leadership) end(t *Term, reason string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.term != t {
+		return false
 	}
-	e.term = nil
-	s := e.state
+	l.term = nil
+	s := l.state
 	s.Leading, s.Reason = false, reason
-	if s.Leader == e.cfg.Self && s.Rev == t.Rev {
+	if s.Rev == t.Rev {
 		s.Leader, s.Rev = Identity{}, 0 // until the observer sees the next one
 	}
-	e.setLocked(s)
-	e.mu.Unlock()
+	l.setLocked(s)
 	close(t.done)
-	e.metrics.leader.Set(0)
-	e.log.Warn("no longer leading", "rev", t.Rev, "why", reason)
+	return true
 }
 
 // observed records the leader the observer saw (zero: none) while this
 // daemon does not lead.
-func (e *Elector) observed(who Identity, rev int64) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.term != nil {
+func (l *leadership) observed(who Identity, rev int64) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.term != nil {
 		return
 	}
 	reason := "leader observed"
 	if rev == 0 {
 		reason = "no leader"
 	}
-	e.setLocked(State{Leader: who, Rev: rev, Reason: reason})
+	l.setLocked(State{Leader: who, Rev: rev, Reason: reason})
 }
