@@ -41,25 +41,17 @@ type candidate struct {
 }
 
 // worthwhile reports whether a candidate whose gain after the policy's
-// penalty is final clears the minimum gain: final reaches minGain, or
-// final reaches half of it and final with its peak relief reaches
-// minGain. So where several hosts sit near the busiest one, a move that
-// takes the busiest host clearly down and leaves neither of its hosts as
-// busy as that host was is worthwhile, though the fleet's peak falls only
-// once the hosts near it are relieved too; the aggressiveness keeps its
-// meaning for every other move.
-//
-// The credit never carries a move that gains less than half the minimum
-// on its own: such a move buys the peak's drop with balance elsewhere
-// (memory most often) for next to no gain, a spread move undoes it once
-// noise shifts the loads, and the round after it is made again, a host
-// pair exchanging load plan after plan (moves of 0.13 and 0.56 points did
-// that on two fleets TestNoFlapping found, at aggressiveness 3 and 4; their
-// seeds are kept in testdata). The hysteresis per host pair (see
-// backPairs) keeps a relief move, whose busiest host is seldom hot, from
-// going back along a pair used the other way within the cooldown.
+// penalty is final clears the minimum gain: final reaches minGain, or the
+// move gains (final > 0) and final with its peak relief reaches minGain.
+// So where several hosts sit near the busiest one, a move that takes the
+// busiest host clearly down and leaves neither of its hosts as busy as
+// that host was is worthwhile, though the fleet's peak falls only once the
+// hosts near it are relieved too; the aggressiveness keeps its meaning for
+// every other move. pass.relief gives no credit to a move below half the
+// minimum that widens the weighted spread, nor to one back along a host
+// pair used the other way within the cooldown.
 func worthwhile(final, relief, minGain float64) bool {
-	return final >= minGain || final >= minGain/2 && final+relief >= minGain
+	return final >= minGain || final > 0 && final+relief >= minGain
 }
 
 // sortCandidates orders candidates best first: gain with the peak relief
@@ -265,7 +257,7 @@ func (r *pass) balanceCandidates(minGain float64) []candidate {
 				tried++
 				r.search.Candidates++
 				g := st.obj.gain(st, vi, to)
-				if rl := r.relief(vi, src, to); worthwhile(g, rl, minGain) {
+				if rl := r.relief(vi, src, to, g, minGain); worthwhile(g, rl, minGain) {
 					out = append(out, candidate{vm: vi, to: to, gain: g, relief: rl})
 				}
 			}

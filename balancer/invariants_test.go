@@ -107,8 +107,8 @@ func checkInvariants(t tb, s *collector.Snapshot, cfg balancer.Config, rules int
 		}
 		srcAfter := cpu[m.From] - cores/float64(from.LogicalProcessors)*100
 		dstAfter := cpu[m.To] + cores/float64(to.LogicalProcessors)*100
-		// A balancing move gains the minimum, or half of it and relieves
-		// the busiest host: with the part of that host's drop the peak term
+		// A balancing move gains the minimum, or it gains and relieves the
+		// busiest host: with the part of that host's drop the peak term
 		// misses because a third host is near it (down to the busiest host
 		// no plan can lower), it reaches the minimum.
 		if m.Trigger == balancer.TriggerBalance && m.Gain < set.MinGain-0.001 {
@@ -122,13 +122,22 @@ func checkInvariants(t tb, s *collector.Snapshot, cfg balancer.Config, rules int
 				}
 			}
 			relief := set.CPUWeight * max(0, third-max(srcAfter, dstAfter, stuck))
-			if cpu[m.From] < busiest-eps || m.Gain+relief < set.MinGain-0.001 {
+			if m.Gain <= 0 || cpu[m.From] < busiest-eps || m.Gain+relief < set.MinGain-0.001 {
 				t.Errorf("move %d gains %.3f, below the minimum %g, and relieves the busiest host by %.3f more (%s at %.2f, busiest %.2f)",
 					i, m.Gain, set.MinGain, relief, m.From, cpu[m.From], busiest)
 			}
-			// The credit carries no move below half the minimum.
+			// Below half the minimum, it does not widen the weighted spread.
 			if m.Gain < set.MinGain/2-0.001 {
-				t.Errorf("move %d gains %.3f, below half the minimum %g, with the peak relief", i, m.Gain, set.MinGain)
+				before := weightedSpread(s, set, eligible, cpu, memUsed)
+				c0, c1, m0, m1 := cpu[m.From], cpu[m.To], memUsed[m.From], memUsed[m.To]
+				cpu[m.From], cpu[m.To] = srcAfter, dstAfter
+				memUsed[m.From] -= float64(v.MemoryAssigned)
+				memUsed[m.To] += float64(v.MemoryAssigned)
+				after := weightedSpread(s, set, eligible, cpu, memUsed)
+				cpu[m.From], cpu[m.To], memUsed[m.From], memUsed[m.To] = c0, c1, m0, m1
+				if after > before+1e-9 {
+					t.Errorf("move %d gains %.3f with the peak relief and widens the weighted spread %.4f → %.4f", i, m.Gain, before, after)
+				}
 			}
 		}
 		if dstAfter > set.CPUHigh+eps {
@@ -193,4 +202,24 @@ func checkInvariants(t tb, s *collector.Snapshot, cfg balancer.Config, rules int
 	if p.Efficacy.Moves != len(p.Moves) {
 		t.Errorf("efficacy counts %d moves, plan has %d", p.Efficacy.Moves, len(p.Moves))
 	}
+}
+
+// weightedSpread is cpu_weight·σcpu + memory_weight·σmemory over the
+// eligible hosts at the given loads.
+func weightedSpread(s *collector.Snapshot, set balancer.Settings, eligible func(*collector.Host) bool, cpu, memUsed map[string]float64) float64 {
+	var n, sc, sc2, sm, sm2 float64
+	for i := range s.Hosts {
+		h := &s.Hosts[i]
+		if !eligible(h) {
+			continue
+		}
+		c, m := cpu[h.Name], memUsed[h.Name]/float64(h.MemoryBytes)*100
+		n++
+		sc, sc2, sm, sm2 = sc+c, sc2+c*c, sm+m, sm2+m*m
+	}
+	if n == 0 {
+		return 0
+	}
+	sd := func(s1, s2 float64) float64 { return math.Sqrt(math.Max(0, s2/n-(s1/n)*(s1/n))) }
+	return set.CPUWeight*sd(sc, sc2) + set.MemoryWeight*sd(sm, sm2)
 }

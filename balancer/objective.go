@@ -180,6 +180,14 @@ func (o *objective) relief(st *state, vi, to int) float64 {
 	return o.wc * max(0, o.peakAfter(st, from, cf, to, ct)-floor)
 }
 
+// spreadWorse reports whether moving VM vi to host to widens the weighted
+// spread, CPU and memory together.
+func (o *objective) spreadWorse(st *state, vi, to int) bool {
+	c0, m0 := o.spreads()
+	c, m := o.spreadsAfter(st, vi, to)
+	return o.wc*c+o.wm*m > o.wc*c0+o.wm*m0
+}
+
 // overShift is how much host hi's CPU load above the line changes once its
 // load is c (0 for an ineligible host).
 func (o *objective) overShift(st *state, hi int, c float64) float64 {

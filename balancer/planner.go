@@ -72,8 +72,7 @@ import (
 // the policy about candidates best first, only while one could still beat
 // the best allowed so far, at most 256 per step.
 // A step takes the best allowed candidate that is worthwhile: its gain
-// reaches MinGain(aggressiveness), or it gains half of that and is a peak
-// relief. A move off the busiest eligible host is credited the part of
+// reaches MinGain(aggressiveness), or it gains and is a peak relief. A move off the busiest eligible host is credited the part of
 // that host's drop the peak term misses because a third host is near the
 // peak (see objective.relief): where several hosts sit within a few points
 // of the busiest, well under cpu_high once the hot hosts are relieved, no
@@ -86,7 +85,8 @@ import (
 // the minimum gain on its own. No credit is given below a host no plan
 // can lower (healthy, live migration disabled), since the fleet's busiest
 // host cannot come down past it, nor to a move that gains less than half
-// the minimum on its own (see worthwhile). Candidates rank by their gain
+// the minimum on its own and widens the weighted spread (see
+// pass.relief). Candidates rank by their gain
 // with the credit, so the busiest host is relieved first, and its VMs are
 // tried against the hosts coolest in CPU (the others' against the coolest
 // by heat); a plan's figures are the objective's gains alone.
