@@ -272,12 +272,15 @@ func (st *state) projected(vi, to int) policy.Projected {
 		}
 	}
 	toIDs := make([]string, 0, len(dst.vms)+1)
+	var toMem int64 // summed here so that a rule need not look each VM up
 	for _, i := range insertIndex(append([]int(nil), dst.vms...), vi) {
 		toIDs = append(toIDs, st.vms[i].v.ID)
+		toMem += st.vms[i].v.MemoryAssigned
 	}
 	return policy.Projected{
 		From: policy.HostLoad{CPU: src.cpu - st.cpuDelta(vi, from), Memory: src.mem - st.memDelta(vi, from), VMs: fromIDs},
-		To:   policy.HostLoad{CPU: dst.cpu + st.cpuDelta(vi, to), Memory: dst.mem + st.memDelta(vi, to), VMs: toIDs},
+		To: policy.HostLoad{CPU: dst.cpu + st.cpuDelta(vi, to), Memory: dst.mem + st.memDelta(vi, to), VMs: toIDs,
+			VMMemoryBytes: toMem},
 	}
 }
 

@@ -53,7 +53,7 @@ func TestLoadErrors(t *testing.T) {
 		opts: Options{Dir: "testdata/compile/many"},
 		want: []string{
 			`policy: testdata/compile/many/a.rego:4: rego_type_error: undefined ref: input.move.form (want one of: "from", "to", "vm")`,
-			`policy: testdata/compile/many/b.rego:4: rego_type_error: undefined ref: input.projected.to.mem (want one of: "cpu", "memory", "vms")`,
+			`policy: testdata/compile/many/b.rego:4: rego_type_error: undefined ref: input.projected.to.mem (want one of: "cpu", "memory", "vm_memory_bytes", "vms")`,
 			`policy: testdata/compile/many/b.rego:9: rego_type_error: undefined ref: e.when (want one of: "at", "error", "from", "to", "vm")`,
 		},
 	}, {

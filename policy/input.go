@@ -134,6 +134,10 @@ type HostLoad struct {
 	CPU    float64  `json:"cpu"`
 	Memory float64  `json:"memory"`
 	VMs    []string `json:"vms"` // IDs, sorted
+	// VMMemoryBytes is the memory assigned to the VMs of VMs, summed, as
+	// the planner knows it; zero leaves it out of the input (a rule then
+	// sums the VMs' memory_bytes itself, which gives the same).
+	VMMemoryBytes int64 `json:"vm_memory_bytes,omitempty"`
 }
 
 // Request is a move a policy demands (data.hvbalancer.requests): evacuate a

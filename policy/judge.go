@@ -165,6 +165,8 @@ func candidateKey(buf []byte, m Move, p Projected) ([sha256.Size]byte, []byte, e
 			b = strconv.AppendFloat(b, f, 'g', -1, 64)
 			b = append(b, ';')
 		}
+		b = strconv.AppendInt(b, h.VMMemoryBytes, 10)
+		b = append(b, ';')
 		b = strconv.AppendInt(b, int64(len(h.VMs)), 10)
 		b = append(b, '[')
 		for _, id := range h.VMs {

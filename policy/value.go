@@ -252,10 +252,15 @@ func hostLoadTerm(ids map[string]*ast.Term, h HostLoad) (*ast.Term, error) {
 	if err != nil {
 		return nil, fmt.Errorf("memory: %w", err)
 	}
-	return ast.ObjectTerm(
+	items := make([][2]*ast.Term, 0, 4)
+	items = append(items,
 		ast.Item(ast.StringTerm("cpu"), cpu),
 		ast.Item(ast.StringTerm("memory"), mem),
-		ast.Item(ast.StringTerm("vms"), idsTerm(ids, h.VMs))), nil
+		ast.Item(ast.StringTerm("vms"), idsTerm(ids, h.VMs)))
+	if h.VMMemoryBytes != 0 { // omitempty, as in JSON
+		items = append(items, ast.Item(ast.StringTerm("vm_memory_bytes"), intTerm(h.VMMemoryBytes)))
+	}
+	return ast.ObjectTerm(items...), nil
 }
 
 // idsTerm converts VM IDs, with the fleet's own terms where it

@@ -37,13 +37,17 @@ deny contains sprintf("%s: guard host_capacity: %s would hold %v GiB of VM memor
 }
 
 # host_capacity_memory_after is the memory assigned to the VMs the
-# candidate's destination would hold. Where no move planned before it
-# touched the destination (it would hold its VMs and the candidate's), that
-# is the destination's sum, built once per session, and the candidate VM's:
-# a comparison of the lists, made in Go, instead of a lookup per VM of the
-# destination for every candidate. Else it is the sum over the VMs it would
-# hold.
-host_capacity_memory_after := host_vm_memory[input.move.to] + moving.memory_bytes if {
+# candidate's destination would hold. The planner sums it as it projects
+# the candidate (input.projected.to.vm_memory_bytes): one lookup, where the
+# sum over a destination's hundred VMs was most of what this guard cost a
+# candidate. An input without it (a test's, a caller's that did not sum)
+# gets the same sum here: where no move planned before it touched the
+# destination (it would hold its VMs and the candidate's), the
+# destination's sum, built once per session, and the candidate VM's; else
+# the sum over the VMs it would hold.
+host_capacity_memory_after := bytes if {
+	bytes := input.projected.to.vm_memory_bytes
+} else := host_vm_memory[input.move.to] + moving.memory_bytes if {
 	input.projected.to.vms == sort(array.concat(dest.vms, [input.move.vm]))
 } else := sum([input.fleet.vms[id].memory_bytes | some id in input.projected.to.vms])
 

@@ -93,3 +93,22 @@ test_host_capacity_counts_the_moves_planned_before if {
 	hvbalancer.deny == {"web01: guard host_capacity: HV02 would hold 28 GiB of VM memory (limit 24 GiB)"} with input as candidate(g, "id-web01", "HV02", ["id-sql01", "id-sql02", "id-web01"])
 		with data.hvbalancer_settings as capacity_24_gib
 }
+
+# The planner sums the destination's VM memory as it projects a candidate
+# (projected.to.vm_memory_bytes): the guard takes that sum, and gives the
+# same verdicts as its own sum over the VMs.
+test_host_capacity_takes_the_planners_memory_sum if {
+	f := with_vm(fleet, "id-web01", {"memory_bytes": 12884901888}) # 12 GiB
+	c := candidate(f, "id-web01", "HV02", ["id-sql01", "id-sql02", "id-web01"])
+	summed := object.union(c, {"projected": {"to": {"vm_memory_bytes": 30064771072}}}) # 28 GiB
+	hvbalancer.deny == {"web01: guard host_capacity: HV02 would hold 28 GiB of VM memory (limit 24 GiB)"} with input as summed
+		with data.hvbalancer_settings as capacity_24_gib
+	d := candidate(fleet, "id-web01", "HV02", ["id-sql01", "id-sql02", "id-web01"])
+	under := object.union(d, {"projected": {"to": {"vm_memory_bytes": 25769803776}}}) # 24 GiB
+	count(hvbalancer.deny) == 0 with input as under with data.hvbalancer_settings as capacity_24_gib
+
+	# The sum is what the guard reads: a larger one than the VMs' denies.
+	over := object.union(d, {"projected": {"to": {"vm_memory_bytes": 32212254720}}}) # 30 GiB
+	hvbalancer.deny == {"web01: guard host_capacity: HV02 would hold 30 GiB of VM memory (limit 24 GiB)"} with input as over
+		with data.hvbalancer_settings as capacity_24_gib
+}
