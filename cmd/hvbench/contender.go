@@ -48,18 +48,21 @@ const (
 
 // Result is one contender's outcome on one scenario.
 type Result struct {
-	Contender    string  `json:"contender"`
-	Kind         string  `json:"kind"` // start, hvbalancer, baseline, reference or ideal
-	Source       string  `json:"source"`
-	MaxCPU       float64 `json:"max_cpu"`       // percent, the busiest host
-	MaxMemory    float64 `json:"max_memory"`    // percent, the fullest host
-	CPUSpread    float64 `json:"cpu_spread"`    // percentage points, busiest − idlest
-	MemorySpread float64 `json:"memory_spread"` // percentage points
-	Moves        int     `json:"moves"`
-	RequestMoves int     `json:"request_moves,omitempty"` // of Moves, those the policy demanded
-	GiBMoved     float64 `json:"gib_moved"`
-	Violations   int     `json:"violations"` // moves that broke a hard limit
-	Rounds       int     `json:"rounds"`     // planning passes (hvbalancer) or 1
+	Contender string  `json:"contender"`
+	Kind      string  `json:"kind"` // start, hvbalancer, baseline, reference or ideal
+	Source    string  `json:"source"`
+	MaxCPU    float64 `json:"max_cpu"` // percent, the busiest host
+	// MovableMaxCPU (percent) is the busiest host that can send and take
+	// VMs: MaxCPU but for the pinned hosts (see Pinned).
+	MovableMaxCPU float64 `json:"movable_max_cpu,omitempty"`
+	MaxMemory     float64 `json:"max_memory"`    // percent, the fullest host
+	CPUSpread     float64 `json:"cpu_spread"`    // percentage points, busiest − idlest
+	MemorySpread  float64 `json:"memory_spread"` // percentage points
+	Moves         int     `json:"moves"`
+	RequestMoves  int     `json:"request_moves,omitempty"` // of Moves, those the policy demanded
+	GiBMoved      float64 `json:"gib_moved"`
+	Violations    int     `json:"violations"` // moves that broke a hard limit
+	Rounds        int     `json:"rounds"`     // planning passes (hvbalancer) or 1
 	// Capped is true when hvbalancer still had moves to make at the round
 	// cap (--rounds): its figures are not those after convergence.
 	Capped     bool    `json:"capped,omitempty"`
@@ -83,6 +86,7 @@ func measure(ctx context.Context, c contender, s scenario, lim limits) Result {
 		PlanningMS: float64(elapsed.Microseconds()) / 1000,
 		AllocMiB:   float64(after.TotalAlloc-before.TotalAlloc) / (1 << 20)}
 	res.MaxCPU, res.CPUSpread = extremes(f, f.cpu)
+	res.MovableMaxCPU = movableMaxCPU(f)
 	res.MaxMemory, res.MemorySpread = extremes(f, f.mem)
 	if err != nil {
 		res.Error = err.Error()

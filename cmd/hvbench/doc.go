@@ -23,7 +23,9 @@
 // contender, the maximum host CPU and memory, their spreads, the moves and
 // GiB moved, the hard-limit violations, the planning time and the memory
 // allocated while planning, and under each scenario whether issue 13's
-// balance target is met (see Target). --svg writes a chart of CPU spread
+// balance target is met (see Target); where a host whose VMs cannot
+// migrate stays the busiest under every method, the report names it and
+// says why, and judges the target on the hosts that can migrate. --svg writes a chart of CPU spread
 // against moves; --trace writes each hvbalancer round's moves, their gains,
 // and why its search stopped to stderr.
 package main

@@ -123,7 +123,11 @@ func bench(ctx context.Context, o options, engine *policy.Engine) (*Report, erro
 			sr.Results = append(sr.Results, measure(ctx, c, s, rep.Limits))
 		}
 		sr.Results = append(sr.Results, ideal(newFleet(s.Snap, rep.Limits)))
-		if t, ok := target(sr.Results); ok {
+		var pin *Pinned
+		if p, ok := pinnedHost(newFleet(s.Snap, rep.Limits)); ok {
+			pin = &p
+		}
+		if t, ok := target(sr.Results, pin); ok {
 			sr.Target = &t
 		}
 		rep.Scenarios = append(rep.Scenarios, sr)

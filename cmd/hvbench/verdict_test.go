@@ -1,6 +1,11 @@
 package main
 
-import "testing"
+import (
+	"strings"
+	"testing"
+
+	"github.com/hvbalancer/hvbalancer/collector/collectortest"
+)
 
 func TestTarget(t *testing.T) {
 	base := func(name string, cpu float64, moves int, gib float64) Result {
@@ -28,11 +33,72 @@ func TestTarget(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, ok := target(tt.results)
+			got, ok := target(tt.results, nil)
 			if ok != tt.ok || got.Met != tt.met || got.Best != tt.best {
 				t.Errorf("target = %+v, %v; want ok %v met %v best %q", got, ok, tt.ok, tt.met, tt.best)
 			}
 		})
+	}
+}
+
+// A pinned host that stays the busiest under every baseline fixes the
+// fleet's peak: the target is judged on the busiest host that can migrate,
+// against the baseline that brings that one lowest. A pinned host below
+// the baselines' peak changes nothing.
+func TestTargetWithAPinnedHost(t *testing.T) {
+	res := func(name, kind string, cpu, movable float64, moves int, gib float64) Result {
+		return Result{Contender: name, Kind: kind, MaxCPU: cpu, MovableMaxCPU: movable, Moves: moves, GiBMoved: gib}
+	}
+	pin := &Pinned{Host: "hv064", CPU: 82.2, Reason: "live migration is disabled on it"}
+	tests := []struct {
+		name     string
+		results  []Result
+		pin      *Pinned
+		met      bool
+		best     string
+		cpu      float64
+		bestCPU  float64
+		isPinned bool
+	}{
+		{"peak fixed, movable hosts balanced cheaper", []Result{
+			res("fair", kindBaseline, 82.2, 80, 3, 12), res("proxlb", kindBaseline, 82.2, 61.4, 633, 8860), res(shippedName, kindHvbalancer, 82.2, 54.9, 38, 676),
+		}, pin, true, "proxlb", 54.9, 61.4, true},
+		{"peak fixed, movable hosts left busier", []Result{
+			res("fair", kindBaseline, 82.2, 80, 3, 12), res(shippedName, kindHvbalancer, 82.2, 81, 1, 2),
+		}, pin, false, "fair", 81, 80, true},
+		{"peak fixed, without a pinned host the cost alone decides", []Result{
+			res("fair", kindBaseline, 82.2, 80, 3, 12), res(shippedName, kindHvbalancer, 82.2, 54.9, 38, 676),
+		}, nil, false, "fair", 82.2, 82.2, false},
+		{"pinned host below the peak", []Result{
+			res("fair", kindBaseline, 90, 90, 3, 12), res(shippedName, kindHvbalancer, 88, 88, 2, 10),
+		}, pin, true, "fair", 88, 90, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := target(tt.results, tt.pin)
+			if !ok || got.Met != tt.met || got.Best != tt.best || got.MaxCPU != tt.cpu || got.BestMaxCPU != tt.bestCPU || (got.Pinned != nil) != tt.isPinned {
+				t.Errorf("target = %+v; want met %v best %q at %.1f against %.1f, pinned %v", got, tt.met, tt.best, tt.cpu, tt.bestCPU, tt.isPinned)
+			}
+			if s := got.String(); tt.isPinned && !strings.Contains(s, "hv064 at 82.2 % CPU") || !strings.Contains(s, "live migration is disabled") == tt.isPinned {
+				t.Errorf("verdict %q does not say the pinned host and why (pinned %v)", s, tt.isPinned)
+			}
+		})
+	}
+}
+
+// pinnedHost finds the busiest host no move may leave or reach.
+func TestPinnedHost(t *testing.T) {
+	f := newFleet(collectortest.Snapshot(
+		collectortest.HostSpec{Name: "HV01", VMs: []collectortest.VMSpec{{ID: "a", CPUs: 4, CPU: 3}}},
+		collectortest.HostSpec{Name: "HV02", MigrationDisabled: true, VMs: []collectortest.VMSpec{{ID: "b", CPUs: 4, CPU: 2}}},
+		collectortest.HostSpec{Name: "HV03", MigrationDisabled: true, VMs: []collectortest.VMSpec{{ID: "c", CPUs: 4, CPU: 1}}},
+	), defaultLimits())
+	p, ok := pinnedHost(f)
+	if !ok || p.Host != "HV02" || p.Reason != "live migration is disabled on it" {
+		t.Fatalf("pinnedHost = %+v, %v; want HV02, migration disabled", p, ok)
+	}
+	if m := movableMaxCPU(f); m != f.cpu(0) {
+		t.Errorf("movableMaxCPU = %.2f, want HV01's %.2f", m, f.cpu(0))
 	}
 }
 
