@@ -19,15 +19,16 @@ func TestCheckHA(t *testing.T) {
 	t.Setenv("HVB_CHECK_HA_PW", "secret")
 	const hosts = "clusters: [{name: lab, winrm: {https: true, auth: ntlm, username: svc, password_env: HVB_CHECK_HA_PW}, hosts: [{name: HV01, address: hv01.lab.example}]}]\n"
 	fleet, _ := filepath.Abs("../../examples/fleets/demo.yaml")
+	const signing = "signing: {key_file: plan-signing.key}\n" // one key for the daemons of one fleet
 	tests := []struct {
 		name, body string
 		code       int
 		want       string
 	}{
-		{"valid", hosts + "ha: {etcd: {endpoints: [\"http://127.0.0.1:2379\"]}, node_name: hvb-a}\n", 0,
+		{"valid", hosts + signing + "ha: {etcd: {endpoints: [\"http://127.0.0.1:2379\"]}, node_name: hvb-a}\n", 0,
 			`(?m)^high availability: etcd http://127.0.0.1:2379, prefix /hvbalancer, session ttl 15s; this daemon is hvb-a at http://127.0.0.1:9707$`},
 		{"problems", hosts + "ha: {etcd: {endpoints: [\"etcd1:2379\"], session_ttl: 1s, tls: {ca: nowhere.pem}}}\n", 1,
-			`(?s)ha.etcd.endpoints\[0\]: etcd1:2379: want a URL.*ha.etcd.session_ttl: 1s: must be 5s\.\.10m0s.*ha.etcd.tls.ca: \S+nowhere.pem: no such file or directory`},
+			`(?s)ha.etcd.endpoints\[0\]: etcd1:2379: want a URL.*ha.etcd.session_ttl: 1s: must be 5s\.\.10m0s.*ha.etcd.tls.ca: \S+nowhere.pem: no such file or directory.*signing.key_file: required with ha`},
 		{"with the simulator", "simulator: {fleet: " + fleet + "}\nha: {etcd: {endpoints: [\"http://127.0.0.1:2379\"]}}\n", 1,
 			`ha: cannot be used with simulator`},
 	}
@@ -53,7 +54,7 @@ func TestCheckConnectReachesEtcd(t *testing.T) {
 	}
 	srv := serveFleet(t, spec)
 	config := func(endpoint string) string {
-		return standaloneConfig(t, srv, spec, "manual", nil, fmt.Sprintf("ha: {etcd: {endpoints: [%q], dial_timeout: 1s}, node_name: hvb-a}\n", endpoint))
+		return standaloneConfig(t, srv, spec, "manual", nil, fmt.Sprintf("ha: {etcd: {endpoints: [%q], dial_timeout: 1s}, node_name: hvb-a}\nsigning: {key_file: %s}\n", endpoint, filepath.Join(t.TempDir(), "plan-signing.key")))
 	}
 	cfg := config(endpoint)
 	code, stdout, stderr := hvb(t, "check", "--connect", "--config", cfg)

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"net/url"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -29,7 +30,8 @@ func TestPartitionedLeaderStartsNothing(t *testing.T) {
 	cfg := standaloneConfig(t, srv, spec, "full", nil, fmt.Sprintf(`planner: {max_moves: 10, cooldown: 1h}
 executor: {max_concurrent: 1, migrations_per_minute: 20, burst: 1, drain_timeout: 30s}
 ha: {etcd: {endpoints: [%q], session_ttl: 5s}, node_name: hvb-a}
-`, proxy.URL()))
+signing: {key_file: %s}
+`, proxy.URL(), filepath.Join(t.TempDir(), "plan-signing.key")))
 	rd, logs := startLoggingDaemon(t, cfg)
 	showLogsOnFailure(t, logs)
 	d := &haDaemon{runningDaemon: rd, name: "hvb-a", logs: logs}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -102,7 +103,8 @@ func TestDaemonsElectOneLeader(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ds := startHADaemons(t, serveFleet(t, spec), spec, 2, endpoint, "manual", time.Hour, "")
+	key := filepath.Join(t.TempDir(), "plan-signing.key") // the daemons of one fleet sign with one key
+	ds := startHADaemons(t, serveFleet(t, spec), spec, 2, endpoint, "manual", time.Hour, "signing: {key_file: "+key+"}\n")
 	leader := awaitLeader(t, ds, nil)
 	standby := ds[0]
 	if standby == leader {

@@ -125,6 +125,10 @@ func (c *Config) validateHA(p *problems) {
 	} else if why := httpURLProblem(h.Advertise); why != "" {
 		p.add("ha.advertise", shown(h.Advertise), "%s", why)
 	}
+	// Each daemon alone makes a key of its own in its state directory.
+	if c.Signing.KeyFile == "" && len(c.Signing.TrustedKeys) == 0 {
+		p.add("signing.key_file", nil, "required with ha: a new leader refuses the plans the last one signed with a key of its own; copy one key file to every daemon and name it here (or list the others' public keys in signing.trusted_keys)")
+	}
 }
 
 // validateEtcdEndpoints checks the members' URLs: http or https, a host

@@ -24,6 +24,7 @@ func TestInvalidHAConfigs(t *testing.T) {
 			"ha.etcd.session_ttl: 2s: must be 5s..10m0s: a shorter lease deposes a healthy leader during an etcd election or a pause, a longer one leaves the fleet without a leader that long",
 			"ha.node_name: hvb\x01one: control characters are not allowed",
 			"ha.advertise: required when http.listen binds every interface: the URL the other daemons reach this one's API at, such as https://hvb1.example:9707",
+			"signing.key_file: required with ha: a new leader refuses the plans the last one signed with a key of its own; copy one key file to every daemon and name it here (or list the others' public keys in signing.trusted_keys)",
 		}},
 		{"invalid-ha-tls.yaml", []string{
 			"ha.etcd.endpoints: ha.etcd.tls is set: want https:// endpoints",
@@ -48,13 +49,20 @@ func TestInvalidHAConfigs(t *testing.T) {
 }
 
 // TestHADefaults proves that an ha section with only endpoints gets the
-// documented defaults, that TLS files are resolved and parsed, and that a
-// file without ha runs alone.
+// documented defaults, that TLS files are resolved and parsed, that a
+// file without ha runs alone, and that daemons sharing etcd are refused a
+// signing key of each one's own.
 func TestHADefaults(t *testing.T) {
 	dir := t.TempDir()
 	writeCert(t, dir, "etcd")
 	writeCert(t, dir, "other")
+	if err := os.WriteFile(filepath.Join(dir, "hvb-b.pub"), []byte("a public key"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	host, _ := os.Hostname()
+	// Daemons that share etcd sign with one key, or trust each other's.
+	const signing = "signing: {key_file: plan-signing.key}\n"
+	const endpoints = "ha: {etcd: {endpoints: [\"http://127.0.0.1:2379\"]}}\n"
 	tests := []struct {
 		name string
 		yaml string
@@ -62,11 +70,11 @@ func TestHADefaults(t *testing.T) {
 		errs string
 	}{
 		{"absent: a daemon alone", "", nil, ""},
-		{"endpoints only", "ha: {etcd: {endpoints: [\"http://127.0.0.1:2379\"]}}\n", &HA{
+		{"endpoints only", signing + endpoints, &HA{
 			Etcd:     Etcd{Endpoints: []string{"http://127.0.0.1:2379"}, Prefix: "/hvbalancer", SessionTTL: 15 * time.Second, DialTimeout: 5 * time.Second},
 			NodeName: host, Advertise: "http://127.0.0.1:9707",
 		}, ""},
-		{"tls and every key", `ha:
+		{"tls and every key", signing + `ha:
   etcd: {endpoints: ["https://etcd1.example:2379", "https://10.0.0.2:2379"], tls: {ca: etcd.crt, cert: etcd.crt, key: etcd.key}, prefix: /hvbalancer/site-a, session_ttl: 10s, dial_timeout: 2s}
   node_name: hvb-a
   advertise: https://hvb-a.example:9707
@@ -76,9 +84,14 @@ func TestHADefaults(t *testing.T) {
 				Prefix: "/hvbalancer/site-a", SessionTTL: 10 * time.Second, DialTimeout: 2 * time.Second},
 			NodeName: "hvb-a", Advertise: "https://hvb-a.example:9707",
 		}, ""},
-		{"key of another pair", `ha:
+		{"key of another pair", signing + `ha:
   etcd: {endpoints: ["https://etcd1.example:2379"], tls: {cert: etcd.crt, key: other.key}}
 `, nil, "ha.etcd.tls: cert and key do not load as a pair: tls: private key does not match public key"},
+		{"the others' keys trusted", "signing: {trusted_keys: [hvb-b.pub]}\n" + endpoints, &HA{
+			Etcd:     Etcd{Endpoints: []string{"http://127.0.0.1:2379"}, Prefix: "/hvbalancer", SessionTTL: 15 * time.Second, DialTimeout: 5 * time.Second},
+			NodeName: host, Advertise: "http://127.0.0.1:9707",
+		}, ""},
+		{"a key of each daemon's own", endpoints, nil, "signing.key_file: required with ha: a new leader refuses the plans the last one signed with a key of its own; copy one key file to every daemon and name it here (or list the others' public keys in signing.trusted_keys)"},
 	}
 	policies, _ := filepath.Abs("testdata/policies")
 	for _, tc := range tests {
