@@ -1,18 +1,14 @@
 package etcdjournal_test
 
 import (
-	"context"
 	"fmt"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/hvbalancer/hvbalancer/balancer/executor/journal"
 	"github.com/hvbalancer/hvbalancer/balancer/executor/journal/etcdjournal"
 	"github.com/hvbalancer/hvbalancer/balancer/executor/journal/etcdtest"
 	"github.com/hvbalancer/hvbalancer/balancer/executor/journal/journaltest"
-	clientv3 "go.etcd.io/etcd/client/v3"
-	"go.etcd.io/etcd/client/v3/concurrency"
 )
 
 // pageSize is small so that the suite's listings read many pages.
@@ -37,7 +33,7 @@ func TestConformance(t *testing.T) {
 		Fenced: func(t *testing.T) (journal.Store, func() journal.Store) {
 			prefix := fresh()
 			cli := c.Client(t)
-			first, fence := lead(t, cli, prefix)
+			first, fence := etcdtest.Lead(t, cli, prefix)
 			j := etcdjournal.New(cli, etcdjournal.Options{Prefix: prefix, PageSize: pageSize, Fence: fence})
 			return j, func() journal.Store {
 				// The first leader's session ends (its lease is revoked, as
@@ -45,32 +41,10 @@ func TestConformance(t *testing.T) {
 				if err := first.Close(); err != nil {
 					t.Fatal(err)
 				}
-				_, fence := lead(t, c.Client(t), prefix)
+				_, fence := etcdtest.Lead(t, c.Client(t), prefix)
 				return etcdjournal.New(c.Client(t), etcdjournal.Options{Prefix: prefix, PageSize: pageSize, Fence: fence})
 			}
 		},
 		ErrFenced: etcdjournal.ErrFenced,
 	})
-}
-
-// lead campaigns under prefix until it leads, and returns the session
-// and the fence of that leadership: the leader key still has the create
-// revision it was won with.
-func lead(t *testing.T, cli *clientv3.Client, prefix string) (*concurrency.Session, etcdjournal.Fence) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	s, err := concurrency.NewSession(cli, concurrency.WithTTL(5))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	e := concurrency.NewElection(s, prefix+"leader")
-	if err := e.Campaign(ctx, "daemon"); err != nil {
-		t.Fatal(err)
-	}
-	key, rev := e.Key(), e.Rev()
-	return s, func() []clientv3.Cmp {
-		return []clientv3.Cmp{clientv3.Compare(clientv3.CreateRevision(key), "=", rev)}
-	}
 }

@@ -1,21 +1,17 @@
 package planstore_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/hvbalancer/hvbalancer/balancer/executor/journal/etcdjournal"
 	"github.com/hvbalancer/hvbalancer/balancer/executor/journal/etcdtest"
 	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/planstore"
 	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/planstore/planstoretest"
-	clientv3 "go.etcd.io/etcd/client/v3"
-	"go.etcd.io/etcd/client/v3/concurrency"
 )
 
 // checkID reads the plan id a record names, as the daemon's check does.
@@ -62,36 +58,15 @@ func TestEtcdConformance(t *testing.T) {
 		Fenced: func(t *testing.T) (planstore.Store, func() planstore.Store) {
 			prefix := fresh()
 			cli := c.Client(t)
-			first, fence := lead(t, cli, prefix)
+			first, fence := etcdtest.Lead(t, cli, prefix)
 			return planstore.NewEtcd(cli, opts(prefix, fence)), func() planstore.Store {
 				if err := first.Close(); err != nil { // its lease is revoked, as when it expires
 					t.Fatal(err)
 				}
-				_, fence := lead(t, c.Client(t), prefix)
+				_, fence := etcdtest.Lead(t, c.Client(t), prefix)
 				return planstore.NewEtcd(c.Client(t), opts(prefix, fence))
 			}
 		},
 		ErrFenced: etcdjournal.ErrFenced,
 	})
-}
-
-// lead campaigns under prefix until it leads, and returns the session
-// and the fence of that leadership.
-func lead(t *testing.T, cli *clientv3.Client, prefix string) (*concurrency.Session, etcdjournal.Fence) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	s, err := concurrency.NewSession(cli, concurrency.WithTTL(5))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	e := concurrency.NewElection(s, prefix+"leader")
-	if err := e.Campaign(ctx, "daemon"); err != nil {
-		t.Fatal(err)
-	}
-	key, rev := e.Key(), e.Rev()
-	return s, func() []clientv3.Cmp {
-		return []clientv3.Cmp{clientv3.Compare(clientv3.CreateRevision(key), "=", rev)}
-	}
 }
