@@ -39,12 +39,8 @@ func (m *sharedMaintenance) save(f maintenanceFile) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), pauseTimeout)
 	defer cancel()
-	resp, err := m.el.Client().Txn(ctx).If(m.el.Fence()...).Then(clientv3.OpPut(m.key, string(b))).Commit()
-	switch {
-	case err != nil:
+	if err := m.el.Write(ctx, clientv3.OpPut(m.key, string(b))); err != nil {
 		return fmt.Errorf("write maintenance: %w", err)
-	case !resp.Succeeded:
-		return fmt.Errorf("write maintenance: %w", ha.ErrNotLeader)
 	}
 	return nil
 }

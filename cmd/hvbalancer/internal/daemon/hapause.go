@@ -6,8 +6,6 @@ import (
 	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
-
-	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/ha"
 )
 
 // pauseTimeout bounds one read or write of the shared pause.
@@ -30,12 +28,8 @@ func (d *Daemon) setSharedPause(paused bool, reason string) error {
 	if paused {
 		op = clientv3.OpPut(d.pauseKey(), reason)
 	}
-	resp, err := d.ha.Client().Txn(ctx).If(d.ha.Fence()...).Then(op).Commit()
-	switch {
-	case err != nil:
+	if err := d.ha.Write(ctx, op); err != nil {
 		return fmt.Errorf("shared pause: %w", err)
-	case !resp.Succeeded:
-		return fmt.Errorf("shared pause: %w", ha.ErrNotLeader)
 	}
 	return nil
 }

@@ -54,3 +54,17 @@ func (e *Elector) Check(ctx context.Context) error {
 	}
 	return nil
 }
+
+// Write applies ops in one etcd transaction conditioned on Fence: it
+// returns ErrNotLeader, and changes nothing, when this daemon does not
+// lead or its term has ended, or the error reaching etcd.
+func (e *Elector) Write(ctx context.Context, ops ...clientv3.Op) error {
+	resp, err := e.client.Txn(ctx).If(e.Fence()...).Then(ops...).Commit()
+	if err != nil {
+		return err
+	}
+	if !resp.Succeeded {
+		return ErrNotLeader
+	}
+	return nil
+}
