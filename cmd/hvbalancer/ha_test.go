@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"path/filepath"
 	"regexp"
@@ -115,7 +114,7 @@ func TestDaemonsElectOneLeader(t *testing.T) {
 	if !st.LastRound.Time.IsZero() || st.HostsAnswering != 0 || st.Ready {
 		t.Errorf("standby: last round %v, %d hosts answering, ready %v: it must neither poll nor plan", st.LastRound.Time, st.HostsAnswering, st.Ready)
 	}
-	code, body := haGet(t, standby.url+"/readyz")
+	code, body := get(t, standby.url+"/readyz")
 	if want := fmt.Sprintf("standing by: %s leads at %s", leader.name, leader.url); code != http.StatusServiceUnavailable || !strings.Contains(body, want) {
 		t.Errorf("standby /readyz: %d %q, want 503 saying %q", code, body, want)
 	}
@@ -220,7 +219,7 @@ func revokeLeader(t *testing.T, admin *clientv3.Client) {
 // leaderMetrics checks a daemon's hvbalancer_leader and takeovers.
 func leaderMetrics(t *testing.T, d *haDaemon, leader, takeovers float64) {
 	t.Helper()
-	_, body := haGet(t, d.url+"/metrics")
+	_, body := get(t, d.url+"/metrics")
 	for name, want := range map[string]float64{"hvbalancer_leader": leader, "hvbalancer_leader_takeovers_total": takeovers} {
 		m := regexp.MustCompile(`(?m)^` + name + ` (\S+)$`).FindStringSubmatch(body)
 		if m == nil {
@@ -231,15 +230,4 @@ func leaderMetrics(t *testing.T, d *haDaemon, leader, takeovers float64) {
 			t.Errorf("%s: %s %v, want %v", d.name, name, got, want)
 		}
 	}
-}
-
-func haGet(t *testing.T, url string) (int, string) {
-	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
 }

@@ -97,6 +97,18 @@ func TestStatusPageStates(t *testing.T) {
 				f.plans = append(f.plans, f.plans[1])
 			}
 		}, []string{"14 older plans in"}, nil},
+		// With several daemons the page says whether this one leads, and a
+		// standby names the leader and links its page; a daemon alone says
+		// nothing of leaders.
+		{"alone", func(f *fakeBackend) { f.status.HA = nil }, nil, []string{"leader", "leading", "standby"}},
+		{"leading", func(f *fakeBackend) {
+			f.status.HA = &web.HAStatus{Node: "hvb-a", Leading: true, Leader: "hvb-a", LeaderAddress: "http://10.0.0.1:9707", Term: 7}
+		}, []string{`<b>leading</b> <span class="muted">(node hvb-a)</span>`}, []string{"standby"}},
+		{"standby", func(f *fakeBackend) {
+			f.status.HA = &web.HAStatus{Node: "hvb-b", Leader: "hvb-<a>", LeaderAddress: "http://10.0.0.1:9707", Term: 7}
+		}, []string{`standby, leader <b>hvb-&lt;a&gt;</b> at <a href="http://10.0.0.1:9707/">http://10.0.0.1:9707</a> <span class="muted">(node hvb-b)</span>`}, nil},
+		{"no leader known", func(f *fakeBackend) { f.status.HA = &web.HAStatus{Node: "hvb-b"} },
+			[]string{"standby, leader <b>none</b> <span"}, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
