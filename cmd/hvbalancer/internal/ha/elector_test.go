@@ -178,8 +178,8 @@ func TestFenceBeforeTheLeaderNotices(t *testing.T) {
 	}
 }
 
-// TestStandbyFenceFails proves a standby's fence never holds and its Check
-// says it does not lead.
+// TestStandbyFenceFails proves a standby's fence never holds, its Check
+// says it does not lead, and its fenced Write is refused.
 func TestStandbyFenceFails(t *testing.T) {
 	ep := etcdtest.Start(t, 1).Members[0].ClientURL
 	cs := []*candidate{startCandidate(t, "a", ep), startCandidate(t, "b", ep)}
@@ -197,6 +197,22 @@ func TestStandbyFenceFails(t *testing.T) {
 	}
 	if err := standby.Check(context.Background()); !errors.Is(err, ErrNotLeader) {
 		t.Errorf("standby's check: %v, want ErrNotLeader", err)
+	}
+
+	// Write, which the shared pause and maintenance use: the standby's is
+	// refused and changes nothing, the leader's lands.
+	const key = "/hvbalancer-test/pause"
+	if err := standby.Write(context.Background(), clientv3.OpPut(key, "standby")); !errors.Is(err, ErrNotLeader) {
+		t.Errorf("standby's write: %v, want ErrNotLeader", err)
+	}
+	if r, err := standby.Client().Get(context.Background(), key); err != nil || len(r.Kvs) != 0 {
+		t.Errorf("after the standby's refused write: %v, err %v; want no key", r, err)
+	}
+	if err := leader.Write(context.Background(), clientv3.OpPut(key, "leader")); err != nil {
+		t.Errorf("leader's write: %v", err)
+	}
+	if r, err := standby.Client().Get(context.Background(), key); err != nil || len(r.Kvs) != 1 || string(r.Kvs[0].Value) != "leader" {
+		t.Errorf("after the leader's write: %v, err %v; want %s=leader", r, err, key)
 	}
 }
 
