@@ -57,6 +57,16 @@ func (d *Daemon) listen(cfg *config.Config) (net.Listener, *http.Server, error) 
 	return openServer(cfg.HTTP, h, defaultServerLimits(), log)
 }
 
+// statusURL is the address the daemon announces for its status page:
+// https when the listener speaks TLS, since a plain request there is
+// refused.
+func statusURL(hc config.HTTP, addr net.Addr) string {
+	if hc.TLS() {
+		return "https://" + addr.String()
+	}
+	return "http://" + addr.String()
+}
+
 // openServer listens on hc.Listen, with TLS when hc names a certificate,
 // and builds the server of h with the limits lim: at most lim.maxConns
 // connections at once, each bounded by the timeouts.

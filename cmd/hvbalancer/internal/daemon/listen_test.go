@@ -193,7 +193,12 @@ func TestServerServesTLS(t *testing.T) {
 		}
 	}
 	issue(1)
-	addr := serveWeb(t, config.HTTP{TLSCertFile: certFile, TLSKeyFile: keyFile}, longLimits())
+	hc := config.HTTP{TLSCertFile: certFile, TLSKeyFile: keyFile}
+	addr := serveWeb(t, hc, longLimits())
+	announced := statusURL(hc, &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 9707})
+	if want := "https://127.0.0.1:9707"; announced != want {
+		t.Errorf("the status line announces %s, want %s", announced, want)
+	}
 	served := func() int64 {
 		t.Helper()
 		client := &http.Client{Timeout: patient, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}, DisableKeepAlives: true}}

@@ -36,7 +36,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 		}
 		srv.Handler = d.forwarding(srv.Handler)
 	}
-	fmt.Fprintf(d.stdout, "hvbalancer %s: %s automation, status page http://%s/\n", d.version, cfg.Automation, ln.Addr())
+	fmt.Fprintf(d.stdout, "hvbalancer %s: %s automation, status page %s/\n", d.version, cfg.Automation, statusURL(cfg.HTTP, ln.Addr()))
 	if d.fleet.Sim != nil {
 		fmt.Fprintf(d.stdout, "simulated fleet: %d hosts on 127.0.0.1 (admin API %s)\n", len(d.fleet.Targets), d.fleet.Sim.AdminURL())
 	}
