@@ -48,25 +48,17 @@ const parallelConversion = 4096
 
 // convertInput converts the session's part of in (not Move and Projected).
 func convertInput(in *Input) (inputTerms, error) {
-	k := newKeyTerms()
+	key := newInputKeys()
+	k := newKeyTerms(key)
 	ids := make(map[string]*ast.Term, len(in.Fleet.VMs))
-	for id := range in.Fleet.VMs {
-		ids[id] = ast.StringTerm(id)
-	}
-	hosts := make([][2]*ast.Term, 0, len(in.Fleet.Hosts))
-	for _, name := range sortedKeys(in.Fleet.Hosts) {
-		h := in.Fleet.Hosts[name]
-		t, err := hostTerm(k, ids, &h)
-		if err != nil {
-			return inputTerms{}, fmt.Errorf("host %s: %w", name, err)
-		}
-		hosts = append(hosts, ast.Item(ast.StringTerm(name), t))
+	vmIDs := sortedKeys(in.Fleet.VMs)
+	for _, id := range vmIDs {
+		ids[id] = k.term(ast.String(id))
 	}
 	// The VMs are most of the input: a large fleet's are converted in two
-	// halves side by side, each with its own shared strings, so that a
-	// session on tens of thousands of VMs begins in about half the time
-	// when a second core is free.
-	vmIDs := sortedKeys(in.Fleet.VMs)
+	// halves side by side, each with its own shared strings, while the
+	// caller converts the hosts, so that a session on thousands of VMs
+	// begins in about half the time when a second core is free.
 	vms := make([][2]*ast.Term, len(vmIDs))
 	parts := 1
 	if len(vmIDs) >= parallelConversion {
@@ -76,11 +68,8 @@ func convertInput(in *Input) (inputTerms, error) {
 	var wg sync.WaitGroup
 	for p := range parts {
 		lo, hi := p*len(vmIDs)/parts, (p+1)*len(vmIDs)/parts
-		kp := k
-		if p > 0 {
-			kp = newKeyTerms()
-		}
 		wg.Go(func() {
+			kp := newKeyTerms(key)
 			for i := lo; i < hi; i++ {
 				id := vmIDs[i]
 				v := in.Fleet.VMs[id]
@@ -93,23 +82,38 @@ func convertInput(in *Input) (inputTerms, error) {
 			}
 		})
 	}
+	hosts := make([][2]*ast.Term, 0, len(in.Fleet.Hosts))
+	var hostErr error
+	for _, name := range sortedKeys(in.Fleet.Hosts) {
+		h := in.Fleet.Hosts[name]
+		t, err := hostTerm(k, ids, &h)
+		if err != nil {
+			hostErr = fmt.Errorf("host %s: %w", name, err)
+			break
+		}
+		hosts = append(hosts, ast.Item(k.term(ast.String(name)), t))
+	}
+	history := k.object(
+		ast.Item(key.moves, eventsTerm(in.History.Moves)),
+		ast.Item(key.failures, eventsTerm(in.History.Failures)),
+		ast.Item(key.movesByVM, countsTerm(ids, in.History.MovesByVM)))
 	wg.Wait()
+	if hostErr != nil {
+		return inputTerms{}, hostErr
+	}
 	for _, err := range errs { // the first in ID order, as one goroutine finds it
 		if err != nil {
 			return inputTerms{}, err
 		}
 	}
-	fleet := ast.ObjectTerm(
-		k.item("hosts", ast.ObjectTerm(hosts...)),
-		k.item("vms", ast.ObjectTerm(vms...)))
-	history := ast.ObjectTerm(
-		k.item("moves", eventsTerm(in.History.Moves)),
-		k.item("failures", eventsTerm(in.History.Failures)),
-		k.item("moves_by_vm", countsTerm(ids, in.History.MovesByVM)))
+	fleet := k.object(
+		ast.Item(key.hosts, k.object(hosts...)),
+		ast.Item(key.vms, k.object(vms...)))
 	return inputTerms{now: ast.StringTerm(in.Now), fleet: fleet, history: history, ids: ids}, nil
 }
 
-func hostTerm(k keyTerms, ids map[string]*ast.Term, h *Host) (*ast.Term, error) {
+func hostTerm(k *keyTerms, ids map[string]*ast.Term, h *Host) (*ast.Term, error) {
+	key := k.key
 	cpu, err := loadTerm(k, h.CPU)
 	if err != nil {
 		return nil, fmt.Errorf("cpu: %w", err)
@@ -118,76 +122,78 @@ func hostTerm(k keyTerms, ids map[string]*ast.Term, h *Host) (*ast.Term, error) 
 	if err != nil {
 		return nil, fmt.Errorf("memory: %w", err)
 	}
-	return ast.ObjectTerm(
-		k.item("name", ast.StringTerm(h.Name)),
-		k.item("cluster", k.str(h.Cluster)),
-		k.item("group", k.str(h.Group)),
-		k.item("labels", stringMapTerm(h.Labels)),
-		k.item("health", k.str(h.Health)),
-		k.item("maintenance", ast.InternedTerm(h.Maintenance)),
-		k.item("capacity", ast.ObjectTerm(
-			k.item("cpus", k.int(int64(h.Capacity.CPUs))),
-			k.item("memory_bytes", k.int(h.Capacity.MemoryBytes)))),
-		k.item("cpu", cpu),
-		k.item("memory", mem),
-		k.item("vms", idsTerm(ids, h.VMs)),
-		k.item("processor_vendor", k.str(h.ProcessorVendor)),
-		k.item("processor_model", k.str(h.ProcessorModel)),
-		k.item("config_versions", k.strs(h.ConfigVersions)),
-		k.item("switches", k.strs(h.Switches)),
-		k.item("vm_path", ast.StringTerm(h.VMPath)),
-		k.item("vhd_path", ast.StringTerm(h.VHDPath)),
-		k.item("volumes", volumesTerm(k, h.Volumes)),
+	return k.object(
+		ast.Item(key.name, k.term(ast.String(h.Name))),
+		ast.Item(key.cluster, k.str(h.Cluster)),
+		ast.Item(key.group, k.str(h.Group)),
+		ast.Item(key.labels, stringMapTerm(h.Labels)),
+		ast.Item(key.health, k.str(h.Health)),
+		ast.Item(key.maintenance, ast.InternedTerm(h.Maintenance)),
+		ast.Item(key.capacity, k.object(
+			ast.Item(key.cpus, k.int(int64(h.Capacity.CPUs))),
+			ast.Item(key.memoryBytes, k.int(h.Capacity.MemoryBytes)))),
+		ast.Item(key.cpu, cpu),
+		ast.Item(key.memory, mem),
+		ast.Item(key.vms, idsTerm(ids, h.VMs)),
+		ast.Item(key.processorVendor, k.str(h.ProcessorVendor)),
+		ast.Item(key.processorModel, k.str(h.ProcessorModel)),
+		ast.Item(key.configVersions, k.strs(h.ConfigVersions)),
+		ast.Item(key.switches, k.strs(h.Switches)),
+		ast.Item(key.vmPath, k.term(ast.String(h.VMPath))),
+		ast.Item(key.vhdPath, k.term(ast.String(h.VHDPath))),
+		ast.Item(key.volumes, volumesTerm(k, h.Volumes)),
 	), nil
 }
 
-func volumesTerm(k keyTerms, vols []Volume) *ast.Term {
+func volumesTerm(k *keyTerms, vols []Volume) *ast.Term {
+	key := k.key
 	terms := make([]*ast.Term, len(vols))
 	for i, v := range vols {
-		terms[i] = ast.ObjectTerm(
-			k.item("path", ast.StringTerm(v.Path)),
-			k.item("kind", ast.StringTerm(v.Kind)),
-			k.item("size_bytes", intTerm(v.SizeBytes)),
-			k.item("free_bytes", intTerm(v.FreeBytes)))
+		terms[i] = k.object(
+			ast.Item(key.path, k.term(ast.String(v.Path))),
+			ast.Item(key.kind, k.term(ast.String(v.Kind))),
+			ast.Item(key.sizeBytes, intTerm(v.SizeBytes)),
+			ast.Item(key.freeBytes, intTerm(v.FreeBytes)))
 	}
 	return ast.ArrayTerm(terms...)
 }
 
-func vmTerm(k keyTerms, v *VM) (*ast.Term, error) {
+func vmTerm(k *keyTerms, v *VM) (*ast.Term, error) {
+	key := k.key
 	cpu, err := loadTerm(k, v.CPU)
 	if err != nil {
 		return nil, fmt.Errorf("cpu: %w", err)
 	}
-	return ast.ObjectTerm(
-		k.item("name", ast.StringTerm(v.Name)),
-		k.item("host", k.str(v.Host)),
-		k.item("state", k.str(v.State)),
-		k.item("cpus", k.int(int64(v.CPUs))),
-		k.item("memory_bytes", k.int(v.MemoryBytes)),
-		k.item("cpu", cpu),
-		k.item("clustered", ast.InternedTerm(v.Clustered)),
-		k.item("notes", k.str(v.Notes)),
-		k.item("tags", k.tagsTerm(v.Tags)),
-		k.item("last_migration", k.str(v.LastMigration)),
-		k.item("config_version", k.str(v.ConfigVersion)),
-		k.item("processor_compatibility", ast.InternedTerm(v.ProcessorCompatibility)),
-		k.item("switches", k.strs(v.Switches)),
-		k.item("path", ast.StringTerm(v.Path)),
-		k.item("storage", k.str(v.Storage)),
-		k.item("storage_bytes", k.int(v.StorageBytes)),
+	return k.object(
+		ast.Item(key.name, k.term(ast.String(v.Name))),
+		ast.Item(key.host, k.str(v.Host)),
+		ast.Item(key.state, k.str(v.State)),
+		ast.Item(key.cpus, k.int(int64(v.CPUs))),
+		ast.Item(key.memoryBytes, k.int(v.MemoryBytes)),
+		ast.Item(key.cpu, cpu),
+		ast.Item(key.clustered, ast.InternedTerm(v.Clustered)),
+		ast.Item(key.notes, k.str(v.Notes)),
+		ast.Item(key.tags, k.tagsTerm(v.Tags)),
+		ast.Item(key.lastMigration, k.str(v.LastMigration)),
+		ast.Item(key.configVersion, k.str(v.ConfigVersion)),
+		ast.Item(key.processorCompatibility, ast.InternedTerm(v.ProcessorCompatibility)),
+		ast.Item(key.switches, k.strs(v.Switches)),
+		ast.Item(key.path, k.term(ast.String(v.Path))),
+		ast.Item(key.storage, k.str(v.Storage)),
+		ast.Item(key.storageBytes, k.int(v.StorageBytes)),
 	), nil
 }
 
-func loadTerm(k keyTerms, l LoadStat) (*ast.Term, error) {
-	mean, err := floatTerm(l.Mean)
+func loadTerm(k *keyTerms, l LoadStat) (*ast.Term, error) {
+	mean, err := k.float(l.Mean)
 	if err != nil {
 		return nil, fmt.Errorf("mean: %w", err)
 	}
-	p95, err := floatTerm(l.P95)
+	p95, err := k.float(l.P95)
 	if err != nil {
 		return nil, fmt.Errorf("p95: %w", err)
 	}
-	return ast.ObjectTerm(k.item("mean", mean), k.item("p95", p95)), nil
+	return k.object(ast.Item(k.key.mean, mean), ast.Item(k.key.p95, p95)), nil
 }
 
 func eventsTerm(events []Event) *ast.Term {
@@ -290,21 +296,31 @@ func stringMapTerm(m map[string]string) *ast.Term {
 // floatTerm formats f as encoding/json does, so numbers print the same as
 // in the input's JSON form; NaN and infinities have no JSON form.
 func floatTerm(f float64) (*ast.Term, error) {
+	b, err := appendFloat(make([]byte, 0, 24), f)
+	if err != nil {
+		return nil, err
+	}
+	return ast.NumberTerm(json.Number(b)), nil
+}
+
+// appendFloat appends f as encoding/json writes it.
+func appendFloat(b []byte, f float64) ([]byte, error) {
 	if math.IsNaN(f) || math.IsInf(f, 0) {
-		return nil, fmt.Errorf("%v is not a finite number", f)
+		return b, fmt.Errorf("%v is not a finite number", f)
 	}
 	format := byte('f')
 	if abs := math.Abs(f); abs != 0 && (abs < 1e-6 || abs >= 1e21) {
 		format = 'e'
 	}
-	b := strconv.AppendFloat(make([]byte, 0, 24), f, format, -1, 64)
+	start := len(b)
+	b = strconv.AppendFloat(b, f, format, -1, 64)
 	if format == 'e' { // 1e-07 → 1e-7, as encoding/json writes it
-		if n := len(b); n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
+		if n := len(b); n-start >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
 			b[n-2] = b[n-1]
 			b = b[:n-1]
 		}
 	}
-	return ast.NumberTerm(json.Number(b)), nil
+	return b, nil
 }
 
 func sortedKeys[V any](m map[string]V) []string {
