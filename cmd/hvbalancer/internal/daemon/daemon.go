@@ -55,6 +55,7 @@ type Daemon struct {
 	fleet   *fleet.Fleet
 	col     *collector.Collector
 	journal journal.Store
+	hist    *historyView // the round's history, kept from the journal's writes
 	exec    *executor.Executor
 	mig     *swappableMigrator
 	plans   *planStore
@@ -118,7 +119,10 @@ func New(o Options) (_ *Daemon, err error) {
 	if c.HA != nil {
 		err = d.openHA(c, o.Registry) // the journal in etcd, fenced by the election
 	} else {
-		d.journal, err = journal.Open(filepath.Join(c.StateDir, "journal.db"))
+		var j *journal.Journal
+		if j, err = journal.Open(filepath.Join(c.StateDir, "journal.db")); err == nil {
+			d.journal = d.keepHistory(j)
+		}
 	}
 	if err != nil {
 		return nil, err

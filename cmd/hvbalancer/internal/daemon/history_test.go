@@ -51,7 +51,8 @@ func TestHistoryRemembersCompareRefusals(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	d := &Daemon{journal: j}
+	d := &Daemon{}
+	d.journal = d.keepHistory(j) // the daemon's history view, as a daemon alone reads it
 	_, hist, landed, err := d.history(now, 6*time.Hour)
 	if err != nil {
 		t.Fatal(err)
@@ -114,7 +115,8 @@ func TestHistoryCountsEveryMoveOfTheDay(t *testing.T) {
 		record("waiting", time.Hour, journal.StateSkipped)
 	}
 	record("busy", time.Minute, moved...) // the newest
-	d := &Daemon{journal: j}
+	d := &Daemon{}
+	d.journal = d.keepHistory(j) // the daemon's history view, as a daemon alone reads it
 	h, hist, _, err := d.history(now, 6*time.Hour)
 	if err != nil {
 		t.Fatal(err)
