@@ -5,6 +5,12 @@ import "time"
 // pruneEvery is how often the daemon removes what retention lets go.
 const pruneEvery = time.Hour
 
+// sweepGrace is how old the files of a plan without a record (a Save cut
+// short by a crash or a fence) must be before they are removed: far
+// longer than a Save may take (the store's timeout), so that a plan being
+// saved, here or by a daemon that led until just now, is never touched.
+const sweepGrace = time.Hour
+
 // prune removes the ended plans and journal entries the retention
 // settings let go, at most once per pruneEvery.
 func (d *Daemon) prune(now time.Time) {
@@ -18,13 +24,25 @@ func (d *Daemon) prune(now time.Time) {
 	if err != nil {
 		d.log.Error("remove old plans", "err", err)
 	}
+	// Files and saving stamps carry the wall clock's times, whatever
+	// clock the fleet runs on.
+	orphans, err := d.plans.sweep(time.Now().Add(-sweepGrace))
+	if err != nil {
+		d.log.Error("remove the files of plans saved without a record", "err", err)
+	}
 	moves, err := d.journal.Prune(now.Add(-r.JournalAge))
 	if err != nil {
 		d.log.Error("remove old journal entries", "err", err)
 	}
-	if plans > 0 || moves > 0 {
-		d.log.Info("removed what retention lets go", "plans", plans, "journal_entries", moves)
+	if plans > 0 || moves > 0 || orphans > 0 {
+		d.log.Info("removed what retention lets go", "plans", plans, "plans_without_record", orphans, "journal_entries", moves)
 	}
+}
+
+// sweep removes the files of plans without a record written before
+// before (planstore.Store.Sweep).
+func (s *planStore) sweep(before time.Time) (int, error) {
+	return s.st.Sweep(before)
 }
 
 // prune removes the ended plans that ended before cutoff, and those

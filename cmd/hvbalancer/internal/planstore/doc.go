@@ -13,8 +13,13 @@
 //	P plans/records/<plan id>                  the record, the daemon's JSON as in record.json
 //	P plans/files/<plan id>/<name>/<nnnn>      the file's bytes, in chunks of at most
 //	                                           ChunkSize, numbered from 0000
+//	P plans/saving/<plan id>                   when a Save began (RFC 3339), until its
+//	                                           record is written
 //
 // A record's version is its key's mod revision. A plan is saved files
 // first and record last, and removed record first, so a plan without a
-// record (cut short by a crash) is never listed.
+// record (cut short by a crash or a fence) is never listed. Sweep removes
+// such a plan's files once older than a cutoff (by the files' times in a
+// directory, by the saving key in etcd), never those of a Save under way
+// in the same store.
 package planstore

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hvbalancer/hvbalancer/balancer/executor/journal/etcdjournal"
@@ -44,6 +45,9 @@ type EtcdOptions struct {
 type Etcd struct {
 	kv  clientv3.KV
 	opt EtcdOptions
+
+	mu     sync.Mutex
+	saving map[string]int // plans whose Save is under way here, and how many
 }
 
 var _ Store = (*Etcd)(nil)
@@ -57,7 +61,7 @@ func NewEtcd(kv clientv3.KV, opt EtcdOptions) *Etcd {
 	if opt.PageSize <= 0 {
 		opt.PageSize = DefaultPageSize
 	}
-	return &Etcd{kv: kv, opt: opt}
+	return &Etcd{kv: kv, opt: opt, saving: map[string]int{}}
 }
 
 func (s *Etcd) recordsPrefix() string      { return s.opt.Prefix + "plans/records/" }
@@ -65,6 +69,8 @@ func (s *Etcd) recordKey(id string) string { return s.recordsPrefix() + id }
 func (s *Etcd) filesPrefix(id string) string {
 	return s.opt.Prefix + "plans/files/" + id + "/"
 }
+func (s *Etcd) savingPrefix() string       { return s.opt.Prefix + "plans/saving/" }
+func (s *Etcd) savingKey(id string) string { return s.savingPrefix() + id }
 func (s *Etcd) fileKey(id, name string, chunk int) string {
 	return fmt.Sprintf("%s%s/%04d", s.filesPrefix(id), name, chunk)
 }
@@ -73,17 +79,23 @@ func (s *Etcd) ctx() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.Background(), s.opt.Timeout)
 }
 
-// Save writes the plan's files, a few chunks per transaction, then its
-// record.
+// Save writes when it began (the plan's saving key), then the plan's
+// files, a few chunks per transaction, then its record, deleting the
+// saving key.
 func (s *Etcd) Save(id string, files []File, record []byte) (Record, error) {
+	defer s.begin(id)()
 	ctx, cancel := s.ctx()
 	defer cancel()
+	if _, err := etcdjournal.Commit(ctx, s.kv, s.opt.Fence, nil, clientv3.OpPut(s.savingKey(id), stamp())); err != nil {
+		return Record{}, fmt.Errorf("save plan %s: %w", id, err)
+	}
 	for _, f := range files {
 		if err := s.saveFile(ctx, id, f); err != nil {
 			return Record{}, fmt.Errorf("save plan %s: %w", id, err)
 		}
 	}
-	rev, err := etcdjournal.Commit(ctx, s.kv, s.opt.Fence, nil, clientv3.OpPut(s.recordKey(id), string(record)))
+	rev, err := etcdjournal.Commit(ctx, s.kv, s.opt.Fence, nil,
+		clientv3.OpPut(s.recordKey(id), string(record)), clientv3.OpDelete(s.savingKey(id)))
 	if err != nil {
 		return Record{}, fmt.Errorf("save plan record %s: %w", id, err)
 	}
@@ -210,7 +222,8 @@ func (s *Etcd) Remove(id string) error {
 	defer cancel()
 	_, err := etcdjournal.Commit(ctx, s.kv, s.opt.Fence, nil,
 		clientv3.OpDelete(s.recordKey(id)),
-		clientv3.OpDelete(s.filesPrefix(id), clientv3.WithPrefix()))
+		clientv3.OpDelete(s.filesPrefix(id), clientv3.WithPrefix()),
+		clientv3.OpDelete(s.savingKey(id)))
 	if err != nil {
 		return fmt.Errorf("remove plan %s: %w", id, err)
 	}

@@ -1,6 +1,9 @@
 package planstore
 
-import "errors"
+import (
+	"errors"
+	"time"
+)
 
 // Store keeps plans: their files and their records.
 type Store interface {
@@ -21,6 +24,12 @@ type Store interface {
 	File(id, name string) ([]byte, error)
 	// Remove deletes a plan's record, then its files.
 	Remove(id string) error
+	// Sweep removes the files of plans that have no record, left by a
+	// Save cut short (a crash, a fence), that were written before
+	// before, and returns of how many plans. It never removes a file of a
+	// plan this store is saving: a Save under way keeps its files
+	// whatever before is.
+	Sweep(before time.Time) (int, error)
 }
 
 // Record is a plan's record as stored.

@@ -31,6 +31,10 @@ type Harness struct {
 	Fenced func(t *testing.T) (s planstore.Store, depose func() planstore.Store)
 	// ErrFenced is what a fenced write that was refused wraps.
 	ErrFenced error
+	// CutShort opens a store over fresh storage and returns cut, which
+	// leaves there what a Save of plan id cut short before its record
+	// (by a crash, or a fence) leaves: its files and no record.
+	CutShort func(t *testing.T) (s planstore.Store, cut func(id string, files []planstore.File))
 }
 
 // Run runs every test of the suite against h.
@@ -45,6 +49,8 @@ func Run(t *testing.T, h Harness) {
 		{"RemoveTakesRecordAndFiles", testRemove},
 		{"ReopenKeepsEverything", testReopen},
 		{"DeposedWriterIsFenced", testFenced},
+		{"SweepRemovesFilesWithoutRecord", testSweep},
+		{"SweepSparesSaveUnderWay", testSweepSaving},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.run(t, h) })
