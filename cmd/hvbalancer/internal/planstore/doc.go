@@ -11,8 +11,11 @@
 // Etcd's keys and values, under the prefix P:
 //
 //	P plans/records/<plan id>                  the record, the daemon's JSON as in record.json
-//	P plans/files/<plan id>/<name>/<nnnn>      the file's bytes, in chunks of at most
-//	                                           ChunkSize, numbered from 0000
+//	P plans/files/<plan id>/<name>/z<nnnn>     the file compressed with zstd, in chunks of
+//	                                           at most ChunkSize, numbered from z0000
+//	                                           (a store written before files were
+//	                                           compressed has <nnnn> from 0000, the
+//	                                           bytes as they were: read as they are)
 //	P plans/saving/<plan id>                   when a Save began (RFC 3339), until its
 //	                                           record is written
 //

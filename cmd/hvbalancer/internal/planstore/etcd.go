@@ -45,6 +45,7 @@ type EtcdOptions struct {
 type Etcd struct {
 	kv  clientv3.KV
 	opt EtcdOptions
+	z   codec
 
 	mu     sync.Mutex
 	saving map[string]int // plans whose Save is under way here, and how many
@@ -61,7 +62,7 @@ func NewEtcd(kv clientv3.KV, opt EtcdOptions) *Etcd {
 	if opt.PageSize <= 0 {
 		opt.PageSize = DefaultPageSize
 	}
-	return &Etcd{kv: kv, opt: opt, saving: map[string]int{}}
+	return &Etcd{kv: kv, opt: opt, z: newCodec(), saving: map[string]int{}}
 }
 
 func (s *Etcd) recordsPrefix() string      { return s.opt.Prefix + "plans/records/" }
@@ -69,10 +70,11 @@ func (s *Etcd) recordKey(id string) string { return s.recordsPrefix() + id }
 func (s *Etcd) filesPrefix(id string) string {
 	return s.opt.Prefix + "plans/files/" + id + "/"
 }
-func (s *Etcd) savingPrefix() string       { return s.opt.Prefix + "plans/saving/" }
-func (s *Etcd) savingKey(id string) string { return s.savingPrefix() + id }
+func (s *Etcd) savingPrefix() string              { return s.opt.Prefix + "plans/saving/" }
+func (s *Etcd) savingKey(id string) string        { return s.savingPrefix() + id }
+func (s *Etcd) filePrefix(id, name string) string { return s.filesPrefix(id) + name + "/" }
 func (s *Etcd) fileKey(id, name string, chunk int) string {
-	return fmt.Sprintf("%s%s/%04d", s.filesPrefix(id), name, chunk)
+	return fmt.Sprintf("%s%s%04d", s.filePrefix(id, name), zChunk, chunk)
 }
 
 func (s *Etcd) ctx() (context.Context, context.CancelFunc) {
@@ -102,19 +104,21 @@ func (s *Etcd) Save(id string, files []File, record []byte) (Record, error) {
 	return Record{ID: id, Data: bytes.Clone(record), Version: rev}, nil
 }
 
-// saveFile replaces a file's chunks, a few per transaction; the last
-// transaction deletes the chunks beyond the new ones (of an older, longer
+// saveFile replaces a file's chunks, compressed, a few per transaction;
+// the first transaction deletes the chunks of an uncompressed file of
+// that name, the last those beyond the new ones (of an older, longer
 // file).
 func (s *Etcd) saveFile(ctx context.Context, id string, f File) error {
-	var ops []clientv3.Op
-	data := f.Data
+	prefix := s.filePrefix(id, f.Name)
+	ops := []clientv3.Op{clientv3.OpDelete(prefix+"0", clientv3.WithRange(prefix+":"))} // 0000 to 9999
+	data := s.z.compress(f.Data)
 	for chunk := 0; chunk == 0 || len(data) > 0; chunk++ {
 		n := min(len(data), ChunkSize)
 		ops = append(ops, clientv3.OpPut(s.fileKey(id, f.Name, chunk), string(data[:n])))
 		data = data[n:]
 		if len(data) == 0 {
 			ops = append(ops, clientv3.OpDelete(s.fileKey(id, f.Name, chunk+1),
-				clientv3.WithRange(clientv3.GetPrefixRangeEnd(s.filesPrefix(id)+f.Name+"/"))))
+				clientv3.WithRange(clientv3.GetPrefixRangeEnd(prefix))))
 		}
 		if len(ops) >= chunksPerTxn || len(data) == 0 {
 			if _, err := etcdjournal.Commit(ctx, s.kv, s.opt.Fence, nil, ops...); err != nil {
@@ -197,7 +201,7 @@ func (s *Etcd) File(id, name string) ([]byte, error) {
 	defer cancel()
 	r, err := s.kv.Txn(ctx).Then(
 		clientv3.OpGet(s.recordKey(id), clientv3.WithCountOnly()),
-		clientv3.OpGet(s.filesPrefix(id)+name+"/", clientv3.WithPrefix()),
+		clientv3.OpGet(s.filePrefix(id, name), clientv3.WithPrefix()),
 	).Commit()
 	if err != nil {
 		return nil, fmt.Errorf("read plan %s: %w", id, err)
@@ -209,11 +213,15 @@ func (s *Etcd) File(id, name string) ([]byte, error) {
 	if len(kvs) == 0 {
 		return nil, fmt.Errorf("read plan %s: %s: %w", id, name, fs.ErrNotExist)
 	}
-	var b bytes.Buffer
-	for _, kv := range kvs { // in key order: chunk 0000 first
-		b.Write(kv.Value)
+	chunks := make([]chunk, len(kvs))
+	for i, kv := range kvs { // in key order: chunk 0000 first
+		chunks[i] = chunk{key: string(kv.Key), value: kv.Value}
 	}
-	return b.Bytes(), nil
+	b, err := s.z.join(chunks, s.filePrefix(id, name))
+	if err != nil {
+		return nil, fmt.Errorf("read plan %s: %s: %w", id, name, err)
+	}
+	return b, nil
 }
 
 // Remove deletes the record and the files in one transaction.
