@@ -273,9 +273,20 @@ func (st *state) projected(vi, to int) policy.Projected {
 	}
 	toIDs := make([]string, 0, len(dst.vms)+1)
 	var toMem int64 // summed here so that a rule need not look each VM up
-	for _, i := range insertIndex(append([]int(nil), dst.vms...), vi) {
+	add := func(i int) {
 		toIDs = append(toIDs, st.vms[i].v.ID)
 		toMem += st.vms[i].v.MemoryAssigned
+	}
+	placed := false // vi goes in its place in ID order, as insertIndex puts it
+	for _, i := range dst.vms {
+		if !placed && i > vi {
+			add(vi)
+			placed = true
+		}
+		add(i)
+	}
+	if !placed {
+		add(vi)
 	}
 	return policy.Projected{
 		From: policy.HostLoad{CPU: src.cpu - st.cpuDelta(vi, from), Memory: src.mem - st.memDelta(vi, from), VMs: fromIDs},

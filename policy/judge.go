@@ -83,7 +83,7 @@ func (r *Session) Judge(ctx context.Context, m Move, p Projected) (Verdict, erro
 
 func (r *Session) checkMove(m Move) error {
 	var errs []error
-	if !r.vms[m.VM] {
+	if r.terms.ids[m.VM] == nil { // the fleet's VMs are the converted IDs
 		errs = append(errs, fmt.Errorf("vm %q is not in the fleet", m.VM))
 	}
 	// An empty source places a new VM, which comes from no host (see

@@ -24,7 +24,6 @@ type Session struct {
 	shared   *sharedValues // session-constant rule values; nil shares nothing
 	terms    inputTerms
 	hosts    map[string]bool
-	vms      map[string]bool
 	settings Settings
 	requests []Request
 	frozen   map[string]bool
@@ -58,7 +57,6 @@ func (e *Engine) Begin(ctx context.Context, in *Input) (*Session, error) {
 		shared:  newSharedValues(),
 		terms:   terms,
 		hosts:   make(map[string]bool, len(in.Fleet.Hosts)),
-		vms:     make(map[string]bool, len(in.Fleet.VMs)),
 		frozen:  map[string]bool{},
 		cache:   map[[sha256.Size]byte]*judgement{},
 		helpers: &helpers{},
@@ -66,9 +64,6 @@ func (e *Engine) Begin(ctx context.Context, in *Input) (*Session, error) {
 	runtime.AddCleanup(r, (*helpers).stop, r.helpers)
 	for name := range in.Fleet.Hosts {
 		r.hosts[name] = true
-	}
-	for id := range in.Fleet.VMs {
-		r.vms[id] = true
 	}
 	input := terms.object(nil, nil)
 	b, err := r.evalSessionRules(ctx, input)

@@ -21,7 +21,8 @@ import (
 type inputTerms struct {
 	now, fleet, history *ast.Term
 	// ids are the VMs' ID terms by ID, shared by the fleet's VM keys, its
-	// hosts' VM lists and every candidate's projected VM lists.
+	// hosts' VM lists and every candidate's projected VM lists; its keys
+	// are the fleet's VMs.
 	ids map[string]*ast.Term
 }
 
