@@ -89,7 +89,7 @@ func planCommand(ctx context.Context, args []string, e *env) error {
 	if err := fleet.TooFew(snap, addrs, c.Collector.MinAnsweringShare, "no plan written"); err != nil {
 		return err
 	}
-	if snap, err = daemon.WithMaintenance(c, snap); err != nil {
+	if snap, err = daemon.WithFleetMaintenance(c, snap); err != nil {
 		return err
 	}
 	plan, err := daemon.MakePlan(ctx, c, snap, engine, e.log)
