@@ -37,8 +37,8 @@ func digest(s *Snapshot) (string, error) {
 }
 
 // writeCompact writes s's compact JSON, as json.Encoder encodes it (the
-// newline after it too), to w in pieces; its VMs with appendVM when fast,
-// else with encoding/json.
+// newline after it too), to w in pieces; its VMs with appendVMLayout,
+// already indented, when fast, else with encoding/json.
 func writeCompact(w *indentWriter, s *Snapshot, fast bool) error {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
@@ -67,25 +67,37 @@ func writeCompact(w *indentWriter, s *Snapshot, fast bool) error {
 		return whole()
 	}
 	w.write(top[:at+len(key)])
-	w.write([]byte{'['})
-	var b []byte
-	for i := range s.VMs {
-		b = b[:0]
-		if i > 0 {
-			b = append(b, ',')
+	if fast {
+		// The VMs are written indented as they are appended, each
+		// element a level below the "vms" key, and nothing is left open.
+		l := &jsonLayout{indent: true, depth: w.depth}
+		w.buf = l.open(w.buf, '[')
+		for i := range s.VMs {
+			var err error
+			if w.buf, err = appendVMLayout(l.elem(w.buf, i == 0), &s.VMs[i], l); err != nil {
+				return fmt.Errorf("vm %s: %w", s.VMs[i].ID, err)
+			}
+			if len(w.buf) >= indentBufSize {
+				w.flush()
+			}
 		}
-		var err error
-		if fast {
-			b, err = appendVM(b, &s.VMs[i])
-		} else {
-			b, err = appendJSON(b, &buf, enc, &s.VMs[i])
+		w.buf = l.close(w.buf, ']')
+	} else {
+		w.write([]byte{'['})
+		var b []byte
+		for i := range s.VMs {
+			b = b[:0]
+			if i > 0 {
+				b = append(b, ',')
+			}
+			var err error
+			if b, err = appendJSON(b, &buf, enc, &s.VMs[i]); err != nil {
+				return fmt.Errorf("vm %s: %w", s.VMs[i].ID, err)
+			}
+			w.write(b)
 		}
-		if err != nil {
-			return fmt.Errorf("vm %s: %w", s.VMs[i].ID, err)
-		}
-		w.write(b)
+		w.write([]byte{']'})
 	}
-	w.write([]byte{']'})
 	w.write(top[at+len(key)+len(null):])
 	return nil
 }
@@ -102,16 +114,23 @@ func appendJSON(b []byte, buf *bytes.Buffer, enc *json.Encoder, v any) ([]byte, 
 
 // appendVM appends v's compact JSON as encoding/json encodes a VM.
 func appendVM(b []byte, v *VM) ([]byte, error) {
-	b = appendKey(b, `{"id":`, v.ID)
-	b = appendKey(b, `,"name":`, v.Name)
-	b = appendKey(b, `,"host":`, v.Host)
-	b = appendKey(b, `,"state":`, v.State)
-	b = strconv.AppendInt(append(b, `,"cpus":`...), int64(v.CPUs), 10)
+	return appendVMLayout(b, v, &jsonLayout{})
+}
+
+// appendVMLayout appends v's JSON as encoding/json encodes a VM, in l's
+// layout.
+func appendVMLayout(b []byte, v *VM, l *jsonLayout) ([]byte, error) {
+	b = l.open(b, '{')
+	b = appendString(l.key(b, true, "id"), v.ID)
+	b = appendString(l.key(b, false, "name"), v.Name)
+	b = appendString(l.key(b, false, "host"), v.Host)
+	b = appendString(l.key(b, false, "state"), v.State)
+	b = strconv.AppendInt(l.key(b, false, "cpus"), int64(v.CPUs), 10)
 	if v.Clustered {
-		b = append(b, `,"clustered":true`...)
+		b = append(l.key(b, false, "clustered"), "true"...)
 	}
 	if v.Notes != "" {
-		b = appendKey(b, `,"notes":`, v.Notes)
+		b = appendString(l.key(b, false, "notes"), v.Notes)
 	}
 	if len(v.Tags) > 0 {
 		var small [8]string
@@ -120,85 +139,80 @@ func appendVM(b []byte, v *VM) ([]byte, error) {
 			keys = append(keys, k)
 		}
 		slices.Sort(keys) // by bytes, as encoding/json sorts map keys
-		b = append(b, `,"tags":{`...)
+		b = l.open(l.key(b, false, "tags"), '{')
 		for i, k := range keys {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendString(b, k)
-			b = appendString(append(b, ':'), v.Tags[k])
+			b = l.colon(appendString(l.elem(b, i == 0), k))
+			b = appendString(b, v.Tags[k])
 		}
-		b = append(b, '}')
+		b = l.close(b, '}')
 	}
 	if len(v.ReportedBy) > 0 {
-		b = appendStrings(append(b, `,"reported_by":`...), v.ReportedBy)
+		b = appendStrings(l.key(b, false, "reported_by"), v.ReportedBy, l)
 	}
-	b = strconv.AppendInt(append(b, `,"memory_assigned":`...), v.MemoryAssigned, 10)
-	b = strconv.AppendInt(append(b, `,"memory_startup":`...), v.MemoryStartup, 10)
-	b = strconv.AppendInt(append(b, `,"memory_demand":`...), v.MemoryDemand, 10)
+	b = strconv.AppendInt(l.key(b, false, "memory_assigned"), v.MemoryAssigned, 10)
+	b = strconv.AppendInt(l.key(b, false, "memory_startup"), v.MemoryStartup, 10)
+	b = strconv.AppendInt(l.key(b, false, "memory_demand"), v.MemoryDemand, 10)
 	if v.DynamicMemory {
-		b = append(b, `,"dynamic_memory":true`...)
+		b = append(l.key(b, false, "dynamic_memory"), "true"...)
 	}
 	if v.ConfigVersion != "" {
-		b = appendKey(b, `,"config_version":`, v.ConfigVersion)
+		b = appendString(l.key(b, false, "config_version"), v.ConfigVersion)
 	}
 	if v.ProcessorCompatibility {
-		b = append(b, `,"processor_compatibility":true`...)
+		b = append(l.key(b, false, "processor_compatibility"), "true"...)
 	}
 	if len(v.Switches) > 0 {
-		b = appendStrings(append(b, `,"switches":`...), v.Switches)
+		b = appendStrings(l.key(b, false, "switches"), v.Switches, l)
 	}
 	if v.Path != "" {
-		b = appendKey(b, `,"path":`, v.Path)
+		b = appendString(l.key(b, false, "path"), v.Path)
 	}
 	if len(v.Disks) > 0 {
-		b = append(b, `,"disks":[`...)
+		b = l.open(l.key(b, false, "disks"), '[')
 		for i := range v.Disks {
 			d := &v.Disks[i]
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendKey(b, `{"path":`, d.Path)
-			b = appendKey(b, `,"kind":`, d.Kind)
-			b = strconv.AppendInt(append(b, `,"file_size":`...), d.FileSize, 10)
-			b = strconv.AppendInt(append(b, `,"size":`...), d.Size, 10)
-			b = append(b, '}')
+			b = l.open(l.elem(b, i == 0), '{')
+			b = appendString(l.key(b, true, "path"), d.Path)
+			b = appendString(l.key(b, false, "kind"), d.Kind)
+			b = strconv.AppendInt(l.key(b, false, "file_size"), d.FileSize, 10)
+			b = strconv.AppendInt(l.key(b, false, "size"), d.Size, 10)
+			b = l.close(b, '}')
 		}
-		b = append(b, ']')
+		b = l.close(b, ']')
 	}
 	var err error
-	if b, err = appendStat(append(b, `,"cpu":`...), &v.CPU); err != nil {
+	if b, err = appendStat(l.key(b, false, "cpu"), &v.CPU, l); err != nil {
 		return b, fmt.Errorf("cpu: %w", err)
 	}
-	if b, err = appendFloat(append(b, `,"uptime_seconds":`...), v.UptimeSeconds); err != nil {
+	if b, err = appendFloat(l.key(b, false, "uptime_seconds"), v.UptimeSeconds); err != nil {
 		return b, fmt.Errorf("uptime_seconds: %w", err)
 	}
-	b = strconv.AppendInt(append(b, `,"samples":`...), int64(v.Samples), 10)
-	return append(b, '}'), nil
+	b = strconv.AppendInt(l.key(b, false, "samples"), int64(v.Samples), 10)
+	return l.close(b, '}'), nil
 }
 
-func appendStat(b []byte, s *Stat) ([]byte, error) {
-	b, err := appendFloats(b, [4]float64{s.Last, s.Mean, s.P95, s.Max})
+func appendStat(b []byte, s *Stat, l *jsonLayout) ([]byte, error) {
+	b, err := appendFloats(l.open(b, '{'), [4]float64{s.Last, s.Mean, s.P95, s.Max}, l)
 	if err != nil {
 		return b, err
 	}
 	d := &s.Demand
 	// omitzero leaves out a Demand equal to its zero value (by ==: -0 too).
 	if *d != (Demand{}) {
-		if b, err = appendFloats(append(b, `,"demand":`...), [4]float64{d.Last, d.Mean, d.P95, d.Max}); err != nil {
+		if b, err = appendFloats(l.open(l.key(b, false, "demand"), '{'), [4]float64{d.Last, d.Mean, d.P95, d.Max}, l); err != nil {
 			return b, fmt.Errorf("demand: %w", err)
 		}
-		b = append(b, '}')
+		b = l.close(b, '}')
 	}
-	return append(b, '}'), nil
+	return l.close(b, '}'), nil
 }
 
-// appendFloats appends {"last":..,"mean":..,"p95":..,"max":.. without the
-// closing brace (a Stat's demand may follow).
-func appendFloats(b []byte, f [4]float64) ([]byte, error) {
+// appendFloats appends the members last, mean, p95 and max of an object
+// already opened.
+func appendFloats(b []byte, f [4]float64, l *jsonLayout) ([]byte, error) {
 	var err error
-	for i, key := range [4]string{`{"last":`, `,"mean":`, `,"p95":`, `,"max":`} {
-		if b, err = appendFloat(append(b, key...), f[i]); err != nil {
+	for i, key := range [4]string{"last", "mean", "p95", "max"} {
+		if b, err = appendFloat(l.key(b, i == 0, key), f[i]); err != nil {
 			return b, err
 		}
 	}
@@ -224,19 +238,12 @@ func appendFloat(b []byte, f float64) ([]byte, error) {
 	return b, nil
 }
 
-func appendKey(b []byte, key, s string) []byte {
-	return appendString(append(b, key...), s)
-}
-
-func appendStrings(b []byte, ss []string) []byte {
-	b = append(b, '[')
+func appendStrings(b []byte, ss []string, l *jsonLayout) []byte {
+	b = l.open(b, '[')
 	for i, s := range ss {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = appendString(b, s)
+		b = appendString(l.elem(b, i == 0), s)
 	}
-	return append(b, ']')
+	return l.close(b, ']')
 }
 
 // appendString appends s quoted as encoding/json quotes it (HTML
