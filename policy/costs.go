@@ -20,7 +20,7 @@ func (r *Session) Costs(ctx context.Context, m Move, p Projected) (map[string]fl
 	if err := r.checkMove(m); err != nil {
 		return nil, fmt.Errorf("costs of %s from %s to %s: %w", m.VM, m.From, m.To, err)
 	}
-	proj, err := projectedTerm(r.terms.ids, p)
+	proj, err := projectedTerm(r.terms, m, p)
 	if err != nil {
 		return nil, fmt.Errorf("costs of %s from %s to %s: %w", m.VM, m.From, m.To, err)
 	}

@@ -101,7 +101,7 @@ func (r *Session) checkMove(m Move) error {
 }
 
 func (r *Session) evaluate(ctx context.Context, m Move, p Projected) (Verdict, error) {
-	proj, err := projectedTerm(r.terms.ids, p)
+	proj, err := projectedTerm(r.terms, m, p)
 	if err != nil {
 		return Verdict{}, err
 	}

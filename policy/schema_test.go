@@ -194,7 +194,7 @@ func TestConvertMatchesJSON(t *testing.T) {
 		var move, proj *ast.Term
 		if in.Move != nil {
 			move = moveTerm(*in.Move)
-			if proj, err = projectedTerm(nil, *in.Projected); err != nil {
+			if proj, err = projectedTerm(inputTerms{}, *in.Move, *in.Projected); err != nil {
 				t.Fatal(err)
 			}
 		}

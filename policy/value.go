@@ -24,6 +24,15 @@ type inputTerms struct {
 	// hosts' VM lists and every candidate's projected VM lists; its keys
 	// are the fleet's VMs.
 	ids map[string]*ast.Term
+	// onHost are each host's VMs as the input lists them, with their
+	// terms: a candidate's projected host lists nearly the same VMs.
+	onHost map[string]idList
+}
+
+// idList is a host's VM IDs, sorted, and their terms.
+type idList struct {
+	ids []string
+	of  []*ast.Term // the term of each of ids
 }
 
 // object returns the input document with the optional move and projected
@@ -84,10 +93,13 @@ func convertInput(in *Input) (inputTerms, error) {
 		})
 	}
 	hosts := make([][2]*ast.Term, 0, len(in.Fleet.Hosts))
+	onHost := make(map[string]idList, len(in.Fleet.Hosts))
 	var hostErr error
 	for _, name := range sortedKeys(in.Fleet.Hosts) {
 		h := in.Fleet.Hosts[name]
-		t, err := hostTerm(k, ids, &h)
+		vms := idsTerms(ids, h.VMs)
+		onHost[name] = idList{ids: h.VMs, of: vms}
+		t, err := hostTerm(k, vms, &h)
 		if err != nil {
 			hostErr = fmt.Errorf("host %s: %w", name, err)
 			break
@@ -110,10 +122,11 @@ func convertInput(in *Input) (inputTerms, error) {
 	fleet := k.object(
 		ast.Item(key.hosts, k.object(hosts...)),
 		ast.Item(key.vms, k.object(vms...)))
-	return inputTerms{now: ast.StringTerm(in.Now), fleet: fleet, history: history, ids: ids}, nil
+	return inputTerms{now: ast.StringTerm(in.Now), fleet: fleet, history: history, ids: ids, onHost: onHost}, nil
 }
 
-func hostTerm(k *keyTerms, ids map[string]*ast.Term, h *Host) (*ast.Term, error) {
+// hostTerm converts a host, whose VMs' ID terms are vms.
+func hostTerm(k *keyTerms, vms []*ast.Term, h *Host) (*ast.Term, error) {
 	key := k.key
 	cpu, err := loadTerm(k, h.CPU)
 	if err != nil {
@@ -135,7 +148,7 @@ func hostTerm(k *keyTerms, ids map[string]*ast.Term, h *Host) (*ast.Term, error)
 			ast.Item(key.memoryBytes, k.int(h.Capacity.MemoryBytes)))),
 		ast.Item(key.cpu, cpu),
 		ast.Item(key.memory, mem),
-		ast.Item(key.vms, idsTerm(ids, h.VMs)),
+		ast.Item(key.vms, ast.ArrayTerm(vms...)),
 		ast.Item(key.processorVendor, k.str(h.ProcessorVendor)),
 		ast.Item(key.processorModel, k.str(h.ProcessorModel)),
 		ast.Item(key.configVersions, k.strs(h.ConfigVersions)),
@@ -237,20 +250,21 @@ func moveTerm(m Move) *ast.Term {
 }
 
 // projectedTerm converts a candidate's projected hosts, with the session's
-// VM ID terms (nil: new ones).
-func projectedTerm(ids map[string]*ast.Term, p Projected) (*ast.Term, error) {
-	from, err := hostLoadTerm(ids, p.From)
+// terms t (zero: new ones).
+func projectedTerm(t inputTerms, m Move, p Projected) (*ast.Term, error) {
+	from, err := hostLoadTerm(t, m.From, p.From)
 	if err != nil {
 		return nil, fmt.Errorf("projected from: %w", err)
 	}
-	to, err := hostLoadTerm(ids, p.To)
+	to, err := hostLoadTerm(t, m.To, p.To)
 	if err != nil {
 		return nil, fmt.Errorf("projected to: %w", err)
 	}
 	return ast.ObjectTerm(ast.Item(ast.StringTerm("from"), from), ast.Item(ast.StringTerm("to"), to)), nil
 }
 
-func hostLoadTerm(ids map[string]*ast.Term, h HostLoad) (*ast.Term, error) {
+// hostLoadTerm converts host's projection h.
+func hostLoadTerm(t inputTerms, host string, h HostLoad) (*ast.Term, error) {
 	cpu, err := floatTerm(h.CPU)
 	if err != nil {
 		return nil, fmt.Errorf("cpu: %w", err)
@@ -263,27 +277,44 @@ func hostLoadTerm(ids map[string]*ast.Term, h HostLoad) (*ast.Term, error) {
 	items = append(items,
 		ast.Item(ast.StringTerm("cpu"), cpu),
 		ast.Item(ast.StringTerm("memory"), mem),
-		ast.Item(ast.StringTerm("vms"), idsTerm(ids, h.VMs)))
+		ast.Item(ast.StringTerm("vms"), ast.ArrayTerm(t.onHost[host].terms(t.ids, h.VMs)...)))
 	if h.VMMemoryBytes != 0 { // omitempty, as in JSON
 		items = append(items, ast.Item(ast.StringTerm("vm_memory_bytes"), intTerm(h.VMMemoryBytes)))
 	}
 	return ast.ObjectTerm(items...), nil
 }
 
-// idsTerm converts VM IDs, with the fleet's own terms where it
-// has them: a candidate's projection lists a host's VMs, hundreds on a
-// dense host, and converting them again was most of a cheap candidate's
-// cost.
-func idsTerm(ids map[string]*ast.Term, ss []string) *ast.Term {
-	terms := make([]*ast.Term, len(ss))
+// terms returns the terms of VM IDs ss, sorted, on the host whose VMs the
+// input listed as l: the terms l has, found by walking both lists in
+// order, and the fleet's own terms (ids) for the others. A candidate's
+// projection lists its hosts' VMs, hundreds on a dense host, nearly all
+// of them l's: looking each up in the fleet's map of thousands was most
+// of what converting the projection cost. Unsorted IDs get the same
+// terms, only found in the map more often.
+func (l idList) terms(ids map[string]*ast.Term, ss []string) []*ast.Term {
+	out := make([]*ast.Term, len(ss))
+	j := 0
 	for i, s := range ss {
+		for j < len(l.ids) && l.ids[j] < s {
+			j++
+		}
+		if j < len(l.ids) && l.ids[j] == s {
+			out[i] = l.of[j]
+			continue
+		}
 		if t, ok := ids[s]; ok {
-			terms[i] = t
+			out[i] = t
 		} else {
-			terms[i] = ast.StringTerm(s)
+			out[i] = ast.StringTerm(s)
 		}
 	}
-	return ast.ArrayTerm(terms...)
+	return out
+}
+
+// idsTerms returns the terms of VM IDs, with the fleet's own terms where
+// it has them.
+func idsTerms(ids map[string]*ast.Term, ss []string) []*ast.Term {
+	return idList{}.terms(ids, ss)
 }
 
 func stringMapTerm(m map[string]string) *ast.Term {
