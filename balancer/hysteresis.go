@@ -53,11 +53,23 @@ func backPairs(h *History, hostIdx map[string]int, now time.Time, window time.Du
 // heldBack reports whether the hysteresis per host pair keeps balancing
 // moves off host src from going to host to: the move would send load back
 // along a pair used the other way within the cooldown (see backPairs), and
-// src is not hot. A hot source is relieved wherever the limits allow: the
-// headroom keeps a balancing move from making its destination hot, so a
-// host that is hot got there by its own load.
+// src was not hot before the plan. A host hot in the snapshot is relieved
+// wherever the limits allow: the headroom keeps a balancing move from
+// making its destination hot, so such a host got there by its own load.
+// One this plan made hot is not exempt: on a dense fleet a move off the
+// busiest host may fill its destination past cpu_high (see denseFill), and
+// a later move of the same plan then sent load from that destination back
+// along a pair the last plan used the other way (TestNoFlapping found it
+// with 5,000 cases; the fleet is kept in testdata).
 func (r *pass) heldBack(src, to int) bool {
-	return r.back[[2]int{src, to}] && r.st.excess(src) == 0
+	return r.back[[2]int{src, to}] && !r.st.hotBefore(src)
+}
+
+// hotBefore reports whether host hi was above a high threshold before the
+// plan's first move.
+func (st *state) hotBefore(hi int) bool {
+	h := &st.hosts[hi]
+	return h.cpu0 > st.cfg.CPUHigh || h.mem0 > st.cfg.MemoryHigh
 }
 
 // relief is the peak relief credit (see objective.relief) of moving VM vi
