@@ -69,9 +69,9 @@ import (
 // the sixteen coolest hosts that can take them (down
 // to four each when the sources hold more than 512 movable VMs, so that a
 // step scores about 8,192 candidates at most; see candidates.go), and asks
-// the policy about candidates best first, only while one could still beat
-// the best allowed so far, at most 256 per step.
-// A step takes the best allowed candidate that is worthwhile: its gain
+// the policy about candidates best ranked first (see below), only while
+// one could still outrank the best allowed so far, at most 256 per step.
+// A step takes the best-ranked allowed candidate that is worthwhile: its gain
 // reaches MinGain(aggressiveness), or it gains and is a peak relief. A move off the busiest eligible host is credited the part of
 // that host's drop the peak term misses because a third host is near the
 // peak (see objective.relief): where several hosts sit within a few points
@@ -89,9 +89,15 @@ import (
 // pass.relief). Candidates rank by their gain
 // with the credit, so the busiest host is relieved first, and its VMs are
 // tried against the hosts coolest in CPU (the others' against the coolest
-// by heat); a plan's figures are the objective's gains alone.
-// Hysteresis per host pair: a host that is not hot sends no balancing
-// move back along a host pair that a balancing migration of the history
+// by heat); a plan's figures are the objective's gains alone. On a dense
+// fleet the ranking also charges a move's bytes thrift (8) times more than
+// the objective does, while whether a move is worthwhile is still judged
+// on the objective's gain: the same moves are worth making, and of those
+// that gain alike the one that copies fewer bytes goes first, since the
+// busiest host usually holds a small VM that brings it down as far as a
+// large one (see thrift in candidates.go).
+// Hysteresis per host pair: a host that was not hot before the plan sends
+// no balancing move back along a host pair that a balancing migration of the history
 // used the other way within the cooldown, so that two hosts near the mean do not
 // pass load back and forth as noise swaps their ranking (see backPairs).
 // When no candidate is worthwhile, the step tries swaps
