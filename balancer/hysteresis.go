@@ -23,8 +23,8 @@ import "time"
 // of gain as the bar (a bar of twice the minimum gain was cleared by 2.17
 // points on such a fleet). So within the cooldown, the window the
 // administrator set for a move to stand, a balancing move may go back
-// along the pair only to relieve a hot source; the load may still spread
-// to any other host.
+// along the pair only to relieve a source that was hot before the plan;
+// the load may still spread to any other host.
 func backPairs(h *History, hostIdx map[string]int, now time.Time, window time.Duration) map[[2]int]bool {
 	if h == nil || window <= 0 {
 		return nil
