@@ -40,6 +40,7 @@ type historyView struct {
 	pruned  time.Time            // the newest prune cutoff it applied
 	recent  []journal.Entry      // listed entries that ended after horizon, oldest sequence first
 	last    map[string]time.Time // each VM's last successful migration
+	shared  bool                 // last was handed to a round: changed only in a copy
 	landed  time.Time            // the newest of last
 }
 
@@ -62,7 +63,7 @@ func (v *historyView) read(now time.Time, memory time.Duration, term int64) (pol
 	for _, e := range slices.Backward(v.recent) {
 		b.add(e)
 	}
-	b.hist.LastMoved = maps.Clone(v.last) // the view changes while the planner reads
+	b.hist.LastMoved, v.shared = v.last, true // the view changes a copy while the planner reads this one
 	return b.h, b.hist, v.landed, nil
 }
 
@@ -88,8 +89,16 @@ func (v *historyView) load(horizon time.Time, term int64) error {
 	}
 	slices.Reverse(recent)
 	v.loaded, v.term, v.horizon, v.pruned = true, term, horizon, time.Time{}
-	v.recent, v.last, v.landed = recent, last, landed
+	v.recent, v.last, v.shared, v.landed = recent, last, false, landed
 	return nil
+}
+
+// own makes last the view's own to change: a copy of the one a round
+// holds.
+func (v *historyView) own() {
+	if v.shared {
+		v.last, v.shared = maps.Clone(v.last), false
+	}
 }
 
 // listed reports whether history's lists may hold e.
@@ -117,6 +126,7 @@ func (v *historyView) ended(e journal.Entry) {
 		return
 	}
 	if e.State == journal.StateSucceeded && e.Ended.After(v.last[e.VMID]) {
+		v.own()
 		v.last[e.VMID] = e.Ended
 		v.landed = later(v.landed, e.Ended)
 	}
@@ -150,6 +160,7 @@ func (v *historyView) prunedBefore(t time.Time) {
 	}
 	v.pruned = later(v.pruned, t)
 	v.recent = slices.DeleteFunc(v.recent, func(e journal.Entry) bool { return e.Ended.Before(t) })
+	v.own()
 	maps.DeleteFunc(v.last, func(_ string, at time.Time) bool { return at.Before(t) })
 	if v.landed.Before(t) {
 		v.landed = time.Time{}

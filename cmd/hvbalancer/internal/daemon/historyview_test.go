@@ -3,6 +3,7 @@ package daemon
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"path/filepath"
 	"sync/atomic"
 	"testing"
@@ -122,8 +123,12 @@ func TestHistoryViewMatchesTheJournal(t *testing.T) {
 			d := &Daemon{}
 			w := d.keepHistory(countingJournal{Store: j, listings: listings})
 			memory, term, next := 6*time.Hour, int64(1), 700
+			var handed, handedCopy map[string]time.Time // the last round's, which the view must not change
 			check := func(step string, wantListings int64) {
 				t.Helper()
+				if !maps.Equal(handed, handedCopy) {
+					t.Errorf("%s: the cooldowns a round was given changed under it", step)
+				}
 				want, wantHist, wantLanded, err := readHistory(j, now, memory)
 				if err != nil {
 					t.Fatal(err)
@@ -139,6 +144,7 @@ func TestHistoryViewMatchesTheJournal(t *testing.T) {
 				if diff := cmp.Diff(wantHist, gotHist, eq); diff != "" {
 					t.Errorf("%s: planner history (-journal +view):\n%s", step, diff)
 				}
+				handed, handedCopy = gotHist.LastMoved, maps.Clone(gotHist.LastMoved)
 				if !gotLanded.Equal(wantLanded) {
 					t.Errorf("%s: landed %v, want %v", step, gotLanded, wantLanded)
 				}
