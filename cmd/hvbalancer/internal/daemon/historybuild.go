@@ -31,8 +31,8 @@ func newHistoryBuilder(now time.Time, memory time.Duration) *historyBuilder {
 	return b
 }
 
-// horizon is the earliest end of an entry the lists may hold: those that
-// ended at or before it add nothing.
+// historyHorizon is the earliest end of an entry the lists may hold: those
+// that ended at or before it add nothing.
 func historyHorizon(now time.Time, memory time.Duration) time.Time {
 	since, refusedSince := now.Add(-policyHistorySpan), now.Add(-memory)
 	if refusedSince.Before(since) {
