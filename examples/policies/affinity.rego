@@ -18,11 +18,13 @@ deny contains sprintf("%s: anti-affinity role=%s with %s on %s", [vm_name(input.
 # that role, lower-cased: one pass over the fleet's VMs, evaluated once per
 # session and shared by every candidate and by the requests (requests.rego).
 # (role_of is written out: a function call per VM costs three times the
-# lookup.)
+# lookup. The roles are read into a local first: a rule's value looked up
+# for each VM costs more than the lookup in it.)
 anti_affinity_role_of := {id: role |
+	roles := anti_affinity_roles
 	some id
 	role := lower(input.fleet.vms[id].tags.role)
-	anti_affinity_roles[role]
+	roles[role]
 }
 
 # anti_affinity_vms[role] holds the IDs of the VMs of an anti-affinity role

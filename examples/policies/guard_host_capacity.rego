@@ -88,6 +88,13 @@ host_capacity_limit(caps, name, key) := min(by_group) if {
 # A cap naming a group that host_groups does not define denies every move
 # and placement: left alone, a misspelled group would silently cap nothing.
 deny contains sprintf("%s: guard host_capacity: host group %v is not in host_groups", [vm_name(input.move.vm), group]) if {
+	some group in host_capacity_unknown_groups
+}
+
+# host_capacity_unknown_groups is the groups guards.host_capacity.groups
+# names that host_groups does not define: found once per session, where the
+# deny above would look for them again for every candidate.
+host_capacity_unknown_groups contains group if {
 	some group, _ in settings.guards.host_capacity.groups
 	not settings.host_groups[group]
 }

@@ -26,8 +26,10 @@ deny contains msg if {
 # that the planner leaves the VM out of its search instead of asking about
 # each of its destinations. Only VMs that moved today are read.
 held[id]["guard move_cap"] := msg if {
-	is_number(settings.guards.move_cap.max_moves_per_day)
-	some id, _ in input.history.moves_by_vm
+	limit := settings.guards.move_cap.max_moves_per_day
+	is_number(limit)
+	some id, moves in input.history.moves_by_vm
+	moves >= limit
 	msg := move_cap_refusal(id, input.fleet.vms[id].host)
 }
 

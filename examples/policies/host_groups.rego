@@ -91,16 +91,14 @@ deny contains sprintf("%s: vm_host_rule %s: %s", [vm_name(input.move.vm), name, 
 	some name, problem in vm_host_rule_problems
 }
 
-# vm_host_rules_by_tag[key][value][type] is the rules of each type whose
-# tag is key=value, by index: vm_host_rule_index split by type, built once
-# from the data. The deny and penalty rules find a candidate's rules of a
-# type with a lookup per tag key the rules read (none while no rule is
-# set), where a function of the VM was a call for each.
-vm_host_rules_by_tag := {key: {value: by_type |
-	some value, rules in values
-	by_type := {type: {i: rule | some i, rule in rules; rule.type == type} | some type in vm_host_rule_types}
-} |
-	some key, values in vm_host_rule_index
+# vm_host_rules_of(id) is the rules that apply to VM id by type, each
+# type's by index: {type: {i: rule}}, every type empty for a VM no rule
+# applies to. It reads the fleet and the data only, so a session works it
+# out once for each VM it judges (a defined value is kept; an undefined one
+# would be worked out again), and the deny and penalty rules of a candidate
+# look it up.
+vm_host_rules_of(id) := {type: {i: rule | some i, rule in rules; rule.type == type} | some type in vm_host_rule_types} if {
+	rules := vm_host_rules_on(input.fleet.vms[id])
 }
 
 # on_host_group(name, group): host name is in the host group.

@@ -78,7 +78,10 @@ anti_affinity_placed contains [role, input.fleet.vms[id].host] if {
 
 anti_affinity_roles := {lower(r) | some r in settings.anti_affinity_roles}
 
+# movable(id, vm): the VM runs and is not frozen. `id in frozen` reads the
+# whole set, worked out once per session (frozen[id] would ask the frozen
+# rules again about each VM).
 movable(id, vm) if {
 	vm.state == "Running"
-	not frozen[id]
+	not id in frozen
 }

@@ -8,14 +8,12 @@
 package hvbalancer
 
 deny contains sprintf("%s: vm_host_rule %s: must run on host group %s, not %s", [vm_name(input.move.vm), rule.name, rule.hosts, input.move.to]) if {
-	some key, by_value in vm_host_rules_by_tag
-	some rule in by_value[lower(moving.tags[key])].must_run_on
+	some rule in vm_host_rules_of(input.move.vm).must_run_on
 	not on_host_group(input.move.to, rule.hosts)
 }
 
 deny contains sprintf("%s: vm_host_rule %s: must not run on host group %s (%s)", [vm_name(input.move.vm), rule.name, rule.hosts, input.move.to]) if {
-	some key, by_value in vm_host_rules_by_tag
-	some rule in by_value[lower(moving.tags[key])].must_not_run_on
+	some rule in vm_host_rules_of(input.move.vm).must_not_run_on
 	on_host_group(input.move.to, rule.hosts)
 }
 
@@ -28,10 +26,10 @@ requests contains {
 	some key, values in vm_host_must_index
 	some id
 	tag := input.fleet.vms[id].tags[key]
-	some rule in values[lower(tag)]
+	some i, rule in values[lower(tag)]
 	vm := input.fleet.vms[id]
 	vm.host != ""
-	breaks_must_rule(rule, vm.host)
+	vm_host_must_broken_on[i][vm.host]
 	movable(id, vm)
 }
 
@@ -53,6 +51,15 @@ vm_host_must_index := {key: must |
 		count(rules) > 0
 	}
 	count(must) > 0
+}
+
+# vm_host_must_broken_on[i] is the hosts on which a VM of must rule i (its
+# index in vm_host_rules) breaks it: built once per session for each must
+# rule from the fleet's hosts, so that the requests look a VM's host up
+# instead of asking the host group again for each VM the rule applies to.
+vm_host_must_broken_on[i] := {name | some name, _ in input.fleet.hosts; breaks_must_rule(rule, name)} if {
+	some i, rule in settings.vm_host_rules
+	must_text[rule.type]
 }
 
 breaks_must_rule(rule, host) if {
