@@ -215,6 +215,7 @@ type rig struct {
 	reg    *prometheus.Registry
 	mu     sync.Mutex
 	events []Event
+	hook   func(Event) // called with each event after it is recorded, if set
 }
 
 // newRig makes a rig. Unset limits are generous: a token bucket that never
@@ -245,7 +246,11 @@ func newRig(t *testing.T, cfg Config, v Validator) *rig {
 	cfg.OnEvent = func(ev Event) {
 		r.mu.Lock()
 		r.events = append(r.events, ev)
+		hook := r.hook
 		r.mu.Unlock()
+		if hook != nil {
+			hook(ev)
+		}
 	}
 	r.reg = prometheus.NewRegistry()
 	if r.e, err = New(cfg, r.fleet, v, r.j, nil, r.reg); err != nil {

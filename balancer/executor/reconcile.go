@@ -188,7 +188,8 @@ func (e *Executor) reconcileOne(ctx context.Context, moveID string) (done bool, 
 	}
 }
 
-// resolve journals a reconciled outcome and unblocks the VM.
+// resolve journals a reconciled outcome, unblocks the VM and sends the
+// reconciled event.
 func (e *Executor) resolve(en journal.Entry, s journal.State, cause, msg, host string, log *slog.Logger) error {
 	now := e.cfg.Now()
 	if _, err := e.journal.Transition(en.MoveID, s, now, cause, msg); err != nil {
@@ -202,7 +203,6 @@ func (e *Executor) resolve(en journal.Entry, s journal.State, cause, msg, host s
 	case journal.StateFailed:
 		e.held[en.VMID] = now.Add(e.cfg.HoldAfterFailure)
 	}
-	e.broadcastLocked()
 	e.mu.Unlock()
 	e.metrics.migrations.WithLabelValues("reconciled_" + string(s)).Inc()
 	log.Info("outcome reconciled", "state", s, "cause", cause, "host", host)
@@ -212,6 +212,11 @@ func (e *Executor) resolve(en journal.Entry, s journal.State, cause, msg, host s
 			From: en.From, To: en.To, Bytes: en.Bytes, Cause: cause, Err: msg, State: s,
 		})
 	}
+	// Status no longer lists the VM as blocked; Wait sees the move settled
+	// once the caller unclaims it, after this event.
+	e.mu.Lock()
+	e.broadcastLocked()
+	e.mu.Unlock()
 	e.poke()
 	return nil
 }

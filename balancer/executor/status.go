@@ -87,7 +87,9 @@ func (e *Executor) Status() Status {
 // Wait returns the journal entries of the moves once each is settled:
 // final (succeeded, failed or skipped), or unknown with no attempt to
 // locate its VM left running (it stays blocked until Reconcile or Run's
-// periodic retry resolves it). It returns early when ctx ends.
+// periodic retry resolves it), and no longer carried out or located here,
+// so that OnEvent has had every event of the outcome Wait returns. It
+// returns early when ctx ends.
 func (e *Executor) Wait(ctx context.Context, moveIDs []string) ([]journal.Entry, error) {
 	for {
 		e.mu.Lock()
@@ -109,6 +111,12 @@ func (e *Executor) Wait(ctx context.Context, moveIDs []string) ([]journal.Entry,
 func (e *Executor) settled(ids []string) ([]journal.Entry, bool, error) {
 	out := make([]journal.Entry, 0, len(ids))
 	for _, id := range ids {
+		// Whoever journals a move's outcome holds it (known, or
+		// reconciling) until it has sent the outcome's event. The holds
+		// are read on both sides of the journal: an entry read as unknown
+		// may be resolved and let go before the second look, and only a
+		// move nobody held at the first is settled in the state read.
+		wasIdle := e.idle(id)
 		en, err := e.journal.Get(id)
 		e.mu.Lock()
 		known, locating := e.known[id], e.reconciling[id]
@@ -127,11 +135,18 @@ func (e *Executor) settled(ids []string) ([]journal.Entry, bool, error) {
 			return nil, false, nil
 		case err != nil:
 			return nil, false, fmt.Errorf("wait for moves: %w", err)
-		case en.State.Final(), en.State == journal.StateUnknown && !locating && !known:
+		case (en.State.Final() || en.State == journal.StateUnknown) && wasIdle && !locating && !known:
 			out = append(out, en)
 		default:
 			return nil, false, nil
 		}
 	}
 	return out, true, nil
+}
+
+// idle reports whether no move here is carrying out or locating move id.
+func (e *Executor) idle(id string) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return !e.known[id] && !e.reconciling[id]
 }
