@@ -10,6 +10,7 @@ import (
 	"github.com/hvbalancer/hvbalancer/balancer/executor/journal/etcdjournal"
 	"github.com/hvbalancer/hvbalancer/balancer/executor/journal/etcdtest"
 	"github.com/hvbalancer/hvbalancer/balancer/executor/journal/journaltest"
+	"github.com/hvbalancer/hvbalancer/internal/proctime"
 	clientv3 "go.etcd.io/etcd/client/v3"
 )
 
@@ -53,7 +54,7 @@ func BenchmarkIntendTransition(b *testing.B) {
 
 func benchMigrations(b *testing.B, j journal.Store) {
 	at := journaltest.T0
-	cpu0, cpuOK := processCPU()
+	cpu0, cpuOK := proctime.CPU()
 	b.ResetTimer()
 	for i := range b.N {
 		id := fmt.Sprintf("plan-%d/%d", b.N, i)
@@ -68,7 +69,7 @@ func benchMigrations(b *testing.B, j journal.Store) {
 		}
 	}
 	b.StopTimer()
-	if cpu1, ok := processCPU(); ok && cpuOK {
+	if cpu1, ok := proctime.CPU(); ok && cpuOK {
 		b.ReportMetric(float64(cpu1-cpu0)/float64(time.Microsecond)/float64(b.N), "cpu-µs/op")
 	}
 }
@@ -117,7 +118,7 @@ func BenchmarkListing(b *testing.B) {
 }
 
 func benchRead(b *testing.B, read func() (int, error), want int) {
-	cpu0, cpuOK := processCPU()
+	cpu0, cpuOK := proctime.CPU()
 	b.ResetTimer()
 	for range b.N {
 		if n, err := read(); err != nil || n != want {
@@ -125,7 +126,7 @@ func benchRead(b *testing.B, read func() (int, error), want int) {
 		}
 	}
 	b.StopTimer()
-	if cpu1, ok := processCPU(); ok && cpuOK {
+	if cpu1, ok := proctime.CPU(); ok && cpuOK {
 		b.ReportMetric(float64(cpu1-cpu0)/float64(time.Millisecond)/float64(b.N), "cpu-ms/op")
 	}
 }
