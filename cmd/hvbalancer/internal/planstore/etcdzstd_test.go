@@ -10,6 +10,7 @@ import (
 	"github.com/hvbalancer/hvbalancer/balancer/executor/journal/etcdtest"
 	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/planstore"
 	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/planstore/planstoretest"
+	"github.com/hvbalancer/hvbalancer/internal/proctime"
 	clientv3 "go.etcd.io/etcd/client/v3"
 )
 
@@ -136,11 +137,11 @@ func BenchmarkEtcdSnapshotStored(b *testing.B) {
 			prefix := fmt.Sprintf("/z/%d/", run)
 			s := planstore.NewEtcd(cli, planstore.EtcdOptions{Prefix: prefix, Timeout: time.Minute})
 			db0 := dbSize()
-			cpu0, cpuOK := processCPU()
+			cpu0, cpuOK := proctime.CPU()
 			if _, err := s.Save("plan", files, planstoretest.Record("plan", "pending")); err != nil {
 				b.Fatal(err)
 			}
-			if cpu1, ok := processCPU(); ok && cpuOK {
+			if cpu1, ok := proctime.CPU(); ok && cpuOK {
 				b.ReportMetric(float64(cpu1-cpu0)/float64(time.Millisecond), "cpu-ms/save")
 			}
 			stored, _ := storedBytes(b, cli, prefix+"plans/files/")
