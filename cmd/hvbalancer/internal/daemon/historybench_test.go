@@ -3,6 +3,8 @@ package daemon
 import (
 	"testing"
 	"time"
+
+	"github.com/hvbalancer/hvbalancer/internal/proctime"
 )
 
 // BenchmarkRoundHistory makes a round's history from a journal of 100,000
@@ -33,7 +35,7 @@ func BenchmarkRoundHistory(b *testing.B) {
 }
 
 func benchHistory(b *testing.B, round func() error) {
-	cpu0, cpuOK := processCPU()
+	cpu0, cpuOK := proctime.CPU()
 	b.ResetTimer()
 	for range b.N {
 		if err := round(); err != nil {
@@ -41,7 +43,7 @@ func benchHistory(b *testing.B, round func() error) {
 		}
 	}
 	b.StopTimer()
-	if cpu1, ok := processCPU(); ok && cpuOK {
+	if cpu1, ok := proctime.CPU(); ok && cpuOK {
 		b.ReportMetric(float64(cpu1-cpu0)/float64(time.Microsecond)/float64(b.N), "cpu-µs/op")
 	}
 }
