@@ -17,6 +17,7 @@ import (
 
 	"github.com/hvbalancer/hvbalancer/collector"
 	"github.com/hvbalancer/hvbalancer/hyperv"
+	"github.com/hvbalancer/hvbalancer/internal/proctime"
 )
 
 // scaleInterval is the round interval the scale benchmark holds the
@@ -184,9 +185,9 @@ func firstWords(s string, n int) string {
 
 // cpuTime is the process's user and system CPU time so far.
 func cpuTime(b *testing.B) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		b.Fatal(err)
+	d, ok := proctime.CPU()
+	if !ok {
+		b.Fatal("read the process's cpu time: not measured on this system")
 	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	return d
 }
