@@ -46,7 +46,8 @@ else := "none"
 
 # A VM tagged pin=HOST moves only to HOST.
 deny contains sprintf("%s: pinned to %s", [vm_name(input.move.vm), pin_name(moving)]) if {
-	upper(input.move.to) != upper(moving.tags.pin)
+	pin := moving.tags.pin
+	upper(input.move.to) != upper(pin)
 }
 
 # pin_name(vm) is the host the VM is pinned to as the fleet spells it, or as

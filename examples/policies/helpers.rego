@@ -19,10 +19,20 @@ vm_name(id) := name if {
 role_of(vm) := lower(vm.tags.role)
 
 # in_maintenance(name): the host's maintenance flag is set, or it carries the
-# label maintenance=true.
-in_maintenance(name) if input.fleet.hosts[name].maintenance
+# label maintenance=true. A lookup in hosts_in_maintenance, found once per
+# session: most hosts are not in maintenance, and a function's "no" is not
+# kept, so asking the host's flag and label again cost every candidate.
+in_maintenance(name) if name in hosts_in_maintenance
 
-in_maintenance(name) if lower(input.fleet.hosts[name].labels.maintenance) == "true"
+hosts_in_maintenance contains name if {
+	some name, host in input.fleet.hosts
+	host.maintenance
+}
+
+hosts_in_maintenance contains name if {
+	some name, host in input.fleet.hosts
+	lower(host.labels.maintenance) == "true"
+}
 
 # pinned_host(vm) is the host named by the VM's pin tag, matched without
 # regard to case; undefined if that host is not in the fleet.

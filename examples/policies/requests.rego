@@ -20,11 +20,6 @@ requests contains {
 	not pinned_to_own_host(vm)
 }
 
-hosts_in_maintenance contains name if {
-	some name, _ in input.fleet.hosts
-	in_maintenance(name)
-}
-
 pinned_to_own_host(vm) if pinned_host(vm) == vm.host
 
 # Bring a pinned VM back to its host when that host can take it.
