@@ -15,7 +15,8 @@ type Store interface {
 	// is with created false.
 	Intend(e Entry) (out Entry, created bool, err error)
 	// Queue records new move ids as queued, leaving journaled ones as
-	// they are; created reports which were queued now.
+	// they are; created reports which were queued now. A batch of up to
+	// AtomicQueue entries is written all or nothing.
 	Queue(es []Entry) (created []bool, err error)
 	// Transition moves an entry to state to (Entry.Next), or fails with
 	// ErrNotFound or ErrBadTransition.
@@ -41,3 +42,11 @@ type Store interface {
 }
 
 var _ Store = (*Journal)(nil)
+
+// AtomicQueue is how many entries every Store's Queue writes all or
+// nothing: a plan's moves, up to this many, are queued together or not
+// at all. A longer batch may be written in parts of up to AtomicQueue
+// entries, in order, each all or nothing: an error or a crash between two
+// parts leaves the earlier parts queued (a Queue of the same batch again
+// queues the rest, and reports the earlier parts as journaled already).
+const AtomicQueue = 60

@@ -21,10 +21,15 @@ const (
 	// tries is how many times a write reads again and retries after a
 	// conflict before it gives up with ErrConflict.
 	tries = 16
-	// queueChunk is how many new entries one transaction of Queue adds:
-	// three operations each stay under etcd's default limit of 128 per
-	// transaction.
-	queueChunk = 40
+	// queueChunk is how many entries one transaction of Queue writes,
+	// all or nothing (journal.AtomicQueue). etcd's default --max-txn-ops
+	// of 128 bounds each level of a transaction by its longest list
+	// (comparisons, or operations), the inner level by what the outer
+	// leaves: Commit's outer level holds the fence's comparisons (one for
+	// a leader key; up to seven fit) and the inner transaction, which
+	// holds two puts per entry and the sequence's (121 operations) and a
+	// comparison per entry and the sequence's (61).
+	queueChunk = journal.AtomicQueue
 )
 
 // ErrCorrupt is returned for a key whose value cannot be read.

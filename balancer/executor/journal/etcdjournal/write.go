@@ -65,7 +65,8 @@ func (j *Journal) Intend(e journal.Entry) (journal.Entry, bool, error) {
 }
 
 // Queue records new move ids as queued (see journal.Store), a chunk of
-// queueChunk entries per transaction: a crash between two chunks leaves
+// queueChunk entries per transaction: a batch that fits in one is all or
+// nothing; of a longer one, an error or a crash between two chunks leaves
 // the later ones unqueued, and queuing the same moves again adds them.
 func (j *Journal) Queue(es []journal.Entry) ([]bool, error) {
 	for _, e := range es {

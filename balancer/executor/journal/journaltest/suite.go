@@ -18,6 +18,7 @@ func Run(t *testing.T, h Harness) {
 		{"RacingIntentsOneWins", testRaceIntend},
 		{"RacingTransitionsOneWins", testRaceTransition},
 		{"RacingQueuesQueueOnce", testRaceQueue},
+		{"QueuedBatchIsAllOrNothing", testQueueBatchAtomic},
 		{"ReopenKeepsEverything", testReopen},
 		{"DeposedWriterIsFenced", testFenced},
 	}
