@@ -97,8 +97,8 @@ type verdictOf struct {
 	penalty float64
 }
 
-// swapCandidates scores the swaps between the first maxSwapSources sources
-// and the maxSwapDests coolest eligible hosts: each of a source's
+// swapCandidates scores the swaps between maxSwapSources sources (see
+// swapSources) and the maxSwapDests coolest eligible hosts: each of a source's
 // maxSwapVMs busiest movable VMs against each of the destination's
 // maxSwapVMs least busy ones that are less busy than it, keeping the pairs
 // whose first move is within the hard limits, whose second keeps the
@@ -106,10 +106,7 @@ type verdictOf struct {
 // that gain at least minGain. Best first, ties by VM and host order.
 func (r *pass) swapCandidates(minGain float64) []swap {
 	st := r.st
-	sources := r.sources()
-	if len(sources) > maxSwapSources {
-		sources = sources[:maxSwapSources]
-	}
+	sources := swapSources(r.sources(), st.obj.top[0])
 	dests := append([]int(nil), st.elig...)
 	sort.SliceStable(dests, func(i, j int) bool { return st.heat(dests[i]) < st.heat(dests[j]) })
 	if len(dests) > maxSwapDests {
@@ -152,6 +149,22 @@ func (r *pass) swapCandidates(minGain float64) []swap {
 	return out
 }
 
+// swapSources are the first maxSwapSources of a step's sources, the
+// busiest host by CPU (peak, -1 when none) always among them when it is a
+// source: sources lists hosts by heat, CPU and memory together, and the
+// busiest host, light in memory, may come after maxSwapSources others,
+// though it is the peak a swap lowers.
+func swapSources(sources []int, peak int) []int {
+	if len(sources) <= maxSwapSources {
+		return sources
+	}
+	out := slices.Clone(sources[:maxSwapSources])
+	if i := slices.Index(sources, peak); i >= maxSwapSources {
+		out[maxSwapSources-1] = peak
+	}
+	return out
+}
+
 // movableBy returns up to maxSwapVMs movable VMs of host hi, busiest first
 // (or least busy first), ties by VM order.
 func (st *state) movableBy(hi int, busiest bool) []int {
@@ -186,7 +199,8 @@ func (st *state) landsFirstWithin(b, to int) bool {
 
 // swapGain is how much moving VM a to b's host and b to a's host lowers
 // the objective, before any policy penalty: both moves' load changes on
-// the two hosts at once, less both migration costs.
+// the two hosts at once, in the spreads, the peak and the load above the
+// line (as objective.after counts one move), less both migration costs.
 func (o *objective) swapGain(st *state, a, b int) float64 {
 	src, dst := st.vms[a].host, st.vms[b].host
 	s1c, s2c, s1m, s2m := o.s1c, o.s2c, o.s1m, o.s2m
@@ -204,8 +218,10 @@ func (o *objective) swapGain(st *state, a, b int) float64 {
 	dcSrc, dcDst := st.cpuDelta(b, src)-st.cpuDelta(a, src), st.cpuDelta(a, dst)-st.cpuDelta(b, dst)
 	shift(src, dcSrc, st.memDelta(b, src)-st.memDelta(a, src))
 	shift(dst, dcDst, st.memDelta(a, dst)-st.memDelta(b, dst))
-	peak := o.peakAfter(st, src, st.hosts[src].cpu+dcSrc, dst, st.hosts[dst].cpu+dcDst)
-	after := o.sqrtN*(o.wc*stddev(o.n, s1c, s2c)+o.wm*stddev(o.n, s1m, s2m)) + o.wc*peak
+	cs, cd := st.hosts[src].cpu+dcSrc, st.hosts[dst].cpu+dcDst
+	peak := o.peakAfter(st, src, cs, dst, cd)
+	over := o.over + o.overShift(st, src, cs) + o.overShift(st, dst, cd)
+	after := o.sqrtN*(o.wc*stddev(o.n, s1c, s2c)+o.wm*stddev(o.n, s1m, s2m)) + o.wc*(peak+over)
 	return o.value() - after - o.cost(st, a) - o.cost(st, b)
 }
 
