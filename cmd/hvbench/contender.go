@@ -23,6 +23,9 @@ type recorder struct {
 	moves      int
 	bytes      int64
 	violations int
+	memoryHigh int  // moves that left their destination above memory_high
+	path       bool // keep the busiest host's CPU after each move (hvbalancer only)
+	steps      []Step
 	requests   int  // moves the policy demanded (hvbalancer only)
 	capped     bool // the round cap stopped hvbalancer before a plan had no move
 }
@@ -32,9 +35,26 @@ func (r *recorder) move(vi, to int) {
 	if !r.f.allowed(vi, to) {
 		r.violations++
 	}
+	if r.f.overMemoryHigh(vi, to) {
+		r.memoryHigh++
+	}
 	r.moves++
 	r.bytes += r.f.snap.VMs[vi].MemoryAssigned
 	r.f.move(vi, to)
+	if r.path {
+		hi, _ := extremes(r.f, r.f.cpu)
+		r.steps = append(r.steps, Step{Moves: r.moves, GiB: float64(r.bytes) / (1 << 30), MaxCPU: hi, MovableMaxCPU: movableMaxCPU(r.f)})
+	}
+}
+
+// Step is where a contender's moves had taken the fleet: after Moves
+// moves copying GiB, the busiest host at MaxCPU percent and the busiest
+// that can migrate at MovableMaxCPU.
+type Step struct {
+	Moves         int     `json:"moves"`
+	GiB           float64 `json:"gib_moved"`
+	MaxCPU        float64 `json:"max_cpu"`
+	MovableMaxCPU float64 `json:"movable_max_cpu"`
 }
 
 // The kinds of contender.
@@ -62,19 +82,25 @@ type Result struct {
 	RequestMoves  int     `json:"request_moves,omitempty"` // of Moves, those the policy demanded
 	GiBMoved      float64 `json:"gib_moved"`
 	Violations    int     `json:"violations"` // moves that broke a hard limit
-	Rounds        int     `json:"rounds"`     // planning passes (hvbalancer) or 1
+	// MemoryHighFills are the moves that left their destination's memory
+	// above memory_high (see limits.MemoryHigh): within every contender's
+	// hard limits, but never planned by hvbalancer.
+	MemoryHighFills int `json:"memory_high_fills"`
+	Rounds          int `json:"rounds"` // planning passes (hvbalancer) or 1
 	// Capped is true when hvbalancer still had moves to make at the round
 	// cap (--rounds): its figures are not those after convergence.
 	Capped     bool    `json:"capped,omitempty"`
 	PlanningMS float64 `json:"planning_ms"`
 	AllocMiB   float64 `json:"alloc_mib"` // allocated while planning
 	Error      string  `json:"error,omitempty"`
+	// Steps are hvbalancer's moves one by one (see Step), for the target.
+	Steps []Step `json:"-"`
 }
 
 // measure runs c on a fresh fleet of s and reports the outcome.
 func measure(ctx context.Context, c contender, s scenario, lim limits) Result {
 	f := newFleet(s.Snap, lim)
-	rec := &recorder{f: f}
+	rec := &recorder{f: f, path: c.Kind == kindHvbalancer}
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
 	start := time.Now()
@@ -82,9 +108,9 @@ func measure(ctx context.Context, c contender, s scenario, lim limits) Result {
 	elapsed := time.Since(start)
 	runtime.ReadMemStats(&after)
 	res := Result{Contender: c.Name, Kind: c.Kind, Source: c.Source, Moves: rec.moves,
-		GiBMoved: float64(rec.bytes) / (1 << 30), Violations: rec.violations, Rounds: rounds, Capped: rec.capped, RequestMoves: rec.requests,
-		PlanningMS: float64(elapsed.Microseconds()) / 1000,
-		AllocMiB:   float64(after.TotalAlloc-before.TotalAlloc) / (1 << 20)}
+		GiBMoved: float64(rec.bytes) / (1 << 30), Violations: rec.violations, MemoryHighFills: rec.memoryHigh, Rounds: rounds, Capped: rec.capped, RequestMoves: rec.requests,
+		Steps: rec.steps, PlanningMS: float64(elapsed.Microseconds()) / 1000,
+		AllocMiB: float64(after.TotalAlloc-before.TotalAlloc) / (1 << 20)}
 	res.MaxCPU, res.CPUSpread = extremes(f, f.cpu)
 	res.MovableMaxCPU = movableMaxCPU(f)
 	res.MaxMemory, res.MemorySpread = extremes(f, f.mem)

@@ -11,12 +11,18 @@ import (
 type limits struct {
 	ReserveBytes int64   `json:"memory_reserve_bytes"` // kept free on a destination after the move
 	CPUCeiling   float64 `json:"cpu_ceiling"`          // percent: no destination above it after the move
+	// MemoryHigh (percent) is not a limit every contender obeys, but one
+	// hvbalancer's planner keeps: no move it plans leaves its destination
+	// above memory_high. A move that does is counted apart (see
+	// Result.MemoryHighFills), and a missed target says when the best
+	// baseline made one (see Target.Within).
+	MemoryHigh float64 `json:"memory_high"`
 }
 
 // defaultLimits returns the shipped planner's memory reserve and CPU ceiling.
 func defaultLimits() limits {
 	c := balancer.DefaultConfig()
-	return limits{ReserveBytes: c.MemoryReserveBytes, CPUCeiling: c.CPUCeiling}
+	return limits{ReserveBytes: c.MemoryReserveBytes, CPUCeiling: c.CPUCeiling, MemoryHigh: c.MemoryHigh}
 }
 
 // fleet is a mutable placement of a snapshot's VMs: the loads every
@@ -86,6 +92,13 @@ func (f *fleet) allowed(vi, to int) bool {
 		return false
 	}
 	return (f.cores[to]+vmCores(v))/float64(h.LogicalProcessors)*100 <= f.lim.CPUCeiling+1e-9
+}
+
+// overMemoryHigh says whether moving VM vi to host to leaves that host's
+// memory above memory_high, which no move hvbalancer plans does.
+func (f *fleet) overMemoryHigh(vi, to int) bool {
+	used := f.memUsed[to] + f.snap.VMs[vi].MemoryAssigned
+	return float64(used)/float64(f.snap.Hosts[to].MemoryBytes)*100 > f.lim.MemoryHigh+1e-9
 }
 
 // move places VM vi on host to, whether or not the limits allow it (the

@@ -15,6 +15,15 @@ import (
 // judge only the cost: the target is then judged on what a method can
 // reach, the busiest host that can send and take VMs (MovableMaxCPU), and
 // MaxCPU and BestMaxCPU are those figures.
+//
+// Two notes say what the verdict alone does not, and change nothing in
+// it. When the target is missed and the best baseline left a
+// destination's memory above memory_high, a limit hvbalancer keeps (see
+// limits.MemoryHigh), Within is the same judgement against the best
+// baseline that kept it. When
+// hvbalancer misses on cost with a lower peak, Reached is the first of its
+// moves at which the busiest host was down to the baseline's peak: what
+// that peak cost it, before it went lower.
 type Target struct {
 	Best       string  `json:"best_baseline"` // lowest max CPU, fewest moves on a tie
 	BestMaxCPU float64 `json:"best_max_cpu"`
@@ -24,6 +33,19 @@ type Target struct {
 	Moves      int     `json:"moves"`
 	GiB        float64 `json:"gib_moved"`
 	Met        bool    `json:"met"`
+	// Miss says what missed the target: "peak" (hvbalancer leaves the
+	// busiest host busier), "cost" (as low a peak, with more than 70 % of
+	// both the moves and the bytes), "error" (its plan failed); "" when met.
+	Miss string `json:"miss,omitempty"`
+	// Reached, on a miss on cost with a lower peak, is hvbalancer's first
+	// move at which the busiest host was at or below the baseline's peak.
+	Reached *Step `json:"reached,omitempty"`
+	// BestMemoryHighFills are the best baseline's moves that left their
+	// destination above memory_high; Within, when there are any and the
+	// target is missed, is the judgement against the best baseline that
+	// made none.
+	BestMemoryHighFills int     `json:"best_memory_high_fills,omitempty"`
+	Within              *Target `json:"within_memory_high,omitempty"`
 	// Pinned, when set, is the host that fixes the fleet's peak for every
 	// method; the CPU figures above are then the busiest movable host's.
 	Pinned *Pinned `json:"pinned,omitempty"`
@@ -42,52 +64,114 @@ const tie = 0.05
 // scenario's busiest pinned host, nil when it has none.
 func target(results []Result, pin *Pinned) (t Target, ok bool) {
 	peak := func(r *Result) float64 { return r.MaxCPU }
-	best, shipped := bestAndShipped(results, peak)
+	step := func(s Step) float64 { return s.MaxCPU }
+	best, within, shipped := bestAndShipped(results, peak)
 	if best == nil || shipped == nil {
 		return Target{}, false
 	}
-	if pin != nil && pin.CPU >= best.MaxCPU-tie {
+	pinned := pin != nil && pin.CPU >= best.MaxCPU-tie
+	if pinned {
 		peak = func(r *Result) float64 { return r.MovableMaxCPU }
-		best, _ = bestAndShipped(results, peak)
+		step = func(s Step) float64 { return s.MovableMaxCPU }
+		best, within, _ = bestAndShipped(results, peak)
+	}
+	t = judge(shipped, best, peak, step)
+	if pinned {
 		t.Pinned = pin
 	}
-	t.Best, t.BestMaxCPU, t.BestMoves, t.BestGiB = best.Contender, peak(best), best.Moves, best.GiBMoved
-	t.MaxCPU, t.Moves, t.GiB = peak(shipped), shipped.Moves, shipped.GiBMoved
-	cheap := float64(shipped.Moves) <= costShare*float64(best.Moves) || shipped.GiBMoved <= costShare*best.GiBMoved
-	t.Met = t.MaxCPU <= t.BestMaxCPU+tie && cheap && shipped.Error == ""
+	if !t.Met && best.MemoryHighFills > 0 && within != nil {
+		w := judge(shipped, within, peak, step)
+		t.BestMemoryHighFills, t.Within = best.MemoryHighFills, &w
+	}
 	return t, true
 }
 
+// judge is the target's verdict on the shipped policy's result against
+// baseline best, the CPU figures read by peak (and step for hvbalancer's
+// moves one by one).
+func judge(shipped, best *Result, peak func(*Result) float64, step func(Step) float64) Target {
+	t := Target{Best: best.Contender, BestMaxCPU: peak(best), BestMoves: best.Moves, BestGiB: best.GiBMoved,
+		MaxCPU: peak(shipped), Moves: shipped.Moves, GiB: shipped.GiBMoved}
+	cheap := float64(shipped.Moves) <= costShare*float64(best.Moves) || shipped.GiBMoved <= costShare*best.GiBMoved
+	switch {
+	case shipped.Error != "":
+		t.Miss = "error"
+	case t.MaxCPU > t.BestMaxCPU+tie:
+		t.Miss = "peak"
+	case !cheap:
+		t.Miss = "cost"
+	}
+	t.Met = t.Miss == ""
+	if t.Miss == "cost" && t.MaxCPU < t.BestMaxCPU-tie {
+		for _, s := range shipped.Steps {
+			if step(s) <= t.BestMaxCPU+tie {
+				t.Reached = &s
+				break
+			}
+		}
+	}
+	return t
+}
+
 // bestAndShipped returns the baseline of lowest peak (fewest moves on a
-// tie) and hvbalancer's result with the shipped policy, nil when missing.
-func bestAndShipped(results []Result, peak func(*Result) float64) (best, shipped *Result) {
+// tie), the same among the baselines that kept every destination at or
+// below memory_high, and hvbalancer's result with the shipped policy; nil
+// when missing.
+func bestAndShipped(results []Result, peak func(*Result) float64) (best, within, shipped *Result) {
+	lower := func(r, than *Result) bool {
+		return than == nil || peak(r) < peak(than)-tie || math.Abs(peak(r)-peak(than)) <= tie && r.Moves < than.Moves
+	}
 	for i := range results {
 		r := &results[i]
 		switch {
-		case r.Kind == kindBaseline && (best == nil || peak(r) < peak(best)-tie || math.Abs(peak(r)-peak(best)) <= tie && r.Moves < best.Moves):
-			best = r
+		case r.Kind == kindBaseline:
+			if lower(r, best) {
+				best = r
+			}
+			if r.MemoryHighFills == 0 && lower(r, within) {
+				within = r
+			}
 		case r.Kind == kindHvbalancer && r.Contender == shippedName:
 			shipped = r
 		}
 	}
-	return best, shipped
+	return best, within, shipped
 }
 
 // String says the verdict in one line, and first, where a pinned host
-// fixes the fleet's peak, which host and why.
+// fixes the fleet's peak, which host and why; then the notes (see Target).
 func (t Target) String() string {
-	verdict := "missed"
-	if t.Met {
-		verdict = "met"
-	}
+	var b strings.Builder
 	if t.Pinned != nil {
-		return fmt.Sprintf("Issue 13 target %s, judged on the hosts that can migrate: the busiest host, %s at %.1f %% CPU, stays there under every method, since %s (its VMs cannot leave and none can come). "+
+		fmt.Fprintf(&b, "Issue 13 target %s, judged on the hosts that can migrate: the busiest host, %s at %.1f %% CPU, stays there under every method, since %s (its VMs cannot leave and none can come). "+
 			"On the other hosts the shipped policy leaves the busiest at %.1f %% CPU in %s (%.0f GiB); the best baseline there, %s, %.1f %% in %s (%.0f GiB).",
-			verdict, t.Pinned.Host, t.Pinned.CPU, t.Pinned.Reason,
+			t.verdict(), t.Pinned.Host, t.Pinned.CPU, t.Pinned.Reason,
 			t.MaxCPU, plural(t.Moves, "move"), t.GiB, t.Best, t.BestMaxCPU, plural(t.BestMoves, "move"), t.BestGiB)
+	} else {
+		fmt.Fprintf(&b, "Issue 13 target %s: the shipped policy leaves %.1f %% max CPU in %s (%.0f GiB); the best baseline, %s, %.1f %% in %s (%.0f GiB).",
+			t.verdict(), t.MaxCPU, plural(t.Moves, "move"), t.GiB, t.Best, t.BestMaxCPU, plural(t.BestMoves, "move"), t.BestGiB)
 	}
-	return fmt.Sprintf("Issue 13 target %s: the shipped policy leaves %.1f %% max CPU in %s (%.0f GiB); the best baseline, %s, %.1f %% in %s (%.0f GiB).",
-		verdict, t.MaxCPU, plural(t.Moves, "move"), t.GiB, t.Best, t.BestMaxCPU, plural(t.BestMoves, "move"), t.BestGiB)
+	b.WriteString(t.reachedNote())
+	if w := t.Within; w != nil {
+		fmt.Fprintf(&b, " %d of %s's %s left a host's memory above memory_high, which no move of hvbalancer does; of the baselines that kept it, the best, %s, leaves %.1f %% in %s (%.0f GiB): against it the target is %s.%s",
+			t.BestMemoryHighFills, t.Best, plural(t.BestMoves, "move"), w.Best, w.BestMaxCPU, plural(w.BestMoves, "move"), w.BestGiB, w.verdict(), w.reachedNote())
+	}
+	return b.String()
+}
+
+// verdict says met or how the target was missed.
+func (t Target) verdict() string {
+	return map[string]string{"": "met", "peak": "missed on the peak", "cost": "missed on cost", "error": "missed (the plan failed)"}[t.Miss]
+}
+
+// reachedNote says, on a miss on cost with a lower peak, what the
+// baseline's peak had cost hvbalancer ("" otherwise).
+func (t Target) reachedNote() string {
+	if t.Reached == nil {
+		return ""
+	}
+	return fmt.Sprintf(" Its moves had brought the busiest host to %.1f %% or below after %s (%.0f GiB), then went lower.",
+		t.BestMaxCPU, plural(t.Reached.Moves, "move"), t.Reached.GiB)
 }
 
 // plural says n things.
@@ -117,8 +201,8 @@ func verdict(r *Report) string {
 		if s.Target.Pinned != nil {
 			movable = " on the hosts that can migrate"
 		}
-		missed = append(missed, fmt.Sprintf("%s (%.1f %% in %s, against %.1f %% in %s%s)",
-			s.Name, s.Target.MaxCPU, plural(s.Target.Moves, "move"), s.Target.BestMaxCPU, plural(s.Target.BestMoves, "move"), movable))
+		missed = append(missed, fmt.Sprintf("%s (%s: %.1f %% in %s, against %.1f %% in %s%s)",
+			s.Name, s.Target.Miss, s.Target.MaxCPU, plural(s.Target.Moves, "move"), s.Target.BestMaxCPU, plural(s.Target.BestMoves, "move"), movable))
 	}
 	switch {
 	case judged == 0:
