@@ -23,7 +23,7 @@ type recorder struct {
 	moves      int
 	bytes      int64
 	violations int
-	memoryHigh int  // moves that left their destination above memory_high
+	pastLimits int  // moves past a limit hvbalancer keeps (see fleet.pastLimits)
 	path       bool // keep the busiest host's CPU after each move (hvbalancer only)
 	steps      []Step
 	requests   int  // moves the policy demanded (hvbalancer only)
@@ -35,8 +35,8 @@ func (r *recorder) move(vi, to int) {
 	if !r.f.allowed(vi, to) {
 		r.violations++
 	}
-	if r.f.overMemoryHigh(vi, to) {
-		r.memoryHigh++
+	if r.f.pastLimits(vi, to) {
+		r.pastLimits++
 	}
 	r.moves++
 	r.bytes += r.f.snap.VMs[vi].MemoryAssigned
@@ -82,10 +82,10 @@ type Result struct {
 	RequestMoves  int     `json:"request_moves,omitempty"` // of Moves, those the policy demanded
 	GiBMoved      float64 `json:"gib_moved"`
 	Violations    int     `json:"violations"` // moves that broke a hard limit
-	// MemoryHighFills are the moves that left their destination's memory
-	// above memory_high (see limits.MemoryHigh): within every contender's
-	// hard limits, but never planned by hvbalancer.
-	MemoryHighFills int `json:"memory_high_fills"`
+	// PastLimits are the moves that went past a limit hvbalancer keeps
+	// (see limits.MemoryHigh): within every contender's hard limits, but
+	// never planned by hvbalancer nor allowed by the shipped policy.
+	PastLimits int `json:"past_planner_limits"`
 	Rounds          int `json:"rounds"` // planning passes (hvbalancer) or 1
 	// Capped is true when hvbalancer still had moves to make at the round
 	// cap (--rounds): its figures are not those after convergence.
@@ -108,7 +108,7 @@ func measure(ctx context.Context, c contender, s scenario, lim limits) Result {
 	elapsed := time.Since(start)
 	runtime.ReadMemStats(&after)
 	res := Result{Contender: c.Name, Kind: c.Kind, Source: c.Source, Moves: rec.moves,
-		GiBMoved: float64(rec.bytes) / (1 << 30), Violations: rec.violations, MemoryHighFills: rec.memoryHigh, Rounds: rounds, Capped: rec.capped, RequestMoves: rec.requests,
+		GiBMoved: float64(rec.bytes) / (1 << 30), Violations: rec.violations, PastLimits: rec.pastLimits, Rounds: rounds, Capped: rec.capped, RequestMoves: rec.requests,
 		Steps: rec.steps, PlanningMS: float64(elapsed.Microseconds()) / 1000,
 		AllocMiB: float64(after.TotalAlloc-before.TotalAlloc) / (1 << 20)}
 	res.MaxCPU, res.CPUSpread = extremes(f, f.cpu)

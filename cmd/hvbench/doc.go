@@ -21,17 +21,18 @@
 //
 // The report (Markdown, or JSON with --json) gives, per scenario and
 // contender, the maximum host CPU and memory, their spreads, the moves and
-// GiB moved, the hard-limit violations, the moves that left their
-// destination's memory above memory_high (a limit hvbalancer keeps and the
-// others need not), the planning time and the memory allocated while
-// planning, and under each scenario whether issue 13's balance target is
-// met and, when not, whether on the peak or on cost (see Target); where a
-// host whose VMs cannot migrate stays the busiest under every method, the
-// report names it and says why, and judges the target on the hosts that
-// can migrate. A missed target also says when the best baseline's moves
-// left a host's memory above memory_high, and how the target fares
-// against the best baseline that kept it, and, on a miss on cost with a
-// lower peak, what the baseline's peak had cost hvbalancer's moves. --svg writes a chart of CPU spread
+// GiB moved, the hard-limit violations, the moves past a limit hvbalancer
+// keeps and the others need not (a destination's memory above
+// memory_high, or its CPU above cpu_high and not below the source's), the
+// planning time and the memory allocated while planning, and under each
+// scenario whether issue 13's balance target is met and, when not,
+// whether on the peak or on cost (see Target); where a host whose VMs
+// cannot migrate stays the busiest under every method, the report names
+// it and says why, and judges the target on the hosts that can migrate. A
+// missed target also says when the best baseline's moves went past those
+// limits and how the target fares against the best baseline that kept
+// them, and, on a miss on cost with a lower peak, what the baseline's peak
+// had cost hvbalancer's moves. --svg writes a chart of CPU spread
 // against moves; --trace writes each hvbalancer round's moves, their gains,
 // and why its search stopped to stderr.
 package main

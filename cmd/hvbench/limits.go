@@ -11,18 +11,21 @@ import (
 type limits struct {
 	ReserveBytes int64   `json:"memory_reserve_bytes"` // kept free on a destination after the move
 	CPUCeiling   float64 `json:"cpu_ceiling"`          // percent: no destination above it after the move
-	// MemoryHigh (percent) is not a limit every contender obeys, but one
-	// hvbalancer's planner keeps: no move it plans leaves its destination
-	// above memory_high. A move that does is counted apart (see
-	// Result.MemoryHighFills), and a missed target says when the best
-	// baseline made one (see Target.Within).
+	// MemoryHigh and CPUHigh (percent) are not limits every contender
+	// obeys, but ones hvbalancer's planner keeps, as the shipped policy's
+	// destination rule does: no move leaves its destination's memory above
+	// memory_high, nor its CPU above cpu_high unless the destination ends
+	// below the source (a dense fleet's move off its busiest host). A move
+	// that does is counted apart (see Result.PastLimits), and a missed
+	// target says when the best baseline made one (see Target.Within).
 	MemoryHigh float64 `json:"memory_high"`
+	CPUHigh    float64 `json:"cpu_high"`
 }
 
 // defaultLimits returns the shipped planner's memory reserve and CPU ceiling.
 func defaultLimits() limits {
 	c := balancer.DefaultConfig()
-	return limits{ReserveBytes: c.MemoryReserveBytes, CPUCeiling: c.CPUCeiling, MemoryHigh: c.MemoryHigh}
+	return limits{ReserveBytes: c.MemoryReserveBytes, CPUCeiling: c.CPUCeiling, MemoryHigh: c.MemoryHigh, CPUHigh: c.CPUHigh}
 }
 
 // fleet is a mutable placement of a snapshot's VMs: the loads every
@@ -94,11 +97,18 @@ func (f *fleet) allowed(vi, to int) bool {
 	return (f.cores[to]+vmCores(v))/float64(h.LogicalProcessors)*100 <= f.lim.CPUCeiling+1e-9
 }
 
-// overMemoryHigh says whether moving VM vi to host to leaves that host's
-// memory above memory_high, which no move hvbalancer plans does.
-func (f *fleet) overMemoryHigh(vi, to int) bool {
-	used := f.memUsed[to] + f.snap.VMs[vi].MemoryAssigned
-	return float64(used)/float64(f.snap.Hosts[to].MemoryBytes)*100 > f.lim.MemoryHigh+1e-9
+// pastLimits says whether moving VM vi to host to goes past a limit
+// hvbalancer keeps (see limits.MemoryHigh): the destination's memory ends
+// above memory_high, or its CPU above cpu_high and not below the source's.
+func (f *fleet) pastLimits(vi, to int) bool {
+	v, h := &f.snap.VMs[vi], &f.snap.Hosts[to]
+	from := f.hostOf[vi]
+	if float64(f.memUsed[to]+v.MemoryAssigned)/float64(h.MemoryBytes)*100 > f.lim.MemoryHigh+1e-9 {
+		return true
+	}
+	cpuTo := (f.cores[to] + vmCores(v)) / float64(h.LogicalProcessors) * 100
+	cpuFrom := (f.cores[from] - vmCores(v)) / float64(f.snap.Hosts[from].LogicalProcessors) * 100
+	return cpuTo > f.lim.CPUHigh+1e-9 && cpuTo >= cpuFrom
 }
 
 // move places VM vi on host to, whether or not the limits allow it (the

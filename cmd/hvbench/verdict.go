@@ -17,10 +17,10 @@ import (
 // MaxCPU and BestMaxCPU are those figures.
 //
 // Two notes say what the verdict alone does not, and change nothing in
-// it. When the target is missed and the best baseline left a
-// destination's memory above memory_high, a limit hvbalancer keeps (see
-// limits.MemoryHigh), Within is the same judgement against the best
-// baseline that kept it. When
+// it. When the target is missed and the best baseline went past a limit
+// hvbalancer keeps (memory_high, or cpu_high on a destination not left
+// below its source; see limits.MemoryHigh), Within is the same judgement
+// against the best baseline that kept them. When
 // hvbalancer misses on cost with a lower peak, Reached is the first of its
 // moves at which the busiest host was down to the baseline's peak: what
 // that peak cost it, before it went lower.
@@ -40,12 +40,12 @@ type Target struct {
 	// Reached, on a miss on cost with a lower peak, is hvbalancer's first
 	// move at which the busiest host was at or below the baseline's peak.
 	Reached *Step `json:"reached,omitempty"`
-	// BestMemoryHighFills are the best baseline's moves that left their
-	// destination above memory_high; Within, when there are any and the
-	// target is missed, is the judgement against the best baseline that
-	// made none.
-	BestMemoryHighFills int     `json:"best_memory_high_fills,omitempty"`
-	Within              *Target `json:"within_memory_high,omitempty"`
+	// BestPastLimits are the best baseline's moves past a limit
+	// hvbalancer keeps (see Result.PastLimits); Within, when there are any
+	// and the target is missed, is the judgement against the best baseline
+	// that made none.
+	BestPastLimits int     `json:"best_past_planner_limits,omitempty"`
+	Within         *Target `json:"within_planner_limits,omitempty"`
 	// Pinned, when set, is the host that fixes the fleet's peak for every
 	// method; the CPU figures above are then the busiest movable host's.
 	Pinned *Pinned `json:"pinned,omitempty"`
@@ -79,9 +79,9 @@ func target(results []Result, pin *Pinned) (t Target, ok bool) {
 	if pinned {
 		t.Pinned = pin
 	}
-	if !t.Met && best.MemoryHighFills > 0 && within != nil {
+	if !t.Met && best.PastLimits > 0 && within != nil {
 		w := judge(shipped, within, peak, step)
-		t.BestMemoryHighFills, t.Within = best.MemoryHighFills, &w
+		t.BestPastLimits, t.Within = best.PastLimits, &w
 	}
 	return t, true
 }
@@ -114,8 +114,8 @@ func judge(shipped, best *Result, peak func(*Result) float64, step func(Step) fl
 }
 
 // bestAndShipped returns the baseline of lowest peak (fewest moves on a
-// tie), the same among the baselines that kept every destination at or
-// below memory_high, and hvbalancer's result with the shipped policy; nil
+// tie), the same among the baselines that made no move past a limit
+// hvbalancer keeps (see Result.PastLimits), and hvbalancer's result with the shipped policy; nil
 // when missing.
 func bestAndShipped(results []Result, peak func(*Result) float64) (best, within, shipped *Result) {
 	lower := func(r, than *Result) bool {
@@ -128,7 +128,7 @@ func bestAndShipped(results []Result, peak func(*Result) float64) (best, within,
 			if lower(r, best) {
 				best = r
 			}
-			if r.MemoryHighFills == 0 && lower(r, within) {
+			if r.PastLimits == 0 && lower(r, within) {
 				within = r
 			}
 		case r.Kind == kindHvbalancer && r.Contender == shippedName:
@@ -153,8 +153,8 @@ func (t Target) String() string {
 	}
 	b.WriteString(t.reachedNote())
 	if w := t.Within; w != nil {
-		fmt.Fprintf(&b, " %d of %s's %s left a host's memory above memory_high, which no move of hvbalancer does; of the baselines that kept it, the best, %s, leaves %.1f %% in %s (%.0f GiB): against it the target is %s.%s",
-			t.BestMemoryHighFills, t.Best, plural(t.BestMoves, "move"), w.Best, w.BestMaxCPU, plural(w.BestMoves, "move"), w.BestGiB, w.verdict(), w.reachedNote())
+		fmt.Fprintf(&b, " %d of %s's %s left a host's memory above memory_high, or its CPU above cpu_high and not below the source's, which hvbalancer's planner and the shipped policy never allow; of the baselines that kept those limits, the best, %s, leaves %.1f %% in %s (%.0f GiB): against it the target is %s.%s",
+			t.BestPastLimits, t.Best, plural(t.BestMoves, "move"), w.Best, w.BestMaxCPU, plural(w.BestMoves, "move"), w.BestGiB, w.verdict(), w.reachedNote())
 	}
 	return b.String()
 }

@@ -42,51 +42,79 @@ func TestTarget(t *testing.T) {
 	}
 }
 
-// A baseline that left a destination's memory above memory_high is still
+// A baseline that went past a limit hvbalancer keeps is still
 // the one the verdict compares against when its peak is the lowest; the
 // verdict then also says how many of its moves did, and the judgement
-// against the best baseline that kept memory_high. A miss on cost with a
+// against the best baseline that kept those limits. A miss on cost with a
 // lower peak says what that peak had cost hvbalancer.
-func TestTargetNotesABaselineOverMemoryHigh(t *testing.T) {
-	over := Result{Contender: "proxlb", Kind: kindBaseline, MaxCPU: 84.4, Moves: 1050, GiBMoved: 15454, MemoryHighFills: 312}
+func TestTargetNotesABaselinePastThePlannersLimits(t *testing.T) {
+	over := Result{Contender: "proxlb", Kind: kindBaseline, MaxCPU: 84.4, Moves: 1050, GiBMoved: 15454, PastLimits: 312}
 	fair := Result{Contender: "fair", Kind: kindBaseline, MaxCPU: 88, Moves: 10, GiBMoved: 100}
 	shipped := Result{Contender: shippedName, Kind: kindHvbalancer, MaxCPU: 85.2, Moves: 22, GiBMoved: 172,
 		Steps: []Step{{Moves: 1, GiB: 8, MaxCPU: 93}, {Moves: 2, GiB: 12, MaxCPU: 87.9}, {Moves: 3, GiB: 14, MaxCPU: 87}}}
 	got, ok := target([]Result{over, fair, shipped}, nil)
-	if !ok || got.Met || got.Miss != "peak" || got.Best != "proxlb" || got.BestMemoryHighFills != 312 {
+	if !ok || got.Met || got.Miss != "peak" || got.Best != "proxlb" || got.BestPastLimits != 312 {
 		t.Fatalf("target = %+v; want missed on the peak against proxlb, its 312 moves over memory_high counted", got)
 	}
 	w := got.Within
 	if w == nil || w.Best != "fair" || w.Miss != "cost" || w.Reached == nil || w.Reached.Moves != 2 {
 		t.Fatalf("within memory_high: %+v; want missed on cost against fair, its peak reached after 2 moves", w)
 	}
-	for _, want := range []string{"missed on the peak", "312 of proxlb's 1050 moves left a host's memory above memory_high",
+	for _, want := range []string{"missed on the peak", "312 of proxlb's 1050 moves left a host's memory above memory_high, or its CPU above cpu_high and not below the source's",
 		"the best, fair, leaves 88.0 % in 10 moves (100 GiB): against it the target is missed on cost",
 		"brought the busiest host to 88.0 % or below after 2 moves (12 GiB)"} {
 		if s := got.String(); !strings.Contains(s, want) {
 			t.Errorf("verdict %q does not say %q", s, want)
 		}
 	}
-	// A best baseline within memory_high: no note.
-	over.MemoryHighFills = 0
-	if got, _ := target([]Result{over, fair, shipped}, nil); got.Within != nil || got.BestMemoryHighFills != 0 {
+	// A best baseline within the limits: no note.
+	over.PastLimits = 0
+	if got, _ := target([]Result{over, fair, shipped}, nil); got.Within != nil || got.BestPastLimits != 0 {
 		t.Errorf("target = %+v; want no note when the best baseline kept memory_high", got)
 	}
 }
 
-// The recorder counts a move that leaves its destination above
-// memory_high apart from the hard limits' violations: 200 of 256 GiB used
-// and 32 more is 90.6 %, within the 4 GiB reserve.
-func TestRecorderCountsMovesOverMemoryHigh(t *testing.T) {
+// The recorder counts a move past a limit hvbalancer keeps apart from
+// the hard limits' violations: memory above memory_high, or CPU above
+// cpu_high and not below the source's (a dense fleet's move off its
+// busiest host ends below its source, and is not counted).
+func TestRecorderCountsMovesPastThePlannersLimits(t *testing.T) {
 	f := newFleet(collectortest.Snapshot(
-		collectortest.HostSpec{Name: "HV01", VMs: []collectortest.VMSpec{{ID: "a", CPUs: 4, CPU: 1, MemoryGiB: 32}, {ID: "b", CPUs: 4, CPU: 1, MemoryGiB: 16}}},
+		collectortest.HostSpec{Name: "HV01", VMs: []collectortest.VMSpec{
+			{ID: "a", CPUs: 4, CPU: 1, MemoryGiB: 32}, {ID: "b", CPUs: 4, CPU: 1, MemoryGiB: 16},
+			{ID: "d", CPUs: 8, CPU: 3.2, MemoryGiB: 4}, {ID: "g", CPUs: 32, CPU: 26.4, MemoryGiB: 4},
+		}},
 		collectortest.HostSpec{Name: "HV02", VMs: []collectortest.VMSpec{{ID: "c", CPUs: 4, CPU: 1, MemoryGiB: 200}}},
+		collectortest.HostSpec{Name: "HV03", VMs: []collectortest.VMSpec{{ID: "h", CPUs: 32, CPU: 22.4, MemoryGiB: 8}}},
 	), defaultLimits())
+	vm := func(id string) int {
+		for i, v := range f.snap.VMs {
+			if v.ID == id {
+				return i
+			}
+		}
+		t.Fatalf("no vm %s", id)
+		return -1
+	}
 	rec := &recorder{f: f}
-	rec.move(1, 1) // b: 216 of 256 GiB, 84.4 %
-	rec.move(0, 1) // a: 248 of 256 GiB, 96.9 %
-	if rec.memoryHigh != 1 || rec.violations != 0 {
-		t.Errorf("counted %d moves over memory_high and %d violations, want 1 and 0", rec.memoryHigh, rec.violations)
+	steps := []struct {
+		vm, to string
+		past   int
+	}{
+		{"b", "HV02", 0}, // 216 of 256 GiB: 84.4 % memory
+		{"a", "HV02", 1}, // 248 of 256 GiB: 96.9 %, within the 4 GiB reserve
+		{"d", "HV03", 1}, // HV03 80 %, HV01 left at 82.5 %: below the source
+		{"d", "HV01", 2}, // HV01 back to 92.5 %, over the ceiling, HV03 left at 70 %
+		{"d", "HV02", 3}, // HV02 at 19.4 % CPU and 252 of 256 GiB (98.4 %), the reserve just kept
+	}
+	for _, st := range steps {
+		rec.move(vm(st.vm), f.index[st.to])
+		if rec.pastLimits != st.past {
+			t.Fatalf("after %s to %s: %d moves past the limits, want %d", st.vm, st.to, rec.pastLimits, st.past)
+		}
+	}
+	if rec.violations != 1 {
+		t.Errorf("counted %d violations, want 1 (the move over the CPU ceiling)", rec.violations)
 	}
 }
 
