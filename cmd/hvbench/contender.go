@@ -86,7 +86,7 @@ type Result struct {
 	// (see limits.MemoryHigh): within every contender's hard limits, but
 	// never planned by hvbalancer nor allowed by the shipped policy.
 	PastLimits int `json:"past_planner_limits"`
-	Rounds          int `json:"rounds"` // planning passes (hvbalancer) or 1
+	Rounds     int `json:"rounds"` // planning passes (hvbalancer) or 1
 	// Capped is true when hvbalancer still had moves to make at the round
 	// cap (--rounds): its figures are not those after convergence.
 	Capped     bool    `json:"capped,omitempty"`
