@@ -26,8 +26,9 @@ type recorder struct {
 	pastLimits int  // moves past a limit hvbalancer keeps (see fleet.pastLimits)
 	path       bool // keep the busiest host's CPU after each move (hvbalancer only)
 	steps      []Step
-	requests   int  // moves the policy demanded (hvbalancer only)
-	capped     bool // the round cap stopped hvbalancer before a plan had no move
+	log        [][2]int // every move: VM and destination indices
+	requests   int      // moves the policy demanded (hvbalancer only)
+	capped     bool     // the round cap stopped hvbalancer before a plan had no move
 }
 
 // move moves VM vi to host to.
@@ -39,6 +40,7 @@ func (r *recorder) move(vi, to int) {
 		r.pastLimits++
 	}
 	r.moves++
+	r.log = append(r.log, [2]int{vi, to})
 	r.bytes += r.f.snap.VMs[vi].MemoryAssigned
 	r.f.move(vi, to)
 	if r.path {
@@ -95,6 +97,8 @@ type Result struct {
 	Error      string  `json:"error,omitempty"`
 	// Steps are hvbalancer's moves one by one (see Step), for the target.
 	Steps []Step `json:"-"`
+	// Log is every move (VM and destination indices), in order.
+	Log [][2]int `json:"-"`
 }
 
 // measure runs c on a fresh fleet of s and reports the outcome.
@@ -109,7 +113,7 @@ func measure(ctx context.Context, c contender, s scenario, lim limits) Result {
 	runtime.ReadMemStats(&after)
 	res := Result{Contender: c.Name, Kind: c.Kind, Source: c.Source, Moves: rec.moves,
 		GiBMoved: float64(rec.bytes) / (1 << 30), Violations: rec.violations, PastLimits: rec.pastLimits, Rounds: rounds, Capped: rec.capped, RequestMoves: rec.requests,
-		Steps: rec.steps, PlanningMS: float64(elapsed.Microseconds()) / 1000,
+		Steps: rec.steps, Log: rec.log, PlanningMS: float64(elapsed.Microseconds()) / 1000,
 		AllocMiB: float64(after.TotalAlloc-before.TotalAlloc) / (1 << 20)}
 	res.MaxCPU, res.CPUSpread = extremes(f, f.cpu)
 	res.MovableMaxCPU = movableMaxCPU(f)

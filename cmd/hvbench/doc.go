@@ -31,8 +31,9 @@
 // it and says why, and judges the target on the hosts that can migrate. A
 // missed target also says when the best baseline's moves went past those
 // limits and how the target fares against the best baseline that kept
-// them, and, on a miss on cost with a lower peak, what the baseline's peak
-// had cost hvbalancer's moves. --svg writes a chart of CPU spread
+// them, the best baseline's first move the shipped policy denies (each of
+// its moves judged as the planner's are), and, on a miss on cost with a
+// lower peak, what the baseline's peak had cost hvbalancer's moves. --svg writes a chart of CPU spread
 // against moves; --trace writes each hvbalancer round's moves, their gains,
 // and why its search stopped to stderr.
 package main

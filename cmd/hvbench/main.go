@@ -128,6 +128,11 @@ func bench(ctx context.Context, o options, engine *policy.Engine) (*Report, erro
 			pin = &p
 		}
 		if t, ok := target(sr.Results, pin); ok {
+			if !t.Met {
+				if err := t.judgeBest(ctx, engine, s.Snap, rep.Limits, sr.Results); err != nil {
+					return nil, err
+				}
+			}
 			sr.Target = &t
 		}
 		rep.Scenarios = append(rep.Scenarios, sr)

@@ -1,9 +1,13 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"strings"
+
+	"github.com/hvbalancer/hvbalancer/collector"
+	"github.com/hvbalancer/hvbalancer/policy"
 )
 
 // Target is issue 13's balance target for one scenario: hvbalancer with
@@ -23,7 +27,9 @@ import (
 // against the best baseline that kept them. When
 // hvbalancer misses on cost with a lower peak, Reached is the first of its
 // moves at which the busiest host was down to the baseline's peak: what
-// that peak cost it, before it went lower.
+// that peak cost it, before it went lower. On a missed target,
+// PolicyDenied is the best baseline's first move the shipped policy
+// denies, when there is one: the baselines follow no policy.
 type Target struct {
 	Best       string  `json:"best_baseline"` // lowest max CPU, fewest moves on a tie
 	BestMaxCPU float64 `json:"best_max_cpu"`
@@ -49,6 +55,25 @@ type Target struct {
 	// Pinned, when set, is the host that fixes the fleet's peak for every
 	// method; the CPU figures above are then the busiest movable host's.
 	Pinned *Pinned `json:"pinned,omitempty"`
+	// PolicyDenied, on a missed target, is the best baseline's first move
+	// the shipped policy denies (see judgeBest); nil when it allows all.
+	PolicyDenied *Denied `json:"policy_denied,omitempty"`
+}
+
+// judgeBest asks the shipped policy about the best baseline's moves, one
+// by one, and keeps the first it denies in t.PolicyDenied: a path to the
+// baseline's peak that hvbalancer with that policy may not take.
+func (t *Target) judgeBest(ctx context.Context, engine *policy.Engine, s *collector.Snapshot, lim limits, results []Result) error {
+	for i := range results {
+		if r := &results[i]; r.Kind == kindBaseline && r.Contender == t.Best {
+			d, ok, err := firstDenied(ctx, engine, s, lim, r.Contender, r.Log)
+			if ok {
+				t.PolicyDenied = &d
+			}
+			return err
+		}
+	}
+	return nil
 }
 
 // costShare is the largest share of the best baseline's moves or bytes the
@@ -152,6 +177,10 @@ func (t Target) String() string {
 			t.verdict(), t.MaxCPU, plural(t.Moves, "move"), t.GiB, t.Best, t.BestMaxCPU, plural(t.BestMoves, "move"), t.BestGiB)
 	}
 	b.WriteString(t.reachedNote())
+	if d := t.PolicyDenied; d != nil {
+		fmt.Fprintf(&b, " The shipped policy denies %s's move %d of %d (%s from %s to %s: %s), so hvbalancer with that policy may not take its path.",
+			d.Contender, d.Move, d.Moves, d.VM, d.From, d.To, d.Reason)
+	}
 	if w := t.Within; w != nil {
 		fmt.Fprintf(&b, " %d of %s's %s left a host's memory above memory_high, or its CPU above cpu_high and not below the source's, which hvbalancer's planner and the shipped policy never allow; of the baselines that kept those limits, the best, %s, leaves %.1f %% in %s (%.0f GiB): against it the target is %s.%s",
 			t.BestPastLimits, t.Best, plural(t.BestMoves, "move"), w.Best, w.BestMaxCPU, plural(w.BestMoves, "move"), w.BestGiB, w.verdict(), w.reachedNote())

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"context"
 	"strings"
 	"testing"
 
 	"github.com/hvbalancer/hvbalancer/collector/collectortest"
+	"github.com/hvbalancer/hvbalancer/policy"
 )
 
 func TestTarget(t *testing.T) {
@@ -199,5 +201,44 @@ func TestVerdict(t *testing.T) {
 				t.Errorf("verdict = %q, want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+// firstDenied asks the shipped policy about a baseline's moves one by one,
+// on the fleet as the moves before left it: the first move here is
+// allowed (HV02 ends at 53 % CPU); the second takes HV02 past cpu_high
+// and above what HV01 is left at, which the shipped destination rule
+// denies.
+func TestFirstDeniedAsksTheShippedPolicy(t *testing.T) {
+	engine, err := policy.Load(policy.Options{Dir: shippedPolicy})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := collectortest.Snapshot(
+		collectortest.HostSpec{Name: "HV01", VMs: []collectortest.VMSpec{
+			{ID: "a", Name: "a", CPUs: 8, CPU: 8, MemoryGiB: 8}, {ID: "b", Name: "b", CPUs: 8, CPU: 8, MemoryGiB: 8}, {ID: "c", Name: "c", CPUs: 8, CPU: 8, MemoryGiB: 8},
+		}},
+		collectortest.HostSpec{Name: "HV02", VMs: []collectortest.VMSpec{{ID: "d", Name: "d", CPUs: 8, CPU: 9, MemoryGiB: 8}}},
+	)
+	f := newFleet(s, defaultLimits())
+	vm := func(id string) int {
+		for i, v := range s.VMs {
+			if v.ID == id {
+				return i
+			}
+		}
+		t.Fatalf("no vm %s", id)
+		return -1
+	}
+	moves := [][2]int{{vm("a"), f.index["HV02"]}, {vm("b"), f.index["HV02"]}}
+	d, ok, err := firstDenied(context.Background(), engine, s, defaultLimits(), "greedy", moves)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !ok || d.Move != 2 || d.VM != "b" || d.To != "HV02" || !strings.Contains(d.Reason, "would reach CPU") {
+		t.Fatalf("firstDenied = %+v, %v; want the second move denied for CPU", d, ok)
+	}
+	if _, ok, err := firstDenied(context.Background(), engine, s, defaultLimits(), "greedy", moves[:1]); ok || err != nil {
+		t.Errorf("the first move alone: denied %v (%v), want allowed", ok, err)
 	}
 }
