@@ -242,6 +242,11 @@ type Search struct {
 	// Swaps counts the swaps planned (two moves each) where no single
 	// move gained enough (see the Planner's search).
 	Swaps int `json:"swaps,omitempty"`
+	// HeldBack counts the balancing moves that gain the minimum which the
+	// hysteresis per host pair held back at the search's last step: each
+	// would send load back along a host pair a balancing migration used
+	// the other way within the cooldown, off a host that was not hot.
+	HeldBack int `json:"held_back,omitempty"`
 	// Stopped says why the balancing search ended.
 	Stopped string `json:"stopped"`
 }
