@@ -91,6 +91,11 @@ type Plan struct {
 	// Both are absent when no rule failed.
 	PolicyErrors int    `json:"policy_errors,omitempty"`
 	PolicyError  string `json:"policy_error,omitempty"`
+	// HistoryUnread says why the plan was made without the journal's
+	// recent moves (the cooldowns, the hysteresis per host pair, the
+	// refusal memory and the policy's history see none), when it was;
+	// absent when it was made with them.
+	HistoryUnread string `json:"history_unread,omitempty"`
 
 	// Checksum is the plan's Digest as written; ReadPlan verifies it.
 	Checksum string `json:"digest,omitempty"`
@@ -121,6 +126,15 @@ func (p *Plan) incompleteText() string {
 	}
 	return fmt.Sprintf("Incomplete fleet: %d of %d hosts could not be read, so this plan moves nothing from or to them and does not know their load as it is now.",
 		len(p.Missing), len(p.Hosts))
+}
+
+// historyText says, in one sentence, that the plan was made without the
+// journal's history; empty when it was not.
+func (p *Plan) historyText() string {
+	if p.HistoryUnread == "" {
+		return ""
+	}
+	return "Made without the journal's history, so cooldowns, the hysteresis per host pair and refused moves were not applied: " + p.HistoryUnread
 }
 
 // Move is one planned live migration; Rejection a candidate refused. They

@@ -39,6 +39,7 @@ type htmlView struct {
 	*Plan
 	Incomplete     string // the incomplete-fleet warning, if any
 	PolicyFailed   string // the policy's failures, if any
+	History        string // the warning that the journal's history was not read, if any
 	Aggressiveness string
 	Verdict        string // balanced: yes, no or not known
 	Changes        string // what the policy changed, in one line
@@ -93,7 +94,7 @@ const (
 )
 
 func (p *Plan) htmlView() htmlView {
-	v := htmlView{Plan: p, Incomplete: p.incompleteText(), PolicyFailed: p.policyErrorText(), Aggressiveness: aggressivenessText(p.Settings),
+	v := htmlView{Plan: p, Incomplete: p.incompleteText(), PolicyFailed: p.policyErrorText(), History: p.historyText(), Aggressiveness: aggressivenessText(p.Settings),
 		Verdict: balancedText(p), SettingRows: p.settingRows()}
 	if len(p.SettingsChanged) > 0 {
 		v.Changes = changesText(p.SettingsChanged, txt)
@@ -228,6 +229,7 @@ svg .high{stroke:#bf8700;stroke-dasharray:4 3}svg .ceiling{stroke:#cf222e;stroke
 <h1>Migration plan {{.ID}}</h1>
 {{with .Incomplete}}<div class="incomplete"><p><b>{{.}}</b></p>
 <ul>{{range $.Missing}}<li>{{.Name}} ({{.Health}}): {{.Problem}}</li>{{end}}</ul></div>
+{{end}}{{with .History}}<div class="incomplete"><p><b>{{.}}</b></p></div>
 {{end}}<p class="msg{{if .IsBalanced}} balanced{{else if not .Balanced}} unknown{{end}}">{{.Message}}</p>
 {{with .PolicyFailed}}<div class="incomplete"><p><b>{{.}}</b></p></div>
 {{end}}{{with .Over}}<div class="over"><p><b>Still over a threshold after this plan:</b></p>

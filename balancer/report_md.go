@@ -23,6 +23,9 @@ func (p *Plan) WriteMarkdown(w io.Writer) error {
 		}
 		fmt.Fprintf(b, "\n")
 	}
+	if t := p.historyText(); t != "" {
+		fmt.Fprintf(b, "> **%s**\n\n", md(t))
+	}
 	fmt.Fprintf(b, "%s\n\n", md(p.Message))
 	if t := p.policyErrorText(); t != "" {
 		fmt.Fprintf(b, "> **%s**\n\n", md(t))

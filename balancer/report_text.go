@@ -26,6 +26,9 @@ func (p *Plan) Summary() string {
 			fmt.Fprintf(&b, "  %s: %s\n", txt(h.Name), txt(h.Problem))
 		}
 	}
+	if t := p.historyText(); t != "" {
+		fmt.Fprintf(&b, "%s\n", txt(t))
+	}
 	fmt.Fprintf(&b, "%s\n", txt(p.Message))
 	if len(p.SettingsChanged) > 0 {
 		fmt.Fprintf(&b, "The policy changed settings for this plan: %s.\n", changesText(p.SettingsChanged, txt))
