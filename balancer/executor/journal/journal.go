@@ -111,6 +111,21 @@ func Open(path string) (*Journal, error) {
 	return &Journal{db: db}, nil
 }
 
+// OpenReadOnly opens the journal at path to read it only, waiting at most
+// wait for the file's lock: a daemon that holds it open keeps readers out
+// (ErrLocked), and a journal not yet made is an error that wraps
+// fs.ErrNotExist. Every write to it fails.
+func OpenReadOnly(path string, wait time.Duration) (*Journal, error) {
+	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: wait})
+	if errors.Is(err, berrors.ErrTimeout) {
+		return nil, fmt.Errorf("open journal %s: %w", path, ErrLocked)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open journal %s: %w", path, err)
+	}
+	return &Journal{db: db}, nil
+}
+
 // Close closes the file.
 func (j *Journal) Close() error { return j.db.Close() }
 
