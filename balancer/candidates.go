@@ -249,9 +249,11 @@ func (r *pass) rejection(vi, to int, trigger string, gain float64, msgs []string
 // that are worthwhile before penalty (see worthwhile), ranked (see
 // thrift). A destination the move would
 // send load back to along a recently used host pair (see backPairs) is
-// passed over unless the source was hot before the plan (see heldBack).
+// passed over unless the source was hot before the plan (see heldBack);
+// r.held counts those that would have been worthwhile.
 func (r *pass) balanceCandidates(minGain float64) []candidate {
 	st := r.st
+	r.held = 0
 	sources := r.sources()
 	perVM := maxDestinations
 	if n := st.movableOn(sources); n*maxDestinations > maxStepPairs {
@@ -292,6 +294,9 @@ func (r *pass) balanceCandidates(minGain float64) []candidate {
 					continue
 				}
 				if r.heldBack(src, to) {
+					if worthwhile(st.obj.gain(st, vi, to), 0, minGain) {
+						r.held++
+					}
 					continue
 				}
 				tried++

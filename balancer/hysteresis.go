@@ -1,6 +1,9 @@
 package balancer
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // backPairs returns the directions, as (source, destination) host
 // indices, that send load back along a pair of hosts which moved load the
@@ -84,7 +87,8 @@ func (st *state) hotBefore(hi int) bool {
 // other way within the cooldown, even off a hot host (heldBack lets those
 // through), so that a move back along the pair needs the minimum gain on
 // its own: without it, credited moves of a fraction of a point passed load
-// back and forth between two hosts.
+// back and forth between two hosts (TestHysteresisNoReliefBack keeps a
+// fleet where it decides).
 func (r *pass) relief(vi, src, to int, g, minGain float64) float64 {
 	if r.back[[2]int{src, to}] || g <= 0 {
 		return 0
@@ -94,4 +98,28 @@ func (r *pass) relief(vi, src, to int, g, minGain float64) float64 {
 		return 0
 	}
 	return rl
+}
+
+// heldStop records in the search's stop the moves of its last step that
+// the hysteresis per host pair held back (see heldBack), so that an
+// administrator is not told that no move gains the minimum when moves do
+// and only the hysteresis keeps them; nothing when it held none back.
+// none says that the step found no other candidate.
+func (r *pass) heldStop(none bool) {
+	if r.held == 0 {
+		return
+	}
+	r.search.HeldBack = r.held
+	it := "it sends"
+	if r.held > 1 {
+		it = "each sends"
+	}
+	why := fmt.Sprintf("the hysteresis per host pair held back: %s load back along a host pair that a balancing migration "+
+		"used the other way less than the cooldown (%s) ago, off a host that was not hot", it, r.cfg.Cooldown)
+	if none {
+		r.stopped = fmt.Sprintf("no move within the limits gains at least %g points, save %s %s",
+			MinGain(r.cfg.Aggressiveness), plural(r.held, "move"), why)
+		return
+	}
+	r.stopped += fmt.Sprintf("; %s that gain it %s", plural(r.held, "more move"), why)
 }

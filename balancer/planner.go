@@ -222,6 +222,10 @@ type pass struct {
 	// along a host pair used the other way within the cooldown (see
 	// backPairs).
 	back map[[2]int]bool
+	// held counts the moves of the current step that the hysteresis per
+	// host pair held back and that would have been worthwhile (see
+	// balanceCandidates).
+	held int
 }
 
 // Plan plans the moves for snapshot s under rules. policyDigest names the
@@ -375,6 +379,7 @@ func (r *pass) balance(ctx context.Context) error {
 			default:
 				r.stop, r.stopped = stopPenalty, fmt.Sprintf("with the policy's penalties no allowed candidate gains at least %g points", minGain)
 			}
+			r.heldStop(len(cands) == 0)
 			return nil
 		}
 		c := j.best
