@@ -92,7 +92,11 @@ func planCommand(ctx context.Context, args []string, e *env) error {
 	if snap, err = daemon.WithFleetMaintenance(c, snap); err != nil {
 		return err
 	}
-	plan, err := daemon.MakePlan(ctx, c, snap, engine, e.log)
+	hist, err := daemon.ReadPlanHistory(c, snap.Taken, daemon.JournalLockWait)
+	if err != nil {
+		return err
+	}
+	plan, err := daemon.MakePlan(ctx, c, snap, engine, hist, e.log)
 	if err != nil {
 		return err
 	}
@@ -102,6 +106,9 @@ func planCommand(ctx context.Context, args []string, e *env) error {
 	}
 	if err := daemon.WritePlan(*out, plan, snap, key); err != nil {
 		return err
+	}
+	if hist.Unread != "" {
+		fmt.Fprintf(e.stderr, "warning: planned without the journal's history (cooldowns, hysteresis, refused moves): %s\n", hist.Unread)
 	}
 	fmt.Fprintln(e.stdout, plan.Summary())
 	fmt.Fprintf(e.stdout, "\nwrote %s, signed by key %s\n", filepath.Join(*out, "plan.{json,md,html,sig}"), key.Public().ID())

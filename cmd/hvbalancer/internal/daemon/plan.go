@@ -16,11 +16,12 @@ import (
 )
 
 // MakePlan asks the policy about the snapshot and plans once, as the
-// daemon's round does, without history: what `hvbalancer plan` shows. As
-// in a round, max_moves is raised by the running VMs of the hosts in
-// maintenance, so one plan drains them.
-func MakePlan(ctx context.Context, c *config.Config, snap *collector.Snapshot, engine *policy.Engine, log *slog.Logger) (*balancer.Plan, error) {
-	session, err := engine.Begin(ctx, balancer.PolicyInput(snap, policy.History{}, c.Location()))
+// daemon's round does, with the journal's history h (see
+// ReadPlanHistory): what `hvbalancer plan` shows. A plan made without it
+// says why in its header. As in a round, max_moves is raised by the
+// running VMs of the hosts in maintenance, so one plan drains them.
+func MakePlan(ctx context.Context, c *config.Config, snap *collector.Snapshot, engine *policy.Engine, h PlanHistory, log *slog.Logger) (*balancer.Plan, error) {
+	session, err := engine.Begin(ctx, balancer.PolicyInput(snap, h.Policy, c.Location()))
 	if err != nil {
 		return nil, err
 	}
@@ -28,7 +29,13 @@ func MakePlan(ctx context.Context, c *config.Config, snap *collector.Snapshot, e
 	if err != nil {
 		return nil, err
 	}
-	return planner.Plan(ctx, snap, evacuationRules(session, PlannerConfig(c), snap, false), engine.Digest(), nil)
+	plan, err := planner.Plan(ctx, snap, evacuationRules(session, PlannerConfig(c), snap, false), engine.Digest(), h.Planner)
+	if err != nil {
+		return nil, err
+	}
+	plan.HistoryUnread = h.Unread
+	plan.Checksum = plan.Digest()
+	return plan, nil
 }
 
 // WritePlan writes the plan in its three forms (plan.json, plan.md,
