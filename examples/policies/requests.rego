@@ -73,10 +73,11 @@ anti_affinity_placed contains [role, input.fleet.vms[id].host] if {
 
 anti_affinity_roles := {lower(r) | some r in settings.anti_affinity_roles}
 
-# movable(id, vm): the VM runs and is not frozen. `id in frozen` reads the
-# whole set, worked out once per session (frozen[id] would ask the frozen
-# rules again about each VM).
+# movable(id, vm): the VM runs and is not frozen. frozen[id] asks about
+# the one VM: a session evaluates the whole frozen set on another core
+# while the requests run, and a VM asked about before it is done costs
+# the frozen rules' bodies for that VM, not a second pass over the fleet.
 movable(id, vm) if {
 	vm.state == "Running"
-	not id in frozen
+	not frozen[id]
 }
