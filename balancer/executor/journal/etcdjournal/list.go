@@ -124,7 +124,7 @@ const pruneChunk = 40
 // id's key, and returns how many. An entry another writer pruned first is
 // not counted.
 func (j *Journal) Prune(t time.Time) (int, error) {
-	ctx, cancel := j.ctx()
+	ctx, cancel := j.writeCtx()
 	defer cancel()
 	var old []stored
 	err := j.scan(ctx, j.opt.PageSize, func(s stored) bool {
@@ -157,7 +157,7 @@ func (j *Journal) Prune(t time.Time) (int, error) {
 		}
 	}
 	if err != nil {
-		return n, fmt.Errorf("journal prune: %w", err)
+		return n, fmt.Errorf("journal prune: %w", termErr(ctx, err))
 	}
 	return n, nil
 }

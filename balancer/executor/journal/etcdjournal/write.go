@@ -16,7 +16,7 @@ func (j *Journal) Intend(e journal.Entry) (journal.Entry, bool, error) {
 	if e.MoveID == "" {
 		return journal.Entry{}, false, journal.ErrMissingMoveID
 	}
-	ctx, cancel := j.ctx()
+	ctx, cancel := j.writeCtx()
 	defer cancel()
 	var out journal.Entry
 	var created bool
@@ -59,7 +59,7 @@ func (j *Journal) Intend(e journal.Entry) (journal.Entry, bool, error) {
 		return nil
 	})
 	if err != nil {
-		return journal.Entry{}, false, fmt.Errorf("journal intent of %s: %w", e.MoveID, err)
+		return journal.Entry{}, false, fmt.Errorf("journal intent of %s: %w", e.MoveID, termErr(ctx, err))
 	}
 	return out, created, nil
 }
@@ -74,7 +74,7 @@ func (j *Journal) Queue(es []journal.Entry) ([]bool, error) {
 			return nil, fmt.Errorf("journal queued moves: %w", journal.ErrMissingMoveID)
 		}
 	}
-	ctx, cancel := j.ctx()
+	ctx, cancel := j.writeCtx()
 	defer cancel()
 	created := make([]bool, len(es))
 	for lo := 0; lo < len(es); lo += queueChunk {
@@ -120,7 +120,7 @@ func (j *Journal) Queue(es []journal.Entry) ([]bool, error) {
 			return nil
 		})
 		if err != nil {
-			return nil, fmt.Errorf("journal queued moves: %w", err)
+			return nil, fmt.Errorf("journal queued moves: %w", termErr(ctx, err))
 		}
 	}
 	return created, nil
@@ -130,7 +130,7 @@ func (j *Journal) Queue(es []journal.Entry) ([]bool, error) {
 // writers making a transition of one entry at once, the second reads the
 // first's and is refused when it no longer applies.
 func (j *Journal) Transition(moveID string, to journal.State, at time.Time, cause, msg string) (journal.Entry, error) {
-	ctx, cancel := j.ctx()
+	ctx, cancel := j.writeCtx()
 	defer cancel()
 	var out journal.Entry
 	err := retry(func() error {
@@ -152,7 +152,7 @@ func (j *Journal) Transition(moveID string, to journal.State, at time.Time, caus
 		return nil
 	})
 	if err != nil {
-		return journal.Entry{}, fmt.Errorf("journal %s of %s: %w", to, moveID, err)
+		return journal.Entry{}, fmt.Errorf("journal %s of %s: %w", to, moveID, termErr(ctx, err))
 	}
 	return out, nil
 }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/hvbalancer/hvbalancer/balancer/executor/journal"
+	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/ha"
 )
 
 // termJournal is the executor's view of the shared journal: while this
@@ -51,3 +52,22 @@ func (j *termJournal) Entries(limit int, keep func(journal.Entry) bool) ([]journ
 	}
 	return j.Store.Entries(limit, keep)
 }
+
+// termEnds is the shared journal's etcdjournal.Options.Term: the end of
+// the elector's current term, so that an outcome write still waiting for
+// an etcd this daemon is cut off from ends with the term rather than after
+// the store's timeout, and the daemon stands down as soon as it no longer
+// leads. The outcome is then left as after a crash: the entry stays
+// started, and the next leader's reconciliation locates the VM. While the
+// daemon does not lead a write ends at once (the fence would refuse it).
+func termEnds(el *ha.Elector) func() <-chan struct{} {
+	return func() <-chan struct{} {
+		if t := el.Leading(); t != nil {
+			return t.Done()
+		}
+		return ended
+	}
+}
+
+// ended is a channel closed from the start.
+var ended = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
