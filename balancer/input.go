@@ -15,7 +15,8 @@ import (
 // volumes), VMs keyed by ID (CPU in percent of the VM's own virtual
 // processors, assigned memory, Notes tags, last migration from h, what it
 // needs of a host, where its files are and the bytes a move of it copies),
-// and Now, the
+// each CPU load with the collector's demand beside it where it recorded
+// one (a saturated host and its VMs), and Now, the
 // snapshot's time in loc (UTC when loc is nil) as RFC 3339. Maps and slices
 // are never nil, so a policy sees {} and [] rather than null.
 func PolicyInput(s *collector.Snapshot, h policy.History, loc *time.Location) *policy.Input {
@@ -54,7 +55,7 @@ func PolicyInput(s *collector.Snapshot, h policy.History, loc *time.Location) *p
 			Health:      string(hs.Health),
 			Maintenance: hs.Maintenance,
 			Capacity:    policy.Capacity{CPUs: hs.LogicalProcessors, MemoryBytes: hs.MemoryBytes},
-			CPU:         policy.LoadStat{Mean: hs.CPU.Mean, P95: hs.CPU.P95},
+			CPU:         policy.CPULoad{Mean: hs.CPU.Mean, P95: hs.CPU.P95, Demand: policy.LoadStat{Mean: hs.CPU.Demand.Mean, P95: hs.CPU.Demand.P95}},
 			Memory:      policy.LoadStat{Mean: hs.Memory.Mean, P95: hs.Memory.P95},
 			VMs:         ids,
 
@@ -70,9 +71,11 @@ func PolicyInput(s *collector.Snapshot, h policy.History, loc *time.Location) *p
 	last := lastMigrations(h.Moves)
 	for i := range s.VMs {
 		v := &s.VMs[i]
-		var cpu policy.LoadStat
+		var cpu policy.CPULoad
 		if v.CPUs > 0 {
-			cpu = policy.LoadStat{Mean: v.CPU.Mean / float64(v.CPUs) * 100, P95: v.CPU.P95 / float64(v.CPUs) * 100}
+			perVP := 100 / float64(v.CPUs)
+			cpu = policy.CPULoad{Mean: v.CPU.Mean * perVP, P95: v.CPU.P95 * perVP,
+				Demand: policy.LoadStat{Mean: v.CPU.Demand.Mean * perVP, P95: v.CPU.Demand.P95 * perVP}}
 		}
 		lm := ""
 		if t, ok := last[v.ID]; ok {

@@ -18,7 +18,7 @@ func goldenInput() *Input {
 			Name: name, Cluster: cluster, Group: group,
 			Labels: map[string]string{"rack": strings.TrimPrefix(group, "rack-")},
 			Health: "ok", Capacity: Capacity{CPUs: cpus, MemoryBytes: memGiB * gib},
-			CPU: LoadStat{Mean: cpu, P95: cpu + 5}, Memory: LoadStat{Mean: mem, P95: mem + 2},
+			CPU: CPULoad{Mean: cpu, P95: cpu + 5}, Memory: LoadStat{Mean: mem, P95: mem + 2},
 		}
 	}
 	hosts := []Host{
@@ -48,7 +48,7 @@ func goldenInput() *Input {
 			}
 		}
 		in.Fleet.VMs[id] = VM{Name: name, Host: host, State: "Running", CPUs: cpus, MemoryBytes: memGiB * gib,
-			CPU: LoadStat{Mean: cpu, P95: cpu + 10}, Notes: notes, Tags: tags}
+			CPU: CPULoad{Mean: cpu, P95: cpu + 10}, Notes: notes, Tags: tags}
 		for i := range hosts {
 			if hosts[i].Name == host {
 				hosts[i].VMs = append(hosts[i].VMs, id)
@@ -118,7 +118,7 @@ func generatedInput(hosts, vms int, seed uint64) *Input {
 		in.Fleet.Hosts[name] = Host{
 			Name: name, Cluster: cluster, Group: rack, Labels: map[string]string{"rack": rack[5:]},
 			Health: "ok", Capacity: Capacity{CPUs: 64, MemoryBytes: 1024 * gib},
-			CPU: LoadStat{Mean: cpu, P95: cpu + 5}, Memory: LoadStat{Mean: 30 + rng.Float64()*50, P95: 90},
+			CPU: CPULoad{Mean: cpu, P95: cpu + 5}, Memory: LoadStat{Mean: 30 + rng.Float64()*50, P95: 90},
 		}
 	}
 	roles := []string{"sql", "web", "web", "app", "app", "app", "file", "dc", "lab", "build"}
@@ -139,7 +139,7 @@ func generatedInput(hosts, vms int, seed uint64) *Input {
 		in.Fleet.VMs[id] = VM{
 			Name: fmt.Sprintf("%s-%05d", tags["role"], i), Host: hn, State: "Running",
 			CPUs: 1 << rng.IntN(4), MemoryBytes: int64(1+rng.IntN(32)) * gib,
-			CPU: LoadStat{Mean: cpu, P95: min(cpu+10, 100)}, Clustered: h.Cluster != "" && rng.IntN(2) == 0,
+			CPU: CPULoad{Mean: cpu, P95: min(cpu+10, 100)}, Clustered: h.Cluster != "" && rng.IntN(2) == 0,
 			Notes: "role=" + tags["role"], Tags: tags,
 		}
 		h.VMs = append(h.VMs, id)

@@ -153,7 +153,7 @@ type inputKeys struct {
 	switches, vmPath, vhdPath, volumes, path, kind, sizeBytes, freeBytes *ast.Term
 	// its VMs
 	host, state, clustered, notes, tags, lastMigration, configVersion,
-	processorCompatibility, storage, storageBytes, mean, p95 *ast.Term
+	processorCompatibility, storage, storageBytes, mean, p95, demand *ast.Term
 	// the history
 	moves, failures, movesByVM *ast.Term
 }
@@ -174,7 +174,7 @@ func newInputKeys() *inputKeys {
 		{&k.host, "host"}, {&k.state, "state"}, {&k.clustered, "clustered"}, {&k.notes, "notes"}, {&k.tags, "tags"},
 		{&k.lastMigration, "last_migration"}, {&k.configVersion, "config_version"},
 		{&k.processorCompatibility, "processor_compatibility"}, {&k.storage, "storage"},
-		{&k.storageBytes, "storage_bytes"}, {&k.mean, "mean"}, {&k.p95, "p95"},
+		{&k.storageBytes, "storage_bytes"}, {&k.mean, "mean"}, {&k.p95, "p95"}, {&k.demand, "demand"},
 		{&k.moves, "moves"}, {&k.failures, "failures"}, {&k.movesByVM, "moves_by_vm"},
 	} {
 		*f.t = ast.StringTerm(f.key)

@@ -28,7 +28,7 @@ type schemaNode struct {
 
 // TestSchemaMatchesInput walks Input and the schema together: every struct
 // field is a property of the right type and every property a field;
-// required properties are the fields without omitempty; structs are closed
+// required properties are the fields without omitempty or omitzero; structs are closed
 // (additionalProperties false) and maps are objects of their value's schema.
 func TestSchemaMatchesInput(t *testing.T) {
 	var root schemaNode
@@ -69,7 +69,7 @@ func TestSchemaMatchesInput(t *testing.T) {
 				f := typ.Field(i)
 				name := jsonName(f)
 				fields = append(fields, name)
-				if !strings.Contains(f.Tag.Get("json"), ",omitempty") {
+				if tag := f.Tag.Get("json"); !strings.Contains(tag, ",omitempty") && !strings.Contains(tag, ",omitzero") {
 					required = append(required, name)
 				}
 				walk(path+"."+name, f.Type, n.Properties[name])
@@ -88,7 +88,7 @@ func TestSchemaMatchesInput(t *testing.T) {
 			slices.Sort(required)
 			got := slices.Sorted(slices.Values(n.Required))
 			if diff := cmp.Diff(required, got); diff != "" {
-				t.Errorf("%s: required (-Go fields without omitempty +schema):\n%s", path, diff)
+				t.Errorf("%s: required (-Go fields without omitempty or omitzero +schema):\n%s", path, diff)
 			}
 		case reflect.Map:
 			var value schemaNode
@@ -116,11 +116,14 @@ func fullInput() *Input {
 		h.ConfigVersions, h.Switches = []string{"9.0", "10.0"}, []string{"prod"}
 		h.VMPath, h.VHDPath = `D:\Hyper-V`, `D:\Hyper-V\Virtual Hard Disks`
 		h.Volumes = []Volume{{Path: `D:\`, Kind: "local", SizeBytes: 2000 * gib, FreeBytes: 900 * gib}, {Path: `\\fs01\vms`, Kind: "smb", SizeBytes: 9000 * gib, FreeBytes: 4000 * gib}}
+		// Saturated: what its VMs wanted beyond what they received.
+		h.CPU.Demand = LoadStat{Mean: h.CPU.Mean + 20, P95: h.CPU.P95 + 25}
 		in.Fleet.Hosts[name] = h
 	}
 	for id, v := range in.Fleet.VMs {
 		v.ConfigVersion, v.ProcessorCompatibility, v.Switches = "9.0", true, []string{"prod"}
 		v.Path, v.Storage, v.StorageBytes = `D:\Hyper-V`, "local", 40*gib
+		v.CPU.Demand = LoadStat{Mean: v.CPU.Mean * 1.3, P95: v.CPU.P95 * 1.3}
 		in.Fleet.VMs[id] = v
 	}
 	in.History.MovesByVM = map[string]int{"0011-web": 1, "gone": 3}

@@ -128,7 +128,7 @@ func convertInput(in *Input) (inputTerms, error) {
 // hostTerm converts a host, whose VMs' ID terms are vms.
 func hostTerm(k *keyTerms, vms []*ast.Term, h *Host) (*ast.Term, error) {
 	key := k.key
-	cpu, err := loadTerm(k, h.CPU)
+	cpu, err := cpuTerm(k, h.CPU)
 	if err != nil {
 		return nil, fmt.Errorf("cpu: %w", err)
 	}
@@ -174,7 +174,7 @@ func volumesTerm(k *keyTerms, vols []Volume) *ast.Term {
 
 func vmTerm(k *keyTerms, v *VM) (*ast.Term, error) {
 	key := k.key
-	cpu, err := loadTerm(k, v.CPU)
+	cpu, err := cpuTerm(k, v.CPU)
 	if err != nil {
 		return nil, fmt.Errorf("cpu: %w", err)
 	}
@@ -198,16 +198,42 @@ func vmTerm(k *keyTerms, v *VM) (*ast.Term, error) {
 	), nil
 }
 
+// loadTerm converts a memory load: its mean and 95th percentile.
 func loadTerm(k *keyTerms, l LoadStat) (*ast.Term, error) {
-	mean, err := k.float(l.Mean)
+	mean, p95, err := meanP95(k, l.Mean, l.P95)
 	if err != nil {
-		return nil, fmt.Errorf("mean: %w", err)
-	}
-	p95, err := k.float(l.P95)
-	if err != nil {
-		return nil, fmt.Errorf("p95: %w", err)
+		return nil, err
 	}
 	return k.object(ast.Item(k.key.mean, mean), ast.Item(k.key.p95, p95)), nil
+}
+
+// cpuTerm converts a CPU load: its mean and 95th percentile, and its
+// demand where one was recorded.
+func cpuTerm(k *keyTerms, l CPULoad) (*ast.Term, error) {
+	mean, p95, err := meanP95(k, l.Mean, l.P95)
+	if err != nil {
+		return nil, err
+	}
+	if l.Demand == (LoadStat{}) {
+		return k.object(ast.Item(k.key.mean, mean), ast.Item(k.key.p95, p95)), nil
+	}
+	dMean, dP95, err := meanP95(k, l.Demand.Mean, l.Demand.P95)
+	if err != nil {
+		return nil, fmt.Errorf("demand: %w", err)
+	}
+	demand := k.object(ast.Item(k.key.mean, dMean), ast.Item(k.key.p95, dP95))
+	return k.object(ast.Item(k.key.mean, mean), ast.Item(k.key.p95, p95), ast.Item(k.key.demand, demand)), nil
+}
+
+// meanP95 converts a load's mean and 95th percentile.
+func meanP95(k *keyTerms, m, p float64) (mean, p95 *ast.Term, err error) {
+	if mean, err = k.float(m); err != nil {
+		return nil, nil, fmt.Errorf("mean: %w", err)
+	}
+	if p95, err = k.float(p); err != nil {
+		return nil, nil, fmt.Errorf("p95: %w", err)
+	}
+	return mean, p95, nil
 }
 
 func eventsTerm(events []Event) *ast.Term {
