@@ -255,7 +255,7 @@ func (r *PlaceRequest) PolicyVM() policy.VM {
 		State:         "Off",
 		CPUs:          r.CPUs,
 		MemoryBytes:   r.MemoryBytes,
-		CPU:           policy.LoadStat{Mean: load, P95: load},
+		CPU:           policy.CPULoad{Mean: load, P95: load},
 		Clustered:     r.Cluster != "",
 		Notes:         notes.String(),
 		Tags:          tags,
