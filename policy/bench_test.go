@@ -94,8 +94,28 @@ func BenchmarkBegin(b *testing.B) {
 // on the policy. cpu-ns/op is the process's CPU time per conversion (both
 // goroutines of a large fleet's), steadier than the wall time on a
 // loaded machine.
-func BenchmarkConvertInput(b *testing.B) {
+func BenchmarkConvertInput(b *testing.B) { benchConvert(b, benchFleet()) }
+
+// BenchmarkConvertInputSaturated converts the same fleet with a demand
+// recorded on an eighth of its hosts and their VMs, as on a fleet with
+// saturated hosts: the demand is written only there.
+func BenchmarkConvertInputSaturated(b *testing.B) {
 	in := benchFleet()
+	hosts := sortedKeys(in.Fleet.Hosts)
+	for _, name := range hosts[:len(hosts)/8] {
+		h := in.Fleet.Hosts[name]
+		h.CPU.Demand = LoadStat{Mean: h.CPU.Mean * 1.3, P95: h.CPU.P95 * 1.3}
+		in.Fleet.Hosts[name] = h
+		for _, id := range h.VMs {
+			v := in.Fleet.VMs[id]
+			v.CPU.Demand = LoadStat{Mean: v.CPU.Mean * 1.3, P95: v.CPU.P95 * 1.3}
+			in.Fleet.VMs[id] = v
+		}
+	}
+	benchConvert(b, in)
+}
+
+func benchConvert(b *testing.B, in *Input) {
 	b.ReportAllocs()
 	start, ok := proctime.CPU()
 	n := 0
