@@ -256,10 +256,6 @@ type Search struct {
 	// Swaps counts the swaps planned (two moves each) where no single
 	// move gained enough (see the Planner's search).
 	Swaps int `json:"swaps,omitempty"`
-	// Preps counts the pairs of moves planned on a dense fleet where no
-	// single move nor swap gained enough: one makes room on a host with
-	// CPU room, the other sends the busiest host's VM there.
-	Preps int `json:"preps,omitempty"`
 	// HeldBack counts the balancing moves that gain the minimum which the
 	// hysteresis per host pair held back at the search's last step: each
 	// would send load back along a host pair a balancing migration used

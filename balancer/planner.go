@@ -368,11 +368,6 @@ func (r *pass) balance(ctx context.Context) error {
 			if swapped {
 				continue
 			}
-			if prepared, err := r.preparePhase(ctx, minGain); err != nil {
-				return err
-			} else if prepared {
-				continue
-			}
 			r.addRejections(j.rejected, j.denied)
 			switch {
 			case len(cands) == 0:
