@@ -289,6 +289,9 @@ func (r *pass) balanceCandidates(minGain float64) []candidate {
 				if tried == perVM {
 					break
 				}
+				if r.limitSeen.has(vi*len(st.hosts) + to) {
+					continue // a limit it cannot move past, met before: those hold for the plan (see limit)
+				}
 				if f := st.fault(vi, to); f != faultNone {
 					r.limit(vi, to, f, TriggerBalance)
 					continue

@@ -24,11 +24,14 @@ func (st *state) fault(vi, to int) fault {
 	case vs.v.Clustered && dst.h.Cluster != st.hosts[vs.host].h.Cluster:
 		return faultCluster
 	}
-	if f := compatFault(&vs.need, &dst.offer); f != faultNone {
-		return f
-	}
-	if f := reachFault(&vs.need.storage, st.hosts[vs.host].h.Cluster, dst.h.Cluster); f != faultNone {
-		return f
+	if k := vi*len(st.hosts) + to; !st.reachable.has(k) {
+		if f := compatFault(&vs.need, &dst.offer); f != faultNone {
+			return f
+		}
+		if f := reachFault(&vs.need.storage, st.hosts[vs.host].h.Cluster, dst.h.Cluster); f != faultNone {
+			return f
+		}
+		st.reachable.add(k)
 	}
 	if len(vs.refused) > 0 && vs.refused.why(to) != "" {
 		return faultRefused

@@ -445,6 +445,10 @@ func (r *pass) addMove(c *choice, trigger, reason string, priority int, rules []
 
 // limit records that the hard limits refused VM vi on host to for a
 // reason Plan.Limited lists, the first time the search meets the pair.
+// Such a reason holds for the rest of the plan (compatibility, storage
+// reach and a remembered refusal do not change, and a volume's planned
+// bytes only grow), so a balancing step passes over a marked pair without
+// checking it again.
 func (r *pass) limit(vi, to int, f fault, trigger string) {
 	if !f.cannotRun() {
 		return

@@ -74,6 +74,12 @@ type state struct {
 	// volPlanned is, per interned volume (see storeTarget), the bytes of
 	// the storage moves planned into it so far.
 	volPlanned []int64
+	// reachable marks the VM and destination pairs (vi*len(hosts)+to)
+	// already found compatible and within storage reach (see fault): both
+	// depend only on the VM's needs, the destination's offers and the
+	// VM's host, which a VM leaves only once it is moved, so a pair found
+	// so stays so for the plan, and a step need not compare them again.
+	reachable bits
 	// stamps counts the moves applied, trial ones included: each applied
 	// move stamps its two hosts with a value never used before.
 	stamps uint64
@@ -139,6 +145,7 @@ func newState(s *collector.Snapshot, cfg Config, rules Rules, hist *History) *st
 		st.meanCap = capSum / float64(len(st.elig))
 	}
 	st.volPlanned = make([]int64, len(in.volumes.ids))
+	st.reachable = make(bits, (len(st.vms)*len(st.hosts)+63)/64) // whole, so that fault never allocates
 	for i := range s.VMs {
 		v := &s.VMs[i]
 		vs := vmState{v: v, host: -1, cores: cpuDemand(v.CPU)}
