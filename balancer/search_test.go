@@ -165,24 +165,10 @@ func TestEveryHotHostIsASource(t *testing.T) {
 // HV02's idle VM of the same memory evens memory again. The swap is two
 // moves, the hot host's VM first, each within every hard limit in order.
 func TestSwapWhereNoSingleMoveGains(t *testing.T) {
-	s := collectortest.Snapshot(
-		collectortest.HostSpec{Name: "HV01", CPU: 74, Memory: 50, VMs: []collectortest.VMSpec{
-			{Name: "big", CPUs: 8, CPU: 4.8, MemoryGiB: 64},
-			{Name: "pinned-a", CPUs: 2, CPU: 1, MemoryGiB: 8},
-		}},
-		collectortest.HostSpec{Name: "HV02", CPU: 40, Memory: 50, VMs: []collectortest.VMSpec{
-			{Name: "idle", CPUs: 2, CPU: 0.16, MemoryGiB: 64},
-			{Name: "pinned-b", CPUs: 2, CPU: 1, MemoryGiB: 8},
-		}},
-	)
-	frozen := map[string]bool{}
-	for _, v := range s.VMs {
-		if v.Name == "pinned-a" || v.Name == "pinned-b" {
-			frozen[v.ID] = true
-		}
-	}
+	s := collectortest.Snapshot(swapPair(74, 4.8)...)
 	cfg := balancer.DefaultConfig()
-	p := planChecked(t, s, cfg, &fakeRules{frozen: frozen})
+	rules := onlySwapPairMoves(s)
+	p := planChecked(t, s, cfg, rules)
 	var got []string
 	for _, m := range p.Moves {
 		got = append(got, m.VMName+" "+m.From+"→"+m.To)
@@ -201,7 +187,7 @@ func TestSwapWhereNoSingleMoveGains(t *testing.T) {
 	}
 	// The same fleet with the swap's return move denied: no swap, and no
 	// single move either.
-	deny := &fakeRules{frozen: frozen, deny: func(m policy.Move, _ policy.Projected) []string {
+	deny := &fakeRules{frozen: rules.frozen, deny: func(m policy.Move, _ policy.Projected) []string {
 		if m.To == "HV01" {
 			return []string{"no way back"}
 		}

@@ -5,8 +5,37 @@ import (
 	"testing"
 
 	"github.com/hvbalancer/hvbalancer/balancer"
+	"github.com/hvbalancer/hvbalancer/collector"
 	"github.com/hvbalancer/hvbalancer/collector/collectortest"
 )
+
+// swapPair is the pair of hosts of the swap tests: HV01 at hostCPU %
+// with "big" (8 vCPUs, bigCPU LPs busy, 64 GiB) and a pinned VM, and
+// HV02, cool, with "idle" of the same memory and a pinned VM.
+func swapPair(hostCPU, bigCPU float64) []collectortest.HostSpec {
+	return []collectortest.HostSpec{
+		{Name: "HV01", CPU: hostCPU, Memory: 50, VMs: []collectortest.VMSpec{
+			{Name: "big", CPUs: 8, CPU: bigCPU, MemoryGiB: 64},
+			{Name: "pinned-a", CPUs: 2, CPU: 1, MemoryGiB: 8},
+		}},
+		{Name: "HV02", CPU: 40, Memory: 50, VMs: []collectortest.VMSpec{
+			{Name: "idle", CPUs: 2, CPU: 0.16, MemoryGiB: 64},
+			{Name: "pinned-b", CPUs: 2, CPU: 1, MemoryGiB: 8},
+		}},
+	}
+}
+
+// onlySwapPairMoves freezes every VM of s but swapPair's "big" and
+// "idle".
+func onlySwapPairMoves(s *collector.Snapshot) *fakeRules {
+	frozen := map[string]bool{}
+	for _, v := range s.VMs {
+		if v.Name != "big" && v.Name != "idle" {
+			frozen[v.ID] = true
+		}
+	}
+	return &fakeRules{frozen: frozen}
+}
 
 // The swap phase tries the busiest host by CPU even when four hosts of
 // higher heat come before it among the step's sources. HV01 and HV02 are
@@ -17,27 +46,12 @@ import (
 // memory: the swap phase took the first four sources, these four, and
 // planned nothing, leaving HV01 the fleet's peak.
 func TestSwapTriesTheBusiestHostAfterFourOfHigherHeat(t *testing.T) {
-	hosts := []collectortest.HostSpec{
-		{Name: "HV01", CPU: 74, Memory: 50, VMs: []collectortest.VMSpec{
-			{Name: "big", CPUs: 8, CPU: 4.8, MemoryGiB: 64},
-			{Name: "pinned-a", CPUs: 2, CPU: 1, MemoryGiB: 8},
-		}},
-		{Name: "HV02", CPU: 40, Memory: 50, VMs: []collectortest.VMSpec{
-			{Name: "idle", CPUs: 2, CPU: 0.16, MemoryGiB: 64},
-			{Name: "pinned-b", CPUs: 2, CPU: 1, MemoryGiB: 8},
-		}},
-	}
+	hosts := swapPair(74, 4.8)
 	for i := range 4 {
 		hosts = append(hosts, collectortest.HostSpec{Name: fmt.Sprintf("HV1%d", i), CPU: 70, Memory: 60})
 	}
 	s := collectortest.Snapshot(hosts...)
-	frozen := map[string]bool{}
-	for _, v := range s.VMs {
-		if v.Name == "pinned-a" || v.Name == "pinned-b" {
-			frozen[v.ID] = true
-		}
-	}
-	p := planChecked(t, s, balancer.DefaultConfig(), &fakeRules{frozen: frozen})
+	p := planChecked(t, s, balancer.DefaultConfig(), onlySwapPairMoves(s))
 	var got []string
 	for _, m := range p.Moves {
 		got = append(got, m.VMName+" "+m.From+"→"+m.To)
@@ -56,26 +70,12 @@ func TestSwapTriesTheBusiestHostAfterFourOfHigherHeat(t *testing.T) {
 // not buy: no move is worthwhile. The swap was planned, credited with
 // HV09's 15 points above cpu_high.
 func TestSwapGainCountsTheLoadAboveTheLine(t *testing.T) {
-	s := collectortest.Snapshot(
-		collectortest.HostSpec{Name: "HV01", CPU: 70, Memory: 50, VMs: []collectortest.VMSpec{
-			{Name: "big", CPUs: 8, CPU: 3.2, MemoryGiB: 64},
-			{Name: "pinned-a", CPUs: 2, CPU: 1, MemoryGiB: 8},
-		}},
-		collectortest.HostSpec{Name: "HV02", CPU: 40, Memory: 50, VMs: []collectortest.VMSpec{
-			{Name: "idle", CPUs: 2, CPU: 0.16, MemoryGiB: 64},
-			{Name: "pinned-b", CPUs: 2, CPU: 1, MemoryGiB: 8},
-		}},
+	s := collectortest.Snapshot(append(swapPair(70, 3.2),
 		collectortest.HostSpec{Name: "HV09", CPU: 90, Memory: 50, VMs: []collectortest.VMSpec{
 			{Name: "pinned-c", CPUs: 2, CPU: 1, MemoryGiB: 8},
 		}},
-	)
-	frozen := map[string]bool{}
-	for _, v := range s.VMs {
-		if v.Name != "big" && v.Name != "idle" {
-			frozen[v.ID] = true
-		}
-	}
-	p := planChecked(t, s, balancer.DefaultConfig(), &fakeRules{frozen: frozen})
+	)...)
+	p := planChecked(t, s, balancer.DefaultConfig(), onlySwapPairMoves(s))
 	if len(p.Moves) != 0 || p.Search.Swaps != 0 {
 		t.Fatalf("planned %d moves (%d swaps), want none: %s", len(p.Moves), p.Search.Swaps, p.Message)
 	}
