@@ -54,6 +54,25 @@ func saturatedFleetSpec(t *testing.T) *sim.FleetSpec {
 	return spec
 }
 
+// pollSaturatedFleet serves saturatedFleetSpec's fleet over real WinRM
+// and returns the second of two polls, the snapshot the demand tests
+// read.
+func pollSaturatedFleet(t *testing.T) (*sim.Fleet, *collector.Snapshot) {
+	t.Helper()
+	fleet, _, targets := serveSpec(t, saturatedFleetSpec(t), 1, 20*time.Second)
+	col, err := collector.New(targets, collector.Config{}, slog.New(slog.DiscardHandler), prometheus.NewRegistry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s *collector.Snapshot
+	for range 2 {
+		if s, err = col.Poll(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return fleet, s
+}
+
 // TestE2EPlanWithDemandOfASaturatedHost reads a host whose VMs want 133 %
 // of it over real WinRM: it reads 100 % received and its demand is
 // estimated from the hypervisor's wait counters; the planner then moves
@@ -63,18 +82,8 @@ func TestE2EPlanWithDemandOfASaturatedHost(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end")
 	}
-	fleet, _, targets := serveSpec(t, saturatedFleetSpec(t), 1, 20*time.Second)
-	col, err := collector.New(targets, collector.Config{}, slog.New(slog.DiscardHandler), prometheus.NewRegistry())
-	if err != nil {
-		t.Fatal(err)
-	}
+	fleet, s := pollSaturatedFleet(t)
 	ctx := context.Background()
-	var s *collector.Snapshot
-	for range 2 {
-		if s, err = col.Poll(ctx); err != nil {
-			t.Fatal(err)
-		}
-	}
 
 	// Ground truth, from the simulator: what the hot host's VMs want.
 	hot, _ := fleet.Host("HOT")

@@ -2,18 +2,13 @@ package collector_test
 
 import (
 	"context"
-	"log/slog"
 	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/hvbalancer/hvbalancer/balancer"
-	"github.com/hvbalancer/hvbalancer/collector"
 	"github.com/hvbalancer/hvbalancer/policy"
 )
 
@@ -43,18 +38,8 @@ func TestE2EPolicySeesDemandOfASaturatedHost(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end")
 	}
-	fleet, _, targets := serveSpec(t, saturatedFleetSpec(t), 1, 20*time.Second)
-	col, err := collector.New(targets, collector.Config{}, slog.New(slog.DiscardHandler), prometheus.NewRegistry())
-	if err != nil {
-		t.Fatal(err)
-	}
+	fleet, s := pollSaturatedFleet(t)
 	ctx := context.Background()
-	var s *collector.Snapshot
-	for range 2 {
-		if s, err = col.Poll(ctx); err != nil {
-			t.Fatal(err)
-		}
-	}
 	in := balancer.PolicyInput(s, policy.History{}, nil)
 
 	hot := in.Fleet.Hosts["HOT"]
