@@ -12,6 +12,46 @@ import (
 	"github.com/hvbalancer/hvbalancer/hyperv/sim"
 )
 
+// cutOffLeader is one daemon, hvb-a, leading with full automation over
+// an etcd it reaches through a proxy that can cut it off, its WinRM
+// access to the demo fleet direct; its executor runs one migration at a
+// time.
+type cutOffLeader struct {
+	cluster *etcdtest.Cluster
+	proxy   *hatest.Proxy
+	spec    *sim.FleetSpec
+	srv     *sim.Server
+	d       *haDaemon
+}
+
+// startCutOffLeader starts a cutOffLeader and waits until it leads. A
+// speed above 0 replaces the demo fleet's; drain is the executor's
+// drain_timeout.
+func startCutOffLeader(t *testing.T, speed float64, drain string) cutOffLeader {
+	t.Helper()
+	l := cutOffLeader{cluster: etcdtest.Start(t, 1)}
+	u, _ := url.Parse(l.cluster.Members[0].ClientURL)
+	l.proxy = hatest.NewProxy(t, u.Host)
+	spec, err := sim.LoadFleet("../../examples/fleets/demo.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if speed > 0 {
+		spec.Speed = speed
+	}
+	l.spec, l.srv = spec, serveFleet(t, spec)
+	cfg := standaloneConfig(t, l.srv, spec, "full", nil, fmt.Sprintf(`planner: {max_moves: 10, cooldown: 1h}
+executor: {max_concurrent: 1, migrations_per_minute: 20, burst: 1, drain_timeout: %s}
+ha: {etcd: {endpoints: [%q], session_ttl: 5s}, node_name: hvb-a}
+signing: {key_file: %s}
+`, drain, l.proxy.URL(), filepath.Join(t.TempDir(), "plan-signing.key")))
+	rd, logs := startLoggingDaemon(t, cfg)
+	showLogsOnFailure(t, logs)
+	l.d = &haDaemon{runningDaemon: rd, name: "hvb-a", logs: logs}
+	awaitLeader(t, []*haDaemon{l.d}, nil)
+	return l
+}
+
 // TestPartitionedLeaderStartsNothing cuts the leader off etcd while its
 // plan's migrations start one after another, its WinRM access intact: no
 // migration starts after the cut (the journal and the fence are etcd's,
@@ -19,23 +59,8 @@ import (
 // runs out, and its queued moves wait. When etcd is back it is elected
 // again and runs what waited, each VM moved once.
 func TestPartitionedLeaderStartsNothing(t *testing.T) {
-	endpoint := etcdtest.Start(t, 1).Members[0].ClientURL
-	u, _ := url.Parse(endpoint)
-	proxy := hatest.NewProxy(t, u.Host)
-	spec, err := sim.LoadFleet("../../examples/fleets/demo.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := serveFleet(t, spec)
-	cfg := standaloneConfig(t, srv, spec, "full", nil, fmt.Sprintf(`planner: {max_moves: 10, cooldown: 1h}
-executor: {max_concurrent: 1, migrations_per_minute: 20, burst: 1, drain_timeout: 30s}
-ha: {etcd: {endpoints: [%q], session_ttl: 5s}, node_name: hvb-a}
-signing: {key_file: %s}
-`, proxy.URL(), filepath.Join(t.TempDir(), "plan-signing.key")))
-	rd, logs := startLoggingDaemon(t, cfg)
-	showLogsOnFailure(t, logs)
-	d := &haDaemon{runningDaemon: rd, name: "hvb-a", logs: logs}
-	awaitLeader(t, []*haDaemon{d}, nil)
+	l := startCutOffLeader(t, 0, "30s")
+	proxy, spec, srv, d := l.proxy, l.spec, l.srv, l.d
 	eventually(t, "two migrations started", func() bool { return len(srv.Fleet().Ledger()) >= 2 })
 
 	proxy.Cut()

@@ -1,20 +1,14 @@
 package main
 
 import (
-	"fmt"
-	"net/url"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/hvbalancer/hvbalancer/balancer/executor/journal"
 	"github.com/hvbalancer/hvbalancer/balancer/executor/journal/etcdjournal"
-	"github.com/hvbalancer/hvbalancer/balancer/executor/journal/etcdtest"
 	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/config"
-	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/ha/hatest"
-	"github.com/hvbalancer/hvbalancer/hyperv/sim"
 )
 
 // TestPartitionedLeaderStandsDownWithItsTerm cuts the leader off etcd
@@ -26,24 +20,10 @@ import (
 // elected again, locates the VM, journals the move as it ended, and no
 // VM is moved twice.
 func TestPartitionedLeaderStandsDownWithItsTerm(t *testing.T) {
-	cluster := etcdtest.Start(t, 1)
-	u, _ := url.Parse(cluster.Members[0].ClientURL)
-	proxy := hatest.NewProxy(t, u.Host)
-	spec, err := sim.LoadFleet("../../examples/fleets/demo.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	spec.Speed = 30 // migrations of seconds: one runs when etcd is cut off, and ends within the lease
-	srv := serveFleet(t, spec)
-	cfg := standaloneConfig(t, srv, spec, "full", nil, fmt.Sprintf(`planner: {max_moves: 10, cooldown: 1h}
-executor: {max_concurrent: 1, migrations_per_minute: 20, burst: 1, drain_timeout: 60s}
-ha: {etcd: {endpoints: [%q], session_ttl: 5s}, node_name: hvb-a}
-signing: {key_file: %s}
-`, proxy.URL(), filepath.Join(t.TempDir(), "plan-signing.key")))
-	rd, logs := startLoggingDaemon(t, cfg)
-	showLogsOnFailure(t, logs)
-	d := &haDaemon{runningDaemon: rd, name: "hvb-a", logs: logs}
-	awaitLeader(t, []*haDaemon{d}, nil)
+	// Migrations of seconds: one runs when etcd is cut off, and ends
+	// within the lease.
+	l := startCutOffLeader(t, 30, "60s")
+	cluster, proxy, spec, srv, d, logs := l.cluster, l.proxy, l.spec, l.srv, l.d, l.d.logs
 	// Cut when Move-VM has reached the host: the migration ends after the
 	// cut, and the executor then journals its outcome.
 	var moveID, vmID string
@@ -93,6 +73,7 @@ signing: {key_file: %s}
 	j := etcdjournal.New(cluster.Client(t), etcdjournal.Options{Prefix: config.DefaultHAPrefix + "/"})
 	var e journal.Entry
 	eventually(t, "the cut move's outcome is journaled", func() bool {
+		var err error
 		e, err = j.Get(moveID)
 		return err == nil && e.State.Final()
 	})

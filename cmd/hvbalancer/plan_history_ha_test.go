@@ -4,10 +4,8 @@ import (
 	"fmt"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/hvbalancer/hvbalancer/balancer"
-	"github.com/hvbalancer/hvbalancer/balancer/executor/journal"
 	"github.com/hvbalancer/hvbalancer/balancer/executor/journal/etcdjournal"
 	"github.com/hvbalancer/hvbalancer/balancer/executor/journal/etcdtest"
 	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/config"
@@ -30,16 +28,9 @@ func TestOneShotPlanReadsTheSharedJournal(t *testing.T) {
 		"planner: {max_moves: 10, cooldown: 1h}\nha: {etcd: {endpoints: [%q], session_ttl: 5s}, node_name: hvb-cli}\nsigning: {key_file: %s}\n",
 		cluster.Members[0].ClientURL, filepath.Join(t.TempDir(), "plan-signing.key")))
 	dir := t.TempDir()
-	snapPath := filepath.Join(dir, "snap.json")
-	if code, o, e := hvb(t, "snapshot", "--config", cfg, "--out", snapPath, "--samples", "1"); code != 0 {
-		t.Fatalf("snapshot: %d %s%s", code, o, e)
-	}
+	snapPath, _ := snapshotOnce(t, cfg, dir)
 	plan := func(name string) *balancer.Plan {
-		out := filepath.Join(dir, name)
-		if code, o, e := hvb(t, "plan", "--config", cfg, "--snapshot", snapPath, "--out", out); code != 0 {
-			t.Fatalf("plan: %d %s%s", code, o, e)
-		}
-		p, _ := readPlanDir(t, out)
+		p, _, _ := planOnce(t, cfg, snapPath, filepath.Join(dir, name))
 		if p.HistoryUnread != "" {
 			t.Errorf("the shared journal was readable, yet the plan says %q", p.HistoryUnread)
 		}
@@ -51,17 +42,7 @@ func TestOneShotPlanReadsTheSharedJournal(t *testing.T) {
 	}
 	m := first.Moves[0]
 	j := etcdjournal.New(cluster.Client(t), etcdjournal.Options{Prefix: config.DefaultHAPrefix + "/"})
-	ended := first.Created.Add(-time.Minute)
-	e := journal.Entry{MoveID: "earlier/1", PlanID: "earlier", VMID: m.VM, VMName: m.VMName, From: m.To, To: m.From, Intent: ended.Add(-time.Minute)}
-	if _, _, err := j.Intend(e); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := j.Transition(e.MoveID, journal.StateStarted, ended.Add(-30*time.Second), "", ""); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := j.Transition(e.MoveID, journal.StateSucceeded, ended, "", ""); err != nil {
-		t.Fatal(err)
-	}
+	journalMoveBack(t, j, first, m)
 	for _, n := range plan("next").Moves {
 		if n.VM == m.VM {
 			t.Errorf("%s moves %s -> %s a minute after the shared journal's move, within the 1h cooldown", n.VMName, n.From, n.To)

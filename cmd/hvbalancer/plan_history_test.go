@@ -5,7 +5,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/hvbalancer/hvbalancer/balancer"
 	"github.com/hvbalancer/hvbalancer/balancer/executor/journal"
@@ -21,17 +20,10 @@ import (
 func TestOneShotPlanReadsTheJournal(t *testing.T) {
 	cfg := daemonConfig(t, "manual")
 	dir := t.TempDir()
-	snapPath := filepath.Join(dir, "snap.json")
-	if code, o, e := hvb(t, "snapshot", "--config", cfg, "--out", snapPath, "--samples", "1"); code != 0 {
-		t.Fatalf("snapshot: %d %s%s", code, o, e)
-	}
+	snapPath, _ := snapshotOnce(t, cfg, dir)
 	plan := func(name string) (*balancer.Plan, string, string) {
 		out := filepath.Join(dir, name)
-		code, o, e := hvb(t, "plan", "--config", cfg, "--snapshot", snapPath, "--out", out)
-		if code != 0 {
-			t.Fatalf("plan: %d %s%s", code, o, e)
-		}
-		p, _ := readPlanDir(t, out)
+		p, _, e := planOnce(t, cfg, snapPath, out)
 		return p, out, e
 	}
 	first, _, _ := plan("first") // no journal yet: an empty history, silently
@@ -51,17 +43,7 @@ func TestOneShotPlanReadsTheJournal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ended := first.Created.Add(-time.Minute)
-	e := journal.Entry{MoveID: "earlier/1", PlanID: "earlier", VMID: m.VM, VMName: m.VMName, From: m.To, To: m.From, Intent: ended.Add(-time.Minute)}
-	if _, _, err := j.Intend(e); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := j.Transition(e.MoveID, journal.StateStarted, ended.Add(-30*time.Second), "", ""); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := j.Transition(e.MoveID, journal.StateSucceeded, ended, "", ""); err != nil {
-		t.Fatal(err)
-	}
+	journalMoveBack(t, j, first, m)
 
 	// Held open, as by a running daemon: planned without the history, and said.
 	held, out, stderr := plan("held")
