@@ -169,14 +169,7 @@ func TestSwapWhereNoSingleMoveGains(t *testing.T) {
 	cfg := balancer.DefaultConfig()
 	rules := onlySwapPairMoves(s)
 	p := planChecked(t, s, cfg, rules)
-	var got []string
-	for _, m := range p.Moves {
-		got = append(got, m.VMName+" "+m.From+"→"+m.To)
-	}
-	want := []string{"big HV01→HV02", "idle HV02→HV01"}
-	if fmt.Sprint(got) != fmt.Sprint(want) {
-		t.Fatalf("moves %q, want the swap %q: %s", got, want, p.Message)
-	}
+	wantSwapPairSwapped(t, p)
 	if p.Search.Swaps != 1 {
 		t.Errorf("search counts %d swaps, want 1", p.Search.Swaps)
 	}

@@ -37,6 +37,20 @@ func onlySwapPairMoves(s *collector.Snapshot) *fakeRules {
 	return &fakeRules{frozen: frozen}
 }
 
+// wantSwapPairSwapped fails t unless p is the swap of swapPair's two
+// movable VMs, the hot host's first.
+func wantSwapPairSwapped(t *testing.T, p *balancer.Plan) {
+	t.Helper()
+	var got []string
+	for _, m := range p.Moves {
+		got = append(got, m.VMName+" "+m.From+"→"+m.To)
+	}
+	want := []string{"big HV01→HV02", "idle HV02→HV01"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("moves %q, want the swap %q: %s", got, want, p.Message)
+	}
+}
+
 // The swap phase tries the busiest host by CPU even when four hosts of
 // higher heat come before it among the step's sources. HV01 and HV02 are
 // TestSwapWhereNoSingleMoveGains' pair: HV01 busy in CPU, its only
@@ -52,14 +66,7 @@ func TestSwapTriesTheBusiestHostAfterFourOfHigherHeat(t *testing.T) {
 	}
 	s := collectortest.Snapshot(hosts...)
 	p := planChecked(t, s, balancer.DefaultConfig(), onlySwapPairMoves(s))
-	var got []string
-	for _, m := range p.Moves {
-		got = append(got, m.VMName+" "+m.From+"→"+m.To)
-	}
-	want := []string{"big HV01→HV02", "idle HV02→HV01"}
-	if fmt.Sprint(got) != fmt.Sprint(want) {
-		t.Fatalf("moves %q, want the swap %q: %s", got, want, p.Message)
-	}
+	wantSwapPairSwapped(t, p)
 }
 
 // A swap's gain counts the objective's CPU load above the line as any
