@@ -89,10 +89,7 @@ func planCommand(ctx context.Context, args []string, e *env) error {
 	if err := fleet.TooFew(snap, addrs, c.Collector.MinAnsweringShare, "no plan written"); err != nil {
 		return err
 	}
-	if snap, err = daemon.WithFleetMaintenance(c, snap); err != nil {
-		return err
-	}
-	hist, err := daemon.ReadPlanHistory(c, snap.Taken, daemon.JournalLockWait)
+	snap, hist, err := daemon.ReadPlanState(c, snap, daemon.JournalLockWait)
 	if err != nil {
 		return err
 	}

@@ -17,7 +17,7 @@ import (
 
 // MakePlan asks the policy about the snapshot and plans once, as the
 // daemon's round does, with the journal's history h (see
-// ReadPlanHistory): what `hvbalancer plan` shows. A plan made without it
+// ReadPlanState): what `hvbalancer plan` shows. A plan made without it
 // says why in its header. As in a round, max_moves is raised by the
 // running VMs of the hosts in maintenance, so one plan drains them.
 func MakePlan(ctx context.Context, c *config.Config, snap *collector.Snapshot, engine *policy.Engine, h PlanHistory, log *slog.Logger) (*balancer.Plan, error) {

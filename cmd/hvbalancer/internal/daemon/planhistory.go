@@ -15,10 +15,11 @@ import (
 	"github.com/hvbalancer/hvbalancer/balancer/executor/journal/etcdjournal"
 	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/config"
 	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/ha"
+	"github.com/hvbalancer/hvbalancer/collector"
 	"github.com/hvbalancer/hvbalancer/policy"
 )
 
-// JournalLockWait is how long ReadPlanHistory waits for the local
+// JournalLockWait is how long ReadPlanState waits for the local
 // journal's lock before it plans without the history: a running daemon
 // holds the file for as long as it runs.
 const JournalLockWait = 500 * time.Millisecond
@@ -34,16 +35,31 @@ type PlanHistory struct {
 	Unread  string
 }
 
-// ReadPlanHistory reads at now the history the daemons of c plan with:
-// with an ha section, the journal in etcd under its prefix (etcd not
-// answering is an error, as it is for the maintenance state); else the
-// journal in c's state directory, opened read-only for at most lockWait.
-// A local journal held by a running daemon gives a PlanHistory with
-// Unread set; one that does not exist, an empty history.
-func ReadPlanHistory(c *config.Config, now time.Time, lockWait time.Duration) (PlanHistory, error) {
+// ReadPlanState reads what a plan made outside a round is made with,
+// where the daemons of c keep it: the snapshot with the hosts in
+// maintenance (see WithMaintenance; the API's too) and the journal's
+// history at the snapshot's time.
+//
+// With an ha section both are read in etcd under its prefix, through one
+// client that never campaigns (the state directory's files are not the
+// daemons'); etcd not answering is an error, since a plan made without
+// them could send VMs to a host an administrator took out of the fleet.
+// Else both are read in c's state directory, the journal opened read-only
+// for at most lockWait: one held by a running daemon gives a PlanHistory
+// with Unread set; one that does not exist, an empty history.
+func ReadPlanState(c *config.Config, snap *collector.Snapshot, lockWait time.Duration) (*collector.Snapshot, PlanHistory, error) {
 	if c.HA != nil {
-		return readSharedPlanHistory(c, now)
+		return readSharedPlanState(c, snap)
 	}
+	snap, err := WithMaintenance(c, snap)
+	if err != nil {
+		return nil, PlanHistory{}, err
+	}
+	h, err := readLocalPlanHistory(c, snap.Taken, lockWait)
+	return snap, h, err
+}
+
+func readLocalPlanHistory(c *config.Config, now time.Time, lockWait time.Duration) (PlanHistory, error) {
 	path := filepath.Join(c.StateDir, "journal.db")
 	j, err := journal.OpenReadOnly(path, lockWait)
 	switch {
@@ -58,17 +74,27 @@ func ReadPlanHistory(c *config.Config, now time.Time, lockWait time.Duration) (P
 	return planHistoryOf(j, c, now)
 }
 
-func readSharedPlanHistory(c *config.Config, now time.Time) (PlanHistory, error) {
+func readSharedPlanState(c *config.Config, snap *collector.Snapshot) (*collector.Snapshot, PlanHistory, error) {
 	hc, err := HAConfig(c)
 	if err != nil {
-		return PlanHistory{}, err
+		return nil, PlanHistory{}, err
 	}
 	el, err := ha.New(hc, slog.New(slog.DiscardHandler), prometheus.NewRegistry()) // reads only: it never campaigns
 	if err != nil {
-		return PlanHistory{}, err
+		return nil, PlanHistory{}, err
 	}
 	defer el.Close()
-	return planHistoryOf(etcdjournal.New(el.Client(), etcdjournal.Options{Prefix: hc.Prefix + "/"}), c, now)
+	m := openSharedMaintenance(el)
+	if _, err := m.load(); err != nil {
+		return nil, PlanHistory{}, err
+	}
+	api, _ := m.entries()
+	snap = withMaintenance(snap, c, api)
+	h, err := planHistoryOf(etcdjournal.New(el.Client(), etcdjournal.Options{Prefix: hc.Prefix + "/"}), c, snap.Taken)
+	if err != nil {
+		return nil, PlanHistory{}, err
+	}
+	return snap, h, nil
 }
 
 func planHistoryOf(j journal.Store, c *config.Config, now time.Time) (PlanHistory, error) {
