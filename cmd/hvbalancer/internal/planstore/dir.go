@@ -28,7 +28,7 @@ type Dir struct {
 	dir    string
 	mu     sync.Mutex
 	rec    map[string]Record
-	saving map[string]int // plans whose Save is under way, and how many
+	saving saves // plans whose Save is under way
 }
 
 var _ Store = (*Dir)(nil)
@@ -43,7 +43,7 @@ type Check func(record []byte) (id string, err error)
 // with TornSuffix, with a warning naming it, and the other plans are
 // served. A plan directory without a record is skipped.
 func OpenDir(dir string, check Check, log *slog.Logger) (*Dir, error) {
-	s := &Dir{dir: dir, rec: map[string]Record{}, saving: map[string]int{}}
+	s := &Dir{dir: dir, rec: map[string]Record{}, saving: saves{}}
 	if err := durable.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("open plan store: %w", err)
 	}
@@ -98,16 +98,7 @@ func (s *Dir) moveAside(name string) (string, error) {
 // Save writes the plan's files, then record.json, each atomically and
 // synced.
 func (s *Dir) Save(id string, files []File, record []byte) (Record, error) {
-	s.mu.Lock()
-	s.saving[id]++ // Sweep leaves its files
-	s.mu.Unlock()
-	defer func() {
-		s.mu.Lock()
-		if s.saving[id]--; s.saving[id] == 0 {
-			delete(s.saving, id)
-		}
-		s.mu.Unlock()
-	}()
+	defer s.saving.begin(&s.mu, id)() // Sweep leaves its files
 	dir := filepath.Join(s.dir, id)
 	if err := durable.MkdirAll(dir, 0o755); err != nil {
 		return Record{}, fmt.Errorf("save plan %s: %w", id, err)

@@ -48,7 +48,7 @@ type Etcd struct {
 	z   codec
 
 	mu     sync.Mutex
-	saving map[string]int // plans whose Save is under way here, and how many
+	saving saves // plans whose Save is under way here
 }
 
 var _ Store = (*Etcd)(nil)
@@ -62,7 +62,7 @@ func NewEtcd(kv clientv3.KV, opt EtcdOptions) *Etcd {
 	if opt.PageSize <= 0 {
 		opt.PageSize = DefaultPageSize
 	}
-	return &Etcd{kv: kv, opt: opt, z: newCodec(), saving: map[string]int{}}
+	return &Etcd{kv: kv, opt: opt, z: newCodec(), saving: saves{}}
 }
 
 func (s *Etcd) recordsPrefix() string      { return s.opt.Prefix + "plans/records/" }
@@ -85,7 +85,7 @@ func (s *Etcd) ctx() (context.Context, context.CancelFunc) {
 // files, a few chunks per transaction, then its record, deleting the
 // saving key.
 func (s *Etcd) Save(id string, files []File, record []byte) (Record, error) {
-	defer s.begin(id)()
+	defer s.saving.begin(&s.mu, id)()
 	ctx, cancel := s.ctx()
 	defer cancel()
 	if _, err := etcdjournal.Commit(ctx, s.kv, s.opt.Fence, nil, clientv3.OpPut(s.savingKey(id), stamp())); err != nil {

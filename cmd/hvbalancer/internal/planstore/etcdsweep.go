@@ -13,21 +13,7 @@ import (
 // stamp is the value of a saving key: now, on this daemon's clock.
 func stamp() string { return time.Now().UTC().Format(time.RFC3339Nano) }
 
-// begin marks plan id as being saved here, until the returned func is
-// called: Sweep leaves its files.
-func (s *Etcd) begin(id string) func() {
-	s.mu.Lock()
-	s.saving[id]++
-	s.mu.Unlock()
-	return func() {
-		s.mu.Lock()
-		if s.saving[id]--; s.saving[id] == 0 {
-			delete(s.saving, id)
-		}
-		s.mu.Unlock()
-	}
-}
-
+// isSaving reports whether a Save of plan id is under way here.
 func (s *Etcd) isSaving(id string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
