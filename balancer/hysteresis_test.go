@@ -129,6 +129,56 @@ func TestHysteresisNamedInStop(t *testing.T) {
 	}
 }
 
+// A plan whose only gaining moves the hysteresis per host pair held back
+// does not call the fleet balanced: HV01 (62.5 % CPU, not hot) has five
+// moves that gain the minimum, all back along the pair HV02 used 20
+// minutes ago. The plan moves nothing, yet the planner would move load but
+// for the hysteresis, so Balanced is false and the message says no move
+// was planned and why, as when the policy denies the gaining moves; the
+// daemon's round then reads "no move", not "balanced". With the
+// hysteresis holding nothing back and no move gaining the minimum (HV01
+// with two VMs, HV02 with one: a move only turns the imbalance round), the
+// fleet is balanced.
+func TestHysteresisHeldBackIsNotBalanced(t *testing.T) {
+	cfg := balancer.DefaultConfig()
+	tests := []struct {
+		name     string
+		busy     int // 4-core VMs on HV01
+		balanced bool
+		message  string
+	}{
+		{"held back", 4, false, "No move planned: no move within the limits gains at least 1 points, save 5 moves the hysteresis per host pair held back"},
+		{"nothing to hold back", 1, true, "The fleet is already balanced: no host is hot, and no move within the limits gains at least 1 points ("},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			vms := []collector.VM{newVM("quiet", "HV02", 4, 8), newVM("quiet-2", "HV01", 4, 8)}
+			for i := range tc.busy {
+				vms = append(vms, newVM(fmt.Sprintf("busy-%d", i), "HV01", 4, 8))
+			}
+			s := fleet([]collector.Host{newHost("HV01", 32, 256), newHost("HV02", 32, 256)}, vms)
+			pl, err := balancer.NewPlanner(cfg, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			hist := &balancer.History{Moved: []balancer.Migration{{VM: "vm-x", From: "HV02", To: "HV01", Trigger: balancer.TriggerBalance, At: taken.Add(-20 * time.Minute)}}}
+			p, err := pl.Plan(context.Background(), s, &fakeRules{}, "sha256:hysteresis", hist)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(p.Moves) != 0 {
+				t.Fatalf("%d moves, want none (%s)", len(p.Moves), p.Search.Stopped)
+			}
+			if p.Balanced == nil || *p.Balanced != tc.balanced {
+				t.Errorf("balanced %v, want %v (%s)", p.Balanced, tc.balanced, p.Message)
+			}
+			if !strings.HasPrefix(p.Message, tc.message) {
+				t.Errorf("message %q, want it to begin %q", p.Message, tc.message)
+			}
+		})
+	}
+}
+
 // A move back along a host pair used the other way within the cooldown
 // gets no peak relief credit, even off a host that was hot before the plan
 // (the hysteresis lets those through): it must gain the minimum on its

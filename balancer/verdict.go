@@ -35,8 +35,10 @@ func (s stop) gainsLeft() bool {
 //
 //   - false: the plan moves something; or a host that takes part is hot
 //     (above cpu_high or memory_high) after all; or the search left moves
-//     that gain the minimum, because the plan reached max_moves or the
-//     policy denied them.
+//     that gain the minimum, because the plan reached max_moves, the
+//     policy denied them, or the hysteresis per host pair held them back
+//     (see heldStop): the planner would move load but for a recent move
+//     the other way, and a fleet it would change is not balanced.
 //   - unknown (nil), with the reason: otherwise, when the plan read too
 //     little to tell (see tooLittleData).
 //   - true: otherwise: every host was read, no host is hot, and either
@@ -58,7 +60,7 @@ func (r *pass) verdict(p *Plan) (*bool, string) {
 	if why := r.tooLittleData(p); why != "" {
 		return nil, why
 	}
-	if r.stop.gainsLeft() {
+	if r.stop.gainsLeft() || r.search.HeldBack > 0 {
 		return &no, ""
 	}
 	return &yes, ""
