@@ -264,8 +264,9 @@ func BenchmarkLargeFleetPlan(b *testing.B) {
 }
 
 // planUnderPolicy plans s under the policy e with history h, each time
-// in a fresh session (nothing cached, as in a round), and reports cpu-ms/op. It
-// returns the last plan and how many evaluations its session ran.
+// in a fresh session (nothing cached, as in a round) begun with Start, as
+// the daemon's round begins it, and reports cpu-ms/op. It returns the last
+// plan and how many evaluations its session ran.
 func planUnderPolicy(b *testing.B, pl *balancer.Planner, e *policy.Engine, s *collector.Snapshot, h policy.History) (*balancer.Plan, int) {
 	b.Helper()
 	ctx := context.Background()
@@ -274,7 +275,7 @@ func planUnderPolicy(b *testing.B, pl *balancer.Planner, e *policy.Engine, s *co
 	evals := 0
 	cpu := cpuMeter(b)
 	for b.Loop() {
-		session, err := e.Begin(ctx, in)
+		session, err := e.Start(ctx, in)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -272,7 +272,11 @@ func (p *Planner) search(ctx context.Context, s *collector.Snapshot, cfg Config,
 	st := newState(s, cfg, rules, hist)
 	before := measure(st)
 	r := &pass{base: p.cfg, cfg: cfg, st: st, rules: rules, back: backPairs(hist, st.hostIdx, s.Taken, cfg.Cooldown)}
-	for _, req := range sortedRequests(withEvacuations(st, rules.Requests())) {
+	reqs, err := policyRequests(ctx, rules)
+	if err != nil {
+		return nil, before, err
+	}
+	for _, req := range sortedRequests(withEvacuations(st, reqs)) {
 		if err := ctx.Err(); err != nil {
 			return nil, before, err
 		}

@@ -24,3 +24,24 @@ type Rules interface {
 type Holder interface {
 	Held(vmID string) []policy.Hold
 }
+
+// Waiter is what a Rules may add when its requests are still being worked
+// out as the pass begins (a *policy.Session from policy.Engine.Start): the
+// planner prepares its state and the snapshot's digest meanwhile, then
+// calls Wait before it reads Requests, and an error from Wait fails the
+// plan, as the same error from policy.Engine.Begin would have failed it
+// before planning. A wrapper of such a Rules must pass Wait on.
+type Waiter interface {
+	Wait(ctx context.Context) error
+}
+
+// policyRequests waits for the rules' requests (see Waiter) and returns
+// them.
+func policyRequests(ctx context.Context, rules Rules) ([]policy.Request, error) {
+	if w, ok := rules.(Waiter); ok {
+		if err := w.Wait(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return rules.Requests(), nil
+}
