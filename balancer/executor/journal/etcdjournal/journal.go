@@ -35,10 +35,6 @@ const (
 // ErrCorrupt is returned for a key whose value cannot be read.
 var ErrCorrupt = errors.New("corrupt journal key")
 
-// ErrTermEnded is returned by a write that was still waiting for etcd
-// when the writer's term ended (Options.Term).
-var ErrTermEnded = errors.New("the writer's term ended")
-
 // Options configure a Journal.
 type Options struct {
 	// Prefix is put before every key, e.g. "/hvbalancer/site-a/".
@@ -97,43 +93,6 @@ func (j *Journal) entryKey(seq uint64) string {
 
 func (j *Journal) ctx() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.Background(), j.opt.Timeout)
-}
-
-// writeCtx is a write's context: it ends after Timeout, or as the term
-// ends, with ErrTermEnded as its cause (see termErr).
-func (j *Journal) writeCtx() (context.Context, context.CancelFunc) {
-	ctx, cancel := j.ctx()
-	if j.opt.Term == nil {
-		return ctx, cancel
-	}
-	done := j.opt.Term()
-	if done == nil {
-		return ctx, cancel
-	}
-	cctx, cancelCause := context.WithCancelCause(ctx)
-	select {
-	case <-done: // ended already: the write is not sent
-		cancelCause(ErrTermEnded)
-		return cctx, cancel
-	default:
-	}
-	go func() {
-		select {
-		case <-done:
-			cancelCause(ErrTermEnded)
-		case <-cctx.Done():
-		}
-	}()
-	return cctx, func() { cancelCause(context.Canceled); cancel() }
-}
-
-// termErr is err, or ErrTermEnded wrapped with it when the write's
-// context ended with the term.
-func termErr(ctx context.Context, err error) error {
-	if err != nil && errors.Is(context.Cause(ctx), ErrTermEnded) {
-		return fmt.Errorf("%w: %w", ErrTermEnded, err)
-	}
-	return err
 }
 
 // stored is an entry as read, with the revision a write compares.

@@ -157,7 +157,7 @@ func (j *Journal) Prune(t time.Time) (int, error) {
 		}
 	}
 	if err != nil {
-		return n, fmt.Errorf("journal prune: %w", termErr(ctx, err))
+		return n, fmt.Errorf("journal prune: %w", TermError(ctx, err))
 	}
 	return n, nil
 }

@@ -59,7 +59,7 @@ func (j *Journal) Intend(e journal.Entry) (journal.Entry, bool, error) {
 		return nil
 	})
 	if err != nil {
-		return journal.Entry{}, false, fmt.Errorf("journal intent of %s: %w", e.MoveID, termErr(ctx, err))
+		return journal.Entry{}, false, fmt.Errorf("journal intent of %s: %w", e.MoveID, TermError(ctx, err))
 	}
 	return out, created, nil
 }
@@ -120,7 +120,7 @@ func (j *Journal) Queue(es []journal.Entry) ([]bool, error) {
 			return nil
 		})
 		if err != nil {
-			return nil, fmt.Errorf("journal queued moves: %w", termErr(ctx, err))
+			return nil, fmt.Errorf("journal queued moves: %w", TermError(ctx, err))
 		}
 	}
 	return created, nil
@@ -152,7 +152,7 @@ func (j *Journal) Transition(moveID string, to journal.State, at time.Time, caus
 		return nil
 	})
 	if err != nil {
-		return journal.Entry{}, fmt.Errorf("journal %s of %s: %w", to, moveID, termErr(ctx, err))
+		return journal.Entry{}, fmt.Errorf("journal %s of %s: %w", to, moveID, TermError(ctx, err))
 	}
 	return out, nil
 }

@@ -160,17 +160,19 @@ func (c *Cluster) Endpoints() []string {
 // test ends.
 func (c *Cluster) Client(t testing.TB) *clientv3.Client {
 	t.Helper()
-	return dial(t, c.Endpoints())
+	return Dial(t, c.Endpoints()...)
 }
 
 // Client returns a client of this member alone, closed when the test
 // ends: what a daemon that can reach only this member sees.
 func (m *Member) Client(t testing.TB) *clientv3.Client {
 	t.Helper()
-	return dial(t, []string{m.ClientURL})
+	return Dial(t, m.ClientURL)
 }
 
-func dial(t testing.TB, endpoints []string) *clientv3.Client {
+// Dial returns a quiet client of endpoints (of this package's members, or
+// of a proxy in front of them), closed when the test ends.
+func Dial(t testing.TB, endpoints ...string) *clientv3.Client {
 	t.Helper()
 	cli, err := clientv3.New(clientv3.Config{
 		Endpoints:   endpoints,
