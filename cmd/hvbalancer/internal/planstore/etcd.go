@@ -35,6 +35,15 @@ type EtcdOptions struct {
 	Fence etcdjournal.Fence
 	// Timeout bounds each call; 0: etcdjournal.DefaultTimeout.
 	Timeout time.Duration
+	// Term, when set, returns a channel closed when the writer's right to
+	// write ends (the leader's term), read as each write begins, as
+	// etcdjournal.Options.Term: a write still waiting for etcd then ends at
+	// once with an error wrapping etcdjournal.ErrTermEnded instead of
+	// waiting out Timeout, and one begun after the term ended is not sent.
+	// Such a write may or may not have been applied: what etcd holds says
+	// (an Update either left the record at its version or wrote it whole).
+	// A nil channel never ends a write; reads are not bound to it.
+	Term func() <-chan struct{}
 	// PageSize is how many records Records reads per request; 0:
 	// DefaultPageSize.
 	PageSize int
@@ -81,25 +90,31 @@ func (s *Etcd) ctx() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.Background(), s.opt.Timeout)
 }
 
+// writeCtx is a write's context: it ends after Timeout, or with the term
+// (see etcdjournal.TermError).
+func (s *Etcd) writeCtx() (context.Context, context.CancelFunc) {
+	return etcdjournal.WriteContext(s.opt.Timeout, s.opt.Term)
+}
+
 // Save writes when it began (the plan's saving key), then the plan's
 // files, a few chunks per transaction, then its record, deleting the
 // saving key.
 func (s *Etcd) Save(id string, files []File, record []byte) (Record, error) {
 	defer s.saving.begin(&s.mu, id)()
-	ctx, cancel := s.ctx()
+	ctx, cancel := s.writeCtx()
 	defer cancel()
 	if _, err := etcdjournal.Commit(ctx, s.kv, s.opt.Fence, nil, clientv3.OpPut(s.savingKey(id), stamp())); err != nil {
-		return Record{}, fmt.Errorf("save plan %s: %w", id, err)
+		return Record{}, fmt.Errorf("save plan %s: %w", id, etcdjournal.TermError(ctx, err))
 	}
 	for _, f := range files {
 		if err := s.saveFile(ctx, id, f); err != nil {
-			return Record{}, fmt.Errorf("save plan %s: %w", id, err)
+			return Record{}, fmt.Errorf("save plan %s: %w", id, etcdjournal.TermError(ctx, err))
 		}
 	}
 	rev, err := etcdjournal.Commit(ctx, s.kv, s.opt.Fence, nil,
 		clientv3.OpPut(s.recordKey(id), string(record)), clientv3.OpDelete(s.savingKey(id)))
 	if err != nil {
-		return Record{}, fmt.Errorf("save plan record %s: %w", id, err)
+		return Record{}, fmt.Errorf("save plan record %s: %w", id, etcdjournal.TermError(ctx, err))
 	}
 	return Record{ID: id, Data: bytes.Clone(record), Version: rev}, nil
 }
@@ -177,7 +192,7 @@ func (s *Etcd) Get(id string) (Record, error) {
 // Update writes the record in one transaction comparing its mod revision
 // with version.
 func (s *Etcd) Update(id string, version int64, record []byte) (Record, error) {
-	ctx, cancel := s.ctx()
+	ctx, cancel := s.writeCtx()
 	defer cancel()
 	key := s.recordKey(id)
 	rev, err := etcdjournal.Commit(ctx, s.kv, s.opt.Fence,
@@ -190,7 +205,7 @@ func (s *Etcd) Update(id string, version int64, record []byte) (Record, error) {
 		err = ErrConflict
 	}
 	if err != nil {
-		return Record{}, fmt.Errorf("update plan record %s: %w", id, err)
+		return Record{}, fmt.Errorf("update plan record %s: %w", id, etcdjournal.TermError(ctx, err))
 	}
 	return Record{ID: id, Data: bytes.Clone(record), Version: rev}, nil
 }
@@ -226,14 +241,14 @@ func (s *Etcd) File(id, name string) ([]byte, error) {
 
 // Remove deletes the record and the files in one transaction.
 func (s *Etcd) Remove(id string) error {
-	ctx, cancel := s.ctx()
+	ctx, cancel := s.writeCtx()
 	defer cancel()
 	_, err := etcdjournal.Commit(ctx, s.kv, s.opt.Fence, nil,
 		clientv3.OpDelete(s.recordKey(id)),
 		clientv3.OpDelete(s.filesPrefix(id), clientv3.WithPrefix()),
 		clientv3.OpDelete(s.savingKey(id)))
 	if err != nil {
-		return fmt.Errorf("remove plan %s: %w", id, err)
+		return fmt.Errorf("remove plan %s: %w", id, etcdjournal.TermError(ctx, err))
 	}
 	return nil
 }

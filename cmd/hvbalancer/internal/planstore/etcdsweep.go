@@ -89,13 +89,13 @@ func (s *Etcd) noRecord(id string) clientv3.Cmp {
 // that they no longer hold (the plan was saved, or a Save began, since
 // Sweep read it) is not an error.
 func (s *Etcd) commit(cmps []clientv3.Cmp, ops ...clientv3.Op) (bool, error) {
-	ctx, cancel := s.ctx()
+	ctx, cancel := s.writeCtx()
 	defer cancel()
 	_, err := etcdjournal.Commit(ctx, s.kv, s.opt.Fence, cmps, ops...)
 	if errors.Is(err, etcdjournal.ErrConflict) {
 		return false, nil
 	}
-	return err == nil, err
+	return err == nil, etcdjournal.TermError(ctx, err)
 }
 
 // readSweep reads the records' keys, the files' keys and the saving keys
