@@ -67,9 +67,12 @@ func (d *Daemon) openHA(c *config.Config, reg prometheus.Registerer) error {
 
 // sharedPlans is the plan store the daemons sharing etcd share, under the
 // ha prefix, its writes fenced: any daemon reads the plans, the leader
-// alone makes and changes them.
+// alone makes and changes them. Like the journal's, its writes end with
+// the term (termEnds): a round saving a plan, or an approval, when this
+// daemon is cut off from etcd fails when the lease runs out, not after
+// the store's timeout.
 func (d *Daemon) sharedPlans(c *config.Config, key *seal.Key, trusted []seal.PublicKey) *planStore {
-	st := planstore.NewEtcd(d.ha.Client(), planstore.EtcdOptions{Prefix: c.HA.Etcd.Prefix + "/", Fence: d.ha.Fence})
+	st := planstore.NewEtcd(d.ha.Client(), planstore.EtcdOptions{Prefix: c.HA.Etcd.Prefix + "/", Fence: d.ha.Fence, Term: termEnds(d.ha)})
 	return newPlanStore(st, key, trusted, d.log)
 }
 

@@ -24,21 +24,12 @@ import (
 // both.
 func TestPlanStoreSharedOverEtcd(t *testing.T) {
 	c := etcdtest.Start(t, 1)
-	key, err := seal.LoadOrCreate(filepath.Join(t.TempDir(), "plan-signing.key"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	trusted := []seal.PublicKey{key.Public()}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	f := newSharedPlanFixture(t)
 	daemons := []*planStore{
-		newPlanStore(planstore.NewEtcd(c.Client(t), planstore.EtcdOptions{Prefix: "/site/"}), key, trusted, log),
-		newPlanStore(planstore.NewEtcd(c.Client(t), planstore.EtcdOptions{Prefix: "/site/"}), key, trusted, log),
+		newPlanStore(planstore.NewEtcd(c.Client(t), planstore.EtcdOptions{Prefix: "/site/"}), f.key, f.trusted, f.log),
+		newPlanStore(planstore.NewEtcd(c.Client(t), planstore.EtcdOptions{Prefix: "/site/"}), f.key, f.trusted, f.log),
 	}
-	now := time.Date(2026, 1, 5, 8, 0, 0, 0, time.UTC)
-	plan := &balancer.Plan{Schema: balancer.PlanSchema, ID: "plan-20260105-080000-00000001", Created: now, Expires: now.Add(time.Hour),
-		Moves: []balancer.Move{{VM: "vm-1", VMName: "web01", From: "HV01", To: "HV02"}}}
-	plan.Checksum = plan.Digest()
-	rec := planRecord{ID: plan.ID, State: web.PlanPending, Created: now, Expires: plan.Expires, Moves: 1, Pending: []int{0}}
+	plan, rec := f.plan, f.rec
 	if err := daemons[0].save(plan, &collector.Snapshot{}, rec); err != nil {
 		t.Fatal(err)
 	}
@@ -91,5 +82,31 @@ func TestPlanStoreSharedOverEtcd(t *testing.T) {
 	}
 	if _, err := daemons[0].plan(plan.ID); !errors.Is(err, errPlanNotFound) {
 		t.Errorf("removed plan: %v, want not found", err)
+	}
+}
+
+// sharedPlanFixture is a signing key and a pending plan of one move, to
+// store.
+type sharedPlanFixture struct {
+	key     *seal.Key
+	trusted []seal.PublicKey
+	log     *slog.Logger
+	plan    *balancer.Plan
+	rec     planRecord
+}
+
+func newSharedPlanFixture(t *testing.T) sharedPlanFixture {
+	t.Helper()
+	key, err := seal.LoadOrCreate(filepath.Join(t.TempDir(), "plan-signing.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 1, 5, 8, 0, 0, 0, time.UTC)
+	plan := &balancer.Plan{Schema: balancer.PlanSchema, ID: "plan-20260105-080000-00000001", Created: now, Expires: now.Add(time.Hour),
+		Moves: []balancer.Move{{VM: "vm-1", VMName: "web01", From: "HV01", To: "HV02"}}}
+	plan.Checksum = plan.Digest()
+	return sharedPlanFixture{
+		key: key, trusted: []seal.PublicKey{key.Public()}, log: slog.New(slog.NewTextHandler(io.Discard, nil)), plan: plan,
+		rec: planRecord{ID: plan.ID, State: web.PlanPending, Created: now, Expires: plan.Expires, Moves: 1, Pending: []int{0}},
 	}
 }
