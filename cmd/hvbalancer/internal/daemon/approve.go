@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/hvbalancer/hvbalancer/balancer"
+	"github.com/hvbalancer/hvbalancer/balancer/executor/journal/etcdjournal"
 	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/web"
 )
 
@@ -23,17 +24,27 @@ func (d *Daemon) approve(id, by string) error {
 	}
 	now := d.fleet.Now()
 	var pending []int
+	// The approval and its batch are one write: an approval recorded is
+	// one whose moves are recorded too, which the leader (this daemon, or
+	// the next) submits again if they are not journaled (settle).
 	err = d.plans.update(id, func(r *planRecord) error {
 		if err := approvable(r, plan, now); err != nil {
 			return err
 		}
 		pending = r.Pending
 		r.State, r.Pending, r.ApprovedBy, r.ApprovedAt = web.PlanApproved, nil, by, now
+		addBatch(r, plan.ID, approvedBatch, pending)
 		return nil
 	})
+	if errors.Is(err, etcdjournal.ErrTermEnded) {
+		return fmt.Errorf("approve plan %s: this daemon stopped leading before etcd answered, so the approval may or may not be recorded (if it is, the next leader runs its moves): read the plan's state before approving again: %w", id, err)
+	}
 	if err != nil {
 		return err
 	}
 	d.log.Info("plan approved", "plan_id", id, "by", by, "moves", len(pending))
-	return d.submitBatch(plan, pending, "approved")
+	return d.submit(plan, approvedBatch, pending)
 }
+
+// approvedBatch names the batch of a plan's moves an approval submits.
+const approvedBatch = "approved"

@@ -25,25 +25,28 @@ import (
 // submitted after: a stop in between leaves a batch that the next start
 // submits again (see submitAgain).
 func (d *Daemon) submitBatch(plan *balancer.Plan, idx []int, batch string) error {
-	name := plan.ID + "#" + batch
-	ids := make([]string, len(idx))
-	for i := range idx {
-		ids[i] = executor.MoveID(name, i)
-	}
-	err := d.plans.update(plan.ID, func(r *planRecord) error {
-		// New slices and maps: readers hold copies of the old record.
-		r.MoveIDs = append(r.MoveIDs[:len(r.MoveIDs):len(r.MoveIDs)], ids...)
-		r.Batches = maps.Clone(r.Batches)
-		if r.Batches == nil {
-			r.Batches = map[string]*planBatch{}
-		}
-		r.Batches[batch] = &planBatch{Moves: idx}
-		return nil
-	})
+	err := d.plans.update(plan.ID, func(r *planRecord) error { addBatch(r, plan.ID, batch, idx); return nil })
 	if err != nil {
 		return err
 	}
 	return d.submit(plan, batch, idx)
+}
+
+// addBatch records in r a batch of plan id's moves (indexes idx), not yet
+// submitted, with their move ids.
+func addBatch(r *planRecord, id, batch string, idx []int) {
+	name := id + "#" + batch
+	ids := make([]string, len(idx))
+	for i := range idx {
+		ids[i] = executor.MoveID(name, i)
+	}
+	// New slices and maps: readers hold copies of the old record.
+	r.MoveIDs = append(r.MoveIDs[:len(r.MoveIDs):len(r.MoveIDs)], ids...)
+	r.Batches = maps.Clone(r.Batches)
+	if r.Batches == nil {
+		r.Batches = map[string]*planBatch{}
+	}
+	r.Batches[batch] = &planBatch{Moves: idx}
 }
 
 // submit hands a recorded batch of the plan's moves to the executor, which
