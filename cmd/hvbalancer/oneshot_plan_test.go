@@ -27,16 +27,19 @@ func snapshotOnce(t *testing.T, cfg, dir string) (string, *collector.Snapshot) {
 }
 
 // planOnce runs `hvbalancer plan` of the snapshot at snapPath into out and
-// returns the plan, the snapshot it wrote beside it and its stderr.
-func planOnce(t *testing.T, cfg, snapPath, out string) (*balancer.Plan, *collector.Snapshot, string) {
+// returns the plan, the snapshot it wrote beside it and what it printed.
+func planOnce(t *testing.T, cfg, snapPath, out string) (*balancer.Plan, *collector.Snapshot, printed) {
 	t.Helper()
 	code, o, e := hvb(t, "plan", "--config", cfg, "--snapshot", snapPath, "--out", out)
 	if code != 0 {
 		t.Fatalf("plan: %d %s%s", code, o, e)
 	}
 	plan, written := readPlanDir(t, out)
-	return plan, written, e
+	return plan, written, printed{stdout: o, stderr: e}
 }
+
+// printed is what a command wrote on stdout and on stderr.
+type printed struct{ stdout, stderr string }
 
 // mostOf returns the host of polled with the highest count, failing if a
 // host is already in maintenance in it.

@@ -104,10 +104,7 @@ func planCommand(ctx context.Context, args []string, e *env) error {
 	if err := daemon.WritePlan(*out, plan, snap, key); err != nil {
 		return err
 	}
-	if hist.Unread != "" {
-		fmt.Fprintf(e.stderr, "warning: planned without the journal's history (cooldowns, hysteresis, refused moves): %s\n", hist.Unread)
-	}
-	fmt.Fprintln(e.stdout, plan.Summary())
+	fmt.Fprintln(e.stdout, plan.Summary()) // says too whether the plan was made without the journal's history
 	fmt.Fprintf(e.stdout, "\nwrote %s, signed by key %s\n", filepath.Join(*out, "plan.{json,md,html,sig}"), key.Public().ID())
 	return fleet.Incomplete(snap, addrs, "the plan leaves them out and says so")
 }

@@ -15,17 +15,19 @@ import (
 // moves, journaled as moved a minute before the snapshot (within the
 // one-hour cooldown), is not proposed by the next plan of the same
 // snapshot. With the journal held open, as a running daemon holds it,
-// the plan is made without the history and says so on stderr and in the
+// the plan is made without the history and says so once in the command's
+// output, in the plan's summary beside its other warnings, and in the
 // header of each of its reports.
 func TestOneShotPlanReadsTheJournal(t *testing.T) {
 	cfg := daemonConfig(t, "manual")
 	dir := t.TempDir()
 	snapPath, _ := snapshotOnce(t, cfg, dir)
-	plan := func(name string) (*balancer.Plan, string, string) {
+	plan := func(name string) (*balancer.Plan, string, printed) {
 		out := filepath.Join(dir, name)
 		p, _, e := planOnce(t, cfg, snapPath, out)
 		return p, out, e
 	}
+	const unread = "without the journal's history"
 	first, _, _ := plan("first") // no journal yet: an empty history, silently
 	if len(first.Moves) == 0 {
 		t.Fatal("the first plan moves nothing: nothing to cool down")
@@ -46,9 +48,12 @@ func TestOneShotPlanReadsTheJournal(t *testing.T) {
 	journalMoveBack(t, j, first, m)
 
 	// Held open, as by a running daemon: planned without the history, and said.
-	held, out, stderr := plan("held")
-	if held.HistoryUnread == "" || !strings.Contains(stderr, "without the journal's history") {
-		t.Errorf("a held journal is not said: history_unread %q, stderr %q", held.HistoryUnread, stderr)
+	held, out, printed := plan("held")
+	if held.HistoryUnread == "" || !strings.Contains(printed.stdout, "Made "+unread) {
+		t.Errorf("a held journal is not said in the summary: history_unread %q, stdout %q", held.HistoryUnread, printed.stdout)
+	}
+	if n := strings.Count(printed.stdout+printed.stderr, unread); n != 1 {
+		t.Errorf("the held journal is said %d times, want once:\nstdout:\n%s\nstderr:\n%s", n, printed.stdout, printed.stderr)
 	}
 	for _, f := range []string{"plan.md", "plan.html"} {
 		b, err := os.ReadFile(filepath.Join(out, f))
@@ -64,9 +69,9 @@ func TestOneShotPlanReadsTheJournal(t *testing.T) {
 	}
 
 	// Released, as by a daemon stopped: the VM is in its cooldown.
-	next, _, stderr := plan("next")
-	if next.HistoryUnread != "" || strings.Contains(stderr, "without the journal's history") {
-		t.Errorf("the journal was readable, yet history_unread %q, stderr %q", next.HistoryUnread, stderr)
+	next, _, printed := plan("next")
+	if next.HistoryUnread != "" || strings.Contains(printed.stdout+printed.stderr, unread) {
+		t.Errorf("the journal was readable, yet history_unread %q, printed %+v", next.HistoryUnread, printed)
 	}
 	for _, n := range next.Moves {
 		if n.VM == m.VM {
