@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"context"
 	"fmt"
 	"maps"
 	"time"
@@ -96,6 +97,15 @@ func evacuationRules(rules balancer.Rules, base balancer.Config, snap *collector
 func (r evacuating) Held(vmID string) []policy.Hold {
 	if h, ok := r.Rules.(balancer.Holder); ok {
 		return h.Held(vmID)
+	}
+	return nil
+}
+
+// Wait passes on the wrapped rules' wait for their requests
+// (balancer.Waiter), so that the plan fails when the policy's requests do.
+func (r evacuating) Wait(ctx context.Context) error {
+	if w, ok := r.Rules.(balancer.Waiter); ok {
+		return w.Wait(ctx)
 	}
 	return nil
 }

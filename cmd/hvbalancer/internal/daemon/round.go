@@ -63,8 +63,17 @@ func (d *Daemon) roundOnce(ctx context.Context) roundRecord {
 		return roundRecord{At: now, Result: RoundWaiting}
 	}
 	start := time.Now()
-	session, err := engine.Begin(ctx, balancer.PolicyInput(snap, history, cfg.Location()))
-	d.metrics.policySeconds.Observe(time.Since(start).Seconds())
+	// Started, not begun: the planner prepares its search while the
+	// policy's requests evaluate, and fails with them (balancer.Waiter).
+	session, err := engine.Start(ctx, balancer.PolicyInput(snap, history, cfg.Location()))
+	if err != nil {
+		d.metrics.policySeconds.Observe(time.Since(start).Seconds())
+	} else {
+		go func() { // the session rules' time, requests included
+			_ = session.Wait(ctx) // the plan reports its error
+			d.metrics.policySeconds.Observe(time.Since(start).Seconds())
+		}()
+	}
 	var plan *balancer.Plan
 	if err == nil {
 		rules := evacuationRules(session, PlannerConfig(cfg), snap, !d.enoughSamples(cfg))
