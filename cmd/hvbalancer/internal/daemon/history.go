@@ -53,18 +53,15 @@ func (d *Daemon) historyTerm() (int64, bool) {
 
 // readHistory is history made in one pass over the whole journal.
 func readHistory(j journal.Store, now time.Time, memory time.Duration) (policy.History, *balancer.History, time.Time, error) {
-	b := newHistoryBuilder(now, memory)
-	var landed time.Time
+	b, last := newHistoryBuilder(now, memory), newLastMoves()
 	_, err := j.Entries(0, func(e journal.Entry) bool { // newest first
-		if e.State == journal.StateSucceeded && e.Ended.After(b.hist.LastMoved[e.VMID]) {
-			b.hist.LastMoved[e.VMID] = e.Ended
-			landed = later(landed, e.Ended)
-		}
+		last.note(e)
 		b.add(e)
 		return false // nothing to keep: the pass fills what it needs
 	})
+	b.hist.LastMoved = last.at
 	if err != nil {
-		return b.h, nil, landed, err
+		return b.h, nil, last.landed, err
 	}
-	return b.h, b.hist, landed, nil
+	return b.h, b.hist, last.landed, nil
 }

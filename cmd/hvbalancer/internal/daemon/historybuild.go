@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"maps"
 	"time"
 
 	"github.com/hvbalancer/hvbalancer/balancer"
@@ -69,6 +70,34 @@ func (b *historyBuilder) add(e journal.Entry) {
 // historyRefusal reports whether e is a move Compare-VM refused.
 func historyRefusal(e journal.Entry) bool {
 	return e.State == journal.StateSkipped && executor.Refusal(e.Cause)
+}
+
+// lastMoves is each VM's last successful migration, for the cooldown, and
+// when the newest of them ended (landed; zero when none has).
+type lastMoves struct {
+	at     map[string]time.Time
+	landed time.Time
+	shared bool // at was handed to a round: changed only in a copy
+}
+
+func newLastMoves() lastMoves { return lastMoves{at: map[string]time.Time{}} }
+
+// note notes e when it is a successful migration that ended after its
+// VM's last one.
+func (m *lastMoves) note(e journal.Entry) {
+	if e.State != journal.StateSucceeded || !e.Ended.After(m.at[e.VMID]) {
+		return
+	}
+	m.own()
+	m.at[e.VMID] = e.Ended
+	m.landed = later(m.landed, e.Ended)
+}
+
+// own makes at m's own to change: a copy of the one a round holds.
+func (m *lastMoves) own() {
+	if m.shared {
+		m.at, m.shared = maps.Clone(m.at), false
+	}
 }
 
 func later(a, b time.Time) time.Time {

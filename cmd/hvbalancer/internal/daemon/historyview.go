@@ -35,13 +35,11 @@ type historyView struct {
 
 	mu      sync.Mutex
 	loaded  bool
-	term    int64                // the term it was read in
-	horizon time.Time            // it holds every listed entry that ended after this
-	pruned  time.Time            // the newest prune cutoff it applied
-	recent  []journal.Entry      // listed entries that ended after horizon, oldest sequence first
-	last    map[string]time.Time // each VM's last successful migration
-	shared  bool                 // last was handed to a round: changed only in a copy
-	landed  time.Time            // the newest of last
+	term    int64           // the term it was read in
+	horizon time.Time       // it holds every listed entry that ended after this
+	pruned  time.Time       // the newest prune cutoff it applied
+	recent  []journal.Entry // listed entries that ended after horizon, oldest sequence first
+	last    lastMoves       // each VM's last successful migration
 }
 
 // read is history (see Daemon.history) from the view, the journal read
@@ -63,8 +61,8 @@ func (v *historyView) read(now time.Time, memory time.Duration, term int64) (pol
 	for _, e := range slices.Backward(v.recent) {
 		b.add(e)
 	}
-	b.hist.LastMoved, v.shared = v.last, true // the view changes a copy while the planner reads this one
-	return b.h, b.hist, v.landed, nil
+	b.hist.LastMoved, v.last.shared = v.last.at, true // the view changes a copy while the planner reads this one
+	return b.h, b.hist, v.last.landed, nil
 }
 
 // load reads the whole journal into the view, with entries that ended
@@ -73,12 +71,9 @@ func (v *historyView) read(now time.Time, memory time.Duration, term int64) (pol
 func (v *historyView) load(horizon time.Time, term int64) error {
 	v.loaded = false
 	var recent []journal.Entry
-	last, landed := map[string]time.Time{}, time.Time{}
+	last := newLastMoves()
 	_, err := v.j.Entries(0, func(e journal.Entry) bool { // newest first
-		if e.State == journal.StateSucceeded && e.Ended.After(last[e.VMID]) {
-			last[e.VMID] = e.Ended
-			landed = later(landed, e.Ended)
-		}
+		last.note(e)
 		if listed(e) && e.Ended.After(horizon) {
 			recent = append(recent, e)
 		}
@@ -89,16 +84,8 @@ func (v *historyView) load(horizon time.Time, term int64) error {
 	}
 	slices.Reverse(recent)
 	v.loaded, v.term, v.horizon, v.pruned = true, term, horizon, time.Time{}
-	v.recent, v.last, v.shared, v.landed = recent, last, false, landed
+	v.recent, v.last = recent, last
 	return nil
-}
-
-// own makes last the view's own to change: a copy of the one a round
-// holds.
-func (v *historyView) own() {
-	if v.shared {
-		v.last, v.shared = maps.Clone(v.last), false
-	}
 }
 
 // listed reports whether history's lists may hold e.
@@ -110,7 +97,7 @@ func listed(e journal.Entry) bool {
 func (v *historyView) invalidate() {
 	v.mu.Lock()
 	v.loaded = false
-	v.recent, v.last = nil, nil
+	v.recent, v.last = nil, lastMoves{}
 	v.mu.Unlock()
 }
 
@@ -122,14 +109,10 @@ func (v *historyView) ended(e journal.Entry) {
 		return
 	}
 	if e.Ended.Before(v.pruned) { // a prune may have removed it, or not
-		v.loaded, v.recent, v.last = false, nil, nil
+		v.loaded, v.recent, v.last = false, nil, lastMoves{}
 		return
 	}
-	if e.State == journal.StateSucceeded && e.Ended.After(v.last[e.VMID]) {
-		v.own()
-		v.last[e.VMID] = e.Ended
-		v.landed = later(v.landed, e.Ended)
-	}
+	v.last.note(e)
 	if !listed(e) || !e.Ended.After(v.horizon) {
 		return
 	}
@@ -160,10 +143,10 @@ func (v *historyView) prunedBefore(t time.Time) {
 	}
 	v.pruned = later(v.pruned, t)
 	v.recent = slices.DeleteFunc(v.recent, func(e journal.Entry) bool { return e.Ended.Before(t) })
-	v.own()
-	maps.DeleteFunc(v.last, func(_ string, at time.Time) bool { return at.Before(t) })
-	if v.landed.Before(t) {
-		v.landed = time.Time{}
+	v.last.own()
+	maps.DeleteFunc(v.last.at, func(_ string, at time.Time) bool { return at.Before(t) })
+	if v.last.landed.Before(t) {
+		v.last.landed = time.Time{}
 	}
 }
 
