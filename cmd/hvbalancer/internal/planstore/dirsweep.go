@@ -66,15 +66,10 @@ func newestWrite(dir string) (time.Time, error) {
 		if err != nil {
 			return err
 		}
-		newest = later(newest, info.ModTime())
+		if t := info.ModTime(); t.After(newest) {
+			newest = t
+		}
 		return nil
 	})
 	return newest, err
-}
-
-func later(a, b time.Time) time.Time {
-	if b.After(a) {
-		return b
-	}
-	return a
 }
