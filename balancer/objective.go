@@ -24,10 +24,20 @@ type objective struct {
 	// disabled); 0 when none. See relief.
 	stuck              float64
 	s1c, s2c, s1m, s2m float64
+	// val is the objective's value (see value), worked out once a reset:
+	// a balancing step scores thousands of candidates against it.
+	val float64
 }
 
-// reset recomputes the sums from the hosts' projected loads.
+// reset recomputes the sums from the hosts' projected loads, and the
+// value.
 func (o *objective) reset(st *state) {
+	o.sums(st)
+	o.val = o.weighted()
+}
+
+// sums recomputes the sums from the hosts' projected loads.
+func (o *objective) sums(st *state) {
 	*o = objective{n: float64(len(st.elig)), wc: st.cfg.CPUWeight, wm: st.cfg.MemoryWeight, wcost: st.cfg.MigrationCostWeight}
 	o.sqrtN = math.Sqrt(o.n)
 	if o.n == 0 {
@@ -92,7 +102,10 @@ func (o *objective) spreads() (cpu, mem float64) {
 // busiest, one move lowers it by little; over falls by each point a move
 // takes off a host above the line to one that stays under it, so that
 // relieving one of many hot hosts is a gain of its own.
-func (o *objective) value() float64 {
+func (o *objective) value() float64 { return o.val }
+
+// weighted works out value from the sums.
+func (o *objective) weighted() float64 {
 	c, m := o.spreads()
 	return o.sqrtN*(o.wc*c+o.wm*m) + o.wc*(o.maxc+o.over)
 }
@@ -119,9 +132,10 @@ func (o *objective) peakAfter(st *state, x int, cx float64, y int, cy float64) f
 
 // after is the weighted imbalance once VM vi moved from its host to host to.
 func (o *objective) after(st *state, vi, to int) float64 {
-	c, m := o.spreadsAfter(st, vi, to)
 	from := st.vms[vi].host
-	cf, ct := st.hosts[from].cpu-st.cpuDelta(vi, from), st.hosts[to].cpu+st.cpuDelta(vi, to)
+	dcf, dct := st.cpuDelta(vi, from), st.cpuDelta(vi, to)
+	c, m := o.spreadsShifted(st, vi, from, to, dcf, dct)
+	cf, ct := st.hosts[from].cpu-dcf, st.hosts[to].cpu+dct
 	peak := o.peakAfter(st, from, cf, to, ct)
 	over := o.over + o.overShift(st, from, cf) + o.overShift(st, to, ct)
 	return o.sqrtN*(o.wc*c+o.wm*m) + o.wc*(peak+over)
@@ -130,21 +144,28 @@ func (o *objective) after(st *state, vi, to int) float64 {
 // spreadsAfter returns the CPU and memory spreads once VM vi moved from its
 // host to host to.
 func (o *objective) spreadsAfter(st *state, vi, to int) (cpu, mem float64) {
+	from := st.vms[vi].host
+	return o.spreadsShifted(st, vi, from, to, st.cpuDelta(vi, from), st.cpuDelta(vi, to))
+}
+
+// spreadsShifted is spreadsAfter for VM vi, on host from, whose CPU
+// deltas on from and to are dcf and dct.
+func (o *objective) spreadsShifted(st *state, vi, from, to int, dcf, dct float64) (cpu, mem float64) {
 	s1c, s2c, s1m, s2m := o.s1c, o.s2c, o.s1m, o.s2m
-	shift := func(hi int, sign float64) {
+	shift := func(hi int, sign, dcpu float64) {
 		h := &st.hosts[hi]
 		if !h.eligible {
 			return
 		}
-		dc, dm := sign*st.cpuDelta(vi, hi), sign*st.memDelta(vi, hi)
+		dc, dm := sign*dcpu, sign*st.memDelta(vi, hi)
 		xc, xm := h.cpu-o.pc, h.mem-o.pm
 		s1c += dc
 		s2c += 2*xc*dc + dc*dc
 		s1m += dm
 		s2m += 2*xm*dm + dm*dm
 	}
-	shift(st.vms[vi].host, -1)
-	shift(to, 1)
+	shift(from, -1, dcf)
+	shift(to, 1, dct)
 	return stddev(o.n, s1c, s2c), stddev(o.n, s1m, s2m)
 }
 
