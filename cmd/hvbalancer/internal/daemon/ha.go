@@ -60,7 +60,7 @@ func (d *Daemon) openHA(c *config.Config, reg prometheus.Registerer) error {
 		return err
 	}
 	d.ha = el
-	d.journal = d.keepHistory(etcdjournal.New(el.Client(), etcdjournal.Options{Prefix: hc.Prefix + "/", Fence: el.Fence, Term: termEnds(el)}))
+	d.journal = d.keepHistory(sharedJournal(el, etcdjournal.Options{Fence: el.Fence, Term: termEnds(el)}))
 	d.term = &termJournal{Store: d.journal}
 	return nil
 }

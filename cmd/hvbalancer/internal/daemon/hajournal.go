@@ -5,8 +5,17 @@ import (
 	"time"
 
 	"github.com/hvbalancer/hvbalancer/balancer/executor/journal"
+	"github.com/hvbalancer/hvbalancer/balancer/executor/journal/etcdjournal"
 	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/ha"
 )
+
+// sharedJournal is the journal the daemons sharing etcd through el share,
+// under its prefix, with opt's other settings: the leader's is fenced on
+// el's terms (see openHA); one that only reads (a one-shot plan) is not.
+func sharedJournal(el *ha.Elector, opt etcdjournal.Options) *etcdjournal.Journal {
+	opt.Prefix = el.Prefix() + "/"
+	return etcdjournal.New(el.Client(), opt)
+}
 
 // termJournal is the executor's view of the shared journal: while this
 // daemon stands by, the executor reads nothing from it, so that what it

@@ -90,7 +90,7 @@ func readSharedPlanState(c *config.Config, snap *collector.Snapshot) (*collector
 	}
 	api, _ := m.entries()
 	snap = withMaintenance(snap, c, api)
-	h, err := planHistoryOf(etcdjournal.New(el.Client(), etcdjournal.Options{Prefix: hc.Prefix + "/"}), c, snap.Taken)
+	h, err := planHistoryOf(sharedJournal(el, etcdjournal.Options{}), c, snap.Taken)
 	if err != nil {
 		return nil, PlanHistory{}, err
 	}
