@@ -20,7 +20,7 @@
 package hvbalancer
 
 deny contains msg if {
-	is_number(settings.guards.large_vm.max_memory_gib)
+	large_vms[input.move.vm]
 	input.move.from != ""
 	msg := large_vm_refusal(input.move.vm, input.move.from)
 }
@@ -29,13 +29,23 @@ deny contains msg if {
 # that the planner leaves the VM out of its search instead of asking about
 # each of its destinations.
 held[id]["guard large_vm"] := msg if {
+	some id in large_vms
+	msg := large_vm_refusal(id, input.fleet.vms[id].host)
+}
+
+# large_vms is the IDs of the VMs over the limit while the guard refuses
+# (a number set, in business hours): one pass over the fleet, once per
+# session, shared by the hold and by every candidate. A candidate's deny
+# is then one lookup that fails for any VM not in it, and for every VM
+# while the guard is off, where asking large_vm_refusal cost each candidate
+# a function's evaluation (a function's "no" is not kept).
+large_vms := {id |
 	limit := settings.guards.large_vm.max_memory_gib
 	is_number(limit)
 	business_hours
 	over := limit * gib
 	some id
 	input.fleet.vms[id].memory_bytes > over
-	msg := large_vm_refusal(id, input.fleet.vms[id].host)
 }
 
 # large_vm_refusal(id, from) is the refusal of any move of VM id from host

@@ -17,20 +17,28 @@
 package hvbalancer
 
 deny contains msg if {
-	is_number(settings.guards.move_cap.max_moves_per_day)
+	move_cap_reached[input.move.vm]
 	input.move.from != ""
 	msg := move_cap_refusal(input.move.vm, input.move.from)
 }
 
 # held: the same refusal for a VM where it is, decided once per session, so
 # that the planner leaves the VM out of its search instead of asking about
-# each of its destinations. Only VMs that moved today are read.
+# each of its destinations.
 held[id]["guard move_cap"] := msg if {
+	some id in move_cap_reached
+	msg := move_cap_refusal(id, input.fleet.vms[id].host)
+}
+
+# move_cap_reached is the IDs of the VMs that have reached the limit (a
+# number): found once per session from the VMs that moved today, and
+# shared by the hold and by every candidate, whose deny is then one lookup
+# that fails for any VM not in it, and for every VM while the guard is off.
+move_cap_reached := {id |
 	limit := settings.guards.move_cap.max_moves_per_day
 	is_number(limit)
 	some id, moves in input.history.moves_by_vm
 	moves >= limit
-	msg := move_cap_refusal(id, input.fleet.vms[id].host)
 }
 
 # move_cap_refusal(id, from) is the refusal of any move of VM id from host

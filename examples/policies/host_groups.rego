@@ -101,5 +101,12 @@ vm_host_rules_of(id) := {type: {i: rule | some i, rule in rules; rule.type == ty
 	rules := vm_host_rules_on(input.fleet.vms[id])
 }
 
+# moving_vm_host_rules is vm_host_rules_of the candidate's VM, found once
+# per candidate for the four kinds of rule that read it (vm_host_must.rego,
+# vm_host_should.rego): each then reads a value of the candidate's own
+# evaluation, where each calling the function looked the kept value up by
+# its argument again, four times a candidate.
+moving_vm_host_rules := vm_host_rules_of(input.move.vm)
+
 # on_host_group(name, group): host name is in the host group.
 on_host_group(name, group) if host_group_hosts[group][name]

@@ -7,8 +7,21 @@
 package hvbalancer
 
 deny contains msg if {
-	is_number(settings.business_hours.max_storage_move_gib)
+	limit := storage_limit_bytes
+	input.fleet.vms[input.move.vm].storage_bytes > limit
 	msg := storage_refusal(input.move.vm)
+}
+
+# storage_limit_bytes is the limit in bytes while it applies (a number, in
+# business hours), undefined otherwise. A rule without arguments keeps its
+# value, or that it has none, for the session: a candidate's deny costs a
+# lookup while the limit is off, and a comparison while it is on, where
+# asking storage_refusal cost each candidate a function's evaluation (a
+# function's "no" is not kept).
+storage_limit_bytes := limit * gib if {
+	limit := settings.business_hours.max_storage_move_gib
+	is_number(limit)
+	business_hours
 }
 
 # No held rule here, though the refusal depends on the VM alone: with a

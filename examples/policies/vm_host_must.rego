@@ -8,12 +8,12 @@
 package hvbalancer
 
 deny contains sprintf("%s: vm_host_rule %s: must run on host group %s, not %s", [vm_name(input.move.vm), rule.name, rule.hosts, input.move.to]) if {
-	some rule in vm_host_rules_of(input.move.vm).must_run_on
+	some rule in moving_vm_host_rules.must_run_on
 	not on_host_group(input.move.to, rule.hosts)
 }
 
 deny contains sprintf("%s: vm_host_rule %s: must not run on host group %s (%s)", [vm_name(input.move.vm), rule.name, rule.hosts, input.move.to]) if {
-	some rule in vm_host_rules_of(input.move.vm).must_not_run_on
+	some rule in moving_vm_host_rules.must_not_run_on
 	on_host_group(input.move.to, rule.hosts)
 }
 

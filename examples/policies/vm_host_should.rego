@@ -13,11 +13,11 @@
 package hvbalancer
 
 costs[sprintf("vm_host_rule %s", [rule.name])] := object.get(rule, "penalty", settings.penalties.vm_host_rule) if {
-	some rule in vm_host_rules_of(input.move.vm).should_run_on
+	some rule in moving_vm_host_rules.should_run_on
 	not on_host_group(input.move.to, rule.hosts)
 }
 
 costs[sprintf("vm_host_rule %s", [rule.name])] := object.get(rule, "penalty", settings.penalties.vm_host_rule) if {
-	some rule in vm_host_rules_of(input.move.vm).should_not_run_on
+	some rule in moving_vm_host_rules.should_not_run_on
 	on_host_group(input.move.to, rule.hosts)
 }
