@@ -63,20 +63,10 @@ func TestWriteEndsWithTheTerm(t *testing.T) {
 		t.Fatal(err)
 	}
 	kv.stalled.Store(true)
-	done := make(chan error, 1)
-	go func() {
+	etcdtest.EndTermDuring(t, term, "the outcome write", func() error { // the store's timeout is an hour
 		_, err := j.Transition("plan-1/0", journal.StateSucceeded, time.Now(), "", "")
-		done <- err
-	}()
-	close(term)
-	select {
-	case err := <-done:
-		if !errors.Is(err, etcdjournal.ErrTermEnded) {
-			t.Errorf("err = %v, want ErrTermEnded", err)
-		}
-	case <-time.After(time.Minute): // not a timing: the store's timeout is an hour
-		t.Fatal("the outcome write outlived the term")
-	}
+		return err
+	})
 	if _, _, err := j.Intend(journaltest.NewEntry("plan-1/1", "vm-b")); !errors.Is(err, etcdjournal.ErrTermEnded) {
 		t.Errorf("a write after the term: err = %v, want ErrTermEnded", err)
 	}

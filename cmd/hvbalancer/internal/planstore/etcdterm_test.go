@@ -34,20 +34,10 @@ func TestEtcdWritesEndWithTheTerm(t *testing.T) {
 	}
 
 	proxy.Cut()
-	done := make(chan error, 1)
-	go func() {
+	etcdtest.EndTermDuring(t, term, "the update cut off", func() error { // the store's timeout is an hour
 		_, err := s.Update("plan-1", saved.Version, planstoretest.Record("plan-1", "approved"))
-		done <- err
-	}()
-	close(term)
-	select {
-	case err := <-done:
-		if !errors.Is(err, etcdjournal.ErrTermEnded) {
-			t.Errorf("the update cut off: err = %v, want ErrTermEnded", err)
-		}
-	case <-time.After(time.Minute): // not a timing: the store's timeout is an hour
-		t.Fatal("the update outlived the term")
-	}
+		return err
+	})
 	writes := map[string]func() error{
 		"save": func() error {
 			_, err := s.Save("plan-2", planstoretest.Files("plan-2"), planstoretest.Record("plan-2", "pending"))
