@@ -1,6 +1,9 @@
 package balancer
 
-import "strings"
+import (
+	"strings"
+	"sync/atomic"
+)
 
 // Sets of interned names, so that the hard limits compare a VM's needs with
 // a host's offers without allocating: switch names, configuration versions,
@@ -17,6 +20,18 @@ func (b *bits) add(i int) {
 }
 
 func (b bits) has(i int) bool { return i/64 < len(b) && b[i/64]&(1<<(i%64)) != 0 }
+
+// memo is a set of small integers that goroutines may add to and read
+// at once, each word read and set atomically: a cache of facts that
+// whoever asks first works out the same (see state.reachable).
+type memo []atomic.Uint64
+
+// newMemo returns an empty memo of 0..n-1.
+func newMemo(n int) memo { return make(memo, (n+63)/64) }
+
+func (m memo) add(i int) { m[i/64].Or(1 << (i % 64)) }
+
+func (m memo) has(i int) bool { return m[i/64].Load()&(1<<(i%64)) != 0 }
 
 // subsetOf reports whether every member of b is in o.
 func (b bits) subsetOf(o bits) bool {

@@ -5,8 +5,10 @@ import (
 	"container/heap"
 	"context"
 	"fmt"
+	"runtime"
 	"slices"
 	"sort"
+	"sync"
 
 	"github.com/hvbalancer/hvbalancer/policy"
 )
@@ -271,13 +273,82 @@ func (r *pass) balanceCandidates(minGain float64) []candidate {
 	if top := st.obj.top[0]; top >= 0 && slices.Contains(sources, top) {
 		byCPU = st.coolest(func(hi int) float64 { return st.hosts[hi].cpu })
 	}
-	thrifty := st.dense() // the ranking charges bytes again (see thrift)
+	sc := scoring{r: r, perVM: perVM, minGain: minGain, byHeat: byHeat, byCPU: byCPU, thrifty: st.dense()}
+	// The sources' VMs are scored on two goroutines, each a run of
+	// sources in order, when there are enough of them and a second core:
+	// scoring reads the state only (the compatibility memo is safe to
+	// share), and what it records, the limits met first and the counts,
+	// is applied after, in the sources' order, as one goroutine would.
+	shares := []share{{sources: sources}}
+	if n := st.movableOn(sources); n >= parallelScoring && len(sources) > 1 && runtime.GOMAXPROCS(0) > 1 {
+		half := 0
+		for i, m := 0, 0; i < len(sources)-1 && m < n/2; i++ {
+			m += st.movableOn(sources[i : i+1])
+			half = i + 1
+		}
+		shares = []share{{sources: sources[:half]}, {sources: sources[half:]}}
+		var wg sync.WaitGroup
+		wg.Go(func() { sc.score(&shares[1]) })
+		sc.score(&shares[0])
+		wg.Wait()
+	} else {
+		sc.score(&shares[0])
+	}
 	var out []candidate
-	for _, src := range sources {
+	for i := range shares {
+		sh := &shares[i]
+		out = append(out, sh.out...)
+		for _, l := range sh.limits {
+			r.limit(l.vm, l.to, l.f, TriggerBalance)
+		}
+		r.held += sh.held
+		r.search.Candidates += sh.candidates
+	}
+	sortCandidates(out)
+	return out
+}
+
+// parallelScoring is how many movable VMs a step's sources hold, at the
+// least, for balanceCandidates to score them on two goroutines.
+const parallelScoring = 256
+
+// scoring is what a balancing step scores its sources' VMs with (see
+// balanceCandidates).
+type scoring struct {
+	r             *pass
+	perVM         int
+	minGain       float64
+	byHeat, byCPU coolest
+	thrifty       bool
+}
+
+// share is a run of a step's sources and what scoring them found: the
+// worthwhile candidates, the destinations refused by a limit (each met
+// once a step, in the order met), the moves the hysteresis held back and
+// the candidates scored.
+type share struct {
+	sources    []int
+	out        []candidate
+	limits     []limitMet
+	held       int
+	candidates int
+}
+
+// limitMet is a VM and destination a hard limit refused.
+type limitMet struct {
+	vm, to int
+	f      fault
+}
+
+// score scores the VMs of sh's sources, reading the pass and its state
+// only (the compatibility memo aside): what the pass records is in sh.
+func (sc *scoring) score(sh *share) {
+	r, st := sc.r, sc.r.st
+	for _, src := range sh.sources {
 		h := &st.hosts[src]
-		order := byHeat
+		order := sc.byHeat
 		if src == st.obj.top[0] {
-			order = byCPU
+			order = sc.byCPU
 		}
 		for _, vi := range h.vms {
 			vs := &st.vms[vi]
@@ -290,37 +361,37 @@ func (r *pass) balanceCandidates(minGain float64) []candidate {
 			}
 			tried := 0
 			for _, to := range list {
-				if tried == perVM {
+				if tried == sc.perVM {
 					break
 				}
 				if r.limitSeen.has(vi*len(st.hosts) + to) {
 					continue // a limit it cannot move past, met before: those hold for the plan (see limit)
 				}
 				if f := st.fault(vi, to); f != faultNone {
-					r.limit(vi, to, f, TriggerBalance)
+					if f.cannotRun() {
+						sh.limits = append(sh.limits, limitMet{vm: vi, to: to, f: f})
+					}
 					continue
 				}
 				if r.heldBack(src, to) {
-					if worthwhile(st.obj.gain(st, vi, to), 0, minGain) {
-						r.held++
+					if worthwhile(st.obj.gain(st, vi, to), 0, sc.minGain) {
+						sh.held++
 					}
 					continue
 				}
 				tried++
-				r.search.Candidates++
+				sh.candidates++
 				g := st.obj.gain(st, vi, to)
-				if rl := r.relief(vi, src, to, g, minGain); worthwhile(g, rl, minGain) {
+				if rl := r.relief(vi, src, to, g, sc.minGain); worthwhile(g, rl, sc.minGain) {
 					c := candidate{vm: vi, to: to, gain: g, relief: rl}
-					if thrifty {
+					if sc.thrifty {
 						c.cost = st.obj.cost(st, vi)
 					}
-					out = append(out, c)
+					sh.out = append(sh.out, c)
 				}
 			}
 		}
 	}
-	sortCandidates(out)
-	return out
 }
 
 // coolest is the eligible hosts in a balancing step's order of preference

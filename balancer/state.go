@@ -79,7 +79,8 @@ type state struct {
 	// depend only on the VM's needs, the destination's offers and the
 	// VM's host, which a VM leaves only once it is moved, so a pair found
 	// so stays so for the plan, and a step need not compare them again.
-	reachable bits
+	// A step scores its sources on two goroutines, which share it.
+	reachable memo
 	// stamps counts the moves applied, trial ones included: each applied
 	// move stamps its two hosts with a value never used before.
 	stamps uint64
@@ -145,7 +146,7 @@ func newState(s *collector.Snapshot, cfg Config, rules Rules, hist *History) *st
 		st.meanCap = capSum / float64(len(st.elig))
 	}
 	st.volPlanned = make([]int64, len(in.volumes.ids))
-	st.reachable = make(bits, (len(st.vms)*len(st.hosts)+63)/64) // whole, so that fault never allocates
+	st.reachable = newMemo(len(st.vms) * len(st.hosts)) // whole, so that fault never allocates
 	for i := range s.VMs {
 		v := &s.VMs[i]
 		vs := vmState{v: v, host: -1, cores: cpuDemand(v.CPU)}
