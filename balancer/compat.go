@@ -50,11 +50,13 @@ func offersOf(h *collector.Host, in *interners, cfg Config) hostOffers {
 	return o
 }
 
-// needsOf works out what VM v, on host src (nil when unknown), needs.
-func needsOf(v *collector.VM, src *collector.Host, in *interners) vmNeeds {
+// needsOf works out what VM v needs, on a host that offers src (nil when
+// its host is unknown): the host's processor is worked out once a host, not
+// once a VM.
+func needsOf(v *collector.VM, src *hostOffers, in *interners) vmNeeds {
 	n := vmNeeds{compat: v.ProcessorCompatibility, version: -1}
 	if src != nil {
-		n.vendor, n.model = src.ProcessorVendor, modelKey(src.ProcessorModel)
+		n.vendor, n.model = src.vendor, src.model
 	}
 	if cv := strings.TrimSpace(v.ConfigVersion); cv != "" {
 		n.version = in.versions.id(cv)

@@ -150,11 +150,11 @@ func newState(s *collector.Snapshot, cfg Config, rules Rules, hist *History) *st
 	for i := range s.VMs {
 		v := &s.VMs[i]
 		vs := vmState{v: v, host: -1, cores: cpuDemand(v.CPU)}
-		var src *collector.Host
+		var src *hostOffers
 		if hi, ok := st.hostIdx[v.Host]; ok {
 			vs.host = hi
 			st.hosts[hi].vms = append(st.hosts[hi].vms, i)
-			src = st.hosts[hi].h
+			src = &st.hosts[hi].offer
 		}
 		vs.need = needsOf(v, src, in)
 		if holder != nil {
