@@ -41,7 +41,7 @@ func (st *state) fault(vi, to int) fault {
 		return faultInflow
 	case dst.memUsed+float64(vs.v.MemoryAssigned) > dst.capBytes-float64(st.cfg.MemoryReserveBytes):
 		return faultMemory
-	case dst.capBytes > 0 && (dst.memUsed+float64(vs.v.MemoryAssigned))/dst.capBytes*100 > st.memLimit():
+	case dst.capBytes > 0 && (dst.memUsed+float64(vs.v.MemoryAssigned))/dst.capBytes*100 > st.memLimit(vi):
 		return faultMemoryHigh
 	case dst.cpu+st.cpuDelta(vi, to) > st.cpuLimit() && !st.denseFill(vi, to):
 		return faultCPU
@@ -89,14 +89,14 @@ func (st *state) check(vi, to int) string {
 			dst.h.Name, formatBytes(int64(dst.memUsed)+vs.v.MemoryAssigned), formatBytes(int64(dst.capBytes)), formatBytes(st.cfg.MemoryReserveBytes))
 	case faultMemoryHigh:
 		return fmt.Sprintf("host %s memory in use would be %.1f%%, over %s",
-			dst.h.Name, (dst.memUsed+float64(vs.v.MemoryAssigned))/dst.capBytes*100, st.highText("memory_high", st.cfg.MemoryHigh))
+			dst.h.Name, (dst.memUsed+float64(vs.v.MemoryAssigned))/dst.capBytes*100, highText("memory_high", st.cfg.MemoryHigh, st.memMargin(vi)))
 	case faultCPU:
 		if st.dense() {
 			return st.denseMessage(vi, to)
 		}
 		limit := fmt.Sprintf("the %g%% ceiling", st.cfg.CPUCeiling)
 		if st.cfg.CPUHigh-st.margin < st.cfg.CPUCeiling {
-			limit = st.highText("cpu_high", st.cfg.CPUHigh)
+			limit = highText("cpu_high", st.cfg.CPUHigh, st.margin)
 		}
 		return fmt.Sprintf("host %s CPU would be %.1f%%, over %s", dst.h.Name, dst.cpu+st.cpuDelta(vi, to), limit)
 	}
@@ -104,17 +104,19 @@ func (st *state) check(vi, to int) string {
 }
 
 // highText names the limit a high threshold sets a destination: the
-// threshold itself, or, while balancing, the threshold less the headroom.
-func (st *state) highText(key string, high float64) string {
-	if st.margin == 0 {
+// threshold itself, or, while balancing, the threshold less the margin
+// kept below it (the headroom, or less; see memMargin).
+func highText(key string, high, margin float64) string {
+	if margin == 0 {
 		return fmt.Sprintf("%s (%g%%)", key, high)
 	}
-	return fmt.Sprintf("%g%% (%s %g%% less headroom %g points)", decimals(high-st.margin, 2), key, high, st.margin)
+	return fmt.Sprintf("%g%% (%s %g%% less headroom %g points)", decimals(high-margin, 2), key, high, margin)
 }
 
 // cpuLimit is the CPU load no destination may pass: cpu_high, the load at
 // which a host counts as hot, less the margin, or the ceiling when that is
-// lower. memLimit is memory's: memory_high less the margin. They are the
+// lower. memLimit is memory's: memory_high less the margin (less on a
+// dense fleet, see memMargin). They are the
 // planner's own limits, whatever the policy says, so that no policy can
 // have a move make a destination hot. The margin is the headroom while the
 // search balances, so that one noisy sample after a balancing move does not
@@ -125,7 +127,36 @@ func (st *state) highText(key string, high float64) string {
 // and for Recheck, which guards the thresholds just before a move starts.
 func (st *state) cpuLimit() float64 { return min(st.cfg.CPUHigh-st.margin, st.cfg.CPUCeiling) }
 
-func (st *state) memLimit() float64 { return st.cfg.MemoryHigh - st.margin }
+func (st *state) memLimit(vi int) float64 { return st.cfg.MemoryHigh - st.memMargin(vi) }
+
+// denseMemoryHeadroom (percentage points) is the most a balancing move on
+// a dense fleet keeps below memory_high on its destination, for a VM of
+// static memory (see memMargin).
+const denseMemoryHeadroom = 1
+
+// memMargin is how far below memory_high moving VM vi may fill a
+// destination: the margin, except on a dense fleet (see dense) for a VM
+// whose memory is static, where it is at most denseMemoryHeadroom.
+//
+// The headroom is there for noise: a destination filled to the threshold
+// would read hot at the next sample that reads it a little higher, and
+// CPU samples move by points from one to the next. A host's memory in use
+// does not: a VM of static memory holds what it is assigned wherever it
+// runs, so what moves with noise is the host's own use, a fraction of a
+// point. On a fleet that is not dense the full headroom costs little,
+// since hosts with CPU room abound; on a dense fleet the few with CPU room
+// are often full in memory, and keeping 5 points free there left the
+// busiest hosts where they were: on hvbench's dense fleets the hosts with
+// CPU room sat at 79–81 % memory, over the 80 % a balancing move filled
+// memory to, and the other hosts were past the CPU fill line. A Dynamic
+// Memory VM's assignment grows with its demand after it lands, so it
+// keeps the full headroom.
+func (st *state) memMargin(vi int) float64 {
+	if st.margin > denseMemoryHeadroom && !st.vms[vi].v.DynamicMemory && st.dense() {
+		return denseMemoryHeadroom
+	}
+	return st.margin
+}
 
 // fillLine is the CPU load a balancing move fills a destination to on a
 // fleet that is not dense: cpu_high less the headroom, or the ceiling when
@@ -171,7 +202,7 @@ func (st *state) denseMessage(vi, to int) string {
 		return fmt.Sprintf("host %s CPU would be %.1f%%, over the %g%% ceiling", dst.h.Name, after, st.cfg.CPUCeiling)
 	case !src.eligible || src.cpu < st.obj.maxc:
 		return fmt.Sprintf("host %s CPU would be %.1f%%, over %s; on a dense fleet (mean %.1f%%) only a move off the busiest host may fill past it",
-			dst.h.Name, after, st.highText("cpu_high", st.cfg.CPUHigh), st.obj.pc)
+			dst.h.Name, after, highText("cpu_high", st.cfg.CPUHigh, st.margin), st.obj.pc)
 	}
 	return fmt.Sprintf("host %s CPU would be %.1f%%, not below host %s's %.1f%% after the move (dense fleet, mean %.1f%%)",
 		dst.h.Name, after, src.h.Name, src.cpu-st.cpuDelta(vi, vs.host), st.obj.pc)

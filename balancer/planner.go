@@ -127,7 +127,11 @@ import (
 // past the fill line and cpu_high, to below the source's new load and at
 // most cpu_ceiling (see denseFill), so that the busiest host comes down to
 // the ceiling without a destination becoming busier than the host it
-// relieves. At most max_inflow_per_host moves go into one host (a safety
+// relieves; and a VM of static memory may fill its destination's memory
+// to within 1 point of memory_high, not the whole headroom, since memory
+// in use does not move with noise as CPU does and the hosts with CPU room
+// there are often full in memory (see memMargin). At most
+// max_inflow_per_host moves go into one host (a safety
 // setting, 16 by default: how many run at once is the executor's
 // per_host_cap) and max_moves in all; a VM moves at most once, never to its own host, and a
 // clustered VM only within its host's cluster; the destination runs the VM
