@@ -53,7 +53,9 @@ type Config struct {
 	// Headroom (percentage points) is kept below CPUHigh and MemoryHigh on
 	// every destination: a host is hot above CPUHigh, but the planner fills
 	// a destination only to CPUHigh-Headroom (and MemoryHigh-Headroom), so
-	// that one noisy sample after a move does not make it hot again.
+	// that one noisy sample after a move does not make it hot again. On a
+	// dense fleet a VM of static memory may fill memory to within a point
+	// of MemoryHigh instead (see memMargin).
 	Headroom float64
 	// Cooldown: a VM that migrated less than this before the snapshot stays
 	// put.

@@ -226,7 +226,9 @@ type Planner struct {
 	MemoryHigh     float64 `yaml:"memory_high"` // percent
 	CPUCeiling     float64 `yaml:"cpu_ceiling"` // percent no destination may exceed
 	// Headroom (percentage points) is kept below cpu_high and memory_high
-	// on every destination, so that a move does not leave it on the edge.
+	// on every destination, so that a move does not leave it on the edge
+	// (on a dense fleet, at most 1 point below memory_high for a VM of
+	// static memory: memory does not move with noise as CPU does).
 	Headroom         float64 `yaml:"headroom"`
 	TargetSpread     float64 `yaml:"target_spread"`
 	MemoryReserveGiB float64 `yaml:"memory_reserve_gib"` // kept free on every destination
