@@ -28,11 +28,7 @@ func (d *Daemon) pause(reason string) error {
 		reason = "paused"
 	}
 	if d.ha != nil { // the fleet's pause, in etcd
-		if err := d.setSharedPause(true, reason); err != nil {
-			return fmt.Errorf("pause: %w", err)
-		}
-		d.exec.Pause(reason)
-		return nil
+		return d.pauseShared(reason)
 	}
 	if err := durable.MkdirAll(filepath.Dir(d.pauseFile()), 0o750); err != nil {
 		return fmt.Errorf("pause: %w", err)
@@ -49,14 +45,7 @@ func (d *Daemon) pause(reason string) error {
 // resume removes the pause file and resumes the executor.
 func (d *Daemon) resume() error {
 	if d.ha != nil {
-		if err := d.setSharedPause(false, ""); err != nil {
-			return fmt.Errorf("resume: %w", err)
-		}
-		if _, err := os.Stat(d.pauseFile()); err == nil {
-			return fmt.Errorf("resume: the pause file %s still pauses this daemon: %w", d.pauseFile(), web.ErrConflict)
-		}
-		d.exec.Resume()
-		return nil
+		return d.resumeShared()
 	}
 	if err := os.Remove(d.pauseFile()); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("resume: %w", err)
@@ -71,13 +60,7 @@ func (d *Daemon) syncPause() {
 	b, err := os.ReadFile(d.pauseFile())
 	paused, _ := d.exec.Paused()
 	if d.ha != nil && errors.Is(err, os.ErrNotExist) {
-		shared, reason, ok := d.sharedPause()
-		switch {
-		case ok && shared && !paused:
-			d.exec.Pause(reason)
-		case ok && !shared && paused:
-			d.exec.Resume()
-		}
+		d.syncSharedPause()
 		return
 	}
 	switch {

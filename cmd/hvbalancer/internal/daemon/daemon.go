@@ -66,6 +66,7 @@ type Daemon struct {
 	// (see termJournal).
 	ha   *ha.Elector
 	term *termJournal
+	hold pauseHold // a pause taken here the fleet's pause may not record yet
 
 	mu      sync.RWMutex   // guards what a reload replaces
 	cfg     *config.Config // the settings in effect

@@ -31,15 +31,15 @@ func openSharedMaintenance(el *ha.Elector) *maintenanceStore {
 	}
 }
 
-// save writes f, fenced: only the leader changes the fleet's maintenance.
+// save writes f, fenced and ending with the term: only the leader changes
+// the fleet's maintenance, and a leader cut off from etcd says so when its
+// term ends (see writeShared).
 func (m *sharedMaintenance) save(f maintenanceFile) error {
 	b, err := json.Marshal(f)
 	if err != nil {
 		return fmt.Errorf("write maintenance: %w", err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), pauseTimeout)
-	defer cancel()
-	if err := m.el.Write(ctx, clientv3.OpPut(m.key, string(b))); err != nil {
+	if err := writeShared(m.el, "the fleet's maintenance", clientv3.OpPut(m.key, string(b))); err != nil {
 		return fmt.Errorf("write maintenance: %w", err)
 	}
 	return nil

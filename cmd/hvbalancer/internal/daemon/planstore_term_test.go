@@ -1,19 +1,12 @@
 package daemon
 
 import (
-	"context"
 	"errors"
-	"strings"
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/hvbalancer/hvbalancer/balancer/executor/journal/etcdjournal"
-	"github.com/hvbalancer/hvbalancer/balancer/executor/journal/etcdtest"
 	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/config"
-	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/ha"
-	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/ha/hatest"
 	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/planstore"
 	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/web"
 	"github.com/hvbalancer/hvbalancer/collector"
@@ -27,32 +20,19 @@ import (
 // and etcd still holds the plan pending: nothing is recorded that the
 // caller was not told of.
 func TestSharedPlanWriteEndsWithTheTerm(t *testing.T) {
-	cluster := etcdtest.Start(t, 1)
-	proxy := hatest.NewProxy(t, strings.TrimPrefix(cluster.Endpoints()[0], "http://"))
-	f := newSharedPlanFixture(t)
 	const ttl = 5 * time.Second // config's least
-	el, err := ha.New(ha.Config{Endpoints: []string{proxy.URL()}, Prefix: "/site", SessionTTL: ttl,
-		Self: ha.Identity{Name: "hvb1", Address: "http://hvb1.example:9707"}}, f.log, prometheus.NewRegistry())
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	ran := make(chan struct{})
-	go func() { defer close(ran); _ = el.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-ran; el.Close() })
-	for began := time.Now(); el.Leading() == nil; time.Sleep(20 * time.Millisecond) {
-		if time.Since(began) > time.Minute {
-			t.Fatal("not elected")
-		}
-	}
-	term := el.Leading()
-	d := &Daemon{ha: el, log: f.log}
+	l := electCutOffLeader(t, ttl)
+	f := newSharedPlanFixture(t)
+	cluster, proxy, term, d := l.cluster, l.proxy, l.term, l.d
 	plans := d.sharedPlans(&config.Config{HA: &config.HA{Etcd: config.Etcd{Prefix: "/site"}}}, f.key, f.trusted)
 	if err := plans.save(f.plan, &collector.Snapshot{}, f.rec); err != nil {
 		t.Fatal(err)
 	}
 
-	var cut time.Time
+	var (
+		cut time.Time
+		err error
+	)
 	done := make(chan error, 1)
 	go func() {
 		done <- plans.update(f.plan.ID, func(r *planRecord) error {
