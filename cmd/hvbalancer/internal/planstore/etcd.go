@@ -42,7 +42,8 @@ type EtcdOptions struct {
 	// waiting out Timeout, and one begun after the term ended is not sent.
 	// Such a write may or may not have been applied: what etcd holds says
 	// (an Update either left the record at its version or wrote it whole).
-	// A nil channel never ends a write; reads are not bound to it.
+	// A nil channel never ends a write. Reads are not bound to it, but
+	// those of Writer's view are, and Sweep's.
 	Term func() <-chan struct{}
 	// PageSize is how many records Records reads per request; 0:
 	// DefaultPageSize.
@@ -145,10 +146,49 @@ func (s *Etcd) saveFile(ctx context.Context, id string, f File) error {
 	return nil
 }
 
+// Writer is the store as its writer reads it: the same store, whose reads
+// (Get, Records, File) end with the term as its writes do, with an error
+// wrapping etcdjournal.ErrTermEnded, so that the read before a write (the
+// record an update changes, the records a round acts on, the plan an
+// approval submits) does not keep a writer cut off from etcd waiting for
+// Timeout once its term is over, and one begun after is not sent. Nothing
+// is written when such a read fails. Readers that do not write (a
+// standby's API) read through the store itself.
+func (s *Etcd) Writer() Store { return writerView{s} }
+
+// writerView is Writer's view: reads bound to the term.
+type writerView struct{ *Etcd }
+
+// Records implements Store.
+func (v writerView) Records() ([]Record, error) {
+	ctx, cancel := v.writeCtx()
+	defer cancel()
+	return v.records(ctx)
+}
+
+// Get implements Store.
+func (v writerView) Get(id string) (Record, error) {
+	ctx, cancel := v.writeCtx()
+	defer cancel()
+	return v.get(ctx, id)
+}
+
+// File implements Store.
+func (v writerView) File(id, name string) ([]byte, error) {
+	ctx, cancel := v.writeCtx()
+	defer cancel()
+	return v.file(ctx, id, name)
+}
+
 // Records reads every record, a page at a time, at one revision.
 func (s *Etcd) Records() ([]Record, error) {
 	ctx, cancel := s.ctx()
 	defer cancel()
+	return s.records(ctx)
+}
+
+// records reads every record in ctx (ctx or writeCtx).
+func (s *Etcd) records(ctx context.Context) ([]Record, error) {
 	from, end := s.recordsPrefix(), clientv3.GetPrefixRangeEnd(s.recordsPrefix())
 	var out []Record
 	var rev int64
@@ -159,7 +199,7 @@ func (s *Etcd) Records() ([]Record, error) {
 		}
 		r, err := s.kv.Get(ctx, from, opts...)
 		if err != nil {
-			return nil, fmt.Errorf("list plans: %w", err)
+			return nil, fmt.Errorf("list plans: %w", etcdjournal.TermError(ctx, err))
 		}
 		if rev == 0 {
 			rev = r.Header.Revision
@@ -179,9 +219,14 @@ func (s *Etcd) Records() ([]Record, error) {
 func (s *Etcd) Get(id string) (Record, error) {
 	ctx, cancel := s.ctx()
 	defer cancel()
+	return s.get(ctx, id)
+}
+
+// get reads one record in ctx.
+func (s *Etcd) get(ctx context.Context, id string) (Record, error) {
 	r, err := s.kv.Get(ctx, s.recordKey(id))
 	if err != nil {
-		return Record{}, fmt.Errorf("read plan record %s: %w", id, err)
+		return Record{}, fmt.Errorf("read plan record %s: %w", id, etcdjournal.TermError(ctx, err))
 	}
 	if len(r.Kvs) == 0 {
 		return Record{}, fmt.Errorf("%w: %s", ErrNotFound, id)
@@ -199,7 +244,7 @@ func (s *Etcd) Update(id string, version int64, record []byte) (Record, error) {
 		[]clientv3.Cmp{clientv3.Compare(clientv3.ModRevision(key), "=", version)},
 		clientv3.OpPut(key, string(record)))
 	if errors.Is(err, etcdjournal.ErrConflict) {
-		if _, gerr := s.Get(id); errors.Is(gerr, ErrNotFound) {
+		if _, gerr := s.get(ctx, id); errors.Is(gerr, ErrNotFound) {
 			return Record{}, gerr
 		}
 		err = ErrConflict
@@ -214,12 +259,17 @@ func (s *Etcd) Update(id string, version int64, record []byte) (Record, error) {
 func (s *Etcd) File(id, name string) ([]byte, error) {
 	ctx, cancel := s.ctx()
 	defer cancel()
+	return s.file(ctx, id, name)
+}
+
+// file reads a file in ctx.
+func (s *Etcd) file(ctx context.Context, id, name string) ([]byte, error) {
 	r, err := s.kv.Txn(ctx).Then(
 		clientv3.OpGet(s.recordKey(id), clientv3.WithCountOnly()),
 		clientv3.OpGet(s.filePrefix(id, name), clientv3.WithPrefix()),
 	).Commit()
 	if err != nil {
-		return nil, fmt.Errorf("read plan %s: %w", id, err)
+		return nil, fmt.Errorf("read plan %s: %w", id, etcdjournal.TermError(ctx, err))
 	}
 	if r.Responses[0].GetResponseRange().Count == 0 {
 		return nil, fmt.Errorf("%w: %s", ErrNotFound, id)

@@ -99,9 +99,10 @@ func (s *Etcd) commit(cmps []clientv3.Cmp, ops ...clientv3.Op) (bool, error) {
 }
 
 // readSweep reads the records' keys, the files' keys and the saving keys
-// at one revision.
+// at one revision: a read in order to write, ending with the term as the
+// writes do.
 func (s *Etcd) readSweep() (sweepState, error) {
-	ctx, cancel := s.ctx()
+	ctx, cancel := s.writeCtx()
 	defer cancel()
 	files := s.opt.Prefix + "plans/files/"
 	r, err := s.kv.Txn(ctx).Then(
@@ -110,7 +111,7 @@ func (s *Etcd) readSweep() (sweepState, error) {
 		clientv3.OpGet(s.savingPrefix(), clientv3.WithPrefix()),
 	).Commit()
 	if err != nil {
-		return sweepState{}, err
+		return sweepState{}, etcdjournal.TermError(ctx, err)
 	}
 	st := sweepState{records: map[string]bool{}, files: map[string]bool{}, saving: map[string]savingKey{}}
 	for _, kv := range r.Responses[0].GetResponseRange().Kvs {

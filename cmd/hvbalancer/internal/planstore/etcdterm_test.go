@@ -81,3 +81,44 @@ func TestEtcdWritesEndWithTheTerm(t *testing.T) {
 		t.Errorf("plan-old's files after a sweep past the term: %v, %v; want them kept", r, err)
 	}
 }
+
+// TestEtcdWriterReadsEndWithTheTerm: the reads of the store's Writer view,
+// which a leader makes in order to write, end with the term as the writes
+// do when the store is cut off from etcd (rather than after the store's
+// timeout, an hour here), and fail at once, unsent, once it has ended; the
+// store's own reads, a standby's, are not bound to it.
+func TestEtcdWriterReadsEndWithTheTerm(t *testing.T) {
+	c := etcdtest.Start(t, 1)
+	proxy := hatest.NewProxy(t, strings.TrimPrefix(c.Endpoints()[0], "http://"))
+	term := make(chan struct{})
+	s := planstore.NewEtcd(etcdtest.Dial(t, proxy.URL()), planstore.EtcdOptions{Prefix: "/site/", Timeout: time.Hour,
+		Term: func() <-chan struct{} { return term }})
+	if _, err := s.Save("plan-1", planstoretest.Files("plan-1"), planstoretest.Record("plan-1", "pending")); err != nil {
+		t.Fatal(err)
+	}
+	w := s.Writer()
+
+	proxy.Cut()
+	etcdtest.EndTermDuring(t, term, "the writer's read cut off", func() error {
+		_, err := w.Get("plan-1")
+		return err
+	})
+	reads := map[string]func() error{
+		"get":     func() error { _, err := w.Get("plan-1"); return err },
+		"records": func() error { _, err := w.Records(); return err },
+		"file":    func() error { _, err := w.File("plan-1", "plan.json"); return err },
+	}
+	for name, read := range reads {
+		if err := read(); !errors.Is(err, etcdjournal.ErrTermEnded) {
+			t.Errorf("the writer's %s after the term: err = %v, want ErrTermEnded", name, err)
+		}
+	}
+
+	proxy.Restore()
+	if rs, err := s.Records(); err != nil || len(rs) != 1 {
+		t.Errorf("the store's own records after the term: %v, %v; want plan-1", rs, err)
+	}
+	if _, err := s.File("plan-1", "plan.json"); err != nil {
+		t.Errorf("the store's own file read after the term: %v", err)
+	}
+}
