@@ -68,12 +68,16 @@ func (d *Daemon) openHA(c *config.Config, reg prometheus.Registerer) error {
 // sharedPlans is the plan store the daemons sharing etcd share, under the
 // ha prefix, its writes fenced: any daemon reads the plans, the leader
 // alone makes and changes them. Like the journal's, its writes end with
-// the term (termEnds): a round saving a plan, or an approval, when this
-// daemon is cut off from etcd fails when the lease runs out, not after
-// the store's timeout.
+// the term (termEnds), and so do the reads the leader makes in order to
+// write (planStore.lead): a round saving a plan or acting on the plans,
+// or an approval, when this daemon is cut off from etcd fails when the
+// lease runs out, not after the store's timeout. A standby's reads are
+// not bound.
 func (d *Daemon) sharedPlans(c *config.Config, key *seal.Key, trusted []seal.PublicKey) *planStore {
 	st := planstore.NewEtcd(d.ha.Client(), planstore.EtcdOptions{Prefix: c.HA.Etcd.Prefix + "/", Fence: d.ha.Fence, Term: termEnds(d.ha)})
-	return newPlanStore(st, key, trusted, d.log)
+	s := newPlanStore(st, key, trusted, d.log)
+	s.lead = st.Writer()
+	return s
 }
 
 // startElector advertises the API at the port the listener was given when

@@ -84,7 +84,7 @@ func (d *Daemon) submitAgain(r planRecord) {
 		}
 		if plan == nil {
 			var err error
-			if plan, err = d.plans.plan(r.ID); err != nil {
+			if plan, err = d.plans.leadPlan(r.ID); err != nil {
 				d.log.Error("read a plan to submit its moves again", "plan_id", r.ID, "err", err)
 				return
 			}
@@ -102,7 +102,7 @@ func (d *Daemon) submitAgain(r planRecord) {
 // recommendation may be approved (as DRS replaces its stale ones). The
 // moves of theirs that already run are not touched.
 func (d *Daemon) supersede(newer string) {
-	for _, r := range d.plans.records() {
+	for _, r := range d.plans.leadRecords() {
 		if r.ID == newer || r.State != web.PlanPending {
 			continue
 		}
@@ -135,7 +135,7 @@ func (d *Daemon) settle(now time.Time) {
 			resumed[plan]++
 		}
 	}
-	for _, r := range d.plans.records() {
+	for _, r := range d.plans.leadRecords() {
 		if r.State != web.PlanApproved && r.State != web.PlanExecuting || len(r.MoveIDs) == 0 {
 			continue
 		}

@@ -84,7 +84,11 @@ var (
 // loses no pending approval; or etcd, shared by daemons that take over
 // from each other.
 type planStore struct {
-	st      planstore.Store
+	st planstore.Store
+	// lead is st as its writer reads it, for the reads a leader makes in
+	// order to write: in etcd they end with the term as the writes do
+	// (planstore.Etcd.Writer); a directory's are st's.
+	lead    planstore.Store
 	key     *seal.Key        // signs each plan as it is saved
 	trusted []seal.PublicKey // whose signatures a stored plan may carry
 	log     *slog.Logger
@@ -123,7 +127,7 @@ func openPlanStore(dir string, key *seal.Key, trusted []seal.PublicKey, log *slo
 
 // newPlanStore keeps plans in st.
 func newPlanStore(st planstore.Store, key *seal.Key, trusted []seal.PublicKey, log *slog.Logger) *planStore {
-	return &planStore{st: st, key: key, trusted: trusted, log: log, decoded: map[string]decodedRecord{}}
+	return &planStore{st: st, lead: st, key: key, trusted: trusted, log: log, decoded: map[string]decodedRecord{}}
 }
 
 // checkRecord returns the plan id a stored record names, or why the
@@ -184,8 +188,15 @@ func (s *planStore) save(p *balancer.Plan, snap *collector.Snapshot, r planRecor
 }
 
 // plan reads a stored plan back, verifying its digest.
-func (s *planStore) plan(id string) (*balancer.Plan, error) {
-	b, err := s.st.File(id, "plan.json")
+func (s *planStore) plan(id string) (*balancer.Plan, error) { return s.planIn(s.st, id) }
+
+// leadPlan is plan as the leader reads it to act on it (submit its
+// moves): the read ends with the term.
+func (s *planStore) leadPlan(id string) (*balancer.Plan, error) { return s.planIn(s.lead, id) }
+
+// planIn reads a stored plan back from st, verifying its digest.
+func (s *planStore) planIn(st planstore.Store, id string) (*balancer.Plan, error) {
+	b, err := st.File(id, "plan.json")
 	if errors.Is(err, planstore.ErrNotFound) {
 		return nil, fmt.Errorf("%w: %s", errPlanNotFound, id)
 	}
@@ -196,13 +207,14 @@ func (s *planStore) plan(id string) (*balancer.Plan, error) {
 }
 
 // signedPlan reads a stored plan back and checks its signature: the
-// plan a human approves is the one this daemon made and signed.
+// plan a human approves is the one this daemon made and signed. It is
+// read to be approved: the reads end with the term.
 func (s *planStore) signedPlan(id string) (*balancer.Plan, error) {
-	p, err := s.plan(id)
+	p, err := s.leadPlan(id)
 	if err != nil {
 		return nil, err
 	}
-	sig, err := s.st.File(id, "plan.sig")
+	sig, err := s.lead.File(id, "plan.sig")
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("read the plan's signature: %w", err)
 	}
@@ -214,17 +226,18 @@ func (s *planStore) signedPlan(id string) (*balancer.Plan, error) {
 
 // update changes a record and saves it, at the version it read: when
 // another daemon changed the record first, it reads it again and changes
-// that.
+// that. The read ends with the term, as the write does; a read that fails
+// wrote nothing, and its error wraps errNotRecorded.
 func (s *planStore) update(id string, change func(*planRecord) error) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for try := 1; ; try++ {
-		stored, err := s.st.Get(id)
+		stored, err := s.lead.Get(id)
 		if errors.Is(err, planstore.ErrNotFound) {
 			return fmt.Errorf("%w: %s", errPlanNotFound, id)
 		}
 		if err != nil {
-			return err
+			return fmt.Errorf("change to plan %s %w: %w", id, errNotRecorded, err)
 		}
 		var r planRecord
 		if err := json.Unmarshal(stored.Data, &r); err != nil {
@@ -251,8 +264,15 @@ func (s *planStore) update(id string, change func(*planRecord) error) error {
 // records lists the records, newest first. A store that cannot be read
 // (etcd out of reach) lists none, with an error logged; a record that
 // cannot be read is left out, with a warning.
-func (s *planStore) records() []planRecord {
-	stored, err := s.st.Records()
+func (s *planStore) records() []planRecord { return s.recordsIn(s.st) }
+
+// leadRecords is records as the leader lists them to act on them (expire,
+// supersede, settle, prune): the read ends with the term.
+func (s *planStore) leadRecords() []planRecord { return s.recordsIn(s.lead) }
+
+// recordsIn lists the records of st, newest first.
+func (s *planStore) recordsIn(st planstore.Store) []planRecord {
+	stored, err := st.Records()
 	if err != nil {
 		s.log.Error("list plans", "err", err)
 		return nil
@@ -302,7 +322,7 @@ func (s *planStore) count(st web.PlanState) int {
 
 // expire marks pending plans past their expiry.
 func (s *planStore) expire(now time.Time) {
-	for _, r := range s.records() {
+	for _, r := range s.leadRecords() {
 		if r.State == web.PlanPending && !now.Before(r.Expires) {
 			_ = s.update(r.ID, func(r *planRecord) error {
 				if r.State == web.PlanPending { // not approved meanwhile by another daemon

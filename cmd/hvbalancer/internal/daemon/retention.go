@@ -51,7 +51,7 @@ func (s *planStore) sweep(before time.Time) (int, error) {
 func (s *planStore) prune(cutoff time.Time, keep int) (int, error) {
 	ended := 0
 	removed := 0
-	for _, r := range s.records() { // newest first
+	for _, r := range s.leadRecords() { // newest first
 		if !r.State.Final() {
 			continue
 		}

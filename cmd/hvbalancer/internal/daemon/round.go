@@ -125,11 +125,11 @@ func (d *Daemon) roundOnce(ctx context.Context) roundRecord {
 // that a fleet waiting for approval does not pile up identical plans.
 func (d *Daemon) samePending(p *balancer.Plan) string {
 	key := movesKey(p.Moves)
-	for _, r := range d.plans.records() {
+	for _, r := range d.plans.leadRecords() {
 		if r.State != web.PlanPending {
 			continue
 		}
-		if old, err := d.plans.plan(r.ID); err == nil && movesKey(old.Moves) == key {
+		if old, err := d.plans.leadPlan(r.ID); err == nil && movesKey(old.Moves) == key {
 			return r.ID
 		}
 	}
