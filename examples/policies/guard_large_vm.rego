@@ -34,16 +34,20 @@ held[id]["guard large_vm"] := msg if {
 }
 
 # large_vms is the IDs of the VMs over the limit while the guard refuses
-# (a number set, in business hours): one pass over the fleet, once per
-# session, shared by the hold and by every candidate. A candidate's deny
-# is then one lookup that fails for any VM not in it, and for every VM
-# while the guard is off, where asking large_vm_refusal cost each candidate
-# a function's evaluation (a function's "no" is not kept).
+# (a number set, in business hours), found once per session and shared by
+# the hold and by every candidate. A candidate's deny is then one lookup
+# that fails for any VM not in it, and for every VM while the guard is off,
+# where asking large_vm_refusal cost each candidate a function's evaluation
+# (a function's "no" is not kept). The fleet's largest VM is looked at
+# first: collecting the memory of every VM and taking max costs a third
+# less than comparing each VM with the limit in Rego, and where no VM is
+# over the limit (the usual case) the comparisons are left out.
 large_vms := {id |
 	limit := settings.guards.large_vm.max_memory_gib
 	is_number(limit)
 	business_hours
 	over := limit * gib
+	max([memory | memory := input.fleet.vms[_].memory_bytes]) > over
 	some id
 	input.fleet.vms[id].memory_bytes > over
 }

@@ -16,7 +16,7 @@ requests contains {
 	some name in hosts_in_maintenance
 	some id in input.fleet.hosts[name].vms
 	vm := input.fleet.vms[id]
-	movable(id, vm)
+	movable(id)
 	not pinned_to_own_host(vm)
 }
 
@@ -33,7 +33,7 @@ requests contains {
 	some id
 	input.fleet.vms[id].tags.pin
 	vm := input.fleet.vms[id]
-	movable(id, vm)
+	movable(id)
 	pin := pinned_host(vm)
 	pin != vm.host
 	input.fleet.hosts[pin].health == "ok"
@@ -51,7 +51,7 @@ requests contains {
 } if {
 	some [role, name], ids in anti_affinity_shared
 	some id in array.slice(ids, 1, count(ids))
-	movable(id, input.fleet.vms[id])
+	movable(id)
 }
 
 # anti_affinity_shared[[role, host]] is the sorted IDs of the VMs of an
@@ -73,11 +73,13 @@ anti_affinity_placed contains [role, input.fleet.vms[id].host] if {
 
 anti_affinity_roles := {lower(r) | some r in settings.anti_affinity_roles}
 
-# movable(id, vm): the VM runs and is not frozen. frozen[id] asks about
-# the one VM: a session evaluates the whole frozen set on another core
-# while the requests run, and a VM asked about before it is done costs
-# the frozen rules' bodies for that VM, not a second pass over the fleet.
-movable(id, vm) if {
-	vm.state == "Running"
+# movable(id): VM id runs and is not frozen. frozen[id] asks about the one
+# VM: a session evaluates the whole frozen set on another core while the
+# requests run, and a VM asked about before it is done costs the frozen
+# rules' bodies for that VM, not a second pass over the fleet. The VM's ID
+# is the only argument: OPA keeps a function's result by its arguments, and
+# hashing a VM's whole object as well cost each call more than the body.
+movable(id) if {
+	input.fleet.vms[id].state == "Running"
 	not frozen[id]
 }

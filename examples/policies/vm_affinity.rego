@@ -94,5 +94,5 @@ requests contains {
 	vm := input.fleet.vms[id]
 	vm.host != host
 	vm.host != ""
-	movable(id, vm)
+	movable(id)
 }

@@ -30,7 +30,7 @@ requests contains {
 	vm := input.fleet.vms[id]
 	vm.host != ""
 	vm_host_must_broken_on[i][vm.host]
-	movable(id, vm)
+	movable(id)
 }
 
 must_text := {"must_run_on": "must run on", "must_not_run_on": "must not run on"}
