@@ -1,7 +1,6 @@
 package balancer
 
 import (
-	"cmp"
 	"container/heap"
 	"context"
 	"fmt"
@@ -95,17 +94,14 @@ func worthwhile(final, relief, minGain float64) bool {
 // peak relief credit, less thrift × the migration cost), then VM ID, then
 // destination name (indices follow both orders).
 func sortCandidates(c []candidate) {
-	slices.SortFunc(c, func(x, y candidate) int {
-		if a, b := x.rank(), y.rank(); a != b {
-			if a > b {
-				return -1
-			}
-			return 1
+	sort.Slice(c, func(i, j int) bool {
+		if a, b := c[i].rank(), c[j].rank(); a != b {
+			return a > b
 		}
-		if x.vm != y.vm {
-			return cmp.Compare(x.vm, y.vm)
+		if c[i].vm != c[j].vm {
+			return c[i].vm < c[j].vm
 		}
-		return cmp.Compare(x.to, y.to)
+		return c[i].to < c[j].to
 	})
 }
 
