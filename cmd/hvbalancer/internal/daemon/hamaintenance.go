@@ -48,7 +48,7 @@ func (m *sharedMaintenance) save(f maintenanceFile) error {
 // load reads the fleet's maintenance from etcd into s, and reports
 // whether it changed.
 func (s *maintenanceStore) load() (bool, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), pauseTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), sharedTimeout)
 	defer cancel()
 	resp, err := s.shared.el.Client().Get(ctx, s.shared.key)
 	if err != nil {

@@ -5,16 +5,12 @@ import (
 	"fmt"
 	"os"
 	"sync"
-	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/ha"
 	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/web"
 )
-
-// pauseTimeout bounds one read or write of the shared pause.
-const pauseTimeout = 5 * time.Second
 
 // With an ha section the pause is the fleet's, not one daemon's: it is a
 // key in etcd, which the leader writes (a standby forwards the request)
@@ -105,7 +101,7 @@ func (d *Daemon) setSharedPause(paused bool, reason string) error {
 // sharedPause reads the shared pause: whether it is set and why. An
 // unreachable etcd says nothing (ok false): the executor keeps its state.
 func (d *Daemon) sharedPause() (paused bool, reason string, ok bool) {
-	ctx, cancel := context.WithTimeout(context.Background(), pauseTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), sharedTimeout)
 	defer cancel()
 	resp, err := d.ha.Client().Get(ctx, d.pauseKey())
 	if err != nil {

@@ -85,7 +85,7 @@ func (idleMigrator) Compare(context.Context, moves.Move) ([]hyperv.Incompatibili
 // saying it was not recorded. The session TTL is kept under the writes'
 // timeout so that the term's end is told from it.
 func TestSharedPauseAndMaintenanceEndWithTheTerm(t *testing.T) {
-	const ttl = 2 * time.Second // under pauseTimeout
+	const ttl = 2 * time.Second // under sharedTimeout
 	l := electCutOffLeader(t, ttl)
 	d := l.d
 
@@ -110,7 +110,7 @@ func TestSharedPauseAndMaintenanceEndWithTheTerm(t *testing.T) {
 		var err error
 		select {
 		case err = <-c:
-		case <-time.After(2 * time.Minute): // not a timing: the write would end after pauseTimeout
+		case <-time.After(2 * time.Minute): // not a timing: the write would end after sharedTimeout
 			t.Fatalf("the %s write outlived the term and its timeout", what)
 		}
 		if !errors.Is(err, etcdjournal.ErrTermEnded) || !errors.Is(err, errMaybeRecorded) || !errors.Is(err, context.Canceled) { // the API's 503
@@ -118,7 +118,7 @@ func TestSharedPauseAndMaintenanceEndWithTheTerm(t *testing.T) {
 				what, time.Since(cut).Round(100*time.Millisecond), err)
 		}
 		t.Logf("the %s write failed %s after the cut (session TTL %s, timeout %s): %v",
-			what, time.Since(cut).Round(100*time.Millisecond), ttl, pauseTimeout, err)
+			what, time.Since(cut).Round(100*time.Millisecond), ttl, sharedTimeout, err)
 	}
 	select {
 	case <-l.term.Done():
