@@ -162,13 +162,21 @@ func aggressivenessText(s Settings) string {
 	return fmt.Sprintf("%d (a balancing move must gain at least %g points)", s.Aggressiveness, s.MinGain)
 }
 
-// headroomText says the headroom and what it leaves a balancing move.
+// headroomText says the headroom and what it leaves a balancing move,
+// memory's exception on a dense fleet included.
 func headroomText(s Settings) string {
 	if s.Headroom == 0 {
 		return "0 points (balancing fills destinations up to the thresholds)"
 	}
-	return fmt.Sprintf("%s points (balancing fills destinations to CPU %s%%, memory %s%%)",
-		number(s.Headroom), number(decimals(s.CPUHigh-s.Headroom, 2)), number(decimals(s.MemoryHigh-s.Headroom, 2)))
+	memory := number(decimals(s.MemoryHigh-s.Headroom, 2))
+	if s.Headroom > denseMemoryHeadroom { // see memMargin
+		memory = fmt.Sprintf("%s%%, or %s%% for a VM of static memory on a dense fleet",
+			memory, number(decimals(s.MemoryHigh-denseMemoryHeadroom, 2)))
+	} else {
+		memory += "%"
+	}
+	return fmt.Sprintf("%s points (balancing fills destinations to CPU %s%%, memory %s)",
+		number(s.Headroom), number(decimals(s.CPUHigh-s.Headroom, 2)), memory)
 }
 
 // projectedText says, for a host whose load is projected, from what and
