@@ -8,6 +8,7 @@ import (
 	"math"
 	"sort"
 	"sync"
+	"time"
 
 	"github.com/hvbalancer/hvbalancer/collector"
 	"github.com/hvbalancer/hvbalancer/policy"
@@ -230,6 +231,13 @@ type pass struct {
 	// host pair held back and that would have been worthwhile (see
 	// balanceCandidates).
 	held int
+	// recent is each VM's last migration, by VM ID, for the cooldown (see
+	// cooldownStop); cooled counts the moves of cooled VMs that the
+	// cooldown held at the search's stop and that would have been
+	// worthwhile, and coolFree is when the first of those VMs leaves it.
+	recent   map[string]time.Time
+	cooled   int
+	coolFree time.Time
 }
 
 // Plan plans the moves for snapshot s under rules. policyDigest names the
@@ -275,7 +283,7 @@ func (p *Planner) Plan(ctx context.Context, s *collector.Snapshot, rules Rules, 
 func (p *Planner) search(ctx context.Context, s *collector.Snapshot, cfg Config, rules Rules, hist *History) (*pass, measures, error) {
 	st := newState(s, cfg, rules, hist)
 	before := measure(st)
-	r := &pass{base: p.cfg, cfg: cfg, st: st, rules: rules, back: backPairs(hist, st.hostIdx, s.Taken, cfg.Cooldown)}
+	r := &pass{base: p.cfg, cfg: cfg, st: st, rules: rules, back: backPairs(hist, st.hostIdx, s.Taken, cfg.Cooldown), recent: hist.lastMoved()}
 	reqs, err := policyRequests(ctx, rules)
 	if err != nil {
 		return nil, before, err
@@ -388,6 +396,9 @@ func (r *pass) balance(ctx context.Context) error {
 				r.stop, r.stopped = stopPenalty, fmt.Sprintf("with the policy's penalties no allowed candidate gains at least %g points", minGain)
 			}
 			r.heldStop(len(cands) == 0)
+			if r.stop == stopNoGain {
+				r.cooldownStop(minGain)
+			}
 			return nil
 		}
 		c := j.best
