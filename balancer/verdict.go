@@ -37,8 +37,9 @@ func (s stop) gainsLeft() bool {
 //     (above cpu_high or memory_high) after all; or the search left moves
 //     that gain the minimum, because the plan reached max_moves, the
 //     policy denied them, or the hysteresis per host pair held them back
-//     (see heldStop): the planner would move load but for a recent move
-//     the other way, and a fleet it would change is not balanced.
+//     (see heldStop), or the VMs they move are in their cooldown (see
+//     cooldownStop): the planner would move load but for a recent move,
+//     and a fleet it would change is not balanced.
 //   - unknown (nil), with the reason: otherwise, when the plan read too
 //     little to tell (see tooLittleData).
 //   - true: otherwise: every host was read, no host is hot, and either
@@ -60,7 +61,7 @@ func (r *pass) verdict(p *Plan) (*bool, string) {
 	if why := r.tooLittleData(p); why != "" {
 		return nil, why
 	}
-	if r.stop.gainsLeft() || r.search.HeldBack > 0 {
+	if r.stop.gainsLeft() || r.search.HeldBack > 0 || r.cooled > 0 {
 		return &no, ""
 	}
 	return &yes, ""
