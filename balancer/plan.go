@@ -50,8 +50,9 @@ type Plan struct {
 	// within the hard limits gains the aggressiveness's minimum gain (after
 	// the policy's penalties). False: moves are planned, a host is hot, or
 	// the search left gains behind (it reached max_moves, the policy
-	// denied the moves that gain, or the hysteresis per host pair held
-	// them back). Null (nil): no move and no hot host, but
+	// denied the moves that gain, the hysteresis per host pair held
+	// them back, or only VMs in their cooldown have them). Null (nil): no
+	// move and no hot host, but
 	// the plan was made from too little data to tell (hosts that could not
 	// be read, fewer than two eligible hosts, hosts without a load sample);
 	// BalancedReason says why. Message says the outcome plainly.
