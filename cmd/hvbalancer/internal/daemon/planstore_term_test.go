@@ -103,8 +103,9 @@ func TestSharedPlanReadsEndWithTheTerm(t *testing.T) {
 	}
 	ended := make(map[string]chan error, len(reads))
 	for what, read := range reads {
-		ended[what] = make(chan error, 1)
-		go func() { ended[what] <- read() }()
+		c := make(chan error, 1)
+		ended[what] = c
+		go func() { c <- read() }()
 	}
 	errs := map[string]error{}
 	for what, c := range ended {
