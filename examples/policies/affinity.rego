@@ -15,16 +15,22 @@ deny contains sprintf("%s: anti-affinity role=%s with %s on %s", [vm_name(input.
 }
 
 # anti_affinity_role_of maps the ID of every VM of an anti-affinity role to
-# that role, lower-cased: one pass over the fleet's VMs, evaluated once per
-# session and shared by every candidate and by the requests (requests.rego).
-# (role_of is written out: a function call per VM costs three times the
-# lookup. The roles are read into a local first: a rule's value looked up
-# for each VM costs more than the lookup in it.)
+# that role, lower-cased: evaluated once per session and shared by every
+# candidate and by the requests (requests.rego). The fleet's role tags are
+# read as they are written, and each value is lower-cased once: the first
+# pass collects the values (a set of a few, however many VMs carry them),
+# and a second pass picks the VMs whose value is that of an anti-affinity
+# role. That is a second pass, but lower-casing and looking up each VM's
+# role in Rego cost more on a fleet where most VMs have a role: on the
+# 8,000-VM benchmark fleets, 84 -> 49 M instructions where every VM has
+# one (mixed), 31 -> 37 M where a sixth have one (dense), 16 -> 35 M where
+# one VM a host has one.
 anti_affinity_role_of := {id: role |
-	roles := anti_affinity_roles
+	some raw in {value | value := input.fleet.vms[_].tags.role}
+	role := lower(raw)
+	anti_affinity_roles[role]
 	some id
-	role := lower(input.fleet.vms[id].tags.role)
-	roles[role]
+	input.fleet.vms[id].tags.role == raw
 }
 
 # anti_affinity_vms[role] holds the IDs of the VMs of an anti-affinity role
