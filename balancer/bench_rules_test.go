@@ -6,6 +6,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -108,6 +109,91 @@ func BenchmarkLargeFleetPlanEveryRule(b *testing.B) {
 			reportRules(b, p, evals)
 		})
 	}
+}
+
+// BenchmarkJudgeEveryRule is one candidate judged under the shipped policy
+// with every rule on, on BenchmarkPlanEveryRule's tagged shapes with a day
+// of moves, each judgement a different candidate in one session: a VM
+// (7,919 apart in ID order, across the fleet) from its host to another,
+// the destination projected at 50 % CPU and memory, under its limits, so
+// that every rule's body runs. What a session keeps for every candidate is
+// built by the first judgement, before the timer starts; the figures are
+// what each further candidate costs.
+func BenchmarkJudgeEveryRule(b *testing.B) {
+	every, err := policy.Load(policy.Options{Dir: everyRulePolicy(b)})
+	if err != nil {
+		b.Fatalf("the shipped policy with every rule on: %v", err)
+	}
+	for _, shape := range []struct {
+		name  string
+		fleet func() *collector.Snapshot
+	}{
+		{"one-sql", func() *collector.Snapshot { return benchFleet(64, 8000, 4) }},
+		{"roles", func() *collector.Snapshot { return roleFleet(64, 8000, 4, 40, 1) }},
+		{"dense", func() *collector.Snapshot { return roleFleet(64, 8000, 4, 640, 1.6) }},
+		{"mixed", func() *collector.Snapshot { return mixedFleet(64, 8000, 4) }},
+	} {
+		s := withRuleTags(withStorage(shape.fleet()))
+		in := balancer.PolicyInput(s, ruleHistory(s), time.UTC)
+		moves, projs := spreadCandidates(in, 4096)
+		b.Run(shape.name, func(b *testing.B) {
+			ctx := context.Background()
+			var r *policy.Session
+			begin := func() {
+				if r, err = every.Begin(ctx, in); err != nil {
+					b.Fatal(err)
+				}
+				if _, err := r.Judge(ctx, moves[0], projs[0]); err != nil {
+					b.Fatal(err)
+				}
+			}
+			begin()
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 1; b.Loop(); i++ {
+				k := i % len(moves)
+				if k == 0 {
+					b.StopTimer()
+					begin()
+					b.StartTimer()
+					continue
+				}
+				if _, err := r.Judge(ctx, moves[k], projs[k]); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// spreadCandidates is n candidates of in for BenchmarkJudgeEveryRule.
+func spreadCandidates(in *policy.Input, n int) ([]policy.Move, []policy.Projected) {
+	hosts := slices.Sorted(maps.Keys(in.Fleet.Hosts))
+	ids := slices.Sorted(maps.Keys(in.Fleet.VMs))
+	var moves []policy.Move
+	var projs []policy.Projected
+	for i := 0; len(moves) < n; i++ {
+		id := ids[(i*7919)%len(ids)]
+		vm := in.Fleet.VMs[id]
+		to := hosts[(i*31)%len(hosts)]
+		if to == vm.Host {
+			continue
+		}
+		src, dst := in.Fleet.Hosts[vm.Host], in.Fleet.Hosts[to]
+		onto := append(slices.Clone(dst.VMs), id)
+		slices.Sort(onto)
+		var memory int64
+		for _, v := range onto {
+			memory += in.Fleet.VMs[v].MemoryBytes
+		}
+		moves = append(moves, policy.Move{VM: id, From: vm.Host, To: to})
+		projs = append(projs, policy.Projected{
+			From: policy.HostLoad{CPU: src.CPU.Mean, Memory: src.Memory.Mean,
+				VMs: slices.DeleteFunc(slices.Clone(src.VMs), func(v string) bool { return v == id })},
+			To: policy.HostLoad{CPU: 50, Memory: 50, VMs: onto, VMMemoryBytes: memory},
+		})
+	}
+	return moves, projs
 }
 
 // reportRules reports what the plan did and what refused it: the guards'
