@@ -2,7 +2,6 @@ package policy
 
 import (
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"math"
@@ -40,19 +39,23 @@ func (r *Session) Judge(ctx context.Context, m Move, p Projected) (Verdict, erro
 	if buf == nil {
 		buf = new([]byte)
 	}
-	key, b, err := candidateKey(*buf, m, p)
-	*buf = b
-	r.keyBufs.Put(buf)
+	b, err := candidateKey(*buf, m, p)
 	if err != nil {
+		*buf = b
+		r.keyBufs.Put(buf)
 		return Verdict{}, fmt.Errorf("judge %s from %s to %s: %w", m.VM, m.From, m.To, err)
 	}
+	var key string
 	r.mu.Lock()
-	j, found := r.cache[key]
+	j, found := r.cache[string(b)] // no copy to look up
 	if !found {
+		key = string(b)
 		j = &judgement{done: make(chan struct{})}
 		r.cache[key] = j
 	}
 	r.mu.Unlock()
+	*buf = b
+	r.keyBufs.Put(buf)
 
 	if found {
 		select {
@@ -142,12 +145,12 @@ func (v Verdict) clone() Verdict {
 }
 
 // candidateKey identifies a candidate by the content of its move and
-// projection: the SHA-256 of every part length-prefixed, so that different
-// candidates never share a key, made in buf (returned for reuse). A
-// candidate's projection lists both hosts' VMs, hundreds on a dense host:
-// kept whole as the key, it was the largest thing a plan allocated after
-// the input.
-func candidateKey(buf []byte, m Move, p Projected) ([sha256.Size]byte, []byte, error) {
+// projection: every part length-prefixed, so that different candidates
+// never share a key, made in buf and returned (buf's array, for reuse).
+// The key is the whole of it: its SHA-256 was a twentieth of judging a
+// candidate, and a string key costs a copy (a few kilobytes on a dense
+// host) only for a candidate not asked before.
+func candidateKey(buf []byte, m Move, p Projected) ([]byte, error) {
 	b := buf[:0]
 	str := func(s string) {
 		b = strconv.AppendInt(b, int64(len(s)), 10)
@@ -160,7 +163,7 @@ func candidateKey(buf []byte, m Move, p Projected) ([sha256.Size]byte, []byte, e
 	for _, h := range []HostLoad{p.From, p.To} {
 		for _, f := range []float64{h.CPU, h.Memory} {
 			if math.IsNaN(f) || math.IsInf(f, 0) {
-				return [sha256.Size]byte{}, b, fmt.Errorf("projected load %v is not a finite number", f)
+				return b, fmt.Errorf("projected load %v is not a finite number", f)
 			}
 			b = strconv.AppendFloat(b, f, 'g', -1, 64)
 			b = append(b, ';')
@@ -173,5 +176,5 @@ func candidateKey(buf []byte, m Move, p Projected) ([sha256.Size]byte, []byte, e
 			str(id)
 		}
 	}
-	return sha256.Sum256(b), b, nil
+	return b, nil
 }

@@ -2,7 +2,6 @@ package policy
 
 import (
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"runtime"
@@ -30,7 +29,7 @@ type Session struct {
 	pending *pendingRequests
 
 	mu    sync.Mutex
-	cache map[[sha256.Size]byte]*judgement // by candidateKey
+	cache map[string]*judgement // by candidateKey
 	evals atomic.Int64
 	// keyBufs are buffers candidateKey makes keys in (*[]byte).
 	keyBufs sync.Pool
@@ -149,7 +148,7 @@ func (e *Engine) start(ctx context.Context, in *Input) (*Session, firstPart, err
 		terms:   terms,
 		hosts:   make(map[string]bool, len(in.Fleet.Hosts)),
 		frozen:  map[string]bool{},
-		cache:   map[[sha256.Size]byte]*judgement{},
+		cache:   map[string]*judgement{},
 		helpers: &helpers{},
 	}
 	runtime.AddCleanup(r, (*helpers).stop, r.helpers)
