@@ -363,7 +363,12 @@ func (sc *scoring) score(sh *share) {
 				if r.limitSeen.has(vi*len(st.hosts) + to) {
 					continue // a limit it cannot move past, met before: those hold for the plan (see limit)
 				}
-				if f := st.fault(vi, to); f != faultNone {
+				if to == vs.host {
+					continue
+				}
+				// A movable VM and an eligible host of its cluster
+				// (coolest): the checks fault adds hold.
+				if f := st.destFault(vi, to); f != faultNone {
 					if f.cannotRun() {
 						sh.limits = append(sh.limits, limitMet{vm: vi, to: to, f: f})
 					}

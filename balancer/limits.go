@@ -24,6 +24,17 @@ func (st *state) fault(vi, to int) fault {
 	case vs.v.Clustered && dst.h.Cluster != st.hosts[vs.host].h.Cluster:
 		return faultCluster
 	}
+	return st.destFault(vi, to)
+}
+
+// destFault is fault without the checks of the VM alone (moved, held) and
+// of the destination's eligibility and cluster: a balancing step's scoring
+// asks it of a movable VM and each eligible host of its cluster other than
+// its own, the most asked of all, where those checks cannot fail: leaving
+// them out took 2 % off a dense fleet's plan.
+func (st *state) destFault(vi, to int) fault {
+	vs := &st.vms[vi]
+	dst := &st.hosts[to]
 	if k := vi*len(st.hosts) + to; !st.reachable.has(k) {
 		if f := compatFault(&vs.need, &dst.offer); f != faultNone {
 			return f
