@@ -230,8 +230,8 @@ func TestDaemonConvergesTheDemoFleet(t *testing.T) {
 		getJSON(t, d.url+"/api/v1/status", &st)
 		return quietRound(st)
 	})
-	if b := st.Balance; b == nil || b.Moves != 0 || b.Balanced == nil || b.Reason != "" || b.Time.IsZero() || b.Time.After(st.LastRound.Time) {
-		t.Errorf("after a round that moves nothing the status's balance is %+v, want the round's, with no move and a known verdict", b)
+	if b := st.Balance; b == nil || b.Moves != 0 || b.Balanced == nil || *b.Balanced != (b.Reason == "") || b.Time.IsZero() || b.Time.After(st.LastRound.Time) {
+		t.Errorf("after a round that moves nothing the status's balance is %+v, want the round's, with no move, a known verdict, and a reason exactly when it is not balanced", b)
 	}
 	var after web.Hosts
 	getJSON(t, d.url+"/api/v1/hosts", &after)
