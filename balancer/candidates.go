@@ -1,6 +1,7 @@
 package balancer
 
 import (
+	"cmp"
 	"container/heap"
 	"context"
 	"fmt"
@@ -93,15 +94,21 @@ func worthwhile(final, relief, minGain float64) bool {
 // sortCandidates orders candidates best first: by rank (gain with the
 // peak relief credit, less thrift × the migration cost), then VM ID, then
 // destination name (indices follow both orders).
+// The order is total (a VM and destination are one candidate), so any
+// sort gives the same; slices.SortFunc's direct calls cost less than
+// sort.Slice's swaps through reflection.
 func sortCandidates(c []candidate) {
-	sort.Slice(c, func(i, j int) bool {
-		if a, b := c[i].rank(), c[j].rank(); a != b {
-			return a > b
+	slices.SortFunc(c, func(x, y candidate) int {
+		if a, b := x.rank(), y.rank(); a != b {
+			if a > b {
+				return -1
+			}
+			return 1
 		}
-		if c[i].vm != c[j].vm {
-			return c[i].vm < c[j].vm
+		if x.vm != y.vm {
+			return cmp.Compare(x.vm, y.vm)
 		}
-		return c[i].to < c[j].to
+		return cmp.Compare(x.to, y.to)
 	})
 }
 
