@@ -16,7 +16,7 @@ type objective struct {
 	wc, wm, wcost float64
 	pc, pm        float64 // pivots
 	maxc          float64 // the busiest eligible host's CPU load
-	line          float64 // cpu_high, or the mean CPU load when it is higher
+	line          float64 // cpu_high, or the mean CPU load when it is higher, as the plan found it (see state.line)
 	over          float64 // the eligible hosts' CPU load above line, summed
 	top           [3]int  // the three busiest eligible hosts by CPU, busiest first; -1 when fewer
 	// stuck is the CPU load of the busiest host no plan can lower: healthy,
@@ -66,7 +66,10 @@ func (o *objective) sums(st *state) {
 	}
 	o.pc /= o.n
 	o.pm /= o.n
-	o.line = max(st.cfg.CPUHigh, o.pc)
+	o.line = st.line
+	if !st.lineSet { // the plan's first reset
+		o.line = max(st.cfg.CPUHigh, o.pc)
+	}
 	for _, hi := range st.elig {
 		o.over += max(0, st.hosts[hi].cpu-o.line)
 	}
@@ -97,7 +100,8 @@ func (o *objective) spreads() (cpu, mem float64) {
 // value is the weighted imbalance: √n·(wc·σcpu + wm·σmem) + wc·(peak +
 // over), the peak being the busiest eligible host's CPU load and over the
 // eligible hosts' CPU load above a line, summed: above cpu_high, or above
-// the mean on a dense fleet, whose mean is higher. The peak falls only
+// the mean on a dense fleet, whose mean is higher (the mean as the plan
+// found the fleet, see state.line). The peak falls only
 // once every host near it is relieved, so where many hosts are near the
 // busiest, one move lowers it by little; over falls by each point a move
 // takes off a host above the line to one that stays under it, so that

@@ -71,6 +71,16 @@ type state struct {
 	elig    []int   // eligible host indices, in name order
 	meanCap float64 // mean memory capacity of eligible hosts, bytes
 	obj     objective
+	// line is the CPU load above which the objective counts a host's load
+	// as over (see objective.over): cpu_high, or the eligible hosts' mean
+	// CPU load as the plan found them when that is higher. It is fixed for
+	// the plan: a move between hosts of other sizes changes the mean of
+	// their loads, and a line that followed it changed every host's load
+	// above it, so that a move's gain, worked out with the line as it
+	// stood, was not what the move did to the objective (a move gaining
+	// 4.3 made it 9.9 worse). The first reset sets it.
+	line    float64
+	lineSet bool
 	// volPlanned is, per interned volume (see storeTarget), the bytes of
 	// the storage moves planned into it so far.
 	volPlanned []int64
@@ -172,6 +182,7 @@ func newState(s *collector.Snapshot, cfg Config, rules Rules, hist *History) *st
 		st.vms[vi].refused = r
 	}
 	st.obj.reset(st)
+	st.line, st.lineSet = st.obj.line, true
 	return st
 }
 
