@@ -16,6 +16,19 @@ import (
 	"github.com/hvbalancer/hvbalancer/policy"
 )
 
+// ruleShapes are the 64-host, 8,000-VM fleets the every-rule benchmarks
+// plan on: one sql VM a host, roles clustered on hosts, a dense fleet near
+// saturation and a fleet of mixed host sizes.
+var ruleShapes = []struct {
+	name  string
+	fleet func() *collector.Snapshot
+}{
+	{"one-sql", func() *collector.Snapshot { return benchFleet(64, 8000, 4) }},
+	{"roles", func() *collector.Snapshot { return roleFleet(64, 8000, 4, 40, 1) }},
+	{"dense", func() *collector.Snapshot { return roleFleet(64, 8000, 4, 640, 1.6) }},
+	{"mixed", func() *collector.Snapshot { return mixedFleet(64, 8000, 4) }},
+}
+
 // BenchmarkPlanEveryRule is the cost of the shipped policy with every rule
 // switched on, beside allow-all and the policy as shipped, on each of
 // BenchmarkPlan's 64 × 8,000 shapes. The fleets are those shapes with the
@@ -39,15 +52,7 @@ func BenchmarkPlanEveryRule(b *testing.B) {
 	if err != nil {
 		b.Fatalf("the shipped policy with every rule on: %v", err)
 	}
-	for _, shape := range []struct {
-		name  string
-		fleet func() *collector.Snapshot
-	}{
-		{"one-sql", func() *collector.Snapshot { return benchFleet(64, 8000, 4) }},
-		{"roles", func() *collector.Snapshot { return roleFleet(64, 8000, 4, 40, 1) }},
-		{"dense", func() *collector.Snapshot { return roleFleet(64, 8000, 4, 640, 1.6) }},
-		{"mixed", func() *collector.Snapshot { return mixedFleet(64, 8000, 4) }},
-	} {
+	for _, shape := range ruleShapes {
 		s := withRuleTags(withStorage(shape.fleet()))
 		h := ruleHistory(s)
 		b.Run(shape.name+"/allow-all", func(b *testing.B) {
@@ -124,15 +129,7 @@ func BenchmarkJudgeEveryRule(b *testing.B) {
 	if err != nil {
 		b.Fatalf("the shipped policy with every rule on: %v", err)
 	}
-	for _, shape := range []struct {
-		name  string
-		fleet func() *collector.Snapshot
-	}{
-		{"one-sql", func() *collector.Snapshot { return benchFleet(64, 8000, 4) }},
-		{"roles", func() *collector.Snapshot { return roleFleet(64, 8000, 4, 40, 1) }},
-		{"dense", func() *collector.Snapshot { return roleFleet(64, 8000, 4, 640, 1.6) }},
-		{"mixed", func() *collector.Snapshot { return mixedFleet(64, 8000, 4) }},
-	} {
+	for _, shape := range ruleShapes {
 		s := withRuleTags(withStorage(shape.fleet()))
 		in := balancer.PolicyInput(s, ruleHistory(s), time.UTC)
 		moves, projs := spreadCandidates(in, 4096)
