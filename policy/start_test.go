@@ -85,20 +85,20 @@ requests contains {"vm": "vm1", "reason": "even out"}
 	}
 }
 
-// TestWaitEndsWithItsContext: a requests rule that would run for hours
-// does not keep Wait, nor the evaluation behind Requests, once the
-// session's context ends.
-func TestWaitEndsWithItsContext(t *testing.T) {
-	e := mustLoad(t, Options{Dir: writePolicy(t, map[string]string{"p.rego": `package hvbalancer
-
-config := {"max_moves": 3}
-
-requests contains {"vm": "vm1", "reason": "never"} if {
+// endlessRequests is a requests rule that would evaluate for hours and
+// asks for nothing.
+const endlessRequests = `requests contains {"vm": "vm1", "reason": "never"} if {
 	some i in numbers.range(1, 100000)
 	some j in numbers.range(1, 100000)
 	i * j < 0
 }
-`})})
+`
+
+// TestWaitEndsWithItsContext: a requests rule that would run for hours
+// does not keep Wait, nor the evaluation behind Requests, once the
+// session's context ends.
+func TestWaitEndsWithItsContext(t *testing.T) {
+	e := mustLoad(t, Options{Dir: writePolicy(t, map[string]string{"p.rego": "package hvbalancer\n\nconfig := {\"max_moves\": 3}\n\n" + endlessRequests})})
 	ctx, cancel := context.WithCancel(context.Background())
 	r, err := e.Start(ctx, emptyInput())
 	if err != nil {
@@ -120,14 +120,7 @@ requests contains {"vm": "vm1", "reason": "never"} if {
 // TestWaitOwnContext: Wait gives up when its own context ends, though the
 // requests go on.
 func TestWaitOwnContext(t *testing.T) {
-	e := mustLoad(t, Options{Dir: writePolicy(t, map[string]string{"p.rego": `package hvbalancer
-
-requests contains {"vm": "vm1", "reason": "never"} if {
-	some i in numbers.range(1, 100000)
-	some j in numbers.range(1, 100000)
-	i * j < 0
-}
-`})})
+	e := mustLoad(t, Options{Dir: writePolicy(t, map[string]string{"p.rego": "package hvbalancer\n\n" + endlessRequests})})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	r, err := e.Start(ctx, emptyInput())
