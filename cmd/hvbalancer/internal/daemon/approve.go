@@ -20,7 +20,7 @@ func (d *Daemon) approve(id, by string) error {
 		return fmt.Errorf("%w: plan %s is refused: %w", errPlanConflict, id, err)
 	}
 	if errors.Is(err, etcdjournal.ErrTermEnded) {
-		return fmt.Errorf("approve plan %s: this daemon stopped leading before it read the plan, so the approval was not recorded: approve it through the next leader: %w: %w", id, err, web.ErrConflict)
+		return fmt.Errorf("approve plan %s: this daemon stopped leading before it read the plan, so the approval was not recorded: approve it through the next leader: %w: %w", id, err, web.ErrUnavailable)
 	}
 	if err != nil {
 		return err
@@ -40,7 +40,7 @@ func (d *Daemon) approve(id, by string) error {
 		return nil
 	})
 	if errors.Is(err, errNotRecorded) && errors.Is(err, etcdjournal.ErrTermEnded) {
-		return fmt.Errorf("approve plan %s: this daemon stopped leading before it read the plan's record, so the approval was not recorded: approve it through the next leader: %w: %w", id, err, web.ErrConflict)
+		return fmt.Errorf("approve plan %s: this daemon stopped leading before it read the plan's record, so the approval was not recorded: approve it through the next leader: %w: %w", id, err, web.ErrUnavailable)
 	}
 	if errors.Is(err, etcdjournal.ErrTermEnded) {
 		return fmt.Errorf("approve plan %s: this daemon stopped leading before etcd answered, so the approval may or may not be recorded (if it is, the next leader runs its moves): read the plan's state before approving again: %w", id, err)

@@ -33,21 +33,21 @@ var errMaybeRecorded = errors.New("may or may not be recorded")
 
 // writeShared applies ops in one transaction fenced on el's term, ending
 // with the term or after sharedTimeout. what names the change in the error:
-// one wrapping errNotRecorded, ha.ErrNotLeader and web.ErrConflict when the
+// one wrapping errNotRecorded, ha.ErrNotLeader and web.ErrUnavailable when the
 // write was refused or not sent, or one wrapping errMaybeRecorded and the
 // cause (etcdjournal.ErrTermEnded when the term ended while it waited).
 func writeShared(el *ha.Elector, what string, ops ...clientv3.Op) error {
 	ctx, cancel := etcdjournal.WriteContext(sharedTimeout, termEnds(el))
 	defer cancel()
 	if ctx.Err() != nil { // the term has ended: nothing is sent
-		return fmt.Errorf("%s %w: this daemon's term has ended (%w): %w", what, errNotRecorded, ha.ErrNotLeader, web.ErrConflict)
+		return fmt.Errorf("%s %w: this daemon's term has ended (%w): %w", what, errNotRecorded, ha.ErrNotLeader, web.ErrUnavailable)
 	}
 	err := el.Write(ctx, ops...)
 	switch {
 	case err == nil:
 		return nil
 	case errors.Is(err, ha.ErrNotLeader): // refused by the fence
-		return fmt.Errorf("%s %w: %w: %w", what, errNotRecorded, err, web.ErrConflict)
+		return fmt.Errorf("%s %w: %w: %w", what, errNotRecorded, err, web.ErrUnavailable)
 	}
 	return fmt.Errorf("%s %w in etcd (read it back once etcd answers): %w", what, errMaybeRecorded, etcdjournal.TermError(ctx, err))
 }

@@ -140,7 +140,7 @@ func TestSharedPauseAndMaintenanceEndWithTheTerm(t *testing.T) {
 			return err
 		},
 	} {
-		if err := write(); !errors.Is(err, errNotRecorded) || !errors.Is(err, web.ErrConflict) || !errors.Is(err, ha.ErrNotLeader) {
+		if err := write(); !errors.Is(err, errNotRecorded) || !errors.Is(err, web.ErrUnavailable) || !errors.Is(err, ha.ErrNotLeader) {
 			t.Errorf("%s after the term: %v; want it refused, not recorded", what, err)
 		}
 	}

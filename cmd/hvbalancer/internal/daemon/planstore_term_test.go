@@ -122,7 +122,7 @@ func TestSharedPlanReadsEndWithTheTerm(t *testing.T) {
 	default:
 		t.Error("the reads ended while the term had not")
 	}
-	if err := errs["the approval's read of the plan"]; !errors.Is(err, etcdjournal.ErrTermEnded) || !errors.Is(err, web.ErrConflict) || !strings.Contains(err.Error(), "not recorded") {
+	if err := errs["the approval's read of the plan"]; !errors.Is(err, etcdjournal.ErrTermEnded) || !errors.Is(err, web.ErrUnavailable) || !strings.Contains(err.Error(), "not recorded") {
 		t.Errorf("the approval: %v; want it to end with the term, not recorded", err)
 	}
 	if err := errs["the update's read of the record"]; !errors.Is(err, etcdjournal.ErrTermEnded) || !errors.Is(err, errNotRecorded) {

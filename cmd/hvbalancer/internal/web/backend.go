@@ -52,12 +52,15 @@ type Backend interface {
 }
 
 // Errors the Backend wraps so the server answers with the right status:
-// ErrNotFound 404, ErrConflict 409, ErrInvalid 422. Any other error is a
-// 500.
+// ErrNotFound 404, ErrConflict 409, ErrInvalid 422, ErrUnavailable 503
+// (this daemon cannot make the change now, another may: a daemon whose
+// term as leader ended, as a standby that cannot reach the leader
+// answers). Any other error is a 500.
 var (
-	ErrNotFound = errors.New("not found")
-	ErrConflict = errors.New("conflict")
-	ErrInvalid  = errors.New("invalid")
+	ErrNotFound    = errors.New("not found")
+	ErrConflict    = errors.New("conflict")
+	ErrInvalid     = errors.New("invalid")
+	ErrUnavailable = errors.New("unavailable")
 )
 
 // Status is the daemon's state as the API and the status page show it.
