@@ -1,10 +1,20 @@
 package balancer
 
 import (
+	"context"
 	"fmt"
+	"runtime"
 	"slices"
 	"time"
+
+	"github.com/hvbalancer/hvbalancer/policy"
 )
+
+// maxCooledJudged is how many of the cooled VMs' worthwhile moves
+// cooldownStop asks the policy about at most, the best ranked first: a
+// fourth of what a balancing step may judge (maxJudgedPerStep), spent once
+// a plan.
+const maxCooledJudged = 64
 
 // cooldownStop counts, when the balancing search stopped because no move
 // within the limits gains the minimum (stopNoGain), the moves it would
@@ -12,20 +22,28 @@ import (
 // the cooldown before the snapshot (the executor's per-VM cooldown, read
 // from the history), from the last step's sources to the destinations a
 // step would try, within the hard limits and the hysteresis per host pair,
-// that are worthwhile before the policy's penalty (the policy is not asked
-// about them). When any is, r.cooled counts them, r.coolFree is when the
-// first of their VMs leaves its cooldown, and the search's stop names
-// them, so that a plan does not call a fleet balanced that the planner
-// would change once the cooldowns end (see pass.verdict): right after a
-// round's migrations many VMs are in cooldown, and a move of one of them
-// that gains is load the planner means to move. A fleet where no move
-// gains the minimum, cooled VMs or not, is still balanced.
+// that are worthwhile before the policy's penalty, and that the policy,
+// asked as a balancing step asks it (see pass.judge), allows and leaves
+// worthwhile after its penalty. When any is, r.cooled counts them,
+// r.coolFree is when the first of their VMs leaves its cooldown, and the
+// search's stop names them, so that a plan does not call a fleet balanced
+// that the planner would change once the cooldowns end (see pass.verdict):
+// right after a round's migrations many VMs are in cooldown, and a move of
+// one of them that gains is load the planner means to move. A fleet where
+// no move gains the minimum, cooled VMs or not, is still balanced, and so
+// is one whose cooled VMs' gaining moves the policy denies (anti-affinity,
+// a pin, a guard) or prices below the minimum: nothing would move after
+// the cooldowns either.
 //
 // It scores the cooled VMs of one step's sources once, at the stop, and
-// nothing when the sources hold none: no second search.
-func (r *pass) cooldownStop(minGain float64) {
+// nothing when the sources hold none; it asks the policy only when some
+// move of theirs is worthwhile, about the best maxCooledJudged of them
+// (the stop then says "at least" when there were more), counted in the
+// plan's Search.Judged and Search.Denied like the search's own: no second
+// search. An error from the policy fails the plan, as in the search.
+func (r *pass) cooldownStop(ctx context.Context, minGain float64) error {
 	if len(r.recent) == 0 || r.cfg.Cooldown <= 0 {
-		return
+		return nil
 	}
 	st := r.st
 	sources := r.sources()
@@ -39,7 +57,7 @@ func (r *pass) cooldownStop(minGain float64) {
 		}
 	}
 	if len(cooled) == 0 {
-		return
+		return nil
 	}
 	perVM := maxDestinations
 	if n := st.movableOn(sources) + len(cooled); n*maxDestinations > maxStepPairs {
@@ -50,38 +68,48 @@ func (r *pass) cooldownStop(minGain float64) {
 	if top := st.obj.top[0]; top >= 0 && slices.Contains(sources, top) {
 		byCPU = st.coolest(func(hi int) float64 { return st.hosts[hi].cpu })
 	}
-	vms := 0
+	var cands []candidate
 	for _, c := range cooled {
 		order := byHeat
 		if c.src == st.obj.top[0] {
 			order = byCPU
 		}
-		if n := r.cooledMoves(c.src, c.vi, order, perVM, minGain); n > 0 {
-			r.cooled += n
-			vms++
-			free := r.recent[st.vms[c.vi].v.ID].Add(r.cfg.Cooldown)
-			if r.coolFree.IsZero() || free.Before(r.coolFree) {
-				r.coolFree = free
-			}
-		}
+		cands = r.cooledMoves(cands, c.src, c.vi, order, perVM, minGain)
+	}
+	if len(cands) == 0 {
+		return nil
+	}
+	sortCandidates(cands)
+	cut := len(cands) > maxCooledJudged
+	if cut {
+		cands = cands[:maxCooledJudged]
+	}
+	vms, err := r.judgeCooled(ctx, cands, minGain)
+	if err != nil {
+		return err
 	}
 	if r.cooled == 0 {
-		return
+		return nil
 	}
-	why := fmt.Sprintf("%s of %s in cooldown (%s after a VM's migration), the first free at %s",
-		plural(r.cooled, "move"), plural(vms, "VM"), r.cfg.Cooldown, r.coolFree.UTC().Format(time.RFC3339))
+	atLeast := ""
+	if cut {
+		atLeast = "at least "
+	}
+	why := fmt.Sprintf("%s%s of %s in cooldown (%s after a VM's migration), the first free at %s",
+		atLeast, plural(r.cooled, "move"), plural(vms, "VM"), r.cfg.Cooldown, r.coolFree.UTC().Format(time.RFC3339))
 	if r.held > 0 {
 		r.stopped += "; save as well " + why
-		return
+		return nil
 	}
 	r.stopped += ", save " + why
+	return nil
 }
 
-// cooledMoves counts the worthwhile moves of VM vi, in its cooldown on
-// source src, to the first perVM destinations of order within the hard
-// limits and the hysteresis per host pair, as a balancing step would score
-// them were the VM movable.
-func (r *pass) cooledMoves(src, vi int, order coolest, perVM int, minGain float64) int {
+// cooledMoves appends to cands the worthwhile moves of VM vi, in its
+// cooldown on source src, to the first perVM destinations of order within
+// the hard limits and the hysteresis per host pair, scored and ranked as a
+// balancing step would score them were the VM movable.
+func (r *pass) cooledMoves(cands []candidate, src, vi int, order coolest, perVM int, minGain float64) []candidate {
 	st := r.st
 	vs := &st.vms[vi]
 	list := order.all
@@ -92,7 +120,7 @@ func (r *pass) cooledMoves(src, vi int, order coolest, perVM int, minGain float6
 	// only hold, and it is put back before returning.
 	vs.held = movable
 	defer func() { vs.held = heldCooldown }()
-	n, tried := 0, 0
+	tried := 0
 	for _, to := range list {
 		if tried == perVM {
 			break
@@ -102,9 +130,68 @@ func (r *pass) cooledMoves(src, vi int, order coolest, perVM int, minGain float6
 		}
 		tried++
 		g := st.obj.gain(st, vi, to)
-		if worthwhile(g, r.relief(vi, src, to, g, minGain), minGain) {
-			n++
+		if rl := r.relief(vi, src, to, g, minGain); worthwhile(g, rl, minGain) {
+			c := candidate{vm: vi, to: to, gain: g, relief: rl}
+			if st.dense() {
+				c.cost = st.obj.cost(st, vi)
+			}
+			cands = append(cands, c)
 		}
 	}
-	return n
+	return cands
+}
+
+// judgeCooled asks the policy about the cooled VMs' candidates, sorted
+// best first, with the fleet as projected (see pass.judge), each VM
+// movable for its judgement and back in its cooldown after, and counts in
+// r.cooled those it allows that stay worthwhile after its penalty, with
+// r.coolFree the soonest their VMs leave the cooldown; it returns how many
+// VMs they move. On a large fleet with more than one core it first judges
+// them side by side (see judgeAhead), which only warms the verdicts.
+func (r *pass) judgeCooled(ctx context.Context, cands []candidate, minGain float64) (int, error) {
+	st := r.st
+	if bj, ok := r.rules.(batchJudge); ok && len(cands) > 1 && runtime.GOMAXPROCS(0) > 1 && len(st.vms) >= minAheadVMs {
+		batch := make([]policy.Candidate, 0, len(cands))
+		for _, c := range cands {
+			if !r.kept(c) {
+				vs := &st.vms[c.vm]
+				batch = append(batch, policy.Candidate{
+					Move:      policy.Move{VM: vs.v.ID, From: st.hosts[vs.host].h.Name, To: st.hosts[c.to].h.Name},
+					Projected: st.projected(c.vm, c.to),
+				})
+			}
+		}
+		if len(batch) > 1 {
+			bj.JudgeAll(ctx, batch)
+		}
+	}
+	var moved []int
+	for _, c := range cands {
+		v, err := r.judgeMovable(ctx, c.vm, c.to)
+		if err != nil {
+			return 0, err
+		}
+		if len(v.Deny) > 0 || !worthwhile(c.gain-v.Penalty, c.relief, minGain) {
+			continue
+		}
+		r.cooled++
+		if slices.Contains(moved, c.vm) {
+			continue
+		}
+		moved = append(moved, c.vm)
+		free := r.recent[st.vms[c.vm].v.ID].Add(r.cfg.Cooldown)
+		if r.coolFree.IsZero() || free.Before(r.coolFree) {
+			r.coolFree = free
+		}
+	}
+	return len(moved), nil
+}
+
+// judgeMovable judges the move of VM vi, in its cooldown, to host to as
+// the move of a movable VM, putting its cooldown back after.
+func (r *pass) judgeMovable(ctx context.Context, vi, to int) (policy.Verdict, error) {
+	vs := &r.st.vms[vi]
+	vs.held = movable
+	defer func() { vs.held = heldCooldown }()
+	return r.judge(ctx, vi, to)
 }

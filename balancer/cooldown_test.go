@@ -3,12 +3,14 @@ package balancer_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/hvbalancer/hvbalancer/balancer"
 	"github.com/hvbalancer/hvbalancer/collector"
+	"github.com/hvbalancer/hvbalancer/policy"
 )
 
 // A plan whose only gaining moves are of VMs in their cooldown does not
@@ -21,21 +23,35 @@ import (
 // move", not "balanced". With no move gaining the minimum even without the
 // cooldowns (HV01 with two VMs, HV02 with one: a move only turns the
 // imbalance round), the fleet is balanced though its VMs are in cooldown;
-// with the cooldowns over, the held moves are planned.
+// with the cooldowns over, the held moves are planned. The policy is asked
+// about the cooled VMs' moves: moves it denies (here to HV02, as an
+// anti-affinity rule or a pin would) or prices below the minimum would not
+// be planned after the cooldowns either, so a fleet whose only gaining
+// moves they are is balanced; with two of the five VMs denied, the other
+// three are counted and the first free is the soonest of theirs (busy-1,
+// moved 34 minutes ago).
 func TestCooldownHeldIsNotBalanced(t *testing.T) {
 	cfg := balancer.DefaultConfig()
 	tests := []struct {
 		name     string
 		busy     int           // 4-core VMs on HV01 besides quiet-2
 		ago      time.Duration // since the VMs on HV01 migrated
+		deny     func(m policy.Move, p policy.Projected) []string
+		penalty  func(m policy.Move, p policy.Projected) float64
 		moves    bool
 		balanced bool
 		message  string
 	}{
-		{"held by the cooldown", 4, 20 * time.Minute, false, false,
+		{"held by the cooldown", 4, 20 * time.Minute, nil, nil, false, false,
 			"No move planned: no move within the limits gains at least 1 points, save 5 moves of 5 VMs in cooldown (1h0m0s after a VM's migration), the first free at 2026-01-05T08:12:00Z."},
-		{"nothing to hold", 1, 20 * time.Minute, false, true, "The fleet is already balanced: no host is hot, and no move within the limits gains at least 1 points ("},
-		{"cooldown over", 4, 2 * time.Hour, true, false, ""},
+		{"nothing to hold", 1, 20 * time.Minute, nil, nil, false, true, "The fleet is already balanced: no host is hot, and no move within the limits gains at least 1 points ("},
+		{"cooldown over", 4, 2 * time.Hour, nil, nil, true, false, ""},
+		{"denied by the policy", 4, 20 * time.Minute, denyTo("HV02", "anti-affinity: not on HV02"), nil, false, true,
+			"The fleet is already balanced: no host is hot, and no move within the limits gains at least 1 points ("},
+		{"priced out by the policy", 4, 20 * time.Minute, nil, func(policy.Move, policy.Projected) float64 { return 100 }, false, true,
+			"The fleet is already balanced: no host is hot, and no move within the limits gains at least 1 points ("},
+		{"some denied by the policy", 4, 20 * time.Minute, denyVMs("busy-2", "busy-3"), nil, false, false,
+			"No move planned: no move within the limits gains at least 1 points, save 3 moves of 3 VMs in cooldown (1h0m0s after a VM's migration), the first free at 2026-01-05T08:26:00Z."},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -52,7 +68,8 @@ func TestCooldownHeldIsNotBalanced(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			p, err := pl.Plan(context.Background(), s, &fakeRules{}, "sha256:cooldown", hist)
+			rules := &fakeRules{deny: tc.deny, penalty: tc.penalty}
+			p, err := pl.Plan(context.Background(), s, rules, "sha256:cooldown", hist)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -65,6 +82,58 @@ func TestCooldownHeldIsNotBalanced(t *testing.T) {
 			if !strings.HasPrefix(p.Message, tc.message) {
 				t.Errorf("message %q, want it to begin %q", p.Message, tc.message)
 			}
+			if !tc.moves && p.Search.Judged != len(rules.judged) {
+				t.Errorf("search judged %d, the policy was asked %d times", p.Search.Judged, len(rules.judged))
+			}
 		})
+	}
+}
+
+// denyVMs denies every move of the VMs.
+func denyVMs(ids ...string) func(policy.Move, policy.Projected) []string {
+	return func(m policy.Move, _ policy.Projected) []string {
+		if slices.Contains(ids, m.VM) {
+			return []string{"pinned: " + m.VM}
+		}
+		return nil
+	}
+}
+
+// The policy is asked about the best 64 of the cooled VMs' worthwhile
+// moves at most (here 12 VMs on HV01, each with nine destinations, 108
+// moves that gain alike and rank by VM), and the stop then says "at
+// least": the moves it counted, of the first eight VMs, the first of
+// which frees at 08:43 (busy-07, moved 17 minutes ago), are some of those
+// the planner would make once the cooldowns end.
+func TestCooldownJudgesTheBestMovesOnly(t *testing.T) {
+	hosts := []collector.Host{newHost("HV01", 32, 256)}
+	for i := 2; i <= 10; i++ {
+		hosts = append(hosts, newHost(fmt.Sprintf("HV%02d", i), 32, 256))
+	}
+	var vms []collector.VM
+	hist := &balancer.History{LastMoved: map[string]time.Time{}}
+	for i := range 12 {
+		v := newVM(fmt.Sprintf("busy-%02d", i), "HV01", 2.5, 8)
+		vms = append(vms, v)
+		hist.LastMoved[v.ID] = taken.Add(-10*time.Minute - time.Duration(i)*time.Minute)
+	}
+	pl, err := balancer.NewPlanner(balancer.DefaultConfig(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules := &fakeRules{}
+	p, err := pl.Plan(context.Background(), fleet(hosts, vms), rules, "sha256:cooldown", hist)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Moves) != 0 || p.Balanced == nil || *p.Balanced {
+		t.Fatalf("%d moves, balanced %v, want none and not balanced (%s)", len(p.Moves), p.Balanced, p.Message)
+	}
+	if len(rules.judged) != 64 || p.Search.Judged != 64 {
+		t.Errorf("the policy was asked %d times (search judged %d), want 64", len(rules.judged), p.Search.Judged)
+	}
+	want := "save at least 64 moves of 8 VMs in cooldown (1h0m0s after a VM's migration), the first free at 2026-01-05T08:43:00Z"
+	if !strings.Contains(p.Search.Stopped, want) {
+		t.Errorf("stopped %q, want it to say %q", p.Search.Stopped, want)
 	}
 }

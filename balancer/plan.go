@@ -51,7 +51,8 @@ type Plan struct {
 	// the policy's penalties). False: moves are planned, a host is hot, or
 	// the search left gains behind (it reached max_moves, the policy
 	// denied the moves that gain, the hysteresis per host pair held
-	// them back, or only VMs in their cooldown have them). Null (nil): no
+	// them back, or only VMs in their cooldown have them, in moves the
+	// policy allows). Null (nil): no
 	// move and no hot host, but
 	// the plan was made from too little data to tell (hosts that could not
 	// be read, fewer than two eligible hosts, hosts without a load sample);

@@ -397,7 +397,7 @@ func (r *pass) balance(ctx context.Context) error {
 			}
 			r.heldStop(len(cands) == 0)
 			if r.stop == stopNoGain {
-				r.cooldownStop(minGain)
+				return r.cooldownStop(ctx, minGain)
 			}
 			return nil
 		}
