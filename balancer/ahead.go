@@ -33,14 +33,26 @@ const minAheadVMs = 1000
 // judge side by side, on a small fleet, or with fewer than two candidates
 // to judge.
 func (r *pass) judgeAhead(ctx context.Context, cands []candidate, i, budget int) {
-	bj, ok := r.rules.(batchJudge)
 	width := runtime.GOMAXPROCS(0)
-	if !ok || width < 2 || i%width != 0 || len(r.st.vms) < minAheadVMs {
+	if i%width != 0 {
+		return
+	}
+	r.warm(ctx, cands[i:min(i+width, i+budget, len(cands))])
+}
+
+// warm judges cands side by side, those the pass holds no verdict for
+// (see kept), only to warm the session's verdicts for judge to ask about
+// in order after. It does nothing with one core, with rules that cannot
+// judge side by side, on a fleet under minAheadVMs, or with fewer than two
+// candidates to judge.
+func (r *pass) warm(ctx context.Context, cands []candidate) {
+	bj, ok := r.rules.(batchJudge)
+	if !ok || runtime.GOMAXPROCS(0) < 2 || len(r.st.vms) < minAheadVMs {
 		return
 	}
 	st := r.st
-	batch := make([]policy.Candidate, 0, width)
-	for _, c := range cands[i:min(i+width, i+budget, len(cands))] {
+	batch := make([]policy.Candidate, 0, len(cands))
+	for _, c := range cands {
 		if r.kept(c) {
 			continue
 		}

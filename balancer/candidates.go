@@ -264,19 +264,7 @@ func (r *pass) balanceCandidates(minGain float64) []candidate {
 	st := r.st
 	r.held = 0
 	sources := r.sources()
-	perVM := maxDestinations
-	if n := st.movableOn(sources); n*maxDestinations > maxStepPairs {
-		perVM = max(minDestinations, maxStepPairs/n)
-	}
-	// Destinations coolest first: by heat, and for the busiest host by CPU
-	// alone, since what relieves the peak is CPU room (a host light in CPU
-	// and heavy in memory has heat, yet it is where the peak's load fits).
-	byHeat := st.coolest(func(hi int) float64 { return st.heat(hi) })
-	var byCPU coolest
-	if top := st.obj.top[0]; top >= 0 && slices.Contains(sources, top) {
-		byCPU = st.coolest(func(hi int) float64 { return st.hosts[hi].cpu })
-	}
-	sc := scoring{r: r, perVM: perVM, minGain: minGain, byHeat: byHeat, byCPU: byCPU, thrifty: st.dense()}
+	sc := r.newScoring(sources, 0, minGain)
 	// The sources' VMs are scored on two goroutines, each a run of
 	// sources in order, when there are enough of them and a second core:
 	// scoring reads the state only (the compatibility memo is safe to
@@ -325,6 +313,35 @@ type scoring struct {
 	thrifty       bool
 }
 
+// newScoring sets up the scoring of a step from sources: the destinations
+// tried per VM, fewer when the sources' movable VMs and extra more VMs
+// would exceed maxStepPairs, and the destinations' orders.
+func (r *pass) newScoring(sources []int, extra int, minGain float64) scoring {
+	st := r.st
+	perVM := maxDestinations
+	if n := st.movableOn(sources) + extra; n*maxDestinations > maxStepPairs {
+		perVM = max(minDestinations, maxStepPairs/n)
+	}
+	// Destinations coolest first: by heat, and for the busiest host by CPU
+	// alone, since what relieves the peak is CPU room (a host light in CPU
+	// and heavy in memory has heat, yet it is where the peak's load fits).
+	byHeat := st.coolest(func(hi int) float64 { return st.heat(hi) })
+	var byCPU coolest
+	if top := st.obj.top[0]; top >= 0 && slices.Contains(sources, top) {
+		byCPU = st.coolest(func(hi int) float64 { return st.hosts[hi].cpu })
+	}
+	return scoring{r: r, perVM: perVM, minGain: minGain, byHeat: byHeat, byCPU: byCPU, thrifty: st.dense()}
+}
+
+// order is the destinations' order for a VM on source src: by CPU for
+// the busiest host, by heat for the others.
+func (sc *scoring) order(src int) coolest {
+	if src == sc.r.st.obj.top[0] {
+		return sc.byCPU
+	}
+	return sc.byHeat
+}
+
 // share is a run of a step's sources and what scoring them found: the
 // worthwhile candidates, the destinations refused by a limit (each met
 // once a step, in the order met), the moves the hysteresis held back and
@@ -346,58 +363,61 @@ type limitMet struct {
 // score scores the VMs of sh's sources, reading the pass and its state
 // only (the compatibility memo aside): what the pass records is in sh.
 func (sc *scoring) score(sh *share) {
-	r, st := sc.r, sc.r.st
+	st := sc.r.st
 	for _, src := range sh.sources {
-		h := &st.hosts[src]
-		order := sc.byHeat
-		if src == st.obj.top[0] {
-			order = sc.byCPU
+		for _, vi := range st.hosts[src].vms {
+			if vs := &st.vms[vi]; vs.held == movable && !vs.moved {
+				sc.scoreVM(sh, src, vi)
+			}
 		}
-		for _, vi := range h.vms {
-			vs := &st.vms[vi]
-			if vs.held != movable || vs.moved {
-				continue
+	}
+}
+
+// scoreVM scores the moves of VM vi, movable on source src, to the first
+// perVM destinations of its order within the hard limits and the
+// hysteresis per host pair, into sh.
+func (sc *scoring) scoreVM(sh *share, src, vi int) {
+	r, st := sc.r, sc.r.st
+	vs := &st.vms[vi]
+	order := sc.order(src)
+	list := order.all
+	if vs.v.Clustered {
+		list = order.byCluster[st.hosts[src].h.Cluster]
+	}
+	tried := 0
+	for _, to := range list {
+		if tried == sc.perVM {
+			break
+		}
+		if r.limitSeen.has(vi*len(st.hosts) + to) {
+			continue // a limit it cannot move past, met before: those hold for the plan (see limit)
+		}
+		if to == vs.host {
+			continue
+		}
+		// A movable VM and an eligible host of its cluster (coolest): the
+		// checks fault adds hold.
+		if f := st.destFault(vi, to); f != faultNone {
+			if f.cannotRun() {
+				sh.limits = append(sh.limits, limitMet{vm: vi, to: to, f: f})
 			}
-			list := order.all
-			if vs.v.Clustered {
-				list = order.byCluster[h.h.Cluster]
+			continue
+		}
+		if r.heldBack(src, to) {
+			if worthwhile(st.obj.gain(st, vi, to), 0, sc.minGain) {
+				sh.held++
 			}
-			tried := 0
-			for _, to := range list {
-				if tried == sc.perVM {
-					break
-				}
-				if r.limitSeen.has(vi*len(st.hosts) + to) {
-					continue // a limit it cannot move past, met before: those hold for the plan (see limit)
-				}
-				if to == vs.host {
-					continue
-				}
-				// A movable VM and an eligible host of its cluster
-				// (coolest): the checks fault adds hold.
-				if f := st.destFault(vi, to); f != faultNone {
-					if f.cannotRun() {
-						sh.limits = append(sh.limits, limitMet{vm: vi, to: to, f: f})
-					}
-					continue
-				}
-				if r.heldBack(src, to) {
-					if worthwhile(st.obj.gain(st, vi, to), 0, sc.minGain) {
-						sh.held++
-					}
-					continue
-				}
-				tried++
-				sh.candidates++
-				g := st.obj.gain(st, vi, to)
-				if rl := r.relief(vi, src, to, g, sc.minGain); worthwhile(g, rl, sc.minGain) {
-					c := candidate{vm: vi, to: to, gain: g, relief: rl}
-					if sc.thrifty {
-						c.cost = st.obj.cost(st, vi)
-					}
-					sh.out = append(sh.out, c)
-				}
+			continue
+		}
+		tried++
+		sh.candidates++
+		g := st.obj.gain(st, vi, to)
+		if rl := r.relief(vi, src, to, g, sc.minGain); worthwhile(g, rl, sc.minGain) {
+			c := candidate{vm: vi, to: to, gain: g, relief: rl}
+			if sc.thrifty {
+				c.cost = st.obj.cost(st, vi)
 			}
+			sh.out = append(sh.out, c)
 		}
 	}
 }

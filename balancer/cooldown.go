@@ -3,7 +3,6 @@ package balancer
 import (
 	"context"
 	"fmt"
-	"runtime"
 	"slices"
 	"time"
 
@@ -59,23 +58,12 @@ func (r *pass) cooldownStop(ctx context.Context, minGain float64) error {
 	if len(cooled) == 0 {
 		return nil
 	}
-	perVM := maxDestinations
-	if n := st.movableOn(sources) + len(cooled); n*maxDestinations > maxStepPairs {
-		perVM = max(minDestinations, maxStepPairs/n)
-	}
-	byHeat := st.coolest(func(hi int) float64 { return st.heat(hi) })
-	var byCPU coolest
-	if top := st.obj.top[0]; top >= 0 && slices.Contains(sources, top) {
-		byCPU = st.coolest(func(hi int) float64 { return st.hosts[hi].cpu })
-	}
-	var cands []candidate
+	sc := r.newScoring(sources, len(cooled), minGain)
+	var sh share // the moves only: the limits, holds and counts are the search's
 	for _, c := range cooled {
-		order := byHeat
-		if c.src == st.obj.top[0] {
-			order = byCPU
-		}
-		cands = r.cooledMoves(cands, c.src, c.vi, order, perVM, minGain)
+		sc.scoreCooled(&sh, c.src, c.vi)
 	}
+	cands := sh.out
 	if len(cands) == 0 {
 		return nil
 	}
@@ -105,40 +93,14 @@ func (r *pass) cooldownStop(ctx context.Context, minGain float64) error {
 	return nil
 }
 
-// cooledMoves appends to cands the worthwhile moves of VM vi, in its
-// cooldown on source src, to the first perVM destinations of order within
-// the hard limits and the hysteresis per host pair, scored and ranked as a
-// balancing step would score them were the VM movable.
-func (r *pass) cooledMoves(cands []candidate, src, vi int, order coolest, perVM int, minGain float64) []candidate {
-	st := r.st
-	vs := &st.vms[vi]
-	list := order.all
-	if vs.v.Clustered {
-		list = order.byCluster[st.hosts[src].h.Cluster]
-	}
-	// The limits are checked as for a movable VM: the cooldown is the
-	// only hold, and it is put back before returning.
+// scoreCooled scores the moves of VM vi, in its cooldown on source src,
+// into sh as a balancing step would score them were the VM movable: the
+// cooldown is the only hold, and it is put back after.
+func (sc *scoring) scoreCooled(sh *share, src, vi int) {
+	vs := &sc.r.st.vms[vi]
 	vs.held = movable
 	defer func() { vs.held = heldCooldown }()
-	tried := 0
-	for _, to := range list {
-		if tried == perVM {
-			break
-		}
-		if st.fault(vi, to) != faultNone || r.heldBack(src, to) {
-			continue
-		}
-		tried++
-		g := st.obj.gain(st, vi, to)
-		if rl := r.relief(vi, src, to, g, minGain); worthwhile(g, rl, minGain) {
-			c := candidate{vm: vi, to: to, gain: g, relief: rl}
-			if st.dense() {
-				c.cost = st.obj.cost(st, vi)
-			}
-			cands = append(cands, c)
-		}
-	}
-	return cands
+	sc.scoreVM(sh, src, vi)
 }
 
 // judgeCooled asks the policy about the cooled VMs' candidates, sorted
@@ -146,25 +108,11 @@ func (r *pass) cooledMoves(cands []candidate, src, vi int, order coolest, perVM 
 // movable for its judgement and back in its cooldown after, and counts in
 // r.cooled those it allows that stay worthwhile after its penalty, with
 // r.coolFree the soonest their VMs leave the cooldown; it returns how many
-// VMs they move. On a large fleet with more than one core it first judges
-// them side by side (see judgeAhead), which only warms the verdicts.
+// VMs they move. It first judges them side by side where that pays (see
+// warm), which only warms the verdicts.
 func (r *pass) judgeCooled(ctx context.Context, cands []candidate, minGain float64) (int, error) {
 	st := r.st
-	if bj, ok := r.rules.(batchJudge); ok && len(cands) > 1 && runtime.GOMAXPROCS(0) > 1 && len(st.vms) >= minAheadVMs {
-		batch := make([]policy.Candidate, 0, len(cands))
-		for _, c := range cands {
-			if !r.kept(c) {
-				vs := &st.vms[c.vm]
-				batch = append(batch, policy.Candidate{
-					Move:      policy.Move{VM: vs.v.ID, From: st.hosts[vs.host].h.Name, To: st.hosts[c.to].h.Name},
-					Projected: st.projected(c.vm, c.to),
-				})
-			}
-		}
-		if len(batch) > 1 {
-			bj.JudgeAll(ctx, batch)
-		}
-	}
+	r.warm(ctx, cands)
 	var moved []int
 	for _, c := range cands {
 		v, err := r.judgeMovable(ctx, c.vm, c.to)
