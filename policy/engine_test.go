@@ -34,7 +34,7 @@ func TestLoadErrors(t *testing.T) {
 	}{{
 		name: "typo in a fleet field",
 		opts: Options{Dir: "testdata/compile/typo-fleet"},
-		want: []string{`policy: testdata/compile/typo-fleet/hot.rego:10: rego_type_error: undefined ref: input.fleet.hots[input.move.to].cpu.mean (want one of: "hosts", "vms")`},
+		want: []string{`policy: testdata/compile/typo-fleet/hot.rego:10: rego_type_error: undefined ref: input.fleet.hots[input.move.to].cpu.mean (want one of: "hosts", "vms", "vms_by_tag")`},
 	}, {
 		name: "typo in a move field",
 		opts: Options{Dir: "testdata/compile/typo-move"},
@@ -144,7 +144,7 @@ func TestReloadKeepsLastGood(t *testing.T) {
 	broken := "package hvbalancer\n\nconfig := {\"max_moves\": input.fleet.hots}\n"
 	write(t, filepath.Join(dir, "config.rego"), broken)
 	changed, err = e.Reload()
-	wantErr := "policy: " + filepath.Join(dir, "config.rego") + `:3: rego_type_error: undefined ref: input.fleet.hots (want one of: "hosts", "vms")`
+	wantErr := "policy: " + filepath.Join(dir, "config.rego") + `:3: rego_type_error: undefined ref: input.fleet.hots (want one of: "hosts", "vms", "vms_by_tag")`
 	if changed || err == nil || err.Error() != wantErr {
 		t.Fatalf("Reload of a broken policy = %v, %v; want false, %s", changed, err, wantErr)
 	}

@@ -148,7 +148,7 @@ func intTerm(i int64) *ast.Term {
 // VM's conversion.
 type inputKeys struct {
 	// the fleet and its hosts
-	hosts, vms, name, cluster, group, labels, health, maintenance, capacity, cpus,
+	hosts, vms, vmsByTag, name, cluster, group, labels, health, maintenance, capacity, cpus,
 	memoryBytes, cpu, memory, processorVendor, processorModel, configVersions,
 	switches, vmPath, vhdPath, volumes, path, kind, sizeBytes, freeBytes *ast.Term
 	// its VMs
@@ -164,7 +164,7 @@ func newInputKeys() *inputKeys {
 		t   **ast.Term
 		key string
 	}{
-		{&k.hosts, "hosts"}, {&k.vms, "vms"}, {&k.name, "name"}, {&k.cluster, "cluster"}, {&k.group, "group"},
+		{&k.hosts, "hosts"}, {&k.vms, "vms"}, {&k.vmsByTag, "vms_by_tag"}, {&k.name, "name"}, {&k.cluster, "cluster"}, {&k.group, "group"},
 		{&k.labels, "labels"}, {&k.health, "health"}, {&k.maintenance, "maintenance"}, {&k.capacity, "capacity"},
 		{&k.cpus, "cpus"}, {&k.memoryBytes, "memory_bytes"}, {&k.cpu, "cpu"}, {&k.memory, "memory"},
 		{&k.processorVendor, "processor_vendor"}, {&k.processorModel, "processor_model"},

@@ -26,6 +26,15 @@ type schemaNode struct {
 	Definitions          map[string]*schemaNode `json:"definitions"`
 }
 
+// derivedFields are the properties a type's JSON form adds to its fields
+// (its MarshalJSON): each is in the schema and always written.
+var derivedFields = map[reflect.Type][]struct {
+	name string
+	typ  reflect.Type
+}{
+	reflect.TypeFor[Fleet](): {{"vms_by_tag", reflect.TypeOf(Fleet{}.VMsByTag())}},
+}
+
 // TestSchemaMatchesInput walks Input and the schema together: every struct
 // field is a property of the right type and every property a field;
 // required properties are the fields without omitempty or omitzero; structs are closed
@@ -73,6 +82,11 @@ func TestSchemaMatchesInput(t *testing.T) {
 					required = append(required, name)
 				}
 				walk(path+"."+name, f.Type, n.Properties[name])
+			}
+			for _, f := range derivedFields[typ] {
+				fields = append(fields, f.name)
+				required = append(required, f.name)
+				walk(path+"."+f.name, f.typ, n.Properties[f.name])
 			}
 			props := slices.Sorted(func(yield func(string) bool) {
 				for k := range n.Properties {
@@ -234,7 +248,7 @@ func TestConvertZeroInput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `{"fleet": {"hosts": {}, "vms": {}}, "history": {"failures": [], "moves": [], "moves_by_vm": {}}, "now": ""}`
+	want := `{"fleet": {"hosts": {}, "vms": {}, "vms_by_tag": {}}, "history": {"failures": [], "moves": [], "moves_by_vm": {}}, "now": ""}`
 	if got := terms.object(nil, nil).String(); got != want {
 		t.Errorf("zero Input converts to %s, want %s", got, want)
 	}

@@ -88,7 +88,7 @@ func TestRunTestsCompileError(t *testing.T) {
 	if !errors.As(err, &ce) {
 		t.Fatalf("RunTests = %v, want a *CompileError", err)
 	}
-	want := "policy: " + filepath.Join(dir, "p_test.rego") + `:4: rego_type_error: undefined ref: input.fleet.hots (want one of: "hosts", "vms")`
+	want := "policy: " + filepath.Join(dir, "p_test.rego") + `:4: rego_type_error: undefined ref: input.fleet.hots (want one of: "hosts", "vms", "vms_by_tag")`
 	if err.Error() != want {
 		t.Errorf("error %s\nwant %s", err, want)
 	}

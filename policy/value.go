@@ -106,6 +106,7 @@ func convertInput(in *Input) (inputTerms, error) {
 		}
 		hosts = append(hosts, ast.Item(k.term(ast.String(name)), t))
 	}
+	byTag := vmsByTagTerm(k, ids, vmIDs, in.Fleet.VMs)
 	history := k.object(
 		ast.Item(key.moves, eventsTerm(in.History.Moves)),
 		ast.Item(key.failures, eventsTerm(in.History.Failures)),
@@ -121,8 +122,34 @@ func convertInput(in *Input) (inputTerms, error) {
 	}
 	fleet := k.object(
 		ast.Item(key.hosts, k.object(hosts...)),
-		ast.Item(key.vms, k.object(vms...)))
+		ast.Item(key.vms, k.object(vms...)),
+		ast.Item(key.vmsByTag, byTag))
 	return inputTerms{now: ast.StringTerm(in.Now), fleet: fleet, history: history, ids: ids, onHost: onHost}, nil
+}
+
+// vmsByTagTerm converts the fleet's tag index (Fleet.VMsByTag), vmIDs
+// being the fleet's VM IDs sorted and ids their terms.
+func vmsByTagTerm(k *keyTerms, ids map[string]*ast.Term, vmIDs []string, vms map[string]VM) *ast.Term {
+	idx := map[string]map[string][]*ast.Term{}
+	for _, id := range vmIDs {
+		for key, value := range vms[id].Tags {
+			byValue := idx[key]
+			if byValue == nil {
+				byValue = map[string][]*ast.Term{}
+				idx[key] = byValue
+			}
+			byValue[value] = append(byValue[value], ids[id])
+		}
+	}
+	keys := make([][2]*ast.Term, 0, len(idx))
+	for key, byValue := range idx {
+		values := make([][2]*ast.Term, 0, len(byValue))
+		for value, of := range byValue {
+			values = append(values, ast.Item(k.str(value), ast.ArrayTerm(of...)))
+		}
+		keys = append(keys, ast.Item(k.str(key), k.object(values...)))
+	}
+	return k.object(keys...)
 }
 
 // hostTerm converts a host, whose VMs' ID terms are vms.
