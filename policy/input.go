@@ -28,8 +28,9 @@ type Fleet struct {
 // written, the IDs of the VMs carrying key=value, sorted. Policies read it
 // as input.fleet.vms_by_tag: a rule that selects VMs by tag (frozen, a
 // role, a pin) then visits only the VMs that carry it, where a scan of
-// fleet.vms costs OPA about 2 µs a VM, each rule and each session (6 to 8
-// such scans were 60 % of a session's rule work on 8,000 VMs). Never nil.
+// fleet.vms costs OPA about 2 µs a VM, for each such rule in each session
+// (the shipped requests rule on 8,000 VMs: 91-102 ms scanning, 7-24 ms
+// reading the index). Never nil.
 func (f Fleet) VMsByTag() map[string]map[string][]string {
 	idx := map[string]map[string][]string{}
 	for _, id := range sortedKeys(f.VMs) {
