@@ -49,3 +49,17 @@ test_anti_affinity_names_every_vm_of_the_role_on_the_destination if {
 test_anti_affinity_ignores_roles_not_configured if {
 	count(hvbalancer.deny) == 0 with input as candidate(fleet, "id-sql02", "HV01", ["id-sql01", "id-sql02"]) with data.hvbalancer_settings as {"anti_affinity_roles": ["dc"]}
 }
+
+# The VMs of a role are found through the tag index, whatever the case of
+# each value (sql, SQL, Sql): a VM whose role the index does not list has
+# none for anti-affinity.
+test_anti_affinity_roles_from_the_tag_index_in_mixed_case if {
+	f := with_vm(fleet, "id-sql03", vm("sql03", "HV03", {"role": "Sql"}))
+	given := candidate(f, "id-sql03", "HV01", ["id-sql01", "id-sql02", "id-sql03", "id-web01"])
+	hvbalancer.anti_affinity_role_of == {"id-sql01": "sql", "id-sql02": "sql", "id-sql03": "sql"} with input as given
+	hvbalancer.deny == {
+		"sql03: anti-affinity role=sql with sql01 on HV01",
+		"sql03: anti-affinity role=sql with sql02 on HV01",
+	} with input as given
+	hvbalancer.deny == {"sql03: anti-affinity role=sql with sql01 on HV01"} with input as unindexed(given, "role", "SQL", "id-sql02")
+}

@@ -64,7 +64,23 @@ vms := {
 
 fleet := {"hosts": hosts, "vms": vms}
 
-round_input(f) := {"now": monday_morning, "fleet": f, "history": {"moves": [], "failures": []}}
+# round_input(f) is the input of a round over fleet f, with the fleet's tag
+# index derived from its VMs as hvbalancer derives it: every input the tests
+# build goes through here, so a rule reading the index sees the same VMs as
+# one reading input.fleet.vms.
+round_input(f) := {
+	"now": monday_morning,
+	"fleet": object.union(f, {"vms_by_tag": vms_by_tag(f.vms)}),
+	"history": {"moves": [], "failures": []},
+}
+
+# vms_by_tag(vms) is input.fleet.vms_by_tag for the VMs vms: tag key ->
+# value as written -> the IDs of the VMs carrying key=value, sorted.
+vms_by_tag(vms) := {key: {value: sort([id | some id, vm in vms; vm.tags[key] == value]) |
+	some value in {v | some vm in vms; v := vm.tags[key]}
+} |
+	some key in {k | some vm in vms; some k, _ in vm.tags}
+}
 
 # candidate(f, id, to, to_vms): the input while judging the move of VM id
 # from its host to `to`, which would then hold to_vms, at 50 % CPU and
@@ -89,3 +105,33 @@ placing(f, tags, to, to_vms) := object.union(
 	candidate(with_vm(f, "new", vm("new01", "", tags)), "new", to, to_vms),
 	{"move": {"from": ""}, "projected": {"from": {"cpu": 0, "memory": 0, "vms": []}}},
 )
+
+# unindexed(given, key, value, id) is the input given with VM id left out
+# of its tag index's key=value list, the VM's tags unchanged: an input
+# hvbalancer never builds, which shows that a rule finds its VMs through
+# the index rather than in every VM's tags.
+unindexed(given, key, value, id) := object.union(given, {"fleet": {"vms_by_tag": {key: {value: [i |
+	some i in given.fleet.vms_by_tag[key][value]
+	i != id
+]}}}})
+
+test_fixture_tag_index_is_the_documented_shape if {
+	round_input(fleet).fleet.vms_by_tag == {
+		"role": {"sql": ["id-sql01"], "SQL": ["id-sql02"], "web": ["id-web01"], "app": ["id-clu01"]},
+	}
+
+	# IDs sorted in byte order (upper case first), values kept as written,
+	# one list for each value.
+	tagged := {
+		"id-b": vm("b", "HV01", {"role": "Sql", "pin": "HV02"}),
+		"ID-c": vm("c", "HV01", {"role": "Sql"}),
+		"id-a": vm("a", "HV02", {"role": "sql"}),
+	}
+	vms_by_tag(tagged) == {
+		"role": {"Sql": ["ID-c", "id-b"], "sql": ["id-a"]},
+		"pin": {"HV02": ["id-b"]},
+	}
+
+	# A fleet with no tags has an empty index.
+	vms_by_tag({"id-a": vm("a", "HV01", {})}) == {}
+}

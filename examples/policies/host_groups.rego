@@ -2,7 +2,7 @@
 # vm_host_must.rego and vm_host_should.rego share. They read only the fleet's
 # hosts and the data, so a session evaluates them once for every candidate:
 # a rule's deny or cost is then a lookup, not a scan of the fleet, and the
-# must rules' requests read the fleet once for all the rules.
+# must rules' requests read the fleet's tag index once for all the rules.
 package hvbalancer
 
 # host_group_hosts[group] is the set of hosts of a group of

@@ -22,7 +22,12 @@ requests contains {
 
 pinned_to_own_host(vm) if pinned_host(vm) == vm.host
 
-# Bring a pinned VM back to its host when that host can take it.
+# Bring a pinned VM back to its host when that host can take it. The pins
+# are read from the fleet's tag index, not from every VM: a pass over every
+# VM costs OPA about 2 µs a VM, and the index lists only the pinned VMs, by
+# the value of their pin. The host is found (as pinned_host finds it, without
+# regard to case) and checked once for each value, not for each VM pinned to
+# it.
 requests contains {
 	"vm": id,
 	"to": pin,
@@ -30,14 +35,13 @@ requests contains {
 	"priority": settings.priorities.pin,
 	"kind": "pin",
 } if {
-	some id
-	input.fleet.vms[id].tags.pin
-	vm := input.fleet.vms[id]
-	movable(id)
-	pin := pinned_host(vm)
-	pin != vm.host
+	some value, ids in input.fleet.vms_by_tag.pin
+	pin := hosts_by_upper_name[upper(value)]
 	input.fleet.hosts[pin].health == "ok"
 	not in_maintenance(pin)
+	some id in ids
+	input.fleet.vms[id].host != pin
+	movable(id)
 }
 
 # Repair anti-affinity: when VMs of one anti-affinity role share a host, all
@@ -76,9 +80,9 @@ anti_affinity_roles := {lower(r) | some r in settings.anti_affinity_roles}
 # movable(id): VM id runs and is not frozen. frozen[id] asks about the one
 # VM: a session evaluates the whole frozen set on another core while the
 # requests run, and a VM asked about before it is done costs the frozen
-# rules' bodies for that VM, not a second pass over the fleet. The VM's ID
-# is the only argument: OPA keeps a function's result by its arguments, and
-# hashing a VM's whole object as well cost each call more than the body.
+# rules' bodies for that VM only. The VM's ID is the only argument: OPA
+# keeps a function's result by its arguments, and hashing a VM's whole
+# object as well cost each call more than the body.
 movable(id) if {
 	input.fleet.vms[id].state == "Running"
 	not frozen[id]

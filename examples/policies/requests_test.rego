@@ -66,3 +66,16 @@ test_anti_affinity_leaves_a_lone_vm_of_the_role if {
 	f := with_vm(fleet, "id-dc01", vm("dc01", "HV02", {"role": "dc"}))
 	count(hvbalancer.requests) == 0 with input as round_input(f) with data.hvbalancer_settings as {"anti_affinity_roles": ["sql", "dc"]}
 }
+
+# The pinned VMs are found through the tag index, each value naming its
+# host in any case: a VM whose pin the index does not list is not asked
+# back.
+test_pin_requests_from_the_tag_index if {
+	f := with_vm(with_vm(fleet, "id-web01", {"tags": {"pin": "hv03"}}), "id-sql02", {"tags": {"pin": "HV03"}})
+	given := round_input(f)
+	hvbalancer.requests == {
+		{"vm": "id-web01", "to": "HV03", "reason": "web01: pinned to HV03", "priority": 80, "kind": "pin"},
+		{"vm": "id-sql02", "to": "HV03", "reason": "sql02: pinned to HV03", "priority": 80, "kind": "pin"},
+	} with input as given
+	hvbalancer.requests == {{"vm": "id-sql02", "to": "HV03", "reason": "sql02: pinned to HV03", "priority": 80, "kind": "pin"}} with input as unindexed(given, "pin", "hv03", "id-web01")
+}

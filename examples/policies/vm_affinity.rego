@@ -23,13 +23,16 @@
 package hvbalancer
 
 # affinity_group_of maps the ID of every VM carrying the affinity tag to its
-# group (the tag's value, lower-cased): one pass over the fleet's VMs,
-# evaluated once per session and shared by every candidate.
-affinity_group_of := {id: lower(tag) |
+# group (the tag's value, lower-cased), evaluated once per session and
+# shared by every candidate. It reads the fleet's tag index, not every VM:
+# a pass over every VM costs OPA about 2 µs a VM, and the index lists only
+# the VMs carrying the tag, by value, so each value is lower-cased once.
+affinity_group_of := {id: group |
 	settings.vm_affinity.enabled == true
 	key := lower(settings.vm_affinity.tag)
-	some id
-	tag := input.fleet.vms[id].tags[key]
+	some tag, ids in input.fleet.vms_by_tag[key]
+	group := lower(tag)
+	some id in ids
 }
 
 # affinity_members[group] is the IDs of the VMs of a group of two VMs or

@@ -98,3 +98,13 @@ test_affinity_places_a_new_vm_with_its_group if {
 	count(hvbalancer.deny) == 0 with input as placing(app_fleet, {"together": "APP1"}, "HV01", ["id-app01", "id-db01", "id-sql01", "id-web01", "new"])
 	count(hvbalancer.deny) == 0 with input as placing(app_fleet, {"together": "app9"}, "HV03", ["new"])
 }
+
+# A group's VMs are found through the tag index, its values in any case
+# (app1, App1): a VM whose tag the index does not list is in no group.
+test_affinity_groups_from_the_tag_index if {
+	given := round_input(split_fleet)
+	hvbalancer.affinity_group_of == {"id-app01": "app1", "id-db01": "app1"} with input as given
+	count(hvbalancer.requests) == 1 with input as given
+	hvbalancer.affinity_group_of == {"id-app01": "app1"} with input as unindexed(given, "together", "App1", "id-db01")
+	count(hvbalancer.requests) == 0 with input as unindexed(given, "together", "App1", "id-db01")
+}

@@ -17,6 +17,10 @@ deny contains sprintf("%s: vm_host_rule %s: must not run on host group %s (%s)",
 	on_host_group(input.move.to, rule.hosts)
 }
 
+# The requests find the VMs through the fleet's tag index, not by a pass
+# over every VM (about 2 µs a VM in OPA): for each tag key the must rules
+# read, each value as written is lower-cased and matched with the rules
+# once, and only the VMs carrying a value some rule names are visited.
 requests contains {
 	"vm": id,
 	"reason": sprintf("%s: vm_host_rule %s: %s host group %s, is on %s", [vm_name(id), rule.name, must_text[rule.type], rule.hosts, vm.host]),
@@ -24,9 +28,9 @@ requests contains {
 	"kind": sprintf("vm_host_rule %s", [rule.name]),
 } if {
 	some key, values in vm_host_must_index
-	some id
-	tag := input.fleet.vms[id].tags[key]
+	some tag, ids in input.fleet.vms_by_tag[key]
 	some i, rule in values[lower(tag)]
+	some id in ids
 	vm := input.fleet.vms[id]
 	vm.host != ""
 	vm_host_must_broken_on[i][vm.host]
@@ -36,9 +40,8 @@ requests contains {
 must_text := {"must_run_on": "must run on", "must_not_run_on": "must not run on"}
 
 # vm_host_must_index is vm_host_rule_index with only the must rules that
-# have no problem: the requests above read the fleet once for each of their
-# tag keys, for all the must rules at once, in one reference (OPA walks the
-# VMs that carry the key without evaluating an expression for the others).
+# have no problem: the requests above read the tag index once for each of
+# their tag keys, for all the must rules at once.
 vm_host_must_index := {key: must |
 	some key, values in vm_host_rule_index
 	must := {value: rules |

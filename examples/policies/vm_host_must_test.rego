@@ -56,3 +56,18 @@ test_must_rules_judge_a_new_vm if {
 	hvbalancer.deny == {"new01: vm_host_rule gpu-rule: must not run on host group gpu (HV01)"} with input as placing(fleet, {"role": "gpu"}, "HV01", ["id-sql01", "id-web01", "new"])
 		with data.hvbalancer_settings as vm_host_settings("must_not_run_on")
 }
+
+# The VMs breaking a must rule are found through the tag index, each value
+# matched with the rule's in any case (GPU, gpu): a VM whose tag the index
+# does not list is not asked to move.
+test_must_rule_requests_from_the_tag_index if {
+	f0 := with_vm(gpu_fleet, "id-gpu01", {"host": "HV03"})
+	f := with_vm(f0, "id-gpu02", vm("gpu02", "HV03", {"role": "gpu"}))
+	given := round_input(f)
+	s := vm_host_settings("must_run_on")
+	{r.vm | some r in hvbalancer.requests} == {"id-gpu01", "id-gpu02"} with input as given with data.hvbalancer_settings as s
+	hvbalancer.requests == {{
+		"vm": "id-gpu02", "priority": 70, "kind": "vm_host_rule gpu-rule",
+		"reason": "gpu02: vm_host_rule gpu-rule: must run on host group gpu, is on HV03",
+	}} with input as unindexed(given, "role", "GPU", "id-gpu01") with data.hvbalancer_settings as s
+}
