@@ -9,11 +9,15 @@ import (
 	"github.com/hvbalancer/hvbalancer/policy"
 )
 
-// maxCooledJudged is how many of the cooled VMs' worthwhile moves
-// cooldownStop asks the policy about at most, the best ranked first: a
-// fourth of what a balancing step may judge (maxJudgedPerStep), spent once
-// a plan.
-const maxCooledJudged = 64
+// cooledBatch is how many of the cooled VMs' worthwhile moves cooldownStop
+// asks the policy about at a time, the best ranked first, until one is
+// allowed: a fourth of what a balancing step may judge. maxCooledJudged,
+// what a balancing step may judge (maxJudgedPerStep), bounds them all,
+// spent once a plan.
+const (
+	cooledBatch     = 64
+	maxCooledJudged = maxJudgedPerStep
+)
 
 // cooldownStop counts, when the balancing search stopped because no move
 // within the limits gains the minimum (stopNoGain), the moves it would
@@ -36,10 +40,15 @@ const maxCooledJudged = 64
 //
 // It scores the cooled VMs of one step's sources once, at the stop, and
 // nothing when the sources hold none; it asks the policy only when some
-// move of theirs is worthwhile, about the best maxCooledJudged of them
-// (the stop then says "at least" when there were more), counted in the
-// plan's Search.Judged and Search.Denied like the search's own: no second
-// search. An error from the policy fails the plan, as in the search.
+// move of theirs is worthwhile, about the best cooledBatch of them, and
+// about the next cooledBatch while it has allowed none, up to
+// maxCooledJudged (the stop says "at least" when it allowed some and did
+// not ask about them all), counted in the plan's Search.Judged and
+// Search.Denied like the search's own: no second search. When it denied
+// all it asked about and moves are left that it was not asked about,
+// r.cooledUnasked counts them: whether the fleet is balanced is then not
+// known (see pass.verdict), where saying balanced would claim what no one
+// checked. An error from the policy fails the plan, as in the search.
 func (r *pass) cooldownStop(ctx context.Context, minGain float64) error {
 	if len(r.recent) == 0 || r.cfg.Cooldown <= 0 {
 		return nil
@@ -68,19 +77,27 @@ func (r *pass) cooldownStop(ctx context.Context, minGain float64) error {
 		return nil
 	}
 	sortCandidates(cands)
-	cut := len(cands) > maxCooledJudged
-	if cut {
-		cands = cands[:maxCooledJudged]
+	judged, vms := 0, 0
+	for judged < len(cands) && judged < maxCooledJudged && r.cooled == 0 {
+		batch := cands[judged:min(judged+cooledBatch, len(cands), maxCooledJudged)]
+		n, err := r.judgeCooled(ctx, batch, minGain)
+		if err != nil {
+			return err
+		}
+		vms += n
+		judged += len(batch)
 	}
-	vms, err := r.judgeCooled(ctx, cands, minGain)
-	if err != nil {
-		return err
-	}
+	left := len(cands) - judged
 	if r.cooled == 0 {
+		if left > 0 {
+			r.cooledUnasked = left
+			r.stopped += fmt.Sprintf(", and the policy denied or priced out the best %s of VMs in cooldown (%s after a VM's migration), %d more not asked",
+				plural(judged, "move"), r.cfg.Cooldown, left)
+		}
 		return nil
 	}
 	atLeast := ""
-	if cut {
+	if left > 0 {
 		atLeast = "at least "
 	}
 	why := fmt.Sprintf("%s%s of %s in cooldown (%s after a VM's migration), the first free at %s",

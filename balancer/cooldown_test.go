@@ -137,3 +137,69 @@ func TestCooldownJudgesTheBestMovesOnly(t *testing.T) {
 		t.Errorf("stopped %q, want it to say %q", p.Search.Stopped, want)
 	}
 }
+
+// The policy is asked about the cooled VMs' moves a batch of 64 at a time
+// while it allows none: with the first eight VMs' moves denied (the
+// first batch, and eight of the second), the second batch's moves of the
+// four others are counted, and the stop names them without "at least",
+// every move having been asked about. With every move denied the plan is
+// balanced, every move asked about; with more moves than a step may judge
+// (30 VMs, 270 moves), all denied, the plan asks about 256, says how many
+// it did not ask about, and does not call the fleet balanced: a denial of
+// the best does not say the rest would be denied.
+func TestCooldownAsksOnWhileEveryMoveIsDenied(t *testing.T) {
+	tests := []struct {
+		name     string
+		vms      int
+		cores    float64
+		deny     func(policy.Move, policy.Projected) []string
+		judged   int
+		balanced bool
+		stopped  string
+	}{
+		{"the second batch allowed", 12, 2.5, denyVMs("busy-00", "busy-01", "busy-02", "busy-03", "busy-04", "busy-05", "busy-06", "busy-07"), 108, false,
+			"save 36 moves of 4 VMs in cooldown (1h0m0s after a VM's migration), the first free at 2026-01-05T08:39:00Z"},
+		{"every move denied", 12, 1.5, denyAll, 108, true, ""},
+		{"more than a step may judge, all denied", 30, 0.6, denyAll, 256, false,
+			"and the policy denied or priced out the best 256 moves of VMs in cooldown (1h0m0s after a VM's migration), 14 more not asked"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			hosts := []collector.Host{newHost("HV01", 32, 256)}
+			for i := 2; i <= 10; i++ {
+				hosts = append(hosts, newHost(fmt.Sprintf("HV%02d", i), 32, 256))
+			}
+			var vms []collector.VM
+			hist := &balancer.History{LastMoved: map[string]time.Time{}}
+			for i := range tc.vms {
+				v := newVM(fmt.Sprintf("busy-%02d", i), "HV01", tc.cores, 4)
+				vms = append(vms, v)
+				hist.LastMoved[v.ID] = taken.Add(-10*time.Minute - time.Duration(i)*time.Minute)
+			}
+			pl, err := balancer.NewPlanner(balancer.DefaultConfig(), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rules := &fakeRules{deny: tc.deny}
+			p, err := pl.Plan(context.Background(), fleet(hosts, vms), rules, "sha256:cooldown", hist)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(p.Moves) != 0 || p.Balanced == nil || *p.Balanced != tc.balanced {
+				t.Fatalf("%d moves, balanced %v, want none and balanced %v (%s)", len(p.Moves), p.Balanced, tc.balanced, p.Message)
+			}
+			if len(rules.judged) != tc.judged || p.Search.Judged != tc.judged {
+				t.Errorf("the policy was asked %d times (search judged %d), want %d", len(rules.judged), p.Search.Judged, tc.judged)
+			}
+			if tc.stopped != "" && !strings.Contains(p.Search.Stopped, tc.stopped) {
+				t.Errorf("stopped %q, want it to say %q", p.Search.Stopped, tc.stopped)
+			}
+			if strings.Contains(p.Search.Stopped, "save at least") {
+				t.Errorf("stopped %q says \"at least\", though every move was asked about or none was allowed", p.Search.Stopped)
+			}
+		})
+	}
+}
+
+// denyAll denies every move.
+func denyAll(policy.Move, policy.Projected) []string { return []string{"anti-affinity"} }

@@ -238,6 +238,9 @@ type pass struct {
 	recent   map[string]time.Time
 	cooled   int
 	coolFree time.Time
+	// cooledUnasked counts the cooled VMs' worthwhile moves the policy was
+	// not asked about when it denied all those it was (see cooldownStop).
+	cooledUnasked int
 }
 
 // Plan plans the moves for snapshot s under rules. policyDigest names the

@@ -39,7 +39,9 @@ func (s stop) gainsLeft() bool {
 //     policy denied them, or the hysteresis per host pair held them back
 //     (see heldStop), or the VMs they move are in their cooldown (see
 //     cooldownStop): the planner would move load but for a recent move,
-//     and a fleet it would change is not balanced.
+//     and a fleet it would change is not balanced. So too when the policy
+//     denied every cooled VM's move it was asked about and more were left
+//     unasked, as when a balancing step's denials use up its budget.
 //   - unknown (nil), with the reason: otherwise, when the plan read too
 //     little to tell (see tooLittleData).
 //   - true: otherwise: every host was read, no host is hot, and either
@@ -61,7 +63,7 @@ func (r *pass) verdict(p *Plan) (*bool, string) {
 	if why := r.tooLittleData(p); why != "" {
 		return nil, why
 	}
-	if r.stop.gainsLeft() || r.search.HeldBack > 0 || r.cooled > 0 {
+	if r.stop.gainsLeft() || r.search.HeldBack > 0 || r.cooled > 0 || r.cooledUnasked > 0 {
 		return &no, ""
 	}
 	return &yes, ""
