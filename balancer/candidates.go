@@ -1,7 +1,6 @@
 package balancer
 
 import (
-	"cmp"
 	"container/heap"
 	"context"
 	"fmt"
@@ -89,27 +88,6 @@ func (c candidate) rank() float64 { return c.gain + c.relief - thrift*c.cost }
 // pair used the other way within the cooldown.
 func worthwhile(final, relief, minGain float64) bool {
 	return final >= minGain || final > 0 && final+relief >= minGain
-}
-
-// sortCandidates orders candidates best first: by rank (gain with the
-// peak relief credit, less thrift × the migration cost), then VM ID, then
-// destination name (indices follow both orders).
-// The order is total (a VM and destination are one candidate), so any
-// sort gives the same; slices.SortFunc's direct calls cost less than
-// sort.Slice's swaps through reflection.
-func sortCandidates(c []candidate) {
-	slices.SortFunc(c, func(x, y candidate) int {
-		if a, b := x.rank(), y.rank(); a != b {
-			if a > b {
-				return -1
-			}
-			return 1
-		}
-		if x.vm != y.vm {
-			return cmp.Compare(x.vm, y.vm)
-		}
-		return cmp.Compare(x.to, y.to)
-	})
 }
 
 // choice is an allowed candidate with the policy's verdict.
@@ -295,7 +273,7 @@ func (r *pass) balanceCandidates(minGain float64) []candidate {
 		r.held += sh.held
 		r.search.Candidates += sh.candidates
 	}
-	sortCandidates(out)
+	sortBest(out, maxJudgedPerStep+1)
 	return out
 }
 
