@@ -30,6 +30,22 @@ func (f *Fleet) Host(name string) (HostState, bool) {
 	return hs, true
 }
 
+// HostAndVMs returns the host named name (case-insensitive) and its VMs,
+// sorted by Name then ID, at the current simulated time, from one
+// computation of the host: what Host and VMs return called at once.
+func (f *Fleet) HostAndVMs(name string) (HostState, []VMState, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	h := f.hosts[strings.ToLower(name)]
+	if h == nil {
+		return HostState{}, nil, false
+	}
+	now := f.clock.Now()
+	f.settleLocked(now)
+	hs, vms := f.snapshotLocked(h, now)
+	return hs, vms, true
+}
+
 // VMs returns the VMs on host at the current simulated time, sorted by Name
 // then ID; nil for an unknown host.
 func (f *Fleet) VMs(host string) []VMState {

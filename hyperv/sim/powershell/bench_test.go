@@ -1,11 +1,16 @@
 package powershell
 
 import (
+	"bytes"
+	"context"
 	"io"
 	"sort"
 	"testing"
+	"time"
 
 	"github.com/hvbalancer/hvbalancer/hyperv"
+	"github.com/hvbalancer/hvbalancer/hyperv/sim/fleetfile"
+	"github.com/hvbalancer/hvbalancer/hyperv/sim/model"
 	"github.com/hvbalancer/hvbalancer/hyperv/sim/powershell/lang"
 	"github.com/hvbalancer/hvbalancer/hyperv/sim/wsman"
 )
@@ -51,5 +56,41 @@ func BenchmarkRun(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkPollHost measures one poll of a host of 50 VMs as the
+// collector sends it (poll-host over stdin, the facts read), the
+// simulated clock moved on by each counter sample's wait: what a
+// simulated host spends of its CPU on a poll.
+func BenchmarkPollHost(b *testing.B) {
+	spec := fleetfile.Generate(2, 100, 13)
+	clk := model.NewManualClock(spec.Start)
+	f, err := model.NewFleet(spec, clk)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	ctx, cancel := context.WithCancel(b.Context())
+	defer cancel()
+	go func() {
+		for clk.WaitForWaiters(ctx, 1) == nil {
+			clk.Advance(time.Second)
+		}
+	}()
+	line, stdin, err := hyperv.EncodeStdinCommand(hyperv.ScriptPollHost, struct {
+		Facts          bool
+		SampleInterval int
+	}{true, 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	sh := NewShell(f, spec.Hosts[0].Name)
+	b.ReportAllocs()
+	for b.Loop() {
+		cmd := wsman.Command{CommandID: "b", Line: line, Stdin: bytes.NewReader(stdin)}
+		if code := sh.Run(ctx, cmd, io.Discard, io.Discard); code != 0 {
+			b.Fatalf("exit %d", code)
+		}
 	}
 }

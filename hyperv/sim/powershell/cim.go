@@ -10,6 +10,7 @@ package powershell
 import (
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -36,8 +37,9 @@ type vpRaw struct{ guest, wait, dispatches float64 }
 const bootUptime = 240 * time.Hour
 
 // advance integrates the counters to now at the host's current rates
-// and returns them.
-func (p *perfState) advance(now time.Time, st model.HostState, vms []model.VMState) (lp float64, vp map[string]vpRaw) {
+// and returns them: the logical processors' busy ticks, and with withVP
+// a copy of the virtual processors' counters (nil without).
+func (p *perfState) advance(now time.Time, st model.HostState, vms []model.VMState, withVP bool) (lp float64, vp map[string]vpRaw) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	dt := float64(bootUptime / 100)
@@ -56,7 +58,7 @@ func (p *perfState) advance(now time.Time, st model.HostState, vms []model.VMSta
 			continue
 		}
 		for i, g := range v.GuestRunTime {
-			name := fmt.Sprintf("%s:Hv VP %d", v.Name, i)
+			name := vpName(v.Name, i)
 			r := p.vp[name]
 			r.guest += g / 100 * dt
 			if i < len(v.Dispatches) && i < len(v.WaitPerDispatch) {
@@ -67,12 +69,18 @@ func (p *perfState) advance(now time.Time, st model.HostState, vms []model.VMSta
 			p.vp[name] = r
 		}
 	}
+	if !withVP {
+		return p.lp, nil
+	}
 	out := make(map[string]vpRaw, len(p.vp))
 	for k, x := range p.vp {
 		out[k] = x
 	}
 	return p.lp, out
 }
+
+// vpName is the instance name of VM vm's virtual processor i.
+func vpName(vm string, i int) string { return vm + ":Hv VP " + strconv.Itoa(i) }
 
 // cimClass builds the instances of one class.
 type cimClass func(h *fleetHost, now time.Time) []*eval.Object
@@ -99,21 +107,20 @@ var cimClasses = map[string]cimClass{
 		return out
 	},
 	"win32_perfrawdata_hvstats_hypervhypervisorlogicalprocessor": func(h *fleetHost, now time.Time) []*eval.Object {
-		st := h.state()
-		lp, _ := h.shell.perf.advance(now, st, h.fleet.VMs(h.host))
+		st, vms := h.stateAndVMs()
+		lp, _ := h.shell.perf.advance(now, st, vms, false)
 		ts := fileTime(now)
-		var out []*eval.Object
+		out := make([]*eval.Object, 0, st.LogicalProcessors+1)
 		for i := 0; i < st.LogicalProcessors; i++ {
-			out = append(out, cim("Win32_PerfRawData_HvStats_HyperVHypervisorLogicalProcessor", "Name", fmt.Sprintf("Hv LP %d", i),
+			out = append(out, cim("Win32_PerfRawData_HvStats_HyperVHypervisorLogicalProcessor", "Name", "Hv LP "+strconv.Itoa(i),
 				"PercentTotalRunTime", int64(lp), "Timestamp_Sys100NS", ts, "Frequency_Sys100NS", int64(10000000)))
 		}
 		return append(out, cim("Win32_PerfRawData_HvStats_HyperVHypervisorLogicalProcessor", "Name", "_Total",
 			"PercentTotalRunTime", int64(lp)*int64(st.LogicalProcessors), "Timestamp_Sys100NS", ts, "Frequency_Sys100NS", int64(10000000)))
 	},
 	"win32_perfrawdata_hvstats_hypervhypervisorvirtualprocessor": func(h *fleetHost, now time.Time) []*eval.Object {
-		st := h.state()
-		vms := h.fleet.VMs(h.host)
-		_, vp := h.shell.perf.advance(now, st, vms)
+		st, vms := h.stateAndVMs()
+		_, vp := h.shell.perf.advance(now, st, vms, true)
 		ts := fileTime(now)
 		var out []*eval.Object
 		var total struct{ guest, wait, dispatches int64 }
@@ -122,7 +129,7 @@ var cimClasses = map[string]cimClass{
 				continue
 			}
 			for i := range v.GuestRunTime {
-				name := fmt.Sprintf("%s:Hv VP %d", v.Name, i)
+				name := vpName(v.Name, i)
 				r := vp[name]
 				total.guest += int64(r.guest)
 				total.wait += int64(r.wait)
@@ -153,7 +160,8 @@ var cimClasses = map[string]cimClass{
 
 // cim builds a CIM instance of class with name/value pairs.
 func cim(class string, kv ...any) *eval.Object {
-	o := &eval.Object{TypeNames: []string{"Microsoft.Management.Infrastructure.CimInstance#root/cimv2/" + class, "Microsoft.Management.Infrastructure.CimInstance", "System.Object"}}
+	o := &eval.Object{TypeNames: []string{"Microsoft.Management.Infrastructure.CimInstance#root/cimv2/" + class, "Microsoft.Management.Infrastructure.CimInstance", "System.Object"},
+		Props: make([]eval.Prop, 0, len(kv)/2)}
 	for i := 0; i+1 < len(kv); i += 2 {
 		o.Props = append(o.Props, eval.Prop{Name: kv[i].(string), Value: kv[i+1]})
 	}

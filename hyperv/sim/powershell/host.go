@@ -60,6 +60,15 @@ func (h *fleetHost) state() model.HostState {
 	return st
 }
 
+// stateAndVMs is the host now and its VMs, computed once.
+func (h *fleetHost) stateAndVMs() (model.HostState, []model.VMState) {
+	st, vms, ok := h.fleet.HostAndVMs(h.host)
+	if !ok {
+		st.Name = h.host
+	}
+	return st, vms
+}
+
 // vmStates enum values (Microsoft.HyperV.PowerShell.VMState).
 func vmState(s model.VMStateCode) eval.Enum {
 	return eval.Enum{Type: "Microsoft.HyperV.PowerShell.VMState", Name: s.String(), Value: int64(s)}

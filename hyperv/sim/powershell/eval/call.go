@@ -103,8 +103,8 @@ func (c *Call) Invoke(sb *ScriptBlock, item any) ([]any, error) {
 
 // invokeBlock runs a script block in a child scope with $_ set.
 func (in *Interp) invokeBlock(sb *ScriptBlock, item any) ([]any, error) {
-	in.scopes = append(in.scopes, map[string]any{"_": item})
-	defer func() { in.scopes = in.scopes[:len(in.scopes)-1] }()
+	scope := in.pushItemScope(item)
+	defer in.popItemScope(scope)
 	var out []any
 	err := in.statements(sb.Body.Statements, func(v any) { out = append(out, v) })
 	if f, ok := err.(*flowSignal); ok && f.keyword == "return" {

@@ -13,7 +13,7 @@ import (
 )
 
 // scalarCompare applies one comparison to two scalars.
-func scalarCompare(op string, l, r any, cs bool, at lang.Pos) (bool, error) {
+func (in *Interp) scalarCompare(op string, l, r any, cs bool, at lang.Pos) (bool, error) {
 	switch op {
 	case "-eq", "-ne":
 		eq, err := equal(l, r, cs)
@@ -25,7 +25,7 @@ func scalarCompare(op string, l, r any, cs bool, at lang.Pos) (bool, error) {
 		m := wildcard(toString(r), cs).MatchString(toString(l))
 		return m == (op == "-like"), nil
 	case "-match", "-notmatch":
-		re, err := regexp.Compile(regexFlags(cs) + toString(r))
+		re, err := in.compile(regexFlags(cs) + toString(r))
 		if err != nil {
 			return false, runtimeError(at, 1, "InvalidOperation", "InvalidRegularExpression", "Invalid regular expression pattern: "+toString(r)+".")
 		}

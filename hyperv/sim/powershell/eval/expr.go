@@ -4,7 +4,6 @@ package eval
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/hvbalancer/hvbalancer/hyperv/sim/powershell/lang"
@@ -263,13 +262,13 @@ func (in *Interp) binary(x *lang.Binary) (any, error) {
 			return in.match(x, l, r)
 		}
 	}
-	return compareOp(x.Op, l, r, x.P)
+	return in.compareOp(x.Op, l, r, x.P)
 }
 
 // match is scalar -match: on success $Matches holds the groups by number
 // (and name) (§7.8.4.2).
 func (in *Interp) match(x *lang.Binary, l, r any) (any, error) {
-	re, err := regexp.Compile(regexFlags(x.Op == "-cmatch") + toString(r))
+	re, err := in.compile(regexFlags(x.Op == "-cmatch") + toString(r))
 	if err != nil {
 		return nil, runtimeError(x.P, 1, "InvalidOperation", "InvalidRegularExpression", "Invalid regular expression pattern: "+toString(r)+".")
 	}

@@ -45,7 +45,7 @@ func whereObject(c *Call) error {
 			if op == "" {
 				op = "-eq"
 			}
-			r, err := compareOp(op, v, value, c.Pos)
+			r, err := c.In.compareOp(op, v, value, c.Pos)
 			if err != nil {
 				return err
 			}

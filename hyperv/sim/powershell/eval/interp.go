@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"regexp"
 	"strings"
 	"time"
 
@@ -45,8 +46,12 @@ type Interp struct {
 	Parse func(text string) (*lang.Script, error)
 
 	scopes []map[string]any
-	eating int // > 0 while a script block runs with its exceptions eaten
-	trying int // > 0 inside a try block: statement-terminating errors go to its catch
+	// itemScope is a child scope holding only $_, kept for the next
+	// script block run on one item (itemScopes): nil while in use.
+	itemScope map[string]any
+	regexps   map[string]*regexp.Regexp // compiled patterns (see compile)
+	eating    int                       // > 0 while a script block runs with its exceptions eaten
+	trying    int                       // > 0 inside a try block: statement-terminating errors go to its catch
 }
 
 // New returns an interpreter with the automatic variables set.
@@ -129,7 +134,41 @@ func (in *Interp) assign(name string, v any) {
 }
 
 // setStatus records $? for the statement just run.
-func (in *Interp) setStatus(ok bool) { in.scopes[0]["?"] = ok }
+// Most statements succeed where the last one did: the map is written only
+// when $? changes.
+func (in *Interp) setStatus(ok bool) {
+	g := in.scopes[0]
+	if cur, found := g["?"]; found && cur == any(ok) {
+		return
+	}
+	g["?"] = ok
+}
+
+// pushItemScope enters a child scope with $_ set to item, reusing the
+// map of the last one left holding nothing else: a calculated property or
+// a ForEach-Object block runs once per item, and a fresh map each time
+// was a large part of a poll's allocation.
+func (in *Interp) pushItemScope(item any) map[string]any {
+	scope := in.itemScope
+	in.itemScope = nil
+	if scope == nil {
+		scope = make(map[string]any, 1)
+	}
+	scope["_"] = item
+	in.scopes = append(in.scopes, scope)
+	return scope
+}
+
+// popItemScope leaves the scope pushItemScope entered. The map is kept
+// for the next item only if the block set no variable in it, so no
+// variable of one item is seen by the next.
+func (in *Interp) popItemScope(scope map[string]any) {
+	in.scopes = in.scopes[:len(in.scopes)-1]
+	if len(scope) == 1 {
+		scope["_"] = nil
+		in.itemScope = scope
+	}
+}
 
 // errorAction is $ErrorActionPreference's name.
 func (in *Interp) errorAction() string {
@@ -312,4 +351,28 @@ func (in *Interp) pipelineItems(p *lang.Pipeline) ([]any, error) {
 	var items []any
 	err := in.pipelineStatement(p, func(v any) { items = append(items, v) })
 	return items, err
+}
+
+// maxRegexps bounds the patterns one command keeps compiled.
+const maxRegexps = 64
+
+// compile compiles a regular expression, flags included, once per
+// command: a script that matches each of a host's disks against one
+// pattern compiled it for every disk. A compiled pattern is only read,
+// and a pattern that fails to compile is compiled (and fails) each time.
+func (in *Interp) compile(pattern string) (*regexp.Regexp, error) {
+	if re, ok := in.regexps[pattern]; ok {
+		return re, nil
+	}
+	re, err := regexp.Compile(pattern)
+	if err != nil {
+		return nil, err
+	}
+	if in.regexps == nil {
+		in.regexps = make(map[string]*regexp.Regexp)
+	}
+	if len(in.regexps) < maxRegexps {
+		in.regexps[pattern] = re
+	}
+	return re, nil
 }

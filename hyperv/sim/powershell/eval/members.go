@@ -65,6 +65,11 @@ func staticMember(t *TypeLiteral, name string) (any, error) {
 // getMember reads a property: an object's, a hashtable's key, an array's
 // elements' (member enumeration), or the intrinsic Count and Length.
 func getMember(obj any, name string) any {
+	if o, ok := obj.(*Object); ok { // most reads: found without lower-casing name
+		if v, ok := o.Get(name); ok {
+			return v
+		}
+	}
 	ln := strings.ToLower(name)
 	switch o := obj.(type) {
 	case nil:
@@ -72,10 +77,6 @@ func getMember(obj any, name string) any {
 			return int32(0)
 		}
 		return nil
-	case *Object:
-		if v, ok := o.Get(name); ok {
-			return v
-		}
 	case *Hash:
 		if v, ok := o.Get(name); ok {
 			return v

@@ -182,7 +182,7 @@ func format(f string, args []any, at lang.Pos) (any, error) {
 
 // compareOp applies a comparison-family operator. With an array on the
 // left, the comparison operators filter it (§7.8.1).
-func compareOp(op string, l, r any, at lang.Pos) (any, error) {
+func (in *Interp) compareOp(op string, l, r any, at lang.Pos) (any, error) {
 	caseSensitive := len(op) > 2 && op[1] == 'c' && op != "-contains"
 	base := op
 	if len(op) > 2 && (op[1] == 'c' || op[1] == 'i') && !strings.HasPrefix(op, "-contains") && !strings.HasPrefix(op, "-in") && !strings.HasPrefix(op, "-is") {
@@ -228,7 +228,7 @@ func compareOp(op string, l, r any, at lang.Pos) (any, error) {
 	case "-join":
 		return joinValues(l, toString(r)), nil
 	case "-split":
-		re, err := regexp.Compile(regexFlags(caseSensitive) + toString(r))
+		re, err := in.compile(regexFlags(caseSensitive) + toString(r))
 		if err != nil {
 			return nil, runtimeError(at, 1, "InvalidOperation", "InvalidRegularExpression", err.Error())
 		}
@@ -247,7 +247,7 @@ func compareOp(op string, l, r any, at lang.Pos) (any, error) {
 				rep = a[1]
 			}
 		}
-		re, err := regexp.Compile(regexFlags(caseSensitive) + toString(pat))
+		re, err := in.compile(regexFlags(caseSensitive) + toString(pat))
 		if err != nil {
 			return nil, runtimeError(at, 1, "InvalidOperation", "InvalidRegularExpression", err.Error())
 		}
@@ -256,7 +256,7 @@ func compareOp(op string, l, r any, at lang.Pos) (any, error) {
 	if arr, ok := l.([]any); ok {
 		out := []any{}
 		for _, e := range arr {
-			ok, err := scalarCompare(base, e, r, caseSensitive, at)
+			ok, err := in.scalarCompare(base, e, r, caseSensitive, at)
 			if err != nil {
 				return nil, err
 			}
@@ -266,7 +266,7 @@ func compareOp(op string, l, r any, at lang.Pos) (any, error) {
 		}
 		return out, nil
 	}
-	return scalarCompare(base, l, r, caseSensitive, at)
+	return in.scalarCompare(base, l, r, caseSensitive, at)
 }
 
 func regexFlags(caseSensitive bool) string {

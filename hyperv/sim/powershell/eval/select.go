@@ -165,7 +165,7 @@ func hasMember(v any, name string) (any, bool) {
 // project builds the Selected.<type> object for one input.
 func (c *Call) project(it any, sels []selector) (*Object, error) {
 	typ := typeName(it)
-	o := &Object{TypeNames: []string{"Selected." + typ, "System.Management.Automation.PSCustomObject", "System.Object"}}
+	o := &Object{TypeNames: []string{"Selected." + typ, "System.Management.Automation.PSCustomObject", "System.Object"}, Props: make([]Prop, 0, len(sels))}
 	for _, s := range sels {
 		switch {
 		case s.plain && strings.ContainsAny(s.name, "*?["):
@@ -225,9 +225,9 @@ func (in *Interp) expressionBlock(sb *ScriptBlock, item any) (v any, ok bool) {
 	if !isExpr || in.Ctx.Err() != nil {
 		return nil, false
 	}
-	in.scopes = append(in.scopes, map[string]any{"_": item})
+	scope := in.pushItemScope(item)
 	v, err := in.eval(e.X)
-	in.scopes = in.scopes[:len(in.scopes)-1]
+	in.popItemScope(scope)
 	if err != nil {
 		return nil, false
 	}

@@ -96,14 +96,33 @@ func (o *Object) IsCustom() bool {
 
 // Hash is a System.Collections.Hashtable, keys compared case-insensitively,
 // kept in insertion order (PowerShell's own order is by hash; an ordered
-// form is what its literal reads like).
+// form is what its literal reads like). Keys change only by Set or by
+// appending to both slices.
 type Hash struct {
 	Keys   []any
 	Values []any
+
+	// index finds an ASCII string key's position by its lower-case form
+	// once the hash has hashIndexMin keys: a script that fills a hash per
+	// VM and reads it per VM was quadratic. It is in step with Keys while
+	// indexed is len(Keys); noIndex is the length at which a key was found
+	// that is a non-ASCII string, which lower-casing does not compare as
+	// strings.EqualFold does (the hash is then searched key by key).
+	index   map[string]int
+	indexed int
+	noIndex int
 }
+
+// hashIndexMin is the size from which a Hash indexes its string keys.
+const hashIndexMin = 8
 
 func (h *Hash) find(k any) int {
 	ks, isStr := k.(string)
+	if isStr && len(h.Keys) >= hashIndexMin {
+		if i, ok := h.indexFind(ks); ok {
+			return i
+		}
+	}
 	for i, x := range h.Keys {
 		if xs, ok := x.(string); ok && isStr {
 			if strings.EqualFold(xs, ks) {
@@ -114,6 +133,46 @@ func (h *Hash) find(k any) int {
 		}
 	}
 	return -1
+}
+
+// indexFind finds string key k through the index; ok is false when the
+// index cannot answer (k or a key is not ASCII).
+func (h *Hash) indexFind(k string) (i int, ok bool) {
+	if !isASCII(k) || h.noIndex == len(h.Keys) {
+		return 0, false
+	}
+	if h.index == nil || h.indexed != len(h.Keys) {
+		h.index = make(map[string]int, len(h.Keys))
+		h.indexed = 0
+		for j, x := range h.Keys {
+			xs, isStr := x.(string)
+			if !isStr {
+				continue
+			}
+			if !isASCII(xs) {
+				h.index, h.noIndex = nil, len(h.Keys)
+				return 0, false
+			}
+			if _, dup := h.index[strings.ToLower(xs)]; !dup {
+				h.index[strings.ToLower(xs)] = j
+			}
+		}
+		h.indexed = len(h.Keys)
+	}
+	if i, found := h.index[strings.ToLower(k)]; found {
+		return i, true
+	}
+	return -1, true
+}
+
+// isASCII reports whether s has only ASCII characters.
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 // Get returns the value at key k.
@@ -129,6 +188,16 @@ func (h *Hash) Set(k, v any) {
 	if i := h.find(k); i >= 0 {
 		h.Values[i] = v
 		return
+	}
+	if ks, isStr := k.(string); isStr && h.index != nil && h.indexed == len(h.Keys) {
+		if isASCII(ks) {
+			h.index[strings.ToLower(ks)] = len(h.Keys)
+			h.indexed++
+		} else {
+			h.index = nil
+		}
+	} else if h.index != nil && h.indexed == len(h.Keys) {
+		h.indexed++ // a key that is no string is not indexed
 	}
 	h.Keys = append(h.Keys, k)
 	h.Values = append(h.Values, v)
