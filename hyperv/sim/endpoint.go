@@ -43,6 +43,7 @@ type endpointEnv struct {
 	tls                 func(host string) (*tls.Config, error)
 	kerberos            func(host string) wsman.KerberosAcceptor // nil: no Kerberos
 	maxOperationTimeout time.Duration
+	parses              *powershell.ParseCache // the hosts' parsed script texts
 }
 
 // endpoint is one host's WinRM listener. While the host is unreachable or
@@ -69,7 +70,7 @@ func newEndpoint(env *endpointEnv, host, addr string) (*endpoint, error) {
 	}
 	addr = ln.Addr().String()
 	ln.Close()
-	ep := &endpoint{env: env, host: host, addr: addr, shell: powershell.NewShell(env.fleet, host)}
+	ep := &endpoint{env: env, host: host, addr: addr, shell: powershell.NewSharedShell(env.fleet, host, env.parses)}
 	spec := env.fleet.Spec()
 	for i := range spec.Hosts {
 		if strings.EqualFold(spec.Hosts[i].Name, host) {

@@ -17,6 +17,7 @@ import (
 	"github.com/hvbalancer/hvbalancer/hyperv/sim/domain"
 	"github.com/hvbalancer/hvbalancer/hyperv/sim/fleetfile"
 	"github.com/hvbalancer/hvbalancer/hyperv/sim/model"
+	"github.com/hvbalancer/hvbalancer/hyperv/sim/powershell"
 	"github.com/hvbalancer/hvbalancer/hyperv/sim/wsman"
 )
 
@@ -78,6 +79,7 @@ func Serve(f *model.Fleet, opts Options) (*Server, error) {
 	env := &endpointEnv{
 		fleet: f, accounts: s.accounts, log: s.log, wg: &s.wg,
 		https: opts.HTTPS, tls: s.hostTLS, kerberos: opts.Kerberos, maxOperationTimeout: opts.MaxOperationTimeout,
+		parses: powershell.NewParseCache(),
 	}
 	for i, name := range f.HostNames() {
 		port := 0

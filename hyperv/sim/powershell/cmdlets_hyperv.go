@@ -140,13 +140,21 @@ func (h *fleetHost) getVHD(c *eval.Call) error {
 	} else {
 		inputs = c.Strings("Path")
 	}
+	byPath := disksByPath(vms)
 	for _, p := range inputs {
 		found := false
-		for _, v := range vms {
-			for _, d := range v.Disks {
-				if strings.EqualFold(d.Path, p) {
-					c.Out(h.vhdObject(v, d))
-					found = true
+		if byPath != nil && isASCII(p) {
+			for _, vd := range byPath[strings.ToLower(p)] {
+				c.Out(h.vhdObject(vd.vm, vd.disk))
+				found = true
+			}
+		} else {
+			for _, v := range vms {
+				for _, d := range v.Disks {
+					if strings.EqualFold(d.Path, p) {
+						c.Out(h.vhdObject(v, d))
+						found = true
+					}
 				}
 			}
 		}
@@ -267,4 +275,39 @@ func versionObject(v string) *eval.Object {
 		eval.Prop{Name: "MajorRevision", Value: int32(-1)}, eval.Prop{Name: "MinorRevision", Value: int32(-1)})
 	o.Text = v
 	return o
+}
+
+// vmDisk is one disk of a VM.
+type vmDisk struct {
+	vm   model.VMState
+	disk model.Disk
+}
+
+// disksByPath indexes the disks of vms by lower-case path, in the order
+// of vms and their disks, so that Get-VHD of every disk of a host is not
+// quadratic in its disks. It is nil when a path is not ASCII: lower-casing
+// compares such paths otherwise than strings.EqualFold, and Get-VHD then
+// compares each disk's path.
+func disksByPath(vms []model.VMState) map[string][]vmDisk {
+	m := make(map[string][]vmDisk)
+	for _, v := range vms {
+		for _, d := range v.Disks {
+			if !isASCII(d.Path) {
+				return nil
+			}
+			k := strings.ToLower(d.Path)
+			m[k] = append(m[k], vmDisk{v, d})
+		}
+	}
+	return m
+}
+
+// isASCII reports whether s has only ASCII characters.
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }

@@ -11,12 +11,28 @@ import (
 // without the facts), and anything else is parsed anew.
 const parseCacheSize = 8
 
+// sharedParseCacheSize bounds the texts a ParseCache keeps for the hosts
+// that share it: the texts every host is sent, and room for the commands
+// that name one VM or host (a move, a lookup) not to push them out.
+const sharedParseCacheSize = 64
+
+// ParseCache keeps the syntax trees of the last texts the shells sharing
+// it parsed: a fleet's hosts are sent the same poll, and one parse of it
+// serves them all, where each host parsed it on its first poll (a few
+// milliseconds of CPU a host, in the round after every host logged in).
+// A text's tree is the same whichever host parses it.
+type ParseCache struct{ c parseCache }
+
+// NewParseCache returns an empty cache for the shells of one fleet.
+func NewParseCache() *ParseCache { return &ParseCache{c: parseCache{size: sharedParseCacheSize}} }
+
 // parseCache keeps the syntax trees of the last texts a host parsed, as
 // PowerShell keeps its compiled script blocks by their text: a poll that
 // sends the same script every interval is parsed once. Trees are only
 // read by the interpreter, so one tree serves every run of its text.
 type parseCache struct {
 	mu      sync.Mutex
+	size    int      // entries kept; 0 is parseCacheSize
 	entries []parsed // most recent last
 }
 
@@ -41,7 +57,11 @@ func (c *parseCache) parse(text string) (*lang.Script, error) {
 	tree, err := lang.Parse(text)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if len(c.entries) == parseCacheSize {
+	size := c.size
+	if size == 0 {
+		size = parseCacheSize
+	}
+	if len(c.entries) >= size {
 		c.entries = append(c.entries[:0:0], c.entries[1:]...)
 	}
 	c.entries = append(c.entries, parsed{text, tree, err})

@@ -26,14 +26,22 @@ type Shell struct {
 
 	perf perfState // the host's raw performance counters, integrated over simulated time
 
-	parsed parseCache // the trees of the texts it ran last
+	parsed *parseCache // the trees of the texts it ran last
 }
 
 var _ wsman.Runner = (*Shell)(nil)
 
 // NewShell answers for host of f.
 func NewShell(f *model.Fleet, host string) *Shell {
-	return &Shell{fleet: f, host: host, migrating: make(map[string]bool), classified: make(map[string]chan struct{})}
+	return &Shell{fleet: f, host: host, migrating: make(map[string]bool), classified: make(map[string]chan struct{}), parsed: &parseCache{}}
+}
+
+// NewSharedShell answers for host of f, keeping the texts it parses in
+// parses, which other hosts' shells share.
+func NewSharedShell(f *model.Fleet, host string, parses *ParseCache) *Shell {
+	sh := NewShell(f, host)
+	sh.parsed = &parses.c
+	return sh
 }
 
 // isMigrating reports whether command id is running a live migration.
