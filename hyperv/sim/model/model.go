@@ -36,6 +36,7 @@ type simHost struct {
 	spec    fleetfile.HostSpec
 	faults  fleetfile.Faults
 	vms     map[string]*simVM
+	sorted  []*simVM // vms by name then ID; nil once they change (placeLocked)
 	active  int // running migrations, sending or receiving
 	rng     *rand.Rand
 	ledger  HostLedger
@@ -129,13 +130,21 @@ func (f *Fleet) HostNames() []string { return append([]string(nil), f.names...) 
 func (f *Fleet) placeLocked(v *simVM, h *simHost) {
 	if v.host != nil {
 		delete(v.host.vms, v.spec.ID)
+		v.host.sorted = nil
 	}
 	v.host = h
 	v.spec.Host = h.spec.Name
 	h.vms[v.spec.ID] = v
+	h.sorted = nil
 }
 
+// sortedVMs returns h's VMs by name, then ID. The slice is kept until a
+// VM comes or goes (a VM's name and ID never change), as every read of
+// the host sorted them: callers must not modify it.
 func (h *simHost) sortedVMs() []*simVM {
+	if h.sorted != nil && len(h.sorted) == len(h.vms) {
+		return h.sorted
+	}
 	out := make([]*simVM, 0, len(h.vms))
 	for _, v := range h.vms {
 		out = append(out, v)
@@ -146,6 +155,7 @@ func (h *simHost) sortedVMs() []*simVM {
 		}
 		return out[i].spec.ID < out[j].spec.ID
 	})
+	h.sorted = out
 	return out
 }
 

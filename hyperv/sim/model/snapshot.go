@@ -141,7 +141,14 @@ func (f *Fleet) snapshotLocked(h *simHost, now time.Time) (HostState, []VMState)
 	overhead := h.spec.OverheadPercent / 100 * lps
 	migCPU, inbound := f.migrationLoadLocked(h)
 	wants := make([][]float64, len(vms))
-	var all []float64
+	cpus := 0
+	for _, v := range vms {
+		cpus += v.spec.CPUs
+	}
+	// Each VM's per-processor figures are slices of one array apiece,
+	// capped so that appending to one copies it.
+	buf := make([]float64, 4*cpus)
+	all := make([]float64, 0, cpus)
 	var total float64
 	for i, v := range vms {
 		if v.state == VMRunning && !h.faults.Crashed {
@@ -150,7 +157,8 @@ func (f *Fleet) snapshotLocked(h *simHost, now time.Time) (HostState, []VMState)
 			all = append(all, wants[i]...)
 			total += d
 		} else {
-			wants[i] = make([]float64, v.spec.CPUs)
+			wants[i] = buf[:v.spec.CPUs:v.spec.CPUs]
+			buf = buf[v.spec.CPUs:]
 		}
 	}
 	share := fairShare(all, math.Max(0, lps-overhead-migCPU))
@@ -159,9 +167,12 @@ func (f *Fleet) snapshotLocked(h *simHost, now time.Time) (HostState, []VMState)
 	ids := make([]string, len(vms))
 	for i, v := range vms {
 		var received, wanted float64
-		run := make([]float64, len(wants[i]))
-		wpd := make([]float64, len(wants[i]))
-		disp := make([]float64, len(wants[i]))
+		n := len(wants[i])
+		if len(buf) < 3*n {
+			buf = make([]float64, 3*n)
+		}
+		run, wpd, disp := buf[:n:n], buf[n:2*n:2*n], buf[2*n:3*n:3*n]
+		buf = buf[3*n:]
 		for k, d := range wants[i] {
 			l := contend(d, share)
 			run[k], wpd[k], disp[k] = l.run*100, l.waitPerDispatch, l.dispatches
