@@ -37,7 +37,7 @@ type simHost struct {
 	faults  fleetfile.Faults
 	vms     map[string]*simVM
 	sorted  []*simVM // vms by name then ID; nil once they change (placeLocked)
-	active  int // running migrations, sending or receiving
+	active  int      // running migrations, sending or receiving
 	rng     *rand.Rand
 	ledger  HostLedger
 	layout  fleetfile.HostLayout // processor, versions, switches, language, default paths
