@@ -121,6 +121,19 @@ func (f *Fleet) HostName(name string) (string, bool) {
 	return h.spec.Name, true
 }
 
+// HostCluster returns the cluster of the host named name
+// (case-insensitive), "" for a standalone host, without computing its
+// state.
+func (f *Fleet) HostCluster(name string) (string, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	h := f.hosts[strings.ToLower(name)]
+	if h == nil {
+		return "", false
+	}
+	return h.spec.Cluster, true
+}
+
 func (f *Fleet) vmStateLocked(v *simVM, now time.Time) VMState {
 	_, vms := f.snapshotLocked(v.host, now)
 	for _, s := range vms {

@@ -22,29 +22,43 @@ var _ eval.Host = (*fleetHost)(nil)
 // Cmdlet implements eval.Host. The FailoverClusters cmdlets exist only on
 // a cluster node, as the module is installed only there.
 func (h *fleetHost) Cmdlet(name string) (eval.CmdletFunc, bool) {
-	fn, ok := map[string]eval.CmdletFunc{
-		"Get-VM":                         h.getVM,
-		"Get-VMHost":                     h.getVMHost,
-		"Get-VMHardDiskDrive":            h.getVMHardDiskDrive,
-		"Get-VHD":                        h.getVHD,
-		"Get-VMNetworkAdapter":           h.getVMNetworkAdapter,
-		"Get-VMProcessor":                h.getVMProcessor,
-		"Get-VMSwitch":                   h.getVMSwitch,
-		"Get-VMHostSupportedVersion":     h.getVMHostSupportedVersion,
-		"Get-Counter":                    h.getCounter,
-		"Get-CimInstance":                h.getCimInstance,
-		"Move-VM":                        h.moveVM,
-		"Compare-VM":                     h.compareVM,
-		"Get-Cluster":                    h.getCluster,
-		"New-Object":                     h.newObject,
-		"Move-ClusterVirtualMachineRole": h.moveClusterVM,
-	}[name]
-	if !ok {
+	var fn eval.CmdletFunc
+	switch name { // a switch, not a map literal: one is looked up per command run
+	case "Get-VM":
+		fn = h.getVM
+	case "Get-VMHost":
+		fn = h.getVMHost
+	case "Get-VMHardDiskDrive":
+		fn = h.getVMHardDiskDrive
+	case "Get-VHD":
+		fn = h.getVHD
+	case "Get-VMNetworkAdapter":
+		fn = h.getVMNetworkAdapter
+	case "Get-VMProcessor":
+		fn = h.getVMProcessor
+	case "Get-VMSwitch":
+		fn = h.getVMSwitch
+	case "Get-VMHostSupportedVersion":
+		fn = h.getVMHostSupportedVersion
+	case "Get-Counter":
+		fn = h.getCounter
+	case "Get-CimInstance":
+		fn = h.getCimInstance
+	case "Move-VM":
+		fn = h.moveVM
+	case "Compare-VM":
+		fn = h.compareVM
+	case "Get-Cluster":
+		fn = h.getCluster
+	case "New-Object":
+		fn = h.newObject
+	case "Move-ClusterVirtualMachineRole":
+		fn = h.moveClusterVM
+	default:
 		return nil, false
 	}
 	if cm, found := cmdlets.Lookup(name); found && cm.Module == catalog.FailoverClusters {
-		st, ok := h.fleet.Host(h.host)
-		if !ok || st.Cluster == "" {
+		if cl, ok := h.fleet.HostCluster(h.host); !ok || cl == "" {
 			return nil, false
 		}
 	}

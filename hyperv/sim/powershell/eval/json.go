@@ -30,9 +30,9 @@ func writeJSON(b *bytes.Buffer, v any, depth, maxDepth int) {
 	case bool:
 		b.WriteString(strconv.FormatBool(x))
 	case int32:
-		b.WriteString(strconv.FormatInt(int64(x), 10))
+		b.Write(strconv.AppendInt(b.AvailableBuffer(), int64(x), 10))
 	case int64:
-		b.WriteString(strconv.FormatInt(x, 10))
+		b.Write(strconv.AppendInt(b.AvailableBuffer(), x, 10))
 	case float64:
 		out, _ := json.Marshal(x)
 		b.Write(out)
@@ -97,10 +97,22 @@ func writeObject(b *bytes.Buffer, props []Prop, depth, maxDepth int) {
 // writeJSONString escapes as JavaScriptSerializer: encoding/json's
 // escaping, plus the apostrophe.
 func writeJSONString(b *bytes.Buffer, s string) {
-	if plainJSON(s) { // most names and values: nothing to escape
+	switch plainJSON(s) {
+	case plain: // most names and values: nothing to escape
 		b.Grow(len(s) + 2)
 		b.WriteByte('"')
 		b.WriteString(s)
+		b.WriteByte('"')
+		return
+	case backslashes: // paths: only the backslashes, each doubled
+		b.Grow(2*len(s) + 2)
+		b.WriteByte('"')
+		for i := 0; i < len(s); i++ {
+			if s[i] == '\\' {
+				b.WriteByte('\\')
+			}
+			b.WriteByte(s[i])
+		}
 		b.WriteByte('"')
 		return
 	}
@@ -108,16 +120,27 @@ func writeJSONString(b *bytes.Buffer, s string) {
 	b.Write(bytes.ReplaceAll(out, []byte("'"), []byte(`\u0027`)))
 }
 
-// plainJSON reports whether s is printable ASCII that neither
-// encoding/json nor JavaScriptSerializer escapes.
-func plainJSON(s string) bool {
+// How much of a string JSON escapes.
+const (
+	plain       = iota // nothing
+	backslashes        // only backslashes, as \\
+	escaped            // more: left to encoding/json
+)
+
+// plainJSON tells whether s is printable ASCII that neither encoding/json
+// nor JavaScriptSerializer escapes (plain), or would be but for its
+// backslashes (backslashes), or neither (escaped).
+func plainJSON(s string) int {
+	kind := plain
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; {
-		case c < 0x20 || c > 0x7e, c == '"', c == '\\', c == '<', c == '>', c == '&', c == '\'':
-			return false
+		case c == '\\':
+			kind = backslashes
+		case c < 0x20 || c > 0x7e, c == '"', c == '<', c == '>', c == '&', c == '\'':
+			return escaped
 		}
 	}
-	return true
+	return kind
 }
 
 // timeSpanObject is a TimeSpan as ConvertTo-Json and Select-Object see
