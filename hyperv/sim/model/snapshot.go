@@ -26,8 +26,7 @@ func (f *Fleet) Host(name string) (HostState, bool) {
 	}
 	now := f.clock.Now()
 	f.settleLocked(now)
-	hs, _ := f.snapshotLocked(h, now)
-	return hs, true
+	return f.hostOnlyLocked(h, now), true
 }
 
 // HostAndVMs returns the host named name (case-insensitive) and its VMs,
@@ -212,6 +211,34 @@ func (f *Fleet) snapshotLocked(h *simHost, now time.Time) (HostState, []VMState)
 		}
 		states[i], ids[i] = s, v.spec.ID
 	}
+	return f.hostStateLocked(h, total, migCPU, inbound, assigned, ids), states
+}
+
+// hostOnlyLocked computes h at now as snapshotLocked does, without its
+// VMs' states: what a read of the host alone needs (its VMs' CPU demand
+// and memory, in the same order, so the figures are the same), a
+// fraction of the cost.
+func (f *Fleet) hostOnlyLocked(h *simHost, now time.Time) HostState {
+	vms := h.sortedVMs()
+	migCPU, inbound := f.migrationLoadLocked(h)
+	var total float64
+	ids := make([]string, len(vms))
+	for i, v := range vms {
+		if v.state == VMRunning && !h.faults.Crashed {
+			total += cpuDemand(v.key, v.spec.Load, now) * float64(v.spec.CPUs)
+		}
+		ids[i] = v.spec.ID
+	}
+	_, assigned := h.memory(vms, now)
+	return f.hostStateLocked(h, total, migCPU, inbound, assigned, ids)
+}
+
+// hostStateLocked is h's state from its VMs' CPU demand (total, in
+// LP-units), its migrations' CPU and inbound memory, its VMs' assigned
+// memory and their IDs.
+func (f *Fleet) hostStateLocked(h *simHost, total, migCPU float64, inbound, assigned int64, ids []string) HostState {
+	lps := float64(h.spec.LogicalProcessors)
+	overhead := h.spec.OverheadPercent / 100 * lps
 	cpu := math.Min(100, (total+overhead+migCPU)/lps*100)
 	if h.faults.Crashed {
 		cpu = 0
@@ -234,7 +261,7 @@ func (f *Fleet) snapshotLocked(h *simHost, now time.Time) (HostState, []VMState)
 	for i, vol := range h.volumes {
 		hs.Volumes[i] = vol.state()
 	}
-	return hs, states
+	return hs
 }
 
 type vmMemory struct{ assigned, demand int64 }

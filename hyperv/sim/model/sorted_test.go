@@ -1,7 +1,11 @@
 package model
 
 import (
+	"context"
 	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/hvbalancer/hvbalancer/hyperv/sim/fleetfile"
 )
@@ -54,4 +58,51 @@ func TestReadsFollowVMsThatCameAndWent(t *testing.T) {
 	if st, ok := f.Host("N2"); !ok || len(st.VMIDs) != 3 {
 		t.Errorf("N2 lists %d VMs, want 3", len(st.VMIDs))
 	}
+}
+
+// TestHostAloneIsTheHostOfItsSnapshot: a read of a host alone (Host)
+// gives what the host's full computation gives (HostAndVMs) at the same
+// moment, loaded, migrating (CPU and inbound memory) or crashed.
+func TestHostAloneIsTheHostOfItsSnapshot(t *testing.T) {
+	spec := fleetfile.Generate(4, 160, 13)
+	clock := NewManualClock(spec.Start)
+	f, err := NewFleet(spec, clock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	compare := func(when string) {
+		t.Helper()
+		for _, name := range f.HostNames() {
+			alone, ok1 := f.Host(name)
+			full, _, ok2 := f.HostAndVMs(name)
+			if !ok1 || !ok2 {
+				t.Fatalf("%s: host %s not found", when, name)
+			}
+			if d := cmp.Diff(full, alone); d != "" {
+				t.Errorf("%s, host %s (-full +alone):\n%s", when, name, d)
+			}
+		}
+	}
+	compare("at the start")
+	clock.Advance(7 * time.Hour)
+	compare("seven hours on")
+	src := f.HostNames()[0]
+	vms := f.VMs(src)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := migrateAsync(ctx, f, MigrationRequest{VMID: vms[0].ID, Source: src, Destination: f.HostNames()[1]})
+	if err := clock.WaitForWaiters(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := f.Host(src); st.ActiveMigrations == 0 {
+		t.Fatal("no migration running on the source")
+	}
+	compare("while a VM migrates")
+	cancel()
+	<-done
+	if err := f.Crash(f.HostNames()[2]); err != nil {
+		t.Fatal(err)
+	}
+	compare("after a host crashed")
 }

@@ -111,10 +111,11 @@ func selectObject(c *Call) error {
 	expand := c.String("ExpandProperty")
 	_, hasExpand := c.Params["ExpandProperty"]
 	var seen []any
+	var names selectedNames
 	for _, it := range items {
 		out := it
 		if len(sels) > 0 {
-			o, err := c.project(it, sels)
+			o, err := c.project(it, sels, &names)
 			if err != nil {
 				return err
 			}
@@ -162,10 +163,19 @@ func hasMember(v any, name string) (any, bool) {
 	return x, x != nil
 }
 
+// selectedNames are the type names of the last type projected: the
+// objects of one type share them (type names are never changed).
+type selectedNames struct {
+	typ   string
+	names []string
+}
+
 // project builds the Selected.<type> object for one input.
-func (c *Call) project(it any, sels []selector) (*Object, error) {
-	typ := typeName(it)
-	o := &Object{TypeNames: []string{"Selected." + typ, "System.Management.Automation.PSCustomObject", "System.Object"}, Props: make([]Prop, 0, len(sels))}
+func (c *Call) project(it any, sels []selector, names *selectedNames) (*Object, error) {
+	if typ := typeName(it); names.names == nil || typ != names.typ {
+		names.typ, names.names = typ, []string{"Selected." + typ, "System.Management.Automation.PSCustomObject", "System.Object"}
+	}
+	o := &Object{TypeNames: names.names, Props: make([]Prop, 0, len(sels))}
 	for _, s := range sels {
 		switch {
 		case s.plain && strings.ContainsAny(s.name, "*?["):
