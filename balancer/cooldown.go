@@ -46,9 +46,10 @@ const (
 // not ask about them all), counted in the plan's Search.Judged and
 // Search.Denied like the search's own: no second search. When it denied
 // all it asked about and moves are left that it was not asked about,
-// r.cooledUnasked counts them: whether the fleet is balanced is then not
-// known (see pass.verdict), where saying balanced would claim what no one
-// checked. An error from the policy fails the plan, as in the search.
+// r.cooledUnasked counts them and the plan does not call the fleet
+// balanced (see pass.verdict), as when a balancing step's denials use up
+// its budget: saying balanced would claim what no one checked. An error
+// from the policy fails the plan, as in the search.
 func (r *pass) cooldownStop(ctx context.Context, minGain float64) error {
 	if len(r.recent) == 0 || r.cfg.Cooldown <= 0 {
 		return nil
