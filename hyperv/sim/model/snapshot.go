@@ -111,26 +111,28 @@ func (f *Fleet) VMsByID(ids []string) []VMState {
 // HostName returns the configured name of the host named name
 // (case-insensitive), without computing its state.
 func (f *Fleet) HostName(name string) (string, bool) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	h := f.hosts[strings.ToLower(name)]
-	if h == nil {
-		return "", false
-	}
-	return h.spec.Name, true
+	spec, ok := f.hostSpec(name)
+	return spec.Name, ok
 }
 
 // HostCluster returns the cluster of the host named name
 // (case-insensitive), "" for a standalone host, without computing its
 // state.
 func (f *Fleet) HostCluster(name string) (string, bool) {
+	spec, ok := f.hostSpec(name)
+	return spec.Cluster, ok
+}
+
+// hostSpec returns the configuration of the host named name
+// (case-insensitive).
+func (f *Fleet) hostSpec(name string) (fleetfile.HostSpec, bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	h := f.hosts[strings.ToLower(name)]
 	if h == nil {
-		return "", false
+		return fleetfile.HostSpec{}, false
 	}
-	return h.spec.Cluster, true
+	return h.spec, true
 }
 
 func (f *Fleet) vmStateLocked(v *simVM, now time.Time) VMState {
