@@ -72,6 +72,13 @@ func TestEval(t *testing.T) {
 		{"[Text.Encoding]::UTF8.GetString([Convert]::FromBase64String('eyJJZCI6IngifQ==')) | ConvertFrom-Json | ForEach-Object Id", "x"},
 		{"Write-Output 1 2 | Measure-Object | ForEach-Object Count", "2"},
 		{"Get-VM | ? State -eq Off | % Name", "b"},
+		// An assignment in parentheses passes its value on; alone it
+		// outputs nothing.
+		{"($x = 5); $x", "5\n5"},
+		{"$x = 5; ($x += 2)", "7"},
+		{"$h = @{}; ($h.k = 'v'); ($h['j'] = 'w')", "v\nw"},
+		{"([int]$n = '42') + 1", "43"},
+		{"Get-VM | Select-Object -First 2 @{n='N';e={($w = $_.Name)}} | % N", "a\nb"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.src, func(t *testing.T) {

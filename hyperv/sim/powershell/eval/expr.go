@@ -27,6 +27,15 @@ func (in *Interp) eval(e lang.Expr) (any, error) {
 	case *lang.Variable:
 		return in.variable(x.Name), nil
 	case *lang.Paren:
+		if a, ok := x.Pipe.(*lang.Assignment); ok {
+			// An assignment in parentheses passes on the value it assigned
+			// (§7.11): ($w = $_) is $_, ([int]$n = '42') is 42. Alone it
+			// outputs nothing.
+			if err := in.statement(a, nil); err != nil {
+				return nil, err
+			}
+			return in.eval(a.Target)
+		}
 		return in.statementValue(x.Pipe)
 	case *lang.SubExpr:
 		var items []any
