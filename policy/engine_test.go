@@ -1,18 +1,18 @@
 package policy
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/hvbalancer/hvbalancer/internal/lockedbuf"
 )
 
 func TestLoadExamples(t *testing.T) {
@@ -195,7 +195,7 @@ func TestReloadDataChange(t *testing.T) {
 
 func TestWatch(t *testing.T) {
 	dir := copyDir(t, examplesDir)
-	var logs syncBuffer
+	var logs lockedbuf.Buffer
 	e := mustLoad(t, Options{Dir: dir, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	good := e.Digest()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -294,22 +294,4 @@ func waitFor(t *testing.T, cond func() bool) {
 		}
 		time.Sleep(time.Millisecond)
 	}
-}
-
-// syncBuffer is a bytes.Buffer safe for one writer and concurrent readers.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -1,16 +1,15 @@
 package executor
 
 import (
-	"bytes"
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/hvbalancer/hvbalancer/balancer/moves"
 	"github.com/hvbalancer/hvbalancer/hyperv"
+	"github.com/hvbalancer/hvbalancer/internal/lockedbuf"
 )
 
 // maxSkipLine is how long a "move skipped" line may be in text, with the
@@ -40,24 +39,6 @@ func TestGist(t *testing.T) {
 	}
 }
 
-// syncBuffer is a log sink the moves' goroutines write to.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) lines() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return strings.Split(strings.TrimSpace(s.b.String()), "\n")
-}
-
 // TestSkipLinesStayShort skips moves with the long reasons the daemon
 // meets (a re-check against a hard limit, a VM in cooldown refused before
 // it takes slots, Compare-VM's words) under a manual plan's move IDs, and
@@ -68,7 +49,7 @@ func TestSkipLinesStayShort(t *testing.T) {
 	const limit = "move breaks a hard limit: host HV02 memory in use would be 120.5 GiB, over its 128.0 GiB capacity minus the 8.0 GiB reserve"
 	v := &fakeValidator{stale: map[string]string{}}
 	r := newRig(t, Config{Cooldown: time.Hour}, v)
-	var out syncBuffer
+	var out lockedbuf.Buffer
 	r.e.log = slog.New(slog.NewTextHandler(&out, nil)).With("component", "executor")
 	const plan = "plan-20260110-080000-1a2b3c4d#approved"
 	var ms []moves.Move
@@ -102,7 +83,7 @@ func TestSkipLinesStayShort(t *testing.T) {
 		}
 	}
 	skipped := 0
-	for _, l := range out.lines() {
+	for _, l := range strings.Split(strings.TrimSpace(out.String()), "\n") {
 		if !strings.Contains(l, `msg="move skipped"`) {
 			continue
 		}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"io"
 	"os"
@@ -14,25 +13,8 @@ import (
 	"testing"
 
 	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/web"
+	"github.com/hvbalancer/hvbalancer/internal/lockedbuf"
 )
-
-// lockedBuffer is a log sink for a daemon's goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // startDaemonLogging is startDaemon with the daemon's log written to
 // stderr.
@@ -118,7 +100,7 @@ func TestTornPlanRecordIsMovedAside(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	var logs lockedBuffer
+	var logs lockedbuf.Buffer
 	again := startDaemonLogging(t, cfgPath, &logs)
 	var plans web.Plans
 	getJSON(t, again.url+"/api/v1/plans", &plans)
@@ -153,7 +135,7 @@ func TestTornPlanRecordIsMovedAside(t *testing.T) {
 	if code := again.stop(); code != 0 {
 		t.Fatalf("daemon stopped with %d", code)
 	}
-	var logs2 lockedBuffer
+	var logs2 lockedbuf.Buffer
 	startDaemonLogging(t, cfgPath, &logs2).stop()
 	if strings.Contains(logs2.String(), "unreadable") {
 		t.Errorf("a second start warned again:\n%s", logs2.String())

@@ -1,12 +1,10 @@
 package daemon
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,6 +13,7 @@ import (
 	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/planstore"
 	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/web"
 	"github.com/hvbalancer/hvbalancer/collector"
+	"github.com/hvbalancer/hvbalancer/internal/lockedbuf"
 )
 
 // TestSharedPlanWriteEndsWithTheTerm cuts a leader off etcd while it
@@ -80,7 +79,7 @@ func TestSharedPlanReadsEndWithTheTerm(t *testing.T) {
 	const ttl = 5 * time.Second // config's least
 	l := electCutOffLeader(t, ttl)
 	f := newSharedPlanFixture(t)
-	var logged lockedBuffer
+	var logged lockedbuf.Buffer
 	l.d.log = slog.New(slog.NewTextHandler(&logged, nil))
 	l.d.plans = l.d.sharedPlans(&config.Config{HA: &config.HA{Etcd: config.Etcd{Prefix: "/site"}}}, f.key, f.trusted)
 	if err := l.d.plans.save(f.plan, &collector.Snapshot{}, f.rec); err != nil {
@@ -137,22 +136,4 @@ func TestSharedPlanReadsEndWithTheTerm(t *testing.T) {
 	if len(rs) != 1 || rs[0].State != web.PlanPending {
 		t.Errorf("after the failed reads etcd holds %+v, want the plan pending", rs)
 	}
-}
-
-// lockedBuffer is a log's output, written by any goroutine.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }

@@ -1,7 +1,6 @@
 package logins_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -20,6 +19,7 @@ import (
 	"github.com/hvbalancer/hvbalancer/cmd/hvbalancer/internal/logins"
 	"github.com/hvbalancer/hvbalancer/collector"
 	"github.com/hvbalancer/hvbalancer/hyperv"
+	"github.com/hvbalancer/hvbalancer/internal/lockedbuf"
 )
 
 const rightPassword = "correct horse battery staple"
@@ -32,7 +32,7 @@ type env struct {
 	f     *fakeFleet
 	clock *fakeClock
 	reg   *prometheus.Registry
-	log   *bytes.Buffer
+	log   *lockedbuf.Buffer
 	cred  logins.Credential
 	hosts []logins.Host
 }
@@ -55,7 +55,7 @@ func newEnv(t *testing.T, n int, password string, set logins.Settings) *env {
 		f:     newFakeFleet(rightPassword),
 		clock: &fakeClock{now: time.Date(2026, 1, 5, 8, 0, 0, 0, time.UTC)},
 		reg:   prometheus.NewRegistry(),
-		log:   &bytes.Buffer{},
+		log:   &lockedbuf.Buffer{},
 		cred:  logins.Credential{Username: "svc-x", PasswordFile: pw},
 	}
 	for _, name := range hostNames(n) {
@@ -66,24 +66,13 @@ func newEnv(t *testing.T, n int, password string, set logins.Settings) *env {
 	if set.Rand == nil {
 		set.Rand = func() float64 { return 0.5 } // no jitter: exact waits
 	}
-	log := slog.New(slog.NewTextHandler(&syncWriter{w: e.log}, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	log := slog.New(slog.NewTextHandler(e.log, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	g, err := logins.New(e.hosts, set, log, e.reg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.g = g
 	return e
-}
-
-type syncWriter struct {
-	mu sync.Mutex
-	w  *bytes.Buffer
-}
-
-func (s *syncWriter) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.w.Write(p)
 }
 
 func writeFile(t *testing.T, path, content string) {
