@@ -2,8 +2,6 @@ package daemon
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -19,17 +17,9 @@ import (
 // candidates a plan's deny or penalty rules failed for count as such; an
 // error that is not the policy's counts nothing.
 func TestPolicyErrorsAreCounted(t *testing.T) {
-	dir := t.TempDir()
-	const rules = "package hvbalancer\n\nconfig := {\"max_moves\": 10 / (count(input.fleet.hosts) - count(input.fleet.hosts))}\n"
-	if err := os.WriteFile(filepath.Join(dir, "config.rego"), []byte(rules), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	engine, err := policy.Load(policy.Options{Dir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
+	engine := ruleEngine(t, "config.rego", "package hvbalancer\n\nconfig := {\"max_moves\": 10 / (count(input.fleet.hosts) - count(input.fleet.hosts))}\n")
 	snap := collectortest.Snapshot(collectortest.HostSpec{Name: "HV01"}, collectortest.HostSpec{Name: "HV02"})
-	_, err = engine.Begin(context.Background(), balancer.PolicyInput(snap, policy.History{}, nil))
+	_, err := engine.Begin(context.Background(), balancer.PolicyInput(snap, policy.History{}, nil))
 	if err == nil {
 		t.Fatal("a config rule that divides by zero began a session")
 	}

@@ -17,15 +17,7 @@ import (
 // round's evacuation wrapper the plan still fails with the requests
 // rule's error rather than planning without them.
 func TestEvacuatingWaitsForStartedRequests(t *testing.T) {
-	dir := t.TempDir()
-	const rules = "package hvbalancer\n\nrequests contains {\"vm\": \"vm1\", \"reason\": \"x\", \"priority\": 10 / (count(input.fleet.hosts) - 3)}\n"
-	if err := os.WriteFile(filepath.Join(dir, "requests.rego"), []byte(rules), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	engine, err := policy.Load(policy.Options{Dir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
+	engine := ruleEngine(t, "requests.rego", "package hvbalancer\n\nrequests contains {\"vm\": \"vm1\", \"reason\": \"x\", \"priority\": 10 / (count(input.fleet.hosts) - 3)}\n")
 	snap := collectortest.Snapshot(
 		collectortest.HostSpec{Name: "HV01", Maintenance: true, VMs: []collectortest.VMSpec{{ID: "vm1", CPU: 2, MemoryGiB: 8}}},
 		collectortest.HostSpec{Name: "HV02"}, collectortest.HostSpec{Name: "HV03"})
@@ -47,4 +39,18 @@ func TestEvacuatingWaitsForStartedRequests(t *testing.T) {
 	if !errors.As(err, &re) || re.Rule != "requests" {
 		t.Fatalf("Plan = %v, %v; want the requests rule's *RuleError", p, err)
 	}
+}
+
+// ruleEngine loads a policy of one file, name, holding src.
+func ruleEngine(t *testing.T, name, src string) *policy.Engine {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	engine, err := policy.Load(policy.Options{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return engine
 }
