@@ -106,26 +106,8 @@ func denyVMs(ids ...string) func(policy.Move, policy.Projected) []string {
 // which frees at 08:43 (busy-07, moved 17 minutes ago), are some of those
 // the planner would make once the cooldowns end.
 func TestCooldownJudgesTheBestMovesOnly(t *testing.T) {
-	hosts := []collector.Host{newHost("HV01", 32, 256)}
-	for i := 2; i <= 10; i++ {
-		hosts = append(hosts, newHost(fmt.Sprintf("HV%02d", i), 32, 256))
-	}
-	var vms []collector.VM
-	hist := &balancer.History{LastMoved: map[string]time.Time{}}
-	for i := range 12 {
-		v := newVM(fmt.Sprintf("busy-%02d", i), "HV01", 2.5, 8)
-		vms = append(vms, v)
-		hist.LastMoved[v.ID] = taken.Add(-10*time.Minute - time.Duration(i)*time.Minute)
-	}
-	pl, err := balancer.NewPlanner(balancer.DefaultConfig(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
 	rules := &fakeRules{}
-	p, err := pl.Plan(context.Background(), fleet(hosts, vms), rules, "sha256:cooldown", hist)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := planCooled(t, 12, 2.5, 8, rules)
 	if len(p.Moves) != 0 || p.Balanced == nil || *p.Balanced {
 		t.Fatalf("%d moves, balanced %v, want none and not balanced (%s)", len(p.Moves), p.Balanced, p.Message)
 	}
@@ -165,26 +147,8 @@ func TestCooldownAsksOnWhileEveryMoveIsDenied(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			hosts := []collector.Host{newHost("HV01", 32, 256)}
-			for i := 2; i <= 10; i++ {
-				hosts = append(hosts, newHost(fmt.Sprintf("HV%02d", i), 32, 256))
-			}
-			var vms []collector.VM
-			hist := &balancer.History{LastMoved: map[string]time.Time{}}
-			for i := range tc.vms {
-				v := newVM(fmt.Sprintf("busy-%02d", i), "HV01", tc.cores, 4)
-				vms = append(vms, v)
-				hist.LastMoved[v.ID] = taken.Add(-10*time.Minute - time.Duration(i)*time.Minute)
-			}
-			pl, err := balancer.NewPlanner(balancer.DefaultConfig(), nil)
-			if err != nil {
-				t.Fatal(err)
-			}
 			rules := &fakeRules{deny: tc.deny}
-			p, err := pl.Plan(context.Background(), fleet(hosts, vms), rules, "sha256:cooldown", hist)
-			if err != nil {
-				t.Fatal(err)
-			}
+			p := planCooled(t, tc.vms, tc.cores, 4, rules)
 			if len(p.Moves) != 0 || p.Balanced == nil || *p.Balanced != tc.balanced {
 				t.Fatalf("%d moves, balanced %v, want none and balanced %v (%s)", len(p.Moves), p.Balanced, tc.balanced, p.Message)
 			}
@@ -199,6 +163,34 @@ func TestCooldownAsksOnWhileEveryMoveIsDenied(t *testing.T) {
 			}
 		})
 	}
+}
+
+// planCooled plans, with the default settings and rules, ten hosts of 32
+// logical processors whose first, HV01, holds n VMs (busy-00, busy-01 ...)
+// of cores and memGiB each, busy-NN having migrated 10+NN minutes before
+// the snapshot: all in their cooldown.
+func planCooled(t *testing.T, n int, cores float64, memGiB int64, rules *fakeRules) *balancer.Plan {
+	t.Helper()
+	hosts := []collector.Host{newHost("HV01", 32, 256)}
+	for i := 2; i <= 10; i++ {
+		hosts = append(hosts, newHost(fmt.Sprintf("HV%02d", i), 32, 256))
+	}
+	var vms []collector.VM
+	hist := &balancer.History{LastMoved: map[string]time.Time{}}
+	for i := range n {
+		v := newVM(fmt.Sprintf("busy-%02d", i), "HV01", cores, memGiB)
+		vms = append(vms, v)
+		hist.LastMoved[v.ID] = taken.Add(-10*time.Minute - time.Duration(i)*time.Minute)
+	}
+	pl, err := balancer.NewPlanner(balancer.DefaultConfig(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := pl.Plan(context.Background(), fleet(hosts, vms), rules, "sha256:cooldown", hist)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
 
 // denyAll denies every move.
