@@ -32,15 +32,22 @@ type Fleet struct {
 // (the shipped requests rule on 8,000 VMs: 91-102 ms scanning, 7-24 ms
 // reading the index). Never nil.
 func (f Fleet) VMsByTag() map[string]map[string][]string {
-	idx := map[string]map[string][]string{}
-	for _, id := range sortedKeys(f.VMs) {
-		for key, value := range f.VMs[id].Tags {
+	return vmsByTag(sortedKeys(f.VMs), f.VMs, func(id string) string { return id })
+}
+
+// vmsByTag groups the VMs of ids (sorted) by tag key and value, each VM
+// as of(id), in the order of ids: VMsByTag's index, with the IDs as the
+// JSON form writes them or as the conversion's terms.
+func vmsByTag[T any](ids []string, vms map[string]VM, of func(id string) T) map[string]map[string][]T {
+	idx := map[string]map[string][]T{}
+	for _, id := range ids {
+		for key, value := range vms[id].Tags {
 			byValue := idx[key]
 			if byValue == nil {
-				byValue = map[string][]string{}
+				byValue = map[string][]T{}
 				idx[key] = byValue
 			}
-			byValue[value] = append(byValue[value], id)
+			byValue[value] = append(byValue[value], of(id))
 		}
 	}
 	return idx

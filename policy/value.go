@@ -130,17 +130,7 @@ func convertInput(in *Input) (inputTerms, error) {
 // vmsByTagTerm converts the fleet's tag index (Fleet.VMsByTag), vmIDs
 // being the fleet's VM IDs sorted and ids their terms.
 func vmsByTagTerm(k *keyTerms, ids map[string]*ast.Term, vmIDs []string, vms map[string]VM) *ast.Term {
-	idx := map[string]map[string][]*ast.Term{}
-	for _, id := range vmIDs {
-		for key, value := range vms[id].Tags {
-			byValue := idx[key]
-			if byValue == nil {
-				byValue = map[string][]*ast.Term{}
-				idx[key] = byValue
-			}
-			byValue[value] = append(byValue[value], ids[id])
-		}
-	}
+	idx := vmsByTag(vmIDs, vms, func(id string) *ast.Term { return ids[id] })
 	keys := make([][2]*ast.Term, 0, len(idx))
 	for key, byValue := range idx {
 		values := make([][2]*ast.Term, 0, len(byValue))
