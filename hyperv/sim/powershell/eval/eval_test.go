@@ -79,6 +79,24 @@ func TestEval(t *testing.T) {
 		{"$h = @{}; ($h.k = 'v'); ($h['j'] = 'w')", "v\nw"},
 		{"([int]$n = '42') + 1", "43"},
 		{"Get-VM | Select-Object -First 2 @{n='N';e={($w = $_.Name)}} | % N", "a\nb"},
+		// A subexpression with no output is AutomationNull: a pipeline
+		// writes nothing for it, where $($null) writes one $null. Its
+		// value is still $null in a string, an operand or an assignment,
+		// and $($null) still writes its $null; the last six cases keep
+		// those as they were.
+		{"$($y = 2); 'end'", "end"},
+		{"$(); 'end'", "end"},
+		{"@($($y = 2)).Count", "0"},
+		{"@($(Get-VM | Where-Object Name -eq 'z')).Count", "0"},
+		{"($($y = 2) | Measure-Object).Count", "0"},
+		{"$($y = 2) | ForEach-Object { 'item' }; 'end'", "end"},
+		{"foreach ($i in $($y = 2)) { 'item' }; 'end'", "end"},
+		{"\"a$($y = 2)b\"", "ab"},
+		{"$x = $($y = 2); $null -eq $x; @($x).Count", "True\n1"},
+		{"$null -eq $($y = 2)", "True"},
+		{"$($null); 'end'", "\nend"},
+		{"@($($null)).Count", "1"},
+		{"$($null) | ForEach-Object { 'item' }", "item"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.src, func(t *testing.T) {

@@ -38,10 +38,7 @@ func (in *Interp) eval(e lang.Expr) (any, error) {
 		}
 		return in.statementValue(x.Pipe)
 	case *lang.SubExpr:
-		var items []any
-		saved := in.scopes[0]["?"]
-		err := in.statements(x.Body.Statements, func(v any) { items = append(items, v) })
-		in.scopes[0]["?"] = saved
+		items, err := in.subExprItems(x)
 		if err != nil {
 			return nil, err
 		}
@@ -106,6 +103,16 @@ func (in *Interp) eval(e lang.Expr) (any, error) {
 		return in.index(x)
 	}
 	return nil, fmt.Errorf("eval: unknown expression %T", e)
+}
+
+// subExprItems runs the statements of `$( )` or `@( )` and returns what
+// they wrote, leaving $? as it was before them.
+func (in *Interp) subExprItems(x *lang.SubExpr) ([]any, error) {
+	var items []any
+	saved := in.scopes[0]["?"]
+	err := in.statements(x.Body.Statements, func(v any) { items = append(items, v) })
+	in.scopes[0]["?"] = saved
+	return items, err
 }
 
 // variable reads a variable; an unset one is $null (no strict mode).

@@ -35,13 +35,15 @@ func (in *Interp) pipelineStatement(p *lang.Pipeline, out func(any)) error {
 		}
 		switch e := el.(type) {
 		case *lang.ExprElement:
-			v, err := in.eval(e.X)
+			v, none, err := in.elementValue(e.X)
 			if err != nil {
 				in.setStatus(false)
 				return err
 			}
-			for _, x := range enumerate(v) {
-				emit(x)
+			if !none {
+				for _, x := range enumerate(v) {
+					emit(x)
+				}
 			}
 		case *lang.Command:
 			if err := in.command(e, items, i > 0, st, emit); err != nil {
@@ -53,6 +55,23 @@ func (in *Interp) pipelineStatement(p *lang.Pipeline, out func(any)) error {
 	}
 	in.setStatus(!st.failed)
 	return nil
+}
+
+// elementValue evaluates an expression written to a pipeline. none
+// reports a subexpression whose statements wrote nothing: its value is
+// PowerShell's AutomationNull, which is $null where a value is read but
+// writes nothing to a pipeline, so `$($y = 2)` alone outputs nothing and
+// @($($y = 2)) is empty, while $($null) writes one $null.
+func (in *Interp) elementValue(e lang.Expr) (v any, none bool, err error) {
+	if s, ok := e.(*lang.SubExpr); ok && !s.Array {
+		items, err := in.subExprItems(s)
+		if err != nil {
+			return nil, false, err
+		}
+		return collapse(items), len(items) == 0, nil
+	}
+	v, err = in.eval(e)
+	return v, false, err
 }
 
 // enumerate unrolls a value written to a pipeline: an array's elements, or
