@@ -97,6 +97,24 @@ func TestEval(t *testing.T) {
 		{"$($null); 'end'", "\nend"},
 		{"@($($null)).Count", "1"},
 		{"$($null) | ForEach-Object { 'item' }", "item"},
+		// A parenthesised pipeline with no output is AutomationNull too:
+		// written to a pipeline it is nothing, read as a value it is
+		// $null. ($null), (1,2) and a pipeline with output still write
+		// what they hold.
+		{"($($y = 2)); 'end'", "end"},
+		{"(Get-VM | Where-Object Name -eq 'z'); 'end'", "end"},
+		{"@(($($y = 2))).Count", "0"},
+		{"@((Get-VM | Where-Object Name -eq 'z')).Count", "0"},
+		{"(Get-VM | Where-Object Name -eq 'z') | ForEach-Object { 'item' }; 'end'", "end"},
+		{"foreach ($i in (Get-VM | Where-Object Name -eq 'z')) { 'item' }; 'end'", "end"},
+		{"$x = (Get-VM | Where-Object Name -eq 'z'); $null -eq $x; $x -eq $null", "True\nTrue"},
+		{"(Get-VM | Where-Object Name -eq 'z') -eq $null", "True"},
+		{"$null -eq (Get-VM | Where-Object Name -eq 'z')", "True"},
+		{"($null); 'end'", "\nend"},
+		{"@(($null)).Count", "1"},
+		{"(1,2); 'end'", "1\n2\nend"},
+		{"@((1,2)).Count", "2"},
+		{"(Get-VM | Where-Object State -eq 'Running' | ForEach-Object Name); 'end'", "a\nc\nd\nend"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.src, func(t *testing.T) {

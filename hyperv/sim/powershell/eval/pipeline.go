@@ -58,13 +58,35 @@ func (in *Interp) pipelineStatement(p *lang.Pipeline, out func(any)) error {
 }
 
 // elementValue evaluates an expression written to a pipeline. none
-// reports a subexpression whose statements wrote nothing: its value is
-// PowerShell's AutomationNull, which is $null where a value is read but
-// writes nothing to a pipeline, so `$($y = 2)` alone outputs nothing and
-// @($($y = 2)) is empty, while $($null) writes one $null.
+// reports a subexpression or a parenthesised pipeline that wrote nothing:
+// its value is PowerShell's AutomationNull, which is $null where a value
+// is read but writes nothing to a pipeline, so `$($y = 2)` and
+// (Get-VM | Where-Object Name -eq 'z') alone output nothing and
+// @($($y = 2)) is empty, while $($null) and ($null) write one $null.
 func (in *Interp) elementValue(e lang.Expr) (v any, none bool, err error) {
-	if s, ok := e.(*lang.SubExpr); ok && !s.Array {
-		items, err := in.subExprItems(s)
+	switch x := e.(type) {
+	case *lang.SubExpr:
+		if x.Array {
+			break
+		}
+		items, err := in.subExprItems(x)
+		if err != nil {
+			return nil, false, err
+		}
+		return collapse(items), len(items) == 0, nil
+	case *lang.Paren:
+		p, ok := x.Pipe.(*lang.Pipeline)
+		if !ok {
+			break
+		}
+		// An expression in parentheses is its own value, as statementValue
+		// reads it, so ($($y = 2)) is as empty as $($y = 2).
+		if len(p.Elements) == 1 {
+			if el, ok := p.Elements[0].(*lang.ExprElement); ok {
+				return in.elementValue(el.X)
+			}
+		}
+		items, err := in.pipelineItems(p)
 		if err != nil {
 			return nil, false, err
 		}
