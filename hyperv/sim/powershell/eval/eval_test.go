@@ -115,6 +115,16 @@ func TestEval(t *testing.T) {
 		{"(1,2); 'end'", "1\n2\nend"},
 		{"@((1,2)).Count", "2"},
 		{"(Get-VM | Where-Object State -eq 'Running' | ForEach-Object Name); 'end'", "a\nc\nd\nend"},
+		// foreach loops zero times over $null (PowerShell 3.0 and later),
+		// where a pipeline sends $null on: $null | ForEach-Object runs once.
+		{"foreach ($i in $null) { 'item' }; 'end'", "end"},
+		{"$x = Get-VM | Where-Object Name -eq 'z'; foreach ($i in $x) { 'item' }; 'end'", "end"},
+		{"foreach ($i in ($null)) { 'item' }; 'end'", "end"},
+		{"foreach ($i in $($null)) { 'item' }; 'end'", "end"},
+		{"foreach ($i in @($null)) { 'item' }; 'end'", "item\nend"},
+		{"foreach ($i in $null, $null) { 'item' }; 'end'", "item\nitem\nend"},
+		{"foreach ($i in Get-VM | Where-Object Name -eq 'z') { 'item' }; 'end'", "end"},
+		{"$null | ForEach-Object { 'item' }; 'end'", "item\nend"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.src, func(t *testing.T) {

@@ -229,7 +229,7 @@ func (in *Interp) statement(st lang.Statement, out func(any)) error {
 		}
 		return nil
 	case *lang.Foreach:
-		items, err := in.pipelineItems(s.In)
+		items, err := in.foreachItems(s.In)
 		if err != nil {
 			return err
 		}
@@ -351,6 +351,26 @@ func (in *Interp) pipelineItems(p *lang.Pipeline) ([]any, error) {
 	var items []any
 	err := in.pipelineStatement(p, func(v any) { items = append(items, v) })
 	return items, err
+}
+
+// foreachItems runs the pipeline a foreach statement loops over and
+// returns its items. An expression that is $null gives none (PowerShell
+// 3.0 and later), where writing it to a pipeline sends one $null:
+// foreach ($i in $null) runs no iteration, $null | ForEach-Object runs
+// once and foreach ($i in @($null)) runs once, for its array holds $null.
+// A command pipeline gives what it wrote.
+func (in *Interp) foreachItems(p *lang.Pipeline) ([]any, error) {
+	if len(p.Elements) == 1 {
+		if e, ok := p.Elements[0].(*lang.ExprElement); ok {
+			v, err := in.eval(e.X)
+			in.setStatus(err == nil)
+			if err != nil || v == nil {
+				return nil, err
+			}
+			return enumerate(v), nil
+		}
+	}
+	return in.pipelineItems(p)
 }
 
 // maxRegexps bounds the patterns one command keeps compiled.
