@@ -125,6 +125,32 @@ func TestEval(t *testing.T) {
 		{"foreach ($i in $null, $null) { 'item' }; 'end'", "item\nitem\nend"},
 		{"foreach ($i in Get-VM | Where-Object Name -eq 'z') { 'item' }; 'end'", "end"},
 		{"$null | ForEach-Object { 'item' }; 'end'", "item\nend"},
+		// Select-Object without -Property or -ExpandProperty passes its
+		// input objects on as they are.
+		{"Get-VM | Select-Object -First 2 | ForEach-Object Name", "a\nb"},
+		{"Get-VM | Select-Object -Last 2 | ForEach-Object Name", "c\nd"},
+		{"Get-VM | Select-Object -Skip 3 | ForEach-Object Name", "d"},
+		{"Get-VM | Select-Object | ForEach-Object Name", "a\nb\nc\nd"},
+		{"Get-VM | Select-Object -Index 1 | ForEach-Object Name", "b"},
+		{"Get-VM | Select-Object -Property @() -First 1 | ForEach-Object Name", "a"},
+		{"(Get-VM | Select-Object -First 1).State", "Running"},
+		{"1, 2, 2, 'a', 'A', 'a' | Select-Object -Unique", "1\n2\na\nA"},
+		{"1..4 | Select-Object -Skip 1 -First 2", "2\n3"},
+		// -First and -Last together write each object once, and with -Last
+		// alone -Skip counts from the end.
+		{"1..4 | Select-Object -First 3 -Last 3", "1\n2\n3\n4"},
+		{"Get-VM | Select-Object -First 3 -Last 3 Name | ForEach-Object Name", "a\nb\nc\nd"},
+		{"1..5 | Select-Object -Skip 1 -First 2 -Last 2", "2\n3\n4\n5"},
+		{"1..4 | Select-Object -Last 2 -Skip 1", "2\n3"},
+		{"Get-VM | Select-Object -Last 2 -Skip 1 Name | ForEach-Object Name", "b\nc"},
+		{"1..4 | Select-Object -First 0 -Last 2 -Skip 1", "2\n3"},
+		// Select-Object ignores $null input, which -First does not count.
+		{"1, $null, 2 | Select-Object -First 2", "1\n2"},
+		{"$null | Select-Object; 'end'", "end"},
+		{"$null | Select-Object Name; 'end'", "end"},
+		// -Property and -ExpandProperty are as they were.
+		{"Get-VM | Select-Object -First 2 -ExpandProperty Name", "a\nb"},
+		{"Get-VM | Select-Object -Last 1 Name, State | ForEach-Object { $_.Name + $_.State }", "dRunning"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.src, func(t *testing.T) {

@@ -20,8 +20,13 @@ type selector struct {
 	plain bool
 }
 
-// selectors reads -Property's entries.
+// selectors reads -Property's entries. Without -Property, or with $null
+// or an empty list, there are none, and Select-Object passes its input
+// objects on as they are.
 func (c *Call) selectors(list any) ([]selector, error) {
+	if list == nil {
+		return nil, nil
+	}
 	var out []selector
 	for _, e := range enumerate(list) {
 		h, ok := e.(*Hash)
@@ -76,7 +81,14 @@ func propsOf(v any) []Prop {
 }
 
 func selectObject(c *Call) error {
-	items := c.inputs()
+	// Select-Object ignores $null input: it is neither written nor counted
+	// by -First, -Last, -Skip or -Index.
+	var items []any
+	for _, it := range c.inputs() {
+		if it != nil {
+			items = append(items, it)
+		}
+	}
 	if idx, ok := c.Params["Index"].([]int64); ok {
 		var picked []any
 		for _, i := range idx {
@@ -86,21 +98,30 @@ func selectObject(c *Call) error {
 		}
 		items = picked
 	}
-	if n, ok := c.Params["Skip"].(int64); ok {
-		items = items[min(int(max(n, 0)), len(items)):]
+	first, hasFirst := c.Params["First"].(int64)
+	last, hasLast := c.Params["Last"].(int64)
+	skip, _ := c.Params["Skip"].(int64)
+	skip = max(skip, 0)
+	first, last = max(first, 0), max(last, 0)
+	if last > 0 && first == 0 {
+		// With -Last and no -First, -Skip counts from the end, so
+		// -Last 2 -Skip 1 selects the two objects before the last one.
+		items = items[:max(len(items)-int(skip), 0)]
+	} else {
+		items = items[min(int(skip), len(items)):]
 	}
 	if n, ok := c.Params["SkipLast"].(int64); ok {
 		items = items[:max(len(items)-int(max(n, 0)), 0)]
 	}
-	first, hasFirst := c.Params["First"].(int64)
-	last, hasLast := c.Params["Last"].(int64)
 	if hasFirst || hasLast {
-		var keep []any
-		if hasFirst {
-			keep = append(keep, items[:min(int(max(first, 0)), len(items))]...)
-		}
-		if hasLast {
-			keep = append(keep, items[max(len(items)-int(max(last, 0)), 0):]...)
+		// The first objects are written as they come and -Last takes the
+		// last of those that follow, so an object is written once even
+		// when -First and -Last together ask for more than there are.
+		head := items[:min(int(first), len(items))]
+		rest := items[len(head):]
+		keep := slices.Clone(head)
+		if last > 0 {
+			keep = append(keep, rest[max(len(rest)-int(last), 0):]...)
 		}
 		items = keep
 	}
