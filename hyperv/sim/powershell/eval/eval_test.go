@@ -81,9 +81,9 @@ func TestEval(t *testing.T) {
 		{"Get-VM | Select-Object -First 2 @{n='N';e={($w = $_.Name)}} | % N", "a\nb"},
 		// A subexpression with no output is AutomationNull: a pipeline
 		// writes nothing for it, where $($null) writes one $null. Its
-		// value is still $null in a string, an operand or an assignment,
-		// and $($null) still writes its $null; the last six cases keep
-		// those as they were.
+		// value is still $null in a string or an operand, and a variable
+		// assigned it is $null when read but enumerates as nothing, and
+		// $($null) still writes its $null; the last six cases keep those.
 		{"$($y = 2); 'end'", "end"},
 		{"$(); 'end'", "end"},
 		{"@($($y = 2)).Count", "0"},
@@ -92,7 +92,7 @@ func TestEval(t *testing.T) {
 		{"$($y = 2) | ForEach-Object { 'item' }; 'end'", "end"},
 		{"foreach ($i in $($y = 2)) { 'item' }; 'end'", "end"},
 		{"\"a$($y = 2)b\"", "ab"},
-		{"$x = $($y = 2); $null -eq $x; @($x).Count", "True\n1"},
+		{"$x = $($y = 2); $null -eq $x; @($x).Count", "True\n0"},
 		{"$null -eq $($y = 2)", "True"},
 		{"$($null); 'end'", "\nend"},
 		{"@($($null)).Count", "1"},
@@ -125,6 +125,23 @@ func TestEval(t *testing.T) {
 		{"foreach ($i in $null, $null) { 'item' }; 'end'", "item\nitem\nend"},
 		{"foreach ($i in Get-VM | Where-Object Name -eq 'z') { 'item' }; 'end'", "end"},
 		{"$null | ForEach-Object { 'item' }; 'end'", "item\nend"},
+		// A variable assigned the output of something that wrote nothing
+		// holds AutomationNull (PowerShell 3.0 and later): read, it is
+		// $null, but @() and a pipeline find nothing in it. One set to
+		// $null, to a command's $null or through a cast holds $null.
+		{"$x = Get-VM | Where-Object Name -eq 'z'; @($x).Count", "0"},
+		{"$x = Get-VM | Where-Object Name -eq 'z'; $x; 'end'", "end"},
+		{"$x = Get-VM | Where-Object Name -eq 'z'; $x | ForEach-Object { 'item' }; 'end'", "end"},
+		{"$x = (Get-VM | Where-Object Name -eq 'z'); ($x | Measure-Object).Count", "0"},
+		{"$x = if ($false) { 1 }; @($x).Count", "0"},
+		{"$x = $($y = 2); $z = $x; @($z).Count", "0"},
+		{"1 | ForEach-Object { $x = $($y = 2); @($x).Count }", "0"},
+		{"$x = Get-VM | Where-Object Name -eq 'z'; $null -eq $x; $x.Count; \"[$x]\"", "True\n0\n[]"},
+		{"$x = Get-VM | Where-Object Name -eq 'z'; $x = 1; @($x).Count", "1"},
+		{"$x = $null; @($x).Count; $x | ForEach-Object { 'item' }", "1\nitem"},
+		{"$x = Write-Output $null; @($x).Count", "1"},
+		{"[int]$x = $($y = 2); @($x).Count; $x", "1\n0"},
+		{"$null = Get-VM | Where-Object Name -eq 'z'; $null | ForEach-Object { 'item' }", "item"},
 		// Select-Object without -Property or -ExpandProperty passes its
 		// input objects on as they are.
 		{"Get-VM | Select-Object -First 2 | ForEach-Object Name", "a\nb"},

@@ -109,8 +109,36 @@ func (in *Interp) Run(s *lang.Script) int {
 	return 0
 }
 
-// lookup finds a variable from the innermost scope out.
+// automationNull is what a variable holds when it was assigned the output
+// of a pipeline, subexpression or statement that wrote nothing: PowerShell
+// (3.0 and later) keeps AutomationNull in it, which reads as $null but
+// enumerates as nothing, so after $x = Get-VM | Where-Object Name -eq 'z'
+// @($x) is empty and $x | ForEach-Object runs no block.
+type automationNull struct{}
+
+// lookup finds a variable from the innermost scope out. One holding
+// nothing reads as $null.
 func (in *Interp) lookup(name string) (any, bool) {
+	v, ok := in.binding(name)
+	if _, none := v.(automationNull); none {
+		return nil, true
+	}
+	return v, ok
+}
+
+// holdsNothing reports whether a variable was assigned nothing.
+func (in *Interp) holdsNothing(name string) bool {
+	// These read as constants whatever is assigned to them.
+	if n := strings.ToLower(name); n == "null" || n == "true" || n == "false" || strings.HasPrefix(n, "env:") {
+		return false
+	}
+	v, _ := in.binding(name)
+	_, none := v.(automationNull)
+	return none
+}
+
+// binding finds what a variable holds from the innermost scope out.
+func (in *Interp) binding(name string) (any, bool) {
 	n := strings.ToLower(name)
 	if n == "psitem" {
 		n = "_"
@@ -209,9 +237,13 @@ func (in *Interp) statement(st lang.Statement, out func(any)) error {
 	case *lang.Pipeline:
 		return in.pipelineStatement(s, out)
 	case *lang.Assignment:
-		v, err := in.statementValue(s.Value)
+		v, none, err := in.assignedValue(s.Value)
 		if err != nil {
 			return err
+		}
+		if t, ok := s.Target.(*lang.Variable); ok && s.Op == "=" && none {
+			in.assign(t.Name, automationNull{})
+			return nil
 		}
 		return in.assignTo(s.Target, s.Op, v)
 	case *lang.If:
@@ -328,6 +360,40 @@ func (in *Interp) statementValue(st lang.Statement) (any, error) {
 		return nil, err
 	}
 	return collapse(items), nil
+}
+
+// assignedValue runs the statement on an assignment's right. none
+// reports that it wrote nothing (a command pipeline, a statement, or a
+// subexpression, parenthesised pipeline or variable that is nothing), so
+// that the variable assigned holds nothing too; an expression is otherwise
+// its own value, as statementValue reads it.
+func (in *Interp) assignedValue(st lang.Statement) (v any, none bool, err error) {
+	p, ok := st.(*lang.Pipeline)
+	if ok && len(p.Elements) == 1 {
+		e, isExpr := p.Elements[0].(*lang.ExprElement)
+		if !isExpr {
+			return in.writtenValue(st)
+		}
+		switch e.X.(type) {
+		case *lang.SubExpr, *lang.Paren, *lang.Variable:
+			v, none, err := in.elementValue(e.X)
+			in.setStatus(err == nil)
+			return v, none, err
+		}
+		v, err := in.statementValue(st)
+		return v, false, err
+	}
+	return in.writtenValue(st)
+}
+
+// writtenValue runs a statement and collapses what it wrote; none
+// reports that it wrote nothing.
+func (in *Interp) writtenValue(st lang.Statement) (v any, none bool, err error) {
+	var items []any
+	if err := in.statement(st, func(v any) { items = append(items, v) }); err != nil {
+		return nil, false, err
+	}
+	return collapse(items), len(items) == 0, nil
 }
 
 func collapse(items []any) any {

@@ -62,9 +62,15 @@ func (in *Interp) pipelineStatement(p *lang.Pipeline, out func(any)) error {
 // its value is PowerShell's AutomationNull, which is $null where a value
 // is read but writes nothing to a pipeline, so `$($y = 2)` and
 // (Get-VM | Where-Object Name -eq 'z') alone output nothing and
-// @($($y = 2)) is empty, while $($null) and ($null) write one $null.
+// @($($y = 2)) is empty, while $($null) and ($null) write one $null. A
+// variable assigned nothing is nothing too, where one set to $null writes
+// its $null.
 func (in *Interp) elementValue(e lang.Expr) (v any, none bool, err error) {
 	switch x := e.(type) {
+	case *lang.Variable:
+		if in.holdsNothing(x.Name) {
+			return nil, true, nil
+		}
 	case *lang.SubExpr:
 		if x.Array {
 			break
