@@ -11,13 +11,44 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/hvbalancer/hvbalancer/collector"
+	"github.com/hvbalancer/hvbalancer/collector/collectortest"
 	"github.com/hvbalancer/hvbalancer/policy"
 )
 
 const shippedPolicy = "../../examples/policies"
+
+// quickReports are the --quick reports of the seeds the tests read,
+// with 8 rounds: each is made once and read by every test that checks it.
+var quickReports sync.Map // seed → *quickReport
+
+type quickReport struct {
+	once sync.Once
+	rep  *Report
+	err  error
+}
+
+// quickBench returns seed's --quick report with 8 rounds.
+func quickBench(t *testing.T, seed uint64) *Report {
+	t.Helper()
+	v, _ := quickReports.LoadOrStore(seed, &quickReport{})
+	q := v.(*quickReport)
+	q.once.Do(func() {
+		e, err := policy.Load(policy.Options{Dir: shippedPolicy})
+		if err != nil {
+			q.err = err
+			return
+		}
+		q.rep, q.err = bench(context.Background(), options{Seed: seed, Quick: true, Rounds: 8}, e)
+	})
+	if q.err != nil {
+		t.Fatal(q.err)
+	}
+	return q.rep
+}
 
 func loadPolicy(t *testing.T) *policy.Engine {
 	t.Helper()
@@ -31,19 +62,106 @@ func loadPolicy(t *testing.T) *policy.Engine {
 // Every contender keeps every hard limit on every scenario, over several
 // seeds, and the recorder checked each move before applying it.
 func TestContendersKeepHardLimits(t *testing.T) {
-	engine := loadPolicy(t)
-	ctx := context.Background()
 	for seed := uint64(1); seed <= 4; seed++ {
-		rep, err := bench(ctx, options{Seed: seed, Quick: true, Rounds: 8}, engine)
-		if err != nil {
-			t.Fatal(err)
-		}
+		rep := quickBench(t, seed)
 		for _, s := range rep.Scenarios {
 			for _, r := range s.Results {
 				if r.Violations != 0 || r.Error != "" {
 					t.Errorf("seed %d %s %s: %d violations, error %q", seed, s.Name, r.Contender, r.Violations, r.Error)
 				}
 			}
+		}
+	}
+}
+
+// A baseline held to the shipped policy's rules makes no move the policy
+// denies, each asked again on a fleet replayed move by move; the same
+// baseline as published does make such moves, so the check can fail.
+func TestBoundBaselinesKeepThePolicy(t *testing.T) {
+	engine := loadPolicy(t)
+	ctx := context.Background()
+	rep := quickBench(t, 2)
+	freeDenied := 0
+	for si, s := range rep.Scenarios {
+		snap := scenarios(2, 16)[si].Snap
+		bound := 0
+		for _, r := range s.Results {
+			if r.Kind != kindBound && r.Kind != kindBaseline {
+				continue
+			}
+			d, denied, err := firstDenied(ctx, engine, snap, rep.Limits, r.Contender, r.Log)
+			if err != nil {
+				t.Fatal(err)
+			}
+			switch {
+			case r.Kind == kindBaseline && denied:
+				freeDenied++
+			case r.Kind == kindBound && denied:
+				t.Errorf("%s: %s made a move the policy denies: %+v", s.Name, r.Contender, d)
+			case r.Kind == kindBound:
+				bound++
+			}
+		}
+		if bound != 8 {
+			t.Errorf("%s: %d baselines held to the policy, want 8", s.Name, bound)
+		}
+	}
+	if freeDenied == 0 {
+		t.Error("no baseline as published made a move the policy denies: the check above cannot fail")
+	}
+}
+
+// Held to the shipped policy, ProxLB passes over the host its method
+// would choose when the policy denies the move there (a sql VM beside
+// another) and takes the next: the rule reaches the method, not only the
+// check after it.
+func TestBoundBaselineTakesTheNextHost(t *testing.T) {
+	engine := loadPolicy(t)
+	sql := map[string]string{"role": "sql"}
+	s := collectortest.Snapshot(
+		collectortest.HostSpec{Name: "HV01", VMs: []collectortest.VMSpec{
+			{ID: "s1", Name: "s1", CPUs: 16, CPU: 14, MemoryGiB: 16, Tags: sql},
+			{ID: "w1", Name: "w1", CPUs: 8, CPU: 6, MemoryGiB: 16}, {ID: "w2", Name: "w2", CPUs: 8, CPU: 6, MemoryGiB: 16},
+		}},
+		collectortest.HostSpec{Name: "HV02", LPs: 64, VMs: []collectortest.VMSpec{{ID: "s2", Name: "s2", CPUs: 2, CPU: 1, MemoryGiB: 8, Tags: sql}}},
+		collectortest.HostSpec{Name: "HV03", VMs: []collectortest.VMSpec{{ID: "w3", Name: "w3", CPUs: 2, CPU: 1, MemoryGiB: 8}}},
+	)
+	first := func(c contender) (vm, to string, r Result) {
+		r = measure(context.Background(), c, scenario{Name: "sql", Snap: s}, defaultLimits())
+		if r.Error != "" || len(r.Log) == 0 {
+			t.Fatalf("%s: error %q, %d moves", c.Name, r.Error, len(r.Log))
+		}
+		return s.VMs[r.Log[0][0]].ID, s.Hosts[r.Log[0][1]].Name, r
+	}
+	if vm, to, _ := first(proxLB(true, false)); vm != "s1" || to != "HV02" {
+		t.Fatalf("ProxLB as published moved %s to %s first, want s1 to HV02 (the most free processors)", vm, to)
+	}
+	vm, to, r := first(bound(proxLB(true, false), engine))
+	if vm != "s1" || to != "HV03" {
+		t.Errorf("ProxLB held to the policy moved %s to %s first, want s1 to HV03", vm, to)
+	}
+	if r.Kind != kindBound || !strings.HasSuffix(r.Contender, boundSuffix) {
+		t.Errorf("result %q of kind %q, want a name ending %q of kind %q", r.Contender, r.Kind, boundSuffix, kindBound)
+	}
+}
+
+// The fleet's key names a placement: a move tried and undone restores it,
+// and two placements that differ have different keys.
+func TestFleetKeyNamesThePlacement(t *testing.T) {
+	s := scenarios(1, 16)[0]
+	f := newFleet(s.Snap, defaultLimits())
+	start := f.key
+	seen := map[uint64]bool{start: true}
+	for vi := range 40 {
+		from, to := f.hostOf[vi], (f.hostOf[vi]+1+vi%3)%len(s.Snap.Hosts)
+		f.move(vi, to)
+		if seen[f.key] {
+			t.Fatalf("move %d: a new placement has a key seen before", vi)
+		}
+		seen[f.key] = true
+		f.move(vi, from)
+		if f.key != start {
+			t.Fatalf("move %d undone: key %x, want %x", vi, f.key, start)
 		}
 	}
 }
@@ -82,12 +200,8 @@ func TestRecorderCountsViolations(t *testing.T) {
 // The fractional ideal is a lower bound of every contender's busiest and
 // fullest host.
 func TestIdealIsLowerBound(t *testing.T) {
-	engine := loadPolicy(t)
 	for seed := uint64(1); seed <= 3; seed++ {
-		rep, err := bench(context.Background(), options{Seed: seed, Quick: true, Rounds: 8}, engine)
-		if err != nil {
-			t.Fatal(err)
-		}
+		rep := quickBench(t, seed)
 		for _, s := range rep.Scenarios {
 			id := s.Results[len(s.Results)-1]
 			if id.Contender != "ideal (fractional)" {
@@ -169,10 +283,7 @@ func TestJSONRoundTrip(t *testing.T) {
 
 // The chart is well-formed XML with a dot per result and per legend entry.
 func TestSVGWellFormed(t *testing.T) {
-	rep, err := bench(context.Background(), options{Seed: 1, Quick: true, Rounds: 2}, loadPolicy(t))
-	if err != nil {
-		t.Fatal(err)
-	}
+	rep := quickBench(t, 1)
 	var buf bytes.Buffer
 	if err := writeSVG(&buf, rep); err != nil {
 		t.Fatal(err)
@@ -216,7 +327,7 @@ func TestRunQuick(t *testing.T) {
 	}
 	md := out.String()
 	for _, want := range []string{"### two-hot", "### memory-tight", "### mixed-sizes", "### dense", "### roles",
-		"| hvbalancer shipped policy |", "| node fairness L3 |", "| ProxLB cpu (free %) |", "| Sandpiper |", "| full repack (LPT) |", "| ideal (fractional) |", "Issue 13 target "} {
+		"| hvbalancer shipped policy |", "| node fairness L3 |", "| ProxLB cpu (free %) |", "| Sandpiper |", "| Sandpiper, shipped policy's rules |", "| full repack (LPT) |", "| ideal (fractional) |", "Issue 13 target "} {
 		if !strings.Contains(md, want) {
 			t.Errorf("report lacks %q", want)
 		}

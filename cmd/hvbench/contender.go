@@ -10,7 +10,7 @@ import (
 // the recorder only.
 type contender struct {
 	Name   string
-	Kind   string // kindStart, kindHvbalancer, kindBaseline or kindReference
+	Kind   string // kindStart, kindHvbalancer, kindBaseline, kindBound or kindReference
 	Source string // where its method is described
 	Run    func(ctx context.Context, f *fleet, rec *recorder) (rounds int, err error)
 }
@@ -61,17 +61,18 @@ type Step struct {
 
 // The kinds of contender.
 const (
-	kindStart      = "start"      // the fleet as it is
-	kindHvbalancer = "hvbalancer" // this repository's planner
-	kindBaseline   = "baseline"   // another balancer's method
-	kindReference  = "reference"  // a placement made regardless of moves
-	kindIdeal      = "ideal"      // the fractional lower bound
+	kindStart      = "start"                             // the fleet as it is
+	kindHvbalancer = "hvbalancer"                        // this repository's planner
+	kindBaseline   = "baseline"                          // another balancer's method
+	kindBound      = "baseline under the shipped policy" // the same, held to the shipped policy's rules
+	kindReference  = "reference"                         // a placement made regardless of moves
+	kindIdeal      = "ideal"                             // the fractional lower bound
 )
 
 // Result is one contender's outcome on one scenario.
 type Result struct {
 	Contender string  `json:"contender"`
-	Kind      string  `json:"kind"` // start, hvbalancer, baseline, reference or ideal
+	Kind      string  `json:"kind"` // start, hvbalancer, baseline, baseline under the shipped policy, reference or ideal
 	Source    string  `json:"source"`
 	MaxCPU    float64 `json:"max_cpu"` // percent, the busiest host
 	// MovableMaxCPU (percent) is the busiest host that can send and take

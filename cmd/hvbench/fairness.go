@@ -58,10 +58,7 @@ func fairnessStep(f *fleet, rec *recorder, src int, threshold float64, load func
 		}
 		to := -1
 		for hi := range f.snap.Hosts {
-			if hi == src || !f.allowed(vi, hi) {
-				continue
-			}
-			if to < 0 || load(hi) < load(to) {
+			if hi != src && (to < 0 || load(hi) < load(to)) && f.allowed(vi, hi) {
 				to = hi
 			}
 		}

@@ -37,6 +37,24 @@ type fleet struct {
 	cores   []float64 // host index → logical processors in use
 	memUsed []int64   // host index → assigned memory of its VMs
 	index   map[string]int
+	// key identifies the placement: the same VMs on the same hosts give
+	// the same key, however the fleet got there (a move tried and undone
+	// leaves it as it was). See placeKey.
+	key uint64
+	// rule, when set, is a limit beyond the hard ones that the contender
+	// is held to (see policyRule); nil for the contenders held to the hard
+	// limits alone.
+	rule *policyRule
+}
+
+// placeKey is the part of a fleet's key for VM vi on host hi: the key is
+// the XOR of every VM's part, so a move changes it by two parts (Zobrist
+// hashing) and a move undone restores it.
+func placeKey(vi, hi int) uint64 {
+	x := uint64(vi)<<20 ^ uint64(hi) + 0x9e3779b97f4a7c15 // splitmix64
+	x = (x ^ x>>30) * 0xbf58476d1ce4e5b9
+	x = (x ^ x>>27) * 0x94d049bb133111eb
+	return x ^ x>>31
 }
 
 // newFleet places the snapshot's VMs where the snapshot says they are.
@@ -52,6 +70,7 @@ func newFleet(s *collector.Snapshot, lim limits) *fleet {
 		f.hostOf[vi] = hi
 		f.cores[hi] += vmCores(&s.VMs[vi])
 		f.memUsed[hi] += s.VMs[vi].MemoryAssigned
+		f.key ^= placeKey(vi, hi)
 	}
 	return f
 }
@@ -81,7 +100,8 @@ func (f *fleet) movable(vi int) bool {
 	return f.snap.VMs[vi].Running() && h.Health == collector.HealthOK && h.MigrationEnabled
 }
 
-// allowed says whether moving VM vi to host to keeps every hard limit.
+// allowed says whether moving VM vi to host to keeps every hard limit, and
+// the fleet's rule when it has one.
 func (f *fleet) allowed(vi, to int) bool {
 	if to == f.hostOf[vi] || !f.movable(vi) {
 		return false
@@ -94,7 +114,10 @@ func (f *fleet) allowed(vi, to int) bool {
 	if f.memUsed[to]+v.MemoryAssigned+f.lim.ReserveBytes > h.MemoryBytes {
 		return false
 	}
-	return (f.cores[to]+vmCores(v))/float64(h.LogicalProcessors)*100 <= f.lim.CPUCeiling+1e-9
+	if (f.cores[to]+vmCores(v))/float64(h.LogicalProcessors)*100 > f.lim.CPUCeiling+1e-9 {
+		return false
+	}
+	return f.rule == nil || f.rule.allows(vi, to)
 }
 
 // pastLimits says whether moving VM vi to host to goes past a limit
@@ -121,6 +144,7 @@ func (f *fleet) move(vi, to int) {
 	f.cores[to] += vmCores(v)
 	f.memUsed[to] += v.MemoryAssigned
 	f.hostOf[vi] = to
+	f.key ^= placeKey(vi, from) ^ placeKey(vi, to)
 }
 
 // snapshot returns a copy of the snapshot with the VMs where the fleet has

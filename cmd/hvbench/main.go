@@ -92,16 +92,24 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 // contenders returns every balancer under test, in report order. trace,
 // when not nil, receives hvbalancer's rounds (see hvbalancerContender).
+// Every baseline runs twice: as published, and held to the shipped
+// policy's rules (see bound).
 func contenders(engine *policy.Engine, rounds int, trace io.Writer) []contender {
-	return []contender{
-		asIs(),
-		hvbalancerContender("hvbalancer allow-all", nil, rounds, trace),
-		hvbalancerContender(shippedName, engine, rounds, trace),
+	baselines := []contender{
 		nodeFairness(1), nodeFairness(2), nodeFairness(3),
 		proxLB(false, false), proxLB(false, true), proxLB(true, false), proxLB(true, true),
 		sandpiper(75),
-		repack(),
 	}
+	cs := []contender{
+		asIs(),
+		hvbalancerContender("hvbalancer allow-all", nil, rounds, trace),
+		hvbalancerContender(shippedName, engine, rounds, trace),
+	}
+	cs = append(cs, baselines...)
+	for _, b := range baselines {
+		cs = append(cs, bound(b, engine))
+	}
+	return append(cs, repack())
 }
 
 // bench runs every contender on every scenario.

@@ -48,7 +48,9 @@ func proxLB(cpu, percent bool) contender {
 			}
 			best := f.hostOf[vi]
 			for hi := range f.snap.Hosts {
-				if hi != f.hostOf[vi] && f.allowed(vi, hi) && free(hi) > free(best) {
+				// The cheap test first: a contender held to a policy asks it
+				// only about a host that would be chosen.
+				if hi != f.hostOf[vi] && free(hi) > free(best) && f.allowed(vi, hi) {
 					best = hi
 				}
 			}

@@ -44,7 +44,7 @@ func sandpiper(threshold float64) contender {
 				}
 				to := -1
 				for hi := range f.snap.Hosts {
-					if hi != src && f.allowed(vi, hi) && !hotAfter(f, vi, hi, threshold) && (to < 0 || volume(hi) < volume(to)) {
+					if hi != src && !hotAfter(f, vi, hi, threshold) && (to < 0 || volume(hi) < volume(to)) && f.allowed(vi, hi) {
 						to = hi
 					}
 				}

@@ -47,13 +47,13 @@ func sandpiperSwap(f *fleet, rec *recorder, src int, hot func(int) bool, volume,
 					in = append(in, step{vi, src})
 				}
 				for _, order := range [][]step{append(append([]step{}, out...), in...), append(append([]step{}, in...), out...)} {
-					if !feasible(f, order) {
+					if !feasibleHard(f, order) {
 						continue
 					}
 					apply(f, order) // judge the end state, then put it back
 					good := volume(src) < before && !hot(dest)
 					undo(f, order, src, dest)
-					if good {
+					if good && feasible(f, order) {
 						for _, s := range order {
 							rec.move(s.vm, s.to)
 						}
@@ -85,6 +85,17 @@ func feasible(f *fleet, steps []step) bool {
 		f.move(steps[i].vm, from[i])
 	}
 	return ok
+}
+
+// feasibleHard is feasible with the hard limits alone, the fleet's rule
+// left out: the swap is judged by its end state first, and a contender
+// held to a policy (see policyRule) asks it only about the swaps that
+// would be made, each step on a placement of its own.
+func feasibleHard(f *fleet, steps []step) bool {
+	rule := f.rule
+	f.rule = nil
+	defer func() { f.rule = rule }()
+	return feasible(f, steps)
 }
 
 // apply makes the steps without checking them.

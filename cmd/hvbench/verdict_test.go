@@ -44,6 +44,28 @@ func TestTarget(t *testing.T) {
 	}
 }
 
+// The target is judged twice: against the baselines as published, and in
+// Bound against those held to the shipped policy's rules, each set's best
+// chosen among its own kind.
+func TestTargetAgainstTheBaselinesHeldToThePolicy(t *testing.T) {
+	free := Result{Contender: "greedy", Kind: kindBaseline, MaxCPU: 40, Moves: 60, GiBMoved: 600}
+	held := Result{Contender: "greedy" + boundSuffix, Kind: kindBound, MaxCPU: 46, Moves: 30, GiBMoved: 300}
+	shipped := Result{Contender: shippedName, Kind: kindHvbalancer, MaxCPU: 45, Moves: 10, GiBMoved: 100}
+	got, ok := target([]Result{free, held, shipped}, nil)
+	if !ok || got.Met || got.Miss != "peak" || got.Best != "greedy" {
+		t.Fatalf("target = %+v; want missed on the peak against the published greedy", got)
+	}
+	if b := got.Bound; b == nil || !b.Met || b.Best != held.Contender || b.BestMaxCPU != 46 {
+		t.Fatalf("Bound = %+v; want met against %q at 46 %%", b, held.Contender)
+	}
+	if line := got.String(); !strings.Contains(line, "Against the baselines held to the shipped policy's rules, as hvbalancer is, the target is met: the best, greedy"+boundSuffix+", leaves 46.0 % in 30 moves") {
+		t.Errorf("line %q does not give the judgement against the baselines held to the policy", line)
+	}
+	if got, _ := target([]Result{free, shipped}, nil); got.Bound != nil {
+		t.Errorf("Bound = %+v with no baseline held to the policy, want nil", got.Bound)
+	}
+}
+
 // A baseline that went past a limit hvbalancer keeps is still
 // the one the verdict compares against when its peak is the lowest; the
 // verdict then also says how many of its moves did, and the judgement
@@ -194,6 +216,8 @@ func TestVerdict(t *testing.T) {
 		{"one missed", []ScenarioResult{{Name: "a", Target: met}, {Name: "dense", Target: miss}},
 			"Verdict: issue 13's balance target is met on 1 of 2 scenarios; missed on dense (peak: 91.4 % in 3 moves, against 85.0 % in 51 moves)."},
 		{"none judged", []ScenarioResult{{Name: "a"}}, ""},
+		{"both ways", []ScenarioResult{{Name: "a", Target: &Target{Met: true, Bound: met}}, {Name: "dense", Target: &Target{Met: true, Bound: miss}}},
+			"Verdict: issue 13's balance target is met on every scenario (2 of 2); against the baselines held to the shipped policy's rules, it is met on 1 of 2 scenarios; missed on dense (peak: 91.4 % in 3 moves, against 85.0 % in 51 moves)."},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
