@@ -11,7 +11,9 @@
 // policy, planning round after round with its moves applied until it stops
 // moving), implementations of failover-cluster node fairness (levels 1–3),
 // ProxLB's greedy balancer and Sandpiper's hotspot mitigation with its swap
-// phase, each citing its source; a full repack as a reference; and the
+// phase, each citing its source, and each of those again held to the
+// shipped policy's rules as hvbalancer with that policy is (see bound); a
+// full repack as a reference; and the
 // fractional ideal (every host at the fleet's mean load), a lower bound of
 // the maximum host load any placement reaches.
 //
@@ -33,7 +35,9 @@
 // limits and how the target fares against the best baseline that kept
 // them, the best baseline's first move the shipped policy denies (each of
 // its moves judged as the planner's are), and, on a miss on cost with a
-// lower peak, what the baseline's peak had cost hvbalancer's moves. --svg writes a chart of CPU spread
+// lower peak, what the baseline's peak had cost hvbalancer's moves. The
+// target is judged again against the baselines held to the shipped
+// policy's rules: the methods compared under the same rules. --svg writes a chart of CPU spread
 // against moves; --trace writes each hvbalancer round's moves, their gains,
 // and why its search stopped to stderr.
 package main
