@@ -105,6 +105,9 @@ func TestKilledMidMigrationReconcilesAndNeverRepeats(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds binaries and waits for a real-time migration")
 	}
+	// Its own processes, directories and ports: it waits on real time
+	// rather than the CPU, so it runs beside the others of its kind.
+	t.Parallel()
 	hvbalancerBin, hvsimBin := buildBinaries(t)
 	dir := t.TempDir()
 	fleetPath := filepath.Join(dir, "fleet.yaml")
@@ -226,6 +229,9 @@ func TestApprovedMovesSurviveARestart(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds binaries and waits for real-time migrations")
 	}
+	// Its own processes, directories and ports: it waits on real time
+	// rather than the CPU, so it runs beside the others of its kind.
+	t.Parallel()
 	hvbalancerBin, hvsimBin := buildBinaries(t)
 	for _, tc := range []struct {
 		automation string

@@ -33,6 +33,9 @@ func TestHALeaderLostMidPlan(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the daemon and runs four processes through three takeovers")
 	}
+	// Its own processes, directories and ports: it waits on real time
+	// rather than the CPU, so it runs beside the others of its kind.
+	t.Parallel()
 	bin := buildDaemon(t)
 	cluster := etcdtest.Start(t, 3)
 	spec, err := sim.LoadFleet("../../examples/fleets/demo.yaml")
