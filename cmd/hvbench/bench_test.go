@@ -317,6 +317,41 @@ func TestSVGWellFormed(t *testing.T) {
 	}
 }
 
+// In the chart every contender as published has a colour of its own, and
+// a baseline held to the shipped policy a ring of its method's colour.
+func TestChartMarksTheHeldBaselinesWithTheirMethodsColour(t *testing.T) {
+	results := quickBench(t, 1).Scenarios[0].Results
+	m := marks(results)
+	seen := map[string]string{}
+	for i, x := range results {
+		if x.Kind == kindBound {
+			continue
+		}
+		if other, dup := seen[m[i]]; dup {
+			t.Errorf("%s and %s share %s", other, x.Contender, m[i])
+		}
+		seen[m[i]] = x.Contender
+	}
+	held := 0
+	for i, x := range results {
+		if x.Kind != kindBound {
+			continue
+		}
+		held++
+		for j, y := range results {
+			if y.Contender == strings.TrimSuffix(x.Contender, boundSuffix) {
+				fill := strings.TrimSuffix(strings.TrimPrefix(m[j], `fill="`), `" fill-opacity="0.8"`)
+				if want := `fill="none" stroke="` + fill + `" stroke-width="2"`; m[i] != want {
+					t.Errorf("%s: %s, want %s", x.Contender, m[i], want)
+				}
+			}
+		}
+	}
+	if held != 8 {
+		t.Errorf("%d baselines held to the policy in the chart, want 8", held)
+	}
+}
+
 // --quick runs end to end through the command's entry point and writes the
 // Markdown report and the chart.
 func TestRunQuick(t *testing.T) {
