@@ -354,12 +354,8 @@ func (in *Interp) statementValue(st lang.Statement) (any, error) {
 			return v, nil
 		}
 	}
-	var items []any
-	err := in.statement(st, func(v any) { items = append(items, v) })
-	if err != nil {
-		return nil, err
-	}
-	return collapse(items), nil
+	v, _, err := in.writtenValue(st)
+	return v, err
 }
 
 // assignedValue runs the statement on an assignment's right. none
