@@ -82,8 +82,9 @@ func TestBoundBaselinesKeepThePolicy(t *testing.T) {
 	ctx := context.Background()
 	rep := quickBench(t, 2)
 	freeDenied := 0
+	snaps := scenarios(2, 16)
 	for si, s := range rep.Scenarios {
-		snap := scenarios(2, 16)[si].Snap
+		snap := snaps[si].Snap
 		bound := 0
 		for _, r := range s.Results {
 			if r.Kind != kindBound && r.Kind != kindBaseline {
